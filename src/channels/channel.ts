@@ -1,0 +1,83 @@
+import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+
+/** What a channel can do, as data. The core enforces it (queue rate limit, concurrency, threading). */
+export interface ChannelCapabilities {
+  /** Longest message the platform takes, in the platform's own unit (documented by the channel). */
+  maxLength?: number;
+  /** Later updates of an incident continue the first post (reply, thread, topic). */
+  threads: boolean;
+  /** Fans out to subscribers (email, SMS, webhooks) rather than posting once. */
+  audience: boolean;
+  /** Provider rate limit the queue enforces for this channel. */
+  rate?: { max: number; perMs: number };
+  /** Jobs of this channel run at once per worker process. */
+  concurrency?: number;
+  /** Attempts before a retryable failure becomes final. */
+  attempts?: number;
+}
+
+/** Everything a template may show about one update. Built once per job from the database. */
+export interface UpdateContext {
+  site: { name: string; url: string };
+  incident: {
+    id: string;
+    title: string;
+    status: IncidentStatus;
+    impact: IncidentImpact;
+    startedAt: string;
+    resolvedAt: string | null;
+    url: string;
+    components: Array<{ id: string; name: string; status: ComponentStatus }>;
+  };
+  update: {
+    id: string;
+    status: IncidentStatus;
+    /** Markdown as the commander wrote it. */
+    message: string;
+    createdAt: string;
+    /** 1 for the update that opened the incident. */
+    number: number;
+    isFirst: boolean;
+  };
+}
+
+/** A post a channel made earlier, as recorded on its delivery row. */
+export interface PostRef {
+  externalId: string;
+  externalUrl?: string | null;
+  meta?: Record<string, string> | null;
+}
+
+export interface SendTarget {
+  /** Stable for the delivery across retries: send it as the provider's idempotency key where there is one. */
+  idempotencyKey: string;
+  attempt: number;
+  /** Set for channels that thread, once an earlier update of the incident was posted on this channel. */
+  thread?: { first: PostRef; previous: PostRef };
+  signal: AbortSignal;
+}
+
+export interface SentRef {
+  externalId?: string;
+  externalUrl?: string;
+  meta?: Record<string, string>;
+  /** Nothing was sent, on purpose (e.g. nobody to send to): the delivery is recorded `skipped` with this reason. */
+  skipped?: string;
+}
+
+export interface Channel<Rendered = unknown> {
+  /** Unique name in the config, e.g. `slack` or `slack-community`. */
+  readonly name: string;
+  readonly kind: string;
+  readonly capabilities: ChannelCapabilities;
+  /** Pure: no I/O. The console preview calls the same function the worker does. */
+  render(ctx: UpdateContext): Rendered;
+  /** Throws only the typed errors of ./errors.ts. */
+  send(message: Rendered, target: SendTarget): Promise<SentRef>;
+  /**
+   * When a post may have gone out without its result being recorded (crash after sending), look it up on
+   * the platform before posting again. Returns the earlier post, or null if it never arrived.
+   */
+  reconcile?(message: Rendered, target: SendTarget): Promise<SentRef | null>;
+  close?(): Promise<void>;
+}

@@ -1,0 +1,54 @@
+// The only errors a channel's send() throws. The pipeline maps each to queue behaviour:
+//   RetryableError     → retry with exponential backoff (spends an attempt)
+//   PermanentError     → fail at once, no retry (bad credentials, invalid recipient, rejected content)
+//   RateLimitedError   → wait until the provider's reset time without spending an attempt
+// Anything else thrown is treated as retryable: a bug or an unexpected response should not lose an update.
+
+export abstract class ChannelError extends Error {
+  abstract readonly retry: 'backoff' | 'never' | 'after-reset';
+}
+
+export class RetryableError extends ChannelError {
+  override name = 'RetryableError';
+  readonly retry = 'backoff' as const;
+}
+
+export class PermanentError extends ChannelError {
+  override name = 'PermanentError';
+  readonly retry = 'never' as const;
+}
+
+export class RateLimitedError extends ChannelError {
+  override name = 'RateLimitedError';
+  readonly retry = 'after-reset' as const;
+  /** Epoch milliseconds at which the provider accepts requests again. */
+  readonly untilMs: number;
+  constructor(untilMs: number, message = 'rate-limited by the provider', options?: ErrorOptions) {
+    super(message, options);
+    this.untilMs = untilMs;
+  }
+}
+
+/**
+ * Maps an HTTP status to the error a channel should throw, for providers with ordinary semantics:
+ * 429 → rate-limited (reset from Retry-After or the given reset time), 408/5xx → retry, other 4xx → permanent.
+ */
+export function errorForHttpStatus(
+  status: number,
+  detail: string,
+  resetAtMs?: number,
+  now: number = Date.now(),
+): ChannelError {
+  if (status === 429) return new RateLimitedError(resetAtMs ?? now + 60_000, `HTTP 429: ${detail}`);
+  if (status === 408 || status >= 500) return new RetryableError(`HTTP ${status}: ${detail}`);
+  return new PermanentError(`HTTP ${status}: ${detail}`);
+}
+
+/** Parses Retry-After (seconds or an HTTP date) into epoch ms. */
+export function retryAfterToMs(header: string | null | undefined, now: number = Date.now()): number | undefined {
+  if (!header) return undefined;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return now + Math.max(0, seconds) * 1000;
+  const date = Date.parse(header);
+  return Number.isNaN(date) ? undefined : date;
+}

@@ -1,0 +1,2 @@
+// Every channel Herald ships, by kind. Adding a channel: its folder, its templates, one line here.
+export { log } from './log/index.js';

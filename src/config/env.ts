@@ -1,0 +1,79 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+
+/** Herald's settings, read once from the environment (names per the contract). */
+export interface HeraldEnv {
+  port: number;
+  publicUrl: string;
+  apiToken: string | undefined;
+  secret: string;
+  databaseUrl: string;
+  redisUrl: string;
+  /** False when REDIS_URL was not set: `herald serve` may then start a local redis-server. */
+  redisUrlGiven: boolean;
+  queuePrefix: string;
+  configPath: string;
+  statusPageDir: string;
+  dataDir: string;
+  lockDurationMs: number;
+  allowPrivateWebhooks: boolean;
+  /** The raw environment, for channels.config.ts. */
+  vars: NodeJS.ProcessEnv;
+}
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { generateSecret?: boolean } = {}): HeraldEnv {
+  const dataDir = resolve(vars.HERALD_DATA_DIR ?? './data');
+  const port = integer(vars, 'PORT', 3000, 0, 65535);
+  const prefix = vars.HERALD_QUEUE_PREFIX ?? 'herald';
+  if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix)) {
+    throw new ConfigError(`HERALD_QUEUE_PREFIX '${prefix}' may hold only letters, digits and _ - . { } (no ':' or spaces)`);
+  }
+  const publicUrl = (vars.HERALD_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
+  try {
+    new URL(publicUrl);
+  } catch {
+    throw new ConfigError(`HERALD_PUBLIC_URL '${publicUrl}' is not a URL; set it to the status page's address, e.g. https://status.example.com`);
+  }
+  return {
+    port,
+    publicUrl,
+    apiToken: vars.HERALD_API_TOKEN || undefined,
+    secret: vars.HERALD_SECRET || (options.generateSecret === false ? '' : storedSecret(dataDir)),
+    databaseUrl: vars.DATABASE_URL || join(dataDir, 'herald.db'),
+    redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
+    redisUrlGiven: Boolean(vars.REDIS_URL),
+    queuePrefix: prefix,
+    configPath: resolve(vars.HERALD_CONFIG ?? './channels.config.ts'),
+    statusPageDir: resolve(vars.STATUS_PAGE_DIR ?? join(dataDir, 'site')),
+    dataDir,
+    lockDurationMs: integer(vars, 'HERALD_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
+    allowPrivateWebhooks: vars.HERALD_ALLOW_PRIVATE_WEBHOOKS === '1',
+    vars,
+  };
+}
+
+function integer(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
+  const raw = vars[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new ConfigError(`${name} must be a whole number from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+/** HERALD_SECRET's default: generated once, kept in ./data/secret (mode 600) so links stay valid across restarts. */
+function storedSecret(dataDir: string): string {
+  const path = join(dataDir, 'secret');
+  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+  mkdirSync(dirname(path), { recursive: true });
+  const secret = randomBytes(32).toString('base64url');
+  writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+  chmodSync(path, 0o600);
+  return secret;
+}

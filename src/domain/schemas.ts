@@ -1,0 +1,98 @@
+import { z } from 'zod';
+import { COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES } from './enums.js';
+
+// One schema per input shape, used at every edge (HTTP, CLI, console). Unknown fields are refused so a
+// typo ("stauts") is an error instead of a silently ignored field.
+
+const required = { error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string') };
+const text = (max: number) => z.string(required).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
+const id = z.string().min(1).max(64);
+
+export const componentStatusSchema = z.enum(COMPONENT_STATUSES);
+export const incidentStatusSchema = z.enum(INCIDENT_STATUSES);
+export const incidentImpactSchema = z.enum(INCIDENT_IMPACTS);
+
+const componentStatusMap = z.record(id, componentStatusSchema);
+const channelList = z.array(z.string().min(1).max(64)).min(1, 'must name at least one channel; omit it for every channel');
+
+export const createComponentSchema = z.strictObject({
+  name: text(255),
+  group: optionalText(255).nullable(),
+  description: optionalText(2000).nullable(),
+  status: componentStatusSchema.optional(),
+  position: z.number().int().min(0).optional(),
+});
+export type CreateComponentInput = z.infer<typeof createComponentSchema>;
+
+export const patchComponentSchema = createComponentSchema.partial();
+export type PatchComponentInput = z.infer<typeof patchComponentSchema>;
+
+export const createIncidentSchema = z.strictObject({
+  title: text(255),
+  message: text(20_000),
+  status: incidentStatusSchema.optional(),
+  impact: incidentImpactSchema.optional(),
+  components: componentStatusMap.optional(),
+  channels: channelList.optional(),
+});
+export type CreateIncidentInput = z.infer<typeof createIncidentSchema>;
+
+export const createUpdateSchema = z.strictObject({
+  message: text(20_000),
+  status: incidentStatusSchema.optional(),
+  impact: incidentImpactSchema.optional(),
+  components: componentStatusMap.optional(),
+  channels: channelList.optional(),
+});
+export type CreateUpdateInput = z.infer<typeof createUpdateSchema>;
+
+export const postmortemSchema = z.strictObject({
+  body: text(100_000),
+  notify: z.boolean().optional(),
+});
+export type PostmortemInput = z.infer<typeof postmortemSchema>;
+
+const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 time such as 2026-01-31T22:00:00Z' });
+
+export const createMaintenanceSchema = z
+  .strictObject({
+    title: text(255),
+    message: text(20_000),
+    scheduledFor: isoTime,
+    scheduledUntil: isoTime,
+    components: z.array(id).min(1, 'must name at least one component'),
+  })
+  .refine((m) => Date.parse(m.scheduledUntil) > Date.parse(m.scheduledFor), {
+    path: ['scheduledUntil'],
+    message: 'must be after scheduledFor',
+  });
+export type CreateMaintenanceInput = z.infer<typeof createMaintenanceSchema>;
+
+const E164 = /^\+[1-9]\d{6,14}$/;
+
+export const createSubscriberSchema = z
+  .strictObject({
+    email: z.email({ message: 'must be an email address such as ops@example.com' }).max(254).optional(),
+    phone: z.string().regex(E164, 'must be an E.164 number such as +14155550100').optional(),
+    webhookUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000).optional(),
+    components: z.array(id).optional(),
+    confirmed: z.boolean().optional(),
+  })
+  .refine((s) => [s.email, s.phone, s.webhookUrl].filter((v) => v !== undefined).length === 1, {
+    message: 'give exactly one of email, phone or webhookUrl',
+    path: ['email'],
+  });
+export type CreateSubscriberInput = z.infer<typeof createSubscriberSchema>;
+
+/** "components.abc: Invalid option: expected one of …" — names the field and the problem. */
+export function describeIssues(error: z.ZodError): { message: string; details: Array<{ field: string; problem: string }> } {
+  const details = error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys') {
+      return issue.keys.map((key) => ({ field: [...at, key].join('.'), problem: 'is not a known field' }));
+    }
+    return [{ field: at.join('.') || '(body)', problem: issue.message }];
+  });
+  return { message: details.map((d) => `${d.field}: ${d.problem}`).join('; '), details };
+}

@@ -1,0 +1,102 @@
+import type {
+  ComponentStatus,
+  DeliveryState,
+  IncidentImpact,
+  IncidentStatus,
+  MaintenanceStatus,
+} from './enums.js';
+
+export interface Component {
+  id: string;
+  name: string;
+  group: string | null;
+  description: string | null;
+  position: number;
+  status: ComponentStatus;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AffectedComponent {
+  id: string;
+  name: string;
+  status: ComponentStatus;
+}
+
+export interface Incident {
+  id: string;
+  title: string;
+  status: IncidentStatus;
+  impact: IncidentImpact;
+  startedAt: string;
+  resolvedAt: string | null;
+  postmortem: string | null;
+  postmortemPublishedAt: string | null;
+  createdAt: string;
+  updatedAt: string;
+  components: AffectedComponent[];
+}
+
+export interface IncidentUpdate {
+  id: string;
+  incidentId: string;
+  status: IncidentStatus;
+  message: string;
+  /** Affected components and their status as of this update. */
+  components: AffectedComponent[];
+  channels: string[];
+  createdAt: string;
+}
+
+export interface IncidentWithUpdates extends Incident {
+  updates: IncidentUpdate[];
+}
+
+export interface Maintenance {
+  id: string;
+  title: string;
+  message: string;
+  status: MaintenanceStatus;
+  scheduledFor: string;
+  scheduledUntil: string;
+  components: AffectedComponent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export type SubscriberKind = 'email' | 'sms' | 'webhook';
+
+export interface Subscriber {
+  id: string;
+  kind: SubscriberKind;
+  email: string | null;
+  phone: string | null;
+  webhookUrl: string | null;
+  /** Empty means every component. */
+  components: string[];
+  confirmed: boolean;
+  confirmedAt: string | null;
+  createdAt: string;
+}
+
+export interface Delivery {
+  id: string;
+  updateId: string;
+  incidentId: string;
+  channel: string;
+  state: DeliveryState;
+  /** Bumped by a manual retry, so the retried job gets a fresh id. */
+  generation: number;
+  attempts: number;
+  externalId: string | null;
+  externalUrl: string | null;
+  externalMeta: Record<string, string> | null;
+  error: string | null;
+  rateLimitedUntil: string | null;
+  total: number;
+  delivered: number;
+  failed: number;
+  createdAt: string;
+  updatedAt: string;
+  deliveredAt: string | null;
+}

@@ -1,0 +1,31 @@
+import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import formbody from '@fastify/formbody';
+import type { Herald } from '../runtime/herald.js';
+import { handleError } from './errors.js';
+import { adminRoutes } from './routes/admin.js';
+import { healthRoutes } from './routes/health.js';
+
+export interface AppOptions {
+  bodyLimit?: number;
+  /** Extra route plugins (the status page, the console) registered on the same app. */
+  plugins?: Array<(app: FastifyInstance, herald: Herald) => Promise<void>>;
+}
+
+/** The HTTP app, apart from listening: tests drive it with inject() or a real port. */
+export async function buildApp(herald: Herald, options: AppOptions = {}): Promise<FastifyInstance> {
+  const app = Fastify({
+    bodyLimit: options.bodyLimit ?? 1024 * 1024,
+    loggerInstance: herald.logger.child({ component: 'http' }) as FastifyBaseLogger,
+    trustProxy: true,
+    return503OnClosing: true,
+  });
+  await app.register(formbody, { bodyLimit: options.bodyLimit ?? 1024 * 1024 });
+  app.setErrorHandler(handleError);
+  app.setNotFoundHandler((request, reply) =>
+    reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
+  );
+  await app.register(adminRoutes, { prefix: '/api/v1', herald });
+  await app.register(healthRoutes, { herald });
+  for (const plugin of options.plugins ?? []) await plugin(app, herald);
+  return app;
+}

@@ -1,0 +1,67 @@
+import { createHash } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { nowIso } from '../domain/ids.js';
+import { isUniqueViolation } from '../store/db.js';
+import {
+  completeIdempotencyKey,
+  findIdempotencyKey,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+} from '../store/idempotency-repo.js';
+import type { Store } from '../store/store.js';
+
+export interface Answer {
+  status: number;
+  body: unknown;
+}
+
+/**
+ * Idempotency-Key for POST routes (Stripe's semantics): the first request with a key runs and its answer is
+ * kept; a repeat with the same body gets that answer again without running; the same key with another body
+ * (or route) gets 422. A failed request releases its key so the client may try again.
+ */
+export async function idempotent(store: Store, request: FastifyRequest, reply: FastifyReply, run: () => Promise<Answer>) {
+  const header = request.headers['idempotency-key'];
+  const key = Array.isArray(header) ? header[0] : header;
+  if (!key) {
+    const answer = await run();
+    return reply.status(answer.status).send(answer.body);
+  }
+  if (key.length > 255) {
+    return reply.status(400).send({ error: 'invalid_request', message: 'Idempotency-Key: must be at most 255 characters' });
+  }
+  const hash = createHash('sha256')
+    .update(`${request.method} ${request.routeOptions.url}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
+    .digest('hex');
+
+  for (let tries = 0; tries < 2; tries++) {
+    const existing = await findIdempotencyKey(store.db, key);
+    if (existing) {
+      if (existing.requestHash !== hash) {
+        return reply.status(422).send({
+          error: 'idempotency_key_reused',
+          message: 'Idempotency-Key was already used with a different request; use a new key for a new request',
+        });
+      }
+      if (existing.statusCode === null) {
+        return reply.status(409).send({ error: 'conflict', message: 'a request with this Idempotency-Key is still in progress; retry shortly' });
+      }
+      return reply.status(existing.statusCode).header('idempotent-replayed', 'true').send(existing.body);
+    }
+    try {
+      await reserveIdempotencyKey(store.db, key, hash, nowIso());
+    } catch (error) {
+      if (isUniqueViolation(error)) continue; // another request took it a moment ago: answer as a repeat
+      throw error;
+    }
+    try {
+      const answer = await run();
+      await completeIdempotencyKey(store.db, key, answer.status, answer.body);
+      return reply.status(answer.status).send(answer.body);
+    } catch (error) {
+      await releaseIdempotencyKey(store.db, key).catch(() => undefined);
+      throw error;
+    }
+  }
+  return reply.status(409).send({ error: 'conflict', message: 'a request with this Idempotency-Key is still in progress; retry shortly' });
+}

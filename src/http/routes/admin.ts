@@ -1,0 +1,138 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyInstance } from 'fastify';
+import { InputError, NotFoundError, StateConflictError } from '../../domain/errors.js';
+import { nowIso } from '../../domain/ids.js';
+import {
+  createComponentSchema,
+  createIncidentSchema,
+  createMaintenanceSchema,
+  createSubscriberSchema,
+  createUpdateSchema,
+  patchComponentSchema,
+  postmortemSchema,
+} from '../../domain/schemas.js';
+import type { SubscriberKind } from '../../domain/types.js';
+import { deliveriesView } from '../../pipeline/deliveries-view.js';
+import { createMaintenance } from '../../pipeline/maintenance.js';
+import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
+import type { Herald } from '../../runtime/herald.js';
+import { createComponent, getComponent, listComponents, patchComponent, unknownComponentIds } from '../../store/components-repo.js';
+import { isUniqueViolation } from '../../store/db.js';
+import { getDelivery, listDeliveriesForUpdate, resetForRetry } from '../../store/deliveries-repo.js';
+import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
+import { deleteSubscriber, findSubscriber, insertSubscriber, listSubscribers, toSubscriber } from '../../store/subscribers-repo.js';
+import { bearerAuth } from '../auth.js';
+import { parseInput } from '../errors.js';
+import { idempotent } from '../idempotency.js';
+
+type IdParams = { Params: { id: string } };
+
+/** The admin API of the contract, under /api/v1, behind the bearer token. */
+export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
+  const { store, publishDeps } = herald;
+  const { db } = store;
+  app.addHook('onRequest', bearerAuth(herald.env.apiToken));
+
+  app.post('/components', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createComponentSchema, request.body);
+      return { status: 201, body: await createComponent(db, input, nowIso()) };
+    }),
+  );
+  app.get('/components', async () => listComponents(db));
+  app.patch<IdParams>('/components/:id', async (request) => {
+    const input = parseInput(patchComponentSchema, request.body);
+    if (!(await getComponent(db, request.params.id))) throw new NotFoundError('component', request.params.id);
+    return patchComponent(db, request.params.id, input, nowIso());
+  });
+
+  app.post('/incidents', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createIncidentSchema, request.body);
+      const { incident, update } = await openIncident(publishDeps, input);
+      herald.metrics.published.inc();
+      return { status: 201, body: { incident, update } };
+    }),
+  );
+  app.get<{ Querystring: { state?: string; limit?: string } }>('/incidents', async (request) => {
+    const { state, limit } = request.query;
+    if (state !== undefined && state !== 'unresolved' && state !== 'all') {
+      throw InputError.field('state', `must be 'unresolved' or 'all', got '${state}'`);
+    }
+    const max = limit === undefined ? 100 : Number(limit);
+    if (!Number.isInteger(max) || max < 1 || max > 1000) throw InputError.field('limit', 'must be a whole number from 1 to 1000');
+    return listIncidents(db, { unresolvedOnly: state === 'unresolved', limit: max });
+  });
+  app.get<IdParams>('/incidents/:id', async (request) => {
+    const incident = await getIncidentWithUpdates(db, request.params.id);
+    if (!incident) throw new NotFoundError('incident', request.params.id);
+    return incident;
+  });
+  app.post<IdParams>('/incidents/:id/updates', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createUpdateSchema, request.body);
+      const { incident, update } = await postUpdate(publishDeps, request.params.id, input);
+      herald.metrics.published.inc();
+      return { status: 201, body: { incident, update } };
+    }),
+  );
+  app.post<IdParams>('/incidents/:id/postmortem', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(postmortemSchema, request.body);
+      const { incident } = await publishPostmortem(publishDeps, request.params.id, input);
+      return { status: 201, body: { incident } };
+    }),
+  );
+
+  app.get<IdParams>('/updates/:id/deliveries', async (request) => {
+    if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
+    return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
+  });
+  app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
+    const { id, channel } = request.params;
+    const current = (await listDeliveriesForUpdate(db, id)).find((d) => d.channel === channel);
+    if (!current) {
+      if (!(await getUpdate(db, id))) throw new NotFoundError('update', id);
+      throw new NotFoundError(`delivery on channel '${channel}' for update`, id);
+    }
+    if (!['failed', 'partial', 'skipped'].includes(current.state)) {
+      throw new StateConflictError(`delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`);
+    }
+    await herald.queues.assertAvailable();
+    const reset = await resetForRetry(db, id, channel, nowIso());
+    if (reset) await herald.queues.enqueue(reset);
+    return reply.status(202).send(deliveriesView(id, [(await getDelivery(db, current.id))!]).channels[0]);
+  });
+
+  app.post('/maintenances', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createMaintenanceSchema, request.body);
+      return { status: 201, body: await createMaintenance(store, input) };
+    }),
+  );
+
+  app.post('/subscribers', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createSubscriberSchema, request.body);
+      const components = [...new Set(input.components ?? [])];
+      const unknown = await unknownComponentIds(db, components);
+      if (unknown.length > 0) throw new InputError(unknown.map((c) => ({ field: 'components', problem: `no component with id '${c}'` })));
+      const kind: SubscriberKind = input.email ? 'email' : input.phone ? 'sms' : 'webhook';
+      const address = input.email?.toLowerCase() ?? input.phone ?? input.webhookUrl!;
+      const secret = kind === 'webhook' ? `whsec_${randomBytes(24).toString('base64')}` : null;
+      try {
+        const row = await insertSubscriber(db, { kind, address, components, confirmed: input.confirmed ?? false, secret }, nowIso());
+        return { status: 201, body: { ...toSubscriber(row), ...(secret ? { secret } : {}) } };
+      } catch (error) {
+        if (!isUniqueViolation(error)) throw error;
+        const existing = await findSubscriber(db, kind, address);
+        throw new StateConflictError(`a ${kind} subscriber for this address exists already (id ${existing?.id ?? 'unknown'})`);
+      }
+    }),
+  );
+  app.get('/subscribers', async () => listSubscribers(db, { limit: 10_000 }));
+  app.delete<IdParams>('/subscribers/:id', async (request, reply) => {
+    if (!(await deleteSubscriber(db, request.params.id))) throw new NotFoundError('subscriber', request.params.id);
+    return reply.status(204).send();
+  });
+}

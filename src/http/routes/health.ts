@@ -1,0 +1,18 @@
+import type { FastifyInstance } from 'fastify';
+import { sql } from 'kysely';
+import type { Herald } from '../../runtime/herald.js';
+
+export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
+  app.get('/healthz', async (_request, reply) => {
+    const [database, queue] = await Promise.all([
+      sql`select 1`.execute(herald.store.db).then(() => 'ok', (e: Error) => `unreachable: ${e.message}`),
+      herald.queues.assertAvailable().then(() => 'ok', (e: Error) => e.message),
+    ]);
+    const ok = database === 'ok' && queue === 'ok';
+    return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, queue });
+  });
+  app.get('/metrics', async (_request, reply) => {
+    const body = await herald.metrics.registry.metrics();
+    return reply.type(herald.metrics.registry.contentType).send(body);
+  });
+}

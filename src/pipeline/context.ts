@@ -1,0 +1,56 @@
+import type { UpdateContext } from '../channels/channel.js';
+import { getIncident, getUpdate } from '../store/incidents-repo.js';
+import type { Executor } from '../store/components-repo.js';
+
+export interface SiteInfo {
+  name: string;
+  publicUrl: string;
+}
+
+export const incidentUrl = (publicUrl: string, incidentId: string) => `${publicUrl.replace(/\/+$/, '')}/incidents/${incidentId}.html`;
+
+/**
+ * What every channel renders from. The incident is shown as of this update (its status and components
+ * then), so a retried or late job never shows newer state than the update it carries.
+ */
+export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: string): Promise<UpdateContext> {
+  const update = await getUpdate(db, updateId);
+  if (!update) throw new Error(`update ${updateId} not found`);
+  const incident = await getIncident(db, update.incidentId);
+  if (!incident) throw new Error(`incident ${update.incidentId} not found`);
+  return buildUpdateContext(site, incident, { ...update });
+}
+
+export function buildUpdateContext(
+  site: SiteInfo,
+  incident: Parameters<typeof toIncidentView>[1],
+  update: { id: string; status: UpdateContext['update']['status']; message: string; createdAt: string; number: number; components: UpdateContext['incident']['components'] },
+): UpdateContext {
+  return {
+    site: { name: site.name, url: site.publicUrl },
+    incident: { ...toIncidentView(site, incident), status: update.status, components: update.components },
+    update: {
+      id: update.id,
+      status: update.status,
+      message: update.message,
+      createdAt: update.createdAt,
+      number: update.number,
+      isFirst: update.number === 1,
+    },
+  };
+}
+
+function toIncidentView(
+  site: SiteInfo,
+  incident: { id: string; title: string; status: UpdateContext['incident']['status']; impact: UpdateContext['incident']['impact']; startedAt: string; resolvedAt: string | null },
+) {
+  return {
+    id: incident.id,
+    title: incident.title,
+    status: incident.status,
+    impact: incident.impact,
+    startedAt: incident.startedAt,
+    resolvedAt: incident.resolvedAt,
+    url: incidentUrl(site.publicUrl, incident.id),
+  };
+}

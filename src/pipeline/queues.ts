@@ -1,0 +1,118 @@
+import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Redis, type RedisOptions } from 'ioredis';
+import type { ChannelCapabilities } from '../channels/channel.js';
+import type { Delivery } from '../domain/types.js';
+
+/** Each queue's job data: only the row's id and generation; the worker reads the rest from the database. */
+export interface DeliveryJobData {
+  deliveryId: string;
+  generation: number;
+}
+
+export class QueueUnavailableError extends Error {
+  override name = 'QueueUnavailableError';
+}
+
+export const queueName = (channel: string) => `deliver-${channel}`;
+
+/** Derived from the row, so adding the same delivery twice is one job. BullMQ refuses ':' in custom ids. */
+export const jobIdFor = (delivery: Pick<Delivery, 'id' | 'generation'>) => `${delivery.id}-g${delivery.generation}`;
+
+export function jobOptions(capabilities: ChannelCapabilities): JobsOptions {
+  return {
+    attempts: capabilities.attempts ?? 8,
+    backoff: { type: 'exponential', delay: 1_000, jitter: 0.3 },
+    removeOnComplete: { age: 24 * 3600, count: 10_000 },
+    removeOnFail: { age: 14 * 24 * 3600 },
+  };
+}
+
+/**
+ * Producer side connection, per BullMQ's advice: fail fast instead of queueing commands while Redis is away,
+ * so the API can answer 503 (or leave the row to the sweeper) rather than hang.
+ */
+export function producerConnection(url: string): Redis {
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
+}
+
+/** Worker side connection: blocking commands must be retried forever (maxRetriesPerRequest null). */
+export function workerConnectionOptions(url: string): RedisOptions {
+  const parsed = new URL(url);
+  return {
+    host: parsed.hostname || '127.0.0.1',
+    port: Number(parsed.port || 6379),
+    username: parsed.username ? decodeURIComponent(parsed.username) : undefined,
+    password: parsed.password ? decodeURIComponent(parsed.password) : undefined,
+    db: parsed.pathname.length > 1 ? Number(parsed.pathname.slice(1)) : undefined,
+    tls: parsed.protocol === 'rediss:' ? {} : undefined,
+    maxRetriesPerRequest: null,
+    enableReadyCheck: true,
+  };
+}
+
+export class DeliveryQueues {
+  private readonly queues = new Map<string, Queue<DeliveryJobData>>();
+
+  constructor(
+    private readonly connection: Redis,
+    private readonly prefix: string,
+    private readonly capabilities: ReadonlyMap<string, ChannelCapabilities>,
+  ) {}
+
+  queue(channel: string): Queue<DeliveryJobData> {
+    let queue = this.queues.get(channel);
+    if (!queue) {
+      queue = new Queue<DeliveryJobData>(queueName(channel), { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      queue.on('error', () => undefined); // surfaced through enqueue()/health instead of as an unhandled event
+      this.queues.set(channel, queue);
+    }
+    return queue;
+  }
+
+  channels(): string[] {
+    return [...this.capabilities.keys()];
+  }
+
+  /** Throws QueueUnavailableError unless Redis answers within `timeoutMs`. */
+  async assertAvailable(timeoutMs = 1_500): Promise<void> {
+    if (this.connection.status !== 'ready') throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
+    try {
+      await withTimeout(this.connection.ping(), timeoutMs, 'Redis did not answer PING');
+    } catch (error) {
+      throw new QueueUnavailableError(`queue unavailable: ${(error as Error).message}`);
+    }
+  }
+
+  async enqueue(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>, delayMs = 0): Promise<void> {
+    const capabilities = this.capabilities.get(delivery.channel);
+    if (!capabilities) throw new Error(`no channel named ${delivery.channel} is configured`);
+    await this.queue(delivery.channel).add(
+      'deliver',
+      { deliveryId: delivery.id, generation: delivery.generation },
+      { ...jobOptions(capabilities), jobId: jobIdFor(delivery), delay: delayMs },
+    );
+  }
+
+  /** Enqueues each delivery; returns the ones that could not be enqueued (the sweeper picks them up later). */
+  async enqueueAll(deliveries: ReadonlyArray<Pick<Delivery, 'id' | 'generation' | 'channel'>>, timeoutMs = 3_000): Promise<string[]> {
+    const results = await Promise.allSettled(deliveries.map((d) => withTimeout(this.enqueue(d), timeoutMs, 'enqueue timed out')));
+    return deliveries.filter((_, i) => results[i]?.status === 'rejected').map((d) => d.id);
+  }
+
+  async depth(channel: string) {
+    return this.queue(channel).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    this.queues.clear();
+  }
+}
+
+export function withTimeout<T>(promise: Promise<T>, ms: number, message: string): Promise<T> {
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => reject(new Error(message)), ms);
+  });
+  return Promise.race([promise, timeout]).finally(() => clearTimeout(timer));
+}

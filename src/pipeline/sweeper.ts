@@ -1,0 +1,80 @@
+import { nowIso } from '../domain/ids.js';
+import type { Logger } from '../runtime/logger.js';
+import { listUnsettledBefore, recordOutcome } from '../store/deliveries-repo.js';
+import type { Store } from '../store/store.js';
+import { type DeliveryQueues, jobIdFor } from './queues.js';
+
+export interface SweepResult {
+  checked: number;
+  enqueued: number;
+  failed: number;
+  skipped: number;
+}
+
+/**
+ * The outbox's safety net. A delivery row that is pending or delivering and has not moved for a while is
+ * checked against its job: no job (crash between commit and enqueue, Redis flushed or restarted without
+ * persistence) → enqueue it again; a job that BullMQ failed without the worker recording it (stalled too
+ * often) → record the failure. Job ids derive from the row, so a sweep that races a live job adds nothing.
+ */
+export class OutboxSweeper {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<SweepResult> | undefined;
+
+  constructor(
+    private readonly store: Store,
+    private readonly queues: DeliveryQueues,
+    private readonly logger: Logger,
+    private readonly options: { intervalMs?: number; staleAfterMs?: number } = {},
+  ) {}
+
+  start(): this {
+    const interval = this.options.intervalMs ?? 15_000;
+    this.timer = setInterval(() => void this.sweepOnce().catch((err) => this.logger.warn({ err }, 'outbox sweep failed')), interval);
+    this.timer.unref();
+    return this;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running?.catch(() => undefined);
+  }
+
+  sweepOnce(): Promise<SweepResult> {
+    this.running ??= this.sweep().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  private async sweep(): Promise<SweepResult> {
+    const result: SweepResult = { checked: 0, enqueued: 0, failed: 0, skipped: 0 };
+    const staleBefore = new Date(Date.now() - (this.options.staleAfterMs ?? 30_000)).toISOString();
+    const rows = await listUnsettledBefore(this.store.db, staleBefore);
+    const configured = new Set(this.queues.channels());
+    for (const row of rows) {
+      result.checked++;
+      if (!configured.has(row.channel)) {
+        await recordOutcome(this.store.db, row.id, row.generation, { state: 'skipped', error: `channel '${row.channel}' is no longer configured` }, nowIso());
+        result.skipped++;
+        continue;
+      }
+      const job = await this.queues.queue(row.channel).getJob(jobIdFor(row));
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'missing' || state === 'unknown') {
+        await this.queues.enqueue(row);
+        result.enqueued++;
+      } else if (state === 'failed') {
+        await recordOutcome(this.store.db, row.id, row.generation, { state: 'failed', error: job?.failedReason ?? 'job failed', failed: row.total }, nowIso());
+        result.failed++;
+      } else if (state === 'completed') {
+        // Completed without settling the row (it changed under the job): run it once more.
+        await job?.remove();
+        await this.queues.enqueue(row);
+        result.enqueued++;
+      }
+    }
+    if (result.enqueued + result.failed + result.skipped > 0) this.logger.info(result, 'outbox sweep repaired deliveries');
+    return result;
+  }
+}

@@ -1,0 +1,187 @@
+import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
+import type { Channel, PostRef, SendTarget, SentRef } from '../channels/channel.js';
+import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
+import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
+import { nowIso } from '../domain/ids.js';
+import type { Delivery } from '../domain/types.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Metrics } from '../runtime/metrics.js';
+import { claimDelivery, earlierDeliveriesOnChannel, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
+import type { Store } from '../store/store.js';
+import { type SiteInfo, loadUpdateContext } from './context.js';
+import { type DeliveryJobData, queueName, workerConnectionOptions } from './queues.js';
+
+export interface WorkerOptions {
+  store: Store;
+  channels: ReadonlyArray<Channel>;
+  redisUrl: string;
+  prefix: string;
+  site: SiteInfo;
+  logger: Logger;
+  metrics?: Metrics;
+  /** How long a job's lock lives without renewal; a killed worker's job is taken over after about this long. */
+  lockDurationMs?: number;
+  stalledIntervalMs?: number;
+  /** How long a threaded update waits before looking again at its predecessor on the channel. */
+  predecessorPollMs?: number;
+}
+
+export type JobResult = { outcome: 'delivered' | 'skipped' | 'failed' | 'noop'; reason?: string };
+
+/** One BullMQ worker per channel: its own concurrency and rate limit, from the channel's capabilities. */
+export class DeliveryWorkers {
+  private readonly workers: Worker<DeliveryJobData, JobResult>[] = [];
+
+  constructor(private readonly options: WorkerOptions) {}
+
+  start(): this {
+    const { options } = this;
+    for (const channel of options.channels) {
+      const { capabilities } = channel;
+      const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(
+        queueName(channel.name),
+        (job, token) => processDelivery(options, channel, worker, job, token),
+        {
+          connection: workerConnectionOptions(options.redisUrl),
+          prefix: options.prefix,
+          concurrency: capabilities.concurrency ?? 5,
+          limiter: capabilities.rate ? { max: capabilities.rate.max, duration: capabilities.rate.perMs } : undefined,
+          lockDuration: options.lockDurationMs ?? 30_000,
+          stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
+          maxStalledCount: 2,
+          autorun: true,
+        },
+      );
+      worker.on('error', (error) => options.logger.warn({ channel: channel.name, err: error }, 'worker connection error'));
+      this.workers.push(worker);
+    }
+    return this;
+  }
+
+  /** Stops taking jobs, lets active ones finish, closes connections (SIGTERM path). */
+  async close(): Promise<void> {
+    await Promise.allSettled(this.workers.map((w) => w.close()));
+    this.workers.length = 0;
+  }
+
+  async waitUntilReady(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+  }
+}
+
+const isSettled = (d: Delivery) => SETTLED_DELIVERY_STATES.includes(d.state);
+const toPostRef = (d: Delivery): PostRef => ({ externalId: d.externalId!, externalUrl: d.externalUrl, meta: d.externalMeta });
+
+export async function processDelivery(
+  options: WorkerOptions,
+  channel: Channel,
+  worker: Worker,
+  job: Job<DeliveryJobData, JobResult>,
+  token: string | undefined,
+): Promise<JobResult> {
+  const { store, logger, metrics } = options;
+  const { db } = store;
+  const { deliveryId, generation } = job.data;
+  const log = logger.child({ channel: channel.name, deliveryId, jobId: job.id });
+
+  const current = await getDelivery(db, deliveryId);
+  if (!current || current.generation !== generation) return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
+  if (isSettled(current)) return { outcome: 'noop', reason: `already ${current.state}` };
+
+  let thread: SendTarget['thread'];
+  if (channel.capabilities.threads) {
+    const earlier = await earlierDeliveriesOnChannel(db, current);
+    if (earlier.some((d) => !isSettled(d))) {
+      // Replies must follow their predecessor: wait for it without spending an attempt.
+      await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 500), token);
+      throw new DelayedError();
+    }
+    const posted = earlier.filter((d) => d.state === 'delivered' && d.externalId);
+    if (posted.length > 0) thread = { first: toPostRef(posted[0]!), previous: toPostRef(posted[posted.length - 1]!) };
+  }
+
+  // A row found 'delivering' means an earlier attempt died mid-send: the post may be out already.
+  const interrupted = current.state === 'delivering';
+  const claimed = await claimDelivery(db, deliveryId, generation, nowIso());
+  if (!claimed) return { outcome: 'noop', reason: 'claimed elsewhere' };
+
+  const abort = new AbortController();
+  const target: SendTarget = { idempotencyKey: deliveryId, attempt: claimed.attempts, thread, signal: abort.signal };
+  let sent: SentRef;
+  try {
+    const context = await loadUpdateContext(db, options.site, claimed.updateId);
+    const rendered = channel.render(context);
+    const found = interrupted && channel.reconcile ? await channel.reconcile(rendered, target) : null;
+    if (found) log.info({ externalId: found.externalId }, 'earlier attempt had posted; recorded it instead of posting again');
+    sent = found ?? (await channel.send(rendered, target));
+  } catch (error) {
+    return handleFailure(options, channel, worker, job, claimed, error, log);
+  }
+
+  const now = nowIso();
+  if (sent.skipped) {
+    await recordOutcome(db, deliveryId, generation, { state: 'skipped', error: sent.skipped }, now);
+    metrics?.deliveries.inc({ channel: channel.name, outcome: 'skipped' });
+    return { outcome: 'skipped', reason: sent.skipped };
+  }
+  await recordOutcome(
+    db,
+    deliveryId,
+    generation,
+    {
+      state: 'delivered',
+      error: null,
+      externalId: sent.externalId ?? null,
+      externalUrl: sent.externalUrl ?? null,
+      externalMeta: sent.meta ?? null,
+      delivered: claimed.total,
+      failed: 0,
+    },
+    now,
+  );
+  metrics?.deliveries.inc({ channel: channel.name, outcome: 'delivered' });
+  metrics?.publishToDelivered.observe({ channel: channel.name }, (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000);
+  return { outcome: 'delivered' };
+}
+
+async function handleFailure(
+  options: WorkerOptions,
+  channel: Channel,
+  worker: Worker,
+  job: Job<DeliveryJobData, JobResult>,
+  delivery: Delivery,
+  error: unknown,
+  log: Logger,
+): Promise<never> {
+  const { db } = options.store;
+  const message = describe(error);
+  const now = nowIso();
+  const { id, generation } = delivery;
+
+  if (error instanceof RateLimitedError) {
+    const waitMs = Math.max(0, error.untilMs - Date.now());
+    const until = new Date(Date.now() + waitMs).toISOString();
+    await recordOutcome(db, id, generation, { state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until }, now);
+    options.metrics?.deliveries.inc({ channel: channel.name, outcome: 'rate_limited' });
+    log.warn({ until }, 'rate-limited by provider; the channel waits without spending an attempt');
+    // The limit is the provider account's, so the whole channel queue pauses until the reset.
+    await worker.rateLimit(Math.max(waitMs, 1));
+    throw Worker.RateLimitError();
+  }
+
+  const permanent = error instanceof PermanentError;
+  const attemptsAllowed = job.opts.attempts ?? 1;
+  const final = permanent || job.attemptsMade + 1 >= attemptsAllowed;
+  await recordOutcome(db, id, generation, { state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 }, now);
+  options.metrics?.deliveries.inc({ channel: channel.name, outcome: final ? 'failed' : 'retried' });
+  log.warn({ err: message, attempt: job.attemptsMade + 1, final }, final ? 'delivery failed' : 'delivery attempt failed; will retry');
+  if (permanent) throw new UnrecoverableError(message);
+  throw error instanceof Error ? error : new Error(message);
+}
+
+function describe(error: unknown): string {
+  if (error instanceof ChannelError) return error.message;
+  if (error instanceof Error) return `${error.name}: ${error.message}`;
+  return String(error);
+}
+

@@ -1,0 +1,32 @@
+import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+
+export const INCIDENT_STATUS_LABEL: Record<IncidentStatus, string> = {
+  investigating: 'Investigating',
+  identified: 'Identified',
+  monitoring: 'Monitoring',
+  resolved: 'Resolved',
+  postmortem: 'Postmortem',
+};
+
+export const COMPONENT_STATUS_LABEL: Record<ComponentStatus, string> = {
+  operational: 'Operational',
+  degraded_performance: 'Degraded performance',
+  partial_outage: 'Partial outage',
+  major_outage: 'Major outage',
+  under_maintenance: 'Under maintenance',
+};
+
+export const IMPACT_LABEL: Record<IncidentImpact, string> = {
+  none: 'None',
+  minor: 'Minor',
+  major: 'Major',
+  critical: 'Critical',
+};
+
+/** "Tue, 29 Nov 2026 04:42 UTC": the same in every channel, never the reader's local zone guessed. */
+export function formatUtc(iso: string): string {
+  const d = new Date(iso);
+  const date = d.toLocaleDateString('en-GB', { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
+  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
+  return `${date.replace(/,/g, '')} ${time} UTC`;
+}

@@ -1,0 +1,45 @@
+import { Marked } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+const marked = new Marked({ gfm: true, breaks: true, async: false });
+
+const SAFE_HTML: sanitizeHtml.IOptions = {
+  allowedTags: ['p', 'br', 'strong', 'em', 'b', 'i', 'code', 'pre', 'ul', 'ol', 'li', 'a', 'blockquote', 'h3', 'h4', 'del', 'hr'],
+  allowedAttributes: { a: ['href', 'title'] },
+  allowedSchemes: ['https', 'http', 'mailto'],
+  allowProtocolRelative: false,
+  transformTags: { a: sanitizeHtml.simpleTransform('a', { rel: 'nofollow noopener', target: '_blank' }) },
+  disallowedTagsMode: 'discard',
+};
+
+/** Commander's Markdown → HTML that can be placed in any page or email: no script, no handlers, no javascript: URLs. */
+export function markdownToSafeHtml(markdown: string): string {
+  const html = marked.parse(markdown) as string;
+  return sanitizeHtml(html, { ...SAFE_HTML, allowedAttributes: { a: ['href', 'title', 'rel', 'target'] } }).trim();
+}
+
+/** Commander's Markdown → plain text for SMS, posts and text email: markup removed, links kept as "text (url)". */
+export function markdownToText(markdown: string): string {
+  const html = marked.parse(markdown) as string;
+  const withBreaks = html
+    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/gis, (_m, href: string, label: string) =>
+      label.trim() === href.trim() ? href : `${label} (${href})`,
+    )
+    .replace(/<li>/gi, '\n- ')
+    .replace(/<\/(p|h\d|blockquote|pre|ul|ol)>/gi, '\n\n')
+    .replace(/<br\s*\/?>/gi, '\n');
+  const text = sanitizeHtml(withBreaks, { allowedTags: [], allowedAttributes: {} });
+  return decodeEntities(text)
+    .replace(/[ \t]+\n/g, '\n')
+    .replace(/\n{3,}/g, '\n\n')
+    .trim();
+}
+
+function decodeEntities(text: string): string {
+  return text
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&quot;/g, '"')
+    .replace(/&#39;|&#x27;/g, "'")
+    .replace(/&amp;/g, '&');
+}

@@ -1,0 +1,47 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from './labels.js';
+import { markdownToSafeHtml, markdownToText } from './markdown.js';
+
+export type TemplateFn = (context: object) => string;
+
+/**
+ * Two Handlebars environments: `html` escapes every value (pages, email HTML); `text` does not (posts, SMS,
+ * plain email), and a channel escapes by its own rules (Slack's &<>, Markdown) after rendering.
+ * Templates live in templates/<channel>/<name>.hbs and are compiled once when a channel is created.
+ */
+export class Templates {
+  private readonly html = Handlebars.create();
+  private readonly text = Handlebars.create();
+
+  constructor(readonly dir: string) {
+    for (const env of [this.html, this.text]) {
+      env.registerHelper('statusLabel', (s: keyof typeof INCIDENT_STATUS_LABEL) => INCIDENT_STATUS_LABEL[s] ?? s);
+      env.registerHelper('componentStatusLabel', (s: keyof typeof COMPONENT_STATUS_LABEL) => COMPONENT_STATUS_LABEL[s] ?? s);
+      env.registerHelper('impactLabel', (s: keyof typeof IMPACT_LABEL) => IMPACT_LABEL[s] ?? s);
+      env.registerHelper('utc', (iso: string) => (iso ? formatUtc(iso) : ''));
+      env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
+    }
+    this.html.registerHelper('markdown', (md: string) => new Handlebars.SafeString(markdownToSafeHtml(md ?? '')));
+    this.text.registerHelper('markdown', (md: string) => markdownToText(md ?? ''));
+  }
+
+  /** Compiles templates/<channel>/<file> in the escaping (file ends .html.hbs) or plain environment. */
+  compile(channel: string, file: string): TemplateFn {
+    const path = join(this.dir, channel, file);
+    if (!existsSync(path)) throw new Error(`template not found: ${path}`);
+    return this.compileSource(readFileSync(path, 'utf8'), file.endsWith('.html.hbs') ? 'html' : 'text', path);
+  }
+
+  compileSource(source: string, mode: 'html' | 'text', origin = 'inline template'): TemplateFn {
+    const env = mode === 'html' ? this.html : this.text;
+    try {
+      const template = env.compile(source, { strict: false, noEscape: mode === 'text' });
+      template({}); // surface syntax errors now, not at the first incident
+      return (context) => template(context);
+    } catch (error) {
+      throw new Error(`${origin}: ${(error as Error).message}`);
+    }
+  }
+}

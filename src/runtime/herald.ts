@@ -1,0 +1,168 @@
+import { resolve } from 'node:path';
+import type { Redis } from 'ioredis';
+import type { Channel } from '../channels/channel.js';
+import type { ChannelRuntime, HeraldConfig } from '../config/define.js';
+import type { HeraldEnv } from '../config/env.js';
+import { enabledDefinitions } from '../config/load.js';
+import type { PublishDeps } from '../pipeline/publish.js';
+import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
+import { OutboxSweeper } from '../pipeline/sweeper.js';
+import { DeliveryWorkers } from '../pipeline/worker.js';
+import { Templates } from '../render/templates.js';
+import { openStore, type Store } from '../store/store.js';
+import { type Logger, createLogger } from './logger.js';
+import { Metrics } from './metrics.js';
+
+export const TEMPLATES_DIR = resolve(import.meta.dirname, '../../templates');
+
+export interface HeraldOptions {
+  env: HeraldEnv;
+  config: HeraldConfig;
+  logger?: Logger;
+  /** Run delivery workers in this process (serve's default; `--no-workers` and the API-only tests turn it off). */
+  workers?: boolean;
+  sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
+  templatesDir?: string;
+}
+
+/** One running Herald: database, queues, channels, and optionally workers and the outbox sweeper. */
+export interface Herald {
+  env: HeraldEnv;
+  logger: Logger;
+  store: Store;
+  redis: Redis;
+  queues: DeliveryQueues;
+  channels: Channel[];
+  siteName: string;
+  metrics: Metrics;
+  publishDeps: PublishDeps;
+  workers?: DeliveryWorkers;
+  sweeper?: OutboxSweeper;
+  templates: Templates;
+  close(): Promise<void>;
+}
+
+export async function startHerald(options: HeraldOptions): Promise<Herald> {
+  const { env, config } = options;
+  const logger =
+    options.logger ??
+    createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
+  const store = await openStore(env.databaseUrl);
+  const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR);
+  const siteName = config.site?.name ?? 'Status';
+  const runtime: ChannelRuntime = { store, templates, logger, publicUrl: env.publicUrl, siteName, secret: env.secret, dataDir: env.dataDir };
+  const channels = enabledDefinitions(config).map((definition) => definition.create(runtime));
+
+  const redis = producerConnection(env.redisUrl);
+  redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
+  await waitForReady(redis, 10_000).catch(async (error) => {
+    redis.disconnect();
+    await store.close();
+    throw error;
+  });
+  await warnOnEvictionPolicy(redis, logger);
+
+  const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(channels.map((c) => [c.name, c.capabilities])));
+  const metrics = new Metrics(async () => {
+    const rows: Array<{ channel: string; state: string; count: number }> = [];
+    for (const channel of channels) {
+      const counts = await queues.depth(channel.name);
+      for (const [state, count] of Object.entries(counts)) rows.push({ channel: channel.name, state, count });
+    }
+    return rows;
+  });
+  const publishDeps: PublishDeps = { store, queues, channels: channels.map((c) => ({ name: c.name, kind: c.kind })), logger };
+
+  const workers =
+    options.workers === false
+      ? undefined
+      : new DeliveryWorkers({
+          store,
+          channels,
+          redisUrl: env.redisUrl,
+          prefix: env.queuePrefix,
+          site: { name: siteName, publicUrl: env.publicUrl },
+          logger,
+          metrics,
+          lockDurationMs: env.lockDurationMs,
+        }).start();
+  const sweeper = options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
+
+  let closing: Promise<void> | undefined;
+  return {
+    env,
+    logger,
+    store,
+    redis,
+    queues,
+    channels,
+    siteName,
+    metrics,
+    publishDeps,
+    workers,
+    sweeper,
+    templates,
+    close() {
+      closing ??= (async () => {
+        await sweeper?.stop();
+        await workers?.close();
+        await queues.close();
+        await Promise.allSettled(channels.map((c) => c.close?.()));
+        redis.disconnect();
+        await store.close();
+      })();
+      return closing;
+    },
+  };
+}
+
+function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
+  if (redis.status === 'ready') return Promise.resolve();
+  return new Promise((resolvePromise, reject) => {
+    const timer = setTimeout(() => {
+      cleanup();
+      reject(new Error(`Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs / 1000}s; start Redis or set REDIS_URL`));
+    }, timeoutMs);
+    const onReady = () => {
+      cleanup();
+      resolvePromise();
+    };
+    const cleanup = () => {
+      clearTimeout(timer);
+      redis.off('ready', onReady);
+    };
+    redis.on('ready', onReady);
+  });
+}
+
+/** BullMQ loses jobs if Redis evicts keys: say so loudly at start. */
+async function warnOnEvictionPolicy(redis: Redis, logger: Logger) {
+  try {
+    const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
+    const policy = reply[1];
+    if (policy && policy !== 'noeviction') {
+      logger.warn({ policy }, `Redis maxmemory-policy is '${policy}': set it to 'noeviction' or queued deliveries can be evicted`);
+    }
+  } catch {
+    // CONFIG may be disabled on managed Redis; nothing to check then.
+  }
+}
+
+/** Values of env variables whose names say they are secret, to keep them out of logs. */
+function secretLookingValues(vars: NodeJS.ProcessEnv): string[] {
+  return Object.entries(vars)
+    .filter(([name, value]) => value && /TOKEN|SECRET|PASSWORD|API_KEY|AUTH|_KEY$/i.test(name))
+    .map(([, value]) => value!)
+    .concat(
+      Object.entries(vars)
+        .filter(([name, value]) => value && /_URL$/.test(name))
+        .flatMap(([, value]) => {
+          try {
+            const password = new URL(value!).password;
+            return password ? [decodeURIComponent(password)] : [];
+          } catch {
+            return [];
+          }
+        }),
+    );
+}

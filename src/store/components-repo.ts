@@ -1,0 +1,72 @@
+import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { ComponentStatus } from '../domain/enums.js';
+import { newId } from '../domain/ids.js';
+import type { CreateComponentInput, PatchComponentInput } from '../domain/schemas.js';
+import type { Component } from '../domain/types.js';
+import type { ComponentsTable, Database } from './schema.js';
+
+export type Executor = Kysely<Database> | Transaction<Database>;
+
+export const toComponent = (row: Selectable<ComponentsTable>): Component => ({
+  id: row.id,
+  name: row.name,
+  group: row.group_name,
+  description: row.description,
+  position: Number(row.position),
+  status: row.status as ComponentStatus,
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+export async function createComponent(db: Executor, input: CreateComponentInput, now: string): Promise<Component> {
+  const position =
+    input.position ??
+    Number((await db.selectFrom('components').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+  const row = {
+    id: newId(),
+    name: input.name,
+    group_name: input.group ?? null,
+    description: input.description ?? null,
+    position,
+    status: input.status ?? 'operational',
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('components').values(row).execute();
+  return toComponent(row);
+}
+
+export async function listComponents(db: Executor): Promise<Component[]> {
+  const rows = await db.selectFrom('components').selectAll().orderBy('position').orderBy('name').execute();
+  return rows.map(toComponent);
+}
+
+export async function getComponent(db: Executor, id: string): Promise<Component | undefined> {
+  const row = await db.selectFrom('components').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toComponent(row) : undefined;
+}
+
+export async function patchComponent(db: Executor, id: string, patch: PatchComponentInput, now: string): Promise<Component | undefined> {
+  const values: Partial<ComponentsTable> = { updated_at: now };
+  if (patch.name !== undefined) values.name = patch.name;
+  if (patch.group !== undefined) values.group_name = patch.group;
+  if (patch.description !== undefined) values.description = patch.description;
+  if (patch.status !== undefined) values.status = patch.status;
+  if (patch.position !== undefined) values.position = patch.position;
+  await db.updateTable('components').set(values).where('id', '=', id).execute();
+  return getComponent(db, id);
+}
+
+/** The ids among `ids` that name no component. */
+export async function unknownComponentIds(db: Executor, ids: readonly string[]): Promise<string[]> {
+  if (ids.length === 0) return [];
+  const found = await db.selectFrom('components').select('id').where('id', 'in', [...ids]).execute();
+  const known = new Set(found.map((r) => r.id));
+  return ids.filter((id) => !known.has(id));
+}
+
+export async function setComponentStatuses(db: Executor, statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>, now: string) {
+  for (const { id, status } of statuses) {
+    await db.updateTable('components').set({ status, updated_at: now }).where('id', '=', id).where('status', '!=', status).execute();
+  }
+}

@@ -1,0 +1,122 @@
+import type { Selectable } from 'kysely';
+import type { DeliveryState } from '../domain/enums.js';
+import type { Delivery } from '../domain/types.js';
+import type { Executor } from './components-repo.js';
+import type { DeliveriesTable } from './schema.js';
+
+export function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+  return {
+    id: row.id,
+    updateId: row.update_id,
+    incidentId: row.incident_id,
+    channel: row.channel,
+    state: row.state as DeliveryState,
+    generation: Number(row.generation),
+    attempts: Number(row.attempts),
+    externalId: row.external_id,
+    externalUrl: row.external_url,
+    externalMeta: row.external_meta_json ? (JSON.parse(row.external_meta_json) as Record<string, string>) : null,
+    error: row.error,
+    rateLimitedUntil: row.rate_limited_until,
+    total: Number(row.total),
+    delivered: Number(row.delivered),
+    failed: Number(row.failed),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    deliveredAt: row.delivered_at,
+  };
+}
+
+export async function getDelivery(db: Executor, id: string): Promise<Delivery | undefined> {
+  const row = await db.selectFrom('deliveries').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? toDelivery(row) : undefined;
+}
+
+export async function listDeliveriesForUpdate(db: Executor, updateId: string): Promise<Delivery[]> {
+  const rows = await db.selectFrom('deliveries').selectAll().where('update_id', '=', updateId).orderBy('channel').execute();
+  return rows.map(toDelivery);
+}
+
+/**
+ * Claims a delivery for one attempt: only a row that is pending, or delivering (a crashed attempt being
+ * recovered), of the job's generation. Returns the claimed row, or undefined when there is nothing to do.
+ */
+export async function claimDelivery(db: Executor, id: string, generation: number, now: string): Promise<Delivery | undefined> {
+  const result = await db
+    .updateTable('deliveries')
+    .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: now, rate_limited_until: null }))
+    .where('id', '=', id)
+    .where('generation', '=', generation)
+    .where('state', 'in', ['pending', 'delivering'])
+    .executeTakeFirst();
+  if (Number(result.numUpdatedRows) === 0) return undefined;
+  return getDelivery(db, id);
+}
+
+export interface DeliveryOutcome {
+  state: DeliveryState;
+  error?: string | null;
+  externalId?: string | null;
+  externalUrl?: string | null;
+  externalMeta?: Record<string, string> | null;
+  rateLimitedUntil?: string | null;
+  delivered?: number;
+  failed?: number;
+  total?: number;
+}
+
+/** Records the outcome of an attempt, only if the row still belongs to that attempt's generation. */
+export async function recordOutcome(db: Executor, id: string, generation: number, outcome: DeliveryOutcome, now: string) {
+  const values: Partial<DeliveriesTable> = { state: outcome.state, updated_at: now };
+  if (outcome.error !== undefined) values.error = outcome.error;
+  if (outcome.externalId !== undefined) values.external_id = outcome.externalId;
+  if (outcome.externalUrl !== undefined) values.external_url = outcome.externalUrl;
+  if (outcome.externalMeta !== undefined) values.external_meta_json = outcome.externalMeta ? JSON.stringify(outcome.externalMeta) : null;
+  if (outcome.rateLimitedUntil !== undefined) values.rate_limited_until = outcome.rateLimitedUntil;
+  if (outcome.delivered !== undefined) values.delivered = outcome.delivered;
+  if (outcome.failed !== undefined) values.failed = outcome.failed;
+  if (outcome.total !== undefined) values.total = outcome.total;
+  if (outcome.state === 'delivered' || outcome.state === 'partial') values.delivered_at = now;
+  await db.updateTable('deliveries').set(values).where('id', '=', id).where('generation', '=', generation).execute();
+}
+
+/** Deliveries of earlier updates of the same incident on the same channel, oldest first. */
+export async function earlierDeliveriesOnChannel(db: Executor, delivery: Pick<Delivery, 'incidentId' | 'channel' | 'updateId'>) {
+  const rows = await db
+    .selectFrom('deliveries as d')
+    .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
+    .selectAll('d')
+    .select('u.number')
+    .where('d.incident_id', '=', delivery.incidentId)
+    .where('d.channel', '=', delivery.channel)
+    .where('u.number', '<', (eb) => eb.selectFrom('incident_updates').select('number').where('id', '=', delivery.updateId))
+    .orderBy('u.number')
+    .execute();
+  return rows.map((row) => ({ ...toDelivery(row), updateNumber: Number(row.number) }));
+}
+
+/** Rows that should be moving but have not been touched for a while: the sweeper checks their jobs. */
+export async function listUnsettledBefore(db: Executor, before: string, limit = 500): Promise<Delivery[]> {
+  const rows = await db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('state', 'in', ['pending', 'delivering'])
+    .where('updated_at', '<', before)
+    .orderBy('updated_at')
+    .limit(limit)
+    .execute();
+  return rows.map(toDelivery);
+}
+
+/** A manual retry: a new generation so the retried job gets a fresh job id. Only settled, unsuccessful rows. */
+export async function resetForRetry(db: Executor, updateId: string, channel: string, now: string): Promise<Delivery | undefined> {
+  await db
+    .updateTable('deliveries')
+    .set((eb) => ({ state: 'pending', generation: eb('generation', '+', 1), error: null, rate_limited_until: null, updated_at: now }))
+    .where('update_id', '=', updateId)
+    .where('channel', '=', channel)
+    .where('state', 'in', ['failed', 'partial', 'skipped'])
+    .execute();
+  const row = await db.selectFrom('deliveries').selectAll().where('update_id', '=', updateId).where('channel', '=', channel).executeTakeFirst();
+  return row ? toDelivery(row) : undefined;
+}

@@ -1,0 +1,133 @@
+import type { Selectable } from 'kysely';
+import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+import type { AffectedComponent, Incident, IncidentUpdate, IncidentWithUpdates } from '../domain/types.js';
+import type { Executor } from './components-repo.js';
+import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
+
+const OPEN_STATUSES = ['investigating', 'identified', 'monitoring'];
+
+function toIncident(row: Selectable<IncidentsTable>, components: AffectedComponent[]): Incident {
+  return {
+    id: row.id,
+    title: row.title,
+    status: row.status as IncidentStatus,
+    impact: row.impact as IncidentImpact,
+    startedAt: row.started_at,
+    resolvedAt: row.resolved_at,
+    postmortem: row.postmortem_body,
+    postmortemPublishedAt: row.postmortem_published_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    components,
+  };
+}
+
+export function toUpdate(row: Selectable<IncidentUpdatesTable>): IncidentUpdate {
+  return {
+    id: row.id,
+    incidentId: row.incident_id,
+    status: row.status as IncidentStatus,
+    message: row.message,
+    components: JSON.parse(row.components_json) as AffectedComponent[],
+    channels: JSON.parse(row.channels_json) as string[],
+    createdAt: row.created_at,
+  };
+}
+
+async function affectedComponents(db: Executor, incidentIds: string[]): Promise<Map<string, AffectedComponent[]>> {
+  const byIncident = new Map<string, AffectedComponent[]>();
+  if (incidentIds.length === 0) return byIncident;
+  const rows = await db
+    .selectFrom('incident_components as ic')
+    .innerJoin('components as c', 'c.id', 'ic.component_id')
+    .select(['ic.incident_id', 'c.id', 'c.name', 'ic.status', 'c.position'])
+    .where('ic.incident_id', 'in', incidentIds)
+    .orderBy('c.position')
+    .orderBy('c.name')
+    .execute();
+  for (const row of rows) {
+    const list = byIncident.get(row.incident_id) ?? [];
+    list.push({ id: row.id, name: row.name, status: row.status as ComponentStatus });
+    byIncident.set(row.incident_id, list);
+  }
+  return byIncident;
+}
+
+export async function getIncident(db: Executor, id: string): Promise<Incident | undefined> {
+  const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+  if (!row) return undefined;
+  return toIncident(row, (await affectedComponents(db, [id])).get(id) ?? []);
+}
+
+export async function getIncidentWithUpdates(db: Executor, id: string): Promise<IncidentWithUpdates | undefined> {
+  const incident = await getIncident(db, id);
+  if (!incident) return undefined;
+  const updates = await db.selectFrom('incident_updates').selectAll().where('incident_id', '=', id).orderBy('number', 'desc').execute();
+  return { ...incident, updates: updates.map(toUpdate) };
+}
+
+export interface IncidentListOptions {
+  unresolvedOnly?: boolean;
+  limit?: number;
+  /** Keyset paging: incidents started before this time. */
+  before?: string;
+}
+
+export async function listIncidents(db: Executor, options: IncidentListOptions = {}): Promise<Incident[]> {
+  let query = db.selectFrom('incidents').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc');
+  if (options.unresolvedOnly) query = query.where('status', 'in', OPEN_STATUSES);
+  if (options.before) query = query.where('started_at', '<', options.before);
+  query = query.limit(options.limit ?? 100);
+  const rows = await query.execute();
+  const components = await affectedComponents(db, rows.map((r) => r.id));
+  return rows.map((row) => toIncident(row, components.get(row.id) ?? []));
+}
+
+export async function listIncidentsWithUpdates(db: Executor, options: IncidentListOptions = {}): Promise<IncidentWithUpdates[]> {
+  const incidents = await listIncidents(db, options);
+  if (incidents.length === 0) return [];
+  const rows = await db
+    .selectFrom('incident_updates')
+    .selectAll()
+    .where('incident_id', 'in', incidents.map((i) => i.id))
+    .orderBy('number', 'desc')
+    .execute();
+  const byIncident = new Map<string, IncidentUpdate[]>();
+  for (const row of rows) {
+    const list = byIncident.get(row.incident_id) ?? [];
+    list.push(toUpdate(row));
+    byIncident.set(row.incident_id, list);
+  }
+  return incidents.map((incident) => ({ ...incident, updates: byIncident.get(incident.id) ?? [] }));
+}
+
+export async function getUpdate(db: Executor, id: string): Promise<(IncidentUpdate & { number: number }) | undefined> {
+  const row = await db.selectFrom('incident_updates').selectAll().where('id', '=', id).executeTakeFirst();
+  return row ? { ...toUpdate(row), number: Number(row.number) } : undefined;
+}
+
+/** Status each component has in open incidents other than `exceptIncidentId`. */
+export async function openIncidentStatuses(db: Executor, componentIds: string[], exceptIncidentId: string) {
+  if (componentIds.length === 0) return [];
+  return db
+    .selectFrom('incident_components as ic')
+    .innerJoin('incidents as i', 'i.id', 'ic.incident_id')
+    .select(['ic.component_id', 'ic.status'])
+    .where('ic.component_id', 'in', componentIds)
+    .where('i.status', 'in', OPEN_STATUSES)
+    .where('i.id', '!=', exceptIncidentId)
+    .execute();
+}
+
+/** Components under a maintenance that is in progress (or verifying). */
+export async function componentsUnderMaintenance(db: Executor, componentIds: string[]): Promise<Set<string>> {
+  if (componentIds.length === 0) return new Set();
+  const rows = await db
+    .selectFrom('maintenance_components as mc')
+    .innerJoin('maintenances as m', 'm.id', 'mc.maintenance_id')
+    .select('mc.component_id')
+    .where('mc.component_id', 'in', componentIds)
+    .where('m.status', 'in', ['in_progress', 'verifying'])
+    .execute();
+  return new Set(rows.map((r) => r.component_id));
+}

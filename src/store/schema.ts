@@ -1,0 +1,113 @@
+// Times are ISO-8601 UTC strings in both databases: portable, and they sort as text.
+
+export interface ComponentsTable {
+  id: string;
+  name: string;
+  group_name: string | null;
+  description: string | null;
+  position: number;
+  status: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentsTable {
+  id: string;
+  title: string;
+  status: string;
+  impact: string;
+  started_at: string;
+  resolved_at: string | null;
+  postmortem_body: string | null;
+  postmortem_published_at: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentComponentsTable {
+  incident_id: string;
+  component_id: string;
+  status: string;
+}
+
+export interface IncidentUpdatesTable {
+  id: string;
+  incident_id: string;
+  number: number;
+  status: string;
+  message: string;
+  /** JSON: [{id, name, status}] as of this update. */
+  components_json: string;
+  /** JSON: channel names targeted. */
+  channels_json: string;
+  created_at: string;
+}
+
+export interface MaintenancesTable {
+  id: string;
+  title: string;
+  message: string;
+  status: string;
+  scheduled_for: string;
+  scheduled_until: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface MaintenanceComponentsTable {
+  maintenance_id: string;
+  component_id: string;
+}
+
+export interface DeliveriesTable {
+  id: string;
+  update_id: string;
+  incident_id: string;
+  channel: string;
+  state: string;
+  generation: number;
+  attempts: number;
+  external_id: string | null;
+  external_url: string | null;
+  external_meta_json: string | null;
+  error: string | null;
+  rate_limited_until: string | null;
+  total: number;
+  delivered: number;
+  failed: number;
+  created_at: string;
+  updated_at: string;
+  delivered_at: string | null;
+}
+
+export interface SubscribersTable {
+  id: string;
+  kind: string;
+  /** Normalised address: lower-cased email, E.164 phone or the webhook URL. */
+  address: string;
+  components_json: string;
+  confirmed_at: string | null;
+  secret: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IdempotencyKeysTable {
+  key: string;
+  request_hash: string;
+  status_code: number | null;
+  response_json: string | null;
+  created_at: string;
+}
+
+export interface Database {
+  components: ComponentsTable;
+  incidents: IncidentsTable;
+  incident_components: IncidentComponentsTable;
+  incident_updates: IncidentUpdatesTable;
+  maintenances: MaintenancesTable;
+  maintenance_components: MaintenanceComponentsTable;
+  deliveries: DeliveriesTable;
+  subscribers: SubscribersTable;
+  idempotency_keys: IdempotencyKeysTable;
+}

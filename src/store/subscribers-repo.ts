@@ -1,0 +1,58 @@
+import type { Selectable } from 'kysely';
+import { newId } from '../domain/ids.js';
+import type { Subscriber, SubscriberKind } from '../domain/types.js';
+import type { Executor } from './components-repo.js';
+import type { SubscribersTable } from './schema.js';
+
+export function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
+  const kind = row.kind as SubscriberKind;
+  return {
+    id: row.id,
+    kind,
+    email: kind === 'email' ? row.address : null,
+    phone: kind === 'sms' ? row.address : null,
+    webhookUrl: kind === 'webhook' ? row.address : null,
+    components: JSON.parse(row.components_json) as string[],
+    confirmed: row.confirmed_at !== null,
+    confirmedAt: row.confirmed_at,
+    createdAt: row.created_at,
+  };
+}
+
+export interface NewSubscriber {
+  kind: SubscriberKind;
+  address: string;
+  components: string[];
+  confirmed: boolean;
+  secret: string | null;
+}
+
+export async function insertSubscriber(db: Executor, input: NewSubscriber, now: string): Promise<Selectable<SubscribersTable>> {
+  const row = {
+    id: newId(),
+    kind: input.kind,
+    address: input.address,
+    components_json: JSON.stringify(input.components),
+    confirmed_at: input.confirmed ? now : null,
+    secret: input.secret,
+    created_at: now,
+    updated_at: now,
+  };
+  await db.insertInto('subscribers').values(row).execute();
+  return row;
+}
+
+export async function findSubscriber(db: Executor, kind: SubscriberKind, address: string) {
+  return db.selectFrom('subscribers').selectAll().where('kind', '=', kind).where('address', '=', address).executeTakeFirst();
+}
+
+export async function listSubscribers(db: Executor, options: { after?: string; limit?: number } = {}): Promise<Subscriber[]> {
+  let query = db.selectFrom('subscribers').selectAll().orderBy('id').limit(options.limit ?? 1000);
+  if (options.after) query = query.where('id', '>', options.after);
+  return (await query.execute()).map(toSubscriber);
+}
+
+export async function deleteSubscriber(db: Executor, id: string): Promise<boolean> {
+  const result = await db.deleteFrom('subscribers').where('id', '=', id).executeTakeFirst();
+  return Number(result.numDeletedRows) > 0;
+}

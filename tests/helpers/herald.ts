@@ -1,0 +1,77 @@
+import type { FastifyInstance } from 'fastify';
+import type { ChannelDefinition } from '../../src/config/define.js';
+import { readEnv } from '../../src/config/env.js';
+import { buildApp } from '../../src/http/app.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { type Herald, startHerald } from '../../src/runtime/herald.js';
+import { type DatabaseKind, REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from './env.js';
+
+export const TEST_TOKEN = 'test-token-0123456789';
+
+export interface TestHerald {
+  herald: Herald;
+  app: FastifyInstance;
+  databaseUrl: string;
+  prefix: string;
+  dataDir: string;
+  api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Record<string, unknown> }>;
+  close(): Promise<void>;
+}
+
+export async function startTestHerald(options: {
+  database?: DatabaseKind;
+  channels?: ChannelDefinition[];
+  workers?: boolean;
+  env?: Record<string, string>;
+  sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
+} = {}): Promise<TestHerald> {
+  const dataDir = tempDir();
+  const database = await freshDatabase(options.database ?? 'sqlite', dataDir);
+  const prefix = uniqueName('htest');
+  const env = readEnv({
+    HERALD_DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    HERALD_QUEUE_PREFIX: prefix,
+    HERALD_API_TOKEN: TEST_TOKEN,
+    HERALD_PUBLIC_URL: 'https://status.example.test',
+    ...options.env,
+  });
+  const herald = await startHerald({
+    env,
+    config: { channels: options.channels ?? [] },
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
+    workers: options.workers,
+    sweeper: options.sweeper ?? false,
+  });
+  const app = await buildApp(herald);
+  return {
+    herald,
+    app,
+    databaseUrl: database.url,
+    prefix,
+    dataDir,
+    async api(method, url, body, headers = {}) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${TEST_TOKEN}`, ...headers },
+        ...(body === undefined ? {} : typeof body === 'string' ? { payload: body } : { payload: body as object }),
+      });
+      const text = response.body;
+      let parsed: unknown = text;
+      try {
+        parsed = text ? JSON.parse(text) : undefined;
+      } catch {
+        // not JSON: keep the text
+      }
+      return { status: response.statusCode, body: parsed as never, headers: response.headers };
+    },
+    async close() {
+      await app.close();
+      await herald.close();
+      await dropRedisPrefix(prefix);
+      await database.drop();
+    },
+  };
+}
