@@ -1,0 +1,143 @@
+import type { Command } from 'commander';
+import type { Component, Incident, IncidentUpdate, Subscriber } from '../../domain/types.js';
+import { CliError } from '../client.js';
+import { cliContext, collect, parseComponentPairs, table } from '../context.js';
+import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
+
+type Published = { incident: Incident; update: IncidentUpdate };
+
+/** Client commands: each one HTTP call (plus polling with --wait) against a running Herald. */
+export function registerClientCommands(program: Command) {
+  const component = program.command('component').description('status page components');
+  component
+    .command('add <name>')
+    .option('--group <group>', 'group the component belongs to')
+    .option('--description <text>', 'one line shown on the status page')
+    .action(async (name: string, options: { group?: string; description?: string }, command: Command) => {
+      const ctx = cliContext(command);
+      const created = await ctx.client.request<Component>('POST', 'api/v1/components', { name, group: options.group, description: options.description });
+      ctx.print(created, () => `component ${created.id} ${created.name} (${created.status})`);
+    });
+  component.command('list').action(async (_options, command: Command) => {
+    const ctx = cliContext(command);
+    const components = await ctx.client.request<Component[]>('GET', 'api/v1/components');
+    ctx.print(components, () => table(components as unknown as Array<Record<string, unknown>>, ['id', 'name', 'group', 'status']));
+  });
+
+  const incident = program.command('incident').description('open, update and resolve incidents');
+  incident
+    .command('open')
+    .requiredOption('--title <title>', 'incident title')
+    .requiredOption('--message <markdown>', 'the first update, in Markdown')
+    .option('--status <status>', 'investigating | identified | monitoring | resolved')
+    .option('--impact <impact>', 'none | minor | major | critical')
+    .option('--component <id=status>', 'affected component and its status (repeatable)', collect)
+    .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
+    .option('--wait', 'show live per-channel progress until every channel has settled')
+    .action(async (options: { title: string; message: string; status?: string; impact?: string; component?: string[]; channels?: string; wait?: boolean }, command: Command) => {
+      await publishAndReport(command, 'api/v1/incidents', {
+        title: options.title,
+        message: options.message,
+        status: options.status,
+        impact: options.impact,
+        components: parseComponentPairs(options.component),
+        channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+      }, options.wait);
+    });
+  incident
+    .command('update <id>')
+    .requiredOption('--message <markdown>', 'the update, in Markdown')
+    .option('--status <status>', 'investigating | identified | monitoring | resolved')
+    .option('--component <id=status>', 'component and its new status (repeatable)', collect)
+    .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
+    .option('--wait', 'show live per-channel progress until every channel has settled')
+    .action(async (id: string, options: { message: string; status?: string; component?: string[]; channels?: string; wait?: boolean }, command: Command) => {
+      await publishAndReport(command, `api/v1/incidents/${encodeURIComponent(id)}/updates`, {
+        message: options.message,
+        status: options.status,
+        components: parseComponentPairs(options.component),
+        channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+      }, options.wait);
+    });
+  incident
+    .command('resolve <id>')
+    .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
+    .option('--wait', 'show live per-channel progress until every channel has settled')
+    .action(async (id: string, options: { message: string; wait?: boolean }, command: Command) => {
+      await publishAndReport(command, `api/v1/incidents/${encodeURIComponent(id)}/updates`, { message: options.message, status: 'resolved' }, options.wait);
+    });
+  incident
+    .command('list')
+    .option('--unresolved', 'only incidents that are not resolved')
+    .action(async (options: { unresolved?: boolean }, command: Command) => {
+      const ctx = cliContext(command);
+      const incidents = await ctx.client.request<Incident[]>('GET', `api/v1/incidents${options.unresolved ? '?state=unresolved' : ''}`);
+      ctx.print(incidents, () => table(incidents as unknown as Array<Record<string, unknown>>, ['id', 'status', 'impact', 'startedAt', 'title']));
+    });
+
+  program
+    .command('deliveries <updateId>')
+    .description('where an update landed, per channel')
+    .action(async (updateId: string, _options, command: Command) => {
+      const ctx = cliContext(command);
+      const answer = await ctx.client.request<DeliveriesAnswer>('GET', `api/v1/updates/${encodeURIComponent(updateId)}/deliveries`);
+      ctx.print(answer, () => deliveriesTable(answer));
+    });
+
+  const subscriber = program.command('subscriber').description('email, SMS and webhook subscribers');
+  subscriber
+    .command('add')
+    .option('--email <address>')
+    .option('--phone <e164>', 'phone number in E.164 form, e.g. +14155550100')
+    .option('--webhook <url>')
+    .option('--component <id>', 'only updates affecting this component (repeatable; default all)', collect)
+    .option('--confirmed', 'skip the double opt-in (the subscriber agreed elsewhere)')
+    .action(async (options: { email?: string; phone?: string; webhook?: string; component?: string[]; confirmed?: boolean }, command: Command) => {
+      const given = [options.email, options.phone, options.webhook].filter(Boolean).length;
+      if (given !== 1) throw new CliError('give exactly one of --email, --phone or --webhook');
+      const ctx = cliContext(command);
+      const created = await ctx.client.request<Subscriber & { secret?: string }>('POST', 'api/v1/subscribers', {
+        email: options.email,
+        phone: options.phone,
+        webhookUrl: options.webhook,
+        components: options.component,
+        confirmed: options.confirmed,
+      });
+      ctx.print(created, () =>
+        [`subscriber ${created.id} ${created.email ?? created.phone ?? created.webhookUrl} ${created.confirmed ? 'confirmed' : 'awaiting confirmation'}`,
+          created.secret ? `signing secret (shown once): ${created.secret}` : '']
+          .filter(Boolean)
+          .join('\n'),
+      );
+    });
+  subscriber.command('list').action(async (_options, command: Command) => {
+    const ctx = cliContext(command);
+    const subscribers = await ctx.client.request<Subscriber[]>('GET', 'api/v1/subscribers');
+    ctx.print(subscribers, () =>
+      table(
+        subscribers.map((s) => ({ ...s, address: s.email ?? s.phone ?? s.webhookUrl, components: s.components.join(',') || 'all' })),
+        ['id', 'kind', 'address', 'confirmed', 'components'],
+      ),
+    );
+  });
+}
+
+async function publishAndReport(command: Command, path: string, body: Record<string, unknown>, wait: boolean | undefined) {
+  const ctx = cliContext(command);
+  const published = await ctx.client.request<Published>('POST', path, body);
+  if (!wait) {
+    ctx.print(published, () => `incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published`);
+    return;
+  }
+  if (!ctx.json) process.stderr.write(`incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published\n`);
+  const deliveries = await waitForDeliveries(ctx.client, published.update.id, { json: ctx.json });
+  ctx.print({ ...published, deliveries }, () => deliveriesTable(deliveries));
+  if (deliveries.channels.some((c) => c.state === 'failed' || c.state === 'partial')) process.exitCode = 3;
+}
+
+function deliveriesTable(answer: DeliveriesAnswer): string {
+  return table(
+    answer.channels.map((c) => ({ ...c, progress: `${c.delivered}/${c.total}`, where: c.externalUrl ?? c.error ?? '' })),
+    ['channel', 'state', 'progress', 'where'],
+  );
+}
