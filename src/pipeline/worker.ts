@@ -45,7 +45,9 @@ export class DeliveryWorkers {
           connection: workerConnectionOptions(options.redisUrl),
           prefix: options.prefix,
           concurrency: capabilities.concurrency ?? 5,
-          limiter: capabilities.rate ? { max: capabilities.rate.max, duration: capabilities.rate.perMs } : undefined,
+          // BullMQ honours worker.rateLimit() (our 429 handling) only on a worker that has a limiter: a channel
+          // without a provider limit gets one too high to matter.
+          limiter: capabilities.rate ? { max: capabilities.rate.max, duration: capabilities.rate.perMs } : { max: 100_000, duration: 1_000 },
           lockDuration: options.lockDurationMs ?? 30_000,
           stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
           maxStalledCount: 2,

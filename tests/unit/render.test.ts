@@ -1,0 +1,74 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { countGraphemes, fitText } from '../../src/render/fit.js';
+import { markdownToSafeHtml, markdownToText } from '../../src/render/markdown.js';
+import { Templates } from '../../src/render/templates.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+
+describe('fitText', () => {
+  it('returns the whole text when it fits', () => {
+    expect(fitText({ head: 'Head', body: 'Body', tail: 'https://x.test' }, 100)).toBe('Head\n\nBody\n\nhttps://x.test');
+  });
+
+  it('cuts the body at a word boundary with an ellipsis and keeps the tail', () => {
+    const out = fitText({ head: '[Investigating] API', body: 'word '.repeat(100), tail: 'https://status.test/i/1.html' }, 80);
+    expect(countGraphemes(out)).toBeLessThanOrEqual(80);
+    expect(out.endsWith('https://status.test/i/1.html')).toBe(true);
+    expect(out).toMatch(/word…\n\n/);
+  });
+
+  it('never splits a grapheme and always fits (property)', () => {
+    fc.assert(
+      fc.property(fc.string({ unit: 'grapheme', maxLength: 600 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 60, max: 400 }), (body, head, max) => {
+        const tail = 'https://status.example.test/incidents/abc.html';
+        const out = fitText({ head, body, tail }, max);
+        expect(countGraphemes(out)).toBeLessThanOrEqual(max);
+        expect(out.endsWith(tail)).toBe(true);
+        expect(out.includes('\uFFFD')).toBe(false);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
+
+describe('markdown', () => {
+  const corpus = [
+    '<script>alert(1)</script>',
+    '<img src=x onerror=alert(1)>',
+    '[x](javascript:alert(1))',
+    '<a href="jAvAsCrIpT:alert(1)">x</a>',
+    '<svg onload=alert(1)>',
+    '<iframe src="https://evil.test"></iframe>',
+    '"><script>alert(1)</script>',
+    '<p style="background:url(javascript:alert(1))">x</p>',
+    '<a href="data:text/html;base64,PHNjcmlwdD4=">x</a>',
+  ];
+  it.each(corpus)('leaves nothing executable from %s', (input) => {
+    const html = markdownToSafeHtml(input);
+    expect(html).not.toMatch(/<script|<iframe|<svg|\son\w+=|javascript:|data:text|style=/i);
+  });
+
+  it('keeps ordinary formatting and safe links', () => {
+    expect(markdownToSafeHtml('**down** see [status](https://status.test)')).toBe(
+      '<p><strong>down</strong> see <a href="https://status.test" rel="nofollow noopener" target="_blank">status</a></p>',
+    );
+  });
+
+  it('plain text drops markup and keeps link targets', () => {
+    expect(markdownToText('**Degraded** — see [the docs](https://docs.test) & <b>retry</b>')).toBe('Degraded — see the docs (https://docs.test) & retry');
+  });
+});
+
+describe('templates', () => {
+  const templates = new Templates(TEMPLATES_DIR);
+  it('escapes values in the HTML environment and not in the text environment', () => {
+    const html = templates.compileSource('<p>{{title}}</p>', 'html');
+    const text = templates.compileSource('{{title}}', 'text');
+    expect(html({ title: '<b>&' })).toBe('<p>&lt;b&gt;&amp;</p>');
+    expect(text({ title: '<b>&' })).toBe('<b>&');
+  });
+
+  it('names the template when it does not compile', () => {
+    expect(() => templates.compileSource('{{#if x}}', 'text', 'templates/x/y.hbs')).toThrow(/templates\/x\/y.hbs/);
+  });
+});
