@@ -1,5 +1,5 @@
 import type { UpdateContext } from '../channels/channel.js';
-import { getIncident, getUpdate } from '../store/incidents-repo.js';
+import { toUpdate } from '../store/incidents-repo.js';
 import type { Executor } from '../store/components-repo.js';
 
 export interface SiteInfo {
@@ -14,11 +14,21 @@ export const incidentUrl = (publicUrl: string, incidentId: string) => `${publicU
  * then), so a retried or late job never shows newer state than the update it carries.
  */
 export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: string): Promise<UpdateContext> {
-  const update = await getUpdate(db, updateId);
-  if (!update) throw new Error(`update ${updateId} not found`);
-  const incident = await getIncident(db, update.incidentId);
-  if (!incident) throw new Error(`incident ${update.incidentId} not found`);
-  return buildUpdateContext(site, incident, { ...update });
+  // The update carries its own component snapshot: with the incident's row, that is all a channel shows.
+  const row = await db
+    .selectFrom('incident_updates as u')
+    .innerJoin('incidents as i', 'i.id', 'u.incident_id')
+    .selectAll('u')
+    .select(['i.title', 'i.impact', 'i.started_at', 'i.resolved_at'])
+    .where('u.id', '=', updateId)
+    .executeTakeFirst();
+  if (!row) throw new Error(`update ${updateId} not found`);
+  const update = toUpdate(row);
+  return buildUpdateContext(
+    site,
+    { id: row.incident_id, title: row.title, status: update.status, impact: row.impact as UpdateContext['incident']['impact'], startedAt: row.started_at, resolvedAt: row.resolved_at },
+    { ...update, number: Number(row.number) },
+  );
 }
 
 export function buildUpdateContext(

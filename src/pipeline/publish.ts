@@ -7,8 +7,8 @@ import type { CreateIncidentInput, CreateUpdateInput, PostmortemInput } from '..
 import type { Delivery, Incident, IncidentUpdate } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { setComponentStatuses, unknownComponentIds } from '../store/components-repo.js';
-import { listDeliveriesForUpdate } from '../store/deliveries-repo.js';
-import { componentsUnderMaintenance, getIncident, getUpdate, openIncidentStatuses } from '../store/incidents-repo.js';
+import { toDelivery } from '../store/deliveries-repo.js';
+import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from '../store/incidents-repo.js';
 import type { Database } from '../store/schema.js';
 import type { Store } from '../store/store.js';
 import type { DeliveryQueues } from './queues.js';
@@ -53,8 +53,9 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
   await deps.queues.assertAvailable();
   const now = (deps.now ?? nowIso)();
 
-  const { incidentId, updateId } = await deps.store.db.transaction().execute(async (tx) => {
-    const unknown = await unknownComponentIds(tx, Object.keys(request.components ?? {}));
+  const published = await deps.store.db.transaction().execute(async (tx): Promise<Published> => {
+    const named = Object.keys(request.components ?? {});
+    const unknown = named.length > 0 ? await unknownComponentIds(tx, named) : [];
     if (unknown.length > 0) {
       throw new InputError(unknown.map((id) => ({ field: `components.${id}`, problem: 'no component with this id' })));
     }
@@ -102,33 +103,26 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
         await tx.insertInto('incident_components').values({ incident_id: incidentId, component_id: id, status }).execute();
       }
     }
-    await applyComponentStatuses(tx, incidentId, plan.affected, now);
+    if (plan.affected.length > 0) await applyComponentStatuses(tx, incidentId, plan.affected, now);
 
-    const incident = (await getIncident(tx, incidentId))!;
-    const updateId = newId();
-    const previous = await tx
-      .selectFrom('incident_updates')
-      .select((eb) => eb.fn.max('number').as('n'))
-      .where('incident_id', '=', incidentId)
-      .executeTakeFirst();
-    await tx
-      .insertInto('incident_updates')
-      .values({
-        id: updateId,
-        incident_id: incidentId,
-        number: Number(previous?.n ?? 0) + 1,
-        status: plan.status,
-        message: request.message,
-        components_json: JSON.stringify(incident.components),
-        channels_json: JSON.stringify(channels),
-        created_at: now,
-      })
-      .execute();
-    await insertDeliveries(tx, incidentId, updateId, channels, now);
-    return { incidentId, updateId };
+    // Without newly named components the incident's view follows from `before` and the plan: no re-read.
+    const incident =
+      before && Object.keys(request.components ?? {}).length === 0
+        ? {
+            ...before,
+            status: plan.status,
+            impact: request.impact ?? before.impact,
+            resolvedAt: plan.resolves ? now : plan.reopens ? null : before.resolvedAt,
+            updatedAt: now,
+            components: before.components.map((c) => ({ ...c, status: plan.affected.find((a) => a.id === c.id)?.status ?? c.status })),
+          }
+        : (await getIncident(tx, incidentId))!;
+    const update = await insertUpdate(tx, incident, plan.status, request.message, channels, now);
+    const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    return { incident, update, deliveries };
   });
 
-  return finishPublish(deps, incidentId, updateId);
+  return enqueuePublished(deps, published);
 }
 
 /** A postmortem is a timeline entry of its own; `notify` sends it to every channel, otherwise only the status page. */
@@ -136,7 +130,7 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
   const channels = input.notify ? deps.channels.map((c) => c.name) : deps.channels.filter((c) => c.kind === 'statuspage').map((c) => c.name);
   await deps.queues.assertAvailable();
   const now = (deps.now ?? nowIso)();
-  const updateId = await deps.store.db.transaction().execute(async (tx) => {
+  const published = await deps.store.db.transaction().execute(async (tx): Promise<Published> => {
     const before = await lockIncident(tx, deps.store.dialect, incidentId);
     assertCanPublishPostmortem(before.status);
     await tx
@@ -144,41 +138,46 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
       .set({ status: 'postmortem', postmortem_body: input.body, postmortem_published_at: now, updated_at: now })
       .where('id', '=', incidentId)
       .execute();
-    const previous = await tx.selectFrom('incident_updates').select((eb) => eb.fn.max('number').as('n')).where('incident_id', '=', incidentId).executeTakeFirst();
-    const updateId = newId();
-    await tx
-      .insertInto('incident_updates')
-      .values({
-        id: updateId,
-        incident_id: incidentId,
-        number: Number(previous?.n ?? 0) + 1,
-        status: 'postmortem',
-        message: input.body,
-        components_json: JSON.stringify(before.components),
-        channels_json: JSON.stringify(channels),
-        created_at: now,
-      })
-      .execute();
-    await insertDeliveries(tx, incidentId, updateId, channels, now);
-    return updateId;
+    const incident: Incident = { ...before, status: 'postmortem', postmortem: input.body, postmortemPublishedAt: now, updatedAt: now };
+    const update = await insertUpdate(tx, incident, 'postmortem', input.body, channels, now);
+    const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    return { incident, update, deliveries };
   });
-  return finishPublish(deps, incidentId, updateId);
+  return enqueuePublished(deps, published);
 }
 
-async function finishPublish(deps: PublishDeps, incidentId: string, updateId: string): Promise<Published> {
-  const { db } = deps.store;
-  const deliveries = await listDeliveriesForUpdate(db, updateId);
-  const notEnqueued = await deps.queues.enqueueAll(deliveries);
+async function enqueuePublished(deps: PublishDeps, published: Published): Promise<Published> {
+  const notEnqueued = await deps.queues.enqueueAll(published.deliveries);
   if (notEnqueued.length > 0) {
-    deps.logger.warn({ updateId, deliveries: notEnqueued }, 'update stored but not all jobs were enqueued; the sweeper will enqueue them');
+    deps.logger.warn({ updateId: published.update.id, deliveries: notEnqueued }, 'update stored but not all jobs were enqueued; the sweeper will enqueue them');
   }
-  const [incident, update] = await Promise.all([getIncident(db, incidentId), getUpdate(db, updateId)]);
-  return { incident: incident!, update: stripNumber(update!), deliveries };
+  return published;
 }
 
-function stripNumber(update: IncidentUpdate & { number: number }): IncidentUpdate {
-  const { number: _number, ...rest } = update;
-  return rest;
+async function insertUpdate(
+  tx: Transaction<Database>,
+  incident: Incident,
+  status: IncidentStatus,
+  message: string,
+  channels: string[],
+  now: string,
+): Promise<IncidentUpdate> {
+  const previous = await tx.selectFrom('incident_updates').select((eb) => eb.fn.max('number').as('n')).where('incident_id', '=', incident.id).executeTakeFirst();
+  const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, createdAt: now };
+  await tx
+    .insertInto('incident_updates')
+    .values({
+      id: update.id,
+      incident_id: incident.id,
+      number: Number(previous?.n ?? 0) + 1,
+      status,
+      message,
+      components_json: JSON.stringify(incident.components),
+      channels_json: JSON.stringify(channels),
+      created_at: now,
+    })
+    .execute();
+  return update;
 }
 
 function resolveChannels(enabled: PublishDeps['channels'], requested: string[] | undefined): string[] {
@@ -224,31 +223,28 @@ async function applyComponentStatuses(
   await setComponentStatuses(tx, next, now);
 }
 
-async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, channels: string[], now: string) {
-  if (channels.length === 0) return;
-  await tx
-    .insertInto('deliveries')
-    .values(
-      channels.map((channel) => ({
-        id: newId(),
-        update_id: updateId,
-        incident_id: incidentId,
-        channel,
-        state: 'pending',
-        generation: 0,
-        attempts: 0,
-        external_id: null,
-        external_url: null,
-        external_meta_json: null,
-        error: null,
-        rate_limited_until: null,
-        total: 1,
-        delivered: 0,
-        failed: 0,
-        created_at: now,
-        updated_at: now,
-        delivered_at: null,
-      })),
-    )
-    .execute();
+async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, channels: string[], now: string): Promise<Delivery[]> {
+  if (channels.length === 0) return [];
+  const rows = channels.map((channel) => ({
+    id: newId(),
+    update_id: updateId,
+    incident_id: incidentId,
+    channel,
+    state: 'pending',
+    generation: 0,
+    attempts: 0,
+    external_id: null,
+    external_url: null,
+    external_meta_json: null,
+    error: null,
+    rate_limited_until: null,
+    total: 1,
+    delivered: 0,
+    failed: 0,
+    created_at: now,
+    updated_at: now,
+    delivered_at: null,
+  }));
+  await tx.insertInto('deliveries').values(rows).execute();
+  return rows.map(toDelivery);
 }

@@ -73,11 +73,16 @@ export class DeliveryQueues {
     return [...this.capabilities.keys()];
   }
 
-  /** Throws QueueUnavailableError unless Redis answers within `timeoutMs`. */
-  async assertAvailable(timeoutMs = 1_500): Promise<void> {
+  /**
+   * Throws QueueUnavailableError unless the connection to Redis is up. ioredis notices a closed socket at once;
+   * a Redis that hangs with the socket open is caught by the enqueue timeout instead (the sweeper then enqueues).
+   * `ping` adds a round trip for callers that want proof of life (health checks).
+   */
+  async assertAvailable(options: { ping?: boolean; timeoutMs?: number } = {}): Promise<void> {
     if (this.connection.status !== 'ready') throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
+    if (!options.ping) return;
     try {
-      await withTimeout(this.connection.ping(), timeoutMs, 'Redis did not answer PING');
+      await withTimeout(this.connection.ping(), options.timeoutMs ?? 1_500, 'Redis did not answer PING');
     } catch (error) {
       throw new QueueUnavailableError(`queue unavailable: ${(error as Error).message}`);
     }

@@ -42,15 +42,15 @@ export async function listDeliveriesForUpdate(db: Executor, updateId: string): P
  * recovered), of the job's generation. Returns the claimed row, or undefined when there is nothing to do.
  */
 export async function claimDelivery(db: Executor, id: string, generation: number, now: string): Promise<Delivery | undefined> {
-  const result = await db
+  const row = await db
     .updateTable('deliveries')
     .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: now, rate_limited_until: null }))
     .where('id', '=', id)
     .where('generation', '=', generation)
     .where('state', 'in', ['pending', 'delivering'])
+    .returningAll()
     .executeTakeFirst();
-  if (Number(result.numUpdatedRows) === 0) return undefined;
-  return getDelivery(db, id);
+  return row ? toDelivery(row) : undefined;
 }
 
 export interface DeliveryOutcome {

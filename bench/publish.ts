@@ -1,0 +1,123 @@
+// bench/publish: updates/s and publish-to-delivered latency through publish → queue → a no-op channel,
+// beside raw BullMQ add→complete measured in the same run on the same Redis.
+//   node --import tsx bench/publish.ts            (SQLite)
+//   BENCH_DB=postgres node --import tsx bench/publish.ts
+// Knobs: BENCH_PACED (default 300), BENCH_PACE_MS (10), BENCH_BURST (2000), BENCH_IN_FLIGHT (16).
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Channel } from '../src/channels/channel.js';
+import type { ChannelDefinition } from '../src/config/define.js';
+import { readEnv } from '../src/config/env.js';
+import { openIncident, postUpdate } from '../src/pipeline/publish.js';
+import { startHerald } from '../src/runtime/herald.js';
+import { createLogger } from '../src/runtime/logger.js';
+import { measureRawBullmq } from './lib/raw-bullmq.js';
+import { median, percentile, printTable, sleep } from './lib/stats.js';
+
+const REDIS_URL = process.env.REDIS_URL ?? 'redis://127.0.0.1:6379';
+const PACED = Number(process.env.BENCH_PACED ?? 300);
+const PACE_MS = Number(process.env.BENCH_PACE_MS ?? 10);
+const BURST = Number(process.env.BENCH_BURST ?? 2000);
+const IN_FLIGHT = Number(process.env.BENCH_IN_FLIGHT ?? 16);
+const CONCURRENCY = 8;
+const DB = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
+
+let delivered = 0;
+const noop: ChannelDefinition<Channel<string>> = {
+  name: 'noop',
+  kind: 'log',
+  create: () => ({
+    name: 'noop',
+    kind: 'log',
+    capabilities: { threads: false, audience: false, concurrency: CONCURRENCY },
+    render: (ctx) => ctx.update.message,
+    send: async () => ({ externalId: 'x' }),
+  }),
+};
+
+async function databaseUrl(dir: string): Promise<{ url: string; drop(): Promise<void> }> {
+  if (DB === 'sqlite') return { url: join(dir, 'bench.db'), drop: async () => undefined };
+  const base = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const name = `herald_bench_${randomBytes(4).toString('hex')}`;
+  const admin = new pg.Client({ connectionString: base });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(base);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    drop: async () => {
+      const c = new pg.Client({ connectionString: base });
+      await c.connect();
+      await c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await c.end();
+    },
+  };
+}
+
+async function measureHerald() {
+  const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
+  const database = await databaseUrl(dir);
+  const prefix = `bench-herald-${randomBytes(4).toString('hex')}`;
+  const env = readEnv({ HERALD_DATA_DIR: dir, DATABASE_URL: database.url, REDIS_URL, HERALD_QUEUE_PREFIX: prefix, HERALD_PUBLIC_URL: 'https://status.bench.test' });
+  const herald = await startHerald({ env, config: { channels: [noop] }, logger: createLogger({ level: 'silent' }), sweeper: false });
+  await herald.workers!.waitUntilReady();
+  const { db } = herald.store;
+
+  const countDelivered = async () =>
+    Number((await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', '=', 'delivered').executeTakeFirst())?.n ?? 0);
+
+  const opened = await openIncident(herald.publishDeps, { title: 'Bench', message: 'start' });
+  const incidentId = opened.incident.id;
+  while ((await countDelivered()) < 1) await sleep(5);
+
+  // Paced: one update every PACE_MS, so latency is the pipeline's own, not queueing behind a burst.
+  const pacedIds: string[] = [];
+  for (let i = 0; i < PACED; i++) {
+    const { update } = await postUpdate(herald.publishDeps, incidentId, { message: `paced ${i}` });
+    pacedIds.push(update.id);
+    await sleep(PACE_MS);
+  }
+  while ((await countDelivered()) < PACED + 1) await sleep(10);
+  const rows = await db.selectFrom('deliveries').select(['update_id', 'created_at', 'delivered_at']).where('update_id', 'in', pacedIds).execute();
+  const latencies = rows.map((r) => Date.parse(r.delivered_at!) - Date.parse(r.created_at));
+
+  // Burst: IN_FLIGHT publishes outstanding at a time, until BURST are delivered.
+  const started = Date.now();
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: IN_FLIGHT }, async () => {
+      while (next < BURST) {
+        next++;
+        await postUpdate(herald.publishDeps, incidentId, { message: `burst ${next}` });
+      }
+    }),
+  );
+  while ((await countDelivered()) < PACED + 1 + BURST) await sleep(5);
+  const throughput = BURST / ((Date.now() - started) / 1000);
+
+  await herald.close();
+  await database.drop();
+  return { latencies, throughput };
+}
+
+const raw = await measureRawBullmq(REDIS_URL, { paced: PACED, paceMs: PACE_MS, burst: BURST, inFlight: IN_FLIGHT, concurrency: CONCURRENCY });
+const herald = await measureHerald();
+void delivered;
+
+const rawP50 = median(raw.latencies);
+const heraldP50 = median(herald.latencies);
+console.log(`bench/publish — ${DB}, Redis ${REDIS_URL}, paced ${PACED} every ${PACE_MS} ms, burst ${BURST} with ${IN_FLIGHT} in flight, worker concurrency ${CONCURRENCY}\n`);
+printTable([
+  { pipeline: 'raw BullMQ add→complete', 'p50 ms': rawP50, 'p99 ms': percentile(raw.latencies, 99), 'per s': Math.round(raw.throughput) },
+  { pipeline: 'Herald publish→delivered', 'p50 ms': heraldP50, 'p99 ms': percentile(herald.latencies, 99), 'per s': Math.round(herald.throughput) },
+]);
+const latencyRatio = heraldP50 / Math.max(rawP50, 0.5);
+const throughputRatio = herald.throughput / raw.throughput;
+console.log(`\nlatency p50 ratio ${latencyRatio.toFixed(2)}× (target ≤ 2×) ${latencyRatio <= 2 ? 'OK' : 'MISSED'}`);
+console.log(`throughput ratio ${(throughputRatio * 100).toFixed(0)}% (target ≥ 50%) ${throughputRatio >= 0.5 ? 'OK' : 'MISSED'}`);
+process.exit(0);
