@@ -1,11 +1,7 @@
 import type { Command } from 'commander';
-import { readEnv } from '../../config/env.js';
-import { loadConfigFile } from '../../config/load.js';
-import { buildApp } from '../../http/app.js';
-import { type Herald, startHerald } from '../../runtime/herald.js';
-import { createLogger, maskUrlPassword } from '../../runtime/logger.js';
-import { ensureRedis } from '../../runtime/local-redis.js';
-import { migrateToLatest, openDatabase } from '../../store/db.js';
+
+// The server code loads only when a local command runs, so client commands start fast.
+const load = () => import('./run-process.js');
 
 /** Local commands: run Herald's processes on this machine. */
 export function registerLocalCommands(program: Command) {
@@ -16,69 +12,18 @@ export function registerLocalCommands(program: Command) {
     .option('--no-workers', 'only the HTTP side; run `herald worker` processes for deliveries')
     .action(async (options: { port?: string; workers: boolean }) => {
       const vars = { ...process.env, ...(options.port ? { PORT: options.port } : {}) };
-      await runProcess(vars, { http: true, workers: options.workers });
+      await (await load()).runProcess(vars, { http: true, workers: options.workers });
     });
   program
     .command('worker')
     .description('a delivery worker process (scale out by running more, on any machine with the same Redis and database)')
     .action(async () => {
-      await runProcess(process.env, { http: false, workers: true });
+      await (await load()).runProcess(process.env, { http: false, workers: true });
     });
   program
     .command('migrate')
     .description('apply pending database migrations and exit')
     .action(async () => {
-      const env = readEnv();
-      const { db, description } = openDatabase(env.databaseUrl);
-      try {
-        const applied = await migrateToLatest(db);
-        process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${description}\n` : `database ${description} is up to date\n`);
-      } finally {
-        await db.destroy();
-      }
+      await (await load()).runMigrations();
     });
-}
-
-async function runProcess(vars: NodeJS.ProcessEnv, mode: { http: boolean; workers: boolean }) {
-  const env = readEnv(vars);
-  const logger = createLogger({ secrets: [env.apiToken, env.secret] });
-  const redis = await ensureRedis(env, logger);
-  const config = await loadConfigFile(env.configPath, vars);
-  let herald: Herald | undefined;
-  try {
-    herald = await startHerald({ env: { ...env, redisUrl: redis.url }, config, logger, workers: mode.workers });
-  } catch (error) {
-    await redis.stop();
-    throw error;
-  }
-  const app = mode.http ? await buildApp(herald) : undefined;
-  if (app) await app.listen({ port: env.port, host: vars.HOST ?? '0.0.0.0' });
-
-  logger.info(
-    {
-      http: app ? `http://127.0.0.1:${env.port}` : undefined,
-      publicUrl: env.publicUrl,
-      database: maskUrlPassword(herald.store.description),
-      redis: maskUrlPassword(redis.url) + (redis.embedded ? ' (started by Herald)' : ''),
-      channels: herald.channels.map((c) => c.name),
-      workers: mode.workers,
-    },
-    mode.http ? 'herald serve is up' : 'herald worker is up',
-  );
-  if (app && !env.apiToken) logger.warn('HERALD_API_TOKEN is not set: the admin API refuses every call until you set it');
-
-  let stopping = false;
-  const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'stopping: no new jobs; active jobs finish or are released');
-    const force = setTimeout(() => process.exit(1), 30_000).unref();
-    await app?.close();
-    await herald?.close();
-    await redis.stop();
-    clearTimeout(force);
-    process.exit(0);
-  };
-  process.once('SIGTERM', () => void stop('SIGTERM'));
-  process.once('SIGINT', () => void stop('SIGINT'));
 }
