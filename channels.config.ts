@@ -7,6 +7,20 @@ import * as channel from './src/channels/registry.js';
 export default defineConfig((env) => ({
   site: { name: env.HERALD_SITE_NAME ?? 'Status' },
   channels: [
+    // The public status page (static site + Statuspage-compatible JSON + feeds), written to STATUS_PAGE_DIR
+    // and served by `herald serve`. Off-site copies keep it up when your own infrastructure is down:
+    env.HERALD_STATUS_PAGE !== '0' &&
+      channel.statuspage({
+        dir: env.STATUS_PAGE_DIR,
+        targets: [
+          // { type: 'directory', path: '/var/www/status' },
+          // { type: 's3', bucket: 'status-example-com', region: 'eu-west-1' },
+          // S3-compatible (MinIO, R2, B2): { type: 's3', bucket: 'status', endpoint: 'https://…', forcePathStyle: true,
+          //   credentials: { accessKeyId: env.STATUS_S3_KEY!, secretAccessKey: env.STATUS_S3_SECRET! } },
+        ],
+        // A group that stands for another status page, e.g. your cloud provider's:
+        // externalGroups: [{ name: 'Cloud provider', url: 'https://status.example-cloud.com', summaryUrl: 'https://status.example-cloud.com/api/v2/summary.json' }],
+      }),
     // Development: every update as text in ./data/log-channel.jsonl. Remove for production.
     env.HERALD_LOG_CHANNEL !== '0' && channel.log({ file: 'log-channel.jsonl' }),
   ],

@@ -1,2 +1,3 @@
 // Every channel Herald ships, by kind. Adding a channel: its folder, its templates, one line here.
 export { log } from './log/index.js';
+export { statuspage } from '../statuspage/channel.js';

@@ -4,6 +4,7 @@ import type { Herald } from '../runtime/herald.js';
 import { handleError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { statusPageRoutes } from '../statuspage/routes.js';
 
 export interface AppOptions {
   bodyLimit?: number;
@@ -26,6 +27,7 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
   );
   await app.register(adminRoutes, { prefix: '/api/v1', herald });
   await app.register(healthRoutes, { herald });
+  await statusPageRoutes(app, herald);
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;
 }

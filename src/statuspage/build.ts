@@ -1,0 +1,196 @@
+// The status site: renders pages, JSON and feeds from the database, commits them atomically to the site
+// directory and publishes the result to each target. Rebuilds after an update render only what it changed.
+import { resolve } from 'node:path';
+import type { IncidentWithUpdates } from '../domain/types.js';
+import type { Templates } from '../render/templates.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Store } from '../store/store.js';
+import { ExternalGroups } from './external.js';
+import { historyFeeds } from './feeds.js';
+import { shortId, statuspageDocuments } from './json.js';
+import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
+import type { StatusPageOptions } from './options.js';
+import { PageRenderer, type PageSite } from './pages.js';
+import { allIncidentIds, incidentIdsInMonth, loadIncidents, loadSiteData } from './queries.js';
+import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
+import { commitTree, currentVersion, hashOf, readManifest, type Manifest } from './tree.js';
+
+export interface StatusSiteDeps {
+  store: Store;
+  templates: Templates;
+  logger: Logger;
+  siteName: string;
+  publicUrl: string;
+  /** Where the site is written; resolved against the working directory. */
+  dir: string;
+  options?: StatusPageOptions;
+}
+
+export interface RebuildRequest {
+  /** Incidents whose pages changed (an update was published); omitted with `full` unset: only shared pages. */
+  incidentIds?: string[];
+  /** Render every page (components renamed, templates changed, first build). */
+  full?: boolean;
+}
+
+export interface RebuildReport {
+  full: boolean;
+  /** Files rendered by this build. */
+  rendered: number;
+  /** Files whose content changed. */
+  changed: string[];
+  buildMs: number;
+  publishMs: number;
+  targets: TargetReport[];
+}
+
+export class PublishError extends Error {
+  override name = 'PublishError';
+}
+
+export class StatusSite {
+  readonly dir: string;
+  private readonly pages: PageRenderer;
+  private readonly external: ExternalGroups;
+  private readonly targets: PublishTargetImpl[];
+  private readonly days: number;
+  private readonly recentLimit: number;
+  private readonly now: () => Date;
+  private queue: Promise<unknown> = Promise.resolve();
+
+  constructor(private readonly deps: StatusSiteDeps) {
+    const options = deps.options ?? {};
+    this.dir = resolve(deps.dir);
+    this.days = options.historyDays ?? 90;
+    this.recentLimit = options.recentIncidents ?? 50;
+    this.now = options.now ?? (() => new Date());
+    this.pages = new PageRenderer(deps.templates, this.days);
+    this.external = new ExternalGroups(options.externalGroups ?? [], deps.logger);
+    this.targets = (options.targets ?? []).map((t, i) => createTarget(t, i));
+  }
+
+  get renderer(): PageRenderer {
+    return this.pages;
+  }
+
+  /** Rebuilds one at a time in this process; each reads the database afresh, so the last one wins with current data. */
+  rebuild(request: RebuildRequest = {}): Promise<RebuildReport> {
+    const run = this.queue.then(() => this.run(request));
+    this.queue = run.catch(() => undefined);
+    return run;
+  }
+
+  private async run(request: RebuildRequest): Promise<RebuildReport> {
+    const started = performance.now();
+    const previous = readManifest(currentVersion(this.dir));
+    const full = Boolean(request.full) || !(this.pages.css.path in previous);
+    const files = await this.render(full, request.incidentIds ?? []);
+    const manifest: Manifest = full ? {} : { ...previous };
+    for (const [path, content] of files) manifest[path] = hashOf(content);
+    let committed;
+    try {
+      committed = await commitTree(this.dir, manifest, (path) => {
+        const content = files.get(path);
+        if (content === undefined) throw new MissingFileError(path);
+        return content;
+      });
+    } catch (error) {
+      if (!(error instanceof MissingFileError) || full) throw error;
+      this.deps.logger.warn({ path: error.message }, 'status site version is incomplete; rebuilding every page');
+      return this.run({ full: true });
+    }
+    const built = performance.now();
+    const targets: TargetReport[] = [];
+    for (const target of this.targets) {
+      try {
+        targets.push(await target.publish({ dir: committed.versionDir, manifest }));
+      } catch (error) {
+        throw new PublishError(`publishing the status site to ${target.name} failed: ${(error as Error).message}`, { cause: error });
+      }
+    }
+    return {
+      full,
+      rendered: files.size,
+      changed: committed.changed,
+      buildMs: built - started,
+      publishMs: performance.now() - built,
+      targets,
+    };
+  }
+
+  private async render(full: boolean, changedIds: string[]): Promise<Map<string, string>> {
+    const { db } = this.deps.store;
+    const now = this.now();
+    const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
+    const [data, external] = await Promise.all([loadSiteData(db, { since, recentLimit: this.recentLimit }), this.external.views()]);
+    const pageIncidents = await loadIncidents(db, full ? await allIncidentIds(db) : [...new Set(changedIds)]);
+
+    const lastChange = [
+      ...data.components.map((c) => c.updatedAt),
+      ...data.recent.map((i) => i.updatedAt),
+      ...data.maintenances.map((m) => m.updatedAt),
+    ].reduce((max, t) => (t > max ? t : max), '1970-01-01T00:00:00.000Z');
+    const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days };
+    const base = this.deps.publicUrl.replace(/\/+$/, '');
+    const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
+    const files = new Map<string, string>();
+
+    files.set(this.pages.css.path, this.pages.css.css);
+    const status = overallStatus(data.components, data.recent, data.maintenances);
+    const groupId = (name: string) => shortId(`group:${name}`);
+    files.set(
+      'index.html',
+      this.pages.renderIndex(site, {
+        status,
+        active: data.recent.filter(isOpen),
+        recentlyResolved: data.recent.filter((i) => !isOpen(i) && i.resolvedAt && i.resolvedAt >= since).slice(0, 10),
+        groups: groupComponents(data.components, groupId),
+        bars: historyBars(data.components, data.recent, data.maintenances, now, this.days),
+        maintenance: { active: activeMaintenances(data.maintenances), upcoming: upcomingMaintenances(data.maintenances) },
+        external,
+      }),
+    );
+    files.set('subscribe.html', this.pages.renderSubscribe(site, data.components));
+    files.set('history.html', this.pages.renderHistoryIndex(site, data.months));
+
+    for (const incident of pageIncidents) {
+      files.set(`incidents/${incident.id}.html`, this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident));
+    }
+    const months = data.months.map((m) => m.month);
+    for (const month of this.monthsToRender(full, months, pageIncidents)) {
+      const incidents = full ? pageIncidents.filter((i) => i.startedAt.startsWith(month)) : await loadIncidents(db, await incidentIdsInMonth(db, month));
+      const updatedAt = incidents.reduce((max, i) => (i.updatedAt > max ? i.updatedAt : max), `${month}-01T00:00:00.000Z`);
+      files.set(`history/${month}.html`, this.pages.renderHistoryMonth({ ...site, updatedAt }, month, incidents, months));
+    }
+
+    const recent = data.recent.slice(0, this.recentLimit);
+    const page = { id: shortId(base), name: this.deps.siteName, url: base, time_zone: 'Etc/UTC', updated_at: lastChange };
+    const documents = statuspageDocuments({
+      page,
+      components: data.components,
+      incidents: recent,
+      maintenances: data.maintenances,
+      incidentUrl,
+      maintenanceUrl: (id) => `${base}/#maintenance-${id}`,
+    });
+    for (const [path, doc] of documents) files.set(path, JSON.stringify(doc));
+    const feeds = historyFeeds({ siteName: this.deps.siteName, publicUrl: base, incidents: recent, incidentUrl, updatedAt: new Date(lastChange) });
+    files.set('history.rss', feeds.rss);
+    files.set('history.atom', feeds.atom);
+    return files;
+  }
+
+  /** Full: every month. Otherwise the months of the changed incidents and their neighbours (their pager links). */
+  private monthsToRender(full: boolean, months: string[], changed: IncidentWithUpdates[]): string[] {
+    if (full) return months;
+    const wanted = new Set<string>();
+    for (const incident of changed) {
+      const at = months.indexOf(incident.startedAt.slice(0, 7));
+      if (at < 0) continue;
+      for (const m of [months[at - 1], months[at], months[at + 1]]) if (m) wanted.add(m);
+    }
+    return [...wanted];
+  }
+}
+
+class MissingFileError extends Error {}

@@ -1,0 +1,94 @@
+import { join, resolve } from 'node:path';
+import type { Channel, UpdateContext } from '../channels/channel.js';
+import { RetryableError } from '../channels/errors.js';
+import type { ChannelDefinition } from '../config/define.js';
+import type { Herald } from '../runtime/herald.js';
+import { type RebuildReport, type RebuildRequest, StatusSite } from './build.js';
+import type { StatusPageOptions } from './options.js';
+
+export type { StatusPageOptions } from './options.js';
+
+export interface StatusPageMessage {
+  incidentId: string;
+  url: string;
+  /** The incident's entry as it will show on the index: sanitised HTML, for the console preview. */
+  preview: string;
+}
+
+export interface StatusPageChannel extends Channel<StatusPageMessage> {
+  readonly kind: 'statuspage';
+  readonly site: StatusSite;
+  rebuild(request?: RebuildRequest): Promise<RebuildReport>;
+}
+
+/** The public status page: a static site, Statuspage-compatible JSON and feeds, rebuilt on every update. */
+export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<StatusPageChannel> {
+  const name = options.name ?? 'statuspage';
+  return {
+    name,
+    kind: 'statuspage',
+    create(runtime) {
+      const site = new StatusSite({
+        store: runtime.store,
+        templates: runtime.templates,
+        logger: runtime.logger,
+        siteName: runtime.siteName,
+        publicUrl: runtime.publicUrl,
+        dir: resolve(options.dir ?? join(runtime.dataDir, 'site')),
+        options,
+      });
+      const log = runtime.logger.child({ channel: name });
+      const rebuild = async (request: RebuildRequest = {}) => {
+        try {
+          const report = await site.rebuild(request);
+          log.debug({ full: report.full, changed: report.changed.length, buildMs: Math.round(report.buildMs), publishMs: Math.round(report.publishMs) }, 'status site rebuilt');
+          return report;
+        } catch (error) {
+          throw new RetryableError(`status site rebuild failed: ${(error as Error).message}`, { cause: error });
+        }
+      };
+      return {
+        name,
+        kind: 'statuspage',
+        site,
+        // One rebuild at a time: each renders the whole current state, so parallel ones would only repeat work.
+        capabilities: { threads: false, audience: false, concurrency: 1, attempts: 8 },
+        render(ctx: UpdateContext): StatusPageMessage {
+          const preview = site.renderer.renderEntry({
+            id: ctx.incident.id,
+            title: ctx.incident.title,
+            status: ctx.update.status,
+            impact: ctx.incident.impact,
+            startedAt: ctx.incident.startedAt,
+            updates: [{ message: ctx.update.message, createdAt: ctx.update.createdAt }],
+          });
+          return { incidentId: ctx.incident.id, url: ctx.incident.url, preview };
+        },
+        async send(message) {
+          const report = await rebuild({ incidentIds: [message.incidentId] });
+          return {
+            externalId: message.incidentId,
+            externalUrl: message.url,
+            meta: { changed: String(report.changed.length), targets: report.targets.map((t) => `${t.name}:${t.uploaded.length}`).join(',') },
+          };
+        },
+        rebuild,
+      };
+    },
+  };
+}
+
+export const isStatusPageChannel = (channel: Channel): channel is StatusPageChannel =>
+  channel.kind === 'statuspage' && typeof (channel as Partial<StatusPageChannel>).rebuild === 'function';
+
+/**
+ * Rebuilds the status site after a change that has no incident update: a component added, renamed or
+ * regrouped (pass `{ full: true }` so incident pages show the new names), a maintenance created or advanced.
+ * Resolves to null when no status page channel is configured. Throws RetryableError when the rebuild fails.
+ */
+export async function rebuildStatusSite(herald: Pick<Herald, 'channels'>, request: RebuildRequest = {}): Promise<RebuildReport | null> {
+  const channels = herald.channels.filter(isStatusPageChannel);
+  let last: RebuildReport | null = null;
+  for (const channel of channels) last = await channel.rebuild(request);
+  return last;
+}

@@ -1,0 +1,50 @@
+/** A group on the page that stands for another status page (e.g. the cloud provider a shop runs on). */
+export interface ExternalGroup {
+  /** Heading shown on the page. */
+  name: string;
+  /** The other status page, linked from the heading. */
+  url: string;
+  /** Its Statuspage-compatible summary.json; when set, the listed components are shown with their status. */
+  summaryUrl?: string;
+  /** Names of the components to show from that summary (a subset); default: all of them. */
+  components?: string[];
+}
+
+export interface DirectoryTarget {
+  type: 'directory';
+  /** Published with the same atomic swap as the site: the path becomes a symlink to the current version. */
+  path: string;
+  name?: string;
+}
+
+export interface S3Target {
+  type: 's3';
+  bucket: string;
+  /** Key prefix, e.g. `status/`; default none. */
+  prefix?: string;
+  region?: string;
+  /** S3-compatible endpoint (MinIO, R2, B2, s3rver), e.g. `http://127.0.0.1:9000`. */
+  endpoint?: string;
+  forcePathStyle?: boolean;
+  /** Default: the AWS SDK's credential chain (env, profile, instance role). */
+  credentials?: { accessKeyId: string; secretAccessKey: string };
+  name?: string;
+}
+
+export type PublishTarget = DirectoryTarget | S3Target;
+
+export interface StatusPageOptions {
+  /** Channel name; default `statuspage`. */
+  name?: string;
+  /** Where the site is written (STATUS_PAGE_DIR); default `<data dir>/site`. */
+  dir?: string;
+  /** Off-site copies, published after every rebuild. */
+  targets?: PublishTarget[];
+  externalGroups?: ExternalGroup[];
+  /** Days of history bars per component; default 90. */
+  historyDays?: number;
+  /** Incidents in incidents.json and the feeds; default 50 (as Statuspage). */
+  recentIncidents?: number;
+  /** Clock for tests and previews; default the system clock. */
+  now?: () => Date;
+}

@@ -1,0 +1,147 @@
+// HTML pages of the status site, rendered through the HTML-escaping Handlebars environment.
+// Only this module's own template output is ever inserted unescaped ({{{body}}}, {{{html}}}).
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
+import type { TemplateFn, Templates } from '../render/templates.js';
+import type { ExternalGroupView } from './external.js';
+import type { BarSegment, ComponentGroup } from './model.js';
+import { withUtc } from './time.js';
+
+const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
+
+export interface PageSite {
+  siteName: string;
+  updatedAt: string;
+  historyDays: number;
+}
+
+export type EntryInput = Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact' | 'startedAt'> & {
+  /** Newest first; the first is shown. */
+  updates: ReadonlyArray<{ message: string; createdAt: string }>;
+};
+
+export interface IndexInput {
+  status: { indicator: string; description: string };
+  active: IncidentWithUpdates[];
+  recentlyResolved: IncidentWithUpdates[];
+  groups: ComponentGroup[];
+  bars: Map<string, { segments: BarSegment[]; affectedDays: number }>;
+  maintenance: { active: Maintenance[]; upcoming: Maintenance[] };
+  external: ExternalGroupView[];
+}
+
+/**
+ * The stylesheet, named by a hash of its content and of the page templates: cacheable for good, and a new
+ * name tells the builder that every page must be rendered again (a changed template).
+ */
+export function stylesheet(historyDays: number, templateSources = ''): { path: string; css: string } {
+  let widths = '';
+  for (let d = 1; d <= historyDays; d++) widths += `.w${d}{flex:${d} 1 0}`;
+  const css = `${BASE_CSS}${widths}\n`;
+  const hash = createHash('sha256').update(css).update(templateSources).digest('hex').slice(0, 10);
+  return { path: `assets/style.${hash}.css`, css };
+}
+
+export class PageRenderer {
+  private readonly layout: TemplateFn;
+  private readonly index: TemplateFn;
+  private readonly entry: TemplateFn;
+  private readonly maintenance: TemplateFn;
+  private readonly incident: TemplateFn;
+  private readonly history: TemplateFn;
+  private readonly subscribe: TemplateFn;
+  readonly css: { path: string; css: string };
+
+  constructor(templates: Templates, historyDays: number) {
+    const sources: string[] = [];
+    const t = (file: string) => {
+      sources.push(readFileSync(join(templates.dir, 'statuspage', file), 'utf8'));
+      return templates.compile('statuspage', file);
+    };
+    this.layout = t('layout.html.hbs');
+    this.index = t('index.html.hbs');
+    this.entry = t('entry.html.hbs');
+    this.maintenance = t('maintenance.html.hbs');
+    this.incident = t('incident.html.hbs');
+    this.history = t('history.html.hbs');
+    this.subscribe = t('subscribe.html.hbs');
+    this.css = stylesheet(historyDays, sources.join('\0'));
+  }
+
+  private page(site: PageSite, root: string, title: string, description: string, body: string): string {
+    return this.layout({ ...withUtc(site, 'updatedAt'), root, title, description, body, stylesheet: this.css.path });
+  }
+
+  /** One incident as it shows on the index (also the channel's preview). */
+  renderEntry(incident: EntryInput, root = ''): string {
+    const latest = incident.updates[0];
+    return this.entry({ ...withUtc(incident, 'startedAt'), root, latest: latest && withUtc(latest, 'createdAt') });
+  }
+
+  renderIndex(site: PageSite, input: IndexInput): string {
+    const body = this.index({
+      ...site,
+      status: input.status,
+      active: input.active.map((i) => ({ html: this.renderEntry(i) })),
+      maintenance: {
+        active: input.maintenance.active.map((m) => ({ html: this.renderMaintenance(m) })),
+        upcoming: input.maintenance.upcoming.map((m) => ({ html: this.renderMaintenance(m) })),
+      },
+      groups: input.groups.map((g) => ({
+        ...g,
+        components: g.components.map((c) => componentView(c, input.bars.get(c.id), site.historyDays)),
+      })),
+      external: input.external,
+      recent: input.recentlyResolved.map((i) => withUtc(i, 'resolvedAt')),
+    });
+    return this.page(site, '', `${site.siteName} status`, `${input.status.description}: current status of ${site.siteName}`, body);
+  }
+
+  private renderMaintenance(m: Maintenance): string {
+    return this.maintenance({ ...withUtc(m, 'scheduledFor', 'scheduledUntil'), componentNames: m.components.map((c) => c.name).join(', ') });
+  }
+
+  renderIncident(site: PageSite, incident: IncidentWithUpdates): string {
+    return this.page(site, '../', `${incident.title} - ${site.siteName} status`, `Incident report: ${incident.title}`, this.incident({ ...withUtc(incident, 'startedAt', 'resolvedAt'), updates: incident.updates.map((u) => withUtc(u, 'createdAt')) }));
+  }
+
+  renderHistoryIndex(site: PageSite, months: Array<{ month: string; count: number }>): string {
+    const body = this.history({ heading: 'Incident history', months: months.map((m) => ({ ...m, label: monthLabel(m.month), one: m.count === 1 })) });
+    return this.page(site, '', `Incident history - ${site.siteName} status`, `Incident history of ${site.siteName}`, body);
+  }
+
+  /** history/YYYY-MM.html; `months` is newest first, for the links to the neighbouring pages. */
+  renderHistoryMonth(site: PageSite, month: string, incidents: IncidentWithUpdates[], months: string[]): string {
+    const at = months.indexOf(month);
+    const link = (m: string | undefined) => (m ? { href: `${m}.html`, label: monthLabel(m) } : undefined);
+    const body = this.history({
+      heading: `Incidents in ${monthLabel(month)}`,
+      incidents: incidents.map((i) => withUtc(i, 'startedAt')),
+      newer: link(months[at - 1]),
+      older: link(months[at + 1]),
+    });
+    return this.page(site, '../', `${monthLabel(month)} - ${site.siteName} status history`, `Incidents of ${site.siteName} in ${monthLabel(month)}`, body);
+  }
+
+  renderSubscribe(site: PageSite, components: Component[]): string {
+    const body = this.subscribe({
+      root: '',
+      components: components.map((c) => ({ id: c.id, label: c.group ? `${c.group}: ${c.name}` : c.name })),
+    });
+    return this.page(site, '', `Subscribe - ${site.siteName} status`, `Subscribe to ${site.siteName} status updates`, body);
+  }
+}
+
+function componentView(c: Component, bars: { segments: BarSegment[]; affectedDays: number } | undefined, days: number) {
+  const affected = bars?.affectedDays ?? 0;
+  return {
+    ...c,
+    bars: bars?.segments ?? [{ severity: 0, days }],
+    summary: affected === 0 ? `No incidents in the last ${days} days.` : `Affected on ${affected} of the last ${days} days.`,
+  };
+}
+
+export const monthLabel = (month: string) =>
+  new Date(`${month}-01T00:00:00Z`).toLocaleDateString('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });

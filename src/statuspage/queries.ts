@@ -1,0 +1,104 @@
+// Read-only queries for the status site. They read in bulk (a few queries per build, never one per incident).
+import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+import type { AffectedComponent, Component, IncidentUpdate, IncidentWithUpdates, Maintenance } from '../domain/types.js';
+import { listComponents, type Executor } from '../store/components-repo.js';
+import { toUpdate } from '../store/incidents-repo.js';
+import { getMaintenances } from '../store/maintenances-repo.js';
+
+const OPEN = ['investigating', 'identified', 'monitoring'];
+const CHUNK = 500;
+
+export interface SiteData {
+  components: Component[];
+  /** Unresolved, started within the bar window, or among the most recent: enough for index, JSON and feeds. */
+  recent: IncidentWithUpdates[];
+  maintenances: Maintenance[];
+  /** 'YYYY-MM' → number of incidents started that month, newest month first. */
+  months: Array<{ month: string; count: number }>;
+}
+
+export async function loadSiteData(db: Executor, options: { since: string; recentLimit: number }): Promise<SiteData> {
+  const [components, maintenances, latest, windowed, monthRows] = await Promise.all([
+    listComponents(db),
+    getMaintenances(db),
+    db.selectFrom('incidents').select('id').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.recentLimit).execute(),
+    db
+      .selectFrom('incidents')
+      .select('id')
+      .where((eb) => eb.or([eb('started_at', '>=', options.since), eb('status', 'in', OPEN), eb('resolved_at', '>=', options.since)]))
+      .execute(),
+    db.selectFrom('incidents').select('started_at').execute(),
+  ]);
+  const ids = [...new Set([...latest, ...windowed].map((r) => r.id))];
+  const counts = new Map<string, number>();
+  for (const row of monthRows) {
+    const month = row.started_at.slice(0, 7);
+    counts.set(month, (counts.get(month) ?? 0) + 1);
+  }
+  const months = [...counts].map(([month, count]) => ({ month, count })).sort((a, b) => (a.month < b.month ? 1 : -1));
+  return { components, maintenances, recent: await loadIncidents(db, ids), months };
+}
+
+/** Incidents with their updates (newest first) and affected components, newest incident first. */
+export async function loadIncidents(db: Executor, ids: readonly string[]): Promise<IncidentWithUpdates[]> {
+  const result: IncidentWithUpdates[] = [];
+  for (let i = 0; i < ids.length; i += CHUNK) result.push(...(await loadChunk(db, ids.slice(i, i + CHUNK))));
+  return result.sort(newestFirst);
+}
+
+export async function allIncidentIds(db: Executor): Promise<string[]> {
+  return (await db.selectFrom('incidents').select('id').execute()).map((r) => r.id);
+}
+
+export async function incidentIdsInMonth(db: Executor, month: string): Promise<string[]> {
+  const rows = await db.selectFrom('incidents').select('id').where('started_at', 'like', `${month}%`).execute();
+  return rows.map((r) => r.id);
+}
+
+async function loadChunk(db: Executor, ids: string[]): Promise<IncidentWithUpdates[]> {
+  if (ids.length === 0) return [];
+  const [rows, updates, links] = await Promise.all([
+    db.selectFrom('incidents').selectAll().where('id', 'in', ids).execute(),
+    db.selectFrom('incident_updates').selectAll().where('incident_id', 'in', ids).orderBy('number', 'desc').execute(),
+    db
+      .selectFrom('incident_components as ic')
+      .innerJoin('components as c', 'c.id', 'ic.component_id')
+      .select(['ic.incident_id', 'c.id', 'c.name', 'ic.status'])
+      .where('ic.incident_id', 'in', ids)
+      .orderBy('c.position')
+      .orderBy('c.name')
+      .execute(),
+  ]);
+  const updatesOf = group(updates.map(toUpdate), (u) => u.incidentId);
+  const componentsOf = group(
+    links.map((l) => ({ incidentId: l.incident_id, component: { id: l.id, name: l.name, status: l.status as ComponentStatus } })),
+    (l) => l.incidentId,
+  );
+  return rows.map((row) => ({
+    id: row.id,
+    title: row.title,
+    status: row.status as IncidentStatus,
+    impact: row.impact as IncidentImpact,
+    startedAt: row.started_at,
+    resolvedAt: row.resolved_at,
+    postmortem: row.postmortem_body,
+    postmortemPublishedAt: row.postmortem_published_at,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    components: (componentsOf.get(row.id) ?? []).map((l) => l.component) as AffectedComponent[],
+    updates: (updatesOf.get(row.id) ?? []) as IncidentUpdate[],
+  }));
+}
+
+function group<T>(items: T[], key: (item: T) => string): Map<string, T[]> {
+  const map = new Map<string, T[]>();
+  for (const item of items) {
+    const list = map.get(key(item));
+    if (list) list.push(item);
+    else map.set(key(item), [item]);
+  }
+  return map;
+}
+
+const newestFirst = (a: { startedAt: string; id: string }, b: { startedAt: string; id: string }) =>
+  a.startedAt === b.startedAt ? (a.id < b.id ? 1 : -1) : a.startedAt < b.startedAt ? 1 : -1;

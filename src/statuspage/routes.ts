@@ -1,0 +1,84 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Herald } from '../runtime/herald.js';
+import { isStatusPageChannel, rebuildStatusSite } from './channel.js';
+import { cacheControlOf, contentTypeOf } from './content-types.js';
+import { SECURITY_HEADERS } from './security-headers.js';
+
+/**
+ * `GET /`, the static site and `GET /api/v2/*.json`, read from STATUS_PAGE_DIR (the channel's `dir` when a
+ * status page channel is configured) on every request, so a rebuild by any process shows at once.
+ */
+export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Promise<void> {
+  const channel = herald.channels.find(isStatusPageChannel);
+  const dir = channel?.site.dir ?? herald.env.statusPageDir;
+  let firstBuild: Promise<unknown> | undefined;
+
+  const serve = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
+    const relative = safePath(path);
+    if (relative === null) return reply.callNotFound();
+    let content = await readSiteFile(dir, relative);
+    if (content === null && relative === 'index.html' && channel) {
+      // Nothing built yet (fresh install, no update so far): build once, then serve.
+      firstBuild ??= rebuildStatusSite(herald).catch((error) => {
+        firstBuild = undefined;
+        request.log.warn({ err: (error as Error).message }, 'first status site build failed');
+      });
+      await firstBuild;
+      content = await readSiteFile(dir, relative);
+    }
+    if (content === null && !/\.[a-z0-9]+$/.test(relative)) {
+      content = await readSiteFile(dir, `${relative}.html`);
+      if (content !== null) return send(request, reply, `${relative}.html`, content);
+    }
+    if (content === null) return reply.callNotFound();
+    return send(request, reply, relative, content);
+  };
+
+  app.get('/', (request, reply) => serve(request, reply, 'index.html'));
+  app.get('/*', (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
+}
+
+function send(request: FastifyRequest, reply: FastifyReply, path: string, content: Buffer) {
+  const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"`;
+  reply.headers(SECURITY_HEADERS);
+  reply.header('etag', etag);
+  reply.header('cache-control', cacheControlOf(path));
+  reply.header('content-type', contentTypeOf(path));
+  if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom')) reply.header('access-control-allow-origin', '*');
+  if (matches(request.headers['if-none-match'], etag)) return reply.status(304).send();
+  return reply.send(content);
+}
+
+function matches(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  return header.split(',').some((t) => {
+    const tag = t.trim().replace(/^W\//, '');
+    return tag === etag || tag === '*';
+  });
+}
+
+/** The site-relative path, or null for anything outside the site: traversal, hidden files, odd bytes. */
+function safePath(path: string): string | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path.split('?')[0] ?? '');
+  } catch {
+    return null;
+  }
+  if (decoded === '' || decoded.endsWith('/')) decoded += 'index.html';
+  if (/[\0\\]/.test(decoded)) return null;
+  const parts = decoded.split('/');
+  if (parts.some((p) => p === '' || p === '.' || p === '..' || p.startsWith('.'))) return null;
+  return parts.join('/');
+}
+
+async function readSiteFile(dir: string, relative: string): Promise<Buffer | null> {
+  try {
+    return await readFile(join(dir, relative));
+  } catch {
+    return null;
+  }
+}

@@ -1,0 +1,33 @@
+import type { PublishTarget } from '../options.js';
+import type { Manifest } from '../tree.js';
+import { DirectoryPublisher } from './directory.js';
+import { S3Publisher } from './s3.js';
+
+export interface BuiltSite {
+  /** The committed version directory to read files from. */
+  dir: string;
+  manifest: Manifest;
+}
+
+export interface TargetReport {
+  name: string;
+  /** Files written or uploaded because they are new or changed. */
+  uploaded: string[];
+  deleted: string[];
+}
+
+export interface PublishTargetImpl {
+  readonly name: string;
+  publish(site: BuiltSite): Promise<TargetReport>;
+}
+
+export function createTarget(target: PublishTarget, index: number): PublishTargetImpl {
+  switch (target.type) {
+    case 'directory':
+      return new DirectoryPublisher(target, target.name ?? `directory:${target.path}`);
+    case 's3':
+      return new S3Publisher(target, target.name ?? `s3://${target.bucket}/${target.prefix ?? ''}`);
+    default:
+      throw new Error(`statuspage targets[${index}]: unknown type '${(target as { type: string }).type}'; use 'directory' or 's3'`);
+  }
+}

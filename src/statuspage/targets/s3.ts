@@ -1,0 +1,91 @@
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { cacheControlOf, contentTypeOf } from '../content-types.js';
+import type { S3Target } from '../options.js';
+import { MANIFEST, type Manifest } from '../tree.js';
+import type { BuiltSite, PublishTargetImpl, TargetReport } from './index.js';
+
+const CONCURRENCY = 8;
+
+/**
+ * S3-compatible object storage. The bucket keeps the manifest of what it holds, so each publish uploads
+ * only new and changed files; entry points (index, JSON, feeds) go last and the manifest after them, so a
+ * publish cut short is repeated in full by the next one.
+ */
+export class S3Publisher implements PublishTargetImpl {
+  private readonly client: S3Client;
+  private readonly prefix: string;
+
+  constructor(
+    private readonly target: S3Target,
+    readonly name: string,
+  ) {
+    this.client = new S3Client({
+      region: target.region ?? 'us-east-1',
+      endpoint: target.endpoint,
+      forcePathStyle: target.forcePathStyle,
+      credentials: target.credentials,
+      maxAttempts: 2,
+    });
+    this.prefix = target.prefix ? target.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
+  }
+
+  async publish(site: BuiltSite): Promise<TargetReport> {
+    const remote = await this.remoteManifest();
+    const changed = Object.keys(site.manifest).filter((p) => remote[p] !== site.manifest[p]);
+    const entry = (p: string) => !p.startsWith('incidents/') && !p.startsWith('assets/') && !p.startsWith('history/');
+    await this.upload(site.dir, changed.filter((p) => !entry(p)));
+    await this.upload(site.dir, changed.filter(entry));
+    const removed = Object.keys(remote).filter((p) => !(p in site.manifest));
+    for (let i = 0; i < removed.length; i += 1000) {
+      await this.client.send(
+        new DeleteObjectsCommand({
+          Bucket: this.target.bucket,
+          Delete: { Objects: removed.slice(i, i + 1000).map((p) => ({ Key: this.prefix + p })), Quiet: true },
+        }),
+      );
+    }
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.target.bucket,
+        Key: this.prefix + MANIFEST,
+        Body: JSON.stringify(site.manifest),
+        ContentType: 'application/json',
+        CacheControl: 'no-store',
+      }),
+    );
+    return { name: this.name, uploaded: changed.sort(), deleted: removed };
+  }
+
+  private async upload(dir: string, paths: string[]) {
+    let next = 0;
+    await Promise.all(
+      Array.from({ length: Math.min(CONCURRENCY, paths.length) }, async () => {
+        while (next < paths.length) {
+          const path = paths[next++]!;
+          await this.client.send(
+            new PutObjectCommand({
+              Bucket: this.target.bucket,
+              Key: this.prefix + path,
+              Body: await readFile(join(dir, path)),
+              ContentType: contentTypeOf(path),
+              CacheControl: cacheControlOf(path),
+            }),
+          );
+        }
+      }),
+    );
+  }
+
+  private async remoteManifest(): Promise<Manifest> {
+    try {
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + MANIFEST }));
+      return JSON.parse((await object.Body?.transformToString()) ?? '{}') as Manifest;
+    } catch (error) {
+      const name = (error as { name?: string }).name;
+      if (name === 'NoSuchKey' || name === 'NotFound') return {};
+      throw new Error(`could not read ${MANIFEST} from bucket '${this.target.bucket}' (${name}: ${(error as Error).message}); check the bucket name, endpoint and credentials`);
+    }
+  }
+}

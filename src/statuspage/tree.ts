@@ -1,0 +1,148 @@
+// Atomic publication of a directory tree. `dir` is a symlink to a version directory beside it
+// (`.<name>-<stamp>`); a new version is built completely, then the symlink is replaced with rename(2),
+// so a reader sees the old site or the new one, never a mix. Unchanged files are hard links to the
+// previous version's, so an incremental publish writes only what changed.
+import { createHash, randomBytes } from 'node:crypto';
+import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
+import { copyFile, link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { basename, dirname, join, resolve } from 'node:path';
+
+export const MANIFEST = '.herald-manifest.json';
+
+/** Site path (posix, relative) → sha256 of its content. */
+export type Manifest = Record<string, string>;
+
+export const hashOf = (content: string | Uint8Array) => createHash('sha256').update(content).digest('hex');
+
+export interface CommitResult {
+  /** Paths whose content differs from the previous version (new or changed). */
+  changed: string[];
+  removed: string[];
+  manifest: Manifest;
+  versionDir: string;
+}
+
+/** The version directory `dir` points at now, or null when nothing was published yet. */
+export function currentVersion(dir: string): string | null {
+  try {
+    const stat = lstatSync(dir);
+    if (stat.isSymbolicLink()) return resolve(dirname(dir), readlinkSync(dir));
+    if (stat.isDirectory()) return dir;
+  } catch {
+    // not there yet
+  }
+  return null;
+}
+
+export function readManifest(versionDir: string | null): Manifest {
+  if (!versionDir) return {};
+  try {
+    return JSON.parse(readFileSync(join(versionDir, MANIFEST), 'utf8')) as Manifest;
+  } catch {
+    return {};
+  }
+}
+
+/**
+ * Publishes `manifest` at `dir`: files whose hash matches the current version are linked from it, the rest are
+ * read through `contentOf`. Afterwards `dir` points at the new version; older versions but the previous one
+ * are removed (the previous one stays for readers that opened it a moment ago).
+ */
+export async function commitTree(dir: string, manifest: Manifest, contentOf: (path: string) => Promise<string | Uint8Array> | string | Uint8Array): Promise<CommitResult> {
+  dir = resolve(dir);
+  const parent = dirname(dir);
+  const name = basename(dir);
+  await mkdir(parent, { recursive: true });
+  const current = currentVersion(dir);
+  const previous = readManifest(current);
+  const stamp = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
+  const versionDir = join(parent, `.${name}-${stamp}`);
+  const changed: string[] = [];
+  const made = new Set<string>();
+  const ensureDir = async (path: string) => {
+    const d = dirname(path);
+    if (made.has(d)) return;
+    await mkdir(d, { recursive: true });
+    made.add(d);
+  };
+  try {
+    await mkdir(versionDir);
+    made.add(versionDir);
+    const paths = Object.keys(manifest);
+    await inBatches(paths, 32, async (path) => {
+      assertSafePath(path);
+      const target = join(versionDir, path);
+      await ensureDir(target);
+      if (current && previous[path] === manifest[path]) {
+        try {
+          await link(join(current, path), target);
+          return;
+        } catch {
+          try {
+            await copyFile(join(current, path), target);
+            return;
+          } catch {
+            // the previous file is gone: write it afresh below
+          }
+        }
+      }
+      if (previous[path] !== manifest[path]) changed.push(path);
+      await writeFile(target, await contentOf(path));
+    });
+    await writeFile(join(versionDir, MANIFEST), JSON.stringify(manifest));
+    await swap(dir, versionDir, current);
+  } catch (error) {
+    await rm(versionDir, { recursive: true, force: true });
+    throw error;
+  }
+  await prune(parent, name, versionDir, current);
+  const removed = Object.keys(previous).filter((p) => !(p in manifest));
+  return { changed: changed.sort(), removed, manifest, versionDir };
+}
+
+async function swap(dir: string, versionDir: string, current: string | null) {
+  const tmpLink = join(dirname(dir), `.${basename(dir)}-link-${randomBytes(4).toString('hex')}`);
+  await symlink(basename(versionDir), tmpLink);
+  if (current === dir) {
+    // A plain directory from before Herald managed it: move it aside once (the only non-atomic moment).
+    await rename(dir, join(dirname(dir), `.${basename(dir)}-legacy-${Date.now().toString(36)}`));
+  }
+  await rename(tmpLink, dir);
+}
+
+/**
+ * Removes versions older than the previous one. Another process may be building a version right now, so only
+ * versions whose stamp is older than PRUNE_AFTER_MS are candidates.
+ */
+async function prune(parent: string, name: string, keep: string, previous: string | null) {
+  const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-z]+)-[0-9a-f]{6}$`);
+  const cutoff = Date.now() - PRUNE_AFTER_MS;
+  const entries = await readdir(parent);
+  await Promise.all(
+    entries
+      .filter((e) => {
+        const m = pattern.exec(e);
+        return m !== null && parseInt(m[1]!, 36) < cutoff;
+      })
+      .map((e) => join(parent, e))
+      .filter((p) => p !== keep && p !== previous)
+      .map((p) => rm(p, { recursive: true, force: true })),
+  );
+}
+
+const PRUNE_AFTER_MS = 10_000;
+
+function assertSafePath(path: string) {
+  if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) {
+    throw new Error(`refusing to write '${path}' outside the site directory`);
+  }
+}
+
+async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<void>) {
+  let next = 0;
+  const workers = Array.from({ length: Math.min(size, items.length) }, async () => {
+    while (next < items.length) await fn(items[next++]!);
+  });
+  await Promise.all(workers);
+}
+

@@ -1,0 +1,95 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { statuspage } from '../../src/channels/registry.js';
+import { rebuildStatusSite } from '../../src/statuspage/channel.js';
+import { eventually, tempDir } from '../helpers/env.js';
+import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+
+describe('status page channel through the real pipeline', () => {
+  let h: TestHerald | undefined;
+  afterEach(async () => {
+    await h?.close();
+    h = undefined;
+  });
+
+  it('an opened incident is on /, its page and summary.json, served with caching and security headers', async () => {
+    const mirror = join(tempDir('herald-sp-mirror-'), 'www');
+    h = await startTestHerald({ channels: [statuspage({ targets: [{ type: 'directory', path: mirror }] })] });
+    const api = await h.api('POST', '/api/v1/components', { name: 'API', group: 'Core' });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout <errors>',
+      message: 'We are investigating **elevated errors**.',
+      impact: 'major',
+      components: { [api.body.id]: 'major_outage' },
+    });
+    expect(opened.status).toBe(201);
+    const incidentId = opened.body.incident.id;
+    const delivery = await eventually(async () => {
+      const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);
+      const row = res.body.channels.find((c: { channel: string }) => c.channel === 'statuspage');
+      return row?.state === 'delivered' ? row : undefined;
+    });
+    expect(delivery.externalUrl).toBe(`https://status.example.test/incidents/${incidentId}.html`);
+
+    const index = await h.app.inject({ method: 'GET', url: '/' });
+    expect(index.statusCode).toBe(200);
+    expect(index.headers['content-type']).toBe('text/html; charset=utf-8');
+    expect(index.body).toContain('Checkout &lt;errors&gt;');
+    expect(index.body).toContain('<strong>elevated errors</strong>');
+    expect(index.headers['content-security-policy']).toContain("script-src 'self'");
+    expect(index.headers['content-security-policy']).toContain("frame-ancestors 'none'");
+    expect(index.headers['x-content-type-options']).toBe('nosniff');
+    expect(index.headers['referrer-policy']).toBeTruthy();
+    expect(index.headers['cache-control']).toContain('stale-if-error');
+    const etag = index.headers.etag as string;
+    expect(etag).toMatch(/^".+"$/);
+    const cached = await h.app.inject({ method: 'GET', url: '/', headers: { 'if-none-match': etag } });
+    expect(cached.statusCode).toBe(304);
+    expect(cached.body).toBe('');
+
+    const page = await h.app.inject({ method: 'GET', url: `/incidents/${incidentId}.html` });
+    expect(page.statusCode).toBe(200);
+    expect(page.body).toContain('<h1>Checkout &lt;errors&gt;</h1>');
+
+    const summary = await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' });
+    expect(summary.headers['content-type']).toBe('application/json; charset=utf-8');
+    expect(summary.headers['access-control-allow-origin']).toBe('*');
+    const body = summary.json();
+    expect(body.status.indicator).toBe('critical');
+    expect(body.incidents.map((i: { id: string }) => i.id)).toEqual([incidentId]);
+    expect(body.components.find((c: { name: string }) => c.name === 'API').status).toBe('major_outage');
+
+    // Outside the site: refused without touching the file system beyond it.
+    for (const url of ['/../package.json', '/%2e%2e/package.json', '/.herald-manifest.json', '/incidents/nope.html']) {
+      expect((await h.app.inject({ method: 'GET', url })).statusCode, url).toBe(404);
+    }
+    // The admin API keeps its own JSON 404.
+    expect((await h.app.inject({ method: 'GET', url: '/api/v1/nope' })).json().error).toBe('not_found');
+
+    // The mirror got the same site.
+    const { readFileSync } = await import('node:fs');
+    expect(readFileSync(join(mirror, 'incidents', `${incidentId}.html`), 'utf8')).toBe(page.body);
+
+    // A component added without an update shows after rebuildStatusSite.
+    await h.api('POST', '/api/v1/components', { name: 'Billing', group: 'Core' });
+    const report = await rebuildStatusSite(h.herald, { full: true });
+    expect(report?.changed).toContain('api/v2/components.json');
+    const components = (await h.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json();
+    expect(components.components.map((c: { name: string }) => c.name)).toContain('Billing');
+  });
+
+  it('a publish failure is retried and visible on the delivery', async () => {
+    const blocker = join(tempDir('herald-sp-fail-'), 'file');
+    writeFileSync(blocker, 'not a directory');
+    h = await startTestHerald({ channels: [statuspage({ targets: [{ type: 'directory', path: join(blocker, 'www') }] })] });
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Down', message: 'Looking' });
+    const row = await eventually(async () => {
+      const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);
+      const r = res.body.channels.find((c: { channel: string }) => c.channel === 'statuspage');
+      return r?.error ? r : undefined;
+    });
+    expect(row.state).not.toBe('delivered');
+    expect(row.error).toMatch(/publishing the status site to directory:.*failed/);
+  });
+});

@@ -1,0 +1,90 @@
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { StatusSite } from '../../src/statuspage/build.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/env.js';
+import { seedComponents, seedHistory, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
+
+const NOW = new Date('2026-05-20T12:00:00Z');
+const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+
+describe('publishing the status site to S3-compatible storage (s3rver)', () => {
+  let server: { close(): Promise<void> };
+  let endpoint: string;
+  let store: Store;
+  let client: S3Client;
+
+  beforeAll(async () => {
+    const root = tempDir('herald-sp-s3-');
+    const { default: S3rver } = (await import('s3rver' as string)) as { default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> } };
+    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(root, 's3'), configureBuckets: [{ name: 'status' }] });
+    const address = await s3.run();
+    server = s3;
+    endpoint = `http://127.0.0.1:${address.port}`;
+    client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
+    store = await openStore(join(root, 'herald.db'));
+  });
+  afterAll(async () => {
+    await store?.close();
+    await server?.close();
+  });
+
+  const get = async (key: string) => {
+    const object = await client.send(new GetObjectCommand({ Bucket: 'status', Key: key }));
+    return { body: await object.Body!.transformToString(), type: object.ContentType, cache: object.CacheControl };
+  };
+
+  it('uploads the whole site once, then only the files an update changed', async () => {
+    const components = await seedComponents(store, 10);
+    await seedHistory(store, components, 40, NOW, 120);
+    const id = await seedIncident(store, { title: 'Queue backlog', startedAt: '2026-05-20T11:00:00.000Z', components: [{ ...components[0]!, status: 'partial_outage' }] });
+    const site = new StatusSite({
+      store,
+      templates: new Templates(TEMPLATES_DIR),
+      logger: createLogger({ level: 'silent' }),
+      siteName: 'Acme',
+      publicUrl: 'https://status.acme.test',
+      dir: join(tempDir('herald-sp-s3site-'), 'site'),
+      options: { now: () => NOW, targets: [{ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }] },
+    });
+
+    const first = await site.rebuild({ full: true });
+    const uploaded = first.targets[0]!.uploaded;
+    expect(uploaded).toContain('index.html');
+    expect(uploaded).toContain(`incidents/${id}.html`);
+    expect(uploaded.length).toBe(first.rendered);
+
+    const listed = await client.send(new ListObjectsV2Command({ Bucket: 'status', Prefix: 'public/', MaxKeys: 1000 }));
+    expect(listed.KeyCount).toBe(uploaded.length + 1); // + the manifest
+    const index = await get('public/index.html');
+    expect(index.body).toContain('Queue backlog');
+    expect(index.type).toBe('text/html; charset=utf-8');
+    expect(index.cache).toContain('stale-if-error');
+    const summary = await get('public/api/v2/summary.json');
+    expect(summary.type).toBe('application/json; charset=utf-8');
+    expect(JSON.parse(summary.body).incidents[0].name).toBe('Queue backlog');
+    const css = uploaded.find((p) => p.endsWith('.css'))!;
+    expect((await get(`public/${css}`)).cache).toContain('immutable');
+
+    // Nothing changed: nothing uploaded.
+    const again = await site.rebuild({ incidentIds: [id] });
+    expect(again.targets[0]!.uploaded).toEqual([]);
+
+    await seedUpdate(store, id, 'Backlog is draining.', '2026-05-20T11:30:00.000Z');
+    const second = await site.rebuild({ incidentIds: [id] });
+    const changed = second.targets[0]!.uploaded;
+    expect(changed).toContain(`incidents/${id}.html`);
+    expect(changed).toContain('index.html');
+    expect(changed).toContain('api/v2/summary.json');
+    expect(changed).toContain('history.rss');
+    expect(changed.filter((p) => p.startsWith('incidents/'))).toEqual([`incidents/${id}.html`]);
+    expect(changed.some((p) => p.endsWith('.css'))).toBe(false);
+    expect(changed.length).toBeLessThan(25);
+    expect((await get(`public/incidents/${id}.html`)).body).toContain('Backlog is draining.');
+  });
+});
