@@ -21,6 +21,18 @@ export default defineConfig((env) => ({
         // A group that stands for another status page, e.g. your cloud provider's:
         // externalGroups: [{ name: 'Cloud provider', url: 'https://status.example-cloud.com', summaryUrl: 'https://status.example-cloud.com/api/v2/summary.json' }],
       }),
+    // Social threads: one thread per incident on each account (docs/channels-social.md).
+    env.TWITTER_APP_KEY && env.TWITTER_APP_SECRET && env.TWITTER_ACCESS_TOKEN && env.TWITTER_ACCESS_SECRET &&
+      channel.twitter({
+        appKey: env.TWITTER_APP_KEY,
+        appSecret: env.TWITTER_APP_SECRET,
+        accessToken: env.TWITTER_ACCESS_TOKEN,
+        accessSecret: env.TWITTER_ACCESS_SECRET,
+        apiUrl: env.TWITTER_API_URL || undefined,
+      }),
+    env.MASTODON_URL && env.MASTODON_TOKEN && channel.mastodon({ url: env.MASTODON_URL, token: env.MASTODON_TOKEN }),
+    env.BLUESKY_IDENTIFIER && env.BLUESKY_APP_PASSWORD &&
+      channel.bluesky({ service: env.BLUESKY_SERVICE || undefined, identifier: env.BLUESKY_IDENTIFIER, appPassword: env.BLUESKY_APP_PASSWORD }),
     // Development: every update as text in ./data/log-channel.jsonl. Remove for production.
     env.HERALD_LOG_CHANNEL !== '0' && channel.log({ file: 'log-channel.jsonl' }),
   ],

@@ -13,6 +13,8 @@ export interface ContractFixture<R> {
   posts(): Promise<Array<{ text: string; replyTo?: string | null }>>;
   /** Makes the fake's next answer a failure. `resetAtMs` is the reset the fake announces with a 429. */
   failNext(kind: '429' | '5xx' | 'auth', options?: { resetAtMs?: number }): void;
+  /** Optional: makes the fake's next answer come later than the channel's request timeout. */
+  failSlow?(): void;
   /** Length of a rendered message in the platform's unit (weighted characters, graphemes, …). */
   measure?(rendered: R): number;
   /** Everything in the rendered message a reader sees, as sent on the wire (for the escaping checks). */
@@ -102,7 +104,8 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
 
     it('threads later updates on the first post when the platform threads', async () => {
       if (!fixture.channel.capabilities.threads) return;
-      const first = await fixture.channel.send(fixture.channel.render(sampleContext({ number: 1 })), target());
+      // A text of its own: platforms such as X refuse a post identical to an earlier one.
+      const first = await fixture.channel.send(fixture.channel.render(sampleContext({ number: 1, message: 'Threading check: first post.' })), target());
       const firstRef = { externalId: first.externalId!, externalUrl: first.externalUrl ?? null, meta: first.meta ?? null };
       const second: SentRef = await fixture.channel.send(
         fixture.channel.render(sampleContext({ number: 2, status: 'identified', message: 'Found it.' })),
@@ -124,6 +127,13 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
     it('maps 5xx to RetryableError', async () => {
       fixture.failNext('5xx');
       const error = await fixture.channel.send(fixture.channel.render(sampleContext()), target()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(RetryableError);
+    });
+
+    it('maps a provider that does not answer in time to RetryableError', async () => {
+      if (!fixture.failSlow) return;
+      fixture.failSlow();
+      const error = await fixture.channel.send(fixture.channel.render(sampleContext({ message: 'Timeout check.' })), target()).catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
     });
 

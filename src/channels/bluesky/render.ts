@@ -1,0 +1,56 @@
+import type { UpdateContext } from '../channel.js';
+import { countGraphemes, fitText } from '../../render/fit.js';
+import type { TemplateFn } from '../../render/templates.js';
+import { plainPostText, precut } from '../twitter/render.js';
+
+export const BLUESKY_MAX_GRAPHEMES = 300;
+/** app.bsky.feed.post also caps the text at 3000 bytes (maxLength), which long emoji sequences can reach first. */
+export const BLUESKY_MAX_BYTES = 3000;
+
+export interface LinkFacet {
+  index: { byteStart: number; byteEnd: number };
+  features: Array<{ $type: 'app.bsky.richtext.facet#link'; uri: string }>;
+}
+
+export interface BlueskyPost {
+  text: string;
+  /** Links made clickable: Bluesky shows plain text unless a facet marks the range (UTF-8 byte offsets). */
+  facets: LinkFacet[];
+}
+
+const encoder = new TextEncoder();
+const byteLength = (s: string) => encoder.encode(s).length;
+
+export function postLength(text: string): number {
+  // UTF-8 never takes fewer bytes than UTF-16 code units, so this text is surely over 3000 bytes.
+  if (text.length > BLUESKY_MAX_BYTES) return Number.POSITIVE_INFINITY;
+  const graphemes = countGraphemes(text);
+  return byteLength(text) > BLUESKY_MAX_BYTES ? Math.max(graphemes, BLUESKY_MAX_GRAPHEMES + 1) : graphemes;
+}
+
+export function renderBlueskyPost(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): BlueskyPost {
+  const text = fitText(
+    { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), BLUESKY_MAX_BYTES), tail: ctx.incident.url },
+    BLUESKY_MAX_GRAPHEMES,
+    postLength,
+  );
+  return { text, facets: linkFacets(text) };
+}
+
+/** A facet for every whole http(s) link; a link cut short by fitting (ending in …) is left as text. */
+export function linkFacets(text: string): LinkFacet[] {
+  const facets: LinkFacet[] = [];
+  for (const match of text.matchAll(/https?:\/\/[^\s<>"]+/g)) {
+    let uri = match[0];
+    if (uri.endsWith('…')) continue;
+    uri = uri.replace(/[.,;:!?'")\]]+$/, '');
+    try {
+      new URL(uri);
+    } catch {
+      continue;
+    }
+    const byteStart = byteLength(text.slice(0, match.index));
+    facets.push({ index: { byteStart, byteEnd: byteStart + byteLength(uri) }, features: [{ $type: 'app.bsky.richtext.facet#link', uri }] });
+  }
+  return facets;
+}

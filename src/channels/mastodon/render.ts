@@ -1,0 +1,36 @@
+import type { UpdateContext } from '../channel.js';
+import { countGraphemes, fitText } from '../../render/fit.js';
+import type { TemplateFn } from '../../render/templates.js';
+import { plainPostText, precut } from '../twitter/render.js';
+
+export const MASTODON_MAX_CHARS = 500;
+const URL_WEIGHT = 23;
+
+export interface Toot {
+  text: string;
+}
+
+/**
+ * Characters as Mastodon counts them (graphemes, every link 23). A link Mastodon does not recognise counts at
+ * its own length, so a link is counted at max(23, its length): never over the limit either way.
+ */
+export function tootLength(text: string): number {
+  // Far over the limit: say so without segmenting (fitting measures many candidates of a long message).
+  if (text.length > 10 * MASTODON_MAX_CHARS) return Number.POSITIVE_INFINITY;
+  let extra = 0;
+  const rest = text.replace(/https?:\/\/\S+/g, (url) => {
+    extra += Math.max(URL_WEIGHT, countGraphemes(url));
+    return '';
+  });
+  return countGraphemes(rest) + extra;
+}
+
+export function renderToot(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): Toot {
+  return {
+    text: fitText(
+      { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), 10 * MASTODON_MAX_CHARS), tail: ctx.incident.url },
+      MASTODON_MAX_CHARS,
+      tootLength,
+    ),
+  };
+}

@@ -1,0 +1,56 @@
+import twitterText from 'twitter-text';
+import type { UpdateContext } from '../channel.js';
+import { fitText } from '../../render/fit.js';
+import type { TemplateFn } from '../../render/templates.js';
+
+export const TWEET_MAX_WEIGHT = 280;
+
+export interface Tweet {
+  text: string;
+}
+
+export interface PostTemplates {
+  head: TemplateFn;
+  body: TemplateFn;
+}
+
+/**
+ * Weighted length as X counts it: URLs 23, CJK and emoji 2. Text far over the limit is reported over it without
+ * parsing (parseTweet is slow on long text, and fitting measures many candidates); only links longer than
+ * about 4,000 characters could be misjudged, and then the post comes out shorter, never invalid.
+ */
+const TOO_LONG = 4_000;
+export const tweetWeight = (text: string) => (text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength);
+
+/** Status and title, then the message cut at a word to 280 weighted characters; the incident link is always kept. */
+export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet {
+  const text = fitText(
+    { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), TOO_LONG), tail: ctx.incident.url },
+    TWEET_MAX_WEIGHT,
+    tweetWeight,
+  );
+  return { text };
+}
+
+// Characters X refuses in a post (twitter-text's invalid set) and unpaired surrogates.
+const INVALID = /[\uFFFE\uFEFF\uFFFF\u202A-\u202E]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+
+/**
+ * Commander text made safe for a public post: no characters the platform refuses, no script URLs, and
+ * `@name` broken with a zero-width space so an update never mentions (notifies) an account by accident.
+ */
+export function plainPostText(text: string): string {
+  return text
+    .replace(INVALID, '')
+    .replace(/\b(?:javascript|vbscript|data):/gi, '')
+    .replace(/(^|[^\p{L}\p{N}_])([@＠])(?=[\p{L}\p{N}_])/gu, '$1$2\u200B')
+    .trim();
+}
+
+/**
+ * Drops what lies beyond `maxUnits` UTF-16 units when the measure reports anything that long as over the limit
+ * anyway: fitting then segments a few thousand characters instead of a whole runaway message.
+ */
+export function precut(text: string, maxUnits: number): string {
+  return text.length > maxUnits ? text.slice(0, maxUnits + 1).replace(/[\uD800-\uDBFF]$/, '') : text;
+}

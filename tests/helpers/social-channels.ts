@@ -1,0 +1,109 @@
+import type { Channel } from '../../src/channels/channel.js';
+import { bluesky } from '../../src/channels/bluesky/index.js';
+import { postLength } from '../../src/channels/bluesky/render.js';
+import { mastodon } from '../../src/channels/mastodon/index.js';
+import { tootLength } from '../../src/channels/mastodon/render.js';
+import { twitter } from '../../src/channels/twitter/index.js';
+import { tweetWeight } from '../../src/channels/twitter/render.js';
+import type { ChannelDefinition, ChannelRuntime } from '../../src/config/define.js';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import type { Store } from '../../src/store/store.js';
+import type { ContractFixture } from '../contract/channel-contract.js';
+import { BlueskyFake } from '../fakes/bluesky-fake.js';
+import { MastodonFake } from '../fakes/mastodon-fake.js';
+import { TwitterFake } from '../fakes/twitter-fake.js';
+import type { FakeControls } from './social-fake-server.js';
+
+export type SocialKind = 'twitter' | 'mastodon' | 'bluesky';
+export const SOCIAL_KINDS: SocialKind[] = ['twitter', 'mastodon', 'bluesky'];
+
+export const TWITTER_SECRETS = { appSecret: 'fake-app-secret-5f1c', accessSecret: 'fake-access-secret-9a2e' };
+
+/** What a channel gets from Herald, for building one outside a running Herald (the channels use none of the store). */
+export function channelRuntime(): ChannelRuntime {
+  return {
+    store: {} as Store,
+    templates: new Templates(TEMPLATES_DIR),
+    logger: createLogger({ level: 'silent' }),
+    publicUrl: 'https://status.example.test',
+    siteName: 'Example Status',
+    secret: 'test-secret',
+    dataDir: '/tmp',
+  };
+}
+
+export interface SocialSetup {
+  kind: SocialKind;
+  fake: FakeControls & { close(): Promise<void> };
+  definition: ChannelDefinition<Channel<any>>;
+  /** The channel's env variables as channels.config.ts reads them. */
+  env: Record<string, string>;
+  secrets: string[];
+  measure(rendered: { text: string }): number;
+}
+
+/** Starts the kind's fake and a channel definition pointing at it. */
+export async function socialSetup(kind: SocialKind, options: { timeoutMs?: number; rate?: { max: number; perMs: number } } = {}): Promise<SocialSetup> {
+  const timeoutMs = options.timeoutMs ?? 2_000;
+  if (kind === 'twitter') {
+    const fake = await new TwitterFake().start();
+    const creds = { appKey: fake.appKey, accessToken: fake.accessToken, ...TWITTER_SECRETS };
+    return {
+      kind,
+      fake,
+      definition: twitter({ ...creds, apiUrl: fake.apiUrl, timeoutMs, rate: options.rate }),
+      env: {
+        TWITTER_API_URL: fake.apiUrl,
+        TWITTER_APP_KEY: creds.appKey,
+        TWITTER_APP_SECRET: creds.appSecret,
+        TWITTER_ACCESS_TOKEN: creds.accessToken,
+        TWITTER_ACCESS_SECRET: creds.accessSecret,
+      },
+      secrets: [creds.appSecret, creds.accessSecret, creds.accessToken],
+      measure: (r) => tweetWeight(r.text),
+    };
+  }
+  if (kind === 'mastodon') {
+    const fake = await new MastodonFake({ token: 'fake-mastodon-token-77c1' }).start();
+    return {
+      kind,
+      fake,
+      definition: mastodon({ url: fake.url, token: fake.token, timeoutMs, rate: options.rate }),
+      env: { MASTODON_URL: fake.url, MASTODON_TOKEN: fake.token },
+      secrets: [fake.token],
+      measure: (r) => tootLength(r.text),
+    };
+  }
+  const fake = await new BlueskyFake({ password: 'fake-pass-word-3d9b' }).start();
+  return {
+    kind,
+    fake,
+    definition: bluesky({ service: fake.url, identifier: fake.identifier, appPassword: fake.password, timeoutMs, rate: options.rate }),
+    env: { BLUESKY_SERVICE: fake.url, BLUESKY_IDENTIFIER: fake.identifier, BLUESKY_APP_PASSWORD: fake.password },
+    secrets: [fake.password],
+    measure: (r) => postLength(r.text),
+  };
+}
+
+/** The shared contract fixture for a social channel on its fake. */
+export async function socialContractFixture(kind: SocialKind): Promise<ContractFixture<{ text: string }>> {
+  const timeoutMs = 400;
+  const setup = await socialSetup(kind, { timeoutMs });
+  const channel = setup.definition.create(channelRuntime()) as Channel<{ text: string }>;
+  return {
+    channel,
+    posts: async () => setup.fake.posts.map((p) => ({ text: p.text, replyTo: p.replyTo })),
+    failNext: (kind, options) => setup.fake.failNext(kind === '429' ? { kind, resetAtMs: options?.resetAtMs } : { kind }),
+    failSlow: () => setup.fake.failNext({ kind: 'slow', delayMs: timeoutMs * 3 }),
+    measure: setup.measure,
+    wireText: (r) => r.text,
+    forbidden: [/<script/i, /@everyone/, /@here/],
+    secrets: setup.secrets,
+    close: async () => {
+      await channel.close?.();
+      await setup.fake.close();
+    },
+  };
+}

@@ -1,0 +1,75 @@
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import type { Channel, SendTarget } from '../../src/channels/channel.js';
+import type { BlueskyPost } from '../../src/channels/bluesky/render.js';
+import { channelContract, sampleContext } from '../contract/channel-contract.js';
+import type { BlueskyFake } from '../fakes/bluesky-fake.js';
+import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { type SocialSetup, channelRuntime, socialContractFixture, socialSetup } from '../helpers/social-channels.js';
+import { publishThreeUpdates } from '../helpers/social-pipeline.js';
+
+channelContract('bluesky', () => socialContractFixture('bluesky'));
+
+const target = (over: Partial<SendTarget> = {}): SendTarget => ({ idempotencyKey: `k-${Math.random()}`, attempt: 1, signal: new AbortController().signal, ...over });
+
+describe('bluesky channel on the PDS fake', () => {
+  let setup: SocialSetup;
+  let fake: BlueskyFake;
+  let channel: Channel<BlueskyPost>;
+  beforeAll(async () => {
+    setup = await socialSetup('bluesky', { timeoutMs: 300 });
+    fake = setup.fake as BlueskyFake;
+    channel = setup.definition.create(channelRuntime()) as Channel<BlueskyPost>;
+  });
+  afterAll(() => setup.fake.close());
+
+  it('marks links with facets at UTF-8 byte offsets, after emoji and CJK', async () => {
+    const ctx = sampleContext({ message: '障害 🙂👍🏽 details: https://example.com/a?b=c.' });
+    const rendered = channel.render(ctx);
+    await channel.send(rendered, target());
+    const record = fake.stored[fake.stored.length - 1]!.value as { text: string; facets: Array<{ index: { byteStart: number; byteEnd: number }; features: Array<{ uri: string }> }> };
+    const bytes = Buffer.from(record.text);
+    const linked = record.facets.map((f) => [bytes.subarray(f.index.byteStart, f.index.byteEnd).toString(), f.features[0]!.uri]);
+    expect(linked).toEqual([
+      ['https://example.com/a?b=c', 'https://example.com/a?b=c'],
+      [ctx.incident.url, ctx.incident.url],
+    ]);
+  });
+
+  it('signs in once and reuses the session', async () => {
+    const before = fake.sessionsCreated;
+    await channel.send(channel.render(sampleContext({ message: 'Session check one.' })), target());
+    await channel.send(channel.render(sampleContext({ message: 'Session check two.' })), target());
+    expect(fake.sessionsCreated).toBe(before);
+  });
+
+  it('finds a post whose answer timed out instead of posting it again', async () => {
+    const rendered = channel.render(sampleContext({ message: 'Timed out, but it landed.' }));
+    fake.failNext({ kind: 'slow', delayMs: 1_000 });
+    await expect(channel.send(rendered, target({ idempotencyKey: 'b1' }))).rejects.toThrow(/did not answer/);
+    const before = fake.posts.length;
+    const ref = await channel.send(rendered, target({ idempotencyKey: 'b1', attempt: 2 }));
+    expect(fake.posts.length).toBe(before);
+    expect(ref).toMatchObject({ externalId: fake.stored[before - 1]!.uri, meta: { cid: fake.stored[before - 1]!.cid } });
+  });
+});
+
+describe('bluesky through the real pipeline', () => {
+  let h: TestHerald | undefined;
+  let setup: SocialSetup | undefined;
+  afterEach(async () => {
+    await h?.close();
+    await setup?.fake.close();
+  });
+
+  it('threads open → identified → resolved with reply refs root = post 1, parent = previous post', async () => {
+    setup = await socialSetup('bluesky');
+    h = await startTestHerald({ channels: [setup.definition] });
+    const { deliveries } = await publishThreeUpdates(h, 'bluesky');
+    const posts = (setup.fake as BlueskyFake).stored;
+    expect(posts).toHaveLength(3);
+    expect(posts.map((p) => p.replyTo)).toEqual([null, posts[0]!.uri, posts[1]!.uri]);
+    expect(posts.map((p) => p.rootId)).toEqual([null, posts[0]!.uri, posts[0]!.uri]);
+    const [, did, , rkey] = posts[0]!.uri.replace('at://', '/').split('/');
+    expect(deliveries[0]!.externalUrl).toBe(`https://bsky.app/profile/${did}/post/${rkey}`);
+  });
+});
