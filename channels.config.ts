@@ -33,6 +33,15 @@ export default defineConfig((env) => ({
     env.MASTODON_URL && env.MASTODON_TOKEN && channel.mastodon({ url: env.MASTODON_URL, token: env.MASTODON_TOKEN }),
     env.BLUESKY_IDENTIFIER && env.BLUESKY_APP_PASSWORD &&
       channel.bluesky({ service: env.BLUESKY_SERVICE || undefined, identifier: env.BLUESKY_IDENTIFIER, appPassword: env.BLUESKY_APP_PASSWORD }),
+    // Chat and forum: one message/topic per incident, kept current (docs/channels-chat.md). A second workspace:
+    // channel.slack({ name: 'slack-community', token: env.SLACK_COMMUNITY_TOKEN!, channel: env.SLACK_COMMUNITY_CHANNEL! }).
+    env.SLACK_TOKEN && env.SLACK_CHANNEL &&
+      channel.slack({ token: env.SLACK_TOKEN, channel: env.SLACK_CHANNEL, apiUrl: env.SLACK_API_URL || undefined }),
+    env.TEAMS_WEBHOOK_URL && channel.teams({ webhookUrl: env.TEAMS_WEBHOOK_URL }),
+    env.DISCORD_WEBHOOK_URL && channel.discord({ webhookUrl: env.DISCORD_WEBHOOK_URL, forum: env.DISCORD_FORUM === '1' }),
+    env.MATTERMOST_WEBHOOK_URL && channel.mattermost({ webhookUrl: env.MATTERMOST_WEBHOOK_URL }),
+    env.DISCOURSE_URL && env.DISCOURSE_API_KEY && env.DISCOURSE_USERNAME && env.DISCOURSE_CATEGORY_ID &&
+      channel.discourse({ url: env.DISCOURSE_URL, apiKey: env.DISCOURSE_API_KEY, username: env.DISCOURSE_USERNAME, categoryId: Number(env.DISCOURSE_CATEGORY_ID) }),
     // Development: every update as text in ./data/log-channel.jsonl. Remove for production.
     env.HERALD_LOG_CHANNEL !== '0' && channel.log({ file: 'log-channel.jsonl' }),
   ],

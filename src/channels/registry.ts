@@ -4,3 +4,8 @@ export { statuspage } from '../statuspage/channel.js';
 export { twitter } from './twitter/index.js';
 export { mastodon } from './mastodon/index.js';
 export { bluesky } from './bluesky/index.js';
+export { slack } from './slack/index.js';
+export { teams } from './teams/index.js';
+export { discord } from './discord/index.js';
+export { mattermost } from './mattermost/index.js';
+export { discourse } from './discourse/index.js';

@@ -1,0 +1,74 @@
+// bench/chat: publish-to-posted latency on the chat channels (Slack ×2, Teams, Discord, Mattermost, Discourse)
+// over 100 updates against zero-latency protocol fakes, beside raw BullMQ add→complete in the same run.
+//   node --import tsx bench/chat.ts          Knobs: BENCH_UPDATES (default 100)
+// Updates go one at a time (25 incidents × open/identified/monitoring/resolved), each published through the
+// HTTP API and timed until the fake accepted the post; the next waits until every delivery is recorded, so
+// no threaded job waits on its predecessor. Provider rate limits are lifted (the fakes have none).
+import { startChatFleet } from '../tests/helpers/chat-fleet.js';
+import { REDIS_URL } from '../tests/helpers/env.js';
+import { startTestHerald } from '../tests/helpers/herald.js';
+import { measureRawBullmq } from './lib/raw-bullmq.js';
+import { median, percentile, printTable, sleep } from './lib/stats.js';
+
+const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
+const fleet = await startChatFleet();
+const h = await startTestHerald({ channels: fleet.definitions });
+
+type Probe = { name: string; count(): number; at(i: number): number };
+const probes: Probe[] = [
+  { name: 'slack', count: () => fleet.slack.messages.length, at: (i) => fleet.slack.messages[i]!.postedAt },
+  { name: 'slack-community', count: () => fleet.slackCommunity.messages.length, at: (i) => fleet.slackCommunity.messages[i]!.postedAt },
+  { name: 'teams', count: () => fleet.teams.cards.length, at: (i) => fleet.teams.cards[i]!.at },
+  { name: 'discord', count: () => fleet.discord.messages.length, at: (i) => fleet.discord.messages[i]!.at },
+  { name: 'mattermost', count: () => fleet.mattermost.posts.length, at: (i) => fleet.mattermost.posts[i]!.at },
+  { name: 'discourse', count: () => fleet.discourse.posts.length, at: (i) => fleet.discourse.posts[i]!.createdAt },
+];
+const latencies = new Map<string, number[]>(probes.map((p) => [p.name, []]));
+const allPosted: number[] = [];
+const recorded: number[] = [];
+const answered: number[] = [];
+
+const component = await h.api('POST', '/api/v1/components', { name: 'Checkout API' });
+const STEPS = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
+let incidentId = '';
+for (let i = 0; i < UPDATES; i++) {
+  const step = STEPS[i % STEPS.length]!;
+  const before = probes.map((p) => p.count());
+  const started = Date.now();
+  const res =
+    step === 'investigating'
+      ? await h.api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Investigating elevated errors (${i}).`, impact: 'major', components: { [component.body.id]: 'major_outage' } })
+      : await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: ${step}.`, status: step });
+  answered.push(Date.now() - started);
+  if (res.status !== 201) throw new Error(`publish failed: ${res.status} ${JSON.stringify(res.body)}`);
+  if (step === 'investigating') incidentId = res.body.incident.id;
+  while (probes.some((p, k) => p.count() <= before[k]!)) await sleep(1);
+  const times = probes.map((p, k) => p.at(before[k]!) - started);
+  probes.forEach((p, k) => latencies.get(p.name)!.push(times[k]!));
+  allPosted.push(Math.max(...times));
+  // Wait for the records too, so the next update of the incident finds its predecessor settled.
+  for (;;) {
+    const d = await h.api('GET', `/api/v1/updates/${res.body.update.id}/deliveries`);
+    if (d.body.channels.every((c: { state: string }) => c.state === 'delivered')) break;
+    if (d.body.channels.some((c: { state: string }) => c.state === 'failed')) throw new Error(`delivery failed: ${JSON.stringify(d.body.channels)}`);
+    await sleep(1);
+  }
+  recorded.push(Date.now() - started);
+}
+
+const raw = await measureRawBullmq(REDIS_URL, { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
+await h.close();
+await fleet.close();
+
+const rawP50 = median(raw.latencies);
+const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), max_ms: Math.max(...values), 'p50 / raw p50': median(values) / rawP50 });
+printTable([
+  row('raw BullMQ add→complete', raw.latencies),
+  row('publish API answered (DB commit + 6 enqueues)', answered),
+  ...probes.map((p) => row(`publish→posted ${p.name}`, latencies.get(p.name)!)),
+  row('publish→posted on all 6', allPosted),
+  row('publish→all 6 recorded delivered', recorded),
+]);
+const ratio = median(allPosted) / rawP50;
+console.log(`\np50 publish→posted (all 6 channels) ${median(allPosted).toFixed(1)} ms vs raw BullMQ ${rawP50.toFixed(1)} ms: ${ratio.toFixed(2)}× (target ≤ 3×) ${ratio <= 3 ? 'MET' : 'NOT MET'}`);
+process.exit(0);

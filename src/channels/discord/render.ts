@@ -1,0 +1,63 @@
+import type { UpdateContext } from '../channel.js';
+import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
+import { fitText } from '../../render/fit.js';
+import { STATUS_COLOR, STATUS_EMOJI, chatText, impactLabel, statusLabel, utf16Length } from '../chat-common/text.js';
+
+/** Discord's embed description limit (4096 characters); the whole embed stays under 6000. */
+export const DISCORD_DESCRIPTION_MAX = 4096;
+
+export interface DiscordEmbed {
+  title: string;
+  url: string;
+  description: string;
+  color: number;
+  fields: Array<{ name: string; value: string; inline: boolean }>;
+  timestamp: string;
+  footer: { text: string };
+}
+
+export interface DiscordPayload {
+  content: string;
+  embeds: DiscordEmbed[];
+  /** Nobody is ever pinged, whatever the text says (@everyone, <@id>, roles). */
+  allowed_mentions: { parse: [] };
+}
+
+export interface DiscordMessage {
+  /** The incident's first message as of this update: posted first, edited later. */
+  summary: DiscordPayload;
+  /** This update as a message of its own (in the forum thread when the webhook is a forum's). */
+  update: DiscordPayload;
+  /** Name of the forum post (thread) a forum webhook opens: at most 100 characters. */
+  threadName: string;
+}
+
+function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
+  const { incident, update } = ctx;
+  const components = incident.components.slice(0, 10).map((c) => `${fitText({ body: c.name }, 80)}: ${COMPONENT_STATUS_LABEL[c.status]}`).join('\n');
+  return {
+    title: fitText({ body: `${STATUS_EMOJI[update.status]} ${heading}` }, 256, utf16Length),
+    url: incident.url,
+    description: fitText({ body: chatText(update.message), tail: incident.url }, DISCORD_DESCRIPTION_MAX, utf16Length),
+    color: Number.parseInt(STATUS_COLOR[update.status], 16),
+    fields: [
+      { name: 'Status', value: statusLabel(update.status), inline: true },
+      { name: 'Impact', value: impactLabel(ctx), inline: true },
+      ...(components ? [{ name: 'Affected', value: fitText({ body: components }, 1024, utf16Length), inline: false }] : []),
+    ],
+    timestamp: update.createdAt,
+    footer: { text: fitText({ body: ctx.site.name }, 200) },
+  };
+}
+
+export function renderDiscord(ctx: UpdateContext): DiscordMessage {
+  const payload = (e: DiscordEmbed): DiscordPayload => ({ content: '', embeds: [e], allowed_mentions: { parse: [] } });
+  return {
+    summary: payload(embed(ctx, `[${statusLabel(ctx.update.status)}] ${ctx.incident.title}`)),
+    update: payload(embed(ctx, `${statusLabel(ctx.update.status)}: ${ctx.incident.title}`)),
+    threadName: fitText({ body: ctx.incident.title }, 100, utf16Length),
+  };
+}
+
+export const discordTexts = (m: DiscordMessage) =>
+  [m.summary, m.update].flatMap((p) => [p.content, ...p.embeds.flatMap((e) => [e.title, e.description, e.footer.text, ...e.fields.map((f) => `${f.name} ${f.value}`)])]);

@@ -1,0 +1,47 @@
+import type { UpdateContext } from '../channel.js';
+import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
+import { fitText } from '../../render/fit.js';
+import { STATUS_EMOJI, chatText, impactLabel, neutralizeMentions, statusLabel, updatedAt } from '../chat-common/text.js';
+
+/** Discourse's default max_post_length (32000); the marker Herald appends fits in the rest. */
+export const DISCOURSE_RAW_MAX = 31_000;
+
+export interface DiscourseMessage {
+  /** Topic title: the incident title and its start date (Discourse wants ≥ 15 characters and unique titles). */
+  title: string;
+  /** The topic's first post as of this update: posted first, edited later. */
+  summaryRaw: string;
+  /** This update as a reply in the topic. */
+  replyRaw: string;
+  /** In every post: how Herald recognises its own topic when a title clash or a crash sends it looking. */
+  incidentUrl: string;
+}
+
+/**
+ * Discourse cooks Markdown, BBCode and some HTML, and '@name' notifies people: the commander's text is made
+ * plain (no HTML, no [bbcode], no links but the incident's) and mentions are neutralised.
+ */
+export function escapeDiscourse(text: string): string {
+  return neutralizeMentions(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([[\]\\`*_~|#])/g, '\\$1'));
+}
+
+const dateOf = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
+  const { incident, update } = ctx;
+  const status = `${STATUS_EMOJI[update.status]} **${statusLabel(update.status)}**`;
+  const body = chatText(update.message);
+  const affected = incident.components.length
+    ? `**Affected:** ${incident.components.map((c) => `${escapeDiscourse(c.name)} (${COMPONENT_STATUS_LABEL[c.status]})`).join(', ')}`
+    : '';
+  const link = `[View the incident on ${escapeDiscourse(ctx.site.name)}](${incident.url})`;
+  const measureEscaped = (s: string) => escapeDiscourse(s).length;
+  const fitBody = (room: number) => escapeDiscourse(fitText({ body }, room, measureEscaped));
+  const room = DISCOURSE_RAW_MAX - affected.length - link.length - 200;
+  return {
+    title: fitText({ body: `${neutralizeMentions(incident.title)} – ${dateOf(incident.startedAt)}` }, 250),
+    summaryRaw: [`${status} · Impact: ${impactLabel(ctx)} · updated ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
+    replyRaw: [`${status} · ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
+    incidentUrl: incident.url,
+  };
+}

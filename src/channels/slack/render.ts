@@ -1,0 +1,83 @@
+import type { KnownBlock } from '@slack/web-api';
+import type { UpdateContext } from '../channel.js';
+import { fitText } from '../../render/fit.js';
+import { STATUS_EMOJI, chatText, componentsLine, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
+
+/** Slack's limit for one section/context text, in characters; the `text` fallback is fitted to it as well. */
+export const SLACK_BLOCK_MAX = 3000;
+
+export interface SlackPost {
+  /** Plain-text fallback: notifications, screen readers, clients without Block Kit. */
+  text: string;
+  blocks: KnownBlock[];
+}
+
+export interface SlackMessage {
+  /** The incident's top message as of this update: posted for the first update, edited (chat.update) later. */
+  summary: SlackPost;
+  /** This update as a reply in the incident's thread. */
+  reply: SlackPost;
+  /** Also show the reply in the channel (the resolution). */
+  broadcast: boolean;
+  /** Epoch seconds a minute before the update was written: where a lookup after a crash starts. */
+  oldest: string;
+}
+
+/** Slack's escaping for text it formats: only &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
+export const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
+const escapedLength = (s: string) => escapeSlack(s).length;
+const link = (url: string, label: string) => `<${url.replace(/&/g, '&amp;')}|${escapeSlack(label).replace(/\|/g, '¦')}>`;
+
+export function renderSlack(ctx: UpdateContext): SlackMessage {
+  const { incident, update } = ctx;
+  const emoji = STATUS_EMOJI[update.status];
+  const status = statusLabel(update.status);
+  const body = chatText(update.message);
+  const components = componentsLine(ctx);
+  const incidentLink = link(incident.url, `View incident on ${ctx.site.name}`);
+  const affected = components ? [mrkdwn(escapeSlack(fitText({ body: `Affected: ${components}` }, SLACK_BLOCK_MAX - 10, escapedLength)))] : [];
+
+  // Fitted before escaping, measured as escaped: '&' grows to '&amp;' on the wire.
+  const summaryHead = `${emoji} *${incident.title}*\n*${status}* · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`;
+  const summaryText = escapeSlack(fitText({ head: summaryHead, body }, SLACK_BLOCK_MAX, escapedLength));
+  const summary: SlackPost = {
+    text: fallback(`${emoji} [${status}] ${incident.title}`, body, incident.url),
+    blocks: [
+      { type: 'section', text: mrkdwn(summaryText) },
+      { type: 'context', elements: [...affected, mrkdwn(incidentLink)] },
+    ],
+  };
+
+  const replyText = escapeSlack(fitText({ head: `${emoji} *${status}* · ${updatedAt(ctx)}`, body }, SLACK_BLOCK_MAX, escapedLength));
+  const reply: SlackPost = {
+    text: fallback(`${emoji} [${status}]`, body, incident.url),
+    blocks: [
+      { type: 'section', text: mrkdwn(replyText) },
+      { type: 'context', elements: [...affected, mrkdwn(incidentLink)] },
+    ],
+  };
+
+  return { summary, reply, broadcast: update.status === 'resolved', oldest: String(Math.floor(Date.parse(update.createdAt) / 1000) - 60) };
+}
+
+function fallback(head: string, body: string, url: string): string {
+  return escapeSlack(fitText({ head, body, tail: url }, SLACK_BLOCK_MAX, escapedLength));
+}
+
+/** Longest text of a rendered message in Slack's unit (characters of one block or the fallback). */
+export function slackMeasure(message: SlackMessage): number {
+  const texts = [message.summary, message.reply].flatMap((post) => [post.text, ...post.blocks.flatMap(blockTexts)]);
+  return Math.max(...texts.map((t) => t.length));
+}
+
+export function slackWireText(message: SlackMessage): string {
+  return [message.summary, message.reply].flatMap((post) => [post.text, ...post.blocks.flatMap(blockTexts)]).join('\n');
+}
+
+function blockTexts(block: KnownBlock): string[] {
+  if (block.type === 'section') return block.text ? [block.text.text] : [];
+  if (block.type === 'context') return block.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : []));
+  return [];
+}

@@ -1,0 +1,48 @@
+import type { UpdateContext } from '../channel.js';
+import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
+import { fitText } from '../../render/fit.js';
+import { STATUS_EMOJI, chatText, impactLabel, statusLabel, updatedAt, utf16Length } from '../chat-common/text.js';
+
+/** Longest body text Herald puts in a card, in UTF-16 units: Teams refuses messages over about 28 KB. */
+export const TEAMS_TEXT_MAX = 10_000;
+
+export interface TeamsMessage {
+  type: 'message';
+  attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
+}
+
+export interface AdaptiveCard {
+  $schema: string;
+  type: 'AdaptiveCard';
+  version: '1.4';
+  msteams: { width: 'Full' };
+  body: Array<Record<string, unknown>>;
+  actions: Array<{ type: 'Action.OpenUrl'; title: string; url: string }>;
+}
+
+const STATUS_STYLE = { investigating: 'Attention', identified: 'Warning', monitoring: 'Warning', resolved: 'Good', postmortem: 'Default' } as const;
+
+/** One Adaptive Card 1.4 per update: Teams incoming webhooks (and Workflows) can neither edit nor thread. */
+export function renderTeams(ctx: UpdateContext): TeamsMessage {
+  const { incident, update } = ctx;
+  const body = fitText({ body: chatText(update.message), tail: incident.url }, TEAMS_TEXT_MAX, utf16Length);
+  const card: AdaptiveCard = {
+    $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
+    type: 'AdaptiveCard',
+    version: '1.4',
+    msteams: { width: 'Full' },
+    body: [
+      { type: 'TextBlock', text: fitText({ body: `${STATUS_EMOJI[update.status]} ${incident.title}` }, 300), weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading' },
+      { type: 'TextBlock', text: `${statusLabel(update.status)} · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`, color: STATUS_STYLE[update.status], weight: 'Bolder', wrap: true, spacing: 'None' },
+      { type: 'TextBlock', text: body, wrap: true },
+      ...(incident.components.length
+        ? [{ type: 'FactSet', facts: incident.components.slice(0, 20).map((c) => ({ title: fitText({ body: c.name }, 100), value: COMPONENT_STATUS_LABEL[c.status] })) }]
+        : []),
+    ],
+    actions: [{ type: 'Action.OpenUrl', title: 'View incident', url: incident.url }],
+  };
+  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+}
+
+export const teamsTexts = (m: TeamsMessage) =>
+  m.attachments.flatMap((a) => [...a.content.body.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])), ...a.content.actions.map((x) => x.url)]);
