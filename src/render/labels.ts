@@ -24,9 +24,10 @@ export const IMPACT_LABEL: Record<IncidentImpact, string> = {
 };
 
 /** "Tue, 29 Nov 2026 04:42 UTC": the same in every channel, never the reader's local zone guessed. */
+const DATE = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
+
 export function formatUtc(iso: string): string {
   const d = new Date(iso);
-  const date = d.toLocaleDateString('en-GB', { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
-  const time = d.toLocaleTimeString('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
-  return `${date.replace(/,/g, '')} ${time} UTC`;
+  return `${DATE.format(d).replace(/,/g, '')} ${TIME.format(d)} UTC`;
 }

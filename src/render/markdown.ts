@@ -22,9 +22,12 @@ export function markdownToSafeHtml(markdown: string): string {
 export function markdownToText(markdown: string): string {
   const html = marked.parse(markdown) as string;
   const withBreaks = html
-    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/gis, (_m, href: string, label: string) =>
-      label.trim() === href.trim() ? href : `${label} (${href})`,
-    )
+    .replace(/<a\s[^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/gis, (_m, href: string, label: string) => {
+      const target = decodeEntities(href).trim();
+      // Only web and mail links survive into text: a javascript: or data: target is dropped, its label kept.
+      if (!/^(https?:|mailto:)/i.test(target)) return label;
+      return label.trim() === href.trim() ? href : `${label} (${href})`;
+    })
     .replace(/<li>/gi, '\n- ')
     .replace(/<\/(p|h\d|blockquote|pre|ul|ol)>/gi, '\n\n')
     .replace(/<br\s*\/?>/gi, '\n');

@@ -72,3 +72,34 @@ describe('templates', () => {
     expect(() => templates.compileSource('{{#if x}}', 'text', 'templates/x/y.hbs')).toThrow(/templates\/x\/y.hbs/);
   });
 });
+
+describe('plain text from hostile markdown', () => {
+  it.each(['[click](javascript:alert(1))', '<a href="javascript:alert(1)">click</a>', '[click](data:text/html;base64,PHNjcmlwdD4=)', '<a href="&#106;avascript:alert(1)">click</a>'])(
+    'drops the non-web link target of %s',
+    (input) => {
+      const text = markdownToText(input);
+      expect(text).toContain('click');
+      expect(text).not.toMatch(/javascript|data:/i);
+    },
+  );
+
+  it('fits a very long message quickly', () => {
+    const started = performance.now();
+    const out = fitText({ body: 'word '.repeat(20_000) + '🙂'.repeat(5_000), tail: 'https://status.test/i.html' }, 280);
+    expect(countGraphemes(out)).toBeLessThanOrEqual(280);
+    expect(performance.now() - started).toBeLessThan(1_000);
+  });
+});
+
+describe('countGraphemes', () => {
+  it('matches whole-string segmentation on long mixed text (property)', () => {
+    const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
+    fc.assert(
+      fc.property(fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('ab', ' ', '\r\n', '👍🏽', 'é', '🇯🇵', 'x\u0301')), { maxLength: 200 }), (parts) => {
+        const text = parts.join('');
+        expect(countGraphemes(text)).toBe(Array.from(segmenter.segment(text)).length);
+      }),
+      { numRuns: 200 },
+    );
+  });
+});
