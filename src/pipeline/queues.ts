@@ -32,7 +32,7 @@ export function jobOptions(capabilities: ChannelCapabilities): JobsOptions {
  * so the API can answer 503 (or leave the row to the sweeper) rather than hang.
  */
 export function producerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false, enableAutoPipelining: true });
 }
 
 /** Worker side connection: blocking commands must be retried forever (maxRetriesPerRequest null). */
