@@ -74,13 +74,12 @@ export class DeliveryQueues {
   }
 
   /**
-   * Throws QueueUnavailableError unless the connection to Redis is up. ioredis notices a closed socket at once;
-   * a Redis that hangs with the socket open is caught by the enqueue timeout instead (the sweeper then enqueues).
-   * `ping` adds a round trip for callers that want proof of life (health checks).
+   * Throws QueueUnavailableError unless Redis answers a PING now (a socket that just died can still look
+   * 'ready' for a moment). A Redis that stalls after this check is caught by the enqueue timeout instead, and
+   * the sweeper enqueues the stored rows later.
    */
-  async assertAvailable(options: { ping?: boolean; timeoutMs?: number } = {}): Promise<void> {
+  async assertAvailable(options: { timeoutMs?: number } = {}): Promise<void> {
     if (this.connection.status !== 'ready') throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
-    if (!options.ping) return;
     try {
       await withTimeout(this.connection.ping(), options.timeoutMs ?? 1_500, 'Redis did not answer PING');
     } catch (error) {
