@@ -6,6 +6,7 @@ import type { HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
+import { MaintenanceTicker } from '../pipeline/state-refresh.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { DeliveryWorkers } from '../pipeline/worker.js';
 import { Templates } from '../render/templates.js';
@@ -87,6 +88,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
           lockDurationMs: env.lockDurationMs,
         }).start();
   const sweeper = options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
+  const maintenance = options.sweeper === false ? undefined : new MaintenanceTicker(store, channels, logger).start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -105,6 +107,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     close() {
       closing ??= (async () => {
         await sweeper?.stop();
+        await maintenance?.stop();
         await workers?.close();
         await queues.close();
         await Promise.allSettled(channels.map((c) => c.close?.()));

@@ -4,8 +4,9 @@ import { resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Starts a TypeScript script with tsx in a child process and waits for it to print `ready`. */
-export async function startScript(script: string, env: Record<string, string>, timeoutMs = 20_000): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, script)], {
+export async function startScript(script: string, env: Record<string, string>, timeoutMs = 20_000, args: string[] = [], ready = 'ready'): Promise<ChildProcess> {
+  const runner = script.endsWith('.mjs') ? [resolve(ROOT, script)] : ['--import', 'tsx', resolve(ROOT, script)];
+  const child = spawn(process.execPath, [...runner, ...args], {
     cwd: ROOT,
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -15,7 +16,7 @@ export async function startScript(script: string, env: Record<string, string>, t
     const timer = setTimeout(() => reject(new Error(`${script} did not get ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
-      if (output.includes('ready')) {
+      if (output.includes(ready)) {
         clearTimeout(timer);
         resolvePromise();
       }
