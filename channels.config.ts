@@ -42,6 +42,19 @@ export default defineConfig((env) => ({
     env.MATTERMOST_WEBHOOK_URL && channel.mattermost({ webhookUrl: env.MATTERMOST_WEBHOOK_URL }),
     env.DISCOURSE_URL && env.DISCOURSE_API_KEY && env.DISCOURSE_USERNAME && env.DISCOURSE_CATEGORY_ID &&
       channel.discourse({ url: env.DISCOURSE_URL, apiKey: env.DISCOURSE_API_KEY, username: env.DISCOURSE_USERNAME, categoryId: Number(env.DISCOURSE_CATEGORY_ID) }),
+    // Subscribers (docs/subscribers.md): email, SMS and signed webhooks, each to every confirmed subscriber whose
+    // components match. EMAIL_UNSUBSCRIBE_MAILTO adds a mailto to List-Unsubscribe; DKIM_* sign the mail.
+    env.SMTP_URL && env.EMAIL_FROM &&
+      channel.email({
+        smtpUrl: env.SMTP_URL,
+        from: env.EMAIL_FROM,
+        unsubscribeMailto: env.EMAIL_UNSUBSCRIBE_MAILTO || undefined,
+        dkim: env.DKIM_DOMAIN && env.DKIM_SELECTOR && env.DKIM_PRIVATE_KEY ? { domainName: env.DKIM_DOMAIN, keySelector: env.DKIM_SELECTOR, privateKey: env.DKIM_PRIVATE_KEY } : undefined,
+        rate: env.EMAIL_RATE_PER_SECOND ? { max: Number(env.EMAIL_RATE_PER_SECOND), perMs: 1000 } : undefined,
+      }),
+    env.TWILIO_ACCOUNT_SID && env.TWILIO_AUTH_TOKEN && env.TWILIO_FROM &&
+      channel.sms({ accountSid: env.TWILIO_ACCOUNT_SID, authToken: env.TWILIO_AUTH_TOKEN, from: env.TWILIO_FROM, apiUrl: env.TWILIO_API_URL || undefined }),
+    channel.webhooks({ allowPrivate: env.HERALD_ALLOW_PRIVATE_WEBHOOKS === '1' }),
     // Development: every update as text in ./data/log-channel.jsonl. Remove for production.
     env.HERALD_LOG_CHANNEL !== '0' && channel.log({ file: 'log-channel.jsonl' }),
   ],

@@ -79,5 +79,61 @@ export interface Channel<Rendered = unknown> {
    * the platform before posting again. Returns the earlier post, or null if it never arrived.
    */
   reconcile?(message: Rendered, target: SendTarget): Promise<SentRef | null>;
+  /**
+   * For channels that show current state (the status page): components or maintenances changed without an
+   * incident update. `full` when every page may show the change (a component renamed or regrouped).
+   */
+  refresh?(change: StateChange): Promise<void>;
   close?(): Promise<void>;
+}
+
+export interface StateChange {
+  reason: 'components' | 'maintenances';
+  full: boolean;
+}
+
+// ---- Audience channels (email, SMS, webhooks): one update, one message per matching subscriber. ----
+
+/** One subscriber as an audience channel sees it. `address` is the normalised email, E.164 number or URL. */
+export interface Recipient {
+  subscriberId: string;
+  kind: 'email' | 'sms' | 'webhook';
+  address: string;
+  /** Webhook signing secret (`whsec_…`); null for other kinds. */
+  secret: string | null;
+}
+
+export interface RecipientTarget {
+  /** Stable per (delivery, recipient) across retries and crashes. */
+  idempotencyKey: string;
+  attempt: number;
+  signal: AbortSignal;
+}
+
+/**
+ * An audience channel renders once per update and personalises per recipient in `sendTo` (its unsubscribe
+ * link from runtime.secret, a signature). The core fans out: pages of recipients, one row per (update, channel, recipient).
+ * `sendTo` throws only the typed errors of ./errors.ts; a PermanentError fails that recipient only.
+ */
+export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
+  readonly recipientKind: Recipient['kind'];
+  sendTo(message: Rendered, recipient: Recipient, target: RecipientTarget): Promise<SentRef>;
+  /** Fan-out tuning; defaults in src/pipeline/fanout.ts. */
+  readonly fanout?: {
+    /** Sends in flight per page job. */
+    sendConcurrency?: number;
+    /** Page jobs at once per worker process. */
+    pageConcurrency?: number;
+    /** Attempts of a page job whose recipients failed retryably, and the first backoff delay. */
+    attempts?: number;
+    backoffMs?: number;
+    /** Consecutive failed attempts after which a subscriber is quarantined (webhooks). */
+    quarantineAfter?: number;
+  };
+  /** Sends a double opt-in confirmation link (email, SMS, webhooks). Throws typed errors. */
+  sendConfirmation?(recipient: Recipient, confirmUrl: string): Promise<void>;
+}
+
+export function isAudienceChannel(channel: Channel): channel is AudienceChannel {
+  return channel.capabilities.audience && typeof (channel as Partial<AudienceChannel>).sendTo === 'function';
 }

@@ -9,3 +9,6 @@ export { teams } from './teams/index.js';
 export { discord } from './discord/index.js';
 export { mattermost } from './mattermost/index.js';
 export { discourse } from './discourse/index.js';
+export { email } from './email/index.js';
+export { sms } from './sms/index.js';
+export { webhooks } from './webhooks/index.js';

@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env.js';
 import { CliError } from './client.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
+import { registerSubscriberImport } from './commands/subscriber-import.js';
 
 export function buildProgram(): Command {
   const program = new Command('herald')
@@ -13,6 +14,7 @@ export function buildProgram(): Command {
     .exitOverride();
   registerLocalCommands(program);
   registerClientCommands(program);
+  registerSubscriberImport(program);
   return program;
 }
 

@@ -4,6 +4,8 @@ import type { Herald } from '../runtime/herald.js';
 import { handleError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
+import { subscribeRoutes } from './routes/subscribe.js';
+import { subscriberAdminRoutes } from './routes/subscribers-admin.js';
 import { statusPageRoutes } from '../statuspage/routes.js';
 
 export interface AppOptions {
@@ -27,6 +29,8 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
   );
   await app.register(adminRoutes, { prefix: '/api/v1', herald });
   await app.register(healthRoutes, { herald });
+  await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
+  await app.register(subscribeRoutes, { herald });
   await statusPageRoutes(app, herald);
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import type { Channel, PostRef, SendTarget, SentRef } from '../channels/channel.js';
+import { type Channel, type PostRef, type SendTarget, type SentRef, isAudienceChannel } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
 import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
 import { nowIso } from '../domain/ids.js';
@@ -9,6 +9,7 @@ import type { Metrics } from '../runtime/metrics.js';
 import { claimDelivery, earlierDeliveriesOnChannel, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
+import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
 import { type DeliveryJobData, queueName, workerConnectionOptions } from './queues.js';
 
 export interface WorkerOptions {
@@ -57,6 +58,8 @@ export class DeliveryWorkers {
       worker.on('error', (error) => options.logger.warn({ channel: channel.name, err: error }, 'worker connection error'));
       this.workers.push(worker);
     }
+    // Audience channels (email, SMS, webhooks) also get a page worker: see ./fanout.ts.
+    startFanoutWorkers(options, options.channels.filter(isAudienceChannel));
     return this;
   }
 
@@ -64,10 +67,12 @@ export class DeliveryWorkers {
   async close(): Promise<void> {
     await Promise.allSettled(this.workers.map((w) => w.close()));
     this.workers.length = 0;
+    await stopFanoutWorkers(this.options);
   }
 
   async waitUntilReady(): Promise<void> {
     await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    await waitForFanoutWorkers(this.options);
   }
 }
 
@@ -89,6 +94,7 @@ export async function processDelivery(
   const current = await getDelivery(db, deliveryId);
   if (!current || current.generation !== generation) return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
   if (isSettled(current)) return { outcome: 'noop', reason: `already ${current.state}` };
+  if (isAudienceChannel(channel)) return processAudienceDelivery(options, channel, job);
 
   let thread: SendTarget['thread'];
   if (channel.capabilities.threads) {

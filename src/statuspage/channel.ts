@@ -72,6 +72,9 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
             meta: { changed: String(report.changed.length), targets: report.targets.map((t) => `${t.name}:${t.uploaded.length}`).join(',') },
           };
         },
+        async refresh(change) {
+          await rebuild({ full: change.full });
+        },
         rebuild,
       };
     },

@@ -90,6 +90,51 @@ export interface SubscribersTable {
   secret: string | null;
   created_at: string;
   updated_at: string;
+  /** 002: active | suppressed | disabled | quarantined. */
+  state: string;
+  failure_count: number;
+  last_error: string | null;
+  confirmation_sent_at: string | null;
+}
+
+/** 002: unsubscribed/bounced addresses as an HMAC of the address. */
+export interface SuppressionsTable {
+  kind: string;
+  address_hash: string;
+  reason: string;
+  created_at: string;
+}
+
+/** 002: planning progress of one audience delivery. */
+export interface FanoutsTable {
+  delivery_id: string;
+  generation: number;
+  cursor: string | null;
+  pages: number;
+  planned: number;
+  updated_at: string;
+}
+
+/** 002: one page of recipients (subscriber ids in (after_id, last_id]); one job per page. */
+export interface FanoutPagesTable {
+  delivery_id: string;
+  generation: number;
+  seq: number;
+  after_id: string;
+  last_id: string;
+  count: number;
+  done: number;
+}
+
+/** 002: one row per (update, channel, recipient): pending → sending → sent | failed | skipped. */
+export interface RecipientDeliveriesTable {
+  delivery_id: string;
+  subscriber_id: string;
+  state: string;
+  attempts: number;
+  external_id: string | null;
+  error: string | null;
+  updated_at: string;
 }
 
 export interface IdempotencyKeysTable {
@@ -98,6 +143,30 @@ export interface IdempotencyKeysTable {
   status_code: number | null;
   response_json: string | null;
   created_at: string;
+}
+
+export interface ConsoleUsersTable {
+  id: string;
+  username: string;
+  password_hash: string;
+  role: string;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface ConsoleSessionsTable {
+  id_hash: string;
+  user_id: string;
+  csrf_token: string;
+  created_at: string;
+  expires_at: string;
+}
+
+export interface ConsolePostmortemDraftsTable {
+  incident_id: string;
+  body: string;
+  updated_by: string;
+  updated_at: string;
 }
 
 export interface Database {
@@ -109,5 +178,12 @@ export interface Database {
   maintenance_components: MaintenanceComponentsTable;
   deliveries: DeliveriesTable;
   subscribers: SubscribersTable;
+  suppressions: SuppressionsTable;
+  fanouts: FanoutsTable;
+  fanout_pages: FanoutPagesTable;
+  recipient_deliveries: RecipientDeliveriesTable;
   idempotency_keys: IdempotencyKeysTable;
+  console_users: ConsoleUsersTable;
+  console_sessions: ConsoleSessionsTable;
+  console_postmortem_drafts: ConsolePostmortemDraftsTable;
 }

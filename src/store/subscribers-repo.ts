@@ -4,9 +4,14 @@ import type { Subscriber, SubscriberKind } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
 import type { SubscribersTable } from './schema.js';
 
-export function toSubscriber(row: Selectable<SubscribersTable>): Subscriber {
+/** active | suppressed (hard bounce, STOP) | disabled (webhook answered 410) | quarantined (webhook kept failing). */
+export type SubscriberState = 'active' | 'suppressed' | 'disabled' | 'quarantined';
+
+export function toSubscriber(row: Selectable<SubscribersTable>): Subscriber & { state: SubscriberState; lastError?: string } {
   const kind = row.kind as SubscriberKind;
   return {
+    state: (row.state ?? 'active') as SubscriberState,
+    ...(row.last_error ? { lastError: row.last_error } : {}),
     id: row.id,
     kind,
     email: kind === 'email' ? row.address : null,
@@ -37,6 +42,10 @@ export async function insertSubscriber(db: Executor, input: NewSubscriber, now: 
     secret: input.secret,
     created_at: now,
     updated_at: now,
+    state: 'active',
+    failure_count: 0,
+    last_error: null,
+    confirmation_sent_at: null,
   };
   await db.insertInto('subscribers').values(row).execute();
   return row;
@@ -46,7 +55,7 @@ export async function findSubscriber(db: Executor, kind: SubscriberKind, address
   return db.selectFrom('subscribers').selectAll().where('kind', '=', kind).where('address', '=', address).executeTakeFirst();
 }
 
-export async function listSubscribers(db: Executor, options: { after?: string; limit?: number } = {}): Promise<Subscriber[]> {
+export async function listSubscribers(db: Executor, options: { after?: string; limit?: number } = {}) {
   let query = db.selectFrom('subscribers').selectAll().orderBy('id').limit(options.limit ?? 1000);
   if (options.after) query = query.where('id', '>', options.after);
   return (await query.execute()).map(toSubscriber);

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import type { FastifyInstance } from 'fastify';
 import { InputError, NotFoundError, StateConflictError } from '../../domain/errors.js';
 import { nowIso } from '../../domain/ids.js';
@@ -11,16 +10,16 @@ import {
   patchComponentSchema,
   postmortemSchema,
 } from '../../domain/schemas.js';
-import type { SubscriberKind } from '../../domain/types.js';
 import { deliveriesView } from '../../pipeline/deliveries-view.js';
 import { createMaintenance } from '../../pipeline/maintenance.js';
 import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Herald } from '../../runtime/herald.js';
-import { createComponent, getComponent, listComponents, patchComponent, unknownComponentIds } from '../../store/components-repo.js';
-import { isUniqueViolation } from '../../store/db.js';
+import { createComponent, getComponent, listComponents, patchComponent } from '../../store/components-repo.js';
 import { getDelivery, listDeliveriesForUpdate, resetForRetry } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
-import { deleteSubscriber, findSubscriber, insertSubscriber, listSubscribers, toSubscriber } from '../../store/subscribers-repo.js';
+import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.js';
+import { subscriberDeps } from '../../subscribers/deps.js';
+import { adminCreateSubscriber } from '../../subscribers/service.js';
 import { bearerAuth } from '../auth.js';
 import { parseInput } from '../errors.js';
 import { idempotent } from '../idempotency.js';
@@ -114,20 +113,8 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
   app.post('/subscribers', (request, reply) =>
     idempotent(store, request, reply, async () => {
       const input = parseInput(createSubscriberSchema, request.body);
-      const components = [...new Set(input.components ?? [])];
-      const unknown = await unknownComponentIds(db, components);
-      if (unknown.length > 0) throw new InputError(unknown.map((c) => ({ field: 'components', problem: `no component with id '${c}'` })));
-      const kind: SubscriberKind = input.email ? 'email' : input.phone ? 'sms' : 'webhook';
-      const address = input.email?.toLowerCase() ?? input.phone ?? input.webhookUrl!;
-      const secret = kind === 'webhook' ? `whsec_${randomBytes(24).toString('base64')}` : null;
-      try {
-        const row = await insertSubscriber(db, { kind, address, components, confirmed: input.confirmed ?? false, secret }, nowIso());
-        return { status: 201, body: { ...toSubscriber(row), ...(secret ? { secret } : {}) } };
-      } catch (error) {
-        if (!isUniqueViolation(error)) throw error;
-        const existing = await findSubscriber(db, kind, address);
-        throw new StateConflictError(`a ${kind} subscriber for this address exists already (id ${existing?.id ?? 'unknown'})`);
-      }
+      // Checks components, the webhook URL (https, public address) and the suppression list; see src/subscribers/.
+      return { status: 201, body: await adminCreateSubscriber(subscriberDeps(herald), input) };
     }),
   );
   app.get('/subscribers', async () => listSubscribers(db, { limit: 10_000 }));

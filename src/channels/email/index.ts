@@ -1,0 +1,103 @@
+import type { AudienceChannel, Recipient } from '../channel.js';
+import type { ChannelDefinition } from '../../config/define.js';
+import { PermanentError } from '../errors.js';
+import { addressHash } from '../../subscribers/suppression.js';
+import { unsubscribeUrl } from '../../subscribers/tokens.js';
+import { type EmailMessage, personalise, renderEmail, threadHeaders } from './render.js';
+import { type SmtpSettings, createPool, smtpError } from './send.js';
+
+export interface EmailChannelOptions {
+  /** Channel name; default `email`. */
+  name?: string;
+  /** SMTP_URL: smtp://user:pass@host:port (STARTTLS) or smtps://… */
+  smtpUrl: string;
+  /** EMAIL_FROM, e.g. `Example Status <status@example.com>`. */
+  from: string;
+  /** Adds `<mailto:…>` to List-Unsubscribe (requests there are handled by you). */
+  unsubscribeMailto?: string;
+  /** DKIM signing (nodemailer's dkim option). */
+  dkim?: SmtpSettings['dkim'];
+  /** Send rate over the whole pool, e.g. { max: 50, perMs: 1000 }. Default: as fast as the server takes. */
+  rate?: SmtpSettings['rate'];
+  /** SMTP connections in the pool; default 5. */
+  maxConnections?: number;
+  /** Fan-out tuning (sends in flight per page, pages at once). */
+  sendConcurrency?: number;
+  pageConcurrency?: number;
+}
+
+/** Email to every confirmed subscriber whose components match, over a pooled SMTP connection. */
+export function email(options: EmailChannelOptions): ChannelDefinition<AudienceChannel<EmailMessage>> {
+  const name = options.name ?? 'email';
+  return {
+    name,
+    kind: 'email',
+    create(runtime) {
+      const templates = {
+        subject: runtime.templates.compile('email', 'subject.txt.hbs'),
+        html: runtime.templates.compile('email', 'update.html.hbs'),
+        text: runtime.templates.compile('email', 'update.txt.hbs'),
+      };
+      const confirmTemplates = { html: runtime.templates.compile('email', 'confirm.html.hbs'), text: runtime.templates.compile('email', 'confirm.txt.hbs') };
+      const transport = createPool({ url: options.smtpUrl, rate: options.rate, dkim: options.dkim, maxConnections: options.maxConnections });
+      const host = new URL(runtime.publicUrl).hostname || 'herald.invalid';
+      const site = { name: runtime.siteName, url: runtime.publicUrl };
+      const hashOf = (r: Recipient) => () => addressHash(runtime.secret, 'email', r.address);
+
+      return {
+        name,
+        kind: 'email',
+        recipientKind: 'email',
+        capabilities: { threads: true, audience: true, concurrency: 2, attempts: 10 },
+        fanout: { sendConcurrency: options.sendConcurrency ?? 16, pageConcurrency: options.pageConcurrency ?? 2 },
+        render: (ctx) => renderEmail(templates, ctx),
+        async send() {
+          throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);
+        },
+        async sendTo(message, recipient) {
+          const link = unsubscribeUrl(runtime.publicUrl, runtime.secret, recipient.subscriberId);
+          const { html, text } = personalise(message, link);
+          const listUnsubscribe = [`<${link}>`, ...(options.unsubscribeMailto ? [`<mailto:${options.unsubscribeMailto}?subject=unsubscribe>`] : [])].join(', ');
+          try {
+            await transport.sendMail({
+              from: options.from,
+              to: recipient.address,
+              subject: message.subject,
+              text,
+              html,
+              ...threadHeaders(message, recipient.subscriberId, host),
+              // nodemailer's `list` option cannot write List-Unsubscribe-Post: both headers set here.
+              headers: {
+                'List-Unsubscribe': listUnsubscribe,
+                'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+                'List-Id': `${runtime.siteName} status updates <updates.${host}>`,
+                'Auto-Submitted': 'auto-generated',
+              },
+            });
+          } catch (error) {
+            throw smtpError(error, hashOf(recipient));
+          }
+          return {};
+        },
+        async sendConfirmation(recipient, confirmUrl) {
+          const data = { site, confirmUrl };
+          try {
+            await transport.sendMail({
+              from: options.from,
+              to: recipient.address,
+              subject: `Confirm your ${runtime.siteName} status updates`,
+              text: confirmTemplates.text(data),
+              html: confirmTemplates.html(data),
+              headers: { 'Auto-Submitted': 'auto-generated' },
+            });
+          } catch (error) {
+            throw smtpError(error, hashOf(recipient));
+          }
+        },
+        async close() {
+          transport.close();
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,52 @@
+import type { UpdateContext } from '../channel.js';
+import type { TemplateFn } from '../../render/templates.js';
+
+/** Stands in for the per-recipient unsubscribe URL in the rendered bodies; replaced in sendTo. */
+export const UNSUBSCRIBE_PLACEHOLDER = 'HERALD-UNSUBSCRIBE-URL-7f3a9c';
+
+export interface EmailMessage {
+  subject: string;
+  html: string;
+  text: string;
+  incidentId: string;
+  updateId: string;
+  isFirst: boolean;
+}
+
+export interface EmailTemplates {
+  subject: TemplateFn;
+  html: TemplateFn;
+  text: TemplateFn;
+}
+
+/** Pure: one rendering per update; the recipient's link goes in at send time. */
+export function renderEmail(templates: EmailTemplates, ctx: UpdateContext): EmailMessage {
+  const data = { ...ctx, unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER };
+  return {
+    subject: templates.subject(ctx).replace(/\s+/g, ' ').trim(),
+    html: templates.html(data),
+    text: templates.text(data).trim() + '\n',
+    incidentId: ctx.incident.id,
+    updateId: ctx.update.id,
+    isFirst: ctx.update.isFirst,
+  };
+}
+
+const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+export function personalise(message: EmailMessage, unsubscribeUrl: string): { html: string; text: string } {
+  return {
+    html: message.html.split(UNSUBSCRIBE_PLACEHOLDER).join(escapeHtml(unsubscribeUrl)),
+    text: message.text.split(UNSUBSCRIBE_PLACEHOLDER).join(unsubscribeUrl),
+  };
+}
+
+/**
+ * Threading: the first update's message to a recipient is the root `<incident-ID.SUBSCRIBER@host>`; every later
+ * update's message answers it (In-Reply-To, References). Ids are unique per message and stable across retries.
+ */
+export function threadHeaders(message: Pick<EmailMessage, 'incidentId' | 'updateId' | 'isFirst'>, subscriberId: string, host: string) {
+  const root = `<incident-${message.incidentId}.${subscriberId}@${host}>`;
+  if (message.isFirst) return { messageId: root };
+  return { messageId: `<update-${message.updateId}.${subscriberId}@${host}>`, inReplyTo: root, references: root };
+}

@@ -1,0 +1,106 @@
+import type { AudienceChannel, UpdateContext } from '../channel.js';
+import type { ChannelDefinition } from '../../config/define.js';
+import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs } from '../errors.js';
+import { RecipientRejectedError } from '../../subscribers/errors.js';
+import { addressHash } from '../../subscribers/suppression.js';
+import { type SmsInboundHandler, isStopMessage, verifyTwilioSignature } from './inbound.js';
+import { fitSms, segmentsOf } from './segments.js';
+
+export interface SmsChannelOptions {
+  /** Channel name; default `sms`. */
+  name?: string;
+  /** TWILIO_API_URL; default https://api.twilio.com */
+  apiUrl?: string;
+  accountSid: string;
+  authToken: string;
+  /** TWILIO_FROM: the sending number (E.164) or a Messaging Service SID (MG…). */
+  from: string;
+  /** Segment budget per message; default 2 (306 GSM-7 characters, 134 UCS-2). */
+  maxSegments?: number;
+  sendConcurrency?: number;
+  /** Requests per second Twilio allows this account/number; default 10 (enforced per page job). */
+  timeoutMs?: number;
+}
+
+export interface SmsMessage {
+  text: string;
+  segments: number;
+}
+
+/** Twilio errors that mean "this number will never take a message": the recipient fails and is suppressed. */
+const SUPPRESS_CODES = new Set([21211, 21214, 21217, 21614, 21610]);
+/** Refused for this recipient, but the number itself may be fine (region permissions, routing). */
+const RECIPIENT_CODES = new Set([21408, 21612, 21215, 21606, 21635]);
+
+export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChannel<SmsMessage> & SmsInboundHandler> {
+  const name = options.name ?? 'sms';
+  const apiUrl = (options.apiUrl ?? 'https://api.twilio.com').replace(/\/+$/, '');
+  const maxSegments = options.maxSegments ?? 2;
+  const endpoint = `${apiUrl}/2010-04-01/Accounts/${encodeURIComponent(options.accountSid)}/Messages.json`;
+  const authorization = `Basic ${Buffer.from(`${options.accountSid}:${options.authToken}`).toString('base64')}`;
+  return {
+    name,
+    kind: 'sms',
+    create(runtime) {
+      const head = runtime.templates.compile('sms', 'head.txt.hbs');
+      const body = runtime.templates.compile('sms', 'body.txt.hbs');
+      const tail = runtime.templates.compile('sms', 'tail.txt.hbs');
+      const confirm = runtime.templates.compile('sms', 'confirm.txt.hbs');
+
+      async function post(to: string, text: string, signal?: AbortSignal): Promise<{ sid?: string }> {
+        let response: Response;
+        try {
+          response = await fetch(endpoint, {
+            method: 'POST',
+            headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+            body: new URLSearchParams({ To: to, From: options.from, Body: text }).toString(),
+            signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)]) : AbortSignal.timeout(options.timeoutMs ?? 15_000),
+          });
+        } catch (error) {
+          throw new RetryableError(`Twilio unreachable: ${(error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message}`);
+        }
+        const raw = await response.text();
+        let json: { sid?: string; code?: number; message?: string; more_info?: string } = {};
+        try {
+          json = raw ? JSON.parse(raw) : {};
+        } catch {
+          // not JSON (a proxy's error page): the status decides
+        }
+        if (response.ok) return { sid: json.sid };
+        const detail = `Twilio ${response.status}${json.code ? ` error ${json.code}` : ''}: ${(json.message ?? raw).slice(0, 200)}`;
+        if (response.status === 429) throw new RateLimitedError(retryAfterToMs(response.headers.get('retry-after')) ?? Date.now() + 1_000, detail);
+        if (response.status >= 500 || response.status === 408) throw new RetryableError(detail);
+        if (response.status === 401 || response.status === 403 || json.code === 20003) {
+          throw new PermanentError(`Twilio refused the credentials (${response.status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
+        }
+        if (json.code && SUPPRESS_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'suppress', addressHash(runtime.secret, 'sms', to));
+        if (json.code && RECIPIENT_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'none');
+        throw new PermanentError(detail);
+      }
+
+      return {
+        name,
+        kind: 'sms',
+        recipientKind: 'sms',
+        capabilities: { threads: false, audience: true, maxLength: maxSegments, concurrency: 2, attempts: 10 },
+        fanout: { sendConcurrency: options.sendConcurrency ?? 8, pageConcurrency: 1 },
+        render(ctx: UpdateContext): SmsMessage {
+          const text = fitSms({ head: head(ctx).trim(), body: body(ctx).replace(/\s+/g, ' ').trim(), tail: tail(ctx).trim() }, maxSegments);
+          return { text, segments: segmentsOf(text).segments };
+        },
+        async send() {
+          throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);
+        },
+        async sendTo(message, recipient, target) {
+          const { sid } = await post(recipient.address, message.text, target.signal);
+          return sid ? { externalId: sid } : {};
+        },
+        async sendConfirmation(recipient, confirmUrl) {
+          await post(recipient.address, confirm({ site: { name: runtime.siteName, url: runtime.publicUrl }, confirmUrl }).trim());
+        },
+        verifyInbound: (url, params, signature) => verifyTwilioSignature(options.authToken, url, params, signature),
+        isStop: isStopMessage,
+      };
+    },
+  };
+}
