@@ -4,6 +4,7 @@ import { CliError } from './client.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
+import { registerUserCommands } from './commands/user-commands.js';
 
 export function buildProgram(): Command {
   const program = new Command('herald')
@@ -15,6 +16,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerClientCommands(program);
   registerSubscriberImport(program);
+  registerUserCommands(program);
   return program;
 }
 

@@ -1,5 +1,6 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
+import { consoleRoutes } from '../console/routes.js';
 import type { Herald } from '../runtime/herald.js';
 import { handleError } from './errors.js';
 import { adminRoutes } from './routes/admin.js';
@@ -31,6 +32,7 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
   await app.register(healthRoutes, { herald });
   await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
   await app.register(subscribeRoutes, { herald });
+  await app.register(consoleRoutes, { prefix: '/console', herald });
   await statusPageRoutes(app, herald);
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;

@@ -1,0 +1,89 @@
+import type { FastifyInstance } from 'fastify';
+import { NotFoundError } from '../domain/errors.js';
+import { InputError } from '../domain/errors.js';
+import { nowIso } from '../domain/ids.js';
+import { createComponentSchema, createMaintenanceSchema, describeIssues, patchComponentSchema } from '../domain/schemas.js';
+import { advanceMaintenances, createMaintenance, maintenanceStatusAt } from '../pipeline/maintenance.js';
+import { createComponent, getComponent, listComponents, patchComponent } from '../store/components-repo.js';
+import { getMaintenances } from '../store/maintenances-repo.js';
+import { type FormBody, all, first } from './compose-form.js';
+import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
+import { groupComponents } from './dashboard-routes.js';
+
+type IdParams = { Params: { id: string } };
+
+/** Form fields → component input: blanks become "not given", position a number. */
+function componentFields(body: FormBody, partial: boolean) {
+  const out: Record<string, unknown> = {};
+  const name = first(body.name);
+  if (name || !partial) out.name = name;
+  const group = first(body.group).trim();
+  out.group = group ? group : null;
+  const description = first(body.description).trim();
+  out.description = description ? description : null;
+  const position = first(body.position).trim();
+  if (position) out.position = /^\d+$/.test(position) ? Number(position) : position;
+  return out;
+}
+
+/** datetime-local (no zone) is read as UTC, as the form says. */
+function utcFromLocalInput(value: string): string {
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value) ? `${value.length === 16 ? value + ':00' : value}Z` : value;
+}
+
+/** Components (groups, order) and scheduled maintenance. */
+export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
+  const { store } = ctx.herald;
+  const { db } = store;
+
+  const componentsPage = async (request: Parameters<ConsoleContext['page']>[0], reply: Parameters<ConsoleContext['page']>[1], extra: Record<string, unknown> = {}, status = 200) =>
+    ctx.page(request, reply, 'components', { title: 'Components', groups: groupComponents(await listComponents(db)), ...extra }, status);
+
+  app.get('/components', async (request, reply) => componentsPage(request, reply));
+
+  app.post<{ Body: FormBody }>('/components', async (request, reply) => {
+    const parsed = createComponentSchema.safeParse(componentFields(request.body ?? {}, false));
+    if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message, draft: request.body }, 400);
+    const created = await createComponent(db, parsed.data, nowIso());
+    return componentsPage(request, reply, { notice: `Component '${created.name}' added.` }, 201);
+  });
+
+  app.post<IdParams & { Body: FormBody }>('/components/:id', async (request, reply) => {
+    if (!(await getComponent(db, request.params.id))) throw new NotFoundError('component', request.params.id);
+    const parsed = patchComponentSchema.safeParse(componentFields(request.body ?? {}, true));
+    if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message }, 400);
+    await patchComponent(db, request.params.id, parsed.data, nowIso());
+    return reply.redirect(`${CONSOLE_PREFIX}/components`, 303);
+  });
+
+  const maintenancesPage = async (request: Parameters<ConsoleContext['page']>[0], reply: Parameters<ConsoleContext['page']>[1], extra: Record<string, unknown> = {}, status = 200) => {
+    const now = nowIso();
+    const maintenances = (await getMaintenances(db)).reverse().map((m) => ({ ...m, current: maintenanceStatusAt(m, now) }));
+    const components = await listComponents(db);
+    return ctx.page(request, reply, 'maintenances', { title: 'Scheduled maintenance', maintenances, components, ...extra }, status);
+  };
+
+  app.get('/maintenances', async (request, reply) => maintenancesPage(request, reply));
+
+  app.post<{ Body: FormBody }>('/maintenances', async (request, reply) => {
+    const body = request.body ?? {};
+    const input = {
+      title: first(body.title),
+      message: first(body.message),
+      scheduledFor: utcFromLocalInput(first(body.scheduledFor)),
+      scheduledUntil: utcFromLocalInput(first(body.scheduledUntil)),
+      components: all(body.components).filter(Boolean),
+    };
+    const parsed = createMaintenanceSchema.safeParse(input);
+    if (!parsed.success) return maintenancesPage(request, reply, { error: describeIssues(parsed.error).message, draft: body }, 400);
+    try {
+      const created = await createMaintenance(store, parsed.data);
+      // Start/complete follow the schedule; catching up here keeps the page true without waiting for a sweep.
+      await advanceMaintenances(store);
+      return maintenancesPage(request, reply, { notice: `Maintenance '${created.title}' scheduled.` }, 201);
+    } catch (error) {
+      if (error instanceof InputError) return maintenancesPage(request, reply, { error: error.message, draft: body }, 400);
+      throw error;
+    }
+  });
+}

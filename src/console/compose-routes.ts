@@ -1,0 +1,147 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES } from '../domain/enums.js';
+import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
+import type { Incident } from '../domain/types.js';
+import { openIncident, postUpdate } from '../pipeline/publish.js';
+import { QueueUnavailableError } from '../pipeline/queues.js';
+import { listComponents } from '../store/components-repo.js';
+import { getIncident } from '../store/incidents-repo.js';
+import { type ComposeValues, type FieldIssue, type FormBody, first, parseIncidentUpdate, parseOpenIncident, readComposeValues } from './compose-form.js';
+import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
+import { storeFrame } from './frames.js';
+import { previewCompose } from './preview.js';
+import { nextUpdateNumber } from './queries.js';
+import { randomToken } from './sessions.js';
+import { once } from './submission.js';
+
+type IdParams = { Params: { id: string } };
+const UPDATE_STATUSES = INCIDENT_STATUSES.filter((s) => s !== 'postmortem');
+
+/** Compose an incident or an update, preview every channel, publish. */
+export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
+  const { herald } = ctx;
+  const { db } = herald.store;
+
+  const loadIncident = async (id: string) => {
+    const incident = await getIncident(db, id);
+    if (!incident) throw new NotFoundError('incident', id);
+    return incident;
+  };
+
+  const preview = (request: FastifyRequest, values: ComposeValues, incident: Incident | undefined) =>
+    (incident ? nextUpdateNumber(db, incident.id) : Promise.resolve(1)).then((number) =>
+      previewCompose(herald, values, incident, number, (html) => storeFrame(ctx, ctx.sessionOf(request).idHash, html)),
+    );
+
+  async function composePage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: ComposeValues,
+    incident: Incident | undefined,
+    extra: { issues?: FieldIssue[]; error?: string; status?: number } = {},
+  ) {
+    const components = await listComponents(db);
+    const issues = extra.issues ?? [];
+    return ctx.page(
+      request,
+      reply,
+      'compose',
+      {
+        title: incident ? `Update: ${incident.title}` : 'Open an incident',
+        incident,
+        values,
+        formAction: incident ? `${CONSOLE_PREFIX}/incidents/${incident.id}/updates` : `${CONSOLE_PREFIX}/incidents`,
+        submission: randomToken(),
+        statuses: UPDATE_STATUSES.map((s) => ({ value: s, selected: s === values.status })),
+        impacts: INCIDENT_IMPACTS.map((i) => ({ value: i, selected: i === values.impact })),
+        components: components.map((c) => ({
+          ...c,
+          options: COMPONENT_STATUSES.map((s) => ({ value: s, selected: values.components[c.id] === s })),
+          affected: Boolean(values.components[c.id]),
+        })),
+        channels: herald.channels.map((c) => ({ name: c.name, kind: c.kind, checked: values.channels.includes(c.name) })),
+        issues,
+        issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
+        error: extra.error,
+        preview: await preview(request, values, incident),
+      },
+      extra.status ?? (issues.length || extra.error ? 400 : 200),
+    );
+  }
+
+  const allChannels = () => herald.channels.map((c) => c.name);
+
+  app.get('/incidents/new', async (request, reply) =>
+    composePage(request, reply, { title: '', message: '', status: 'investigating', impact: 'minor', components: {}, channels: allChannels() }, undefined),
+  );
+
+  app.get<IdParams & { Querystring: { status?: string } }>('/incidents/:id/update', async (request, reply) => {
+    const incident = await loadIncident(request.params.id);
+    const wanted = first(request.query.status);
+    const status = (UPDATE_STATUSES as readonly string[]).includes(wanted) ? wanted : incident.status === 'postmortem' ? 'resolved' : incident.status;
+    const components = Object.fromEntries(incident.components.map((c) => [c.id, status === 'resolved' ? 'operational' : c.status]));
+    return composePage(request, reply, { title: incident.title, message: '', status, impact: incident.impact, components, channels: allChannels() }, incident);
+  });
+
+  app.post<{ Body: FormBody }>('/incidents', async (request, reply) => {
+    const body = request.body ?? {};
+    const parsed = parseOpenIncident(body);
+    if (first(body.action) !== 'publish') return composePage(request, reply, parsed.values, undefined, { status: 200 });
+    if (!parsed.input) return composePage(request, reply, parsed.values, undefined, { issues: parsed.issues });
+    const input = parsed.input;
+    return publishing(request, reply, parsed.values, undefined, first(body.submission), input, async () => {
+      const { update } = await openIncident(herald.publishDeps, input);
+      herald.metrics.published.inc();
+      return `${CONSOLE_PREFIX}/updates/${update.id}`;
+    });
+  });
+
+  app.post<IdParams & { Body: FormBody }>('/incidents/:id/updates', async (request, reply) => {
+    const incident = await loadIncident(request.params.id);
+    const body = request.body ?? {};
+    const parsed = parseIncidentUpdate(body);
+    parsed.values.title = incident.title;
+    if (first(body.action) !== 'publish') return composePage(request, reply, parsed.values, incident, { status: 200 });
+    if (!parsed.input) return composePage(request, reply, parsed.values, incident, { issues: parsed.issues });
+    const input = parsed.input;
+    return publishing(request, reply, parsed.values, incident, first(body.submission), input, async () => {
+      const { update } = await postUpdate(herald.publishDeps, incident.id, input);
+      herald.metrics.published.inc();
+      return `${CONSOLE_PREFIX}/updates/${update.id}`;
+    });
+  });
+
+  async function publishing(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: ComposeValues,
+    incident: Incident | undefined,
+    submission: string,
+    input: unknown,
+    run: () => Promise<string>,
+  ) {
+    try {
+      const result = await once(herald.store, submission, { incident: incident?.id ?? null, input }, run);
+      if ('conflict' in result) return composePage(request, reply, values, incident, { error: result.conflict, status: 409 });
+      return reply.redirect(result.location, 303);
+    } catch (error) {
+      if (error instanceof InputError) return composePage(request, reply, values, incident, { issues: error.details });
+      if (error instanceof StateConflictError) return composePage(request, reply, values, incident, { error: error.message, status: 409 });
+      if (error instanceof QueueUnavailableError) {
+        return composePage(request, reply, values, incident, { error: `${error.message}; nothing was published, try again`, status: 503 });
+      }
+      throw error;
+    }
+  }
+
+  // The live preview: console.js posts the form here (debounced) and swaps in the answer.
+  app.post<{ Body: FormBody }>('/preview', { config: { viewerMayPost: true } }, async (request, reply) => {
+    const body = request.body ?? {};
+    const incidentId = first(body.incident);
+    const incident = incidentId ? await loadIncident(incidentId) : undefined;
+    const values = readComposeValues(body);
+    if (incident) values.title = incident.title;
+    const html = ctx.views.fragment('preview', { preview: await preview(request, values, incident) });
+    return reply.type('text/html; charset=utf-8').send(html);
+  });
+}

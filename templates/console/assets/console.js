@@ -1,0 +1,83 @@
+// Herald console: live previews and delivery progress. The pages work without it (Preview buttons, reloads).
+(function () {
+  'use strict';
+
+  function debounce(fn, ms) {
+    var timer;
+    return function () {
+      clearTimeout(timer);
+      timer = setTimeout(fn, ms);
+    };
+  }
+
+  function livePreview(form) {
+    var target = document.getElementById(form.getAttribute('data-preview-target'));
+    var url = form.getAttribute('data-preview-url');
+    if (!target || !url) return;
+    var sequence = 0;
+    var run = function () {
+      var mine = ++sequence;
+      var data = new URLSearchParams(new FormData(form));
+      data.delete('action');
+      target.setAttribute('aria-busy', 'true');
+      fetch(url, {
+        method: 'POST',
+        credentials: 'same-origin',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-console-fetch': '1' },
+        body: data.toString(),
+      })
+        .then(function (response) {
+          return response.text().then(function (text) {
+            return { ok: response.ok, status: response.status, text: text };
+          });
+        })
+        .then(function (result) {
+          if (mine !== sequence) return;
+          target.removeAttribute('aria-busy');
+          if (result.ok) {
+            target.innerHTML = result.text;
+          } else {
+            target.setAttribute('data-preview-error', String(result.status));
+          }
+        })
+        .catch(function () {
+          target.removeAttribute('aria-busy');
+        });
+    };
+    var later = debounce(run, 350);
+    form.addEventListener('input', later);
+    form.addEventListener('change', later);
+    if (form.classList.contains('template-form')) {
+      form.addEventListener('submit', function (event) {
+        event.preventDefault();
+        run();
+      });
+    }
+  }
+
+  function liveProgress(table) {
+    var url = table.getAttribute('data-stream-url');
+    var rows = document.getElementById('progress-rows');
+    var status = document.getElementById('progress-status');
+    if (!url || !rows || typeof EventSource === 'undefined') return;
+    var source = new EventSource(url);
+    source.addEventListener('progress', function (event) {
+      rows.innerHTML = event.data;
+    });
+    source.addEventListener('settled', function () {
+      if (status) status.textContent = 'Every channel has settled.';
+      table.setAttribute('data-settled', '1');
+      source.close();
+    });
+  }
+
+  function start() {
+    var forms = document.querySelectorAll('form[data-preview-url]');
+    for (var i = 0; i < forms.length; i++) livePreview(forms[i]);
+    var table = document.querySelector('table[data-live]');
+    if (table) liveProgress(table);
+  }
+
+  if (document.readyState === 'loading') document.addEventListener('DOMContentLoaded', start);
+  else start();
+})();

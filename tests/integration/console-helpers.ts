@@ -1,0 +1,94 @@
+import type { Channel, UpdateContext } from '../../src/channels/channel.js';
+import type { ChannelDefinition } from '../../src/config/define.js';
+import { createUser, type ConsoleRole } from '../../src/console/users.js';
+import type { TestHerald } from '../helpers/herald.js';
+
+export const PASSWORD = 'correct horse battery staple';
+
+/** Channels shaped like the real twitter and SMS channels (only their render shapes), for previews. */
+export function lookalikeChannels(): ChannelDefinition[] {
+  const twitter: ChannelDefinition<Channel<{ text: string }>> = {
+    name: 'twitter',
+    kind: 'twitter',
+    create: () => ({
+      name: 'twitter',
+      kind: 'twitter',
+      capabilities: { threads: true, audience: false, maxLength: 280, concurrency: 2 },
+      render: (ctx: UpdateContext) => ({ text: `[${ctx.update.status}] ${ctx.incident.title}\n\n${ctx.update.message}\n\n${ctx.incident.url}` }),
+      send: async (_m, target) => ({ externalId: `tw-${target.idempotencyKey}`, externalUrl: `https://x.example.test/status/${target.attempt}` }),
+    }),
+  };
+  const sms: ChannelDefinition<Channel<{ body: string }>> = {
+    name: 'sms',
+    kind: 'sms',
+    create: () => ({
+      name: 'sms',
+      kind: 'sms',
+      capabilities: { threads: false, audience: true, concurrency: 2 },
+      render: (ctx: UpdateContext) => ({ body: `${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}` }),
+      send: async () => ({ externalId: 'sms-batch' }),
+    }),
+  };
+  const email: ChannelDefinition<Channel<{ subject: string; html: string; text: string }>> = {
+    name: 'email',
+    kind: 'email',
+    create: () => ({
+      name: 'email',
+      kind: 'email',
+      capabilities: { threads: true, audience: true, concurrency: 2 },
+      render: (ctx: UpdateContext) => ({
+        subject: `[${ctx.update.status}] ${ctx.incident.title}`,
+        html: `<div style="font-family:sans-serif"><h1>${ctx.incident.title}</h1><p>${ctx.update.message}</p><script>parent.hacked=1</script></div>`,
+        text: `${ctx.update.message}\n${ctx.incident.url}`,
+      }),
+      send: async () => ({ externalId: 'mail-batch' }),
+    }),
+  };
+  return [twitter, sms, email];
+}
+
+export async function addUser(h: TestHerald, username: string, role: ConsoleRole) {
+  return createUser(h.herald.store.db, { username, password: PASSWORD, role }, new Date().toISOString());
+}
+
+const csrfIn = (html: string) => /name="_csrf" value="([^"]+)"/.exec(html)?.[1];
+
+export function cookieValue(setCookie: unknown, name: string): string | undefined {
+  const list = Array.isArray(setCookie) ? setCookie : typeof setCookie === 'string' ? [setCookie] : [];
+  for (const line of list as string[]) {
+    const match = new RegExp(`^${name}=([^;]*)`).exec(line);
+    if (match) return match[1];
+  }
+  return undefined;
+}
+
+/** Signs in through the form; returns the session cookie header and the session's CSRF token. */
+export async function signIn(h: TestHerald, username: string, password = PASSWORD) {
+  const attempt = await loginAttempt(h, username, password);
+  if (attempt.statusCode !== 303) throw new Error(`sign-in failed: ${attempt.statusCode}`);
+  const cookie = `herald_console=${cookieValue(attempt.headers['set-cookie'], 'herald_console')}`;
+  const page = await h.app.inject({ method: 'GET', url: '/console/', headers: { cookie } });
+  return { cookie, csrf: csrfIn(page.body)!, setCookie: attempt.headers['set-cookie'] };
+}
+
+export async function loginAttempt(h: TestHerald, username: string, password: string) {
+  const form = await h.app.inject({ method: 'GET', url: '/console/login' });
+  const loginCookie = cookieValue(form.headers['set-cookie'], 'herald_console_login')!;
+  return h.app.inject({
+    method: 'POST',
+    url: '/console/login',
+    headers: { cookie: `herald_console_login=${loginCookie}`, 'content-type': 'application/x-www-form-urlencoded' },
+    payload: new URLSearchParams({ _csrf: csrfIn(form.body)!, username, password, next: '/console/' }).toString(),
+  });
+}
+
+export function formPost(h: TestHerald, url: string, cookie: string | undefined, fields: Record<string, string | string[]>) {
+  const body = new URLSearchParams();
+  for (const [k, v] of Object.entries(fields)) for (const item of [v].flat()) body.append(k, item);
+  return h.app.inject({
+    method: 'POST',
+    url,
+    headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
+    payload: body.toString(),
+  });
+}
