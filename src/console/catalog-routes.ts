@@ -3,8 +3,9 @@ import { NotFoundError } from '../domain/errors.js';
 import { InputError } from '../domain/errors.js';
 import { nowIso } from '../domain/ids.js';
 import { createComponentSchema, createMaintenanceSchema, describeIssues, patchComponentSchema } from '../domain/schemas.js';
-import { advanceMaintenances, createMaintenance, maintenanceStatusAt } from '../pipeline/maintenance.js';
-import { createComponent, getComponent, listComponents, patchComponent } from '../store/components-repo.js';
+import { addComponent, changeComponent, scheduleMaintenance } from '../pipeline/catalog.js';
+import { advanceMaintenances, maintenanceStatusAt } from '../pipeline/maintenance.js';
+import { getComponent, listComponents } from '../store/components-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { type FormBody, all, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
@@ -44,7 +45,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   app.post<{ Body: FormBody }>('/components', async (request, reply) => {
     const parsed = createComponentSchema.safeParse(componentFields(request.body ?? {}, false));
     if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message, draft: request.body }, 400);
-    const created = await createComponent(db, parsed.data, nowIso());
+    const created = await addComponent(ctx.herald, parsed.data);
     return componentsPage(request, reply, { notice: `Component '${created.name}' added.` }, 201);
   });
 
@@ -52,7 +53,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     if (!(await getComponent(db, request.params.id))) throw new NotFoundError('component', request.params.id);
     const parsed = patchComponentSchema.safeParse(componentFields(request.body ?? {}, true));
     if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message }, 400);
-    await patchComponent(db, request.params.id, parsed.data, nowIso());
+    await changeComponent(ctx.herald, request.params.id, parsed.data);
     return reply.redirect(`${CONSOLE_PREFIX}/components`, 303);
   });
 
@@ -77,7 +78,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const parsed = createMaintenanceSchema.safeParse(input);
     if (!parsed.success) return maintenancesPage(request, reply, { error: describeIssues(parsed.error).message, draft: body }, 400);
     try {
-      const created = await createMaintenance(store, parsed.data);
+      const created = await scheduleMaintenance(ctx.herald, parsed.data);
       // Start/complete follow the schedule; catching up here keeps the page true without waiting for a sweep.
       await advanceMaintenances(store);
       return maintenancesPage(request, reply, { notice: `Maintenance '${created.title}' scheduled.` }, 201);

@@ -1,10 +1,10 @@
 import type { FastifyInstance } from 'fastify';
 import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
-import { nowIso } from '../domain/ids.js';
+import { retryDelivery } from '../pipeline/catalog.js';
 import { deliveriesView } from '../pipeline/deliveries-view.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
-import { listDeliveriesForUpdate, resetForRetry } from '../store/deliveries-repo.js';
+import { listDeliveriesForUpdate } from '../store/deliveries-repo.js';
 import { getIncident, getUpdate } from '../store/incidents-repo.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { failedRecipients } from './queries.js';
@@ -108,18 +108,8 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   // The same rules as POST /api/v1/updates/:id/deliveries/:channel/retry.
   app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
     const { id, channel } = request.params;
-    const current = (await listDeliveriesForUpdate(db, id)).find((d) => d.channel === channel);
-    if (!current) {
-      if (!(await getUpdate(db, id))) throw new NotFoundError('update', id);
-      throw new NotFoundError(`delivery on channel '${channel}' for update`, id);
-    }
     try {
-      if (!RETRYABLE.includes(current.state)) {
-        throw new StateConflictError(`delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`);
-      }
-      await ctx.herald.queues.assertAvailable();
-      const reset = await resetForRetry(db, id, channel, nowIso());
-      if (reset) await ctx.herald.queues.enqueue(reset);
+      await retryDelivery(ctx.herald, id, channel);
     } catch (error) {
       if (error instanceof StateConflictError) return ctx.page(request, reply, 'error', { title: 'Cannot retry', message: error.message, back: `${CONSOLE_PREFIX}/updates/${id}` }, 409);
       if (error instanceof QueueUnavailableError) {

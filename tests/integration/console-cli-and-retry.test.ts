@@ -1,6 +1,5 @@
 import { execFile } from 'node:child_process';
 import { join, resolve } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, describe, expect, it } from 'vitest';
 import { PermanentError } from '../../src/channels/errors.js';
 import { verifyCredentials } from '../../src/console/users.js';

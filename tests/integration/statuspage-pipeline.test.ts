@@ -71,12 +71,16 @@ describe('status page channel through the real pipeline', () => {
     const { readFileSync } = await import('node:fs');
     expect(readFileSync(join(mirror, 'incidents', `${incidentId}.html`), 'utf8')).toBe(page.body);
 
-    // A component added without an update shows after rebuildStatusSite.
-    await h.api('POST', '/api/v1/components', { name: 'Billing', group: 'Core' });
+    // A component added or renamed without an update shows at once: the admin API refreshes the site.
+    const billing = await h.api('POST', '/api/v1/components', { name: 'Billing', group: 'Core' });
+    const componentNames = async () =>
+      (await h!.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json().components.map((c: { name: string }) => c.name);
+    expect(await componentNames()).toContain('Billing');
+    await h.api('PATCH', `/api/v1/components/${billing.body.id}`, { name: 'Billing & invoices' });
+    expect(await componentNames()).toContain('Billing & invoices');
+    // Nothing is left for an explicit rebuild to do.
     const report = await rebuildStatusSite(h.herald, { full: true });
-    expect(report?.changed).toContain('api/v2/components.json');
-    const components = (await h.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json();
-    expect(components.components.map((c: { name: string }) => c.name)).toContain('Billing');
+    expect(report?.changed).not.toContain('api/v2/components.json');
   });
 
   it('a publish failure is retried and visible on the delivery', async () => {

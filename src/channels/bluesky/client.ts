@@ -23,7 +23,7 @@ export class BlueskyClient {
 
   constructor(
     private readonly credentials: BlueskyCredentials,
-    private readonly timeoutMs: number,
+    timeoutMs: number,
   ) {
     const timeout = timeoutMs;
     this.agent = new AtpAgent({

@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { InputError, NotFoundError, StateConflictError } from '../../domain/errors.js';
-import { nowIso } from '../../domain/ids.js';
+import { InputError, NotFoundError } from '../../domain/errors.js';
 import {
   createComponentSchema,
   createIncidentSchema,
@@ -11,11 +10,11 @@ import {
   postmortemSchema,
 } from '../../domain/schemas.js';
 import { deliveriesView } from '../../pipeline/deliveries-view.js';
-import { createMaintenance } from '../../pipeline/maintenance.js';
+import { addComponent, changeComponent, retryDelivery, scheduleMaintenance } from '../../pipeline/catalog.js';
 import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Herald } from '../../runtime/herald.js';
-import { createComponent, getComponent, listComponents, patchComponent } from '../../store/components-repo.js';
-import { getDelivery, listDeliveriesForUpdate, resetForRetry } from '../../store/deliveries-repo.js';
+import { listComponents } from '../../store/components-repo.js';
+import { listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
 import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.js';
 import { subscriberDeps } from '../../subscribers/deps.js';
@@ -35,14 +34,13 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
   app.post('/components', (request, reply) =>
     idempotent(store, request, reply, async () => {
       const input = parseInput(createComponentSchema, request.body);
-      return { status: 201, body: await createComponent(db, input, nowIso()) };
+      return { status: 201, body: await addComponent(herald, input) };
     }),
   );
   app.get('/components', async () => listComponents(db));
   app.patch<IdParams>('/components/:id', async (request) => {
     const input = parseInput(patchComponentSchema, request.body);
-    if (!(await getComponent(db, request.params.id))) throw new NotFoundError('component', request.params.id);
-    return patchComponent(db, request.params.id, input, nowIso());
+    return changeComponent(herald, request.params.id, input);
   });
 
   app.post('/incidents', (request, reply) =>
@@ -88,25 +86,14 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
   });
   app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
-    const { id, channel } = request.params;
-    const current = (await listDeliveriesForUpdate(db, id)).find((d) => d.channel === channel);
-    if (!current) {
-      if (!(await getUpdate(db, id))) throw new NotFoundError('update', id);
-      throw new NotFoundError(`delivery on channel '${channel}' for update`, id);
-    }
-    if (!['failed', 'partial', 'skipped'].includes(current.state)) {
-      throw new StateConflictError(`delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`);
-    }
-    await herald.queues.assertAvailable();
-    const reset = await resetForRetry(db, id, channel, nowIso());
-    if (reset) await herald.queues.enqueue(reset);
-    return reply.status(202).send(deliveriesView(id, [(await getDelivery(db, current.id))!]).channels[0]);
+    const reset = await retryDelivery(herald, request.params.id, request.params.channel);
+    return reply.status(202).send(deliveriesView(request.params.id, [reset]).channels[0]);
   });
 
   app.post('/maintenances', (request, reply) =>
     idempotent(store, request, reply, async () => {
       const input = parseInput(createMaintenanceSchema, request.body);
-      return { status: 201, body: await createMaintenance(store, input) };
+      return { status: 201, body: await scheduleMaintenance(herald, input) };
     }),
   );
 

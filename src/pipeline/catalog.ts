@@ -1,0 +1,71 @@
+import type { Channel } from '../channels/channel.js';
+import { NotFoundError, StateConflictError } from '../domain/errors.js';
+import { nowIso } from '../domain/ids.js';
+import type { CreateComponentInput, CreateMaintenanceInput, PatchComponentInput } from '../domain/schemas.js';
+import type { Component, Delivery, Maintenance } from '../domain/types.js';
+import type { Logger } from '../runtime/logger.js';
+import { createComponent, getComponent, patchComponent } from '../store/components-repo.js';
+import { listDeliveriesForUpdate, resetForRetry } from '../store/deliveries-repo.js';
+import { getUpdate } from '../store/incidents-repo.js';
+import type { Store } from '../store/store.js';
+import { createMaintenance } from './maintenance.js';
+import type { DeliveryQueues } from './queues.js';
+import { refreshChannels } from './state-refresh.js';
+
+// Changes a commander makes outside an incident update, shared by the admin API and the console so both
+// follow the same rules and both keep the status page current.
+
+export interface CatalogDeps {
+  store: Store;
+  queues: DeliveryQueues;
+  channels: ReadonlyArray<Channel>;
+  logger: Logger;
+}
+
+/** Waits for the status page to show a change, but never holds a request longer than this. */
+const REFRESH_WAIT_MS = 2_000;
+
+async function refreshSoon(deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) {
+  const refreshed = refreshChannels(deps.channels, { reason, full }, deps.logger);
+  await Promise.race([refreshed, new Promise((r) => setTimeout(r, REFRESH_WAIT_MS).unref())]);
+}
+
+export async function addComponent(deps: CatalogDeps, input: CreateComponentInput): Promise<Component> {
+  const component = await createComponent(deps.store.db, input, nowIso());
+  await refreshSoon(deps, 'components', false);
+  return component;
+}
+
+export async function changeComponent(deps: CatalogDeps, id: string, patch: PatchComponentInput): Promise<Component> {
+  if (!(await getComponent(deps.store.db, id))) throw new NotFoundError('component', id);
+  const component = (await patchComponent(deps.store.db, id, patch, nowIso()))!;
+  // A new name or group shows on every incident page that lists the component.
+  await refreshSoon(deps, 'components', patch.name !== undefined || patch.group !== undefined);
+  return component;
+}
+
+export async function scheduleMaintenance(deps: CatalogDeps, input: CreateMaintenanceInput): Promise<Maintenance> {
+  const maintenance = await createMaintenance(deps.store, input);
+  await refreshSoon(deps, 'maintenances', false);
+  return maintenance;
+}
+
+const RETRYABLE_STATES: readonly Delivery['state'][] = ['failed', 'partial', 'skipped'];
+
+/** A manual retry of one channel of an update: only failed, partial or skipped deliveries (else 409). */
+export async function retryDelivery(deps: CatalogDeps, updateId: string, channel: string): Promise<Delivery> {
+  const { db } = deps.store;
+  const current = (await listDeliveriesForUpdate(db, updateId)).find((d) => d.channel === channel);
+  if (!current) {
+    if (!(await getUpdate(db, updateId))) throw new NotFoundError('update', updateId);
+    throw new NotFoundError(`delivery on channel '${channel}' for update`, updateId);
+  }
+  if (!RETRYABLE_STATES.includes(current.state)) {
+    throw new StateConflictError(`delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`);
+  }
+  await deps.queues.assertAvailable();
+  const reset = await resetForRetry(db, updateId, channel, nowIso());
+  if (!reset) throw new StateConflictError(`delivery on '${channel}' changed meanwhile; look again`);
+  await deps.queues.enqueue(reset);
+  return reset;
+}
