@@ -1,8 +1,8 @@
 // Read-only queries for the status site. They read in bulk (a few queries per build, never one per incident).
-import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+import type { ComponentStatus } from '../domain/enums.js';
 import type { AffectedComponent, Component, IncidentUpdate, IncidentWithUpdates, Maintenance } from '../domain/types.js';
 import { listComponents, type Executor } from '../store/components-repo.js';
-import { toUpdate } from '../store/incidents-repo.js';
+import { toIncident, toUpdate } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 
 const OPEN = ['investigating', 'identified', 'monitoring'];
@@ -75,17 +75,7 @@ async function loadChunk(db: Executor, ids: string[]): Promise<IncidentWithUpdat
     (l) => l.incidentId,
   );
   return rows.map((row) => ({
-    id: row.id,
-    title: row.title,
-    status: row.status as IncidentStatus,
-    impact: row.impact as IncidentImpact,
-    startedAt: row.started_at,
-    resolvedAt: row.resolved_at,
-    postmortem: row.postmortem_body,
-    postmortemPublishedAt: row.postmortem_published_at,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-    components: (componentsOf.get(row.id) ?? []).map((l) => l.component) as AffectedComponent[],
+    ...toIncident(row, (componentsOf.get(row.id) ?? []).map((l) => l.component) as AffectedComponent[]),
     updates: (updatesOf.get(row.id) ?? []) as IncidentUpdate[],
   }));
 }

@@ -6,7 +6,7 @@ import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
 
 const OPEN_STATUSES = ['investigating', 'identified', 'monitoring'];
 
-function toIncident(row: Selectable<IncidentsTable>, components: AffectedComponent[]): Incident {
+export function toIncident(row: Selectable<IncidentsTable>, components: AffectedComponent[]): Incident {
   return {
     id: row.id,
     title: row.title,

@@ -32,9 +32,10 @@ export interface NewSubscriber {
   secret: string | null;
 }
 
-export async function insertSubscriber(db: Executor, input: NewSubscriber, now: string): Promise<Selectable<SubscribersTable>> {
-  const row = {
-    id: newId(),
+/** A new subscriber's row: active, never failed, confirmed now when `confirmed`. */
+export function newSubscriberRow(input: NewSubscriber, now: string, id: string = newId()): Selectable<SubscribersTable> {
+  return {
+    id,
     kind: input.kind,
     address: input.address,
     components_json: JSON.stringify(input.components),
@@ -47,6 +48,10 @@ export async function insertSubscriber(db: Executor, input: NewSubscriber, now: 
     last_error: null,
     confirmation_sent_at: null,
   };
+}
+
+export async function insertSubscriber(db: Executor, input: NewSubscriber, now: string): Promise<Selectable<SubscribersTable>> {
+  const row = newSubscriberRow(input, now);
   await db.insertInto('subscribers').values(row).execute();
   return row;
 }

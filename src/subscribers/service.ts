@@ -2,13 +2,13 @@ import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
 import { type AudienceChannel, type Channel, isAudienceChannel } from '../channels/channel.js';
 import { InputError, StateConflictError } from '../domain/errors.js';
-import { newId, nowIso } from '../domain/ids.js';
+import { nowIso } from '../domain/ids.js';
 import { describeIssues } from '../domain/schemas.js';
 import type { SubscriberKind } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { type Executor, unknownComponentIds } from '../store/components-repo.js';
 import { isUniqueViolation } from '../store/db.js';
-import { findSubscriber, insertSubscriber, toSubscriber } from '../store/subscribers-repo.js';
+import { findSubscriber, insertSubscriber, newSubscriberRow, toSubscriber } from '../store/subscribers-repo.js';
 import { UnsafeUrlError, validateWebhookUrl } from './ssrf.js';
 import { addSuppression, isSuppressed, removeSuppression, suppressedAmong } from './suppression.js';
 import { confirmUrl, verifyToken, type TokenCheck } from './tokens.js';
@@ -153,20 +153,7 @@ export async function importSubscribers(deps: SubscriberDeps, body: unknown): Pr
       seen.add(v.address);
       const inserted = await deps.db
         .insertInto('subscribers')
-        .values({
-          id: newId(),
-          kind,
-          address: v.address,
-          components_json: JSON.stringify(v.components),
-          confirmed_at: confirmed ? now : null,
-          secret: kind === 'webhook' ? newWebhookSecret() : null,
-          created_at: now,
-          updated_at: now,
-          state: 'active',
-          failure_count: 0,
-          last_error: null,
-          confirmation_sent_at: null,
-        })
+        .values(newSubscriberRow({ kind, address: v.address, components: v.components, confirmed, secret: kind === 'webhook' ? newWebhookSecret() : null }, now))
         .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) result.created++;

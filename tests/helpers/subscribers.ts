@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
+import { newSubscriberRow } from '../../src/store/subscribers-repo.js';
 
 /** Inserts `n` confirmed subscribers of a kind directly (fast fixtures for fan-out tests and the bench). */
 export async function seedSubscribers(
@@ -18,20 +19,13 @@ export async function seedSubscribers(
       // Sortable ids, like ulid: keyset order is insertion order.
       const id = `s${i.toString().padStart(9, '0')}${randomBytes(4).toString('hex')}`;
       ids.push(id);
-      rows.push({
-        id,
-        kind,
-        address: options.address?.(i) ?? `user${i}@example.test`,
-        components_json: JSON.stringify(options.components?.(i) ?? []),
-        confirmed_at: now,
-        secret: options.secret?.(i) ?? null,
-        created_at: now,
-        updated_at: now,
-        state: 'active',
-        failure_count: 0,
-        last_error: null,
-        confirmation_sent_at: null,
-      });
+      rows.push(
+        newSubscriberRow(
+          { kind, address: options.address?.(i) ?? `user${i}@example.test`, components: options.components?.(i) ?? [], confirmed: true, secret: options.secret?.(i) ?? null },
+          now,
+          id,
+        ),
+      );
     }
     await db.insertInto('subscribers').values(rows).execute();
   }
