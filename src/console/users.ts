@@ -4,8 +4,9 @@ import { newId } from '../domain/ids.js';
 import type { Executor } from '../store/components-repo.js';
 import type { ConsoleUsersTable } from '../store/schema.js';
 
-export const CONSOLE_ROLES = ['commander', 'viewer'] as const;
-export type ConsoleRole = (typeof CONSOLE_ROLES)[number];
+import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';
+
+export { CONSOLE_ROLES, type ConsoleRole };
 
 export interface ConsoleUser {
   id: string;

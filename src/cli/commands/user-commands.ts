@@ -1,10 +1,11 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
+import type { Kysely } from 'kysely';
 import { readEnv } from '../../config/env.js';
-import { CONSOLE_ROLES, type ConsoleRole, checkNewUser, createUser, findUser, listUsers, removeUser, setPassword } from '../../console/users.js';
+import { CONSOLE_ROLES, type ConsoleRole } from '../../console/roles.js';
 import { nowIso } from '../../domain/ids.js';
-import { isUniqueViolation, migrateToLatest, openDatabase } from '../../store/db.js';
+import type { Database } from '../../store/schema.js';
 import { CliError } from '../client.js';
 import { type GlobalOptions, table } from '../context.js';
 
@@ -19,8 +20,10 @@ export function registerUserCommands(program: Command) {
     .option('--password-stdin', 'read the password from standard input (for scripts)')
     .action(async (username: string, options: { role: string; passwordStdin?: boolean }, command: Command) => {
       const password = await readPassword(options.passwordStdin);
+      const { checkNewUser, createUser } = await import('../../console/users.js');
       const problem = checkNewUser(username, password, options.role);
       if (problem) throw new CliError(problem);
+      const { isUniqueViolation } = await import('../../store/db.js');
       await withDatabase(async (db) => {
         try {
           const created = await createUser(db, { username, password, role: options.role as ConsoleRole }, nowIso());
@@ -38,6 +41,7 @@ export function registerUserCommands(program: Command) {
     .option('--password-stdin', 'read the password from standard input')
     .action(async (username: string, options: { passwordStdin?: boolean }, command: Command) => {
       const password = await readPassword(options.passwordStdin);
+      const { findUser, setPassword } = await import('../../console/users.js');
       await withDatabase(async (db) => {
         if (!(await findUser(db, username))) throw new CliError(`no console user '${username}'; see \`herald user list\``);
         try {
@@ -53,6 +57,7 @@ export function registerUserCommands(program: Command) {
     .command('list')
     .description('list console users')
     .action(async (_options: unknown, command: Command) => {
+      const { listUsers } = await import('../../console/users.js');
       await withDatabase(async (db) => {
         const users = await listUsers(db);
         print(command, users, table(users as unknown as Array<Record<string, unknown>>, ['username', 'role', 'createdAt']));
@@ -63,6 +68,7 @@ export function registerUserCommands(program: Command) {
     .command('remove <username>')
     .description('delete a console user and their sessions')
     .action(async (username: string, _options: unknown, command: Command) => {
+      const { removeUser } = await import('../../console/users.js');
       await withDatabase(async (db) => {
         if (!(await removeUser(db, username))) throw new CliError(`no console user '${username}'; see \`herald user list\``);
         print(command, { username, removed: true }, `removed '${username}'`);
@@ -75,7 +81,9 @@ function print(command: Command, data: unknown, human: string) {
   process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : human + '\n');
 }
 
-async function withDatabase(run: (db: ReturnType<typeof openDatabase>['db']) => Promise<void>) {
+/** Opens (and migrates) the local database; loaded on demand so other commands start fast. */
+async function withDatabase(run: (db: Kysely<Database>) => Promise<void>) {
+  const { migrateToLatest, openDatabase } = await import('../../store/db.js');
   const env = readEnv(process.env, { generateSecret: false });
   const { db } = openDatabase(env.databaseUrl);
   try {
