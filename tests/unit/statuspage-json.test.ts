@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
+import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -124,5 +125,22 @@ describe('feeds', () => {
     expect(atom.feed.entry).toHaveLength(3);
     expect(atom.feed.entry[2].title['#text']).toBe('Old blip - Resolved');
     expect(atom.feed.entry[2].link['@_href']).toMatch(/^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/);
+  });
+});
+
+describe('feeds read by a feed reader', () => {
+  // rss-parser is what many status aggregators and feed readers use: both feeds must come through it whole.
+  const reader = new Parser();
+
+  it('rss-parser reads history.rss and history.atom with titles, links and dates', async () => {
+    for (const file of ['history.rss', 'history.atom']) {
+      const feed = await reader.parseString(readFileSync(join(dir, file), 'utf8'));
+      expect(feed.items, file).toHaveLength(3);
+      expect(feed.items.map((i) => i.title).sort(), file).toEqual(['API down - Identified', 'API down - Investigating', 'Old blip - Resolved']);
+      for (const item of feed.items) {
+        expect(item.link, file).toMatch(/^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/);
+        expect(Number.isNaN(Date.parse(item.isoDate ?? '')), file).toBe(false);
+      }
+    }
   });
 });
