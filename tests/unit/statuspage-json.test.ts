@@ -136,7 +136,7 @@ describe('feeds read by a feed reader', () => {
     for (const file of ['history.rss', 'history.atom']) {
       const feed = await reader.parseString(readFileSync(join(dir, file), 'utf8'));
       expect(feed.items, file).toHaveLength(3);
-      expect(feed.items.map((i) => i.title).sort(), file).toEqual(['API down - Identified', 'API down - Investigating', 'Old blip - Resolved']);
+      expect(feed.items.map((i) => i.title).sort(), file).toEqual(['API down - Investigating', 'API down - Investigating', 'Old blip - Resolved']);
       for (const item of feed.items) {
         expect(item.link, file).toMatch(/^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/);
         expect(Number.isNaN(Date.parse(item.isoDate ?? '')), file).toBe(false);
