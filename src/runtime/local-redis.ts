@@ -16,21 +16,21 @@ export interface RedisHandle {
  * First run: with REDIS_URL unset and nothing answering on 127.0.0.1:6379, start a redis-server from PATH with
  * its data under ./data/redis (AOF on, so queued deliveries survive a restart) and stop it on exit.
  */
-export async function ensureRedis(env: HeraldEnv, logger: Logger): Promise<RedisHandle> {
+export async function ensureRedis(env: HeraldEnv, logger: Logger, port = 6379): Promise<RedisHandle> {
   const external: RedisHandle = { url: env.redisUrl, embedded: false, stop: async () => undefined };
-  if (env.redisUrlGiven || (await answers('127.0.0.1', 6379))) return external;
+  if (env.redisUrlGiven || (await answers('127.0.0.1', port))) return external;
 
   const binary = spawnSync('sh', ['-c', 'command -v redis-server'], { encoding: 'utf8' }).stdout.trim();
   if (!binary) {
     throw new ConfigError(
-      'no Redis answers on 127.0.0.1:6379 and redis-server is not installed: install Redis (e.g. `apt-get install redis-server`) or set REDIS_URL',
+      `no Redis answers on 127.0.0.1:${port} and redis-server is not installed: install Redis (e.g. apt-get install redis-server) or set REDIS_URL`,
     );
   }
   const dir = join(env.dataDir, 'redis');
   mkdirSync(dir, { recursive: true });
   const child: ChildProcess = spawn(
     binary,
-    ['--port', '6379', '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
+    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;
@@ -38,13 +38,13 @@ export async function ensureRedis(env: HeraldEnv, logger: Logger): Promise<Redis
     exited = true;
   });
   const deadline = Date.now() + 10_000;
-  while (!(await answers('127.0.0.1', 6379))) {
+  while (!(await answers('127.0.0.1', port))) {
     if (exited || Date.now() > deadline) throw new ConfigError(`could not start ${binary}; start Redis yourself or set REDIS_URL`);
     await new Promise((r) => setTimeout(r, 100));
   }
   logger.info({ dir }, 'started a local redis-server for Herald (set REDIS_URL to use your own)');
   return {
-    url: 'redis://127.0.0.1:6379',
+    url: `redis://127.0.0.1:${port}`,
     embedded: true,
     stop: () =>
       new Promise<void>((resolve) => {
