@@ -129,7 +129,7 @@ export class StatusSite {
       ...data.components.map((c) => c.updatedAt),
       ...data.recent.map((i) => i.updatedAt),
       ...data.maintenances.map((m) => m.updatedAt),
-    ].reduce((max, t) => (t > max ? t : max), '1970-01-01T00:00:00.000Z');
+    ].reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined) ?? now.toISOString(); // an empty page: built now
     const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days };
     const base = this.deps.publicUrl.replace(/\/+$/, '');
     const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
