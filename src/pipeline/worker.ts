@@ -101,7 +101,7 @@ export async function processDelivery(
     const earlier = await earlierDeliveriesOnChannel(db, current);
     if (earlier.some((d) => !isSettled(d))) {
       // Replies must follow their predecessor: wait for it without spending an attempt.
-      await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 500), token);
+      await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 150), token);
       throw new DelayedError();
     }
     const posted = earlier.filter((d) => d.state === 'delivered' && d.externalId);
