@@ -10,6 +10,7 @@ import { getMaintenances } from '../store/maintenances-repo.js';
 import { type FormBody, all, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { groupComponents } from './dashboard-routes.js';
+import { emailChannelOf, maintenanceReminderCounts, reminderAt } from './maintenance-reminders.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -59,9 +60,17 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
 
   const maintenancesPage = async (request: Parameters<ConsoleContext['page']>[0], reply: Parameters<ConsoleContext['page']>[1], extra: Record<string, unknown> = {}, status = 200) => {
     const now = nowIso();
-    const maintenances = (await getMaintenances(db)).reverse().map((m) => ({ ...m, current: maintenanceStatusAt(m, now) }));
+    const lead = ctx.reminders.maintenanceLeadMinutes;
+    const remindersOn = lead > 0 && emailChannelOf(ctx.herald.channels) !== undefined;
+    const all = (await getMaintenances(db)).reverse();
+    const counts = remindersOn ? await maintenanceReminderCounts(db, all.map((m) => m.id)) : new Map<string, { sent: number; failed: number }>();
+    const maintenances = all.map((m) => ({
+      ...m,
+      current: maintenanceStatusAt(m, now),
+      reminder: remindersOn ? { at: reminderAt(m, lead), ...(counts.get(m.id) ?? { sent: 0, failed: 0 }) } : undefined,
+    }));
     const components = await listComponents(db);
-    return ctx.page(request, reply, 'maintenances', { title: 'Scheduled maintenance', maintenances, components, ...extra }, status);
+    return ctx.page(request, reply, 'maintenances', { title: 'Scheduled maintenance', maintenances, components, remindersOn, reminderLead: lead, ...extra }, status);
   };
 
   app.get('/maintenances', async (request, reply) => maintenancesPage(request, reply));

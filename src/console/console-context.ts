@@ -3,6 +3,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../runtime/herald.js';
 import { type CadenceSettings, readCadence } from './cadence.js';
 import { type LoginLimits, LoginRateLimiter } from './rate-limit.js';
+import { type ReminderSettings, readReminderSettings } from './reminders.js';
 import type { Session } from './sessions.js';
 import { ConsoleViews, type ViewName } from './views.js';
 
@@ -14,6 +15,8 @@ export const CONSOLE_TEMPLATES_DIR = resolve(import.meta.dirname, '../../templat
 export interface ConsoleOptions {
   loginLimits?: LoginLimits;
   templatesDir?: string;
+  /** false: start no reminder checks in this app (tests drive them directly). */
+  reminders?: false;
 }
 
 /** What every console route needs, built once per app. */
@@ -22,6 +25,7 @@ export interface ConsoleContext {
   views: ConsoleViews;
   limiter: LoginRateLimiter;
   cadence: CadenceSettings;
+  reminders: ReminderSettings;
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
   sessionOf(request: FastifyRequest): Session;
@@ -45,6 +49,7 @@ export function createConsoleContext(herald: Herald, options: ConsoleOptions = {
     views,
     limiter: new LoginRateLimiter(herald.redis, herald.env.queuePrefix, options.loginLimits),
     cadence: readCadence(herald.env.vars),
+    reminders: readReminderSettings(herald.env.vars),
     secureCookies: herald.env.publicUrl.startsWith('https:'),
     sessionOf(request) {
       const session = sessions.get(request);

@@ -34,6 +34,7 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       failures,
       subscribers,
       cadence: ctx.cadence,
+      remindersOn: ctx.reminders.webhookUrl !== undefined,
     });
   });
 }

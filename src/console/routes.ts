@@ -11,6 +11,7 @@ import { frameRoutes } from './frames.js';
 import { postGuard, sessionGuard } from './guard.js';
 import { incidentRoutes } from './incident-routes.js';
 import { progressRoutes } from './progress-routes.js';
+import { startConsoleReminders } from './reminder-runtime.js';
 import { subscribersRoutes } from './subscribers-routes.js';
 import { templatesRoutes } from './templates-routes.js';
 
@@ -43,4 +44,11 @@ export async function consoleRoutes(app: FastifyInstance, options: { herald: Her
   subscribersRoutes(app, ctx);
   templatesRoutes(app, ctx);
   frameRoutes(app, ctx);
+
+  // Reminders run where the console runs (every `herald serve`); each is claimed in the database, so
+  // several servers never send one twice.
+  if (options.reminders !== false) {
+    const ticker = startConsoleReminders(options.herald, ctx.reminders, ctx.cadence);
+    app.addHook('onClose', async () => ticker.stop());
+  }
 }

@@ -1,14 +1,22 @@
-import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
-import type { UpdateContext } from '../channels/channel.js';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { Channel, UpdateContext } from '../channels/channel.js';
 import { buildUpdateContext } from '../pipeline/context.js';
+import { countGraphemes } from '../render/fit.js';
 import { type FormBody, first } from './compose-form.js';
 import type { ConsoleContext } from './console-context.js';
 import { storeFrame } from './frames.js';
 import { shapeRendered } from './rendered-shape.js';
+import { smsSegments } from './sms-segments.js';
+import { MAX_TEMPLATE_LENGTH, TemplateFileError, backupPath, hasBackup, restoreTemplateFile, saveTemplateFile, sourceHash, templateFiles, templatePath } from './template-files.js';
+import { tweetWeight } from './twitter-weight.js';
 
 const SAMPLE_ID = '01jsample0000000000000000ab';
+
+/** What a saved template takes effect on; shown on the page and after each save. */
+export const TEMPLATE_RELOAD_NOTICE =
+  'Channels compile their templates when Herald starts: a saved template takes effect at the next start of herald serve and herald worker (restart every process that sends). Until then the channel previews above show the running version.';
 
 export function sampleContext(ctx: ConsoleContext): UpdateContext {
   const at = new Date().toISOString();
@@ -26,30 +34,72 @@ export function sampleContext(ctx: ConsoleContext): UpdateContext {
   );
 }
 
-/** Template files of each channel kind, by what is on disk (never other engineers' modules). */
-function templateFiles(dir: string, kind: string): string[] {
-  const folder = join(dir, kind);
-  if (!/^[a-z0-9_-]+$/i.test(kind) || !existsSync(folder)) return [];
-  return readdirSync(folder).filter((f) => f.endsWith('.hbs')).sort();
+/** The sample update plus what the other templates of a channel read (links, a maintenance). */
+function sampleData(ctx: ConsoleContext) {
+  const sample = sampleContext(ctx);
+  const base = ctx.herald.env.publicUrl;
+  const start = new Date(Date.now() + 3_600_000);
+  start.setUTCMinutes(0, 0, 0);
+  return {
+    ...sample,
+    unsubscribeUrl: `${base}/unsubscribe?token=sample`,
+    confirmUrl: `${base}/subscribe/confirm?token=sample`,
+    maintenance: {
+      title: 'Database upgrade',
+      message: 'We upgrade the primary database; the API may answer slowly for a few minutes.',
+      scheduledFor: start.toISOString(),
+      scheduledUntil: new Date(start.getTime() + 7_200_000).toISOString(),
+      components: [{ id: 'sample-api', name: 'API', status: 'operational' }],
+    },
+  };
 }
 
-/** Each channel's templates with a live preview against a sample update (read-only: edits are not saved). */
+/** A template's output measured in the channel's unit, as the compose preview measures posts. */
+function measure(channel: Channel, text: string): { value: number; unit: string } {
+  const kind = channel.kind.toLowerCase();
+  if (kind === 'twitter') return { value: tweetWeight(text).weighted, unit: 'weighted characters' };
+  if (kind === 'sms') return { value: smsSegments(text).segments, unit: 'SMS segments' };
+  return { value: countGraphemes(text), unit: 'characters' };
+}
+
+type Page = { notice?: string; error?: string; drafts?: Map<string, string>; open?: string };
+const fileId = (kind: string, file: string) => `${kind}-${file}`.replace(/[^a-z0-9-]/gi, '-');
+
+/** Each channel's templates with a live preview against a sample update; commanders save them (validated). */
 export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const { herald } = ctx;
   const dir = herald.templates.dir;
+  /** Kinds whose templates may be saved: those of enabled channels (never the console's own pages). */
+  const editableKind = (kind: string) => kind !== 'console' && herald.channels.some((c) => c.kind === kind);
 
   const renderSource = (source: string, file: string) => {
     try {
       const template = herald.templates.compileSource(source, file.endsWith('.html.hbs') ? 'html' : 'text', file);
-      return { output: template(sampleContext(ctx)) };
+      return { output: template(sampleData(ctx)) };
     } catch (error) {
       return { compileError: (error as Error).message };
     }
   };
 
-  app.get('/templates', async (request, reply) => {
+  /** Why this source may not be saved, naming the file and the fix; undefined when it may. */
+  const refusal = (kind: string, file: string, source: string): string | undefined => {
+    if (source.trim() === '') return `source: ${kind}/${file} would be empty; write the template or keep the current one`;
+    if (source.length > MAX_TEMPLATE_LENGTH) return `source: ${kind}/${file} is ${source.length} characters; the console saves at most ${MAX_TEMPLATE_LENGTH}`;
+    const result = renderSource(source, file);
+    if (result.compileError !== undefined) return `${kind}/${file} does not compile: ${result.compileError}. Fix the template; nothing was saved.`;
+    for (const channel of herald.channels.filter((c) => c.kind === kind && c.capabilities.maxLength)) {
+      const { value, unit } = measure(channel, result.output ?? '');
+      if (value > channel.capabilities.maxLength!) {
+        return `${kind}/${file} renders ${value} ${unit} for the sample update, over channel '${channel.name}''s limit of ${channel.capabilities.maxLength} (its maxLength) before anything else is added. Shorten the template; nothing was saved.`;
+      }
+    }
+    return undefined;
+  };
+
+  const page = async (request: FastifyRequest, reply: FastifyReply, extra: Page = {}, status = 200) => {
     const sample = sampleContext(ctx);
     const session = ctx.sessionOf(request);
+    const isCommander = session.user.role === 'commander';
     const kinds = new Set<string>();
     const channels = [];
     for (const channel of herald.channels) {
@@ -66,14 +116,27 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       const files = kinds.has(channel.kind)
         ? []
         : templateFiles(dir, channel.kind).map((file) => {
-            const source = readFileSync(join(dir, channel.kind, file), 'utf8');
-            return { file, id: `${channel.kind}-${file}`.replace(/[^a-z0-9-]/gi, '-'), source, ...renderSource(source, file) };
+            const id = fileId(channel.kind, file);
+            const onDisk = readFileSync(join(dir, channel.kind, file), 'utf8');
+            const source = extra.drafts?.get(id) ?? onDisk;
+            return {
+              file,
+              id,
+              source,
+              hash: sourceHash(onDisk),
+              open: extra.open === id,
+              editable: isCommander && editableKind(channel.kind),
+              hasBackup: hasBackup(dir, channel.kind, file),
+              ...renderSource(source, file),
+            };
           });
       kinds.add(channel.kind);
       channels.push({ name: channel.name, kind: channel.kind, files, parts, metrics: rendered?.metrics ?? [], raw: rendered?.raw, warnings: rendered?.warnings ?? [], renderError });
     }
-    return ctx.page(request, reply, 'templates', { title: 'Templates', channels, sampleMessage: sample.update.message });
-  });
+    return ctx.page(request, reply, 'templates', { title: 'Templates', channels, sampleMessage: sample.update.message, reloadNotice: TEMPLATE_RELOAD_NOTICE, ...extra }, status);
+  };
+
+  app.get('/templates', async (request, reply) => page(request, reply));
 
   app.post<{ Body: FormBody }>('/templates/preview', { config: { viewerMayPost: true } }, async (request, reply) => {
     const body = request.body ?? {};
@@ -82,5 +145,51 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     if (!templateFiles(dir, kind).includes(file)) return reply.status(400).type('text/plain; charset=utf-8').send(`kind/file: no template ${kind}/${file}`);
     const result = renderSource(first(body.source), file);
     return reply.type('text/html; charset=utf-8').send(ctx.views.fragment('template-output', result));
+  });
+
+  // Commander only (the guard): validate, then write atomically and keep the previous version as <file>.bak.
+  app.post<{ Body: FormBody }>('/templates/save', async (request, reply) => {
+    const body = request.body ?? {};
+    const kind = first(body.kind);
+    const file = first(body.file);
+    // Browsers send a textarea's line breaks as CRLF; templates on disk use LF.
+    const source = first(body.source).replace(/\r\n?/g, '\n');
+    const id = fileId(kind, file);
+    if (!editableKind(kind)) return page(request, reply, { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be saved here` }, 400);
+    const keep = { drafts: new Map([[id, source]]), open: id };
+    try {
+      templatePath(dir, kind, file); // an existing template of the kind, inside the templates directory
+      const problem = refusal(kind, file, source);
+      if (problem) return page(request, reply, { error: problem, ...keep }, 400);
+      const { changed } = saveTemplateFile(dir, kind, file, source, first(body.hash) || undefined);
+      request.log.info({ template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username, changed }, 'console: template saved');
+      const notice = changed
+        ? `Saved ${kind}/${file}; the previous version is kept as ${file}.bak (Restore previous version undoes it). ${TEMPLATE_RELOAD_NOTICE}`
+        : `${kind}/${file} is unchanged; nothing was written.`;
+      return page(request, reply, { notice, open: id });
+    } catch (error) {
+      if (error instanceof TemplateFileError) return page(request, reply, { error: error.message, ...keep }, error.status);
+      throw error;
+    }
+  });
+
+  app.post<{ Body: FormBody }>('/templates/restore', async (request, reply) => {
+    const body = request.body ?? {};
+    const kind = first(body.kind);
+    const file = first(body.file);
+    const id = fileId(kind, file);
+    if (!editableKind(kind)) return page(request, reply, { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be restored here` }, 400);
+    try {
+      const path = templatePath(dir, kind, file); // refuses anything but an existing template of the kind
+      if (!hasBackup(dir, kind, file)) throw new TemplateFileError(`${kind}/${file} has no previous version to restore`, 404);
+      const problem = refusal(kind, file, readFileSync(backupPath(path), 'utf8'));
+      if (problem) return page(request, reply, { error: `The previous version cannot be restored: ${problem}`, open: id }, 400);
+      restoreTemplateFile(dir, kind, file);
+      request.log.info({ template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username }, 'console: template restored');
+      return page(request, reply, { notice: `Restored the previous version of ${kind}/${file}; the version it replaced is now ${file}.bak. ${TEMPLATE_RELOAD_NOTICE}`, open: id });
+    } catch (error) {
+      if (error instanceof TemplateFileError) return page(request, reply, { error: error.message, open: id }, error.status);
+      throw error;
+    }
   });
 }

@@ -169,6 +169,27 @@ export interface ConsolePostmortemDraftsTable {
   updated_at: string;
 }
 
+/** 004: one reminder per (incident, due time) to the commanders' chat. */
+export interface ConsoleCadenceRemindersTable {
+  incident_id: string;
+  due_at: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+/** 004: one "maintenance starts soon" email per (maintenance, subscriber). */
+export interface ConsoleMaintenanceRemindersTable {
+  maintenance_id: string;
+  subscriber_id: string;
+  state: string;
+  attempts: number;
+  error: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   components: ComponentsTable;
   incidents: IncidentsTable;
@@ -186,4 +207,6 @@ export interface Database {
   console_users: ConsoleUsersTable;
   console_sessions: ConsoleSessionsTable;
   console_postmortem_drafts: ConsolePostmortemDraftsTable;
+  console_cadence_reminders: ConsoleCadenceRemindersTable;
+  console_maintenance_reminders: ConsoleMaintenanceRemindersTable;
 }

@@ -1,7 +1,14 @@
 import type { Channel, UpdateContext } from '../../src/channels/channel.js';
 import type { ChannelDefinition } from '../../src/config/define.js';
 import { createUser, type ConsoleRole } from '../../src/console/users.js';
-import type { TestHerald } from '../helpers/herald.js';
+import { cpSync } from 'node:fs';
+import { join } from 'node:path';
+import { readEnv } from '../../src/config/env.js';
+import { buildApp } from '../../src/http/app.js';
+import { TEMPLATES_DIR, startHerald } from '../../src/runtime/herald.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { type DatabaseKind, REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../helpers/env.js';
+import { TEST_TOKEN, type TestHerald } from '../helpers/herald.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -91,4 +98,57 @@ export function formPost(h: TestHerald, url: string, cookie: string | undefined,
     headers: { 'content-type': 'application/x-www-form-urlencoded', ...(cookie ? { cookie } : {}) },
     payload: body.toString(),
   });
+}
+
+/**
+ * A test Herald whose templates are a private copy of templates/ (the console saves into it). Workers and
+ * the sweeper are off; tests that call reminder checks themselves keep the console's ticker quiet through env.
+ */
+export async function startHeraldWithTemplates(options: { channels: ChannelDefinition[]; database?: DatabaseKind; env?: Record<string, string> }): Promise<TestHerald & { templatesDir: string }> {
+  const dataDir = tempDir();
+  const templatesDir = join(dataDir, 'templates');
+  cpSync(TEMPLATES_DIR, templatesDir, { recursive: true });
+  const database = await freshDatabase(options.database ?? 'sqlite', dataDir);
+  const prefix = uniqueName('hcons');
+  const env = readEnv({
+    HERALD_DATA_DIR: dataDir,
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    HERALD_QUEUE_PREFIX: prefix,
+    HERALD_API_TOKEN: TEST_TOKEN,
+    HERALD_PUBLIC_URL: 'https://status.example.test',
+    ...options.env,
+  });
+  const herald = await startHerald({
+    env,
+    config: { channels: options.channels },
+    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
+    workers: false,
+    sweeper: false,
+    templatesDir,
+  });
+  const app = await buildApp(herald);
+  return {
+    herald,
+    app,
+    databaseUrl: database.url,
+    prefix,
+    dataDir,
+    templatesDir,
+    async api(method, url, body) {
+      const response = await app.inject({
+        method: method as 'GET',
+        url,
+        headers: { authorization: `Bearer ${TEST_TOKEN}` },
+        ...(body === undefined ? {} : { payload: body as object }),
+      });
+      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers };
+    },
+    async close() {
+      await app.close();
+      await herald.close();
+      await dropRedisPrefix(prefix);
+      await database.drop();
+    },
+  };
 }

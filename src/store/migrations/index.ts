@@ -2,12 +2,14 @@ import type { Migration, MigrationProvider } from 'kysely';
 import * as initial from './001_initial.js';
 import * as subscribers from './002_subscribers.js';
 import * as consoleTables from './003_console.js';
+import * as consoleReminders from './004_console_reminders.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
   '001_initial': initial,
   '002_subscribers': subscribers,
   '003_console': consoleTables,
+  '004_console_reminders': consoleReminders,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -49,6 +49,8 @@
     form.addEventListener('change', later);
     if (form.classList.contains('template-form')) {
       form.addEventListener('submit', function (event) {
+        // Save (and other buttons marked data-native-submit) posts the form as usual.
+        if (event.submitter && event.submitter.hasAttribute('data-native-submit')) return;
         event.preventDefault();
         run();
       });

@@ -1,0 +1,95 @@
+import type { Logger } from '../runtime/logger.js';
+
+/** Attempts of one reminder whose earlier sends surely did not arrive (refused connection, 5xx, 429). */
+export const REMINDER_ATTEMPTS = 5;
+
+export interface ReminderSettings {
+  /** HERALD_REMINDER_WEBHOOK_URL: Slack-compatible incoming webhook of the commanders' channel; unset = no cadence reminders. */
+  webhookUrl: string | undefined;
+  /** HERALD_REMINDER_INTERVAL_SECONDS (default 30): how often due times are checked. */
+  intervalMs: number;
+  /** HERALD_MAINTENANCE_REMINDER_MINUTES (default 60; 0 = off): subscribers are emailed this long before a maintenance starts. */
+  maintenanceLeadMinutes: number;
+}
+
+function whole(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, unit: string): number {
+  const raw = vars[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < min || value > max) {
+    throw new Error(`${name} must be a whole number of ${unit} from ${min} to ${max}, got '${raw}'`);
+  }
+  return value;
+}
+
+export function readReminderSettings(vars: NodeJS.ProcessEnv): ReminderSettings {
+  const raw = vars.HERALD_REMINDER_WEBHOOK_URL?.trim();
+  let webhookUrl: string | undefined;
+  if (raw) {
+    let url: URL | undefined;
+    try {
+      url = new URL(raw);
+    } catch {
+      url = undefined;
+    }
+    // The URL itself is a secret (Slack puts the token in the path): never repeat it in the message.
+    if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
+      throw new Error("HERALD_REMINDER_WEBHOOK_URL is not an http(s) URL; set it to the commanders' channel incoming-webhook URL (https://hooks.slack.com/services/…) or leave it unset");
+    }
+    webhookUrl = url.toString();
+  }
+  return {
+    webhookUrl,
+    intervalMs: whole(vars, 'HERALD_REMINDER_INTERVAL_SECONDS', 30, 5, 3600, 'seconds') * 1000,
+    maintenanceLeadMinutes: whole(vars, 'HERALD_MAINTENANCE_REMINDER_MINUTES', 60, 0, 10_080, 'minutes'),
+  };
+}
+
+export interface ReminderCheck {
+  /** Sends what is due at `now`; returns how many reminders went out. Idempotent across processes. */
+  check(now?: Date): Promise<number>;
+}
+
+/**
+ * Runs the reminder checks every `intervalMs` (and once at start), one run at a time per process; several
+ * processes may run it side by side: each reminder is claimed in the database before it is sent.
+ */
+export class ReminderTicker {
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> | undefined;
+
+  constructor(
+    private readonly checks: ReadonlyArray<{ name: string; check: ReminderCheck }>,
+    private readonly logger: Logger,
+    private readonly intervalMs: number,
+  ) {}
+
+  start(): this {
+    if (this.checks.length === 0) return this;
+    this.timer = setInterval(() => void this.tick(), this.intervalMs);
+    this.timer.unref();
+    void this.tick();
+    return this;
+  }
+
+  tick(): Promise<void> {
+    this.running ??= (async () => {
+      for (const { name, check } of this.checks) {
+        try {
+          const sent = await check.check();
+          if (sent > 0) this.logger.info({ reminder: name, sent }, 'reminders sent');
+        } catch (err) {
+          this.logger.warn({ reminder: name, err: (err as Error).message }, 'reminder check failed');
+        }
+      }
+    })().finally(() => {
+      this.running = undefined;
+    });
+    return this.running;
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    await this.running;
+  }
+}
