@@ -8,6 +8,8 @@ import type { Executor } from '../store/components-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';
+import { RecipientRejectedError } from '../subscribers/errors.js';
+import { applyRejection } from '../subscribers/suppression.js';
 
 const PAGE = 500;
 const SEND_CONCURRENCY = 8;
@@ -123,6 +125,8 @@ export class MaintenanceReminders implements ReminderCheck {
       state = retry ? 'pending' : 'failed';
       error = (err as Error).message.slice(0, 500);
       this.deps.logger.warn({ maintenanceId: m.id, subscriberId: recipient.subscriberId, err: error }, 'maintenance reminder not sent');
+      // A hard bounce here counts as anywhere: the address is suppressed for updates too.
+      if (err instanceof RecipientRejectedError) await applyRejection(this.deps.db, recipient.subscriberId, err, new Date().toISOString());
     }
     await this.deps.db
       .updateTable('console_maintenance_reminders')

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { csvToSubscribers } from '../cli/commands/subscriber-import.js';
+import { csvToSubscribers } from '../subscribers/csv.js';
 import { InputError } from '../domain/errors.js';
 import { toSubscriber } from '../store/subscribers-repo.js';
 import { subscriberDeps } from '../subscribers/deps.js';

@@ -16,7 +16,7 @@ const SAMPLE_ID = '01jsample0000000000000000ab';
 
 /** What a saved template takes effect on; shown on the page and after each save. */
 export const TEMPLATE_RELOAD_NOTICE =
-  'Channels compile their templates when Herald starts: a saved template takes effect at the next start of herald serve and herald worker (restart every process that sends). Until then the channel previews above show the running version.';
+  'A saved template takes effect within about a second in every running Herald process on this machine (each one checks its template files); a version that no longer compiles is refused here, and a running process keeps its last good version.';
 
 export function sampleContext(ctx: ConsoleContext): UpdateContext {
   const at = new Date().toISOString();

@@ -9,6 +9,7 @@ import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-r
 import type { Executor } from '../store/components-repo.js';
 import { RecipientRejectedError } from '../subscribers/errors.js';
 import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
+import { applyRejection } from '../subscribers/suppression.js';
 import { loadUpdateContext } from './context.js';
 import { workerConnectionOptions, type DeliveryJobData } from './queues.js';
 import type { JobResult, WorkerOptions } from './worker.js';
@@ -525,19 +526,8 @@ class OutcomeRecorder {
             .where('state', 'in', ['pending', 'sending'])
             .executeTakeFirst();
           failed += Number(r.numUpdatedRows);
-          if (o.rejected && o.rejected.action !== 'none') {
-            const state = o.rejected.action === 'suppress' ? 'suppressed' : 'disabled';
-            const sub = await tx.selectFrom('subscribers').select(['kind']).where('id', '=', o.id).executeTakeFirst();
-            await tx.updateTable('subscribers').set({ state, last_error: o.error.slice(0, 500), updated_at: now }).where('id', '=', o.id).execute();
-            if (o.rejected.suppressionHash && sub) {
-              await tx
-                .insertInto('suppressions')
-                .values({ kind: sub.kind, address_hash: o.rejected.suppressionHash, reason: o.error.slice(0, 200), created_at: now })
-                .onConflict((oc) => oc.columns(['kind', 'address_hash']).doNothing())
-                .execute();
-            }
-            this.log.warn({ subscriberId: o.id, state, reason: o.error }, `subscriber ${state}: later updates skip it`);
-          }
+          const state = o.rejected ? await applyRejection(tx, o.id, o.rejected, now) : undefined;
+          if (state) this.log.warn({ subscriberId: o.id, state, reason: o.error }, `subscriber ${state}: later updates skip it`);
         } else if (o.kind === 'retry') {
           await tx
             .updateTable('recipient_deliveries')

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from './labels.js';
@@ -15,7 +15,10 @@ export class Templates {
   private readonly html = Handlebars.create();
   private readonly text = Handlebars.create();
 
-  constructor(readonly dir: string) {
+  constructor(
+    readonly dir: string,
+    private readonly onReloadError: (message: string) => void = () => undefined,
+  ) {
     for (const env of [this.html, this.text]) {
       env.registerHelper('statusLabel', (s: keyof typeof INCIDENT_STATUS_LABEL) => INCIDENT_STATUS_LABEL[s] ?? s);
       env.registerHelper('componentStatusLabel', (s: keyof typeof COMPONENT_STATUS_LABEL) => COMPONENT_STATUS_LABEL[s] ?? s);
@@ -27,11 +30,33 @@ export class Templates {
     this.text.registerHelper('markdown', (md: string) => markdownToText(md ?? ''));
   }
 
-  /** Compiles templates/<channel>/<file> in the escaping (file ends .html.hbs) or plain environment. */
+  /**
+   * Compiles templates/<channel>/<file> in the escaping (file ends .html.hbs) or plain environment. The file is
+   * looked at again at most once a second: a template saved from the console takes effect without a restart,
+   * and an edit that no longer compiles keeps the last good version (with a warning) rather than break sends.
+   */
   compile(channel: string, file: string): TemplateFn {
     const path = join(this.dir, channel, file);
     if (!existsSync(path)) throw new Error(`template not found: ${path}`);
-    return this.compileSource(readFileSync(path, 'utf8'), file.endsWith('.html.hbs') ? 'html' : 'text', path);
+    const mode = file.endsWith('.html.hbs') ? 'html' : 'text';
+    let current = this.compileSource(readFileSync(path, 'utf8'), mode, path);
+    let loadedMtime = statSync(path).mtimeMs;
+    let checkedAt = Date.now();
+    return (context) => {
+      if (Date.now() - checkedAt >= 1_000) {
+        checkedAt = Date.now();
+        try {
+          const mtime = statSync(path).mtimeMs;
+          if (mtime !== loadedMtime) {
+            loadedMtime = mtime;
+            current = this.compileSource(readFileSync(path, 'utf8'), mode, path);
+          }
+        } catch (error) {
+          this.onReloadError(`${(error as Error).message}; keeping the previous version`);
+        }
+      }
+      return current(context);
+    };
   }
 
   compileSource(source: string, mode: 'html' | 'text', origin = 'inline template'): TemplateFn {

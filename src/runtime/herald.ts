@@ -49,7 +49,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     options.logger ??
     createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
   const store = await openStore(env.databaseUrl);
-  const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR);
+  const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR, (message) => logger.warn(`template reload failed: ${message}`));
   const siteName = config.site?.name ?? 'Status';
   const runtime: ChannelRuntime = { store, templates, logger, publicUrl: env.publicUrl, siteName, secret: env.secret, dataDir: env.dataDir };
   const channels = enabledDefinitions(config).map((definition) => definition.create(runtime));

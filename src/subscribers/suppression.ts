@@ -1,3 +1,4 @@
+import type { RecipientRejectedError } from './errors.js';
 import { createHmac } from 'node:crypto';
 import type { Executor } from '../store/components-repo.js';
 
@@ -35,4 +36,23 @@ export async function addSuppression(db: Executor, secret: string, kind: string,
 
 export async function removeSuppression(db: Executor, secret: string, kind: string, address: string): Promise<void> {
   await db.deleteFrom('suppressions').where('kind', '=', kind).where('address_hash', '=', addressHash(secret, kind, address)).execute();
+}
+
+/**
+ * The provider refused a recipient for good: the subscriber is suppressed (its address hash joins the
+ * suppression list) or disabled, so later sends skip it. Returns the new state, or undefined for `none`.
+ */
+export async function applyRejection(db: Executor, subscriberId: string, rejected: RecipientRejectedError, now: string): Promise<'suppressed' | 'disabled' | undefined> {
+  if (rejected.action === 'none') return undefined;
+  const state = rejected.action === 'suppress' ? 'suppressed' : 'disabled';
+  const sub = await db.selectFrom('subscribers').select(['kind']).where('id', '=', subscriberId).executeTakeFirst();
+  await db.updateTable('subscribers').set({ state, last_error: rejected.message.slice(0, 500), updated_at: now }).where('id', '=', subscriberId).execute();
+  if (rejected.suppressionHash && sub) {
+    await db
+      .insertInto('suppressions')
+      .values({ kind: sub.kind, address_hash: rejected.suppressionHash, reason: rejected.message.slice(0, 200), created_at: now })
+      .onConflict((oc) => oc.columns(['kind', 'address_hash']).doNothing())
+      .execute();
+  }
+  return state;
 }

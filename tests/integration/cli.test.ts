@@ -70,6 +70,23 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     expect(JSON.parse(listed.stdout)[0].secret).toBeUndefined();
   });
 
+  it('imports subscribers from a CSV file, reporting invalid rows by number', async () => {
+    const { writeFileSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const file = join(h.dataDir, 'subscribers.csv');
+    writeFileSync(file, 'email,phone,components\r\nana@example.com,,\r\n,+14155550100,\r\nnot-an-email,,\r\n"bo@example.com",,\r\nana@example.com,,\r\n');
+    const imported = await herald(['subscriber', 'import', file, '--confirmed', '--json']);
+    expect(imported.code).toBe(3); // some rows were invalid
+    const answer = JSON.parse(imported.stdout);
+    expect(answer).toMatchObject({ created: 3, existing: 1 });
+    // Line numbers as in the file: the header is line 1.
+    expect(answer.invalid).toEqual([expect.objectContaining({ index: 4, field: 'email' })]);
+    const listed = JSON.parse((await herald(['subscriber', 'list', '--json'])).stdout);
+    expect(listed.map((s: { email: string | null; phone: string | null }) => s.email ?? s.phone).sort()).toEqual(expect.arrayContaining(['+14155550100', 'ana@example.com', 'bo@example.com']));
+    const missing = await herald(['subscriber', 'import', join(h.dataDir, 'nope.csv')]);
+    expect(missing.stderr).toMatch(/cannot read .*nope.csv: ENOENT/);
+  });
+
   it('prints one clear error line and exits non-zero on bad input, bad token and no server', async () => {
     const bad = await herald(['incident', 'open', '--title', 'x', '--message', 'y', '--status', 'exploding']);
     expect(bad.code).not.toBe(0);

@@ -27,7 +27,7 @@ describe('console: editing templates and importing subscribers', () => {
   it('saves a valid template atomically, keeps the previous version and can restore it', async () => {
     const before = read(head());
     const page = await h.app.inject({ method: 'GET', url: '/console/templates', headers: { cookie: s.cookie } });
-    expect(page.body).toContain('takes effect at the next start of herald serve and herald worker');
+    expect(page.body).toContain('takes effect within about a second in every running Herald process');
     expect(page.body).toContain('formaction="/console/templates/save"');
     const hash = hashOf(page.body, 'twitter-head-txt-hbs');
     expect(hash).toMatch(/^[0-9a-f]{32}$/);
@@ -35,7 +35,7 @@ describe('console: editing templates and importing subscribers', () => {
     const saved = await formPost(h, '/console/templates/save', s.cookie, { _csrf: s.csrf, kind: 'twitter', file: 'head.txt.hbs', hash: hash!, source: '[{{statusLabel update.status}}]\r\n{{incident.title}}\r\n' });
     expect(saved.statusCode).toBe(200);
     expect(saved.body).toContain('Saved twitter/head.txt.hbs');
-    expect(saved.body).toContain('takes effect at the next start');
+    expect(saved.body).toContain('takes effect within about a second');
     expect(read(head())).toBe('[{{statusLabel update.status}}]\n{{incident.title}}\n'); // CRLF from the textarea → LF
     expect(read(`${head()}.bak`)).toBe(before);
     // No temp files left behind, and the backup is not listed as a template.

@@ -116,7 +116,7 @@ describe('maintenance reminders to email subscribers', () => {
   let sink: SmtpSink;
 
   beforeAll(async () => {
-    sink = await startSmtpSink({ keep: true });
+    sink = await startSmtpSink({ keep: true, reject: (address) => (address === 'gone@example.test' ? { code: 550, message: '5.1.1 No such user' } : undefined) });
     h = await startTestHerald({
       channels: [email({ smtpUrl: sink.url, from: 'Example Status <status@example.test>' })],
       // The console's own ticker stays quiet: the test runs the checks itself.
@@ -181,6 +181,23 @@ describe('maintenance reminders to email subscribers', () => {
     expect(await checker().check(new Date(start.getTime() + 60_000))).toBe(0);
     const rows = await h.herald.store.db.selectFrom('console_maintenance_reminders').selectAll().where('maintenance_id', '=', soon.body.id).execute();
     expect(rows.map((r) => r.state)).toEqual(['sent', 'sent']);
+  });
+
+  it('a hard bounce on a reminder suppresses the address for later sends too', async () => {
+    const db = (await h.api('POST', '/api/v1/components', { name: 'Queue' })).body;
+    const gone = await h.api('POST', '/api/v1/subscribers', { email: 'gone@example.test', components: [db.id], confirmed: true });
+    const start = new Date(Date.now() + 20 * 60_000);
+    await h.api('POST', '/api/v1/maintenances', {
+      title: 'Queue upgrade', message: 'Brief pause.', components: [db.id],
+      scheduledFor: start.toISOString(), scheduledUntil: new Date(start.getTime() + 600_000).toISOString(),
+    });
+    await checker().check(); // all@example.test (every component) gets this one; gone@ bounces
+    expect(sink.counts.get('gone@example.test')).toBeUndefined();
+    const row = await h.herald.store.db.selectFrom('subscribers').select(['state', 'last_error']).where('id', '=', gone.body.id).executeTakeFirstOrThrow();
+    expect(row.state).toBe('suppressed');
+    expect(row.last_error).toMatch(/550/);
+    const suppressions = await h.herald.store.db.selectFrom('suppressions').selectAll().where('kind', '=', 'email').execute();
+    expect(suppressions).toHaveLength(1);
   });
 
   it('shows when each maintenance reminds subscribers', async () => {

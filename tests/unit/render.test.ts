@@ -103,3 +103,28 @@ describe('countGraphemes', () => {
     );
   });
 });
+
+describe('template files', () => {
+  it('pick up a saved edit without a restart and keep the last good version when an edit breaks', async () => {
+    const { mkdirSync, writeFileSync, utimesSync } = await import('node:fs');
+    const { join } = await import('node:path');
+    const { tempDir } = await import('../helpers/env.js');
+    const dir = tempDir();
+    mkdirSync(join(dir, 'demo'));
+    const file = join(dir, 'demo', 'message.txt.hbs');
+    writeFileSync(file, 'v1 {{title}}');
+    const problems: string[] = [];
+    const render = new Templates(dir, (p) => problems.push(p)).compile('demo', 'message.txt.hbs');
+    expect(render({ title: 'x' })).toBe('v1 x');
+    const later = (s: number) => new Date(Date.now() + s * 1000);
+    writeFileSync(file, 'v2 {{title}}');
+    utimesSync(file, later(5), later(5));
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect(render({ title: 'x' })).toBe('v2 x');
+    writeFileSync(file, 'v3 {{#if title}}');
+    utimesSync(file, later(10), later(10));
+    await new Promise((r) => setTimeout(r, 1_050));
+    expect(render({ title: 'x' })).toBe('v2 x');
+    expect(problems[0]).toMatch(/message.txt.hbs[\s\S]*keeping the previous version/);
+  });
+});

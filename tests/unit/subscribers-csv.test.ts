@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { csvToSubscribers } from '../../src/cli/commands/subscriber-import.js';
+import { csvToSubscribers } from '../../src/subscribers/csv.js';
 
 describe('subscriber import CSV', () => {
   it('reads email/phone/webhook columns, quoted fields and component lists', () => {
