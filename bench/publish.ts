@@ -86,14 +86,18 @@ async function measureHerald() {
   const rows = await db.selectFrom('deliveries').select(['update_id', 'created_at', 'delivered_at']).where('update_id', 'in', pacedIds).execute();
   const latencies = rows.map((r) => Date.parse(r.delivered_at!) - Date.parse(r.created_at));
 
-  // Burst: IN_FLIGHT publishes outstanding at a time, until BURST are delivered.
+  // Burst: IN_FLIGHT clients, each updating its own incident (concurrent updates of one incident are
+  // serialised by design: on PostgreSQL they queue on the incident's row lock), until BURST are delivered.
+  const burstIncidents: string[] = [];
+  for (let i = 0; i < IN_FLIGHT; i++) burstIncidents.push((await openIncident(herald.publishDeps, { title: `Burst ${i}`, message: 'start' })).incident.id);
+  while ((await unsettled()) > 0) await sleep(5);
   const started = Date.now();
   let next = 0;
   await Promise.all(
-    Array.from({ length: IN_FLIGHT }, async () => {
+    burstIncidents.map(async (id) => {
       while (next < BURST) {
         next++;
-        await postUpdate(herald.publishDeps, incidentId, { message: `burst ${next}` });
+        await postUpdate(herald.publishDeps, id, { message: `burst ${next}` });
       }
     }),
   );

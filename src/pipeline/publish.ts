@@ -1,4 +1,4 @@
-import type { Transaction } from 'kysely';
+import { type Transaction, sql } from 'kysely';
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
 import { InputError, NotFoundError } from '../domain/errors.js';
 import { newId, nowIso } from '../domain/ids.js';
@@ -162,14 +162,13 @@ async function insertUpdate(
   channels: string[],
   now: string,
 ): Promise<IncidentUpdate> {
-  const previous = await tx.selectFrom('incident_updates').select((eb) => eb.fn.max('number').as('n')).where('incident_id', '=', incident.id).executeTakeFirst();
   const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, createdAt: now };
   await tx
     .insertInto('incident_updates')
     .values({
       id: update.id,
       incident_id: incident.id,
-      number: Number(previous?.n ?? 0) + 1,
+      number: sql<number>`(select coalesce(max(number), 0) + 1 from incident_updates where incident_id = ${incident.id})`,
       status,
       message,
       components_json: JSON.stringify(incident.components),
@@ -196,8 +195,7 @@ function resolveChannels(enabled: PublishDeps['channels'], requested: string[] |
 async function lockIncident(tx: Transaction<Database>, dialect: string, id: string): Promise<Incident> {
   // PostgreSQL: serialise concurrent updates of one incident (update numbers, threading order).
   // SQLite: Kysely runs one transaction at a time on its single connection.
-  if (dialect === 'postgres') await tx.selectFrom('incidents').select('id').where('id', '=', id).forUpdate().execute();
-  const incident = await getIncident(tx, id);
+  const incident = await getIncident(tx, id, { forUpdate: dialect === 'postgres' });
   if (!incident) throw new NotFoundError('incident', id);
   return incident;
 }

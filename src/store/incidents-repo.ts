@@ -53,8 +53,10 @@ async function affectedComponents(db: Executor, incidentIds: string[]): Promise<
   return byIncident;
 }
 
-export async function getIncident(db: Executor, id: string): Promise<Incident | undefined> {
-  const row = await db.selectFrom('incidents').selectAll().where('id', '=', id).executeTakeFirst();
+/** `forUpdate` locks the incident's row until the transaction ends (PostgreSQL; SQLite locks the whole file). */
+export async function getIncident(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<Incident | undefined> {
+  const query = db.selectFrom('incidents').selectAll().where('id', '=', id);
+  const row = await (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
   if (!row) return undefined;
   return toIncident(row, (await affectedComponents(db, [id])).get(id) ?? []);
 }
