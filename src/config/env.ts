@@ -18,6 +18,11 @@ export interface HeraldEnv {
   dataDir: string;
   lockDurationMs: number;
   allowPrivateWebhooks: boolean;
+  /**
+   * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false by default, so a client cannot
+   * spoof its address past the per-IP limits; a hop count or a list of proxy addresses/CIDRs behind a proxy.
+   */
+  trustProxy: boolean | string[] | ((address: string, hop: number) => boolean);
   /** The raw environment, for channels.config.ts. */
   vars: NodeJS.ProcessEnv;
 }
@@ -53,8 +58,19 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     dataDir,
     lockDurationMs: integer(vars, 'HERALD_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
     allowPrivateWebhooks: vars.HERALD_ALLOW_PRIVATE_WEBHOOKS === '1',
+    trustProxy: parseTrustProxy(vars.HERALD_TRUST_PROXY),
     vars,
   };
+}
+
+function parseTrustProxy(raw: string | undefined): HeraldEnv['trustProxy'] {
+  if (!raw || raw === '0' || raw === 'false') return false;
+  if (raw === 'true') return true;
+  if (/^\d+$/.test(raw)) {
+    const hops = Number(raw);
+    return (_address, hop) => hop < hops;
+  }
+  return raw.split(',').map((s) => s.trim()).filter(Boolean);
 }
 
 function integer(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

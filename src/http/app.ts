@@ -20,7 +20,7 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     loggerInstance: herald.logger.child({ component: 'http' }) as FastifyBaseLogger,
-    trustProxy: true,
+    trustProxy: herald.env.trustProxy,
     return503OnClosing: true,
   });
   await app.register(formbody, { bodyLimit: options.bodyLimit ?? 1024 * 1024 });

@@ -81,3 +81,18 @@ describe('SIGTERM', () => {
     expect(sink.accepted).toHaveLength(1);
   });
 });
+
+describe('client addresses behind a proxy', () => {
+  it('ignores X-Forwarded-For unless HERALD_TRUST_PROXY says which proxies to believe', async () => {
+    const seen: string[] = [];
+    const plain = await startTestHerald({});
+    cleanups.push(() => plain.close());
+    plain.app.get('/whoami', async (request) => { seen.push(request.ip); return {}; });
+    await plain.app.inject({ method: 'GET', url: '/whoami', headers: { 'x-forwarded-for': '203.0.113.9' }, remoteAddress: '127.0.0.1' });
+    const proxied = await startTestHerald({ env: { HERALD_TRUST_PROXY: '1' } });
+    cleanups.push(() => proxied.close());
+    proxied.app.get('/whoami', async (request) => { seen.push(request.ip); return {}; });
+    await proxied.app.inject({ method: 'GET', url: '/whoami', headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' }, remoteAddress: '127.0.0.1' });
+    expect(seen).toEqual(['127.0.0.1', '203.0.113.9']);
+  });
+});
