@@ -4,8 +4,30 @@
 //   RateLimitedError   → wait until the provider's reset time without spending an attempt
 // Anything else thrown is treated as retryable: a bug or an unexpected response should not lose an update.
 
+const LINEAGE = Symbol.for('herald.channel-error.lineage');
+
+/**
+ * `instanceof` on these classes also recognises errors made by another copy of this module (a config or
+ * plugin loaded in a separate module graph): each error carries the names of its classes under a global
+ * symbol, and the check compares names. Retry decisions must never hinge on which copy threw.
+ */
 export abstract class ChannelError extends Error {
   abstract readonly retry: 'backoff' | 'never' | 'after-reset';
+
+  constructor(message?: string, options?: ErrorOptions) {
+    super(message, options);
+    const lineage: string[] = [];
+    for (let proto = new.target.prototype; proto && proto !== Error.prototype; proto = Object.getPrototypeOf(proto)) {
+      lineage.push(proto.constructor.name);
+    }
+    Object.defineProperty(this, LINEAGE, { value: lineage });
+  }
+
+  static override [Symbol.hasInstance](value: unknown): boolean {
+    const lineage = value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[LINEAGE] : undefined;
+    if (Array.isArray(lineage)) return lineage.includes(this.name);
+    return Function.prototype[Symbol.hasInstance].call(this, value);
+  }
 }
 
 export class RetryableError extends ChannelError {

@@ -9,11 +9,15 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 export async function loadConfigFile(path: string, vars: NodeJS.ProcessEnv): Promise<HeraldConfig> {
   if (!existsSync(path)) throw new ConfigError(`channels config not found at ${path}; set HERALD_CONFIG or create channels.config.ts`);
   let module: { default?: ConfigExport };
-  if (/\.[cm]?ts$/.test(path)) {
+  try {
+    // One module graph with Herald itself (bin/herald.mjs registers tsx): the channels the config builds share
+    // Herald's classes, so `instanceof PermanentError` in the worker holds for their errors.
+    module = (await import(pathToFileURL(path).href)) as { default?: ConfigExport };
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ERR_UNKNOWN_FILE_EXTENSION') throw error;
+    // Loaded without tsx registered (Herald embedded in another program): compile the config on the side.
     const { tsImport } = await import('tsx/esm/api');
     module = (await tsImport(pathToFileURL(path).href, import.meta.url)) as { default?: ConfigExport };
-  } else {
-    module = (await import(pathToFileURL(path).href)) as { default?: ConfigExport };
   }
   const exported = module.default;
   if (!exported) throw new ConfigError(`${path} must export default defineConfig(...)`);

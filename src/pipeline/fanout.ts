@@ -361,15 +361,20 @@ export async function processPage(
 
   let rateLimitedUntil: number | undefined;
   const abort = new AbortController();
-  for (let i = 0; i < toSend.length && rateLimitedUntil === undefined; i += CLAIM_CHUNK) {
-    const chunk = toSend.slice(i, i + CLAIM_CHUNK);
-    await db
+  for (let i = 0; i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined; i += CLAIM_CHUNK) {
+    // Claim only what is still as we saw it (pending, or left 'sending' by a crash long enough ago), and send
+    // only what this claim returned: a second copy of the page (a lock that lapsed under load) gets nothing.
+    const seen = toSend.slice(i, i + CLAIM_CHUNK);
+    const claimed = await db
       .updateTable('recipient_deliveries')
       .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
       .where('delivery_id', '=', data.deliveryId)
-      .where('subscriber_id', 'in', chunk.map((r) => r.subscriber_id))
-      .where('state', 'in', ['pending', 'sending'])
+      .where('subscriber_id', 'in', seen.map((r) => r.subscriber_id))
+      .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb('updated_at', '<=', freshBefore)])]))
+      .returning('subscriber_id')
       .execute();
+    const mine = new Set(claimed.map((r) => r.subscriber_id));
+    const chunk = seen.filter((r) => mine.has(r.subscriber_id));
     await runPool(chunk, t.sendConcurrency, async (row) => {
       if (rateLimitedUntil !== undefined) {
         recorder.push({ kind: 'retry', id: row.subscriber_id, error: 'not sent: the provider rate-limited this channel' });
@@ -436,17 +441,22 @@ class OutcomeRecorder {
     private readonly log: Logger,
   ) {}
 
+  /** The first write that failed (database unreachable): the page stops sending and its job retries. */
+  writeError: unknown;
+
   push(outcome: Outcome) {
     this.buffer.push(outcome);
-    if (!this.flushing) this.flushing = this.drain();
+    // Caught here and rethrown by flush(): a background write must never become an unhandled rejection.
+    if (!this.flushing) this.flushing = this.drain().catch((error: unknown) => void (this.writeError ??= error));
   }
 
   async flush(): Promise<void> {
     while (this.flushing) await this.flushing;
-    if (this.buffer.length > 0) {
+    if (this.writeError === undefined && this.buffer.length > 0) {
       this.flushing = this.drain();
       await this.flushing;
     }
+    if (this.writeError !== undefined) throw this.writeError;
   }
 
   private async drain(): Promise<void> {

@@ -19,7 +19,17 @@ export interface OpenedDatabase {
 /** `postgres://…` → PostgreSQL; a path or `file:` URL → SQLite (WAL, foreign keys on). */
 export function openDatabase(url: string): OpenedDatabase {
   if (/^postgres(ql)?:\/\//.test(url)) {
-    const pool = new pg.Pool({ connectionString: url, max: 10, connectionTimeoutMillis: 5_000 });
+    // Every wait is bounded: a query on a connection whose server died (crash, failover) errors out instead of
+    // hanging a worker forever, and the job retries on a fresh connection.
+    const pool = new pg.Pool({
+      connectionString: url,
+      max: 10,
+      connectionTimeoutMillis: 5_000,
+      query_timeout: 30_000,
+      statement_timeout: 30_000,
+      idle_in_transaction_session_timeout: 60_000,
+      keepAlive: true,
+    });
     // An idle client losing its server (PostgreSQL restart) must not crash the process; the next query reconnects.
     pool.on('error', () => undefined);
     const masked = new URL(url);
