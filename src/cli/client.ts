@@ -1,6 +1,10 @@
 /** The CLI's view of a running Herald: the admin HTTP API, like gh or kubectl. */
 export class CliError extends Error {
   override name = 'CliError';
+  constructor(message: string) {
+    // Errors print as one line on stderr, even when they quote input holding a newline (the server echoes values).
+    super(message.replace(/\r\n|\r|\n/g, '\\n'));
+  }
 }
 
 export class ApiClient {

@@ -3,6 +3,7 @@ import formbody from '@fastify/formbody';
 import { consoleRoutes } from '../console/routes.js';
 import type { Herald } from '../runtime/herald.js';
 import { handleError } from './errors.js';
+import { refuseNulCharacters } from './nul-guard.js';
 import { adminRoutes } from './routes/admin.js';
 import { healthRoutes } from './routes/health.js';
 import { subscribeRoutes } from './routes/subscribe.js';
@@ -22,9 +23,12 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
     loggerInstance: herald.logger.child({ component: 'http' }) as FastifyBaseLogger,
     trustProxy: herald.env.trustProxy,
     return503OnClosing: true,
+    // A URL Fastify cannot decode (bad percent-encoding) gets the same {error, message} answer as other bad input.
+    frameworkErrors: (error, request, reply) => handleError(error, request, reply),
   });
   await app.register(formbody, { bodyLimit: options.bodyLimit ?? 1024 * 1024 });
   app.setErrorHandler(handleError);
+  app.addHook('preValidation', refuseNulCharacters);
   app.setNotFoundHandler((request, reply) =>
     reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );

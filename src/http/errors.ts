@@ -26,6 +26,10 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };
   if (error instanceof StateConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };
   if (error instanceof QueueUnavailableError) return { status: 503, body: { error: 'unavailable', message: `${error.message}; nothing was stored, try again` } };
+  // SQLite's extended busy codes (SQLITE_BUSY_SNAPSHOT: another process wrote first) are as transient as SQLITE_BUSY.
+  if (/^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''))) {
+    return { status: 503, body: { error: 'unavailable', message: 'database busy; nothing was stored, try again' } };
+  }
   if (isConnectionError(error)) return { status: 503, body: { error: 'unavailable', message: 'database unreachable; nothing was stored, try again' } };
   const fastifyError = error as FastifyError;
   switch (fastifyError.code) {
@@ -35,6 +39,8 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
       return { status: 415, body: { error: 'unsupported_media_type', message: 'send the body as application/json' } };
     case 'FST_ERR_CTP_EMPTY_JSON_BODY':
       return { status: 400, body: { error: 'invalid_request', message: '(body): is empty; send a JSON object' } };
+    case 'FST_ERR_BAD_URL':
+      return { status: 400, body: { error: 'invalid_request', message: 'path: is not a valid URL (bad percent-encoding); encode ids with encodeURIComponent' } };
     case 'FST_ERR_CTP_INVALID_CONTENT_LENGTH':
       return { status: 400, body: { error: 'invalid_request', message: 'Content-Length does not match the body' } };
   }

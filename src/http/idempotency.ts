@@ -30,6 +30,9 @@ export async function idempotent(store: Store, request: FastifyRequest, reply: F
   if (key.length > 255) {
     return reply.status(400).send({ error: 'invalid_request', message: 'Idempotency-Key: must be at most 255 characters' });
   }
+  if (/[\u0000-\u001f\u007f]/.test(key)) {
+    return reply.status(400).send({ error: 'invalid_request', message: 'Idempotency-Key: must not contain control characters' });
+  }
   const hash = createHash('sha256')
     .update(`${request.method} ${request.routeOptions.url}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
     .digest('hex');

@@ -6,6 +6,12 @@ import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
 
 type Published = { incident: Incident; update: IncidentUpdate };
 
+/** An id argument as a path segment; an empty one would change the route (`incidents//updates`). */
+function idSegment(name: string, value: string): string {
+  if (value.trim() === '') throw new CliError(`${name} must not be empty`);
+  return encodeURIComponent(value);
+}
+
 /** Client commands: each one HTTP call (plus polling with --wait) against a running Herald. */
 export function registerClientCommands(program: Command) {
   const component = program.command('component').description('status page components');
@@ -52,7 +58,7 @@ export function registerClientCommands(program: Command) {
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
     .option('--wait', 'show live per-channel progress until every channel has settled')
     .action(async (id: string, options: { message: string; status?: string; component?: string[]; channels?: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${encodeURIComponent(id)}/updates`, {
+      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, {
         message: options.message,
         status: options.status,
         components: parseComponentPairs(options.component),
@@ -64,7 +70,7 @@ export function registerClientCommands(program: Command) {
     .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
     .option('--wait', 'show live per-channel progress until every channel has settled')
     .action(async (id: string, options: { message: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${encodeURIComponent(id)}/updates`, { message: options.message, status: 'resolved' }, options.wait);
+      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, { message: options.message, status: 'resolved' }, options.wait);
     });
   incident
     .command('list')
@@ -80,7 +86,7 @@ export function registerClientCommands(program: Command) {
     .description('where an update landed, per channel')
     .action(async (updateId: string, _options, command: Command) => {
       const ctx = cliContext(command);
-      const answer = await ctx.client.request<DeliveriesAnswer>('GET', `api/v1/updates/${encodeURIComponent(updateId)}/deliveries`);
+      const answer = await ctx.client.request<DeliveriesAnswer>('GET', `api/v1/updates/${idSegment('UPDATE_ID', updateId)}/deliveries`);
       ctx.print(answer, () => deliveriesTable(answer));
     });
 
