@@ -57,6 +57,8 @@ export class StatusSite {
   private readonly recentLimit: number;
   private readonly now: () => Date;
   private queue: Promise<unknown> = Promise.resolve();
+  /** The rebuild waiting for the running one to finish; later requests join it instead of queueing. */
+  private next: { request: { full: boolean; incidentIds: Set<string> }; report: Promise<RebuildReport> } | undefined;
 
   constructor(private readonly deps: StatusSiteDeps) {
     const options = deps.options ?? {};
@@ -73,11 +75,25 @@ export class StatusSite {
     return this.pages;
   }
 
-  /** Rebuilds one at a time in this process; each reads the database afresh, so the last one wins with current data. */
+  /**
+   * Rebuilds one at a time in this process, and coalesces: requests made while a rebuild runs join the one
+   * waiting after it (their incidents merged), since each rebuild reads the database afresh. A burst of updates
+   * costs two rebuilds, not one per update.
+   */
   rebuild(request: RebuildRequest = {}): Promise<RebuildReport> {
-    const run = this.queue.then(() => this.run(request));
-    this.queue = run.catch(() => undefined);
-    return run;
+    if (this.next) {
+      this.next.request.full ||= Boolean(request.full);
+      for (const id of request.incidentIds ?? []) this.next.request.incidentIds.add(id);
+      return this.next.report;
+    }
+    const merged = { full: Boolean(request.full), incidentIds: new Set(request.incidentIds ?? []) };
+    const report = this.queue.then(() => {
+      this.next = undefined;
+      return this.run({ full: merged.full, incidentIds: [...merged.incidentIds] });
+    });
+    this.next = { request: merged, report };
+    this.queue = report.catch(() => undefined);
+    return report;
   }
 
   private async run(request: RebuildRequest): Promise<RebuildReport> {

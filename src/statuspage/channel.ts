@@ -51,8 +51,8 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
         name,
         kind: 'statuspage',
         site,
-        // One rebuild at a time: each renders the whole current state, so parallel ones would only repeat work.
-        capabilities: { threads: false, audience: false, concurrency: 1, attempts: 8 },
+        // Several jobs at once: the site builds one at a time and coalesces the requests that wait (StatusSite).
+        capabilities: { threads: false, audience: false, concurrency: 16, attempts: 8 },
         render(ctx: UpdateContext): StatusPageMessage {
           const preview = site.renderer.renderEntry({
             id: ctx.incident.id,

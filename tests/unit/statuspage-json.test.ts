@@ -144,3 +144,30 @@ describe('feeds read by a feed reader', () => {
     }
   });
 });
+
+describe('rebuilds under a burst of updates', () => {
+  it('coalesce: requests made while one rebuild runs share the next, which covers all their incidents', async () => {
+    const root = tempDir('herald-sp-burst-');
+    const burstStore = await openStore(join(root, 'herald.db'));
+    try {
+      const [c] = await seedComponents(burstStore, 1, { groups: 0 });
+      const ids: string[] = [];
+      for (let i = 0; i < 6; i++) {
+        ids.push(await seedIncident(burstStore, { title: `Burst ${i}`, startedAt: `2026-05-20T1${i}:00:00.000Z`, components: [{ ...c!, status: 'partial_outage' }] }));
+      }
+      const site = new StatusSite({ store: burstStore, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir: join(root, 'site'), options: { now: () => NOW } });
+      await site.rebuild({ full: true });
+      const first = site.rebuild({ incidentIds: [ids[0]!] });
+      await new Promise((r) => setImmediate(r)); // the first rebuild is running now
+      const rest = ids.slice(1).map((id) => site.rebuild({ incidentIds: [id] }));
+      const reports = [await first, ...(await Promise.all(rest))];
+      // The first runs alone; the five made while it ran wait together and share one rebuild.
+      expect(new Set(reports).size).toBe(2);
+      expect(reports[1]).toBe(reports[5]);
+      expect(reports[1]).not.toBe(reports[0]);
+      for (const id of ids) expect(readFileSync(join(root, 'site', 'incidents', `${id}.html`), 'utf8')).toContain('Burst');
+    } finally {
+      await burstStore.close();
+    }
+  });
+});
