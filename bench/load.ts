@@ -1,0 +1,299 @@
+// bench/load: 100 concurrent API clients while a big email fan-out runs.
+//   node --import tsx bench/load.ts
+// Herald runs as it does in production, from bin/herald.mjs and the shipped channels.config.ts: `herald serve
+// --no-workers` (HTTP only) and one `herald worker` (email + status page), each its own process, with the SMTP
+// sink (tests/fakes/smtp-sink.ts) in a third. This process only drives the load (autocannon, closed loop):
+//   admin   BENCH_ADMIN_CONNECTIONS (50) clients POST /api/v1/incidents/:id/updates over 20 open incidents, to the
+//           channels in BENCH_UPDATE_CHANNELS (default `webhooks`: a real outbox row, job and fan-out, but to no
+//           subscriber, so the updates add no emails and the public JSON stays the same size between phases;
+//           `statuspage` makes every update a status page rebuild, see docs/benchmarks.md)
+//   public  BENCH_PUBLIC_CONNECTIONS (50) clients GET /api/v2/summary.json and /api/v2/incidents.json
+// Phases: (1) baseline: the same load with no fan-out running, BENCH_BASELINE_DURATION s (10); (2) the fan-out
+// alone for BENCH_SOLO_DURATION s (8), for its undisturbed rate; (3) the load while the fan-out runs,
+// BENCH_DURATION s (20) — targets: admin p99 < 200 ms, public JSON p99 < 50 ms.
+// Paced instead of closed loop: BENCH_ADMIN_RATE / BENCH_PUBLIC_RATE requests per second in total (autocannon's
+// overallRate; 0 or unset = as fast as each client's previous answer allows).
+// Other knobs: BENCH_RECIPIENTS (50000), BENCH_DB=sqlite|postgres (sqlite), BENCH_LOG_LEVEL (warn),
+// BENCH_FINISH=1 waits for the fan-out to finish and reports its total time.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
+import { openSync, readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import autocannon, { type Result } from 'autocannon';
+import { openStore } from '../src/store/store.js';
+import { REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
+import { seedEmailSubscribers } from './lib/seed-subscribers.js';
+import { printTable, sleep } from './lib/stats.js';
+
+const ROOT = resolve(import.meta.dirname, '..');
+const BIN = resolve(ROOT, 'bin/herald.mjs');
+const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
+const DURATION = Number(process.env.BENCH_DURATION ?? 20);
+const BASELINE_DURATION = Number(process.env.BENCH_BASELINE_DURATION ?? 10);
+const SOLO_DURATION = Number(process.env.BENCH_SOLO_DURATION ?? 8);
+const ADMIN_CONNECTIONS = Number(process.env.BENCH_ADMIN_CONNECTIONS ?? 50);
+const PUBLIC_CONNECTIONS = Number(process.env.BENCH_PUBLIC_CONNECTIONS ?? 50);
+const DB = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
+const ADMIN_RATE = Number(process.env.BENCH_ADMIN_RATE ?? 0);
+const PUBLIC_RATE = Number(process.env.BENCH_PUBLIC_RATE ?? 0);
+const TOKEN = 'bench-token-0123456789';
+const INCIDENTS = 20;
+const UPDATE_CHANNELS = (process.env.BENCH_UPDATE_CHANNELS ?? 'webhooks').split(',').map((c) => c.trim()).filter(Boolean);
+
+const children: ChildProcess[] = [];
+const stopChildren = () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+};
+process.on('exit', stopChildren);
+
+async function startSink(): Promise<{ smtpPort: number; total(): Promise<number> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/fakes/smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
+  children.push(child);
+  const ports = await new Promise<{ smtpPort: number; statsPort: number }>((ok) => child.stdout!.once('data', (d: Buffer) => ok(JSON.parse(d.toString()))));
+  return { smtpPort: ports.smtpPort, total: async () => ((await (await fetch(`http://127.0.0.1:${ports.statsPort}/stats`)).json()) as { total: number }).total };
+}
+
+function startHerald(args: string[], env: Record<string, string>): ChildProcess {
+  // Its log (pino, on stdout) goes to a file in the data dir: warnings and errors are summarised at the end.
+  const log = openSync(join(dataDir, `${args[0]}.log`), 'a');
+  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+async function freePort(): Promise<number> {
+  const { createServer } = await import('node:net');
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as { port: number }).port;
+  server.close();
+  return port;
+}
+
+// ---- set-up --------------------------------------------------------------------------------------------------
+const dataDir = tempDir('herald-bench-load-');
+const database = await freshDatabase(DB, dataDir);
+const prefix = uniqueName('hbload');
+const sink = await startSink();
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const env: Record<string, string> = {
+  PORT: String(port),
+  HOST: '127.0.0.1',
+  HERALD_DATA_DIR: dataDir,
+  DATABASE_URL: database.url,
+  REDIS_URL,
+  HERALD_QUEUE_PREFIX: prefix,
+  HERALD_SECRET: randomBytes(24).toString('base64url'),
+  HERALD_PUBLIC_URL: 'https://status.example.test',
+  HERALD_API_TOKEN: TOKEN,
+  STATUS_PAGE_DIR: join(dataDir, 'site'),
+  SMTP_URL: `smtp://127.0.0.1:${sink.smtpPort}?tls=off`,
+  EMAIL_FROM: 'Status <status@example.test>',
+  HERALD_LOG_CHANNEL: '0',
+  LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
+};
+
+console.log(`bench/load — ${DB}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
+const serve = startHerald(['serve', '--no-workers'], env);
+await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
+
+const store = await openStore(database.url, { migrate: false });
+const seedStart = Date.now();
+await seedEmailSubscribers(store.db, DB, N);
+await store.close();
+console.log(`seeded ${N} confirmed email subscribers in ${((Date.now() - seedStart) / 1000).toFixed(1)} s`);
+
+const api = async (method: string, path: string, body?: unknown) => {
+  const response = await fetch(`${base}${path}`, {
+    method,
+    headers: { authorization: `Bearer ${TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
+    body: body ? JSON.stringify(body) : undefined,
+  });
+  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
+  return response.json() as Promise<any>;
+};
+
+const components: string[] = [];
+for (const name of ['API', 'Dashboard', 'Webhooks', 'Email', 'Search']) components.push((await api('POST', '/api/v1/components', { name })).id);
+const incidents: string[] = [];
+for (let i = 0; i < INCIDENTS; i++) {
+  const opened = await api('POST', '/api/v1/incidents', {
+    title: `Load incident ${i + 1}`,
+    message: 'Investigating elevated error rates.',
+    impact: 'minor',
+    components: { [components[i % components.length]!]: 'degraded_performance' },
+    channels: ['statuspage'],
+  });
+  incidents.push(opened.incident.id);
+}
+
+const worker = startHerald(['worker'], env);
+// The worker builds the status site for the incidents above: the public JSON exists once it has.
+await until(async () => (await fetch(`${base}/api/v2/incidents.json`)).ok && ((await (await fetch(`${base}/api/v2/incidents.json`)).json()) as { incidents: unknown[] }).incidents.length >= INCIDENTS, 60_000, 'the first status site build');
+
+// ---- load ----------------------------------------------------------------------------------------------------
+const STATUSES = ['identified', 'monitoring', 'investigating'];
+function load(seconds: number): Promise<[Result, Result]> {
+  let n = 0;
+  const admin = autocannon({
+    url: base,
+    connections: ADMIN_CONNECTIONS,
+    duration: seconds,
+    ...(ADMIN_RATE > 0 ? { overallRate: ADMIN_RATE } : {}),
+    timeout: 10,
+    requests: [
+      {
+        method: 'POST',
+        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+        setupRequest: (request) => {
+          const i = n++;
+          return {
+            ...request,
+            path: `/api/v1/incidents/${incidents[i % incidents.length]}/updates`,
+            body: JSON.stringify({ message: `Update ${i}: still working on it.`, status: STATUSES[i % STATUSES.length], channels: UPDATE_CHANNELS }),
+          };
+        },
+      },
+    ],
+  });
+  const pub = autocannon({
+    url: base,
+    connections: PUBLIC_CONNECTIONS,
+    duration: seconds,
+    ...(PUBLIC_RATE > 0 ? { overallRate: PUBLIC_RATE } : {}),
+    timeout: 10,
+    requests: [{ method: 'GET', path: '/api/v2/summary.json' }, { method: 'GET', path: '/api/v2/incidents.json' }],
+  });
+  return Promise.all([admin, pub]);
+}
+
+const row = (phase: string, name: string, r: Result, target: number) => ({
+  phase,
+  endpoint: name,
+  requests: r.requests.total,
+  'req/s': Math.round(r.requests.average),
+  p50_ms: r.latency.p50,
+  p99_ms: r.latency.p99,
+  max_ms: r.latency.max,
+  non2xx: Object.entries(r.statusCodeStats).filter(([code]) => !code.startsWith('2')).map(([code, { count }]) => `${count}×${code}`).join(' ') || '0',
+  errors: r.errors,
+  target: `p99 < ${target}`,
+});
+
+console.log(`\nphase 1 — baseline: the load for ${BASELINE_DURATION} s with no fan-out running (updates to ${UPDATE_CHANNELS.join(',')}) …`);
+const [idleAdmin, idlePublic] = await load(BASELINE_DURATION);
+await sleep(1_000);
+
+console.log(`phase 2 — publishing to ${N} email subscribers; the fan-out alone for ${SOLO_DURATION} s …`);
+const published = Date.now();
+const fanout = await api('POST', '/api/v1/incidents', { title: 'Email outage drill', message: 'We are looking into **elevated errors**.', impact: 'major', channels: ['email'] });
+const fanoutUpdate = fanout.update.id as string;
+await until(async () => (await sink.total()) > 0, 60_000, 'the first email', 20);
+const firstEmail = (Date.now() - published) / 1000;
+const soloStart = { at: Date.now(), sent: await sink.total() };
+await sleep(SOLO_DURATION * 1000);
+const soloEnd = { at: Date.now(), sent: await sink.total() };
+const soloRate = (soloEnd.sent - soloStart.sent) / ((soloEnd.at - soloStart.at) / 1000);
+console.log(`  first email after ${firstEmail.toFixed(2)} s; ${soloEnd.sent} sent so far; ${Math.round(soloRate)} emails/s with no API load`);
+
+console.log(`phase 3 — the load for ${DURATION} s while the fan-out runs …`);
+const progress: Array<{ second: number; sent: number }> = [];
+const loadStart = { at: Date.now(), sent: await sink.total() };
+let sampling = true;
+const sampler = (async () => {
+  while (sampling) {
+    await sleep(2_000);
+    if (!sampling) break;
+    const sent = await sink.total();
+    progress.push({ second: Math.round((Date.now() - loadStart.at) / 1000), sent });
+    console.log(`  t+${String(Math.round((Date.now() - loadStart.at) / 1000)).padStart(2)} s  fan-out ${sent}/${N} sent (${((100 * sent) / N).toFixed(0)}%)`);
+  }
+})();
+const [busyAdmin, busyPublic] = await load(DURATION);
+sampling = false;
+await sampler;
+const loadEnd = { at: Date.now(), sent: await sink.total() };
+const busyRate = (loadEnd.sent - loadStart.sent) / ((loadEnd.at - loadStart.at) / 1000);
+
+// How far the status page fell behind: updates whose status page delivery had not happened when the load ended.
+const reader = await openStore(database.url, { migrate: false });
+const pageRows = await reader.db.selectFrom('deliveries').select(['state']).where('channel', '=', 'statuspage').execute();
+await reader.close();
+const pageBehind = pageRows.filter((r) => r.state !== 'delivered').length;
+
+const finish = process.env.BENCH_FINISH === '1';
+
+console.log('');
+printTable([
+  row('baseline', 'admin POST updates', idleAdmin, 200),
+  row('baseline', 'public JSON', idlePublic, 50),
+  row('fan-out', 'admin POST updates', busyAdmin, 200),
+  row('fan-out', 'public JSON', busyPublic, 50),
+]);
+const verdict = (p99: number, target: number) => (p99 < target ? 'MET' : 'NOT MET');
+console.log(`\nduring the fan-out: admin p99 ${busyAdmin.latency.p99} ms (target < 200 ms) ${verdict(busyAdmin.latency.p99, 200)}; public JSON p99 ${busyPublic.latency.p99} ms (target < 50 ms) ${verdict(busyPublic.latency.p99, 50)}`);
+console.log(`ratio to the baseline (same load, no fan-out): admin p99 ${(busyAdmin.latency.p99 / Math.max(idleAdmin.latency.p99, 1)).toFixed(2)}×, public p99 ${(busyPublic.latency.p99 / Math.max(idlePublic.latency.p99, 1)).toFixed(2)}×`);
+if (UPDATE_CHANNELS.includes('statuspage')) console.log(`status page: ${pageBehind} of ${pageRows.length} updates not yet published on the page when the load ended (one rebuild per update, concurrency 1)`);
+console.log(`fan-out: ${loadStart.sent} → ${loadEnd.sent} of ${N} sent during the load; ${Math.round(busyRate)} emails/s under load vs ${Math.round(soloRate)} emails/s alone (${((100 * busyRate) / Math.max(soloRate, 1)).toFixed(0)}%)`);
+
+const results: Record<string, unknown> = {
+  db: DB,
+  recipients: N,
+  adminConnections: ADMIN_CONNECTIONS,
+  adminRate: ADMIN_RATE || 'closed loop',
+  publicRate: PUBLIC_RATE || 'closed loop',
+  publicConnections: PUBLIC_CONNECTIONS,
+  updateChannels: UPDATE_CHANNELS,
+  baseline: { admin: { p50: idleAdmin.latency.p50, p99: idleAdmin.latency.p99, rps: idleAdmin.requests.average }, public: { p50: idlePublic.latency.p50, p99: idlePublic.latency.p99, rps: idlePublic.requests.average } },
+  statusPageBehind: { notPublished: pageBehind, of: pageRows.length },
+  fanout: { admin: { p50: busyAdmin.latency.p50, p99: busyAdmin.latency.p99, rps: busyAdmin.requests.average, non2xx: busyAdmin.non2xx }, public: { p50: busyPublic.latency.p50, p99: busyPublic.latency.p99, rps: busyPublic.requests.average, non2xx: busyPublic.non2xx } },
+  fanoutProgress: { firstEmailSeconds: firstEmail, soloRate, busyRate, sentAtLoadStart: loadStart.sent, sentAtLoadEnd: loadEnd.sent, samples: progress },
+};
+
+if (finish) {
+  await until(async () => (await sink.total()) >= N, 30 * 60_000, 'the whole fan-out', 500);
+  const total = (Date.now() - published) / 1000;
+  const state = await api('GET', `/api/v1/updates/${fanoutUpdate}/deliveries`);
+  console.log(`fan-out finished: ${N} emails in ${total.toFixed(1)} s; delivery row ${JSON.stringify(state.channels[0])}`);
+  results.fanoutSeconds = total;
+}
+console.log(JSON.stringify(results));
+
+/** Distinct error messages a process logged (level ≥ 50), with counts. */
+function loggedErrors(name: string): string[] {
+  const counts = new Map<string, number>();
+  for (const line of readFileSync(join(dataDir, `${name}.log`), 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    const entry = JSON.parse(line) as { level?: number; msg?: string; err?: { message?: string; code?: string } | string };
+    if ((entry.level ?? 0) < 50) continue;
+    const err = typeof entry.err === 'string' ? entry.err : entry.err?.message ?? entry.err?.code ?? '';
+    const key = `${entry.msg ?? ''}: ${err}`.slice(0, 200);
+    counts.set(key, (counts.get(key) ?? 0) + 1);
+  }
+  return [...counts].map(([k, n]) => `${n}× ${k}`);
+}
+for (const name of ['serve', 'worker']) {
+  const errors = loggedErrors(name);
+  console.log(`herald ${name} logged ${errors.length === 0 ? 'no errors' : `errors:\n  ${errors.join('\n  ')}`}`);
+}
+
+// ---- tear-down: the children we started, by pid --------------------------------------------------------------
+const running = [serve, worker].filter((c) => c.exitCode === null && c.signalCode === null);
+for (const child of running) child.kill('SIGTERM');
+await Promise.race([Promise.all(running.map((c) => once(c, 'exit'))), sleep(10_000)]);
+stopChildren();
+await dropRedisPrefix(prefix);
+await database.drop();
+process.exit(0);
