@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readFile } from 'node:fs/promises';
+import { readFile, readlink } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../runtime/herald.js';
@@ -15,11 +15,12 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
   const channel = herald.channels.find(isStatusPageChannel);
   const dir = channel?.site.dir ?? herald.env.statusPageDir;
   let firstBuild: Promise<unknown> | undefined;
+  const files = new SiteFileCache(dir);
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const relative = safePath(path);
     if (relative === null) return reply.callNotFound();
-    let content = await readSiteFile(dir, relative);
+    let content = await files.read(relative);
     if (content === null && relative === 'index.html' && channel) {
       // Nothing built yet (fresh install, no update so far): build once, then serve.
       firstBuild ??= rebuildStatusSite(herald).catch((error) => {
@@ -27,10 +28,10 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
         request.log.warn({ err: (error as Error).message }, 'first status site build failed');
       });
       await firstBuild;
-      content = await readSiteFile(dir, relative);
+      content = await files.read(relative);
     }
     if (content === null && !/\.[a-z0-9]+$/.test(relative)) {
-      content = await readSiteFile(dir, `${relative}.html`);
+      content = await files.read(`${relative}.html`);
       if (content !== null) return send(request, reply, `${relative}.html`, content);
     }
     if (content === null) return reply.callNotFound();
@@ -41,8 +42,7 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
   app.get('/*', (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, path: string, content: Buffer) {
-  const etag = `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"`;
+function send(request: FastifyRequest, reply: FastifyReply, path: string, { content, etag }: SiteFile) {
   reply.headers(SECURITY_HEADERS);
   reply.header('etag', etag);
   reply.header('cache-control', cacheControlOf(path));
@@ -75,10 +75,35 @@ function safePath(path: string): string | null {
   return parts.join('/');
 }
 
-async function readSiteFile(dir: string, relative: string): Promise<Buffer | null> {
-  try {
-    return await readFile(join(dir, relative));
-  } catch {
-    return null;
+interface SiteFile {
+  content: Buffer;
+  etag: string;
+}
+
+/**
+ * The site's files in memory, with their ETags. STATUS_PAGE_DIR is a symlink to the current version (see
+ * ./tree.ts), so the cache is valid exactly as long as the link points at the same version: one readlink per
+ * request notices a rebuild by any process. A plain directory (no version link) is read from disk every time.
+ */
+class SiteFileCache {
+  private version: string | null = null;
+  private readonly files = new Map<string, SiteFile | null>();
+
+  constructor(private readonly dir: string) {}
+
+  async read(relative: string): Promise<SiteFile | null> {
+    const version = await readlink(this.dir).catch(() => null);
+    if (version !== this.version) {
+      this.files.clear();
+      this.version = version;
+    }
+    if (version !== null && this.files.has(relative)) return this.files.get(relative)!;
+    const file = await readFile(join(this.dir, relative)).then(
+      (content) => ({ content, etag: `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"` }),
+      () => null,
+    );
+    // Misses are not remembered: a file may appear with the next version only.
+    if (version !== null && file && this.files.size < 5_000) this.files.set(relative, file);
+    return file;
   }
 }
