@@ -1,3 +1,4 @@
+import { setMaxListeners } from 'node:events';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
 import type { AudienceChannel, Recipient, SentRef } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
@@ -361,6 +362,8 @@ export async function processPage(
 
   let rateLimitedUntil: number | undefined;
   const abort = new AbortController();
+  // Every send in flight listens on this one signal (fetch adds a listener each).
+  setMaxListeners(t.sendConcurrency + 10, abort.signal);
   for (let i = 0; i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined; i += CLAIM_CHUNK) {
     // Claim only what is still as we saw it (pending, or left 'sending' by a crash long enough ago), and send
     // only what this claim returned: a second copy of the page (a lock that lapsed under load) gets nothing.

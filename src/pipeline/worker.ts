@@ -65,6 +65,9 @@ export class DeliveryWorkers {
 
   /** Stops taking jobs, lets active ones finish, closes connections (SIGTERM path). */
   async close(): Promise<void> {
+    // A worker closed while its connections are still starting leaves their first commands to be rejected
+    // ("Connection is closed") with nobody listening: let them come up first (bounded, for a Redis that is down).
+    await Promise.race([this.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
     await Promise.allSettled(this.workers.map((w) => w.close()));
     this.workers.length = 0;
     await stopFanoutWorkers(this.options);

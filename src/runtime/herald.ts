@@ -111,6 +111,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         await workers?.close();
         await queues.close();
         await Promise.allSettled(channels.map((c) => c.close?.()));
+        // QUIT lets commands already sent finish (a bare disconnect rejects them: "Connection is closed");
+        // bounded, for a Redis that no longer answers.
+        await Promise.race([redis.quit().catch(() => undefined), new Promise((r) => setTimeout(r, 2_000).unref())]);
         redis.disconnect();
         await store.close();
       })();
