@@ -10,12 +10,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createHmac, randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { sql } from 'kysely';
 import nodemailer from 'nodemailer';
 import { email } from '../src/channels/email/index.js';
 import { readEnv } from '../src/config/env.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { startHerald } from '../src/runtime/herald.js';
+import { seedEmailSubscribers } from './lib/seed-subscribers.js';
 import { openPublish } from './email-fanout-publish.js';
 import { REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
 
@@ -72,18 +72,6 @@ async function baseline(n: number): Promise<number> {
   return seconds;
 }
 
-async function seed(db: import('kysely').Kysely<import('../src/store/schema.js').Database>, dialect: 'sqlite' | 'postgres', n: number) {
-  const now = new Date().toISOString();
-  if (dialect === 'sqlite') {
-    await sql`WITH RECURSIVE c(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM c WHERE i < ${n - 1})
-      INSERT INTO subscribers (id, kind, address, components_json, confirmed_at, secret, created_at, updated_at, state, failure_count, last_error, confirmation_sent_at)
-      SELECT 's' || printf('%09d', i), 'email', 'user' || i || '@example.test', '[]', ${now}, NULL, ${now}, ${now}, 'active', 0, NULL, NULL FROM c`.execute(db);
-  } else {
-    await sql`INSERT INTO subscribers (id, kind, address, components_json, confirmed_at, secret, created_at, updated_at, state, failure_count, last_error, confirmation_sent_at)
-      SELECT 's' || lpad(i::text, 9, '0'), 'email', 'user' || i || '@example.test', '[]', ${now}, NULL, ${now}, ${now}, 'active', 0, NULL, NULL
-      FROM generate_series(0, ${n - 1}) AS i`.execute(db);
-  }
-}
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -116,8 +104,7 @@ async function heraldRun(kind: 'sqlite' | 'postgres', n: number, stopAfter: numb
     sweeper: false,
   });
   const seedStart = Date.now();
-  await seed(herald.store.db, kind, n);
-  if (kind === 'postgres') await sql`ANALYZE subscribers`.execute(herald.store.db);
+  await seedEmailSubscribers(herald.store.db, kind, n);
   const seeded = (Date.now() - seedStart) / 1000;
   const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/helpers/fanout-worker.ts')], {
     env: { ...process.env, ...vars },

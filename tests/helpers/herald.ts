@@ -24,8 +24,11 @@ export async function startTestHerald(options: {
   workers?: boolean;
   env?: Record<string, string>;
   sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
+  /** A templates folder of the test's own (the console saves into it); default: the repo's templates/. */
+  templatesDir?: string;
+  dataDir?: string;
 } = {}): Promise<TestHerald> {
-  const dataDir = tempDir();
+  const dataDir = options.dataDir ?? tempDir();
   const database = await freshDatabase(options.database ?? 'sqlite', dataDir);
   const prefix = uniqueName('htest');
   const env = readEnv({
@@ -43,6 +46,7 @@ export async function startTestHerald(options: {
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
     workers: options.workers,
     sweeper: options.sweeper ?? false,
+    templatesDir: options.templatesDir,
   });
   const app = await buildApp(herald);
   return {

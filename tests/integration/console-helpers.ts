@@ -3,12 +3,9 @@ import type { ChannelDefinition } from '../../src/config/define.js';
 import { createUser, type ConsoleRole } from '../../src/console/users.js';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { readEnv } from '../../src/config/env.js';
-import { buildApp } from '../../src/http/app.js';
-import { TEMPLATES_DIR, startHerald } from '../../src/runtime/herald.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { type DatabaseKind, REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../helpers/env.js';
-import { TEST_TOKEN, type TestHerald } from '../helpers/herald.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { type DatabaseKind, tempDir } from '../helpers/env.js';
+import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
@@ -108,47 +105,6 @@ export async function startHeraldWithTemplates(options: { channels: ChannelDefin
   const dataDir = tempDir();
   const templatesDir = join(dataDir, 'templates');
   cpSync(TEMPLATES_DIR, templatesDir, { recursive: true });
-  const database = await freshDatabase(options.database ?? 'sqlite', dataDir);
-  const prefix = uniqueName('hcons');
-  const env = readEnv({
-    HERALD_DATA_DIR: dataDir,
-    DATABASE_URL: database.url,
-    REDIS_URL,
-    HERALD_QUEUE_PREFIX: prefix,
-    HERALD_API_TOKEN: TEST_TOKEN,
-    HERALD_PUBLIC_URL: 'https://status.example.test',
-    ...options.env,
-  });
-  const herald = await startHerald({
-    env,
-    config: { channels: options.channels },
-    logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
-    workers: false,
-    sweeper: false,
-    templatesDir,
-  });
-  const app = await buildApp(herald);
-  return {
-    herald,
-    app,
-    databaseUrl: database.url,
-    prefix,
-    dataDir,
-    templatesDir,
-    async api(method, url, body) {
-      const response = await app.inject({
-        method: method as 'GET',
-        url,
-        headers: { authorization: `Bearer ${TEST_TOKEN}` },
-        ...(body === undefined ? {} : { payload: body as object }),
-      });
-      return { status: response.statusCode, body: response.body ? JSON.parse(response.body) : undefined, headers: response.headers };
-    },
-    async close() {
-      await app.close();
-      await herald.close();
-      await dropRedisPrefix(prefix);
-      await database.drop();
-    },
-  };
+  const h = await startTestHerald({ ...options, dataDir, templatesDir, workers: false, sweeper: false });
+  return Object.assign(h, { templatesDir });
 }
