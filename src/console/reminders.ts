@@ -1,4 +1,5 @@
 import type { Logger } from '../runtime/logger.js';
+import { PeriodicTask } from '../runtime/periodic.js';
 
 /** Attempts of one reminder whose earlier sends surely did not arrive (refused connection, 5xx, 429). */
 export const REMINDER_ATTEMPTS = 5;
@@ -55,41 +56,38 @@ export interface ReminderCheck {
  * processes may run it side by side: each reminder is claimed in the database before it is sent.
  */
 export class ReminderTicker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: PeriodicTask<void>;
 
   constructor(
     private readonly checks: ReadonlyArray<{ name: string; check: ReminderCheck }>,
     private readonly logger: Logger,
-    private readonly intervalMs: number,
-  ) {}
+    intervalMs: number,
+  ) {
+    this.periodic = new PeriodicTask(() => this.runChecks(), intervalMs, () => undefined);
+  }
 
   start(): this {
-    if (this.checks.length === 0) return this;
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
-    void this.tick();
+    if (this.checks.length > 0) this.periodic.start({ runNow: true });
     return this;
   }
 
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      for (const { name, check } of this.checks) {
-        try {
-          const sent = await check.check();
-          if (sent > 0) this.logger.info({ reminder: name, sent }, 'reminders sent');
-        } catch (err) {
-          this.logger.warn({ reminder: name, err: (err as Error).message }, 'reminder check failed');
-        }
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  /** Each check on its own: one failing (its error logged) does not hold back the others. */
+  private async runChecks(): Promise<void> {
+    for (const { name, check } of this.checks) {
+      try {
+        const sent = await check.check();
+        if (sent > 0) this.logger.info({ reminder: name, sent }, 'reminders sent');
+      } catch (err) {
+        this.logger.warn({ reminder: name, err: (err as Error).message }, 'reminder check failed');
+      }
+    }
   }
 }

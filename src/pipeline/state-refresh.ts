@@ -1,5 +1,6 @@
 import type { Channel, StateChange } from '../channels/channel.js';
 import type { Logger } from '../runtime/logger.js';
+import { PeriodicTask } from '../runtime/periodic.js';
 import type { Store } from '../store/store.js';
 import { advanceMaintenances } from './maintenance.js';
 
@@ -17,41 +18,35 @@ export async function refreshChannels(channels: ReadonlyArray<Channel>, change: 
  * refreshes the status page. Idempotent, so several processes may run it.
  */
 export class MaintenanceTicker {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> | undefined;
+  private readonly periodic: PeriodicTask<void>;
 
   constructor(
     private readonly store: Store,
     private readonly channels: ReadonlyArray<Channel>,
     private readonly logger: Logger,
-    private readonly intervalMs = 30_000,
-  ) {}
+    intervalMs = 30_000,
+  ) {
+    this.periodic = new PeriodicTask(() => this.advance(), intervalMs, (err) => logger.warn({ err: (err as Error).message }, 'maintenance tick failed'));
+  }
 
   start(): this {
-    this.timer = setInterval(() => void this.tick(), this.intervalMs);
-    this.timer.unref();
+    this.periodic.start();
     return this;
   }
 
   tick(): Promise<void> {
-    this.running ??= (async () => {
-      try {
-        const changed = await advanceMaintenances(this.store);
-        if (changed.length > 0) {
-          this.logger.info({ maintenances: changed }, 'maintenance status advanced');
-          await refreshChannels(this.channels, { reason: 'maintenances', full: false }, this.logger);
-        }
-      } catch (err) {
-        this.logger.warn({ err: (err as Error).message }, 'maintenance tick failed');
-      }
-    })().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running;
+  stop(): Promise<void> {
+    return this.periodic.stop();
+  }
+
+  private async advance(): Promise<void> {
+    const changed = await advanceMaintenances(this.store);
+    if (changed.length > 0) {
+      this.logger.info({ maintenances: changed }, 'maintenance status advanced');
+      await refreshChannels(this.channels, { reason: 'maintenances', full: false }, this.logger);
+    }
   }
 }

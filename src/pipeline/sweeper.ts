@@ -1,5 +1,6 @@
 import { nowIso } from '../domain/ids.js';
 import type { Logger } from '../runtime/logger.js';
+import { PeriodicTask } from '../runtime/periodic.js';
 import { listUnsettledBefore, recordOutcome } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
 import { type DeliveryQueues, jobIdFor } from './queues.js';
@@ -18,33 +19,28 @@ export interface SweepResult {
  * often) → record the failure. Job ids derive from the row, so a sweep that races a live job adds nothing.
  */
 export class OutboxSweeper {
-  private timer: NodeJS.Timeout | undefined;
-  private running: Promise<SweepResult> | undefined;
+  private readonly periodic: PeriodicTask<SweepResult>;
 
   constructor(
     private readonly store: Store,
     private readonly queues: DeliveryQueues,
     private readonly logger: Logger,
     private readonly options: { intervalMs?: number; staleAfterMs?: number } = {},
-  ) {}
+  ) {
+    this.periodic = new PeriodicTask(() => this.sweep(), options.intervalMs ?? 15_000, (err) => logger.warn({ err }, 'outbox sweep failed'));
+  }
 
   start(): this {
-    const interval = this.options.intervalMs ?? 15_000;
-    this.timer = setInterval(() => void this.sweepOnce().catch((err) => this.logger.warn({ err }, 'outbox sweep failed')), interval);
-    this.timer.unref();
+    this.periodic.start();
     return this;
   }
 
-  async stop(): Promise<void> {
-    clearInterval(this.timer);
-    await this.running?.catch(() => undefined);
+  stop(): Promise<void> {
+    return this.periodic.stop();
   }
 
   sweepOnce(): Promise<SweepResult> {
-    this.running ??= this.sweep().finally(() => {
-      this.running = undefined;
-    });
-    return this.running;
+    return this.periodic.runOnce();
   }
 
   private async sweep(): Promise<SweepResult> {

@@ -1,18 +1,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
-import { Redis } from 'ioredis';
-import { tempDir } from './env.js';
 
-async function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-    server.on('error', reject);
-  });
-}
+import { Redis } from 'ioredis';
+import { freePort, tempDir } from './env.js';
 
 /** A private redis-server (AOF on, fsync always) that a test can stop, flush and start again on the same port. */
 export class PrivateRedis {

@@ -1,20 +1,11 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { ensureRedis } from '../../src/runtime/local-redis.js';
-import { tempDir } from '../helpers/env.js';
-
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+import { freePort, tempDir } from '../helpers/env.js';
 
 describe('first run: a local Redis when none answers', () => {
   it('starts redis-server with AOF under ./data/redis, serves the queue, and stops it on exit', async () => {
