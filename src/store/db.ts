@@ -30,8 +30,11 @@ export function openDatabase(url: string): OpenedDatabase {
       idle_in_transaction_session_timeout: 60_000,
       keepAlive: true,
     });
-    // An idle client losing its server (PostgreSQL restart) must not crash the process; the next query reconnects.
+    // A client losing its server (PostgreSQL restart) must not crash the process: the pool's 'error' covers idle
+    // clients, and each client gets its own listener for the time it is checked out (between a transaction's
+    // queries, say). The query that then runs on it fails, its job retries, and the pool drops the dead client.
     pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
     const masked = new URL(url);
     if (masked.password) masked.password = '***';
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', description: masked.toString() };

@@ -44,6 +44,6 @@ describe.skipIf(!PrivatePostgres.available())('chaos: PostgreSQL restarted mid f
     expect(rows.find((r) => r.channel === 'mastodon')!.duplicates).toBe(0);
     expect(rows.find((r) => r.channel === 'slack')!.duplicates).toBe(0);
     // The workers ride out the outage (they do not crash on a dropped connection).
-    expect(alive).toBe(2);
+    expect(alive, `a worker died: ${workers.map((w) => w.tail().slice(-1200)).join('\n---\n')}`).toBe(2);
   });
 });
