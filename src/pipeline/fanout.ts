@@ -122,8 +122,8 @@ export async function processAudienceDelivery(
   const { db } = options.store;
   const { deliveryId, generation } = job.data;
   const log = options.logger.child({ channel: channel.name, deliveryId });
-  const claimed = await claimDelivery(db, deliveryId, generation, nowIso());
-  if (!claimed) return { outcome: 'noop', reason: 'claimed elsewhere' };
+  const claimed = (await claimDelivery(db, deliveryId, generation, nowIso()))?.delivery;
+  if (!claimed) return { outcome: 'noop', reason: 'nothing to claim: settled, retried or claimed elsewhere' };
 
   let fanout = await db.selectFrom('fanouts').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirst();
   if (!fanout || Number(fanout.generation) !== generation) {

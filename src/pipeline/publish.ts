@@ -45,12 +45,12 @@ export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateU
 /**
  * The one path every update takes: one transaction stores the update, the incident's and components'
  * new state and one delivery row per target channel (the outbox); then one job per row is enqueued.
- * If Redis is unreachable before the transaction, nothing is stored (QueueUnavailableError → 503); if it
+ * If Redis does not answer before the commit, nothing is stored (QueueUnavailableError → 503); if it
  * goes away after the commit, the rows stay pending and the sweeper enqueues them when it is back.
  */
 export async function publish(deps: PublishDeps, request: PublishRequest): Promise<Published> {
   const channels = resolveChannels(deps.channels, request.channels);
-  await deps.queues.assertAvailable();
+  const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
 
   const published = await deps.store.db.transaction().execute(async (tx): Promise<Published> => {
@@ -119,16 +119,33 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
         : (await getIncident(tx, incidentId))!;
     const update = await insertUpdate(tx, incident, plan.status, request.message, channels, now);
     const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    await redisAnswers();
     return { incident, update, deliveries };
   });
 
   return enqueuePublished(deps, published);
 }
 
+/**
+ * Starts the check that Redis answers now, and returns the wait for its answer: called last inside the
+ * transaction, so a Redis that is away rolls everything back (503, nothing stored) while the PING's round
+ * trip overlaps the transaction's own work instead of adding to it.
+ */
+function redisCheck(deps: PublishDeps): () => Promise<void> {
+  const answered = deps.queues.assertAvailable().then(
+    () => undefined,
+    (error: unknown) => error,
+  );
+  return async () => {
+    const error = await answered;
+    if (error) throw error;
+  };
+}
+
 /** A postmortem is a timeline entry of its own; `notify` sends it to every channel, otherwise only the status page. */
 export async function publishPostmortem(deps: PublishDeps, incidentId: string, input: PostmortemInput): Promise<Published> {
   const channels = input.notify ? deps.channels.map((c) => c.name) : deps.channels.filter((c) => c.kind === 'statuspage').map((c) => c.name);
-  await deps.queues.assertAvailable();
+  const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
   const published = await deps.store.db.transaction().execute(async (tx): Promise<Published> => {
     const before = await lockIncident(tx, deps.store.dialect, incidentId);
@@ -141,6 +158,7 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
     const incident: Incident = { ...before, status: 'postmortem', postmortem: input.body, postmortemPublishedAt: now, updatedAt: now };
     const update = await insertUpdate(tx, incident, 'postmortem', input.body, channels, now);
     const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    await redisAnswers();
     return { incident, update, deliveries };
   });
   return enqueuePublished(deps, published);

@@ -94,14 +94,11 @@ export async function processDelivery(
   const { deliveryId, generation } = job.data;
   const log = logger.child({ channel: channel.name, deliveryId, jobId: job.id });
 
-  const current = await getDelivery(db, deliveryId);
-  if (!current || current.generation !== generation) return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
-  if (isSettled(current)) return { outcome: 'noop', reason: `already ${current.state}` };
   if (isAudienceChannel(channel)) return processAudienceDelivery(options, channel, job);
 
   let thread: SendTarget['thread'];
   if (channel.capabilities.threads) {
-    const earlier = await earlierDeliveriesOnChannel(db, current);
+    const earlier = await earlierDeliveriesOnChannel(db, deliveryId);
     if (earlier.some((d) => !isSettled(d))) {
       // Replies must follow their predecessor: wait for it without spending an attempt.
       await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 150), token);
@@ -111,10 +108,9 @@ export async function processDelivery(
     if (posted.length > 0) thread = { first: toPostRef(posted[0]!), previous: toPostRef(posted[posted.length - 1]!) };
   }
 
-  // A row found 'delivering' means an earlier attempt died mid-send: the post may be out already.
-  const interrupted = current.state === 'delivering';
-  const claimed = await claimDelivery(db, deliveryId, generation, nowIso());
-  if (!claimed) return { outcome: 'noop', reason: 'claimed elsewhere' };
+  const claim = await claimDelivery(db, deliveryId, generation, nowIso());
+  if (!claim) return nothingToDo(db, deliveryId, generation);
+  const { delivery: claimed, interrupted } = claim;
 
   const abort = new AbortController();
   const target: SendTarget = { idempotencyKey: deliveryId, attempt: claimed.attempts, thread, signal: abort.signal };
@@ -153,6 +149,13 @@ export async function processDelivery(
   metrics?.deliveries.inc({ channel: channel.name, outcome: 'delivered' });
   metrics?.publishToDelivered.observe({ channel: channel.name }, (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000);
   return { outcome: 'delivered' };
+}
+
+/** Why a job found nothing to claim, for its result. */
+async function nothingToDo(db: Store['db'], deliveryId: string, generation: number): Promise<JobResult> {
+  const current = await getDelivery(db, deliveryId);
+  if (!current || current.generation !== generation) return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
+  return { outcome: 'noop', reason: `already ${current.state}` };
 }
 
 async function handleFailure(

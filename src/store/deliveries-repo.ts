@@ -37,20 +37,31 @@ export async function listDeliveriesForUpdate(db: Executor, updateId: string): P
   return rows.map(toDelivery);
 }
 
+export interface Claim {
+  delivery: Delivery;
+  /** The row was found 'delivering': an earlier attempt died mid-send, so the post may be out already. */
+  interrupted: boolean;
+}
+
 /**
- * Claims a delivery for one attempt: only a row that is pending, or delivering (a crashed attempt being
- * recovered), of the job's generation. Returns the claimed row, or undefined when there is nothing to do.
+ * Claims a delivery for one attempt: a pending row, or else a delivering one (a crashed attempt being
+ * recovered), of the job's generation. Undefined when there is nothing to do (settled, or another generation).
+ * The common case (pending) is one statement: no read before the write.
  */
-export async function claimDelivery(db: Executor, id: string, generation: number, now: string): Promise<Delivery | undefined> {
-  const row = await db
-    .updateTable('deliveries')
-    .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: now, rate_limited_until: null }))
-    .where('id', '=', id)
-    .where('generation', '=', generation)
-    .where('state', 'in', ['pending', 'delivering'])
-    .returningAll()
-    .executeTakeFirst();
-  return row ? toDelivery(row) : undefined;
+export async function claimDelivery(db: Executor, id: string, generation: number, now: string): Promise<Claim | undefined> {
+  const claim = (from: DeliveryState) =>
+    db
+      .updateTable('deliveries')
+      .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: now, rate_limited_until: null }))
+      .where('id', '=', id)
+      .where('generation', '=', generation)
+      .where('state', '=', from)
+      .returningAll()
+      .executeTakeFirst();
+  const fresh = await claim('pending');
+  if (fresh) return { delivery: toDelivery(fresh), interrupted: false };
+  const resumed = await claim('delivering');
+  return resumed ? { delivery: toDelivery(resumed), interrupted: true } : undefined;
 }
 
 export interface DeliveryOutcome {
@@ -80,16 +91,17 @@ export async function recordOutcome(db: Executor, id: string, generation: number
   await db.updateTable('deliveries').set(values).where('id', '=', id).where('generation', '=', generation).execute();
 }
 
-/** Deliveries of earlier updates of the same incident on the same channel, oldest first. */
-export async function earlierDeliveriesOnChannel(db: Executor, delivery: Pick<Delivery, 'incidentId' | 'channel' | 'updateId'>) {
+/** Deliveries of earlier updates of the same incident on the same channel as delivery `id`, oldest first. */
+export async function earlierDeliveriesOnChannel(db: Executor, id: string) {
   const rows = await db
-    .selectFrom('deliveries as d')
+    .selectFrom('deliveries as this')
+    .innerJoin('incident_updates as this_u', 'this_u.id', 'this.update_id')
+    .innerJoin('deliveries as d', (join) => join.onRef('d.incident_id', '=', 'this.incident_id').onRef('d.channel', '=', 'this.channel'))
     .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
     .selectAll('d')
     .select('u.number')
-    .where('d.incident_id', '=', delivery.incidentId)
-    .where('d.channel', '=', delivery.channel)
-    .where('u.number', '<', (eb) => eb.selectFrom('incident_updates').select('number').where('id', '=', delivery.updateId))
+    .where('this.id', '=', id)
+    .whereRef('u.number', '<', 'this_u.number')
     .orderBy('u.number')
     .execute();
   return rows.map((row) => ({ ...toDelivery(row), updateNumber: Number(row.number) }));
