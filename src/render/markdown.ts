@@ -12,14 +12,35 @@ const SAFE_HTML: sanitizeHtml.IOptions = {
   disallowedTagsMode: 'discard',
 };
 
+/**
+ * Every channel renders the same update's message, and a fan-out renders it once per page of recipients:
+ * the conversions are pure, so the last few results are kept (by message) instead of parsing again.
+ */
+function remembered(convert: (markdown: string) => string, size = 64): (markdown: string) => string {
+  const results = new Map<string, string>();
+  return (markdown) => {
+    let result = results.get(markdown);
+    if (result === undefined) {
+      result = convert(markdown);
+      if (results.size >= size) results.delete(results.keys().next().value!);
+      results.set(markdown, result);
+    }
+    return result;
+  };
+}
+
 /** Commander's Markdown → HTML that can be placed in any page or email: no script, no handlers, no javascript: URLs. */
-export function markdownToSafeHtml(markdown: string): string {
+export const markdownToSafeHtml = remembered(convertToSafeHtml);
+
+/** Commander's Markdown → plain text for SMS, posts and text email: markup removed, links kept as "text (url)". */
+export const markdownToText = remembered(convertToText);
+
+function convertToSafeHtml(markdown: string): string {
   const html = marked.parse(markdown) as string;
   return sanitizeHtml(html, { ...SAFE_HTML, allowedAttributes: { a: ['href', 'title', 'rel', 'target'] } }).trim();
 }
 
-/** Commander's Markdown → plain text for SMS, posts and text email: markup removed, links kept as "text (url)". */
-export function markdownToText(markdown: string): string {
+function convertToText(markdown: string): string {
   const html = marked.parse(markdown) as string;
   const withBreaks = html
     .replace(/<a\s[^>]*href="([^"]*)"[^>]*>(.*?)<\/a>/gis, (_m, href: string, label: string) => {
