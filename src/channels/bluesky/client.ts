@@ -1,5 +1,6 @@
 import { AtpAgent, XRPCError } from '@atproto/api';
 import type { PostRef, SentRef } from '../channel.js';
+import { lightFetch } from '../http.js';
 import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
 import type { BlueskyPost } from './render.js';
 
@@ -30,7 +31,7 @@ export class BlueskyClient {
       service: credentials.service,
       fetch: (input, init) => {
         const limit = AbortSignal.timeout(timeout);
-        return globalThis.fetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
+        return lightFetch(input, { ...init, signal: init?.signal ? AbortSignal.any([init.signal, limit]) : limit });
       },
     });
   }

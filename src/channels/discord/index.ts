@@ -1,7 +1,7 @@
 import type { Channel, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { RetryableError } from '../errors.js';
-import { type HttpAnswer, callWebhook, hostOf } from '../chat-common/http.js';
+import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
 import { DISCORD_DESCRIPTION_MAX, type DiscordMessage, type DiscordPayload, renderDiscord } from './render.js';
 
 export interface DiscordChannelOptions {

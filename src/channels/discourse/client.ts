@@ -1,5 +1,5 @@
 import { PermanentError, RetryableError } from '../errors.js';
-import { type HttpAnswer, describeBody, errorForAnswer, httpCall } from '../chat-common/http.js';
+import { type HttpAnswer, describeBody, errorForAnswer, httpCall } from '../http.js';
 
 export interface DiscoursePost {
   id: number;

@@ -1,5 +1,6 @@
 import type { PostRef, SentRef } from '../channel.js';
 import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, retryAfterToMs } from '../errors.js';
+import { type AnswerHeaders, type HttpAnswer, httpCall } from '../http.js';
 
 export interface MastodonStatus {
   id: string;
@@ -11,7 +12,7 @@ export interface MastodonStatus {
 
 export type Visibility = 'public' | 'unlisted' | 'private' | 'direct';
 
-/** Mastodon's REST API (statuses, accounts) over fetch, Bearer token. */
+/** Mastodon's REST API (statuses, accounts), Bearer token. */
 export class MastodonClient {
   private readonly base: string;
   private accountId?: Promise<string>;
@@ -52,37 +53,28 @@ export class MastodonClient {
   }
 
   private async request<T>(
-    method: string,
+    method: 'GET' | 'POST',
     path: string,
     what: string,
     options: { body?: unknown; headers?: Record<string, string>; signal?: AbortSignal } = {},
   ): Promise<T> {
-    const timeout = AbortSignal.timeout(this.timeoutMs);
-    const signal = options.signal ? AbortSignal.any([options.signal, timeout]) : timeout;
-    let res: Response;
+    let answer: HttpAnswer;
     try {
-      res = await fetch(this.base + path, {
+      answer = await httpCall({
         method,
-        headers: {
-          authorization: `Bearer ${this.token}`,
-          accept: 'application/json',
-          ...(options.body === undefined ? {} : { 'content-type': 'application/json' }),
-          ...options.headers,
-        },
-        body: options.body === undefined ? undefined : JSON.stringify(options.body),
-        signal,
+        url: this.base + path,
+        headers: { authorization: `Bearer ${this.token}`, ...options.headers },
+        body: options.body,
+        signal: options.signal,
+        timeoutMs: this.timeoutMs,
+        what: `Mastodon (${what} at ${new URL(this.base).host})`,
       });
     } catch (error) {
-      const reason = timeout.aborted ? `no answer within ${this.timeoutMs} ms` : (error as Error).message;
-      throw new RetryableError(`Mastodon did not answer (${what} at ${new URL(this.base).host}): ${reason}; will retry`);
+      throw new RetryableError(`Mastodon did not answer (${what} at ${new URL(this.base).host}): ${(error as Error).message}; will retry`);
     }
-    const text = await res.text().catch(() => '');
-    if (!res.ok) throw errorForMastodonResponse(res.status, text, res.headers, what);
-    try {
-      return JSON.parse(text) as T;
-    } catch {
-      throw new RetryableError(`Mastodon answered ${what} with something that is not JSON (HTTP ${res.status}); will retry`);
-    }
+    if (answer.status < 200 || answer.status >= 300) throw errorForMastodonResponse(answer.status, answer.text, answer.headers, what);
+    if (answer.json === undefined) throw new RetryableError(`Mastodon answered ${what} with something that is not JSON (HTTP ${answer.status}); will retry`);
+    return answer.json as T;
   }
 }
 
@@ -90,7 +82,7 @@ export function toRef(status: MastodonStatus): SentRef {
   return { externalId: status.id, externalUrl: status.url ?? status.uri };
 }
 
-export function errorForMastodonResponse(status: number, body: string, headers: Headers, what: string, now = Date.now()): ChannelError {
+export function errorForMastodonResponse(status: number, body: string, headers: AnswerHeaders, what: string, now = Date.now()): ChannelError {
   let detail = body.slice(0, 200) || 'no detail';
   try {
     const parsed = JSON.parse(body) as { error?: unknown };

@@ -1,6 +1,6 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
-import { type HttpAnswer, callWebhook, hostOf } from '../chat-common/http.js';
+import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
 import { MATTERMOST_TEXT_MAX, type MattermostMessage, renderMattermost } from './render.js';
 
 export interface MattermostChannelOptions {

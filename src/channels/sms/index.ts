@@ -1,6 +1,7 @@
 import type { AudienceChannel, UpdateContext } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs } from '../errors.js';
+import { httpCall } from '../http.js';
 import { RecipientRejectedError } from '../../subscribers/errors.js';
 import { addressHash } from '../../subscribers/suppression.js';
 import { type SmsInboundHandler, isStopMessage, verifyTwilioSignature } from './inbound.js';
@@ -48,30 +49,23 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
       const confirm = runtime.templates.compile('sms', 'confirm.txt.hbs');
 
       async function post(to: string, text: string, signal?: AbortSignal): Promise<{ sid?: string }> {
-        let response: Response;
-        try {
-          response = await fetch(endpoint, {
-            method: 'POST',
-            headers: { authorization, 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
-            body: new URLSearchParams({ To: to, From: options.from, Body: text }).toString(),
-            signal: signal ? AbortSignal.any([signal, AbortSignal.timeout(options.timeoutMs ?? 15_000)]) : AbortSignal.timeout(options.timeoutMs ?? 15_000),
-          });
-        } catch (error) {
-          throw new RetryableError(`Twilio unreachable: ${(error as Error).cause ? String(((error as Error).cause as Error).message) : (error as Error).message}`);
-        }
-        const raw = await response.text();
-        let json: { sid?: string; code?: number; message?: string; more_info?: string } = {};
-        try {
-          json = raw ? JSON.parse(raw) : {};
-        } catch {
-          // not JSON (a proxy's error page): the status decides
-        }
-        if (response.ok) return { sid: json.sid };
-        const detail = `Twilio ${response.status}${json.code ? ` error ${json.code}` : ''}: ${(json.message ?? raw).slice(0, 200)}`;
-        if (response.status === 429) throw new RateLimitedError(retryAfterToMs(response.headers.get('retry-after')) ?? Date.now() + 1_000, detail);
-        if (response.status >= 500 || response.status === 408) throw new RetryableError(detail);
-        if (response.status === 401 || response.status === 403 || json.code === 20003) {
-          throw new PermanentError(`Twilio refused the credentials (${response.status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
+        const answer = await httpCall({
+          url: endpoint,
+          headers: { authorization },
+          body: new URLSearchParams({ To: to, From: options.from, Body: text }),
+          signal,
+          timeoutMs: options.timeoutMs ?? 15_000,
+          what: 'Twilio',
+        });
+        const { status } = answer;
+        // Not JSON (a proxy's error page): the status decides.
+        const json = (answer.json && typeof answer.json === 'object' ? answer.json : {}) as { sid?: string; code?: number; message?: string; more_info?: string };
+        if (status >= 200 && status < 300) return { sid: json.sid };
+        const detail = `Twilio ${status}${json.code ? ` error ${json.code}` : ''}: ${(json.message ?? answer.text).slice(0, 200)}`;
+        if (status === 429) throw new RateLimitedError(retryAfterToMs(answer.headers.get('retry-after')) ?? Date.now() + 1_000, detail);
+        if (status >= 500 || status === 408) throw new RetryableError(detail);
+        if (status === 401 || status === 403 || json.code === 20003) {
+          throw new PermanentError(`Twilio refused the credentials (${status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
         }
         if (json.code && SUPPRESS_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'suppress', addressHash(runtime.secret, 'sms', to));
         if (json.code && RECIPIENT_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'none');

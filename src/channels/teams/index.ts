@@ -1,6 +1,6 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
-import { callWebhook, hostOf } from '../chat-common/http.js';
+import { callWebhook, hostOf } from '../http.js';
 import { TEAMS_TEXT_MAX, type TeamsMessage, renderTeams } from './render.js';
 
 export interface TeamsChannelOptions {
