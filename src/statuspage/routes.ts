@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
-import { readFile, readlink } from 'node:fs/promises';
+import { readlinkSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../runtime/herald.js';
@@ -75,6 +76,14 @@ function safePath(path: string): string | null {
   return parts.join('/');
 }
 
+function currentVersion(dir: string): string | null {
+  try {
+    return readlinkSync(dir);
+  } catch {
+    return null;
+  }
+}
+
 interface SiteFile {
   content: Buffer;
   etag: string;
@@ -92,7 +101,9 @@ class SiteFileCache {
   constructor(private readonly dir: string) {}
 
   async read(relative: string): Promise<SiteFile | null> {
-    const version = await readlink(this.dir).catch(() => null);
+    // Synchronous on purpose: readlink is one short system call, while the async form waits in libuv's thread
+    // pool behind the file writes of a rebuild in progress, which showed as the public JSON's tail latency.
+    const version = currentVersion(this.dir);
     if (version !== this.version) {
       this.files.clear();
       this.version = version;
