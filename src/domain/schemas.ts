@@ -21,7 +21,7 @@ export const createComponentSchema = z.strictObject({
   group: optionalText(255).nullable(),
   description: optionalText(2000).nullable(),
   status: componentStatusSchema.optional(),
-  position: z.number().int().min(0).optional(),
+  position: z.number().int().min(0).max(1_000_000, 'must be at most 1000000').optional(),
 });
 export type CreateComponentInput = z.infer<typeof createComponentSchema>;
 

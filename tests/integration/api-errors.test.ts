@@ -35,6 +35,8 @@ describe.each(['sqlite', 'postgres'] as const)('admin API refuses bad input and 
     ['unknown incident in path', 'POST', () => '/api/v1/incidents/doesnotexist/updates', () => ({ message: 'm' }), 404, /no incident with id 'doesnotexist'/],
     ['resolving a resolved incident', 'POST', () => `/api/v1/incidents/${resolvedIncidentId}/updates`, () => ({ message: 'again', status: 'resolved' }), 409, /already resolved/],
     ['postmortem on an open incident', 'POST', () => `/api/v1/incidents/${resolvedIncidentId}/postmortem`, () => ({ body: '' }), 400, /body: must not be empty/],
+    // Found by the API fuzzer: past PostgreSQL's integer range this was a 500.
+    ['component position out of range', 'POST', () => '/api/v1/components', () => ({ name: 'x', position: 2147483648 }), 400, /position: must be at most 1000000/],
     ['unknown component in PATCH path', 'PATCH', () => '/api/v1/components/nope', () => ({ status: 'major_outage' }), 404, /no component with id 'nope'/],
     ['maintenance ending before it starts', 'POST', () => '/api/v1/maintenances', () => ({ title: 't', message: 'm', scheduledFor: '2030-01-02T00:00:00Z', scheduledUntil: '2030-01-01T00:00:00Z', components: [componentId] }), 400, /scheduledUntil: must be after scheduledFor/],
     ['maintenance with a bad time', 'POST', () => '/api/v1/maintenances', () => ({ title: 't', message: 'm', scheduledFor: 'tomorrow', scheduledUntil: '2030-01-01T00:00:00Z', components: [componentId] }), 400, /scheduledFor: must be an ISO-8601 time/],
