@@ -10,6 +10,7 @@ import { claimDelivery, earlierDeliveriesOnChannel, getDelivery, recordOutcome }
 import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
+import { startConfirmationWorker } from '../subscribers/confirmations.js';
 import { type DeliveryJobData, queueName, workerConnectionOptions } from './queues.js';
 
 export interface WorkerOptions {
@@ -18,6 +19,8 @@ export interface WorkerOptions {
   redisUrl: string;
   prefix: string;
   site: SiteInfo;
+  /** Signs the links in opt-in messages (the confirmation worker runs beside the delivery workers). */
+  secret: string;
   logger: Logger;
   metrics?: Metrics;
   /** How long a job's lock lives without renewal; a killed worker's job is taken over after about this long. */
@@ -32,6 +35,7 @@ export type JobResult = { outcome: 'delivered' | 'skipped' | 'failed' | 'noop'; 
 /** One BullMQ worker per channel: its own concurrency and rate limit, from the channel's capabilities. */
 export class DeliveryWorkers {
   private readonly workers: Worker<DeliveryJobData, JobResult>[] = [];
+  private confirmations?: Worker;
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -60,6 +64,7 @@ export class DeliveryWorkers {
     }
     // Audience channels (email, SMS, webhooks) also get a page worker: see ./fanout.ts.
     startFanoutWorkers(options, options.channels.filter(isAudienceChannel));
+    this.confirmations = startConfirmationWorker({ ...options, publicUrl: options.site.publicUrl });
     return this;
   }
 
@@ -68,13 +73,14 @@ export class DeliveryWorkers {
     // A worker closed while its connections are still starting leaves their first commands to be rejected
     // ("Connection is closed") with nobody listening: let them come up first (bounded, for a Redis that is down).
     await Promise.race([this.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
-    await Promise.allSettled(this.workers.map((w) => w.close()));
+    await Promise.allSettled([...this.workers, ...(this.confirmations ? [this.confirmations] : [])].map((w) => w.close()));
     this.workers.length = 0;
+    this.confirmations = undefined;
     await stopFanoutWorkers(this.options);
   }
 
   async waitUntilReady(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
+    await Promise.all([...this.workers, ...(this.confirmations ? [this.confirmations] : [])].map((w) => w.waitUntilReady()));
     await waitForFanoutWorkers(this.options);
   }
 }

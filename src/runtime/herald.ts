@@ -9,6 +9,7 @@ import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
 import { MaintenanceTicker } from '../pipeline/state-refresh.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { DeliveryWorkers } from '../pipeline/worker.js';
+import { ConfirmationQueue } from '../subscribers/confirmations.js';
 import { Templates } from '../render/templates.js';
 import { openStore, type Store } from '../store/store.js';
 import { type Logger, createLogger } from './logger.js';
@@ -33,6 +34,8 @@ export interface Herald {
   store: Store;
   redis: Redis;
   queues: DeliveryQueues;
+  /** Opt-in messages to new subscribers, sent by the workers. */
+  confirmations: ConfirmationQueue;
   channels: Channel[];
   siteName: string;
   metrics: Metrics;
@@ -64,6 +67,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   await warnOnEvictionPolicy(redis, logger);
 
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(channels.map((c) => [c.name, c.capabilities])));
+  const confirmations = new ConfirmationQueue(redis, env.queuePrefix);
   const metrics = new Metrics(async () => {
     const rows: Array<{ channel: string; state: string; count: number }> = [];
     for (const channel of channels) {
@@ -83,6 +87,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
           redisUrl: env.redisUrl,
           prefix: env.queuePrefix,
           site: { name: siteName, publicUrl: env.publicUrl },
+          secret: env.secret,
           logger,
           metrics,
           lockDurationMs: env.lockDurationMs,
@@ -97,6 +102,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     store,
     redis,
     queues,
+    confirmations,
     channels,
     siteName,
     metrics,
@@ -110,6 +116,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         await maintenance?.stop();
         await workers?.close();
         await queues.close();
+        await confirmations.close().catch(() => undefined);
         await Promise.allSettled(channels.map((c) => c.close?.()));
         // QUIT lets commands already sent finish (a bare disconnect rejects them: "Connection is closed");
         // bounded, for a Redis that no longer answers.

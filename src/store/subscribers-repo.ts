@@ -30,6 +30,8 @@ export interface NewSubscriber {
   components: string[];
   confirmed: boolean;
   secret: string | null;
+  /** An opt-in message is asked for now (its time is the row's confirmation_sent_at). */
+  confirmationRequested?: boolean;
 }
 
 /** A new subscriber's row: active, never failed, confirmed now when `confirmed`. */
@@ -46,7 +48,7 @@ export function newSubscriberRow(input: NewSubscriber, now: string, id: string =
     state: 'active',
     failure_count: 0,
     last_error: null,
-    confirmation_sent_at: null,
+    confirmation_sent_at: input.confirmationRequested ? now : null,
   };
 }
 

@@ -8,4 +8,5 @@ export const subscriberDeps = (herald: Herald): SubscriberDeps => ({
   allowPrivateWebhooks: herald.env.allowPrivateWebhooks,
   channels: herald.channels,
   logger: herald.logger,
+  confirmations: herald.confirmations,
 });

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { z } from 'zod';
-import { type AudienceChannel, type Channel, isAudienceChannel } from '../channels/channel.js';
+import type { Channel } from '../channels/channel.js';
 import { InputError, StateConflictError } from '../domain/errors.js';
 import { nowIso } from '../domain/ids.js';
 import { describeIssues } from '../domain/schemas.js';
@@ -11,7 +11,8 @@ import { isUniqueViolation } from '../store/db.js';
 import { findSubscriber, insertSubscriber, newSubscriberRow, toSubscriber } from '../store/subscribers-repo.js';
 import { UnsafeUrlError, validateWebhookUrl } from './ssrf.js';
 import { addSuppression, isSuppressed, removeSuppression, suppressedAmong } from './suppression.js';
-import { confirmUrl, verifyToken, type TokenCheck } from './tokens.js';
+import { type ConfirmationQueue, confirmationChannel } from './confirmations.js';
+import { verifyToken, type TokenCheck } from './tokens.js';
 
 export interface SubscriberDeps {
   db: Executor;
@@ -20,6 +21,7 @@ export interface SubscriberDeps {
   allowPrivateWebhooks: boolean;
   channels: ReadonlyArray<Channel>;
   logger: Logger;
+  confirmations: Pick<ConfirmationQueue, 'enqueue'>;
 }
 
 const E164 = /^\+[1-9]\d{6,14}$/;
@@ -79,8 +81,9 @@ export async function adminCreateSubscriber(deps: SubscriberDeps, input: { email
   }
   const secret = kind === 'webhook' ? newWebhookSecret() : null;
   try {
-    const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: input.confirmed ?? false, secret }, nowIso());
-    if (!input.confirmed) void sendConfirmation(deps, row.id, kind, address, secret);
+    const confirm = !input.confirmed && canConfirm(deps, kind);
+    const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: input.confirmed ?? false, secret, confirmationRequested: confirm }, nowIso());
+    if (confirm) void queueConfirmation(deps, row.id, row.confirmation_sent_at!);
     return { ...toSubscriber(row), ...(secret ? { secret } : {}) };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -163,24 +166,27 @@ export async function importSubscribers(deps: SubscriberDeps, body: unknown): Pr
   return result;
 }
 
-function confirmationChannel(channels: ReadonlyArray<Channel>, kind: SubscriberKind): AudienceChannel | undefined {
-  return channels.filter(isAudienceChannel).find((c) => c.recipientKind === kind && typeof c.sendConfirmation === 'function');
-}
-
 export function canConfirm(deps: Pick<SubscriberDeps, 'channels'>, kind: SubscriberKind): boolean {
   return confirmationChannel(deps.channels, kind) !== undefined;
 }
 
-/** Fire and forget: the sign-up answer never waits for, or reveals, the provider's answer. */
-async function sendConfirmation(deps: SubscriberDeps, subscriberId: string, kind: SubscriberKind, address: string, secret: string | null): Promise<void> {
-  const channel = confirmationChannel(deps.channels, kind);
-  if (!channel) return;
-  const link = confirmUrl(deps.publicUrl, deps.secret, subscriberId);
+/**
+ * Queues the opt-in message (see ./confirmations.ts); the answer to the sign-up never waits for, or reveals,
+ * the provider's answer. `requestedAt` is the confirmation_sent_at just stored. When the queue cannot take the
+ * job (Redis away), the mark is cleared, so signing up again sends at once instead of after the resend window.
+ */
+async function queueConfirmation(deps: SubscriberDeps, subscriberId: string, requestedAt: string): Promise<void> {
   try {
-    await deps.db.updateTable('subscribers').set({ confirmation_sent_at: nowIso() }).where('id', '=', subscriberId).execute();
-    await channel.sendConfirmation!({ subscriberId, kind, address, secret }, link);
+    await deps.confirmations.enqueue({ subscriberId, requestedAt });
   } catch (error) {
-    deps.logger.warn({ subscriberId, channel: channel.name, err: (error as Error).message }, 'could not send the confirmation message');
+    deps.logger.warn({ subscriberId, err: (error as Error).message }, 'could not queue the confirmation message; the subscriber can sign up again');
+    await deps.db
+      .updateTable('subscribers')
+      .set({ confirmation_sent_at: null })
+      .where('id', '=', subscriberId)
+      .where('confirmation_sent_at', '=', requestedAt)
+      .execute()
+      .catch(() => undefined);
   }
 }
 
@@ -202,8 +208,8 @@ export async function publicSubscribe(deps: SubscriberDeps, input: PublicSubscri
   if (!existing) {
     const secret = kind === 'webhook' ? newWebhookSecret() : null;
     try {
-      const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: false, secret }, nowIso());
-      void sendConfirmation(deps, row.id, kind, address, secret);
+      const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: false, secret, confirmationRequested: true }, nowIso());
+      void queueConfirmation(deps, row.id, row.confirmation_sent_at!);
       return 'created';
     } catch (error) {
       if (!isUniqueViolation(error)) throw error;
@@ -214,14 +220,15 @@ export async function publicSubscribe(deps: SubscriberDeps, input: PublicSubscri
   const last = existing.confirmation_sent_at ? Date.parse(existing.confirmation_sent_at) : 0;
   if (Date.now() - last < options.resendAfterMs) return 'unchanged';
   // Claim the resend atomically: two sign-ups racing send one message.
+  const requestedAt = nowIso();
   const claimed = await deps.db
     .updateTable('subscribers')
-    .set({ confirmation_sent_at: nowIso(), components_json: JSON.stringify(components), updated_at: nowIso() })
+    .set({ confirmation_sent_at: requestedAt, components_json: JSON.stringify(components), updated_at: requestedAt })
     .where('id', '=', existing.id)
     .where((eb) => (existing.confirmation_sent_at === null ? eb('confirmation_sent_at', 'is', null) : eb('confirmation_sent_at', '=', existing.confirmation_sent_at)))
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return 'unchanged';
-  void sendConfirmation(deps, existing.id, kind, address, existing.secret);
+  void queueConfirmation(deps, existing.id, requestedAt);
   return 'resent';
 }
 
