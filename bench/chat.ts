@@ -1,18 +1,47 @@
 // bench/chat: publish-to-posted latency on the chat channels (Slack ×2, Teams, Discord, Mattermost, Discourse)
 // over 100 updates against zero-latency protocol fakes, beside raw BullMQ add→complete in the same run.
 //   node --import tsx bench/chat.ts          Knobs: BENCH_UPDATES (default 100)
-// Updates go one at a time (25 incidents × open/identified/monitoring/resolved), each published through the
-// HTTP API and timed until the fake accepted the post; the next waits until every delivery is recorded, so
-// no threaded job waits on its predecessor. Provider rate limits are lifted (the fakes have none).
+// Herald runs as in production: `herald serve` (API and workers in one process, SQLite) from bin/herald.mjs, with
+// bench/lib/providers.config.ts pointing the six channels at the fakes (provider rate limits lifted: the fakes
+// have none). The fakes stand in for the providers and run here, in the bench process, with the client that
+// drives the API over HTTP, so their work is not charged to Herald's event loop.
+// Updates go one at a time (25 incidents × open/identified/monitoring/resolved), each timed until the fake
+// accepted the post; the next waits until every delivery is recorded, so no threaded job waits on its predecessor.
+import { randomBytes } from 'node:crypto';
+import { join } from 'node:path';
 import { startChatFleet } from '../tests/helpers/chat-fleet.js';
-import { REDIS_URL } from '../tests/helpers/env.js';
-import { startTestHerald } from '../tests/helpers/herald.js';
+import { REDIS_URL, dropRedisPrefix, freePort, tempDir, uniqueName } from '../tests/helpers/env.js';
+import { ROOT, heraldApi, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
 import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
+const TOKEN = 'bench-token-0123456789';
 const fleet = await startChatFleet();
-const h = await startTestHerald({ channels: fleet.definitions });
+const dataDir = tempDir('herald-bench-chat-');
+const prefix = uniqueName('hbchat');
+const port = await freePort();
+const base = `http://127.0.0.1:${port}`;
+const serve = spawnHerald(
+  ['serve'],
+  {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HERALD_DATA_DIR: dataDir,
+    DATABASE_URL: join(dataDir, 'herald.db'),
+    REDIS_URL,
+    HERALD_QUEUE_PREFIX: prefix,
+    HERALD_SECRET: randomBytes(24).toString('base64url'),
+    HERALD_PUBLIC_URL: 'https://status.example.test',
+    HERALD_API_TOKEN: TOKEN,
+    HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
+    BENCH_CHANNELS: JSON.stringify(fleet.settings),
+    LOG_LEVEL: 'warn',
+  },
+  dataDir,
+);
+await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
+const api = heraldApi(base, TOKEN);
 
 type Probe = { name: string; count(): number; at(i: number): number };
 const probes: Probe[] = [
@@ -28,7 +57,7 @@ const allPosted: number[] = [];
 const recorded: number[] = [];
 const answered: number[] = [];
 
-const component = await h.api('POST', '/api/v1/components', { name: 'Checkout API' });
+const component = await api('POST', '/api/v1/components', { name: 'Checkout API' });
 const STEPS = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
 let incidentId = '';
 for (let i = 0; i < UPDATES; i++) {
@@ -37,8 +66,8 @@ for (let i = 0; i < UPDATES; i++) {
   const started = Date.now();
   const res =
     step === 'investigating'
-      ? await h.api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Investigating elevated errors (${i}).`, impact: 'major', components: { [component.body.id]: 'major_outage' } })
-      : await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: ${step}.`, status: step });
+      ? await api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Investigating elevated errors (${i}).`, impact: 'major', components: { [component.body.id]: 'major_outage' } })
+      : await api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: ${step}.`, status: step });
   answered.push(Date.now() - started);
   if (res.status !== 201) throw new Error(`publish failed: ${res.status} ${JSON.stringify(res.body)}`);
   if (step === 'investigating') incidentId = res.body.incident.id;
@@ -48,7 +77,7 @@ for (let i = 0; i < UPDATES; i++) {
   allPosted.push(Math.max(...times));
   // Wait for the records too, so the next update of the incident finds its predecessor settled.
   for (;;) {
-    const d = await h.api('GET', `/api/v1/updates/${res.body.update.id}/deliveries`);
+    const d = await api('GET', `/api/v1/updates/${res.body.update.id}/deliveries`);
     if (d.body.channels.every((c: { state: string }) => c.state === 'delivered')) break;
     if (d.body.channels.some((c: { state: string }) => c.state === 'failed')) throw new Error(`delivery failed: ${JSON.stringify(d.body.channels)}`);
     await sleep(1);
@@ -56,9 +85,11 @@ for (let i = 0; i < UPDATES; i++) {
   recorded.push(Date.now() - started);
 }
 
-const raw = await measureRawBullmq(REDIS_URL, { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
-await h.close();
+await stopHeralds([serve]);
 await fleet.close();
+await dropRedisPrefix(prefix);
+// After Herald has stopped, on the same Redis: the baseline does not share the machine with it.
+const raw = await measureRawBullmq(REDIS_URL, { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
 
 const rawP50 = median(raw.latencies);
 const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), max_ms: Math.max(...values), 'p50 / raw p50': median(values) / rawP50 });

@@ -17,17 +17,14 @@
 // BENCH_FINISH=1 waits for the fan-out to finish and reports its total time.
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { once } from 'node:events';
-import { openSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { openStore } from '../src/store/store.js';
-import { REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
+import { REDIS_URL, dropRedisPrefix, freePort, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
+import { ROOT, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
 import { seedEmailSubscribers } from './lib/seed-subscribers.js';
 import { printTable, sleep } from './lib/stats.js';
-
-const ROOT = resolve(import.meta.dirname, '..');
-const BIN = resolve(ROOT, 'bin/herald.mjs');
 const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
 const DURATION = Number(process.env.BENCH_DURATION ?? 20);
 const BASELINE_DURATION = Number(process.env.BENCH_BASELINE_DURATION ?? 10);
@@ -41,44 +38,14 @@ const TOKEN = 'bench-token-0123456789';
 const INCIDENTS = 20;
 const UPDATE_CHANNELS = (process.env.BENCH_UPDATE_CHANNELS ?? 'webhooks').split(',').map((c) => c.trim()).filter(Boolean);
 
-const children: ChildProcess[] = [];
-const stopChildren = () => {
-  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
-};
-process.on('exit', stopChildren);
+const sinkProcesses: ChildProcess[] = [];
+process.on('exit', () => sinkProcesses.forEach((c) => c.exitCode === null && c.kill('SIGKILL')));
 
 async function startSink(): Promise<{ smtpPort: number; total(): Promise<number> }> {
   const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/fakes/smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  children.push(child);
+  sinkProcesses.push(child);
   const ports = await new Promise<{ smtpPort: number; statsPort: number }>((ok) => child.stdout!.once('data', (d: Buffer) => ok(JSON.parse(d.toString()))));
   return { smtpPort: ports.smtpPort, total: async () => ((await (await fetch(`http://127.0.0.1:${ports.statsPort}/stats`)).json()) as { total: number }).total };
-}
-
-function startHerald(args: string[], env: Record<string, string>): ChildProcess {
-  // Its log (pino, on stdout) goes to a file in the data dir: warnings and errors are summarised at the end.
-  const log = openSync(join(dataDir, `${args[0]}.log`), 'a');
-  const child = spawn(process.execPath, [BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
-  children.push(child);
-  return child;
-}
-
-async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    if (await check().catch(() => false)) return;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await sleep(everyMs);
-  }
-}
-
-async function freePort(): Promise<number> {
-  const { createServer } = await import('node:net');
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as { port: number }).port;
-  server.close();
-  return port;
 }
 
 // ---- set-up --------------------------------------------------------------------------------------------------
@@ -106,7 +73,7 @@ const env: Record<string, string> = {
 };
 
 console.log(`bench/load — ${DB}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
-const serve = startHerald(['serve', '--no-workers'], env);
+const serve = spawnHerald(['serve', '--no-workers'], env, dataDir);
 await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
 
 const store = await openStore(database.url, { migrate: false });
@@ -139,7 +106,7 @@ for (let i = 0; i < INCIDENTS; i++) {
   incidents.push(opened.incident.id);
 }
 
-const worker = startHerald(['worker'], env);
+const worker = spawnHerald(['worker'], env, dataDir);
 // The worker builds the status site for the incidents above: the public JSON exists once it has.
 await until(async () => (await fetch(`${base}/api/v2/incidents.json`)).ok && ((await (await fetch(`${base}/api/v2/incidents.json`)).json()) as { incidents: unknown[] }).incidents.length >= INCIDENTS, 60_000, 'the first status site build');
 
@@ -290,10 +257,8 @@ for (const name of ['serve', 'worker']) {
 }
 
 // ---- tear-down: the children we started, by pid --------------------------------------------------------------
-const running = [serve, worker].filter((c) => c.exitCode === null && c.signalCode === null);
-for (const child of running) child.kill('SIGTERM');
-await Promise.race([Promise.all(running.map((c) => once(c, 'exit'))), sleep(10_000)]);
-stopChildren();
+await stopHeralds([serve, worker]);
+sinkProcesses.forEach((c) => c.kill('SIGKILL'));
 await dropRedisPrefix(prefix);
 await database.drop();
 process.exit(0);

@@ -16,8 +16,17 @@ export interface ChatFleet {
   discord: DiscordFake;
   mattermost: MattermostFake;
   discourse: DiscourseFake;
+  /** Each channel's kind and options (without the rate limit), e.g. for a Herald started as a process. */
+  settings: ChatChannelSetting[];
   definitions: ChannelDefinition[];
   close(): Promise<void>;
+}
+
+const FACTORIES = { slack, teams, discord, mattermost, discourse };
+
+export interface ChatChannelSetting {
+  kind: keyof typeof FACTORIES;
+  options: Record<string, unknown>;
 }
 
 // The fakes answer at once; the providers' real rate limits would only add waiting to these runs.
@@ -32,14 +41,15 @@ export async function startChatFleet(): Promise<ChatFleet> {
     startMattermostFake(),
     startDiscourseFake(),
   ]);
-  const definitions = [
-    slack({ token: slackFake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: slackFake.apiUrl, rate: FAST }),
-    slack({ name: 'slack-community', token: community.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: community.apiUrl, rate: FAST }),
-    teams({ webhookUrl: teamsFake.webhookUrl, rate: FAST }),
-    discord({ webhookUrl: discordFake.webhookUrl, rate: FAST }),
-    mattermost({ webhookUrl: mattermostFake.webhookUrl, rate: FAST }),
-    discourse({ url: discourseFake.url, apiKey: discourseFake.apiKey, username: discourseFake.username, categoryId: discourseFake.categoryId, rate: FAST }),
-  ] as ChannelDefinition[];
+  const settings: ChatChannelSetting[] = [
+    { kind: 'slack', options: { token: slackFake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: slackFake.apiUrl } },
+    { kind: 'slack', options: { name: 'slack-community', token: community.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: community.apiUrl } },
+    { kind: 'teams', options: { webhookUrl: teamsFake.webhookUrl } },
+    { kind: 'discord', options: { webhookUrl: discordFake.webhookUrl } },
+    { kind: 'mattermost', options: { webhookUrl: mattermostFake.webhookUrl } },
+    { kind: 'discourse', options: { url: discourseFake.url, apiKey: discourseFake.apiKey, username: discourseFake.username, categoryId: discourseFake.categoryId } },
+  ];
+  const definitions = settings.map(({ kind, options }) => (FACTORIES[kind] as (o: object) => ChannelDefinition)({ ...options, rate: FAST }));
   return {
     slack: slackFake,
     slackCommunity: community,
@@ -47,6 +57,7 @@ export async function startChatFleet(): Promise<ChatFleet> {
     discord: discordFake,
     mattermost: mattermostFake,
     discourse: discourseFake,
+    settings,
     definitions,
     close: async () => {
       await Promise.all([slackFake, community, teamsFake, discordFake, mattermostFake, discourseFake].map((f) => f.close()));

@@ -1,0 +1,73 @@
+// Herald as it runs in production, for the benches: `bin/herald.mjs <command>` in a process of its own, so the
+// bench's own work (load generator, protocol fakes standing in for the providers) does not share its event loop.
+import { type ChildProcess, spawn } from 'node:child_process';
+import { openSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { sleep } from './stats.js';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+const BIN = resolve(ROOT, 'bin/herald.mjs');
+
+const children: ChildProcess[] = [];
+process.on('exit', () => {
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
+});
+
+/**
+ * Starts `herald <args>` with `env` on top of this process's; its log (stdout) goes to `<logDir>/<command>.log`.
+ * BENCH_HERALD_NODE_ARGS adds Node options, e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile Herald.
+ */
+export function spawnHerald(args: string[], env: Record<string, string>, logDir: string): ChildProcess {
+  const log = openSync(join(logDir, `${args[0]}.log`), 'a');
+  const nodeArgs = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
+  children.push(child);
+  return child;
+}
+
+/** Polls `check` until it is true (errors count as false), or throws naming `what` after `timeoutMs`. */
+export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    if (await check().catch(() => false)) return;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+export interface ApiAnswer<T = any> {
+  status: number;
+  body: T;
+}
+
+/** The admin API of a Herald listening at `base`, over real HTTP. */
+export function heraldApi(base: string, token: string) {
+  return async <T = any>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> => {
+    const response = await fetch(`${base}${path}`, {
+      method,
+      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      body: body === undefined ? undefined : JSON.stringify(body),
+    });
+    const text = await response.text();
+    return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  };
+}
+
+/** Stops the processes: SIGTERM (Herald's clean shutdown), SIGKILL after `graceMs`. */
+export async function stopHeralds(processes: ChildProcess[], graceMs = 10_000): Promise<void> {
+  await Promise.all(
+    processes
+      .filter((c) => c.exitCode === null && c.signalCode === null)
+      .map(
+        (child) =>
+          new Promise<void>((done) => {
+            const timer = setTimeout(() => child.kill('SIGKILL'), graceMs);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              done();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+  );
+}
