@@ -161,7 +161,15 @@ const row = (phase: string, name: string, r: Result, target: number) => ({
 
 console.log(`\nphase 1 — baseline: the load for ${BASELINE_DURATION} s with no fan-out running (updates to ${UPDATE_CHANNELS.join(',')}) …`);
 const [idleAdmin, idlePublic] = await load(BASELINE_DURATION);
-await sleep(1_000);
+// The worker is still delivering phase 1's updates: let it finish, so "the fan-out alone" is alone.
+const backlogStart = Date.now();
+const watcher = await openStore(database.url, { migrate: false });
+const unsettled = async () =>
+  Number((await watcher.db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'delivering']).executeTakeFirst())?.n ?? 0);
+const backlog = await unsettled();
+await until(async () => (await unsettled()) === 0, 5 * 60_000, "the worker to finish phase 1's deliveries", 250);
+await watcher.close();
+console.log(`  phase 1 left ${backlog} deliveries to the worker; settled ${((Date.now() - backlogStart) / 1000).toFixed(1)} s after the load stopped`);
 
 console.log(`phase 2 — publishing to ${N} email subscribers; the fan-out alone for ${SOLO_DURATION} s …`);
 const published = Date.now();
