@@ -124,6 +124,9 @@ export function errorForAnswer(answer: HttpAnswer, what: string, detail: string,
     return new RateLimitedError(until, `${what} rate-limited the request (HTTP 429) until ${new Date(until).toISOString()}`);
   }
   if (status === 408 || status >= 500) return new RetryableError(`${what} answered HTTP ${status}: ${short}`);
+  if (status >= 300 && status < 400) {
+    return new PermanentError(`${what} answered with a redirect (HTTP ${status}); Herald does not re-send a post elsewhere: set the URL it redirects to`);
+  }
   if (status === 401 || status === 403) return new PermanentError(`${what} refused the credentials (HTTP ${status}): ${short}. ${fix.auth ?? ''}`.trim());
   if (status === 404 || status === 410) return new PermanentError(`${what} was not found (HTTP ${status}): ${short}. ${fix.gone ?? ''}`.trim());
   return new PermanentError(`${what} rejected the message (HTTP ${status}): ${short}. ${fix.rejected ?? ''}`.trim());

@@ -1,0 +1,69 @@
+import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PermanentError, RetryableError } from '../../src/channels/errors.js';
+import { callWebhook, httpCall, lightFetch } from '../../src/channels/http.js';
+
+// The HTTP layer the chat, forum, Mastodon, SMS and Bluesky channels share (undici request() on a keep-alive pool).
+describe('channel HTTP calls', () => {
+  let base = '';
+  const seen: Array<{ method: string; url: string; body: string; type?: string }> = [];
+  const server = createServer((req: IncomingMessage, res: ServerResponse) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      seen.push({ method: req.method!, url: req.url!, body, type: req.headers['content-type'] });
+      if (req.url === '/moved') return res.writeHead(301, { location: '/ok' }).end();
+      if (req.url!.startsWith('/slow')) return setTimeout(() => res.end('{}'), 500);
+      if (req.url === '/empty') return res.writeHead(204).end();
+      res.setHeader('content-type', 'application/json');
+      res.setHeader('set-cookie', ['a=1', 'b=2']);
+      res.end(JSON.stringify({ ok: true, method: req.method }));
+    });
+  });
+  beforeAll(async () => {
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+
+  it('sends JSON and form bodies with their content types and reads the answer', async () => {
+    const json = await httpCall({ url: `${base}/ok`, body: { a: 1 }, what: 'test' });
+    expect(json).toMatchObject({ status: 200, json: { ok: true, method: 'POST' } });
+    expect(json.headers.get('Content-Type')).toBe('application/json');
+    expect(json.headers.get('set-cookie')).toBe('a=1, b=2');
+    expect(json.headers.get('x-missing')).toBeNull();
+    await httpCall({ url: `${base}/ok`, body: new URLSearchParams({ To: '+14155550100' }), what: 'test' });
+    expect(seen.at(-2)).toMatchObject({ body: '{"a":1}', type: 'application/json' });
+    expect(seen.at(-1)).toMatchObject({ body: 'To=%2B14155550100', type: 'application/x-www-form-urlencoded' });
+  });
+
+  it('does not follow a redirect on a post: a permanent error that says what to fix', async () => {
+    const posted = seen.length;
+    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(PermanentError);
+    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(/redirect \(HTTP 301\).*set the URL it redirects to/);
+    expect(seen.slice(posted).map((s) => s.url)).toEqual(['/moved', '/moved']);
+  });
+
+  it('follows redirects for look-ups that ask for it', async () => {
+    const answer = await httpCall({ method: 'GET', url: `${base}/moved`, followRedirects: true, what: 'test' });
+    expect(answer).toMatchObject({ status: 200, json: { method: 'GET' } });
+  });
+
+  it('a provider that does not answer in time is a RetryableError naming the wait, never the URL', async () => {
+    const error = await httpCall({ url: `${base}/slow?secret=hook-token`, timeoutMs: 100, what: 'Test webhook' }).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RetryableError);
+    expect((error as Error).message).toMatch(/Test webhook could not be reached: timed out after 100 ms/);
+    expect((error as Error).message).not.toMatch(/hook-token/);
+  });
+
+  it('lightFetch gives client libraries a standard Response', async () => {
+    const response = await lightFetch(new URL(`${base}/ok`), { method: 'post', body: new TextEncoder().encode('{"x":1}'), headers: new Headers({ 'content-type': 'application/json' }) });
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ ok: true, method: 'POST' });
+    expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"x":1}' });
+    const empty = await lightFetch(`${base}/empty`);
+    expect(empty.status).toBe(204);
+    expect(await empty.text()).toBe('');
+  });
+});
