@@ -47,4 +47,28 @@ describe('confirmation messages go through the queue', () => {
     expect(row.confirmed_at).toBeNull();
     expect(row.confirmation_sent_at).not.toBeNull();
   });
+
+  it('a confirmation the queue could not take leaves the subscriber pending and lets a new sign-up send at once', async () => {
+    const smtp = await startChaosSmtp();
+    opened.push(smtp);
+    const h = await startTestHerald({ channels: [email({ smtpUrl: smtp.url, from: 'Status <status@example.test>' })], env: { HERALD_SECRET: randomSecret() } });
+    opened.push(h);
+    const queue = h.herald.confirmations;
+    let refused = 0;
+    // Redis away for the first sign-up: the enqueue fails.
+    queue.enqueue = async () => {
+      refused++;
+      throw new Error('queue unavailable: Redis connection is reconnecting');
+    };
+    expect((await signup(h, 'retry@example.test')).statusCode).toBe(202);
+    const row = () => h.herald.store.db.selectFrom('subscribers').selectAll().executeTakeFirstOrThrow();
+    await eventually(async () => refused === 1 && (await row()).confirmation_sent_at === null, 5_000, 20);
+    expect((await row()).confirmed_at).toBeNull();
+
+    // Redis back: signing up again sends now, not after the 10-minute resend window.
+    delete (queue as { enqueue?: unknown }).enqueue; // the class's own method again
+    expect((await signup(h, 'retry@example.test')).statusCode).toBe(202);
+    await eventually(async () => smtp.total() === 1 || undefined, 20_000, 100);
+    expect((await row()).confirmation_sent_at).not.toBeNull();
+  });
 });
