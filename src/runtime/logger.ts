@@ -26,7 +26,7 @@ export function createLogger(options: { level?: string; secrets?: Array<string |
         paths: ['*.authorization', '*.Authorization', 'headers.authorization', 'req.headers.authorization', '*.password', '*.token', '*.secret', '*.apiKey'],
         censor: MASK,
       },
-      formatters: { log: (object) => scrub(object) as Record<string, unknown> },
+      formatters: { log: (object) => scrub(describeHttp(object)) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
           method.apply(this, args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a)) as Parameters<typeof method>);
@@ -35,6 +35,22 @@ export function createLogger(options: { level?: string; secrets?: Array<string |
     },
     (options.destination ?? process.stdout) as pino.DestinationStream,
   );
+}
+
+/**
+ * Fastify logs each request as { req } and { res }: its own objects, which this logger's formatter sees before
+ * Fastify's serializers do. They become plain { method, url, ip } and { statusCode }, the shape those
+ * serializers read, with the url cut before its query string, because confirm and unsubscribe links carry
+ * their HMAC token there.
+ */
+function describeHttp(object: Record<string, unknown>): Record<string, unknown> {
+  if (!object.req && !object.res) return object;
+  const out = { ...object };
+  const req = object.req as { method?: string; url?: string; ip?: string } | undefined;
+  const res = object.res as { statusCode?: number } | undefined;
+  if (req && typeof req === 'object') out.req = { method: req.method, url: req.url?.split('?')[0], ip: req.ip };
+  if (res && typeof res === 'object') out.res = { statusCode: res.statusCode };
+  return out;
 }
 
 export function maskSecrets(text: string, secrets: readonly string[]): string {

@@ -1,4 +1,5 @@
 import { Writable } from 'node:stream';
+import Fastify from 'fastify';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createLogger } from '../../src/runtime/logger.js';
 import { kill, startScript } from '../helpers/child.js';
@@ -47,6 +48,21 @@ describe('secrets never reach the logs', () => {
     expect(text).not.toContain('Bearer anything');
     expect(text).toContain('***');
     expect(lines).toHaveLength(3);
+  });
+});
+
+describe('request logs', () => {
+  it('name the method, path and status, and leave out query strings (links carry tokens)', async () => {
+    const lines: string[] = [];
+    const out = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const app = Fastify({ loggerInstance: createLogger({ destination: out }) });
+    app.get('/unsubscribe', async () => 'ok');
+    await app.inject({ method: 'GET', url: '/unsubscribe?token=c2VjcmV0LXRva2Vu.sig' });
+    await app.close();
+    const entries = lines.map((l) => JSON.parse(l) as { msg: string; req?: unknown; res?: unknown });
+    expect(entries.find((e) => e.msg === 'incoming request')?.req).toEqual({ method: 'GET', url: '/unsubscribe', remoteAddress: '127.0.0.1' });
+    expect(entries.find((e) => e.msg === 'request completed')?.res).toEqual({ statusCode: 200 });
+    expect(lines.join('\n')).not.toContain('c2VjcmV0LXRva2Vu');
   });
 });
 
