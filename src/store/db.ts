@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
+import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, type QueryResult, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import type { Database } from './schema.js';
@@ -43,7 +43,9 @@ export function openDatabase(url: string): OpenedDatabase {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
-  sqlite.pragma('busy_timeout = 10000');
+  // Waits for another process's write lock happen in JavaScript (see BusyRetryingConnection), not in SQLite's own
+  // busy handler, which sleeps on the main thread and so stops the whole process: a short wait here only.
+  sqlite.pragma(`busy_timeout = ${SQLITE_SYNC_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', description: path };
@@ -66,8 +68,47 @@ class ImmediateSqliteDialect extends SqliteDialect {
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
+  private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  override async acquireConnection(): Promise<DatabaseConnection> {
+    const connection = await super.acquireConnection();
+    let wrapped = this.wrapped.get(connection);
+    if (!wrapped) this.wrapped.set(connection, (wrapped = new BusyRetryingConnection(connection)));
+    return wrapped;
+  }
+
   override async beginTransaction(connection: DatabaseConnection): Promise<void> {
     await connection.executeQuery(CompiledQuery.raw('begin immediate'));
+  }
+}
+
+const SQLITE_SYNC_WAIT_MS = 5;
+const SQLITE_BUSY_DEADLINE_MS = 10_000;
+
+/**
+ * Another process (`herald worker` beside `herald serve`) holds SQLite's write lock: wait for it without blocking
+ * this process. SQLite's busy handler sleeps on the main thread, so a worker waiting for the lock sent no email
+ * and an API waiting for it served no page meanwhile; here the statement is retried after a short timer
+ * (1, 2, 4 … 16 ms), for up to 10 s in all, while the event loop goes on. A statement refused with SQLITE_BUSY
+ * did nothing, so running it again is safe: BEGIN IMMEDIATE and single statements are the ones that meet it.
+ */
+class BusyRetryingConnection implements DatabaseConnection {
+  constructor(private readonly inner: DatabaseConnection) {}
+
+  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+    const deadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
+    for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 16)) {
+      try {
+        return await this.inner.executeQuery<R>(query);
+      } catch (error) {
+        if (!/^SQLITE_BUSY/.test((error as { code?: string }).code ?? '') || Date.now() + waitMs > deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, waitMs));
+      }
+    }
+  }
+
+  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
+    return this.inner.streamQuery<R>(query, chunkSize);
   }
 }
 
