@@ -75,7 +75,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       for (const [state, count] of Object.entries(counts)) rows.push({ channel: channel.name, state, count });
     }
     return rows;
-  });
+  }, () => confirmations.depth());
   const publishDeps: PublishDeps = { store, queues, channels: channels.map((c) => ({ name: c.name, kind: c.kind })), logger };
 
   const workers =

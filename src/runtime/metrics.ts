@@ -18,7 +18,10 @@ export class Metrics {
   });
   readonly published = new Counter({ name: 'herald_updates_published_total', help: 'Updates stored and fanned out', registers: [this.registry] });
 
-  constructor(queueDepth?: () => Promise<Array<{ channel: string; state: string; count: number }>>) {
+  constructor(
+    queueDepth?: () => Promise<Array<{ channel: string; state: string; count: number }>>,
+    confirmationDepth?: () => Promise<Record<string, number>>,
+  ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
     if (queueDepth) {
       new Gauge({
@@ -29,6 +32,18 @@ export class Metrics {
         async collect() {
           this.reset();
           for (const { channel, state, count } of await queueDepth().catch(() => [])) this.set({ channel, state }, count);
+        },
+      });
+    }
+    if (confirmationDepth) {
+      new Gauge({
+        name: 'herald_confirmation_jobs',
+        help: 'Opt-in messages to new subscribers in the confirmations queue, by state',
+        labelNames: ['state'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const [state, count] of Object.entries(await confirmationDepth().catch(() => ({})))) this.set({ state }, count);
         },
       });
     }

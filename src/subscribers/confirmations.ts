@@ -49,6 +49,10 @@ export class ConfirmationQueue {
     );
   }
 
+  depth(): Promise<Record<string, number>> {
+    return this.queue.getJobCounts('waiting', 'active', 'delayed', 'failed');
+  }
+
   close(): Promise<void> {
     return this.queue.close();
   }

@@ -31,6 +31,7 @@ describe('health and metrics', () => {
     expect(metrics.body).toMatch(/herald_publish_to_delivered_seconds_count\{channel="recorder"\} 1/);
     expect(metrics.body).toMatch(/herald_queue_jobs\{channel="recorder",state="waiting"\} 0/);
     expect(metrics.body).toMatch(/herald_updates_published_total 1/);
+    expect(metrics.body).toMatch(/herald_confirmation_jobs\{state="waiting"\} 0/);
   });
 });
 
