@@ -7,41 +7,16 @@
 // drives the API over HTTP, so their work is not charged to Herald's event loop.
 // Updates go one at a time (25 incidents × open/identified/monitoring/resolved), each timed until the fake
 // accepted the post; the next waits until every delivery is recorded, so no threaded job waits on its predecessor.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
 import { startChatFleet } from '../tests/helpers/chat-fleet.js';
-import { REDIS_URL, dropRedisPrefix, freePort, tempDir, uniqueName } from '../tests/helpers/env.js';
-import { ROOT, heraldApi, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
+import { REDIS_URL } from '../tests/helpers/env.js';
+import { startProviderBenchServe } from './lib/herald-process.js';
 import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
-const TOKEN = 'bench-token-0123456789';
 const fleet = await startChatFleet();
-const dataDir = tempDir('herald-bench-chat-');
-const prefix = uniqueName('hbchat');
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const serve = spawnHerald(
-  ['serve'],
-  {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: dataDir,
-    DATABASE_URL: join(dataDir, 'herald.db'),
-    REDIS_URL,
-    HERALD_QUEUE_PREFIX: prefix,
-    HERALD_SECRET: randomBytes(24).toString('base64url'),
-    HERALD_PUBLIC_URL: 'https://status.example.test',
-    HERALD_API_TOKEN: TOKEN,
-    HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
-    BENCH_CHANNELS: JSON.stringify(fleet.settings),
-    LOG_LEVEL: 'warn',
-  },
-  dataDir,
-);
-await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
-const api = heraldApi(base, TOKEN);
+const herald = await startProviderBenchServe('chat', fleet.settings);
+const { api } = herald;
 
 type Probe = { name: string; count(): number; at(i: number): number };
 const probes: Probe[] = [
@@ -85,9 +60,8 @@ for (let i = 0; i < UPDATES; i++) {
   recorded.push(Date.now() - started);
 }
 
-await stopHeralds([serve]);
+await herald.stop();
 await fleet.close();
-await dropRedisPrefix(prefix);
 // After Herald has stopped, on the same Redis: the baseline does not share the machine with it.
 const raw = await measureRawBullmq(REDIS_URL, { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
 

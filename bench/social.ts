@@ -7,11 +7,9 @@
 // signature checks, length validation, record hashing) is not charged to Herald's event loop.
 // Updates go one at a time, 10 per incident (so threading is exercised); each is timed from the POST until the
 // fake accepted the post, and the next waits until all three deliveries are recorded.
-import { randomBytes } from 'node:crypto';
-import { join } from 'node:path';
-import { REDIS_URL, dropRedisPrefix, freePort, tempDir, uniqueName } from '../tests/helpers/env.js';
+import { REDIS_URL } from '../tests/helpers/env.js';
 import { SOCIAL_KINDS, type SocialSetup, socialSetup } from '../tests/helpers/social-channels.js';
-import { ROOT, heraldApi, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
+import { startProviderBenchServe, until } from './lib/herald-process.js';
 import type { BenchChannel } from './lib/providers.config.js';
 import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
@@ -19,7 +17,6 @@ import { median, percentile, printTable, sleep } from './lib/stats.js';
 const N = Number(process.argv[2] ?? 100);
 const PER_INCIDENT = 10;
 const WARM_UP = 3;
-const TOKEN = 'bench-token-0123456789';
 
 /** The channel options `herald serve` gets for a fake, from the env variables the fake's setup lists. */
 function benchChannel(setup: SocialSetup): BenchChannel {
@@ -32,30 +29,8 @@ function benchChannel(setup: SocialSetup): BenchChannel {
 }
 
 const setups = await Promise.all(SOCIAL_KINDS.map((kind) => socialSetup(kind, { timeoutMs: 5_000 })));
-const dataDir = tempDir('herald-bench-social-');
-const prefix = uniqueName('hbsocial');
-const port = await freePort();
-const base = `http://127.0.0.1:${port}`;
-const serve = spawnHerald(
-  ['serve'],
-  {
-    PORT: String(port),
-    HOST: '127.0.0.1',
-    HERALD_DATA_DIR: dataDir,
-    DATABASE_URL: join(dataDir, 'herald.db'),
-    REDIS_URL,
-    HERALD_QUEUE_PREFIX: prefix,
-    HERALD_SECRET: randomBytes(24).toString('base64url'),
-    HERALD_PUBLIC_URL: 'https://status.example.test',
-    HERALD_API_TOKEN: TOKEN,
-    HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
-    BENCH_CHANNELS: JSON.stringify(setups.map(benchChannel)),
-    LOG_LEVEL: 'warn',
-  },
-  dataDir,
-);
-await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
-const api = heraldApi(base, TOKEN);
+const herald = await startProviderBenchServe('social', setups.map(benchChannel));
+const { api } = herald;
 
 async function allDelivered(updateId: string): Promise<boolean> {
   const { body } = await api<{ channels: Array<{ state: string; error?: string }> }>('GET', `/api/v1/updates/${updateId}/deliveries`);
@@ -89,9 +64,8 @@ for (let i = 0; i < N + WARM_UP; i++) {
   posted.push(Math.max(...times));
   recorded.push(Date.now() - started);
 }
-await stopHeralds([serve]);
+await herald.stop();
 await Promise.all(setups.map((s) => s.fake.close()));
-await dropRedisPrefix(prefix);
 
 const raw = await measureRawBullmq(REDIS_URL, { paced: N, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
 const rawP50 = median(raw.latencies);

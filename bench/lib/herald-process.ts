@@ -1,8 +1,11 @@
 // Herald as it runs in production, for the benches: `bin/herald.mjs <command>` in a process of its own, so the
 // bench's own work (load generator, protocol fakes standing in for the providers) does not share its event loop.
 import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { openSync } from 'node:fs';
 import { join, resolve } from 'node:path';
+import { REDIS_URL, dropRedisPrefix, freePort, tempDir, uniqueName } from '../../tests/helpers/env.js';
+import type { BenchChannel } from './providers.config.js';
 import { sleep } from './stats.js';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
@@ -70,4 +73,43 @@ export async function stopHeralds(processes: ChildProcess[], graceMs = 10_000): 
           }),
       ),
   );
+}
+
+/**
+ * `herald serve` (API and workers, SQLite in a fresh folder) with `channels` pointed at local provider fakes
+ * through bench/lib/providers.config.ts: the per-update latency benches' Herald. `stop()` shuts it down and
+ * removes its queues from Redis.
+ */
+export async function startProviderBenchServe(name: string, channels: BenchChannel[]) {
+  const token = 'bench-token-0123456789';
+  const dataDir = tempDir(`herald-bench-${name}-`);
+  const prefix = uniqueName(`hb${name}`);
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const serve = spawnHerald(
+    ['serve'],
+    {
+      PORT: String(port),
+      HOST: '127.0.0.1',
+      HERALD_DATA_DIR: dataDir,
+      DATABASE_URL: join(dataDir, 'herald.db'),
+      REDIS_URL,
+      HERALD_QUEUE_PREFIX: prefix,
+      HERALD_SECRET: randomBytes(24).toString('base64url'),
+      HERALD_PUBLIC_URL: 'https://status.example.test',
+      HERALD_API_TOKEN: token,
+      HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
+      BENCH_CHANNELS: JSON.stringify(channels),
+      LOG_LEVEL: 'warn',
+    },
+    dataDir,
+  );
+  await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
+  return {
+    api: heraldApi(base, token),
+    async stop() {
+      await stopHeralds([serve]);
+      await dropRedisPrefix(prefix);
+    },
+  };
 }
