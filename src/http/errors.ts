@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { describeIssues } from '../domain/schemas.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
-import { isConnectionError } from '../store/db.js';
+import { isConnectionError, isSqliteBusy } from '../store/db.js';
 
 export interface ErrorBody {
   error: string;
@@ -27,7 +27,7 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof StateConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };
   if (error instanceof QueueUnavailableError) return { status: 503, body: { error: 'unavailable', message: `${error.message}; nothing was stored, try again` } };
   // SQLite's extended busy codes (SQLITE_BUSY_SNAPSHOT: another process wrote first) are as transient as SQLITE_BUSY.
-  if (/^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''))) {
+  if (isSqliteBusy(error)) {
     return { status: 503, body: { error: 'unavailable', message: 'database busy; nothing was stored, try again' } };
   }
   if (isConnectionError(error)) return { status: 503, body: { error: 'unavailable', message: 'database unreachable; nothing was stored, try again' } };

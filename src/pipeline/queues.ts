@@ -1,4 +1,4 @@
-import { Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ChannelCapabilities } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
@@ -25,6 +25,23 @@ export function jobOptions(capabilities: ChannelCapabilities): JobsOptions {
     removeOnComplete: { age: 24 * 3600, count: 10_000 },
     removeOnFail: { age: 14 * 24 * 3600 },
   };
+}
+
+/**
+ * A worker's limiter: the provider's rate, or one too high to matter. BullMQ honours worker.rateLimit() (our
+ * 429 handling, see pauseQueueUntil) only on a worker that has a limiter.
+ */
+export function workerLimiter(rate?: { max: number; perMs: number }): { max: number; duration: number } {
+  return rate ? { max: rate.max, duration: rate.perMs } : { max: 100_000, duration: 1_000 };
+}
+
+/**
+ * A provider's rate limit is the account's, so the whole queue pauses until its reset; the job goes back
+ * without spending an attempt. Throw what this returns from the processor.
+ */
+export async function pauseQueueUntil(worker: Worker, untilMs: number): Promise<Error> {
+  await worker.rateLimit(Math.max(untilMs - Date.now(), 1));
+  return Worker.RateLimitError();
 }
 
 /**

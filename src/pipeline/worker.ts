@@ -11,7 +11,7 @@ import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
 import { startConfirmationWorker } from '../subscribers/confirmations.js';
-import { type DeliveryJobData, queueName, workerConnectionOptions } from './queues.js';
+import { type DeliveryJobData, pauseQueueUntil, queueName, workerConnectionOptions, workerLimiter } from './queues.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -50,9 +50,7 @@ export class DeliveryWorkers {
           connection: workerConnectionOptions(options.redisUrl),
           prefix: options.prefix,
           concurrency: capabilities.concurrency ?? 5,
-          // BullMQ honours worker.rateLimit() (our 429 handling) only on a worker that has a limiter: a channel
-          // without a provider limit gets one too high to matter.
-          limiter: capabilities.rate ? { max: capabilities.rate.max, duration: capabilities.rate.perMs } : { max: 100_000, duration: 1_000 },
+          limiter: workerLimiter(capabilities.rate),
           lockDuration: options.lockDurationMs ?? 30_000,
           stalledInterval: options.stalledIntervalMs ?? options.lockDurationMs ?? 30_000,
           maxStalledCount: 2,
@@ -73,14 +71,18 @@ export class DeliveryWorkers {
     // A worker closed while its connections are still starting leaves their first commands to be rejected
     // ("Connection is closed") with nobody listening: let them come up first (bounded, for a Redis that is down).
     await Promise.race([this.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
-    await Promise.allSettled([...this.workers, ...(this.confirmations ? [this.confirmations] : [])].map((w) => w.close()));
+    await Promise.allSettled(this.all().map((w) => w.close()));
     this.workers.length = 0;
     this.confirmations = undefined;
     await stopFanoutWorkers(this.options);
   }
 
+  private all(): Worker[] {
+    return this.confirmations ? [...this.workers, this.confirmations] : this.workers;
+  }
+
   async waitUntilReady(): Promise<void> {
-    await Promise.all([...this.workers, ...(this.confirmations ? [this.confirmations] : [])].map((w) => w.waitUntilReady()));
+    await Promise.all(this.all().map((w) => w.waitUntilReady()));
     await waitForFanoutWorkers(this.options);
   }
 }
@@ -184,9 +186,7 @@ async function handleFailure(
     await recordOutcome(db, id, generation, { state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until }, now);
     options.metrics?.deliveries.inc({ channel: channel.name, outcome: 'rate_limited' });
     log.warn({ until }, 'rate-limited by provider; the channel waits without spending an attempt');
-    // The limit is the provider account's, so the whole channel queue pauses until the reset.
-    await worker.rateLimit(Math.max(waitMs, 1));
-    throw Worker.RateLimitError();
+    throw await pauseQueueUntil(worker, error.untilMs);
   }
 
   const permanent = error instanceof PermanentError;

@@ -101,7 +101,7 @@ class BusyRetryingConnection implements DatabaseConnection {
       try {
         return await this.inner.executeQuery<R>(query);
       } catch (error) {
-        if (!/^SQLITE_BUSY/.test((error as { code?: string }).code ?? '') || Date.now() + waitMs > deadline) throw error;
+        if (!isSqliteBusy(error) || Date.now() + waitMs > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
       }
     }
@@ -157,11 +157,16 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
+/** SQLite's write lock is held by another connection: SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY … */
+export function isSqliteBusy(error: unknown): boolean {
+  return /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
+}
+
 /** The database is unreachable (as opposed to a bad query): the API answers 503. */
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
   if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', 'SQLITE_CANTOPEN'].includes(e.code ?? '')) return true;
-  if (/^SQLITE_BUSY/.test(e.code ?? '')) return true; // SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, …
+  if (isSqliteBusy(e)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
 }

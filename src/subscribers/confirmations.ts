@@ -3,7 +3,7 @@ import type { Redis } from 'ioredis';
 import { type AudienceChannel, type Channel, isAudienceChannel } from '../channels/channel.js';
 import { PermanentError, RateLimitedError } from '../channels/errors.js';
 import type { SubscriberKind } from '../domain/types.js';
-import { withTimeout, workerConnectionOptions } from '../pipeline/queues.js';
+import { pauseQueueUntil, withTimeout, workerConnectionOptions, workerLimiter } from '../pipeline/queues.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/store.js';
 import { confirmUrl } from './tokens.js';
@@ -80,8 +80,7 @@ export function startConfirmationWorker(options: ConfirmationWorkerOptions): Wor
       connection: workerConnectionOptions(options.redisUrl),
       prefix: options.prefix,
       concurrency: 4,
-      // worker.rateLimit() (a provider's 429) needs a limiter on the worker: one too high to matter otherwise.
-      limiter: { max: 100_000, duration: 1_000 },
+      limiter: workerLimiter(),
     },
   );
   worker.on('error', (error) => options.logger.warn({ err: error }, 'confirmation worker connection error'));
@@ -106,10 +105,8 @@ async function sendConfirmationJob(options: ConfirmationWorkerOptions, worker: W
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof RateLimitedError) {
-      const waitMs = Math.max(1, error.untilMs - Date.now());
-      log.warn({ until: new Date(Date.now() + waitMs).toISOString() }, 'confirmation rate-limited by the provider; waiting without spending an attempt');
-      await worker.rateLimit(waitMs);
-      throw Worker.RateLimitError();
+      log.warn({ until: new Date(error.untilMs).toISOString() }, 'confirmation rate-limited by the provider; waiting without spending an attempt');
+      throw await pauseQueueUntil(worker, error.untilMs);
     }
     const permanent = error instanceof PermanentError; // RecipientRejectedError included
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
