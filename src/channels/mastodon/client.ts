@@ -67,7 +67,7 @@ export class MastodonClient {
         body: options.body,
         signal: options.signal,
         timeoutMs: this.timeoutMs,
-        what: `Mastodon (${what} at ${new URL(this.base).host})`,
+        what: 'the server', // named in the error below
       });
     } catch (error) {
       throw new RetryableError(`Mastodon did not answer (${what} at ${new URL(this.base).host}): ${(error as Error).message}; will retry`);
