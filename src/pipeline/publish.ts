@@ -10,6 +10,7 @@ import { setComponentStatuses, unknownComponentIds } from '../store/components-r
 import { toDelivery } from '../store/deliveries-repo.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from '../store/incidents-repo.js';
 import type { Database } from '../store/schema.js';
+import { prepared } from '../store/prepared.js';
 import type { Store } from '../store/store.js';
 import type { DeliveryQueues } from './queues.js';
 
@@ -64,16 +65,13 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
     const incidentId = before?.id ?? newId();
 
     if (before) {
-      await tx
-        .updateTable('incidents')
-        .set({
-          status: plan.status,
-          impact: request.impact ?? before.impact,
-          resolved_at: plan.resolves ? now : plan.reopens ? null : before.resolvedAt,
-          updated_at: now,
-        })
-        .where('id', '=', incidentId)
-        .execute();
+      await updateIncidentState(tx, {
+        id: incidentId,
+        status: plan.status,
+        impact: request.impact ?? before.impact,
+        resolvedAt: plan.resolves ? now : plan.reopens ? null : before.resolvedAt,
+        now,
+      });
     } else {
       await tx
         .insertInto('incidents')
@@ -181,21 +179,36 @@ async function insertUpdate(
   now: string,
 ): Promise<IncidentUpdate> {
   const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, createdAt: now };
-  await tx
-    .insertInto('incident_updates')
-    .values({
-      id: update.id,
-      incident_id: incident.id,
-      number: sql<number>`(select coalesce(max(number), 0) + 1 from incident_updates where incident_id = ${incident.id})`,
-      status,
-      message,
-      components_json: JSON.stringify(incident.components),
-      channels_json: JSON.stringify(channels),
-      created_at: now,
-    })
-    .execute();
+  await insertUpdateRow(tx, {
+    id: update.id,
+    incidentId: incident.id,
+    status,
+    message,
+    componentsJson: JSON.stringify(incident.components),
+    channelsJson: JSON.stringify(channels),
+    now,
+  });
   return update;
 }
+
+const updateIncidentState = prepared(
+  (tx, p: { id: string; status: IncidentStatus; impact: IncidentImpact; resolvedAt: string | null; now: string }) =>
+    tx.updateTable('incidents').set({ status: p.status, impact: p.impact, resolved_at: p.resolvedAt, updated_at: p.now }).where('id', '=', p.id),
+);
+
+const insertUpdateRow = prepared(
+  (tx, p: { id: string; incidentId: string; status: IncidentStatus; message: string; componentsJson: string; channelsJson: string; now: string }) =>
+    tx.insertInto('incident_updates').values({
+      id: p.id,
+      incident_id: p.incidentId,
+      number: sql<number>`(select coalesce(max(number), 0) + 1 from incident_updates where incident_id = ${p.incidentId})`,
+      status: p.status,
+      message: p.message,
+      components_json: p.componentsJson,
+      channels_json: p.channelsJson,
+      created_at: p.now,
+    }),
+);
 
 function resolveChannels(enabled: PublishDeps['channels'], requested: string[] | undefined): string[] {
   const names = enabled.map((c) => c.name);
@@ -240,7 +253,6 @@ async function applyComponentStatuses(
 }
 
 async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, channels: string[], now: string): Promise<Delivery[]> {
-  if (channels.length === 0) return [];
   const rows = channels.map((channel) => ({
     id: newId(),
     update_id: updateId,
@@ -261,6 +273,24 @@ async function insertDeliveries(tx: Transaction<Database>, incidentId: string, u
     updated_at: now,
     delivered_at: null,
   }));
-  await tx.insertInto('deliveries').values(rows).execute();
+  // One prepared statement per row: no query tree to build per update, whatever the number of channels.
+  for (const row of rows) await insertDeliveryRow(tx, { id: row.id, updateId, incidentId, channel: row.channel, now });
   return rows.map(toDelivery);
 }
+
+const insertDeliveryRow = prepared((tx, p: { id: string; updateId: string; incidentId: string; channel: string; now: string }) =>
+  tx.insertInto('deliveries').values({
+    id: p.id,
+    update_id: p.updateId,
+    incident_id: p.incidentId,
+    channel: p.channel,
+    state: 'pending',
+    generation: 0,
+    attempts: 0,
+    total: 1,
+    delivered: 0,
+    failed: 0,
+    created_at: p.now,
+    updated_at: p.now,
+  }),
+);

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { DeliveryState } from '../domain/enums.js';
 import type { Delivery } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
+import { prepared } from './prepared.js';
 import type { DeliveriesTable } from './schema.js';
 
 export function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
@@ -49,20 +50,21 @@ export interface Claim {
  * The common case (pending) is one statement: no read before the write.
  */
 export async function claimDelivery(db: Executor, id: string, generation: number, now: string): Promise<Claim | undefined> {
-  const claim = (from: DeliveryState) =>
-    db
-      .updateTable('deliveries')
-      .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: now, rate_limited_until: null }))
-      .where('id', '=', id)
-      .where('generation', '=', generation)
-      .where('state', '=', from)
-      .returningAll()
-      .executeTakeFirst();
-  const fresh = await claim('pending');
+  const [fresh] = (await claimQuery<Selectable<DeliveriesTable>>(db, { id, generation, now, from: 'pending' })).rows;
   if (fresh) return { delivery: toDelivery(fresh), interrupted: false };
-  const resumed = await claim('delivering');
+  const [resumed] = (await claimQuery<Selectable<DeliveriesTable>>(db, { id, generation, now, from: 'delivering' })).rows;
   return resumed ? { delivery: toDelivery(resumed), interrupted: true } : undefined;
 }
+
+const claimQuery = prepared((db, p: { id: string; generation: number; now: string; from: DeliveryState }) =>
+  db
+    .updateTable('deliveries')
+    .set((eb) => ({ state: 'delivering', attempts: eb('attempts', '+', 1), updated_at: p.now, rate_limited_until: null }))
+    .where('id', '=', p.id)
+    .where('generation', '=', p.generation)
+    .where('state', '=', p.from)
+    .returningAll(),
+);
 
 export interface DeliveryOutcome {
   state: DeliveryState;
@@ -88,24 +90,34 @@ export async function recordOutcome(db: Executor, id: string, generation: number
   if (outcome.failed !== undefined) values.failed = outcome.failed;
   if (outcome.total !== undefined) values.total = outcome.total;
   if (outcome.state === 'delivered' || outcome.state === 'partial') values.delivered_at = now;
-  await db.updateTable('deliveries').set(values).where('id', '=', id).where('generation', '=', generation).execute();
+  await recordQuery(db, { ...values, $id: id, $generation: generation });
 }
+
+/** One template per set of columns an outcome sets. */
+const recordQuery = prepared(
+  (db, { $id, $generation, ...values }: Partial<DeliveriesTable> & { $id: string; $generation: number }) =>
+    db.updateTable('deliveries').set(values).where('id', '=', $id).where('generation', '=', $generation),
+  (params) => Object.keys(params).join(),
+);
 
 /** Deliveries of earlier updates of the same incident on the same channel as delivery `id`, oldest first. */
 export async function earlierDeliveriesOnChannel(db: Executor, id: string) {
-  const rows = await db
+  const { rows } = await earlierQuery<Selectable<DeliveriesTable> & { number: number }>(db, { id });
+  return rows.map((row) => ({ ...toDelivery(row), updateNumber: Number(row.number) }));
+}
+
+const earlierQuery = prepared((db, p: { id: string }) =>
+  db
     .selectFrom('deliveries as this')
     .innerJoin('incident_updates as this_u', 'this_u.id', 'this.update_id')
     .innerJoin('deliveries as d', (join) => join.onRef('d.incident_id', '=', 'this.incident_id').onRef('d.channel', '=', 'this.channel'))
     .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
     .selectAll('d')
     .select('u.number')
-    .where('this.id', '=', id)
+    .where('this.id', '=', p.id)
     .whereRef('u.number', '<', 'this_u.number')
-    .orderBy('u.number')
-    .execute();
-  return rows.map((row) => ({ ...toDelivery(row), updateNumber: Number(row.number) }));
-}
+    .orderBy('u.number'),
+);
 
 /** Rows that should be moving but have not been touched for a while: the sweeper checks their jobs. */
 export async function listUnsettledBefore(db: Executor, before: string, limit = 500): Promise<Delivery[]> {

@@ -2,6 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
 import type { AffectedComponent, Incident, IncidentUpdate, IncidentWithUpdates } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
+import { prepared } from './prepared.js';
 import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
 
 const OPEN_STATUSES = ['investigating', 'identified', 'monitoring'];
@@ -55,11 +56,23 @@ async function affectedComponents(db: Executor, incidentIds: string[]): Promise<
 
 /** `forUpdate` locks the incident's row until the transaction ends (PostgreSQL; SQLite locks the whole file). */
 export async function getIncident(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<Incident | undefined> {
-  const query = db.selectFrom('incidents').selectAll().where('id', '=', id);
-  const row = await (options.forUpdate ? query.forUpdate() : query).executeTakeFirst();
+  const [row] = (await (options.forUpdate ? incidentForUpdate : incidentById)<Selectable<IncidentsTable>>(db, { id })).rows;
   if (!row) return undefined;
-  return toIncident(row, (await affectedComponents(db, [id])).get(id) ?? []);
+  const { rows } = await componentsOfIncident<{ id: string; name: string; status: string }>(db, { id });
+  return toIncident(row, rows.map((c) => ({ id: c.id, name: c.name, status: c.status as ComponentStatus })));
 }
+
+const incidentById = prepared((db, p: { id: string }) => db.selectFrom('incidents').selectAll().where('id', '=', p.id));
+const incidentForUpdate = prepared((db, p: { id: string }) => db.selectFrom('incidents').selectAll().where('id', '=', p.id).forUpdate());
+const componentsOfIncident = prepared((db, p: { id: string }) =>
+  db
+    .selectFrom('incident_components as ic')
+    .innerJoin('components as c', 'c.id', 'ic.component_id')
+    .select(['c.id', 'c.name', 'ic.status'])
+    .where('ic.incident_id', '=', p.id)
+    .orderBy('c.position')
+    .orderBy('c.name'),
+);
 
 export async function getIncidentWithUpdates(db: Executor, id: string): Promise<IncidentWithUpdates | undefined> {
   const incident = await getIncident(db, id);

@@ -8,6 +8,8 @@ const CHROMIUM = '/usr/bin/chromium';
 const AXE = resolve('node_modules/axe-core/axe.min.js');
 const ARTIFACTS = resolve('test-artifacts');
 const hasChromium = existsSync(CHROMIUM);
+/** The tests that open ten or more pages in Chromium: 20–30 s on a slow CI machine, close to the 30 s default. */
+const MANY_PAGES_MS = 120_000;
 if (!hasChromium) console.warn(`statuspage browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 describe.skipIf(!hasChromium)('status page in Chromium', () => {
@@ -141,7 +143,7 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
         await close();
       }
     }
-  });
+  }, MANY_PAGES_MS);
 
   it('the subscribe form posts email/phone and components[] to /subscribe', async () => {
     const { page, close } = await open('/subscribe.html');
@@ -171,7 +173,7 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
     const { page, close } = await open(`/incidents/${fixture.xssIncidentIds[0]}.html`);
     expect(await page.locator('h1').innerText()).toContain('<script>alert(1)</script>');
     await close();
-  });
+  }, MANY_PAGES_MS);
 
   it('index HTML + CSS stay under 50 KB with 50 components and 20 active incidents', () => {
     const html = statSync(join(fixture.dir, 'index.html')).size;

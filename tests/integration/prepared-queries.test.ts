@@ -1,0 +1,78 @@
+import { sql } from 'kysely';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrateToLatest, openDatabase } from '../../src/store/db.js';
+import { prepared } from '../../src/store/prepared.js';
+import { freshDatabase } from '../helpers/env.js';
+
+describe.each(['sqlite', 'postgres'] as const)('prepared queries on %s', (kind) => {
+  let opened: ReturnType<typeof openDatabase>;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await freshDatabase(kind);
+    drop = database.drop;
+    opened = openDatabase(database.url);
+    await migrateToLatest(opened.db);
+    const now = new Date().toISOString();
+    await opened.db
+      .insertInto('components')
+      .values(['API', 'Web', 'Mail'].map((name, i) => ({ id: `c${i}`, name, group_name: null, description: null, position: i, status: 'operational', created_at: now, updated_at: now })))
+      .execute();
+  });
+  afterAll(async () => {
+    await opened.db.destroy();
+    await drop();
+  });
+
+  const byName = prepared((db, p: { name: string }) => db.selectFrom('components').select(['id', 'position']).where('name', '=', p.name));
+
+  it('binds each call its own values into the one compiled query', async () => {
+    expect((await byName<{ id: string }>(opened.db, { name: 'Web' })).rows).toEqual([{ id: 'c1', position: 1 }]);
+    expect((await byName<{ id: string }>(opened.db, { name: 'Mail' })).rows).toEqual([{ id: 'c2', position: 2 }]);
+    expect((await byName(opened.db, { name: 'nothing' })).rows).toEqual([]);
+  });
+
+  it('keeps the constants the builder placed beside the parameters', async () => {
+    const renamed = prepared((db, p: { id: string; name: string }) => db.updateTable('components').set({ name: p.name, status: 'degraded_performance' }).where('id', '=', p.id));
+    await renamed(opened.db, { id: 'c0', name: 'API v2' });
+    await renamed(opened.db, { id: 'c2', name: 'Mail v2' });
+    const rows = await opened.db.selectFrom('components').select(['id', 'name', 'status']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'c0', name: 'API v2', status: 'degraded_performance' },
+      { id: 'c1', name: 'Web', status: 'operational' },
+      { id: 'c2', name: 'Mail v2', status: 'degraded_performance' },
+    ]);
+  });
+
+  it('gives each shape its own template', async () => {
+    const setSome = prepared(
+      (db, { $id, ...values }: { $id: string; description?: string | null; group_name?: string | null }) => db.updateTable('components').set(values).where('id', '=', $id),
+      (params) => Object.keys(params).join(),
+    );
+    await setSome(opened.db, { $id: 'c1', description: 'the site' });
+    await setSome(opened.db, { $id: 'c1', group_name: 'Public' });
+    await setSome(opened.db, { $id: 'c2', description: 'outbound', group_name: 'Internal' });
+    const rows = await opened.db.selectFrom('components').select(['id', 'description', 'group_name']).where('id', 'in', ['c1', 'c2']).orderBy('id').execute();
+    expect(rows).toEqual([
+      { id: 'c1', description: 'the site', group_name: 'Public' },
+      { id: 'c2', description: 'outbound', group_name: 'Internal' },
+    ]);
+  });
+
+  it('runs inside a transaction and rolls back with it', async () => {
+    await expect(
+      opened.db.transaction().execute(async (tx) => {
+        await prepared((db, p: { id: string }) => db.updateTable('components').set({ name: 'rolled back' }).where('id', '=', p.id))(tx, { id: 'c1' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    expect((await byName(opened.db, { name: 'rolled back' })).rows).toEqual([]);
+  });
+
+  it('refuses a parameter the builder computed with, instead of freezing its first value', async () => {
+    const computed = prepared((db, p: { name: string }) => db.selectFrom('components').select('id').where('name', '=', `${p.name} v2`));
+    await expect(computed(opened.db, { name: 'API' })).rejects.toThrow(/used inside a computed value/);
+    const inText = prepared((db, p: { column: string }) => db.selectFrom('components').select(sql.ref(p.column).as('x')));
+    await expect(inText(opened.db, { column: 'name' })).rejects.toThrow(/placed in the SQL text/);
+  });
+});
