@@ -1,12 +1,11 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
 import { type Channel, type PostRef, type SendTarget, type SentRef, isAudienceChannel } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
-import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
 import { nowIso } from '../domain/ids.js';
 import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { claimDelivery, earlierDeliveriesOnChannel, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
+import { claimDelivery, getDelivery, recordOutcome, threadSoFar } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
@@ -87,7 +86,6 @@ export class DeliveryWorkers {
   }
 }
 
-const isSettled = (d: Delivery) => SETTLED_DELIVERY_STATES.includes(d.state);
 const toPostRef = (d: Delivery): PostRef => ({ externalId: d.externalId!, externalUrl: d.externalUrl, meta: d.externalMeta });
 
 export async function processDelivery(
@@ -106,14 +104,13 @@ export async function processDelivery(
 
   let thread: SendTarget['thread'];
   if (channel.capabilities.threads) {
-    const earlier = await earlierDeliveriesOnChannel(db, deliveryId);
-    if (earlier.some((d) => !isSettled(d))) {
+    const sofar = await threadSoFar(db, deliveryId);
+    if (sofar.waiting) {
       // Replies must follow their predecessor: wait for it without spending an attempt.
       await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 150), token);
       throw new DelayedError();
     }
-    const posted = earlier.filter((d) => d.state === 'delivered' && d.externalId);
-    if (posted.length > 0) thread = { first: toPostRef(posted[0]!), previous: toPostRef(posted[posted.length - 1]!) };
+    if (sofar.first && sofar.latest) thread = { first: toPostRef(sofar.first), previous: toPostRef(sofar.latest) };
   }
 
   const claim = await claimDelivery(db, deliveryId, generation, nowIso());
