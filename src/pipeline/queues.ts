@@ -1,4 +1,4 @@
-import { Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ChannelCapabilities } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
@@ -69,6 +69,7 @@ export function workerConnectionOptions(url: string): RedisOptions {
 
 export class DeliveryQueues {
   private readonly queues = new Map<string, Queue<DeliveryJobData>>();
+  private flowProducer?: FlowProducer;
 
   constructor(
     private readonly connection: Redis,
@@ -114,10 +115,33 @@ export class DeliveryQueues {
     );
   }
 
-  /** Enqueues each delivery; returns the ones that could not be enqueued (the sweeper picks them up later). */
+  /**
+   * Enqueues an update's deliveries in one MULTI (one round trip, one transaction across the channels' queues);
+   * returns the ones that could not be enqueued, for the sweeper to pick up later. A job already there (same
+   * row, same generation) stays as it is: the add is a no-op, as with enqueue().
+   */
   async enqueueAll(deliveries: ReadonlyArray<Pick<Delivery, 'id' | 'generation' | 'channel'>>, timeoutMs = 3_000): Promise<string[]> {
-    const results = await Promise.allSettled(deliveries.map((d) => withTimeout(this.enqueue(d), timeoutMs, 'enqueue timed out')));
-    return deliveries.filter((_, i) => results[i]?.status === 'rejected').map((d) => d.id);
+    if (deliveries.length === 0) return [];
+    try {
+      const jobs = deliveries.map((delivery) => {
+        const capabilities = this.capabilities.get(delivery.channel);
+        if (!capabilities) throw new Error(`no channel named ${delivery.channel} is configured`);
+        const data: DeliveryJobData = { deliveryId: delivery.id, generation: delivery.generation };
+        return { name: 'deliver', queueName: queueName(delivery.channel), data, opts: { ...jobOptions(capabilities), jobId: jobIdFor(delivery) } };
+      });
+      await withTimeout(this.flows().addBulk(jobs), timeoutMs, 'enqueue timed out');
+      return [];
+    } catch {
+      return deliveries.map((d) => d.id);
+    }
+  }
+
+  private flows(): FlowProducer {
+    if (!this.flowProducer) {
+      this.flowProducer = new FlowProducer({ connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      this.flowProducer.on('error', () => undefined); // surfaced through enqueueAll()/health instead
+    }
+    return this.flowProducer;
   }
 
   async depth(channel: string) {
@@ -125,8 +149,9 @@ export class DeliveryQueues {
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values()].map((q) => q.close()));
+    await Promise.allSettled([...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()));
     this.queues.clear();
+    this.flowProducer = undefined;
   }
 }
 
