@@ -273,24 +273,33 @@ async function insertDeliveries(tx: Transaction<Database>, incidentId: string, u
     updated_at: now,
     delivered_at: null,
   }));
-  // One prepared statement per row: no query tree to build per update, whatever the number of channels.
-  for (const row of rows) await insertDeliveryRow(tx, { id: row.id, updateId, incidentId, channel: row.channel, now });
+  if (rows.length > 0) {
+    const params: Record<string, string> = { updateId, incidentId, now };
+    rows.forEach((row, i) => Object.assign(params, { [`id${i}`]: row.id, [`channel${i}`]: row.channel }));
+    await insertDeliveryRows(tx, params);
+  }
   return rows.map(toDelivery);
 }
 
-const insertDeliveryRow = prepared((tx, p: { id: string; updateId: string; incidentId: string; channel: string; now: string }) =>
-  tx.insertInto('deliveries').values({
-    id: p.id,
-    update_id: p.updateId,
-    incident_id: p.incidentId,
-    channel: p.channel,
-    state: 'pending',
-    generation: 0,
-    attempts: 0,
-    total: 1,
-    delivered: 0,
-    failed: 0,
-    created_at: p.now,
-    updated_at: p.now,
-  }),
+/** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
+const insertDeliveryRows = prepared(
+  (tx, p: Record<string, string>) =>
+    tx.insertInto('deliveries').values(
+      Array.from({ length: deliveryRowCount(p) }, (_, i) => ({
+        id: p[`id${i}`]!,
+        update_id: p.updateId!,
+        incident_id: p.incidentId!,
+        channel: p[`channel${i}`]!,
+        state: 'pending',
+        generation: 0,
+        attempts: 0,
+        total: 1,
+        delivered: 0,
+        failed: 0,
+        created_at: p.now!,
+        updated_at: p.now!,
+      })),
+    ),
+  (p) => String(deliveryRowCount(p)),
 );
+const deliveryRowCount = (p: Record<string, string>) => (Object.keys(p).length - 3) / 2;

@@ -56,23 +56,28 @@ async function affectedComponents(db: Executor, incidentIds: string[]): Promise<
 
 /** `forUpdate` locks the incident's row until the transaction ends (PostgreSQL; SQLite locks the whole file). */
 export async function getIncident(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<Incident | undefined> {
-  const [row] = (await (options.forUpdate ? incidentForUpdate : incidentById)<Selectable<IncidentsTable>>(db, { id })).rows;
-  if (!row) return undefined;
-  const { rows } = await componentsOfIncident<{ id: string; name: string; status: string }>(db, { id });
-  return toIncident(row, rows.map((c) => ({ id: c.id, name: c.name, status: c.status as ComponentStatus })));
+  // One statement, the incident's row beside each of its components (one round trip on PostgreSQL).
+  const { rows } = await (options.forUpdate ? incidentForUpdate : incidentById)<IncidentComponentRow>(db, { id });
+  if (rows.length === 0) return undefined;
+  const components = rows.filter((r) => r.component_id !== null).map((r) => ({ id: r.component_id!, name: r.component_name!, status: r.component_status as ComponentStatus }));
+  return toIncident(rows[0]!, components);
 }
 
-const incidentById = prepared((db, p: { id: string }) => db.selectFrom('incidents').selectAll().where('id', '=', p.id));
-const incidentForUpdate = prepared((db, p: { id: string }) => db.selectFrom('incidents').selectAll().where('id', '=', p.id).forUpdate());
-const componentsOfIncident = prepared((db, p: { id: string }) =>
+type IncidentComponentRow = Selectable<IncidentsTable> & { component_id: string | null; component_name: string | null; component_status: string | null };
+
+const incidentWithComponents = (db: Executor, id: string) =>
   db
-    .selectFrom('incident_components as ic')
-    .innerJoin('components as c', 'c.id', 'ic.component_id')
-    .select(['c.id', 'c.name', 'ic.status'])
-    .where('ic.incident_id', '=', p.id)
+    .selectFrom('incidents as i')
+    .leftJoin('incident_components as ic', 'ic.incident_id', 'i.id')
+    .leftJoin('components as c', 'c.id', 'ic.component_id')
+    .selectAll('i')
+    .select(['c.id as component_id', 'c.name as component_name', 'ic.status as component_status'])
+    .where('i.id', '=', id)
     .orderBy('c.position')
-    .orderBy('c.name'),
-);
+    .orderBy('c.name');
+const incidentById = prepared((db, p: { id: string }) => incidentWithComponents(db, p.id));
+// Only the incident's row is locked: FOR UPDATE may not reach the nullable side of an outer join.
+const incidentForUpdate = prepared((db, p: { id: string }) => incidentWithComponents(db, p.id).forUpdate('i'));
 
 export async function getIncidentWithUpdates(db: Executor, id: string): Promise<IncidentWithUpdates | undefined> {
   const incident = await getIncident(db, id);
