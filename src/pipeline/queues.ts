@@ -122,6 +122,13 @@ export class DeliveryQueues {
    */
   async enqueueAll(deliveries: ReadonlyArray<Pick<Delivery, 'id' | 'generation' | 'channel'>>, timeoutMs = 3_000): Promise<string[]> {
     if (deliveries.length === 0) return [];
+    if (deliveries.length === 1) {
+      // One job needs no transaction, and a MULTI is not free: ioredis builds a pipeline object per call.
+      return withTimeout(this.enqueue(deliveries[0]!), timeoutMs, 'enqueue timed out').then(
+        () => [],
+        () => [deliveries[0]!.id],
+      );
+    }
     try {
       const jobs = deliveries.map((delivery) => {
         const capabilities = this.capabilities.get(delivery.channel);
