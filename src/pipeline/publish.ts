@@ -91,15 +91,8 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
     }
 
     for (const { id, status } of plan.affected) {
-      const updated = await tx
-        .updateTable('incident_components')
-        .set({ status })
-        .where('incident_id', '=', incidentId)
-        .where('component_id', '=', id)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
-        await tx.insertInto('incident_components').values({ incident_id: incidentId, component_id: id, status }).execute();
-      }
+      const updated = await updateIncidentComponent(tx, { incidentId, componentId: id, status });
+      if (Number(updated.numAffectedRows ?? 0) === 0) await insertIncidentComponent(tx, { incidentId, componentId: id, status });
     }
     if (plan.affected.length > 0) await applyComponentStatuses(tx, incidentId, plan.affected, now);
 
@@ -190,6 +183,13 @@ async function insertUpdate(
   });
   return update;
 }
+
+const updateIncidentComponent = prepared((tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
+  tx.updateTable('incident_components').set({ status: p.status }).where('incident_id', '=', p.incidentId).where('component_id', '=', p.componentId),
+);
+const insertIncidentComponent = prepared((tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
+  tx.insertInto('incident_components').values({ incident_id: p.incidentId, component_id: p.componentId, status: p.status }),
+);
 
 const updateIncidentState = prepared(
   (tx, p: { id: string; status: IncidentStatus; impact: IncidentImpact; resolvedAt: string | null; now: string }) =>

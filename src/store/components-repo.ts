@@ -3,6 +3,7 @@ import type { ComponentStatus } from '../domain/enums.js';
 import { newId } from '../domain/ids.js';
 import type { CreateComponentInput, PatchComponentInput } from '../domain/schemas.js';
 import type { Component } from '../domain/types.js';
+import { prepared } from './prepared.js';
 import type { ComponentsTable, Database } from './schema.js';
 
 export type Executor = Kysely<Database> | Transaction<Database>;
@@ -66,7 +67,9 @@ export async function unknownComponentIds(db: Executor, ids: readonly string[]):
 }
 
 export async function setComponentStatuses(db: Executor, statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>, now: string) {
-  for (const { id, status } of statuses) {
-    await db.updateTable('components').set({ status, updated_at: now }).where('id', '=', id).where('status', '!=', status).execute();
-  }
+  for (const { id, status } of statuses) await setComponentStatus(db, { id, status, now });
 }
+
+const setComponentStatus = prepared((db, p: { id: string; status: ComponentStatus; now: string }) =>
+  db.updateTable('components').set({ status: p.status, updated_at: p.now }).where('id', '=', p.id).where('status', '!=', p.status),
+);

@@ -2,7 +2,7 @@ import type { Selectable } from 'kysely';
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
 import type { AffectedComponent, Incident, IncidentUpdate, IncidentWithUpdates } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
-import { prepared } from './prepared.js';
+import { listParam, listParams, listShape, prepared } from './prepared.js';
 import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
 
 const OPEN_STATUSES = ['investigating', 'identified', 'monitoring'];
@@ -129,25 +129,36 @@ export async function getUpdate(db: Executor, id: string): Promise<(IncidentUpda
 /** Status each component has in open incidents other than `exceptIncidentId`. */
 export async function openIncidentStatuses(db: Executor, componentIds: string[], exceptIncidentId: string) {
   if (componentIds.length === 0) return [];
-  return db
-    .selectFrom('incident_components as ic')
-    .innerJoin('incidents as i', 'i.id', 'ic.incident_id')
-    .select(['ic.component_id', 'ic.status'])
-    .where('ic.component_id', 'in', componentIds)
-    .where('i.status', 'in', OPEN_STATUSES)
-    .where('i.id', '!=', exceptIncidentId)
-    .execute();
+  const { rows } = await openIncidentStatusesQuery<{ component_id: string; status: string }>(db, { except: exceptIncidentId, ...listParams('c', componentIds) });
+  return rows;
 }
+
+const openIncidentStatusesQuery = prepared(
+  (db, p: Record<string, string>) =>
+    db
+      .selectFrom('incident_components as ic')
+      .innerJoin('incidents as i', 'i.id', 'ic.incident_id')
+      .select(['ic.component_id', 'ic.status'])
+      .where('ic.component_id', 'in', listParam(p, 'c'))
+      .where('i.status', 'in', OPEN_STATUSES)
+      .where('i.id', '!=', p.except!),
+  listShape('c'),
+);
 
 /** Components under a maintenance that is in progress (or verifying). */
 export async function componentsUnderMaintenance(db: Executor, componentIds: string[]): Promise<Set<string>> {
   if (componentIds.length === 0) return new Set();
-  const rows = await db
-    .selectFrom('maintenance_components as mc')
-    .innerJoin('maintenances as m', 'm.id', 'mc.maintenance_id')
-    .select('mc.component_id')
-    .where('mc.component_id', 'in', componentIds)
-    .where('m.status', 'in', ['in_progress', 'verifying'])
-    .execute();
+  const { rows } = await underMaintenanceQuery<{ component_id: string }>(db, listParams('c', componentIds));
   return new Set(rows.map((r) => r.component_id));
 }
+
+const underMaintenanceQuery = prepared(
+  (db, p: Record<string, string>) =>
+    db
+      .selectFrom('maintenance_components as mc')
+      .innerJoin('maintenances as m', 'm.id', 'mc.maintenance_id')
+      .select('mc.component_id')
+      .where('mc.component_id', 'in', listParam(p, 'c'))
+      .where('m.status', 'in', ['in_progress', 'verifying']),
+  listShape('c'),
+);

@@ -52,3 +52,19 @@ function makeTemplate<P extends Record<string, unknown>>(db: Executor, build: (d
   });
   return { compiled, slots };
 }
+
+/**
+ * A list as prepared parameters (`${name}0`, `${name}1` …), for `in (…)`: pass `shapeOf: listShape(name)` so
+ * each length gets its own template, and read the list back in the builder with `listParam`.
+ */
+export function listParams(name: string, values: readonly string[]): Record<string, string> {
+  return Object.fromEntries(values.map((value, i) => [`${name}${i}`, value]));
+}
+
+export function listParam(params: Record<string, unknown>, name: string): string[] {
+  const values: string[] = [];
+  for (let i = 0; `${name}${i}` in params; i++) values.push(params[`${name}${i}`] as string);
+  return values;
+}
+
+export const listShape = (name: string) => (params: Record<string, unknown>) => String(listParam(params, name).length);

@@ -1,7 +1,7 @@
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
-import { prepared } from '../../src/store/prepared.js';
+import { listParam, listParams, listShape, prepared } from '../../src/store/prepared.js';
 import { freshDatabase } from '../helpers/env.js';
 
 describe.each(['sqlite', 'postgres'] as const)('prepared queries on %s', (kind) => {
@@ -57,6 +57,16 @@ describe.each(['sqlite', 'postgres'] as const)('prepared queries on %s', (kind) 
       { id: 'c1', description: 'the site', group_name: 'Public' },
       { id: 'c2', description: 'outbound', group_name: 'Internal' },
     ]);
+  });
+
+  it('takes a list for in (…), one template per length', async () => {
+    const named = prepared(
+      (db, p: Record<string, string>) => db.selectFrom('components').select('id').where('id', 'in', listParam(p, 'c')).orderBy('id'),
+      listShape('c'),
+    );
+    expect((await named<{ id: string }>(opened.db, listParams('c', ['c2', 'c0']))).rows).toEqual([{ id: 'c0' }, { id: 'c2' }]);
+    expect((await named<{ id: string }>(opened.db, listParams('c', ['c1']))).rows).toEqual([{ id: 'c1' }]);
+    expect((await named<{ id: string }>(opened.db, listParams('c', ['c1', 'c2', 'nope']))).rows).toEqual([{ id: 'c1' }, { id: 'c2' }]);
   });
 
   it('runs inside a transaction and rolls back with it', async () => {
