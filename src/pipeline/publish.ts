@@ -10,7 +10,7 @@ import { setComponentStatuses, unknownComponentIds } from '../store/components-r
 import { toDelivery } from '../store/deliveries-repo.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from '../store/incidents-repo.js';
 import type { Database } from '../store/schema.js';
-import { prepared } from '../store/prepared.js';
+import { listParam, listParams, listShape, prepared } from '../store/prepared.js';
 import type { Store } from '../store/store.js';
 import type { DeliveryQueues } from './queues.js';
 
@@ -274,22 +274,22 @@ async function insertDeliveries(tx: Transaction<Database>, incidentId: string, u
     delivered_at: null,
   }));
   if (rows.length > 0) {
-    const params: Record<string, string> = { updateId, incidentId, now };
-    rows.forEach((row, i) => Object.assign(params, { [`id${i}`]: row.id, [`channel${i}`]: row.channel }));
-    await insertDeliveryRows(tx, params);
+    const ids = rows.map((r) => r.id);
+    await insertDeliveryRows(tx, { updateId, incidentId, now, ...listParams('id', ids), ...listParams('channel', channels) });
   }
   return rows.map(toDelivery);
 }
 
 /** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
 const insertDeliveryRows = prepared(
-  (tx, p: Record<string, string>) =>
-    tx.insertInto('deliveries').values(
-      Array.from({ length: deliveryRowCount(p) }, (_, i) => ({
-        id: p[`id${i}`]!,
+  (tx, p: Record<string, string>) => {
+    const channels = listParam(p, 'channel');
+    return tx.insertInto('deliveries').values(
+      listParam(p, 'id').map((id, i) => ({
+        id,
         update_id: p.updateId!,
         incident_id: p.incidentId!,
-        channel: p[`channel${i}`]!,
+        channel: channels[i]!,
         state: 'pending',
         generation: 0,
         attempts: 0,
@@ -299,7 +299,7 @@ const insertDeliveryRows = prepared(
         created_at: p.now!,
         updated_at: p.now!,
       })),
-    ),
-  (p) => String(deliveryRowCount(p)),
+    );
+  },
+  listShape('id'),
 );
-const deliveryRowCount = (p: Record<string, string>) => (Object.keys(p).length - 3) / 2;
