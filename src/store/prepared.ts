@@ -24,9 +24,10 @@ export function prepared<P extends Record<string, unknown>>(
   build: (db: Executor, params: P) => Compilable<unknown>,
   shapeOf?: (params: P) => string,
 ) {
-  const templates = new Map<unknown, Map<string, Template>>();
+  const templates = new WeakMap<object, Map<string, Template>>();
   return async function run<R>(db: Executor, params: P): Promise<QueryResult<R>> {
-    // The adapter is one object per Kysely instance and its transactions: it stands for the dialect here.
+    // The adapter is one object per Kysely instance and its transactions: it stands for the dialect here, and a
+    // closed instance's templates go with it.
     const adapter = db.getExecutor().adapter;
     let byShape = templates.get(adapter);
     if (!byShape) templates.set(adapter, (byShape = new Map()));
