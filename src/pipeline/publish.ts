@@ -254,21 +254,16 @@ async function applyComponentStatuses(
 
 async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, channels: string[], now: string): Promise<Delivery[]> {
   const rows = channels.map((channel) => ({
+    ...NEW_DELIVERY,
     id: newId(),
     update_id: updateId,
     incident_id: incidentId,
     channel,
-    state: 'pending',
-    generation: 0,
-    attempts: 0,
     external_id: null,
     external_url: null,
     external_meta_json: null,
     error: null,
     rate_limited_until: null,
-    total: 1,
-    delivered: 0,
-    failed: 0,
     created_at: now,
     updated_at: now,
     delivered_at: null,
@@ -280,22 +275,20 @@ async function insertDeliveries(tx: Transaction<Database>, incidentId: string, u
   return rows.map(toDelivery);
 }
 
+/** A delivery row's starting state, the same in the insert and in the rows publish returns. */
+const NEW_DELIVERY = { state: 'pending', generation: 0, attempts: 0, total: 1, delivered: 0, failed: 0 } as const;
+
 /** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
 const insertDeliveryRows = prepared(
   (tx, p: Record<string, string>) => {
     const channels = listParam(p, 'channel');
     return tx.insertInto('deliveries').values(
       listParam(p, 'id').map((id, i) => ({
+        ...NEW_DELIVERY,
         id,
         update_id: p.updateId!,
         incident_id: p.incidentId!,
         channel: channels[i]!,
-        state: 'pending',
-        generation: 0,
-        attempts: 0,
-        total: 1,
-        delivered: 0,
-        failed: 0,
         created_at: p.now!,
         updated_at: p.now!,
       })),

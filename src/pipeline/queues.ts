@@ -106,13 +106,16 @@ export class DeliveryQueues {
   }
 
   async enqueue(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>, delayMs = 0): Promise<void> {
+    const { name, data, opts } = this.jobFor(delivery);
+    await this.queue(delivery.channel).add(name, data, { ...opts, delay: delayMs });
+  }
+
+  /** The job for a delivery row: its id derives from the row, so adding it twice is one job. */
+  private jobFor(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>) {
     const capabilities = this.capabilities.get(delivery.channel);
     if (!capabilities) throw new Error(`no channel named ${delivery.channel} is configured`);
-    await this.queue(delivery.channel).add(
-      'deliver',
-      { deliveryId: delivery.id, generation: delivery.generation },
-      { ...jobOptions(capabilities), jobId: jobIdFor(delivery), delay: delayMs },
-    );
+    const data: DeliveryJobData = { deliveryId: delivery.id, generation: delivery.generation };
+    return { name: 'deliver', queueName: queueName(delivery.channel), data, opts: { ...jobOptions(capabilities), jobId: jobIdFor(delivery) } };
   }
 
   /**
@@ -130,13 +133,7 @@ export class DeliveryQueues {
       );
     }
     try {
-      const jobs = deliveries.map((delivery) => {
-        const capabilities = this.capabilities.get(delivery.channel);
-        if (!capabilities) throw new Error(`no channel named ${delivery.channel} is configured`);
-        const data: DeliveryJobData = { deliveryId: delivery.id, generation: delivery.generation };
-        return { name: 'deliver', queueName: queueName(delivery.channel), data, opts: { ...jobOptions(capabilities), jobId: jobIdFor(delivery) } };
-      });
-      await withTimeout(this.flows().addBulk(jobs), timeoutMs, 'enqueue timed out');
+      await withTimeout(this.flows().addBulk(deliveries.map((d) => this.jobFor(d))), timeoutMs, 'enqueue timed out');
       return [];
     } catch {
       return deliveries.map((d) => d.id);
