@@ -7,6 +7,7 @@
 // drives the API over HTTP, so their work is not charged to Herald's event loop.
 // Updates go one at a time (25 incidents × open/identified/monitoring/resolved), each timed until the fake
 // accepted the post; the next waits until every delivery is recorded, so no threaded job waits on its predecessor.
+import { preciseNow } from '../tests/fakes/clock.js';
 import { startChatFleet } from '../tests/helpers/chat-fleet.js';
 import { REDIS_URL } from '../tests/helpers/env.js';
 import { startProviderBenchServe } from './lib/herald-process.js';
@@ -38,12 +39,12 @@ let incidentId = '';
 for (let i = 0; i < UPDATES; i++) {
   const step = STEPS[i % STEPS.length]!;
   const before = probes.map((p) => p.count());
-  const started = Date.now();
+  const started = preciseNow();
   const res =
     step === 'investigating'
       ? await api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Investigating elevated errors (${i}).`, impact: 'major', components: { [component.body.id]: 'major_outage' } })
       : await api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: ${step}.`, status: step });
-  answered.push(Date.now() - started);
+  answered.push(preciseNow() - started);
   if (res.status !== 201) throw new Error(`publish failed: ${res.status} ${JSON.stringify(res.body)}`);
   if (step === 'investigating') incidentId = res.body.incident.id;
   while (probes.some((p, k) => p.count() <= before[k]!)) await sleep(1);
@@ -57,7 +58,7 @@ for (let i = 0; i < UPDATES; i++) {
     if (d.body.channels.some((c: { state: string }) => c.state === 'failed')) throw new Error(`delivery failed: ${JSON.stringify(d.body.channels)}`);
     await sleep(1);
   }
-  recorded.push(Date.now() - started);
+  recorded.push(preciseNow() - started);
 }
 
 await herald.stop();

@@ -1,6 +1,7 @@
 import { Queue, QueueEvents, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
+import { preciseNow } from '../../tests/fakes/clock.js';
 import { sleep } from './stats.js';
 
 export interface RawResult {
@@ -23,7 +24,7 @@ export async function measureRawBullmq(redisUrl: string, options: { paced: numbe
   let done = 0;
   const worker = new Worker('raw', async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: options.concurrency });
   worker.on('completed', (job) => {
-    completedAt.set(job.id!, Date.now());
+    completedAt.set(job.id!, preciseNow());
     done++;
   });
   await worker.waitUntilReady();
@@ -33,7 +34,7 @@ export async function measureRawBullmq(redisUrl: string, options: { paced: numbe
   const addedAt = new Map<string, number>();
   for (let i = 0; i < options.paced; i++) {
     const id = `p${i}`;
-    addedAt.set(id, Date.now());
+    addedAt.set(id, preciseNow());
     await queue.add('job', { i }, { jobId: id, removeOnComplete: true });
     await sleep(options.paceMs);
   }

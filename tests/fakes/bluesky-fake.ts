@@ -2,6 +2,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countGraphemes } from '../../src/render/fit.js';
 import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // A local PDS for the XRPC methods Herald uses, after docs.bsky.app and the atproto lexicons:
 //   POST /xrpc/com.atproto.server.createSession  {identifier, password} → {did, handle, accessJwt, refreshJwt, active}
@@ -121,7 +122,7 @@ export class BlueskyFake extends FakeControls {
     const uri = `at://${this.did}/app.bsky.feed.post/${rkey}`;
     const cid = cidFor(record);
     const reply = record.reply as { root: { uri: string }; parent: { uri: string } } | undefined;
-    const stored: StoredRecord = { id: uri, uri, cid, value: record, text: record.text as string, replyTo: reply?.parent.uri ?? null, rootId: reply?.root.uri ?? null, at: Date.now() };
+    const stored: StoredRecord = { id: uri, uri, cid, value: record, text: record.text as string, replyTo: reply?.parent.uri ?? null, rootId: reply?.root.uri ?? null, at: preciseNow() };
     this.records.push(stored);
     this.accept(stored);
     if (this.holdAnswers) return hold(res);

@@ -1,4 +1,5 @@
 import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // A Discourse API fake, after https://docs.discourse.org: Api-Key/Api-Username headers; POST /posts.json opens
 // a topic (title, raw, category) or replies (topic_id, raw) and answers the post {id, topic_id, topic_slug,
@@ -54,14 +55,14 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
   const newTopic = (title: string, raw: string): DiscourseFakePost => {
     const topic: DiscourseFakeTopic = { id: nextTopicId++, title, slug: slugify(title), category_id: categoryId };
     topics.push(topic);
-    const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: 1, raw, edits: [], createdAt: Date.now() };
+    const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: 1, raw, edits: [], createdAt: preciseNow() };
     posts.push(post);
     return post;
   };
   const errors = (status: number, list: string[], extra: Record<string, unknown> = {}): FakeResponse => ({ status, body: { action: 'create_post', errors: list, ...extra } });
 
   const server = await startFakeServer((req: FakeRequest): FakeResponse => {
-    calls.push({ method: req.method, path: req.path, at: Date.now() });
+    calls.push({ method: req.method, path: req.path, at: preciseNow() });
     const failure = failures.shift();
     if (failure?.kind === '429') {
       const wait = retryAfterSeconds(failure.resetAtMs);
@@ -79,7 +80,7 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
       if (body.topic_id !== undefined) {
         const topic = topics.find((t) => t.id === Number(body.topic_id));
         if (!topic) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
-        const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: posts.filter((p) => p.topic_id === topic.id).length + 1, raw, edits: [], createdAt: Date.now() };
+        const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: posts.filter((p) => p.topic_id === topic.id).length + 1, raw, edits: [], createdAt: preciseNow() };
         posts.push(post);
         return { status: 200, body: postView(post) };
       }
@@ -93,7 +94,7 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
       const post = posts.find((p) => p.id === Number(m![1]));
       if (!post) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
       const raw = String(body['post[raw]'] ?? (body.post as { raw?: string } | undefined)?.raw ?? '');
-      post.edits.push({ raw, reason: String(body['post[edit_reason]'] ?? ''), at: Date.now() });
+      post.edits.push({ raw, reason: String(body['post[edit_reason]'] ?? ''), at: preciseNow() });
       return { status: 200, body: { post: postView(post) } };
     }
     if (req.method === 'GET' && (m = req.path.match(/^\/t\/(\d+)\.json$/))) {

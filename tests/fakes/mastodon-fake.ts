@@ -1,6 +1,7 @@
 import type { ServerResponse } from 'node:http';
 import { tootLength } from '../../src/channels/mastodon/render.js';
 import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // A local Mastodon for the endpoints Herald uses, after docs.joinmastodon.org:
 //   POST /api/v1/statuses  (JSON or form: status, in_reply_to_id, visibility; header Idempotency-Key) → 200 Status
@@ -81,7 +82,7 @@ export class MastodonFake extends FakeControls {
     const visibility = typeof form.visibility === 'string' ? form.visibility : 'public';
     if (!['public', 'unlisted', 'private', 'direct'].includes(visibility)) return sendJson(res, 422, { error: 'Validation failed: Visibility is not included in the list' });
     const id = String(this.nextId++);
-    const status: StoredStatus = { id, text, replyTo, at: Date.now(), visibility, createdAt: new Date().toISOString(), idempotencyKey: key };
+    const status: StoredStatus = { id, text, replyTo, at: preciseNow(), visibility, createdAt: new Date().toISOString(), idempotencyKey: key };
     this.statuses.push(status);
     this.accept(status);
     if (this.holdAnswers) return hold(res);

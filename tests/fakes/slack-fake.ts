@@ -1,4 +1,5 @@
 import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, gate, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // A Slack Web API fake, from https://api.slack.com/web: every method is POST /api/<method> with a form or
 // JSON body and a Bearer token; answers are HTTP 200 {ok:true,…} or {ok:false,error}, except 429 + Retry-After.
@@ -68,7 +69,7 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
 
   const server = await startFakeServer(async (req: FakeRequest) => {
     const method = req.path.replace(/^\/api\//, '');
-    calls.push({ method, at: Date.now() });
+    calls.push({ method, at: preciseNow() });
     if (req.method !== 'POST') return { status: 405, body: 'method not allowed' };
     const index = failures.findIndex((f) => !f.method || f.method === method);
     if (index >= 0) {
@@ -100,7 +101,7 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
           reply_broadcast: args.reply_broadcast === true || args.reply_broadcast === 'true',
           metadata: args.metadata as SlackFakeMessage['metadata'],
           edits: [],
-          postedAt: Date.now(),
+          postedAt: preciseNow(),
         };
         messages.push(message);
         if (hold) {
@@ -116,7 +117,7 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
         if (!channel) return fail('channel_not_found');
         const message = messages.find((m) => m.ts === String(args.ts) && m.channel === channel);
         if (!message) return fail('message_not_found');
-        message.edits.push({ text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? message.blocks, at: Date.now() });
+        message.edits.push({ text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? message.blocks, at: preciseNow() });
         return ok({ channel, ts: message.ts, text: message.edits.at(-1)!.text, message: view(message, false) });
       }
       case 'conversations.history': {

@@ -1,5 +1,6 @@
 import twitterText from 'twitter-text';
 import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // A local X API v2 for the endpoints Herald uses, after docs.x.com:
 //   POST /2/tweets            {text, reply?: {in_reply_to_tweet_id}} → 201 {data: {id, text, edit_history_tweet_ids}}
@@ -90,7 +91,7 @@ export class TwitterFake extends FakeControls {
       return invalid(res, `The \`reply.in_reply_to_tweet_id\` value [${replyTo}] does not exist or is not visible.`);
     }
     const id = String(this.nextId++);
-    const tweet: StoredTweet = { id, text, replyTo, at: Date.now(), shown: shortenLinks(text) };
+    const tweet: StoredTweet = { id, text, replyTo, at: preciseNow(), shown: shortenLinks(text) };
     this.tweets.push(tweet);
     this.accept(tweet);
     if (this.holdAnswers) return hold(res);

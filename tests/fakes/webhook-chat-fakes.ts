@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import { preciseNow } from './clock.js';
 
 // Fakes for the webhook chat platforms, after their public docs:
 // - Microsoft Teams Workflows / incoming webhook: POST JSON {type:"message", attachments:[{contentType:
@@ -45,7 +46,7 @@ export async function startTeamsFake(): Promise<TeamsFake> {
       ...((card.body as Array<{ text?: string }>) ?? []).flatMap((b) => (b.text ? [b.text] : [])),
       ...((card.actions as Array<{ url?: string }>) ?? []).flatMap((a) => (a.url ? [a.url] : [])),
     ];
-    cards.push({ card, text: texts.join('\n'), at: Date.now() });
+    cards.push({ card, text: texts.join('\n'), at: preciseNow() });
     return { status: 202 };
   });
   return {
@@ -119,14 +120,14 @@ export async function startDiscordFake(): Promise<DiscordFake> {
         channel = id;
         threads.add(id);
       }
-      const message: DiscordFakeMessage = { id, channel_id: channel, content: String(body.content ?? ''), embeds, allowed_mentions: body.allowed_mentions, thread_id: threadId, edits: [], at: Date.now() };
+      const message: DiscordFakeMessage = { id, channel_id: channel, content: String(body.content ?? ''), embeds, allowed_mentions: body.allowed_mentions, thread_id: threadId, edits: [], at: preciseNow() };
       messages.push(message);
       return req.query.get('wait') === 'true' ? { status: 200, body: view(message) } : { status: 204 };
     }
     if (req.method === 'PATCH' && m[3]) {
       const message = messages.find((x) => x.id === m[3] && (threadId ? x.channel_id === threadId : x.channel_id === channelId));
       if (!message) return error(404, 'Unknown Message', 10008);
-      message.edits.push({ embeds: (body.embeds as DiscordFakeMessage['embeds']) ?? message.embeds, at: Date.now() });
+      message.edits.push({ embeds: (body.embeds as DiscordFakeMessage['embeds']) ?? message.embeds, at: preciseNow() });
       return { status: 200, body: view(message) };
     }
     return error(405, '405: Method Not Allowed', 0);
@@ -171,7 +172,7 @@ export async function startMattermostFake(): Promise<MattermostFake> {
     const attachments = (body.attachments as Array<Record<string, unknown>>) ?? [];
     if (!text && attachments.length === 0) return appError(400, 'web.incoming_webhook.text.app_error', 'No text specified');
     if ([...text].length > 16383) return appError(400, 'web.incoming_webhook.text.length.app_error', 'Text too long');
-    posts.push({ text, username: body.username as string | undefined, attachments, at: Date.now() });
+    posts.push({ text, username: body.username as string | undefined, attachments, at: preciseNow() });
     return { status: 200, body: 'ok' };
   });
   return { webhookUrl: `${server.url}/hooks/${key}`, server, posts, failNext: failNext(state), close: () => server.close() };
