@@ -14,6 +14,7 @@ import { readEnv } from '../src/config/env.js';
 import { openIncident, postUpdate } from '../src/pipeline/publish.js';
 import { startHerald } from '../src/runtime/herald.js';
 import { createLogger } from '../src/runtime/logger.js';
+import { preciseNow } from '../tests/fakes/clock.js';
 import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
 
@@ -66,6 +67,9 @@ async function measureHerald() {
   const herald = await startHerald({ env, config: { channels: [noop] }, logger: createLogger({ level: 'silent' }), sweeper: false });
   await herald.workers!.waitUntilReady();
   const { db } = herald.store;
+  // Timed like the raw baseline: from the call to the worker's 'completed' event (the row is recorded by then).
+  const completedAt = new Map<string, number>();
+  herald.workers!.onCompleted((job) => completedAt.set(job.deliveryId, preciseNow()));
 
   // Counts the rows still moving: a small index range, so polling doesn't load the database it measures.
   const unsettled = async () =>
@@ -76,15 +80,15 @@ async function measureHerald() {
   while ((await unsettled()) > 0) await sleep(5);
 
   // Paced: one update every PACE_MS, so latency is the pipeline's own, not queueing behind a burst.
-  const pacedIds: string[] = [];
+  const startedAt = new Map<string, number>();
   for (let i = 0; i < PACED; i++) {
-    const { update } = await postUpdate(herald.publishDeps, incidentId, { message: `paced ${i}` });
-    pacedIds.push(update.id);
+    const started = preciseNow();
+    const { deliveries } = await postUpdate(herald.publishDeps, incidentId, { message: `paced ${i}` });
+    startedAt.set(deliveries[0]!.id, started);
     await sleep(PACE_MS);
   }
   while ((await unsettled()) > 0) await sleep(10);
-  const rows = await db.selectFrom('deliveries').select(['update_id', 'created_at', 'delivered_at']).where('update_id', 'in', pacedIds).execute();
-  const latencies = rows.map((r) => Date.parse(r.delivered_at!) - Date.parse(r.created_at));
+  const latencies = [...startedAt].map(([deliveryId, started]) => completedAt.get(deliveryId)! - started);
 
   // Burst: IN_FLIGHT clients, each updating its own incident (concurrent updates of one incident are
   // serialised by design: on PostgreSQL they queue on the incident's row lock), until BURST are delivered.

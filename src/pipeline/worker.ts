@@ -76,6 +76,11 @@ export class DeliveryWorkers {
     await stopFanoutWorkers(this.options);
   }
 
+  /** Calls `listener` each time a delivery job completes, on any channel (its row is recorded by then). */
+  onCompleted(listener: (data: DeliveryJobData) => void): void {
+    for (const worker of this.workers) worker.on('completed', (job) => listener(job.data));
+  }
+
   private all(): Worker[] {
     return this.confirmations ? [...this.workers, this.confirmations] : this.workers;
   }
