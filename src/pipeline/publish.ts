@@ -46,8 +46,9 @@ export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateU
 /**
  * The one path every update takes: one transaction stores the update, the incident's and components'
  * new state and one delivery row per target channel (the outbox); then one job per row is enqueued.
- * If Redis does not answer before the commit, nothing is stored (QueueUnavailableError → 503); if it
- * goes away after the commit, the rows stay pending and the sweeper enqueues them when it is back.
+ * If Redis is away before the commit (its connection down, or no answer to a PING when none came in the
+ * last second), nothing is stored (QueueUnavailableError → 503); if it goes away after the commit, the rows
+ * stay pending and the sweeper enqueues them when it is back.
  */
 export async function publish(deps: PublishDeps, request: PublishRequest): Promise<Published> {
   const channels = resolveChannels(deps.channels, request.channels);
@@ -117,13 +118,16 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
   return enqueuePublished(deps, published);
 }
 
+/** A Redis answer this recent stands for a PING before a publish's commit (see DeliveryQueues.assertAvailable). */
+const REDIS_ANSWER_FRESH_MS = 1_000;
+
 /**
  * Starts the check that Redis answers now, and returns the wait for its answer: called last inside the
  * transaction, so a Redis that is away rolls everything back (503, nothing stored) while the PING's round
  * trip overlaps the transaction's own work instead of adding to it.
  */
 function redisCheck(deps: PublishDeps): () => Promise<void> {
-  const answered = deps.queues.assertAvailable().then(
+  const answered = deps.queues.assertAvailable({ answeredWithinMs: REDIS_ANSWER_FRESH_MS }).then(
     () => undefined,
     (error: unknown) => error,
   );

@@ -91,15 +91,23 @@ export class DeliveryQueues {
     return [...this.capabilities.keys()];
   }
 
+  /** When Redis last answered this connection (a PING or an enqueue), ms since the epoch. */
+  private lastAnsweredAt = Number.NEGATIVE_INFINITY;
+
   /**
    * Throws QueueUnavailableError unless Redis answers a PING now (a socket that just died can still look
    * 'ready' for a moment). A Redis that stalls after this check is caught by the enqueue timeout instead, and
    * the sweeper enqueues the stored rows later.
+   * `answeredWithinMs` accepts an answer seen that recently instead of a new PING: a publish then costs no extra
+   * round trip while updates keep coming. A Redis that died since without closing the socket is then met by the
+   * enqueue, and the stored rows wait for the sweeper: the update is kept and delivered once Redis is back.
    */
-  async assertAvailable(options: { timeoutMs?: number } = {}): Promise<void> {
+  async assertAvailable(options: { timeoutMs?: number; answeredWithinMs?: number } = {}): Promise<void> {
     if (this.connection.status !== 'ready') throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
+    if (options.answeredWithinMs !== undefined && Date.now() - this.lastAnsweredAt <= options.answeredWithinMs) return;
     try {
       await withTimeout(this.connection.ping(), options.timeoutMs ?? 1_500, 'Redis did not answer PING');
+      this.lastAnsweredAt = Date.now();
     } catch (error) {
       throw new QueueUnavailableError(`queue unavailable: ${(error as Error).message}`);
     }
@@ -108,6 +116,7 @@ export class DeliveryQueues {
   async enqueue(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>, delayMs = 0): Promise<void> {
     const { name, data, opts } = this.jobFor(delivery);
     await this.queue(delivery.channel).add(name, data, { ...opts, delay: delayMs });
+    this.lastAnsweredAt = Date.now();
   }
 
   /** The job for a delivery row: its id derives from the row, so adding it twice is one job. */
@@ -134,6 +143,7 @@ export class DeliveryQueues {
     }
     try {
       await withTimeout(this.flows().addBulk(deliveries.map((d) => this.jobFor(d))), timeoutMs, 'enqueue timed out');
+      this.lastAnsweredAt = Date.now();
       return [];
     } catch {
       return deliveries.map((d) => d.id);

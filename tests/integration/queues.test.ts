@@ -1,6 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { DeliveryQueues, jobIdFor, producerConnection } from '../../src/pipeline/queues.js';
 import { REDIS_URL, dropRedisPrefix, uniqueName } from '../helpers/env.js';
+import { PrivateRedis } from '../helpers/redis-server.js';
 
 const prefix = uniqueName('hqueues');
 const connection = producerConnection(REDIS_URL);
@@ -48,5 +49,32 @@ describe('DeliveryQueues', () => {
     expect(await down.enqueueAll([{ id: 'f1', generation: 0, channel: 'x' }], 500)).toEqual(['f1']);
     await down.close();
     nothingThere.disconnect();
+  });
+
+  it("a recent answer from Redis stands for the publish's PING; without one, or without a connection, it asks", async () => {
+    const redis = await PrivateRedis.start();
+    const own = producerConnection(redis.url);
+    own.on('error', () => undefined);
+    const checked = new DeliveryQueues(own, uniqueName('hping'), capabilities);
+    try {
+      if (own.status !== 'ready') await new Promise((ready) => own.once('ready', ready));
+      await checked.assertAvailable(); // answered just now
+      // Redis stops answering (writes and PINGs wait while the clients are paused) but the socket stays up.
+      await redis.command('CLIENT', 'PAUSE', 2000, 'ALL');
+      await checked.assertAvailable({ answeredWithinMs: 1_000 });
+      await expect(checked.assertAvailable({ timeoutMs: 300 })).rejects.toThrow(/queue unavailable: Redis did not answer PING/);
+      await new Promise((r) => setTimeout(r, 1_100));
+      await expect(checked.assertAvailable({ timeoutMs: 300, answeredWithinMs: 1_000 })).rejects.toThrow(/did not answer PING/);
+      await redis.command('CLIENT', 'UNPAUSE');
+      await checked.assertAvailable({ answeredWithinMs: 1_000 });
+      // A recent answer does not hide a connection that is gone.
+      await redis.stop();
+      await new Promise((r) => setTimeout(r, 100));
+      await expect(checked.assertAvailable({ answeredWithinMs: 60_000 })).rejects.toThrow(/queue unavailable: Redis connection is (reconnecting|connecting|close|end)/);
+    } finally {
+      await checked.close();
+      own.disconnect();
+      await redis.stop();
+    }
   });
 });
