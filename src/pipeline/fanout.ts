@@ -8,6 +8,7 @@ import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
 import type { Executor } from '../store/components-repo.js';
+import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import { RecipientRejectedError } from '../subscribers/errors.js';
 import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
 import { applyRejection } from '../subscribers/suppression.js';
@@ -364,45 +365,55 @@ export async function processPage(
   const abort = new AbortController();
   // Every send in flight listens on this one signal (fetch adds a listener each).
   setMaxListeners(t.sendConcurrency + 10, abort.signal);
-  for (let i = 0; i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined; i += CLAIM_CHUNK) {
-    // Claim only what is still as we saw it (pending, or left 'sending' by a crash long enough ago), and send
-    // only what this claim returned: a second copy of the page (a lock that lapsed under load) gets nothing.
-    const seen = toSend.slice(i, i + CLAIM_CHUNK);
-    const claimed = await db
-      .updateTable('recipient_deliveries')
-      .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
-      .where('delivery_id', '=', data.deliveryId)
-      .where('subscriber_id', 'in', seen.map((r) => r.subscriber_id))
-      .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb('updated_at', '<=', freshBefore)])]))
-      .returning('subscriber_id')
-      .execute();
-    const mine = new Set(claimed.map((r) => r.subscriber_id));
-    const chunk = seen.filter((r) => mine.has(r.subscriber_id));
-    await runPool(chunk, t.sendConcurrency, async (row) => {
-      if (rateLimitedUntil !== undefined) {
-        recorder.push({ kind: 'retry', id: row.subscriber_id, error: 'not sent: the provider rate-limited this channel' });
-        return;
-      }
-      const recipient: Recipient = { subscriberId: row.subscriber_id, kind: row.kind as Recipient['kind'], address: row.address!, secret: row.secret ?? null };
-      try {
-        const ref = await channel.sendTo(rendered, recipient, {
-          idempotencyKey: `${data.deliveryId}-${row.subscriber_id}`,
-          attempt: Number(row.attempts) + 1,
-          signal: abort.signal,
-        });
-        recorder.push({ kind: 'sent', id: row.subscriber_id, ref });
-      } catch (error) {
-        if (error instanceof RateLimitedError) {
-          rateLimitedUntil = Math.max(rateLimitedUntil ?? 0, error.untilMs);
-          recorder.push({ kind: 'retry', id: row.subscriber_id, error: error.message });
-        } else if (error instanceof PermanentError) {
-          recorder.push({ kind: 'failed', id: row.subscriber_id, error: error.message, rejected: error instanceof RecipientRejectedError ? error : undefined });
-        } else {
-          const message = describe(error);
-          recorder.push(final ? { kind: 'failed', id: row.subscriber_id, error: message } : { kind: 'retry', id: row.subscriber_id, error: message });
+  try {
+    for (let i = 0; i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined; i += CLAIM_CHUNK) {
+      // While the database is away, claim nothing more: wait until what was sent is recorded (or the page gives up).
+      if (recorder.waitingForDatabase) await recorder.flush().catch(() => undefined);
+      if (recorder.writeError !== undefined) break;
+      // Claim only what is still as we saw it (pending, or left 'sending' by a crash long enough ago), and send
+      // only what this claim returned: a second copy of the page (a lock that lapsed under load) gets nothing.
+      const seen = toSend.slice(i, i + CLAIM_CHUNK);
+      const claimed = await db
+        .updateTable('recipient_deliveries')
+        .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
+        .where('delivery_id', '=', data.deliveryId)
+        .where('subscriber_id', 'in', seen.map((r) => r.subscriber_id))
+        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb('updated_at', '<=', freshBefore)])]))
+        .returning('subscriber_id')
+        .execute();
+      const mine = new Set(claimed.map((r) => r.subscriber_id));
+      const chunk = seen.filter((r) => mine.has(r.subscriber_id));
+      await runPool(chunk, t.sendConcurrency, async (row) => {
+        if (rateLimitedUntil !== undefined) {
+          recorder.push({ kind: 'retry', id: row.subscriber_id, error: 'not sent: the provider rate-limited this channel' });
+          return;
         }
-      }
-    });
+        const recipient: Recipient = { subscriberId: row.subscriber_id, kind: row.kind as Recipient['kind'], address: row.address!, secret: row.secret ?? null };
+        try {
+          const ref = await channel.sendTo(rendered, recipient, {
+            idempotencyKey: `${data.deliveryId}-${row.subscriber_id}`,
+            attempt: Number(row.attempts) + 1,
+            signal: abort.signal,
+          });
+          recorder.push({ kind: 'sent', id: row.subscriber_id, ref });
+        } catch (error) {
+          if (error instanceof RateLimitedError) {
+            rateLimitedUntil = Math.max(rateLimitedUntil ?? 0, error.untilMs);
+            recorder.push({ kind: 'retry', id: row.subscriber_id, error: error.message });
+          } else if (error instanceof PermanentError) {
+            recorder.push({ kind: 'failed', id: row.subscriber_id, error: error.message, rejected: error instanceof RecipientRejectedError ? error : undefined });
+          } else {
+            const message = describe(error);
+            recorder.push(final ? { kind: 'failed', id: row.subscriber_id, error: message } : { kind: 'retry', id: row.subscriber_id, error: message });
+          }
+        }
+      });
+    }
+  } catch (error) {
+    // Whatever stopped the page (a claim that met a database restart, say), what it sent is recorded first:
+    // otherwise its retry would send those messages again.
+    await recorder.flush().catch(() => undefined);
+    throw error;
   }
   await recorder.flush();
 
@@ -444,8 +455,10 @@ class OutcomeRecorder {
     private readonly log: Logger,
   ) {}
 
-  /** The first write that failed (database unreachable): the page stops sending and its job retries. */
+  /** A write that kept failing (see writeOnceDatabaseAnswers): the page stops sending and its job retries. */
   writeError: unknown;
+  /** A write failed and is being tried again: the database is away (a restart, a failover). */
+  waitingForDatabase = false;
 
   push(outcome: Outcome) {
     this.buffer.push(outcome);
@@ -467,21 +480,34 @@ class OutcomeRecorder {
       while (this.buffer.length > 0) {
         const batch = this.buffer;
         this.buffer = [];
-        await this.write(batch);
+        await this.writePatiently(batch);
       }
     } finally {
       this.flushing = undefined;
     }
   }
 
+  /** The messages in `batch` are out: their record must land, or the page's retry sends them again. */
+  private async writePatiently(batch: Outcome[]): Promise<void> {
+    // A failed write rolled back whole, and writing the batch again moves only rows still 'sending'.
+    await writeOnceDatabaseAnswers(() => this.write(batch), (error) => {
+      if (!this.waitingForDatabase) this.log.warn({ err: describe(error), unrecorded: batch.length }, 'could not record sent messages; trying again until the database answers');
+      this.waitingForDatabase = true;
+    });
+    if (this.waitingForDatabase) this.log.info({ recorded: batch.length }, 'the database answers again; recorded the messages sent meanwhile');
+    this.waitingForDatabase = false;
+  }
+
   private async write(batch: Outcome[]): Promise<void> {
     const { deliveryId, generation } = this.data;
     const quarantineAfter = this.channel.fanout?.quarantineAfter;
+    let delivered = 0;
+    let failed = 0;
+    let skipped = 0;
+    let retries = 0;
+    let lastError = '';
     await this.db.transaction().execute(async (tx) => {
       const now = nowIso();
-      let delivered = 0;
-      let failed = 0;
-      let skipped = 0;
 
       // Webhook endpoints: consecutive failures quarantine; a success resets the count.
       if (quarantineAfter) {
@@ -549,8 +575,8 @@ class OutcomeRecorder {
             .where('subscriber_id', '=', o.id)
             .where('state', '=', 'sending')
             .execute();
-          this.retries++;
-          this.lastError = o.error;
+          retries++;
+          lastError = o.error;
         } else if (o.kind === 'skipped') {
           const r = await tx
             .updateTable('recipient_deliveries')
@@ -575,10 +601,13 @@ class OutcomeRecorder {
           .where('generation', '=', generation)
           .execute();
       }
-      this.sent += delivered;
-      this.failed += failed;
-      this.skipped += skipped;
     });
+    // Counted once the batch is written: a batch written again after a failure must not count twice.
+    this.sent += delivered;
+    this.failed += failed;
+    this.skipped += skipped;
+    this.retries += retries;
+    if (lastError) this.lastError = lastError;
   }
 }
 

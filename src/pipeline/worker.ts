@@ -5,7 +5,8 @@ import { nowIso } from '../domain/ids.js';
 import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { claimDelivery, getDelivery, recordOutcome, threadSoFar } from '../store/deliveries-repo.js';
+import { type DeliveryOutcome, claimDelivery, getDelivery, recordOutcome, threadSoFar } from '../store/deliveries-repo.js';
+import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
@@ -136,26 +137,27 @@ export async function processDelivery(
   }
 
   const now = nowIso();
+  // The post is out: its record is retried while the database is away, or a retry would post it again (or, where
+  // the platform allows, have to look it up).
+  const record = (outcome: DeliveryOutcome) =>
+    writeOnceDatabaseAnswers(
+      () => recordOutcome(db, deliveryId, generation, outcome, now),
+      (error) => log.warn({ err: describe(error) }, 'could not record the sent post; trying again until the database answers'),
+    );
   if (sent.skipped) {
-    await recordOutcome(db, deliveryId, generation, { state: 'skipped', error: sent.skipped }, now);
+    await record({ state: 'skipped', error: sent.skipped });
     metrics?.deliveries.inc({ channel: channel.name, outcome: 'skipped' });
     return { outcome: 'skipped', reason: sent.skipped };
   }
-  await recordOutcome(
-    db,
-    deliveryId,
-    generation,
-    {
-      state: 'delivered',
-      error: null,
-      externalId: sent.externalId ?? null,
-      externalUrl: sent.externalUrl ?? null,
-      externalMeta: sent.meta ?? null,
-      delivered: claimed.total,
-      failed: 0,
-    },
-    now,
-  );
+  await record({
+    state: 'delivered',
+    error: null,
+    externalId: sent.externalId ?? null,
+    externalUrl: sent.externalUrl ?? null,
+    externalMeta: sent.meta ?? null,
+    delivered: claimed.total,
+    failed: 0,
+  });
   metrics?.deliveries.inc({ channel: channel.name, outcome: 'delivered' });
   metrics?.publishToDelivered.observe({ channel: channel.name }, (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000);
   return { outcome: 'delivered' };
