@@ -292,6 +292,7 @@ const insertDeliveryRows = prepared(
         id,
         update_id: p.updateId!,
         incident_id: p.incidentId!,
+        update_number: sql<number>`(select number from incident_updates where id = ${p.updateId!})`,
         channel: channels[i]!,
         created_at: p.now!,
         updated_at: p.now!,

@@ -1,5 +1,5 @@
 import { DelayedError, UnrecoverableError, Worker, type Job } from 'bullmq';
-import { type Channel, type PostRef, type SendTarget, type SentRef, isAudienceChannel } from '../channels/channel.js';
+import { type Channel, type SendTarget, type SentRef, isAudienceChannel } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
 import { nowIso } from '../domain/ids.js';
 import type { Delivery } from '../domain/types.js';
@@ -92,8 +92,6 @@ export class DeliveryWorkers {
   }
 }
 
-const toPostRef = (d: Delivery): PostRef => ({ externalId: d.externalId!, externalUrl: d.externalUrl, meta: d.externalMeta });
-
 export async function processDelivery(
   options: WorkerOptions,
   channel: Channel,
@@ -116,7 +114,7 @@ export async function processDelivery(
       await job.moveToDelayed(Date.now() + (options.predecessorPollMs ?? 150), token);
       throw new DelayedError();
     }
-    if (sofar.first && sofar.latest) thread = { first: toPostRef(sofar.first), previous: toPostRef(sofar.latest) };
+    if (sofar.first && sofar.latest) thread = { first: sofar.first, previous: sofar.latest };
   }
 
   const claim = await claimDelivery(db, deliveryId, generation, nowIso());

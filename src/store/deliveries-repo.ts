@@ -1,11 +1,12 @@
 import type { Selectable } from 'kysely';
 import type { DeliveryState } from '../domain/enums.js';
+import type { PostRef } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
 import { prepared } from './prepared.js';
 import type { DeliveriesTable } from './schema.js';
 
-export function toDelivery(row: Selectable<DeliveriesTable>): Delivery {
+export function toDelivery(row: Omit<Selectable<DeliveriesTable>, 'update_number'>): Delivery {
   return {
     id: row.id,
     updateId: row.update_id,
@@ -105,8 +106,8 @@ export interface ThreadSoFar {
   /** An earlier update's delivery on this channel is still pending or delivering: a reply must wait for it. */
   waiting: boolean;
   /** The first and the latest earlier posts on this channel (delivered, with the platform's id), if any. */
-  first?: Delivery;
-  latest?: Delivery;
+  first?: PostRef;
+  latest?: PostRef;
 }
 
 /**
@@ -115,29 +116,37 @@ export interface ThreadSoFar {
  */
 export async function threadSoFar(db: Executor, id: string): Promise<ThreadSoFar> {
   if ((await earlierUnsettled(db, { id })).rows.length > 0) return { waiting: true };
-  const [first] = (await firstEarlierPost<Selectable<DeliveriesTable>>(db, { id })).rows;
+  const [first] = (await firstEarlierPost<PostRow>(db, { id })).rows;
   if (!first) return { waiting: false };
-  const [latest] = (await latestEarlierPost<Selectable<DeliveriesTable>>(db, { id })).rows;
-  return { waiting: false, first: toDelivery(first), latest: toDelivery(latest ?? first) };
+  const [latest] = (await latestEarlierPost<PostRow>(db, { id })).rows;
+  return { waiting: false, first: toPostRef(first), latest: toPostRef(latest ?? first) };
 }
 
-/** Deliveries of earlier updates of the same incident on the same channel as delivery `id`. */
+type PostRow = Pick<Selectable<DeliveriesTable>, 'external_id' | 'external_url' | 'external_meta_json'>;
+
+const toPostRef = (row: PostRow): PostRef => ({
+  externalId: row.external_id!,
+  externalUrl: row.external_url,
+  meta: row.external_meta_json ? (JSON.parse(row.external_meta_json) as Record<string, string>) : null,
+});
+
+/** Deliveries of earlier updates of the same incident on the same channel as delivery `id` (index deliveries_thread). */
 function earlierOnChannel(db: Executor, id: string) {
   return db
     .selectFrom('deliveries as this')
-    .innerJoin('incident_updates as this_u', 'this_u.id', 'this.update_id')
-    .innerJoin('deliveries as d', (join) => join.onRef('d.incident_id', '=', 'this.incident_id').onRef('d.channel', '=', 'this.channel'))
-    .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
-    .where('this.id', '=', id)
-    .whereRef('u.number', '<', 'this_u.number');
+    .innerJoin('deliveries as d', (join) =>
+      join.onRef('d.incident_id', '=', 'this.incident_id').onRef('d.channel', '=', 'this.channel').onRef('d.update_number', '<', 'this.update_number'),
+    )
+    .where('this.id', '=', id);
 }
 
 const earlierUnsettled = prepared((db, p: { id: string }) =>
   earlierOnChannel(db, p.id).select('d.id').where('d.state', 'in', ['pending', 'delivering']).limit(1),
 );
-const earlierPosts = (db: Executor, id: string) => earlierOnChannel(db, id).selectAll('d').where('d.state', '=', 'delivered').where('d.external_id', 'is not', null);
-const firstEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('u.number').limit(1));
-const latestEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('u.number', 'desc').limit(1));
+const earlierPosts = (db: Executor, id: string) =>
+  earlierOnChannel(db, id).select(['d.external_id', 'd.external_url', 'd.external_meta_json']).where('d.state', '=', 'delivered').where('d.external_id', 'is not', null);
+const firstEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('d.update_number').limit(1));
+const latestEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('d.update_number', 'desc').limit(1));
 
 /** Rows that should be moving but have not been touched for a while: the sweeper checks their jobs. */
 export async function listUnsettledBefore(db: Executor, before: string, limit = 500): Promise<Delivery[]> {

@@ -63,6 +63,8 @@ export interface DeliveriesTable {
   id: string;
   update_id: string;
   incident_id: string;
+  /** The update's number in its incident (incident_updates.number), for the thread lookups. */
+  update_number: number;
   channel: string;
   state: string;
   generation: number;

@@ -2,7 +2,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PublishDeps, openIncident, postUpdate } from '../../src/pipeline/publish.js';
 import type { DeliveryQueues } from '../../src/pipeline/queues.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { Migrator } from 'kysely';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
+import { migrationProvider } from '../../src/store/migrations/index.js';
 import { recordOutcome, threadSoFar } from '../../src/store/deliveries-repo.js';
 import { freshDatabase } from '../helpers/env.js';
 
@@ -60,5 +62,19 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     expect(await threadSoFar(opened.db, deliveries[5]!.id)).toMatchObject({ waiting: false, first: { externalId: 'post-0' }, latest: { externalId: 'post-4' } });
     // Asked for an earlier update, only what came before it counts.
     expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({ waiting: false, first: { externalId: 'post-0' }, latest: { externalId: 'post-1' } });
+  });
+
+  it('a database from before the update number was on the delivery row: the migration fills it in', async () => {
+    const deliveries = await thread(3);
+    await posted(deliveries[0]!.id, 'old-1');
+    await posted(deliveries[1]!.id, 'old-2');
+    const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
+    const down = await migrator.migrateTo('004_console_reminders');
+    expect(down.error).toBeUndefined();
+    expect(await migrateToLatest(opened.db)).toEqual(['005_delivery_update_number']);
+    const rows = await opened.db.selectFrom('deliveries as d').innerJoin('incident_updates as u', 'u.id', 'd.update_id').select(['d.update_number', 'u.number']).where('d.id', 'in', deliveries.map((d) => d.id)).execute();
+    expect(rows.map((r) => Number(r.update_number)).sort()).toEqual([1, 2, 3]);
+    for (const r of rows) expect(Number(r.update_number)).toBe(Number(r.number));
+    expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({ waiting: false, first: { externalId: 'old-1' }, latest: { externalId: 'old-2' } });
   });
 });

@@ -3,6 +3,7 @@ import * as initial from './001_initial.js';
 import * as subscribers from './002_subscribers.js';
 import * as consoleTables from './003_console.js';
 import * as consoleReminders from './004_console_reminders.js';
+import * as deliveryUpdateNumber from './005_delivery_update_number.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -10,6 +11,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '002_subscribers': subscribers,
   '003_console': consoleTables,
   '004_console_reminders': consoleReminders,
+  '005_delivery_update_number': deliveryUpdateNumber,
 };
 
 export const migrationProvider: MigrationProvider = {
