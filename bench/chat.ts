@@ -15,6 +15,9 @@ import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
+// The baseline is measured before Herald starts and again after it stops, and pooled (see bench/social.ts).
+const rawOptions = { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 };
+const rawBefore = await measureRawBullmq(REDIS_URL, rawOptions);
 const fleet = await startChatFleet();
 const herald = await startProviderBenchServe('chat', fleet.settings);
 const { api } = herald;
@@ -63,10 +66,11 @@ for (let i = 0; i < UPDATES; i++) {
 
 await herald.stop();
 await fleet.close();
-// After Herald has stopped, on the same Redis: the baseline does not share the machine with it.
-const raw = await measureRawBullmq(REDIS_URL, { paced: UPDATES, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
-
+// Before Herald started and after it stopped, on the same Redis: the baseline does not share the machine with it.
+const rawAfter = await measureRawBullmq(REDIS_URL, rawOptions);
+const raw = { latencies: [...rawBefore.latencies, ...rawAfter.latencies] };
 const rawP50 = median(raw.latencies);
+console.log(`raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`);
 const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), max_ms: Math.max(...values), 'p50 / raw p50': median(values) / rawP50 });
 printTable([
   row('raw BullMQ add→complete', raw.latencies),

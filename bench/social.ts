@@ -29,6 +29,10 @@ function benchChannel(setup: SocialSetup): BenchChannel {
   return { kind: 'bluesky', options: { service: e.BLUESKY_SERVICE, identifier: e.BLUESKY_IDENTIFIER, appPassword: e.BLUESKY_APP_PASSWORD } };
 }
 
+// The baseline is measured before Herald starts and again after it stops, and pooled: the machine's speed drifts
+// over a run, and one side alone moved the ratio by up to a third between runs minutes apart.
+const rawOptions = { paced: N, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 };
+const rawBefore = await measureRawBullmq(REDIS_URL, rawOptions);
 const setups = await Promise.all(SOCIAL_KINDS.map((kind) => socialSetup(kind, { timeoutMs: 5_000 })));
 const herald = await startProviderBenchServe('social', setups.map(benchChannel));
 const { api } = herald;
@@ -68,8 +72,10 @@ for (let i = 0; i < N + WARM_UP; i++) {
 await herald.stop();
 await Promise.all(setups.map((s) => s.fake.close()));
 
-const raw = await measureRawBullmq(REDIS_URL, { paced: N, paceMs: 10, burst: 0, inFlight: 1, concurrency: 1 });
+const rawAfter = await measureRawBullmq(REDIS_URL, rawOptions);
+const raw = { latencies: [...rawBefore.latencies, ...rawAfter.latencies] };
 const rawP50 = median(raw.latencies);
+console.log(`raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`);
 const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), 'p50 / raw p50': median(values) / rawP50 });
 console.log(`\nbench/social — ${N} updates one at a time, zero-latency fakes in the bench process, herald serve (SQLite) in its own, Redis ${REDIS_URL}\n`);
 printTable([

@@ -4,6 +4,8 @@ import { Redis } from 'ioredis';
 import { preciseNow } from '../../tests/fakes/clock.js';
 import { sleep } from './stats.js';
 
+const RAW_WARM_UP = 20;
+
 export interface RawResult {
   /** add → complete, ms, one per job (paced run). */
   latencies: number[];
@@ -30,6 +32,16 @@ export async function measureRawBullmq(redisUrl: string, options: { paced: numbe
   await worker.waitUntilReady();
   const events = new QueueEvents('raw', { connection, prefix });
   await events.waitUntilReady();
+
+  // Warm-up, not measured: the first jobs of a fresh queue and worker run cold (JIT, connections), and the bench
+  // compares against Herald's warm process.
+  for (let i = 0; i < RAW_WARM_UP; i++) {
+    await queue.add('job', { i }, { jobId: `w${i}`, removeOnComplete: true });
+    await sleep(options.paceMs);
+  }
+  while (done < RAW_WARM_UP) await sleep(5);
+  done = 0;
+  completedAt.clear();
 
   const addedAt = new Map<string, number>();
   for (let i = 0; i < options.paced; i++) {
