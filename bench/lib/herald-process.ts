@@ -91,29 +91,30 @@ export async function startProviderBenchServe(name: string, channels: BenchChann
   const prefix = uniqueName(`hb${name}`);
   const port = await freePort();
   const base = `http://127.0.0.1:${port}`;
-  const serve = spawnHerald(
-    ['serve'],
-    {
-      PORT: String(port),
-      HOST: '127.0.0.1',
-      HERALD_DATA_DIR: dataDir,
-      DATABASE_URL: join(dataDir, 'herald.db'),
-      REDIS_URL,
-      HERALD_QUEUE_PREFIX: prefix,
-      HERALD_SECRET: randomBytes(24).toString('base64url'),
-      HERALD_PUBLIC_URL: 'https://status.example.test',
-      HERALD_API_TOKEN: token,
-      HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
-      BENCH_CHANNELS: JSON.stringify(channels),
-      LOG_LEVEL: 'warn',
-    },
-    dataDir,
-  );
+  const env = {
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    HERALD_DATA_DIR: dataDir,
+    DATABASE_URL: join(dataDir, 'herald.db'),
+    REDIS_URL,
+    HERALD_QUEUE_PREFIX: prefix,
+    HERALD_SECRET: randomBytes(24).toString('base64url'),
+    HERALD_PUBLIC_URL: 'https://status.example.test',
+    HERALD_API_TOKEN: token,
+    HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
+    BENCH_CHANNELS: JSON.stringify(channels),
+    LOG_LEVEL: 'warn',
+  };
+  // BENCH_WORKERS=N: `herald serve --no-workers` and N `herald worker` processes instead of one `herald serve`.
+  const workers = Number(process.env.BENCH_WORKERS ?? 0);
+  const processes = [spawnHerald(workers > 0 ? ['serve', '--no-workers'] : ['serve'], env, dataDir)];
   await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
+  for (let i = 0; i < workers; i++) processes.push(spawnHerald(['worker'], env, dataDir));
+  if (workers > 0) await sleep(3_000); // the workers' queues are up well before this
   return {
     api: heraldApi(base, token),
     async stop() {
-      await stopHeralds([serve]);
+      await stopHeralds(processes);
       await dropRedisPrefix(prefix);
     },
   };
