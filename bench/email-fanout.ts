@@ -3,6 +3,7 @@
 //   BENCH_RSS_N (default 1000000)    subscribers for the worker-memory runs (SQLite and PostgreSQL; 0 skips)
 //   BENCH_RSS_SENDS (default 100000) sends watched in the memory runs before stopping
 //   BENCH_SKIP_PG=1                  memory run on SQLite only
+//   BENCH_WORKER_NODE_ARGS           Node options for Herald's worker, e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"
 // The SMTP sink runs in another process (tests/fakes/smtp-sink.ts) and so does Herald's worker
 // (tests/helpers/fanout-worker.ts); the baseline is a bare nodemailer pool (5 connections, like the channel)
 // sending the same number of personalised messages to the same kind of sink.
@@ -106,7 +107,7 @@ async function heraldRun(kind: 'sqlite' | 'postgres', n: number, stopAfter: numb
   const seedStart = Date.now();
   await seedEmailSubscribers(herald.store.db, kind, n);
   const seeded = (Date.now() - seedStart) / 1000;
-  const worker: ChildProcess = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/helpers/fanout-worker.ts')], {
+  const worker: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', resolve(ROOT, 'tests/helpers/fanout-worker.ts')], {
     env: { ...process.env, ...vars },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -120,7 +121,11 @@ async function heraldRun(kind: 'sqlite' | 'postgres', n: number, stopAfter: numb
   const seconds = (stats.lastAt! - start) / 1000;
   const rss = peakRssMb(worker.pid!);
   const row = await herald.store.db.selectFrom('deliveries').selectAll().where('update_id', '=', updateId).executeTakeFirst();
-  worker.kill('SIGKILL');
+  if (process.env.BENCH_WORKER_NODE_ARGS) {
+    // A clean exit, so that --cpu-prof and the like write their files.
+    worker.kill('SIGTERM');
+    await new Promise((exited) => worker.once('exit', exited));
+  } else worker.kill('SIGKILL');
   await herald.close();
   sink.stop();
   await dropRedisPrefix(prefix);

@@ -8,6 +8,7 @@ import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
 import type { Executor } from '../store/components-repo.js';
+import { listParam, listParams, listShape, prepared } from '../store/prepared.js';
 import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import { RecipientRejectedError } from '../subscribers/errors.js';
 import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
@@ -36,6 +37,9 @@ export const pageJobId = (deliveryId: string, generation: number, seq: number) =
 /** Subscribers read per keyset step; a page holds the matches of one step. */
 export const SCAN_SIZE = 1000;
 const CLAIM_CHUNK = 50;
+/** Outcomes written per transaction at most, and how long the first of a batch waits for others (ms). */
+const RECORD_BATCH_MAX = 64;
+const RECORD_BATCH_MS = 5;
 
 const defaults = { sendConcurrency: 16, pageConcurrency: 2, attempts: 8, backoffMs: 2_000 };
 const tuning = (channel: AudienceChannel) => ({ ...defaults, ...channel.fanout });
@@ -460,13 +464,29 @@ class OutcomeRecorder {
   /** A write failed and is being tried again: the database is away (a restart, a failover). */
   waitingForDatabase = false;
 
+  private batchTimer: NodeJS.Timeout | undefined;
+
+  /**
+   * Outcomes are written in batches of up to RECORD_BATCH_MAX, at most RECORD_BATCH_MS after the first of them:
+   * on SQLite a write takes no I/O wait, so without the pause every send became a transaction of its own.
+   */
   push(outcome: Outcome) {
     this.buffer.push(outcome);
+    if (this.flushing) return; // the running drain takes it
+    if (this.buffer.length >= RECORD_BATCH_MAX) this.startDrain();
+    else this.batchTimer ??= setTimeout(() => this.startDrain(), RECORD_BATCH_MS);
+  }
+
+  private startDrain() {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
     // Caught here and rethrown by flush(): a background write must never become an unhandled rejection.
     if (!this.flushing) this.flushing = this.drain().catch((error: unknown) => void (this.writeError ??= error));
   }
 
   async flush(): Promise<void> {
+    clearTimeout(this.batchTimer);
+    this.batchTimer = undefined;
     while (this.flushing) await this.flushing;
     if (this.writeError === undefined && this.buffer.length > 0) {
       this.flushing = this.drain();
@@ -477,11 +497,7 @@ class OutcomeRecorder {
 
   private async drain(): Promise<void> {
     try {
-      while (this.buffer.length > 0) {
-        const batch = this.buffer;
-        this.buffer = [];
-        await this.writePatiently(batch);
-      }
+      while (this.buffer.length > 0) await this.writePatiently(this.buffer.splice(0, RECORD_BATCH_MAX));
     } finally {
       this.flushing = undefined;
     }
@@ -540,10 +556,8 @@ class OutcomeRecorder {
       const withRef = sentPlain.filter((o) => o.ref.externalId);
       const noRef = sentPlain.filter((o) => !o.ref.externalId).map((o) => o.id);
       if (noRef.length > 0) {
-        const r = await tx
-          .updateTable('recipient_deliveries')
-          .set({ state: 'sent', updated_at: now }).where('delivery_id', '=', deliveryId).where('subscriber_id', 'in', noRef).where('state', '=', 'sending').executeTakeFirst();
-        delivered += Number(r.numUpdatedRows);
+        const r = await markSent(tx, { deliveryId, now, ...listParams('id', noRef) });
+        delivered += Number(r.numAffectedRows ?? 0);
       }
       for (const o of withRef) {
         const r = await tx
@@ -588,19 +602,7 @@ class OutcomeRecorder {
           skipped += Number(r.numUpdatedRows);
         }
       }
-      if (delivered + failed + skipped > 0) {
-        await tx
-          .updateTable('deliveries')
-          .set((eb) => ({
-            delivered: eb('delivered', '+', delivered),
-            failed: eb('failed', '+', failed),
-            total: eb('total', '-', skipped),
-            updated_at: now,
-          }))
-          .where('id', '=', deliveryId)
-          .where('generation', '=', generation)
-          .execute();
-      }
+      if (delivered + failed + skipped > 0) await addToCounters(tx, { deliveryId, generation, delivered, failed, skipped, now });
     });
     // Counted once the batch is written: a batch written again after a failure must not count twice.
     this.sent += delivered;
@@ -610,6 +612,32 @@ class OutcomeRecorder {
     if (lastError) this.lastError = lastError;
   }
 }
+
+/** Recipient rows of a batch that went out (no provider id to keep): one statement per batch. */
+const markSent = prepared(
+  (tx, p: Record<string, string>) =>
+    tx
+      .updateTable('recipient_deliveries')
+      .set({ state: 'sent', updated_at: p.now! })
+      .where('delivery_id', '=', p.deliveryId!)
+      .where('subscriber_id', 'in', listParam(p, 'id'))
+      .where('state', '=', 'sending'),
+  listShape('id'),
+);
+
+/** Adds exactly the recipient rows a batch moved to the delivery row's counters. */
+const addToCounters = prepared((tx, p: { deliveryId: string; generation: number; delivered: number; failed: number; skipped: number; now: string }) =>
+  tx
+    .updateTable('deliveries')
+    .set((eb) => ({
+      delivered: eb('delivered', '+', p.delivered),
+      failed: eb('failed', '+', p.failed),
+      total: eb('total', '-', p.skipped),
+      updated_at: p.now,
+    }))
+    .where('id', '=', p.deliveryId)
+    .where('generation', '=', p.generation),
+);
 
 async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {
   let next = 0;
