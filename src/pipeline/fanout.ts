@@ -37,9 +37,9 @@ export const pageJobId = (deliveryId: string, generation: number, seq: number) =
 /** Subscribers read per keyset step; a page holds the matches of one step. */
 export const SCAN_SIZE = 1000;
 const CLAIM_CHUNK = 50;
-/** Outcomes written per transaction at most, and how long the first of a batch waits for others (ms). */
+/** Outcomes written per transaction at most; on SQLite, how long the first of a batch waits for others (ms). */
 const RECORD_BATCH_MAX = 64;
-const RECORD_BATCH_MS = 5;
+const SQLITE_RECORD_BATCH_MS = 5;
 
 const defaults = { sendConcurrency: 16, pageConcurrency: 2, attempts: 8, backoffMs: 2_000 };
 const tuning = (channel: AudienceChannel) => ({ ...defaults, ...channel.fanout });
@@ -353,7 +353,7 @@ export async function processPage(
     .orderBy('r.subscriber_id')
     .execute();
 
-  const recorder = new OutcomeRecorder(db, data, channel, log);
+  const recorder = new OutcomeRecorder(db, data, channel, log, options.store.dialect === 'sqlite' ? SQLITE_RECORD_BATCH_MS : 0);
   // A row left 'sending' by a crashed attempt may have gone out: it is sent again (at least once), but only
   // once its claim is older than a job lock, so a still-running copy of this page is never doubled.
   const freshBefore = new Date(Date.now() - lockMs).toISOString();
@@ -457,6 +457,7 @@ class OutcomeRecorder {
     private readonly data: FanoutPageJobData,
     private readonly channel: AudienceChannel,
     private readonly log: Logger,
+    private readonly batchMs: number,
   ) {}
 
   /** A write that kept failing (see writeOnceDatabaseAnswers): the page stops sending and its job retries. */
@@ -467,14 +468,16 @@ class OutcomeRecorder {
   private batchTimer: NodeJS.Timeout | undefined;
 
   /**
-   * Outcomes are written in batches of up to RECORD_BATCH_MAX, at most RECORD_BATCH_MS after the first of them:
-   * on SQLite a write takes no I/O wait, so without the pause every send became a transaction of its own.
+   * Outcomes are written in batches of up to RECORD_BATCH_MAX. While a write is on its way to PostgreSQL the next
+   * outcomes gather on their own; a SQLite write has no I/O to wait for, so there the first outcome of a batch
+   * waits `batchMs` for others (without it, every send had been a transaction of its own). The wait is short
+   * because it widens the window in which a killed worker has sent messages it has not recorded.
    */
   push(outcome: Outcome) {
     this.buffer.push(outcome);
     if (this.flushing) return; // the running drain takes it
-    if (this.buffer.length >= RECORD_BATCH_MAX) this.startDrain();
-    else this.batchTimer ??= setTimeout(() => this.startDrain(), RECORD_BATCH_MS);
+    if (this.batchMs === 0 || this.buffer.length >= RECORD_BATCH_MAX) this.startDrain();
+    else this.batchTimer ??= setTimeout(() => this.startDrain(), this.batchMs);
   }
 
   private startDrain() {
