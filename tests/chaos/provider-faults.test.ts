@@ -1,6 +1,6 @@
 // Chaos (d): providers misbehave while two `herald worker` processes deliver an incident's three updates.
 // - SMTP: every 10th address answers 421 once, the next one 451 twice (retried: must arrive exactly once);
-//   (550 hard bounces: see the separate case below, which shows a bug in the real `herald worker`.)
+//   (550 hard bounces: the separate case below, a regression test run under the real `herald worker`.)
 // - Mastodon: 429 with a reset 1.5 s ahead, a 5xx burst of two, then a post that is stored but answered only
 //   after the client's 500 ms timeout (the retry must find it through the Idempotency-Key, not post again).
 // - X/Twitter: a 5xx, then a post stored after the client's timeout (the retry looks it up before posting).
