@@ -1,5 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
+import { sql } from 'kysely';
 import type { AudienceChannel, Recipient, SentRef } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
 import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
@@ -8,6 +9,7 @@ import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
 import type { Executor } from '../store/components-repo.js';
+import type { Dialect } from '../store/db.js';
 import { listParam, listParams, listShape, prepared } from '../store/prepared.js';
 import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import { RecipientRejectedError } from '../subscribers/errors.js';
@@ -353,7 +355,7 @@ export async function processPage(
     .orderBy('r.subscriber_id')
     .execute();
 
-  const recorder = new OutcomeRecorder(db, data, channel, log, options.store.dialect === 'sqlite' ? SQLITE_RECORD_BATCH_MS : 0);
+  const recorder = new OutcomeRecorder(db, data, channel, log, options.store.dialect);
   // A row left 'sending' by a crashed attempt may have gone out: it is sent again (at least once), but only
   // once its claim is older than a job lock, so a still-running copy of this page is never doubled.
   const freshBefore = new Date(Date.now() - lockMs).toISOString();
@@ -457,8 +459,12 @@ class OutcomeRecorder {
     private readonly data: FanoutPageJobData,
     private readonly channel: AudienceChannel,
     private readonly log: Logger,
-    private readonly batchMs: number,
-  ) {}
+    private readonly dialect: Dialect,
+  ) {
+    this.batchMs = dialect === 'sqlite' ? SQLITE_RECORD_BATCH_MS : 0;
+  }
+
+  private readonly batchMs: number;
 
   /** A write that kept failing (see writeOnceDatabaseAnswers): the page stops sending and its job retries. */
   writeError: unknown;
@@ -520,6 +526,13 @@ class OutcomeRecorder {
   private async write(batch: Outcome[]): Promise<void> {
     const { deliveryId, generation } = this.data;
     const quarantineAfter = this.channel.fanout?.quarantineAfter;
+    if (this.dialect === 'postgres' && !quarantineAfter && batch.every((o) => o.kind === 'sent' && !o.ref.externalId)) {
+      // The common batch (messages sent, no provider id to keep) in one statement: one round trip instead of four
+      // (BEGIN, two updates, COMMIT), which also narrows the window in which sent messages are not yet recorded.
+      const [row] = (await markSentAndCount<{ moved: string | number }>(this.db, { deliveryId, generation: String(generation), now: nowIso(), ...listParams('id', batch.map((o) => o.id)) })).rows;
+      this.sent += Number(row?.moved ?? 0);
+      return;
+    }
     let delivered = 0;
     let failed = 0;
     let skipped = 0;
@@ -625,6 +638,35 @@ const markSent = prepared(
       .where('delivery_id', '=', p.deliveryId!)
       .where('subscriber_id', 'in', listParam(p, 'id'))
       .where('state', '=', 'sending'),
+  listShape('id'),
+);
+
+/**
+ * PostgreSQL: markSent and addToCounters as one statement (data-modifying CTEs), answering how many rows moved.
+ * Both updates run whatever the other matches, as in the transaction they replace.
+ */
+const markSentAndCount = prepared(
+  (db, p: Record<string, string>) =>
+    db
+      .with('moved', (db) =>
+        db
+          .updateTable('recipient_deliveries')
+          .set({ state: 'sent', updated_at: p.now! })
+          .where('delivery_id', '=', p.deliveryId!)
+          .where('subscriber_id', 'in', listParam(p, 'id'))
+          .where('state', '=', 'sending')
+          .returning('subscriber_id'),
+      )
+      .with('counted', (db) =>
+        db
+          .updateTable('deliveries')
+          .set((eb) => ({ delivered: eb('delivered', '+', eb.selectFrom('moved').select((m) => m.fn.countAll<number>().as('n'))), updated_at: p.now! }))
+          .where('id', '=', p.deliveryId!)
+          .where('generation', '=', sql<number>`cast(${p.generation!} as integer)`)
+          .returning('id'),
+      )
+      .selectFrom('moved')
+      .select((eb) => eb.fn.countAll().as('moved')),
   listShape('id'),
 );
 

@@ -27,6 +27,9 @@ describe('scale-out: N herald worker processes share the work', () => {
     expect(rows[0]).toMatchObject({ expected: INCIDENTS * N, received: INCIDENTS * N, lost: 0, duplicates: 0 });
     expect(perWorker.reduce((a, b) => a + b, 0)).toBe(INCIDENTS * N);
     for (const n of perWorker) expect(n).toBeGreaterThan(0);
+    // The delivery rows' counters add up exactly what the recipient rows say (three processes recording at once).
+    const counters = await rig.h.herald.store.db.selectFrom('deliveries').select(['state', 'total', 'delivered', 'failed']).where('channel', '=', 'email').execute();
+    expect(counters).toEqual(Array.from({ length: INCIDENTS }, () => ({ state: 'delivered', total: N, delivered: N, failed: 0 })));
   });
 
   it.runIf(process.env.HERALD_SCALE_BENCH === '1')('deliveries/s with 1, 2 and 3 worker processes', { timeout: 900_000 }, async () => {
