@@ -441,18 +441,24 @@ export async function processPage(
 }
 
 /**
- * Records outcomes as they come, in batches: one transaction moves the recipient rows out of 'sending' and
- * adds exactly the rows it moved to the delivery row's counters, so the counters never drift, even when an
- * attempt dies between a send and its record. A flush starts as soon as the previous one ends.
+ * Records outcomes as they come, in batches: one transaction (on PostgreSQL, for a batch of plain sends, one
+ * statement) moves the recipient rows out of 'sending' and adds exactly the rows it moved to the delivery row's
+ * counters, so the counters never drift, even when an attempt dies between a send and its record.
  */
 class OutcomeRecorder {
   private buffer: Outcome[] = [];
   private flushing: Promise<void> | undefined;
+  private batchTimer: NodeJS.Timeout | undefined;
+  private readonly batchMs: number;
   sent = 0;
   failed = 0;
   skipped = 0;
   retries = 0;
   lastError = '';
+  /** A write that kept failing (see writeOnceDatabaseAnswers): the page stops sending and its job retries. */
+  writeError: unknown;
+  /** A write failed and is being tried again: the database is away (a restart, a failover). */
+  waitingForDatabase = false;
 
   constructor(
     private readonly db: WorkerOptions['store']['db'],
@@ -463,15 +469,6 @@ class OutcomeRecorder {
   ) {
     this.batchMs = dialect === 'sqlite' ? SQLITE_RECORD_BATCH_MS : 0;
   }
-
-  private readonly batchMs: number;
-
-  /** A write that kept failing (see writeOnceDatabaseAnswers): the page stops sending and its job retries. */
-  writeError: unknown;
-  /** A write failed and is being tried again: the database is away (a restart, a failover). */
-  waitingForDatabase = false;
-
-  private batchTimer: NodeJS.Timeout | undefined;
 
   /**
    * Outcomes are written in batches of up to RECORD_BATCH_MAX. While a write is on its way to PostgreSQL the next
