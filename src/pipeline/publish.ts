@@ -109,8 +109,8 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
             components: before.components.map((c) => ({ ...c, status: plan.affected.find((a) => a.id === c.id)?.status ?? c.status })),
           }
         : (await getIncident(tx, incidentId))!;
-    const update = await insertUpdate(tx, incident, plan.status, request.message, channels, now);
-    const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    const { update, number } = await insertUpdate(tx, incident, plan.status, request.message, channels, now);
+    const deliveries = await insertDeliveries(tx, incidentId, update.id, number, channels, now);
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -151,8 +151,8 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
       .where('id', '=', incidentId)
       .execute();
     const incident: Incident = { ...before, status: 'postmortem', postmortem: input.body, postmortemPublishedAt: now, updatedAt: now };
-    const update = await insertUpdate(tx, incident, 'postmortem', input.body, channels, now);
-    const deliveries = await insertDeliveries(tx, incidentId, update.id, channels, now);
+    const { update, number } = await insertUpdate(tx, incident, 'postmortem', input.body, channels, now);
+    const deliveries = await insertDeliveries(tx, incidentId, update.id, number, channels, now);
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -174,9 +174,9 @@ async function insertUpdate(
   message: string,
   channels: string[],
   now: string,
-): Promise<IncidentUpdate> {
+): Promise<{ update: IncidentUpdate; number: number }> {
   const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, createdAt: now };
-  await insertUpdateRow(tx, {
+  const { rows } = await insertUpdateRow<{ number: number }>(tx, {
     id: update.id,
     incidentId: incident.id,
     status,
@@ -185,7 +185,7 @@ async function insertUpdate(
     channelsJson: JSON.stringify(channels),
     now,
   });
-  return update;
+  return { update, number: Number(rows[0]!.number) };
 }
 
 const updateIncidentComponent = prepared((tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
@@ -211,7 +211,7 @@ const insertUpdateRow = prepared(
       components_json: p.componentsJson,
       channels_json: p.channelsJson,
       created_at: p.now,
-    }),
+    }).returning('number'),
 );
 
 function resolveChannels(enabled: PublishDeps['channels'], requested: string[] | undefined): string[] {
@@ -256,7 +256,7 @@ async function applyComponentStatuses(
   await setComponentStatuses(tx, next, now);
 }
 
-async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, channels: string[], now: string): Promise<Delivery[]> {
+async function insertDeliveries(tx: Transaction<Database>, incidentId: string, updateId: string, updateNumber: number, channels: string[], now: string): Promise<Delivery[]> {
   const rows = channels.map((channel) => ({
     ...NEW_DELIVERY,
     id: newId(),
@@ -274,7 +274,7 @@ async function insertDeliveries(tx: Transaction<Database>, incidentId: string, u
   }));
   if (rows.length > 0) {
     const ids = rows.map((r) => r.id);
-    await insertDeliveryRows(tx, { updateId, incidentId, now, ...listParams('id', ids), ...listParams('channel', channels) });
+    await insertDeliveryRows(tx, { updateId, incidentId, updateNumber, now, ...listParams('id', ids), ...listParams('channel', channels) });
   }
   return rows.map(toDelivery);
 }
@@ -284,18 +284,18 @@ const NEW_DELIVERY = { state: 'pending', generation: 0, attempts: 0, total: 1, d
 
 /** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
 const insertDeliveryRows = prepared(
-  (tx, p: Record<string, string>) => {
+  (tx, p: Record<string, string | number>) => {
     const channels = listParam(p, 'channel');
     return tx.insertInto('deliveries').values(
       listParam(p, 'id').map((id, i) => ({
         ...NEW_DELIVERY,
         id,
-        update_id: p.updateId!,
-        incident_id: p.incidentId!,
-        update_number: sql<number>`(select number from incident_updates where id = ${p.updateId!})`,
+        update_id: p.updateId as string,
+        incident_id: p.incidentId as string,
+        update_number: p.updateNumber as number,
         channel: channels[i]!,
-        created_at: p.now!,
-        updated_at: p.now!,
+        created_at: p.now as string,
+        updated_at: p.now as string,
       })),
     );
   },
