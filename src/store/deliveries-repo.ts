@@ -17,7 +17,7 @@ export function toDelivery(row: Omit<Selectable<DeliveriesTable>, 'update_number
     attempts: Number(row.attempts),
     externalId: row.external_id,
     externalUrl: row.external_url,
-    externalMeta: row.external_meta_json ? (JSON.parse(row.external_meta_json) as Record<string, string>) : null,
+    externalMeta: parseMeta(row.external_meta_json),
     error: row.error,
     rateLimitedUntil: row.rate_limited_until,
     total: Number(row.total),
@@ -127,8 +127,12 @@ type PostRow = Pick<Selectable<DeliveriesTable>, 'external_id' | 'external_url' 
 const toPostRef = (row: PostRow): PostRef => ({
   externalId: row.external_id!,
   externalUrl: row.external_url,
-  meta: row.external_meta_json ? (JSON.parse(row.external_meta_json) as Record<string, string>) : null,
+  meta: parseMeta(row.external_meta_json),
 });
+
+function parseMeta(json: string | null): Record<string, string> | null {
+  return json ? (JSON.parse(json) as Record<string, string>) : null;
+}
 
 /** Deliveries of earlier updates of the same incident on the same channel as delivery `id` (index deliveries_thread). */
 function earlierOnChannel(db: Executor, id: string) {
