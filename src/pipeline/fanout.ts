@@ -1,6 +1,6 @@
 import { setMaxListeners } from 'node:events';
 import { DelayedError, Queue, Worker, type Job } from 'bullmq';
-import { sql } from 'kysely';
+import { type QueryCreator, sql } from 'kysely';
 import type { AudienceChannel, Recipient, SentRef } from '../channels/channel.js';
 import { ChannelError, PermanentError, RateLimitedError } from '../channels/errors.js';
 import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
@@ -10,6 +10,7 @@ import type { Logger } from '../runtime/logger.js';
 import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
 import type { Executor } from '../store/components-repo.js';
 import type { Dialect } from '../store/db.js';
+import type { Database } from '../store/schema.js';
 import { listParam, listParams, listShape, prepared } from '../store/prepared.js';
 import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import { RecipientRejectedError } from '../subscribers/errors.js';
@@ -512,8 +513,8 @@ class OutcomeRecorder {
   /** The messages in `batch` are out: their record must land, or the page's retry sends them again. */
   private async writePatiently(batch: Outcome[]): Promise<void> {
     // A failed write rolled back whole, and writing the batch again moves only rows still 'sending'.
-    await writeOnceDatabaseAnswers(() => this.write(batch), (error) => {
-      if (!this.waitingForDatabase) this.log.warn({ err: describe(error), unrecorded: batch.length }, 'could not record sent messages; trying again until the database answers');
+    await writeOnceDatabaseAnswers(() => this.write(batch), (error, retry) => {
+      if (retry === 1) this.log.warn({ err: describe(error), unrecorded: batch.length }, 'could not record sent messages; trying again until the database answers');
       this.waitingForDatabase = true;
     });
     if (this.waitingForDatabase) this.log.info({ recorded: batch.length }, 'the database answers again; recorded the messages sent meanwhile');
@@ -626,17 +627,17 @@ class OutcomeRecorder {
   }
 }
 
-/** Recipient rows of a batch that went out (no provider id to keep): one statement per batch. */
-const markSent = prepared(
-  (tx, p: Record<string, string>) =>
-    tx
-      .updateTable('recipient_deliveries')
-      .set({ state: 'sent', updated_at: p.now! })
-      .where('delivery_id', '=', p.deliveryId!)
-      .where('subscriber_id', 'in', listParam(p, 'id'))
-      .where('state', '=', 'sending'),
-  listShape('id'),
-);
+/** Moves a batch's recipient rows that went out (no provider id to keep) from 'sending' to 'sent'. */
+const sentRowsUpdate = (db: QueryCreator<Database>, p: Record<string, string>) =>
+  db
+    .updateTable('recipient_deliveries')
+    .set({ state: 'sent', updated_at: p.now! })
+    .where('delivery_id', '=', p.deliveryId!)
+    .where('subscriber_id', 'in', listParam(p, 'id'))
+    .where('state', '=', 'sending');
+
+/** One statement per batch. */
+const markSent = prepared(sentRowsUpdate, listShape('id'));
 
 /**
  * PostgreSQL: markSent and addToCounters as one statement (data-modifying CTEs), answering how many rows moved.
@@ -645,15 +646,7 @@ const markSent = prepared(
 const markSentAndCount = prepared(
   (db, p: Record<string, string>) =>
     db
-      .with('moved', (db) =>
-        db
-          .updateTable('recipient_deliveries')
-          .set({ state: 'sent', updated_at: p.now! })
-          .where('delivery_id', '=', p.deliveryId!)
-          .where('subscriber_id', 'in', listParam(p, 'id'))
-          .where('state', '=', 'sending')
-          .returning('subscriber_id'),
-      )
+      .with('moved', (db) => sentRowsUpdate(db, p).returning('subscriber_id'))
       .with('counted', (db) =>
         db
           .updateTable('deliveries')

@@ -137,14 +137,10 @@ export async function processDelivery(
   const now = nowIso();
   // The post is out: its record is retried while the database is away, or a retry would post it again (or, where
   // the platform allows, have to look it up).
-  let warned = false;
   const record = (outcome: DeliveryOutcome) =>
     writeOnceDatabaseAnswers(
       () => recordOutcome(db, deliveryId, generation, outcome, now),
-      (error) => {
-        if (!warned) log.warn({ err: describe(error) }, 'could not record the sent post; trying again until the database answers');
-        warned = true;
-      },
+      (error, retry) => retry === 1 && log.warn({ err: describe(error) }, 'could not record the sent post; trying again until the database answers'),
     );
   if (sent.skipped) {
     await record({ state: 'skipped', error: sent.skipped });
