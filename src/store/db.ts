@@ -5,6 +5,7 @@ import SQLite from 'better-sqlite3';
 import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, type QueryResult, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
+import { isTemplateSql } from './prepared.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -34,7 +35,10 @@ export function openDatabase(url: string): OpenedDatabase {
     // clients, and each client gets its own listener for the time it is checked out (between a transaction's
     // queries, say). The query that then runs on it fails, its job retries, and the pool drops the dead client.
     pool.on('error', () => undefined);
-    pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('connect', (client) => {
+      client.on('error', () => undefined);
+      nameTemplateStatements(client);
+    });
     const masked = new URL(url);
     if (masked.password) masked.password = '***';
     return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', description: masked.toString() };
@@ -50,6 +54,48 @@ export function openDatabase(url: string): OpenedDatabase {
   sqlite.pragma('synchronous = NORMAL');
   return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', description: path };
 }
+
+/** Statement names by SQL text, the same on every connection; at most this many (then statements go unnamed). */
+const statementNames = new Map<string, string>();
+const STATEMENT_NAMES_MAX = 2_000;
+let statementGeneration = 0;
+
+/**
+ * On this connection the queries built by `prepared()` (store/prepared.ts) run as named statements: PostgreSQL
+ * parses and plans each once per connection instead of on every call. On bench/publish that took PostgreSQL's
+ * p50 publish→delivered from 8.6–9.2 to 6.8–7.8 ms and its burst rate from 330–340 to 425–435 updates/s.
+ * A migration that changes a table under a `select *` makes PostgreSQL refuse the statement once ("cached plan
+ * must not change result type"): the text then gets a new name, so every connection prepares it afresh. Outside
+ * a transaction the query is run again at once (the check comes before anything runs); inside one the error
+ * stands, and the transaction's caller retries as after any failed transaction.
+ */
+function nameTemplateStatements(client: pg.PoolClient): void {
+  const query = client.query.bind(client) as (...args: unknown[]) => Promise<pg.QueryResult>;
+  let inTransaction = false;
+  const named = async (text: string, values: unknown[]): Promise<pg.QueryResult> => {
+    let name = statementNames.get(text);
+    if (!name && statementNames.size < STATEMENT_NAMES_MAX) statementNames.set(text, (name = `herald_${statementNames.size}_${statementGeneration}`));
+    if (!name) return query(text, values);
+    try {
+      return await query({ name, text, values });
+    } catch (error) {
+      if (!isStalePlan(error)) throw error;
+      statementNames.set(text, `herald_${statementNames.size}_${++statementGeneration}`);
+      if (inTransaction) throw error;
+      return query({ name: statementNames.get(text), text, values });
+    }
+  };
+  (client as unknown as { query: unknown }).query = (...args: unknown[]) => {
+    const [text, values] = args;
+    if (typeof text !== 'string' || args.length !== 2 || !Array.isArray(values)) return query(...args);
+    if (/^\s*(begin|start transaction)\b/i.test(text)) inTransaction = true;
+    else if (/^\s*(commit|rollback)\s*$/i.test(text)) inTransaction = false;
+    return isTemplateSql(text) ? named(text, values) : query(text, values);
+  };
+}
+
+const isStalePlan = (error: unknown) =>
+  (error as { code?: string } | null)?.code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 
 /**
  * SQLite transactions that take the write lock at BEGIN (BEGIN IMMEDIATE). Kysely's default, a deferred BEGIN,

@@ -39,6 +39,16 @@ export function prepared<P extends Record<string, unknown>>(
   };
 }
 
+/** The SQL of every template made so far: a bounded set (one per query and shape), see `isTemplateSql`. */
+const templateSql = new Set<string>();
+
+/**
+ * Whether `sql` is a template's text. PostgreSQL connections keep these as named server-side statements (see
+ * store/db.ts): parsed and planned once per connection instead of on every call. Other SQL is not named, so a
+ * query whose text varies never fills a connection with statements.
+ */
+export const isTemplateSql = (sql: string): boolean => templateSql.has(sql);
+
 function makeTemplate<P extends Record<string, unknown>>(db: Executor, build: (db: Executor, params: P) => Compilable<unknown>, params: P): Template {
   const marked = Object.fromEntries(Object.keys(params).map((name) => [name, `${MARK}${name}`])) as unknown as P;
   const compiled = build(db, marked).compile();
@@ -51,6 +61,7 @@ function makeTemplate<P extends Record<string, unknown>>(db: Executor, build: (d
     }
     return { value };
   });
+  templateSql.add(compiled.sql);
   return { compiled, slots };
 }
 

@@ -1,7 +1,8 @@
-import { sql } from 'kysely';
+import { type Kysely, sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
 import { listParam, listParams, listShape, prepared } from '../../src/store/prepared.js';
+import type { Database } from '../../src/store/schema.js';
 import { freshDatabase } from '../helpers/env.js';
 
 describe.each(['sqlite', 'postgres'] as const)('prepared queries on %s', (kind) => {
@@ -84,5 +85,53 @@ describe.each(['sqlite', 'postgres'] as const)('prepared queries on %s', (kind) 
     await expect(computed(opened.db, { name: 'API' })).rejects.toThrow(/used inside a computed value/);
     const inText = prepared((db, p: { column: string }) => db.selectFrom('components').select(sql.ref(p.column).as('x')));
     await expect(inText(opened.db, { column: 'name' })).rejects.toThrow(/placed in the SQL text/);
+  });
+});
+
+describe('prepared queries as named statements on PostgreSQL', () => {
+  let opened: ReturnType<typeof openDatabase>;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await freshDatabase('postgres');
+    drop = database.drop;
+    opened = openDatabase(database.url);
+    await migrateToLatest(opened.db);
+    const now = new Date().toISOString();
+    await opened.db.insertInto('components').values({ id: 'c0', name: 'API', group_name: null, description: null, position: 0, status: 'operational', created_at: now, updated_at: now }).execute();
+  });
+  afterAll(async () => {
+    await opened.db.destroy();
+    await drop();
+  });
+
+  const statementsOf = async (db: Kysely<Database>) =>
+    (await sql<{ statement: string }>`select statement from pg_prepared_statements`.execute(db)).rows.map((r) => r.statement);
+
+  it('prepares a template once per connection, and leaves other queries unnamed', async () => {
+    const byId = prepared((db, p: { id: string }) => db.selectFrom('components').select('name').where('id', '=', p.id));
+    await opened.db.connection().execute(async (connection) => {
+      expect((await byId<{ name: string }>(connection, { id: 'c0' })).rows).toEqual([{ name: 'API' }]);
+      expect((await byId<{ name: string }>(connection, { id: 'nope' })).rows).toEqual([]);
+      await connection.selectFrom('components').select('position').where('id', '=', 'c0').execute();
+      const statements = await statementsOf(connection);
+      expect(statements.filter((s) => s.includes('"components"') && s.includes('"name"'))).toHaveLength(1);
+      expect(statements.some((s) => s.includes('"position"'))).toBe(false);
+    });
+  });
+
+  it('prepares a statement afresh when a migration changed the table under its select *', async () => {
+    const everything = prepared((db, p: { id: string }) => db.selectFrom('components').selectAll().where('id', '=', p.id));
+    await opened.db.connection().execute(async (connection) => {
+      expect(Object.keys((await everything<object>(connection, { id: 'c0' })).rows[0]!)).not.toContain('colour');
+      await sql`alter table components add column colour text default 'green'`.execute(opened.db);
+      // Outside a transaction: run again at once under a new name.
+      expect((await everything<{ colour: string }>(connection, { id: 'c0' })).rows[0]!.colour).toBe('green');
+      await sql`alter table components add column shade text default 'dark'`.execute(opened.db);
+      // Inside one: the transaction fails (PostgreSQL has aborted it), and the next one works.
+      await expect(connection.transaction().execute((tx) => everything(tx, { id: 'c0' }))).rejects.toThrow(/cached plan must not change result type/);
+      const again = await connection.transaction().execute((tx) => everything<{ shade: string }>(tx, { id: 'c0' }));
+      expect(again.rows[0]!.shade).toBe('dark');
+    });
   });
 });
