@@ -58,7 +58,9 @@ export function openDatabase(url: string): OpenedDatabase {
 /** Statement names by SQL text, the same on every connection; at most this many (then statements go unnamed). */
 const statementNames = new Map<string, string>();
 const STATEMENT_NAMES_MAX = 2_000;
-let statementGeneration = 0;
+let statementsNamed = 0;
+/** Never reused: a connection refuses one name for two texts. */
+const newStatementName = () => `herald_${++statementsNamed}`;
 
 /**
  * On this connection the queries built by `prepared()` (store/prepared.ts) run as named statements: PostgreSQL
@@ -74,13 +76,13 @@ function nameTemplateStatements(client: pg.PoolClient): void {
   let inTransaction = false;
   const named = async (text: string, values: unknown[]): Promise<pg.QueryResult> => {
     let name = statementNames.get(text);
-    if (!name && statementNames.size < STATEMENT_NAMES_MAX) statementNames.set(text, (name = `herald_${statementNames.size}_${statementGeneration}`));
+    if (!name && statementNames.size < STATEMENT_NAMES_MAX) statementNames.set(text, (name = newStatementName()));
     if (!name) return query(text, values);
     try {
       return await query({ name, text, values });
     } catch (error) {
       if (!isStalePlan(error)) throw error;
-      statementNames.set(text, `herald_${statementNames.size}_${++statementGeneration}`);
+      statementNames.set(text, newStatementName());
       if (inTransaction) throw error;
       return query({ name: statementNames.get(text), text, values });
     }

@@ -132,6 +132,9 @@ describe('prepared queries as named statements on PostgreSQL', () => {
       await expect(connection.transaction().execute((tx) => everything(tx, { id: 'c0' }))).rejects.toThrow(/cached plan must not change result type/);
       const again = await connection.transaction().execute((tx) => everything<{ shade: string }>(tx, { id: 'c0' }));
       expect(again.rows[0]!.shade).toBe('dark');
+      // A template first run after the renames gets a name of its own on this connection.
+      const shadeOf = prepared((db, p: { id: string }) => db.selectFrom('components').select('shade').where('id', '=', p.id));
+      expect((await shadeOf(connection, { id: 'c0' })).rows).toEqual([{ shade: 'dark' }]);
     });
   });
 });
