@@ -133,7 +133,7 @@ describe('prepared queries as named statements on PostgreSQL', () => {
       const again = await connection.transaction().execute((tx) => everything<{ shade: string }>(tx, { id: 'c0' }));
       expect(again.rows[0]!.shade).toBe('dark');
       // A template first run after the renames gets a name of its own on this connection.
-      const shadeOf = prepared((db, p: { id: string }) => db.selectFrom('components').select('shade').where('id', '=', p.id));
+      const shadeOf = prepared((db, p: { id: string }) => db.selectFrom('components').select(sql<string>`shade`.as('shade')).where('id', '=', p.id));
       expect((await shadeOf(connection, { id: 'c0' })).rows).toEqual([{ shade: 'dark' }]);
     });
   });
