@@ -214,10 +214,10 @@ const insertIncidentComponent = prepared((tx, p: { incidentId: string; component
   tx.insertInto('incident_components').values({ incident_id: p.incidentId, component_id: p.componentId, status: p.status }),
 );
 
-const updateIncidentState = prepared(
-  (tx, p: { id: string; status: IncidentStatus; impact: IncidentImpact; resolvedAt: string | null; now: string }) =>
-    tx.updateTable('incidents').set({ status: p.status, impact: p.impact, resolved_at: p.resolvedAt, updated_at: p.now }).where('id', '=', p.id),
-);
+const incidentStateUpdate = (tx: Executor, p: IncidentState) =>
+  tx.updateTable('incidents').set({ status: p.status, impact: p.impact, resolved_at: p.resolvedAt, updated_at: p.now }).where('id', '=', p.id);
+
+const updateIncidentState = prepared(incidentStateUpdate);
 
 type UpdateRowParams = { id: string; incidentId: string; status: IncidentStatus; message: string; componentsJson: string; channelsJson: string; now: string };
 
@@ -247,19 +247,16 @@ const storeUpdateStatement = prepared(
     const update = updateRowInsert(tx, p as unknown as UpdateRowParams);
     let query = tx.with('upd', () => update);
     if ('stateStatus' in p) {
-      query = query.with('state', (db) =>
-        db
-          .updateTable('incidents')
-          .set({ status: p.stateStatus as IncidentStatus, impact: p.stateImpact as IncidentImpact, resolved_at: p.stateResolvedAt!, updated_at: p.now! })
-          .where('id', '=', p.incidentId!),
-      ) as unknown as typeof query;
+      const state = { id: p.incidentId!, status: p.stateStatus as IncidentStatus, impact: p.stateImpact as IncidentImpact, resolvedAt: p.stateResolvedAt!, now: p.now! };
+      const stateUpdate = incidentStateUpdate(tx, state);
+      query = query.with('state', () => stateUpdate) as unknown as typeof query;
     }
     if (ids.length > 0) {
       const rows = sql.join(ids.map((id, i) => sql`(${id}, ${channels[i]})`));
       query = query.with('dels', (db) =>
         db
           .insertInto('deliveries')
-          .columns(['id', 'channel', 'update_id', 'incident_id', 'update_number', 'state', 'generation', 'attempts', 'total', 'delivered', 'failed', 'created_at', 'updated_at'])
+          .columns(['id', 'channel', 'update_id', 'incident_id', 'update_number', 'created_at', 'updated_at', ...NEW_DELIVERY_COLUMNS])
           .expression((eb) =>
             eb
               .selectFrom(['upd', sql<{ id: string; channel: string }>`(values ${rows})`.as<'v'>(sql`v(id, channel)`)])
@@ -269,14 +266,9 @@ const storeUpdateStatement = prepared(
                 eb.val(p.id!).as('update_id'),
                 eb.val(p.incidentId!).as('incident_id'),
                 'upd.number',
-                eb.val(NEW_DELIVERY.state).as('state'),
-                eb.val(NEW_DELIVERY.generation).as('generation'),
-                eb.val(NEW_DELIVERY.attempts).as('attempts'),
-                eb.val(NEW_DELIVERY.total).as('total'),
-                eb.val(NEW_DELIVERY.delivered).as('delivered'),
-                eb.val(NEW_DELIVERY.failed).as('failed'),
                 eb.val(p.now!).as('created_at'),
                 eb.val(p.now!).as('updated_at'),
+                ...NEW_DELIVERY_COLUMNS.map((column) => eb.val(NEW_DELIVERY[column]).as(column)),
               ]),
           ),
       ) as unknown as typeof query;
@@ -330,6 +322,7 @@ async function applyComponentStatuses(
 
 /** A delivery row's starting state, the same in the insert and in the rows publish returns. */
 const NEW_DELIVERY = { state: 'pending', generation: 0, attempts: 0, total: 1, delivered: 0, failed: 0 } as const;
+const NEW_DELIVERY_COLUMNS = Object.keys(NEW_DELIVERY) as Array<keyof typeof NEW_DELIVERY>;
 const NEW_DELIVERY_ROW = { ...NEW_DELIVERY, external_id: null, external_url: null, external_meta_json: null, error: null, rate_limited_until: null, delivered_at: null };
 
 /** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
