@@ -6,6 +6,7 @@ import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, 
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import { isTemplateSql } from './prepared.js';
+import { type Checkpointer, MAIN_CONNECTION_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -52,7 +53,9 @@ export function openDatabase(url: string): OpenedDatabase {
   sqlite.pragma(`busy_timeout = ${SQLITE_SYNC_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
-  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }) }), dialect: 'sqlite', description: path };
+  sqlite.pragma(`wal_autocheckpoint = ${MAIN_CONNECTION_AUTOCHECKPOINT_PAGES}`);
+  const checkpointer = startCheckpointer(path);
+  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, checkpointer) }), dialect: 'sqlite', description: path };
 }
 
 /** Statement names by SQL text, the same on every connection; at most this many (then statements go unnamed). */
@@ -106,17 +109,33 @@ const isStalePlan = (error: unknown) =>
  * transaction writes, so taking the lock up front costs nothing and makes them queue instead of fail.
  */
 class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(private readonly settings: SqliteDialectConfig) {
+  constructor(
+    private readonly settings: SqliteDialectConfig,
+    private readonly checkpointer: Checkpointer,
+  ) {
     super(settings);
   }
 
   override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings);
+    return new ImmediateSqliteDriver(this.settings, this.checkpointer);
   }
 }
 
 class ImmediateSqliteDriver extends SqliteDriver {
   private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
+
+  constructor(
+    settings: SqliteDialectConfig,
+    private readonly checkpointer: Checkpointer,
+  ) {
+    super(settings);
+  }
+
+  /** The checkpointer's connection closes first, so closing this last one checkpoints and removes the log. */
+  override async destroy(): Promise<void> {
+    await this.checkpointer.stop();
+    await super.destroy();
+  }
 
   override async acquireConnection(): Promise<DatabaseConnection> {
     const connection = await super.acquireConnection();
