@@ -30,9 +30,12 @@ export class BlueskyFake extends FakeControls {
   private readonly records: StoredRecord[] = [];
   private readonly accessTokens = new Set<string>();
   private readonly refreshTokens = new Set<string>();
+  /** Access tokens past their two hours: refused with 400 ExpiredToken, as a PDS does, until refreshed. */
+  private readonly expiredTokens = new Set<string>();
   private failNextLogin = false;
   private clock = 0;
   sessionsCreated = 0;
+  sessionsRefreshed = 0;
 
   constructor(options: { identifier?: string; password?: string } = {}) {
     super();
@@ -54,6 +57,7 @@ export class BlueskyFake extends FakeControls {
       const method = url.pathname.replace(/^\/xrpc\//, '');
       if (req.method === 'POST' && method === 'com.atproto.server.createSession') return this.createSession(res, parseJson(body));
       if (req.method === 'POST' && method === 'com.atproto.server.refreshSession') return this.refreshSession(req, res);
+      if (this.expiredTokens.has(bearer(req) ?? '')) return xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
       if (!this.accessTokens.has(bearer(req) ?? '')) return xrpcError(res, 401, 'InvalidToken', 'Token could not be verified');
       if (req.method === 'POST' && method === 'com.atproto.repo.createRecord') return this.createRecord(res, parseJson(body) ?? {});
       if (req.method === 'GET' && method === 'com.atproto.repo.listRecords') return this.listRecords(res, url.searchParams);
@@ -77,6 +81,17 @@ export class BlueskyFake extends FakeControls {
     super.failNext(fault);
   }
 
+  /** Every access token issued so far expires now; refresh tokens stay good. */
+  expireAccessTokens(): void {
+    for (const token of this.accessTokens) this.expiredTokens.add(token);
+    this.accessTokens.clear();
+  }
+
+  /** Refresh tokens stop working (the session was ended elsewhere); the app password still signs in. */
+  revokeRefreshTokens(): void {
+    this.refreshTokens.clear();
+  }
+
   private issue(res: ServerResponse) {
     const accessJwt = `fake.${randomBytes(12).toString('base64url')}.access`;
     const refreshJwt = `fake.${randomBytes(12).toString('base64url')}.refresh`;
@@ -98,6 +113,7 @@ export class BlueskyFake extends FakeControls {
   private refreshSession(req: IncomingMessage, res: ServerResponse) {
     const token = bearer(req);
     if (!token || !this.refreshTokens.delete(token)) return xrpcError(res, 400, 'ExpiredToken', 'Token has been revoked');
+    this.sessionsRefreshed++;
     this.issue(res);
   }
 

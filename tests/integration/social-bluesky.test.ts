@@ -42,6 +42,32 @@ describe('bluesky channel on the PDS fake', () => {
     expect(fake.sessionsCreated).toBe(before);
   });
 
+  it('refreshes an expired session (400 ExpiredToken) with its refresh token and posts once', async () => {
+    await channel.send(channel.render(sampleContext({ message: 'Before expiry.' })), target());
+    const [created, refreshed, stored] = [fake.sessionsCreated, fake.sessionsRefreshed, fake.stored.length];
+    fake.expireAccessTokens();
+    // Two posts refused with the same token at once share one refresh (a refresh token is good for one).
+    await Promise.all([
+      channel.send(channel.render(sampleContext({ message: 'After expiry, one.' })), target()),
+      channel.send(channel.render(sampleContext({ message: 'After expiry, two.' })), target()),
+    ]);
+    expect(fake.sessionsRefreshed).toBe(refreshed + 1);
+    expect(fake.sessionsCreated).toBe(created);
+    const texts = fake.stored.slice(stored).map((r) => (r.value as { text: string }).text);
+    expect(texts).toHaveLength(2);
+    for (const message of ['After expiry, one.', 'After expiry, two.']) expect(texts.filter((t) => t.includes(message))).toHaveLength(1);
+  });
+
+  it('signs in afresh when the refresh token is no longer good either', async () => {
+    await channel.send(channel.render(sampleContext({ message: 'Before the session ends.' })), target());
+    const [created, stored] = [fake.sessionsCreated, fake.stored.length];
+    fake.expireAccessTokens();
+    fake.revokeRefreshTokens();
+    await channel.send(channel.render(sampleContext({ message: 'After a fresh sign-in.' })), target());
+    expect(fake.sessionsCreated).toBe(created + 1);
+    expect(fake.stored.length).toBe(stored + 1);
+  });
+
   it('finds a post whose answer timed out instead of posting it again', async () => {
     const rendered = channel.render(sampleContext({ message: 'Timed out, but it landed.' }));
     fake.failNext({ kind: 'slow', delayMs: 1_000 });
