@@ -3,7 +3,7 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { type Dispatcher, request } from 'undici';
 import { randomBytes } from 'node:crypto';
-import { openSync } from 'node:fs';
+import { openSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { REDIS_URL, dropRedisPrefix, freePort, tempDir, uniqueName } from '../../tests/helpers/env.js';
 import type { BenchChannel } from './providers.config.js';
@@ -61,6 +61,13 @@ export function heraldApi(base: string, token: string) {
   };
 }
 
+/** User + system CPU of a live process, ms, from /proc (Linux; clock ticks of 10 ms). */
+export function processCpuMs(pid: number): number {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+  // After "pid (comm) ": state is field 3, so utime (14) and stime (15) are at 11 and 12 here.
+  return (Number(fields[11]) + Number(fields[12])) * 10;
+}
+
 /** Stops the processes: SIGTERM (Herald's clean shutdown), SIGKILL after `graceMs`. */
 export async function stopHeralds(processes: ChildProcess[], graceMs = 10_000): Promise<void> {
   await Promise.all(
@@ -113,6 +120,8 @@ export async function startProviderBenchServe(name: string, channels: BenchChann
   if (workers > 0) await sleep(3_000); // the workers' queues are up well before this
   return {
     api: heraldApi(base, token),
+    /** CPU time (user + system) Herald's processes have used so far, ms: a steadier figure than latency here. */
+    cpuMs: () => processes.reduce((sum, child) => sum + processCpuMs(child.pid!), 0),
     async stop() {
       await stopHeralds(processes);
       await dropRedisPrefix(prefix);
