@@ -37,8 +37,16 @@ export class BlueskyFake extends FakeControls {
   sessionsCreated = 0;
   sessionsRefreshed = 0;
 
-  constructor(options: { identifier?: string; password?: string } = {}) {
+  /**
+   * Acts as an entryway (like bsky.social) in front of the account's PDS: a session names the PDS in its DID
+   * document (`http://localhost:PORT`, this same server under another name), and repository calls made to the
+   * entryway's own name are refused.
+   */
+  private readonly entryway: boolean;
+
+  constructor(options: { identifier?: string; password?: string; entryway?: boolean } = {}) {
     super();
+    this.entryway = options.entryway ?? false;
     this.identifier = options.identifier ?? 'herald-status.bsky.social';
     this.password = options.password ?? 'abcd-efgh-ijkl-mnop';
   }
@@ -57,6 +65,7 @@ export class BlueskyFake extends FakeControls {
       const method = url.pathname.replace(/^\/xrpc\//, '');
       if (req.method === 'POST' && method === 'com.atproto.server.createSession') return this.createSession(res, parseJson(body));
       if (req.method === 'POST' && method === 'com.atproto.server.refreshSession') return this.refreshSession(req, res);
+      if (this.entryway && !req.headers.host?.startsWith('localhost:')) return xrpcError(res, 400, 'InvalidRequest', 'this entryway does not serve repositories; use the PDS named in the DID document');
       if (this.expiredTokens.has(bearer(req) ?? '')) return xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
       if (!this.accessTokens.has(bearer(req) ?? '')) return xrpcError(res, 401, 'InvalidToken', 'Token could not be verified');
       if (req.method === 'POST' && method === 'com.atproto.repo.createRecord') return this.createRecord(res, parseJson(body) ?? {});
@@ -81,6 +90,15 @@ export class BlueskyFake extends FakeControls {
     super.failNext(fault);
   }
 
+  private didDocument() {
+    return {
+      '@context': ['https://www.w3.org/ns/did/v1'],
+      id: this.did,
+      alsoKnownAs: [`at://${this.handle}`],
+      service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: this.url.replace('127.0.0.1', 'localhost') }],
+    };
+  }
+
   /** Every access token issued so far expires now; refresh tokens stay good. */
   expireAccessTokens(): void {
     for (const token of this.accessTokens) this.expiredTokens.add(token);
@@ -97,7 +115,9 @@ export class BlueskyFake extends FakeControls {
     const refreshJwt = `fake.${randomBytes(12).toString('base64url')}.refresh`;
     this.accessTokens.add(accessJwt);
     this.refreshTokens.add(refreshJwt);
-    sendJson(res, 200, { did: this.did, handle: this.handle, accessJwt, refreshJwt, active: true });
+    const session: Record<string, unknown> = { did: this.did, handle: this.handle, accessJwt, refreshJwt, active: true };
+    if (this.entryway) session.didDoc = this.didDocument();
+    sendJson(res, 200, session);
   }
 
   private createSession(res: ServerResponse, body: Record<string, unknown> | undefined) {

@@ -2,7 +2,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget } from '../../src/channels/channel.js';
 import type { BlueskyPost } from '../../src/channels/bluesky/render.js';
 import { channelContract, sampleContext } from '../contract/channel-contract.js';
-import type { BlueskyFake } from '../fakes/bluesky-fake.js';
+import { BlueskyFake } from '../fakes/bluesky-fake.js';
+import { BlueskyClient } from '../../src/channels/bluesky/client.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { type SocialSetup, channelRuntime, socialContractFixture, socialSetup } from '../helpers/social-channels.js';
 import { publishThreeUpdates } from '../helpers/social-pipeline.js';
@@ -66,6 +67,18 @@ describe('bluesky channel on the PDS fake', () => {
     await channel.send(channel.render(sampleContext({ message: 'After a fresh sign-in.' })), target());
     expect(fake.sessionsCreated).toBe(created + 1);
     expect(fake.stored.length).toBe(stored + 1);
+  });
+
+  it('sends the account’s calls to the PDS its session’s DID document names, not the entryway signed in to', async () => {
+    const entryway = await new BlueskyFake({ password: 'entry-way-pass-1234', entryway: true }).start();
+    try {
+      const client = new BlueskyClient({ service: entryway.url, identifier: entryway.identifier, appPassword: 'entry-way-pass-1234' }, 2_000);
+      const sent = await client.post({ text: 'Posted on the PDS.', facets: [] }, undefined);
+      expect(entryway.stored.map((r) => (r.value as { text: string }).text)).toEqual(['Posted on the PDS.']);
+      expect(sent.externalId).toBe(entryway.stored[0]!.uri);
+    } finally {
+      await entryway.close();
+    }
   });
 
   it('finds a post whose answer timed out instead of posting it again', async () => {

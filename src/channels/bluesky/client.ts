@@ -1,4 +1,5 @@
 import { Agent, XRPCError } from '@atproto/api';
+import { getPdsEndpoint, isValidDidDoc } from '@atproto/common-web';
 import type { PostRef, SentRef } from '../channel.js';
 import { lightFetch } from '../http.js';
 import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
@@ -21,6 +22,8 @@ interface Session {
   did: string;
   accessJwt: string;
   refreshJwt: string;
+  /** Names the account's own PDS, when the service signed in to is an entryway (bsky.social) in front of it. */
+  didDoc?: unknown;
 }
 
 /**
@@ -37,11 +40,14 @@ export class BlueskyClient {
   private session?: Promise<Session>;
   private renewal?: { from: string; session: Promise<Session> };
   private accessJwt = '';
+  /** Where the account's calls go: its PDS from the session's DID document, else the service signed in to. */
+  private pdsUrl: string;
 
   constructor(
     private readonly credentials: BlueskyCredentials,
     timeoutMs: number,
   ) {
+    this.pdsUrl = credentials.service;
     const fetchWithTimeout = (input: string | URL | Request, init: RequestInit = {}) => {
       const limit = AbortSignal.timeout(timeoutMs);
       return lightFetch(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, limit]) : limit });
@@ -52,7 +58,7 @@ export class BlueskyClient {
       fetchHandler: (url, init) => {
         const headers = new Headers(init.headers);
         headers.set('authorization', `Bearer ${this.accessJwt}`);
-        return fetchWithTimeout(new URL(url, credentials.service), { ...init, headers });
+        return fetchWithTimeout(new URL(url, this.pdsUrl), { ...init, headers });
       },
     });
   }
@@ -118,6 +124,7 @@ export class BlueskyClient {
     return answer.then(
       (session) => {
         this.accessJwt = session.accessJwt;
+        this.pdsUrl = (isValidDidDoc(session.didDoc) && getPdsEndpoint(session.didDoc)) || this.credentials.service;
         return session;
       },
       (error: unknown) => {
