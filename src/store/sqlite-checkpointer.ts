@@ -36,7 +36,6 @@ parentPort.on('message', () => {
   running = false;
   clearTimeout(timer);
   db.close();
-  parentPort.postMessage('stopped');
   parentPort.close();
 });
 `;
@@ -52,9 +51,14 @@ export function startCheckpointer(path: string, options: { everyMs?: number } = 
   });
   worker.unref(); // a process that never closes its store still exits
   worker.on('error', () => undefined); // the main connection's own autocheckpoint takes over
+  let exited = false;
+  worker.once('exit', () => {
+    exited = true;
+  });
   let stopped: Promise<void> | undefined;
   return {
     stop() {
+      if (exited) return Promise.resolve();
       stopped ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => void worker.terminate().then(() => resolve()), 2_000);
         worker.once('exit', () => {
