@@ -8,7 +8,7 @@ import { sql } from 'kysely';
 import SQLite from 'better-sqlite3';
 import { afterEach, describe, expect, it } from 'vitest';
 import { openDatabase } from '../../src/store/db.js';
-import { MAIN_CONNECTION_AUTOCHECKPOINT_PAGES } from '../../src/store/sqlite-checkpointer.js';
+import { MAIN_CONNECTION_AUTOCHECKPOINT_PAGES, startCheckpointer } from '../../src/store/sqlite-checkpointer.js';
 import { eventually, tempDir } from '../helpers/env.js';
 
 const PAGE = 4096;
@@ -45,6 +45,13 @@ describe('SQLite checkpoints off the main thread', () => {
     const reopened = new SQLite(path, { readonly: true });
     expect((reopened.prepare('select count(*) as n from t').get() as { n: number }).n).toBe(1);
     reopened.close();
+  });
+
+  it('closes at once when the thread could not open the database (nothing to wait for)', async () => {
+    const checkpointer = startCheckpointer(join(tempDir(), 'missing.db'), { everyMs: 10 });
+    await new Promise((resolve) => setTimeout(resolve, 500)); // the thread has failed to open the file and exited
+    const outcome = await Promise.race([checkpointer.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000))]);
+    expect(outcome).toBe('stopped');
   });
 
   it('keeps the log bounded while writes never pause', async () => {
