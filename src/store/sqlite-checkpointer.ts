@@ -21,9 +21,7 @@ const THREAD_SOURCE = `
 const { parentPort, workerData } = require('node:worker_threads');
 const Database = require(workerData.driver);
 const db = new Database(workerData.path, { fileMustExist: true });
-let running = true;
 const tick = () => {
-  if (!running) return;
   try {
     db.pragma('wal_checkpoint(PASSIVE)');
   } catch {
@@ -33,7 +31,6 @@ const tick = () => {
 };
 let timer = setTimeout(tick, workerData.everyMs);
 parentPort.on('message', () => {
-  running = false;
   clearTimeout(timer);
   db.close();
   parentPort.close();

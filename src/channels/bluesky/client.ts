@@ -97,10 +97,12 @@ export class BlueskyClient {
   }
 
   private signIn(): Promise<Session> {
-    this.session ??= this.started(
-      this.anonymous.com.atproto.server.createSession({ identifier: this.credentials.identifier, password: this.credentials.appPassword }).then((res) => res.data),
-    );
+    this.session ??= this.started(this.createSession());
     return this.session;
+  }
+
+  private createSession(): Promise<Session> {
+    return this.anonymous.com.atproto.server.createSession({ identifier: this.credentials.identifier, password: this.credentials.appPassword }).then((res) => res.data);
   }
 
   /** A new session after `refused`: refreshed when its refresh token is still good, otherwise signed in afresh. */
@@ -110,10 +112,7 @@ export class BlueskyClient {
       const refreshed = this.anonymous.com.atproto.server
         .refreshSession(undefined, { headers: { authorization: `Bearer ${refused.refreshJwt}` } })
         .then((res) => res.data)
-        .catch(() => {
-          this.session = undefined;
-          return this.signIn();
-        });
+        .catch(() => this.createSession());
       this.session = this.started(refreshed);
       this.renewal = { from: refused.accessJwt, session: this.session };
     }
