@@ -2,11 +2,14 @@ import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, Kysely, Migrator, PostgresDialect, type QueryResult, SqliteDialect, SqliteDriver, type SqliteDialectConfig } from 'kysely';
+import { Kysely, Migrator, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import { migrationProvider } from './migrations/index.js';
 import { isTemplateSql } from './prepared.js';
-import { type Checkpointer, MAIN_CONNECTION_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
+import { MAIN_CONNECTION_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
+import { HeraldSqliteDialect, isSqliteBusy } from './sqlite-driver.js';
+
+export { isSqliteBusy };
 import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
@@ -48,14 +51,14 @@ export function openDatabase(url: string): OpenedDatabase {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
-  // Waits for another process's write lock happen in JavaScript (see BusyRetryingConnection), not in SQLite's own
+  // Waits for another process's write lock happen in JavaScript (see GroupCommitSqliteDriver.execute), not in SQLite's own
   // busy handler, which sleeps on the main thread and so stops the whole process: a short wait here only.
   sqlite.pragma(`busy_timeout = ${SQLITE_SYNC_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`wal_autocheckpoint = ${MAIN_CONNECTION_AUTOCHECKPOINT_PAGES}`);
   const checkpointer = startCheckpointer(path);
-  return { db: new Kysely<Database>({ dialect: new ImmediateSqliteDialect({ database: withStatementCache(sqlite) }, checkpointer) }), dialect: 'sqlite', description: path };
+  return { db: new Kysely<Database>({ dialect: new HeraldSqliteDialect(withStatementCache(sqlite), checkpointer) }), dialect: 'sqlite', description: path };
 }
 
 /** Statement names by SQL text, the same on every connection; at most this many (then statements go unnamed). */
@@ -102,82 +105,8 @@ function nameTemplateStatements(client: pg.PoolClient): void {
 const isStalePlan = (error: unknown) =>
   (error as { code?: string } | null)?.code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
 
-/**
- * SQLite transactions that take the write lock at BEGIN (BEGIN IMMEDIATE). Kysely's default, a deferred BEGIN,
- * reads first and upgrades to a write lock later; when another process (`herald worker` beside `herald serve`)
- * committed in between, SQLite fails at once with SQLITE_BUSY instead of waiting busy_timeout. Every Herald
- * transaction writes, so taking the lock up front costs nothing and makes them queue instead of fail.
- */
-class ImmediateSqliteDialect extends SqliteDialect {
-  constructor(
-    private readonly settings: SqliteDialectConfig,
-    private readonly checkpointer: Checkpointer,
-  ) {
-    super(settings);
-  }
-
-  override createDriver(): Driver {
-    return new ImmediateSqliteDriver(this.settings, this.checkpointer);
-  }
-}
-
-class ImmediateSqliteDriver extends SqliteDriver {
-  private readonly wrapped = new WeakMap<DatabaseConnection, DatabaseConnection>();
-
-  constructor(
-    settings: SqliteDialectConfig,
-    private readonly checkpointer: Checkpointer,
-  ) {
-    super(settings);
-  }
-
-  /** The checkpointer's connection closes first, so closing this last one checkpoints and removes the log. */
-  override async destroy(): Promise<void> {
-    await this.checkpointer.stop();
-    await super.destroy();
-  }
-
-  override async acquireConnection(): Promise<DatabaseConnection> {
-    const connection = await super.acquireConnection();
-    let wrapped = this.wrapped.get(connection);
-    if (!wrapped) this.wrapped.set(connection, (wrapped = new BusyRetryingConnection(connection)));
-    return wrapped;
-  }
-
-  override async beginTransaction(connection: DatabaseConnection): Promise<void> {
-    await connection.executeQuery(CompiledQuery.raw('begin immediate'));
-  }
-}
-
+/** SQLite's own busy handler waits at most this long (it sleeps on the main thread): see sqlite-driver.ts. */
 const SQLITE_SYNC_WAIT_MS = 5;
-const SQLITE_BUSY_DEADLINE_MS = 10_000;
-
-/**
- * Another process (`herald worker` beside `herald serve`) holds SQLite's write lock: wait for it without blocking
- * this process. SQLite's busy handler sleeps on the main thread, so a worker waiting for the lock sent no email
- * and an API waiting for it served no page meanwhile; here the statement is retried after a short timer
- * (1, 2, 4 … 16 ms), for up to 10 s in all, while the event loop goes on. A statement refused with SQLITE_BUSY
- * did nothing, so running it again is safe: BEGIN IMMEDIATE and single statements are the ones that meet it.
- */
-class BusyRetryingConnection implements DatabaseConnection {
-  constructor(private readonly inner: DatabaseConnection) {}
-
-  async executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    const deadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
-    for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 16)) {
-      try {
-        return await this.inner.executeQuery<R>(query);
-      } catch (error) {
-        if (!isSqliteBusy(error) || Date.now() + waitMs > deadline) throw error;
-        await new Promise((resolve) => setTimeout(resolve, waitMs));
-      }
-    }
-  }
-
-  streamQuery<R>(query: CompiledQuery, chunkSize?: number): AsyncIterableIterator<QueryResult<R>> {
-    return this.inner.streamQuery<R>(query, chunkSize);
-  }
-}
 
 /**
  * Kysely prepares every query anew; better-sqlite3 statements are reusable, and preparing is a large share of
@@ -224,10 +153,6 @@ export function isUniqueViolation(error: unknown): boolean {
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
 
-/** SQLite's write lock is held by another connection: SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY … */
-export function isSqliteBusy(error: unknown): boolean {
-  return /^SQLITE_BUSY/.test(String((error as { code?: unknown } | null)?.code ?? ''));
-}
 
 /** The database is unreachable (as opposed to a bad query): the API answers 503. */
 export function isConnectionError(error: unknown): boolean {

@@ -8,7 +8,7 @@ import { recordingChannel } from '../helpers/recording-channel.js';
 // Regression found by bench/load.ts: with `herald serve --no-workers` and a `herald worker` on one SQLite file,
 // admin publishes failed under load with "database is locked" although busy_timeout is 10 s: a deferred BEGIN
 // read first, and when the other process committed meanwhile SQLite could not upgrade the snapshot and failed at
-// once. SQLite transactions now BEGIN IMMEDIATE (src/store/db.ts), so they queue on busy_timeout instead.
+// once. SQLite transactions now BEGIN IMMEDIATE (src/store/sqlite-driver.ts), so they wait for the lock instead.
 const WRITER = resolve(import.meta.dirname, '../helpers/fuzz-sqlite-writer.ts');
 
 describe('SQLite: publishes while another process writes the same file', () => {
@@ -45,7 +45,6 @@ describe('SQLite: publishes while another process writes the same file', () => {
     expect(deliveries).toHaveLength(accepted + 1);
   });
 
-  // Remove `.fails` once src/store/db.ts begins SQLite write transactions IMMEDIATE (see above).
   it('every publish is accepted (none answered 500 or 503 "database is locked")', () => {
     expect(statuses.filter((s) => s !== 201)).toEqual([]);
   });

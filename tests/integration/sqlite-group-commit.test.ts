@@ -1,0 +1,136 @@
+// SQLite write transactions that queue for the one connection share a COMMIT (src/store/sqlite-driver.ts), and
+// still behave as transactions of their own: each returns only once its changes are committed (a second
+// connection sees them), one that fails is rolled back alone, and a failed COMMIT fails every one it carried.
+import { join } from 'node:path';
+import SQLite from 'better-sqlite3';
+import { type Generated, Kysely, sql } from 'kysely';
+import { afterEach, describe, expect, it } from 'vitest';
+import { HeraldSqliteDialect } from '../../src/store/sqlite-driver.js';
+import { tempDir } from '../helpers/env.js';
+
+interface Tables {
+  items: { id: Generated<number>; label: string };
+  children: { id: Generated<number>; item_id: number };
+}
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0)) await cleanup();
+});
+
+/** Herald's SQLite driver on a fresh file, counting the COMMITs it runs; and a second connection to look. */
+async function open() {
+  const path = join(tempDir(), 'group-commit.db');
+  const sqlite = new SQLite(path);
+  sqlite.pragma('journal_mode = WAL');
+  sqlite.pragma('foreign_keys = ON');
+  const counts = { commits: 0, begins: 0 };
+  const counted = new Proxy(sqlite, {
+    get(target, property, receiver) {
+      const value = Reflect.get(target, property, receiver);
+      if (property === 'prepare') {
+        return (source: string) => {
+          if (/^commit$/i.test(source)) counts.commits++;
+          if (/^begin/i.test(source)) counts.begins++;
+          return target.prepare(source);
+        };
+      }
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
+  const db = new Kysely<Tables>({ dialect: new HeraldSqliteDialect(counted, { stop: async () => undefined }) });
+  await sql`create table items (id integer primary key, label text not null unique)`.execute(db);
+  await sql`create table children (id integer primary key, item_id integer not null references items (id) deferrable initially deferred)`.execute(db);
+  const observer = new SQLite(path, { readonly: true });
+  cleanups.push(async () => {
+    observer.close();
+    await db.destroy();
+  });
+  counts.commits = 0;
+  counts.begins = 0;
+  const committedLabels = () => (observer.prepare('select label from items order by id').all() as Array<{ label: string }>).map((r) => r.label);
+  return { db, counts, committedLabels };
+}
+
+describe('SQLite group commit', () => {
+  it('transactions that queue share one COMMIT, and each returns only once its row is committed', async () => {
+    const { db, counts, committedLabels } = await open();
+    const seenAtReturn: boolean[] = [];
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) =>
+        db
+          .transaction()
+          .execute(async (tx) => {
+            await tx.insertInto('items').values({ label: `t${i}` }).execute();
+            await tx.selectFrom('items').select('id').where('label', '=', `t${i}`).executeTakeFirstOrThrow();
+          })
+          .then(() => seenAtReturn.push(committedLabels().includes(`t${i}`))),
+      ),
+    );
+    expect(seenAtReturn).toEqual(Array(20).fill(true));
+    expect(committedLabels()).toHaveLength(20);
+    // Twenty transactions, one write transaction of SQLite's (alone, each would have been its own).
+    expect(counts.begins).toBe(1);
+    expect(counts.commits).toBe(1);
+  });
+
+  it('a transaction alone commits at once, as SQLite would', async () => {
+    const { db, counts, committedLabels } = await open();
+    for (let i = 0; i < 3; i++) {
+      await db.transaction().execute((tx) => tx.insertInto('items').values({ label: `solo${i}` }).execute());
+      expect(committedLabels()).toContain(`solo${i}`);
+    }
+    expect(counts.commits).toBe(3);
+  });
+
+  it('a transaction that fails is rolled back alone; the others of its batch commit', async () => {
+    const { db, counts, committedLabels } = await open();
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        db.transaction().execute(async (tx) => {
+          await tx.insertInto('items').values({ label: `t${i}` }).execute();
+          await tx.insertInto('items').values({ label: `t${i}-second` }).execute();
+          if (i === 0 || i === 3 || i === 7) throw new Error(`transaction ${i} gives up`);
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect((outcomes[3] as PromiseRejectedResult).reason.message).toBe('transaction 3 gives up');
+    const expected = [1, 2, 4, 5, 6, 8, 9].flatMap((i) => [`t${i}`, `t${i}-second`]);
+    expect(committedLabels().sort()).toEqual(expected.sort());
+    // The first one opened the write transaction and rolled it back whole; the other nine shared the next one.
+    expect(counts.commits).toBe(1);
+  });
+
+  it('single writes join the batch too, and one that breaks a constraint fails alone', async () => {
+    const { db, counts, committedLabels } = await open();
+    await db.insertInto('items').values({ label: 'taken' }).execute();
+    counts.commits = 0;
+    const labels = ['a', 'b', 'taken', 'c', 'd'];
+    const outcomes = await Promise.allSettled(labels.map((label) => db.insertInto('items').values({ label }).execute()));
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(String((outcomes[2] as PromiseRejectedResult).reason.code)).toMatch(/^SQLITE_CONSTRAINT/);
+    expect(committedLabels().sort()).toEqual(['a', 'b', 'c', 'd', 'taken']);
+    // The first ran as SQLite's own autocommit (nobody was queued yet when it ran); the others shared a COMMIT.
+    expect(counts.commits).toBeLessThanOrEqual(1);
+  });
+
+  it('a COMMIT that fails fails every transaction it carried, and leaves nothing of them', async () => {
+    const { db, committedLabels } = await open();
+    // A deferred foreign key is checked at COMMIT: the one bad row makes SQLite refuse the whole write transaction.
+    const outcomes = await Promise.allSettled(
+      Array.from({ length: 4 }, (_, i) =>
+        db.transaction().execute(async (tx) => {
+          const { id } = await tx.insertInto('items').values({ label: `t${i}` }).returning('id').executeTakeFirstOrThrow();
+          await tx.insertInto('children').values({ item_id: i === 2 ? 9_999 : id }).execute();
+        }),
+      ),
+    );
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected', 'rejected', 'rejected']);
+    expect(String((outcomes[0] as PromiseRejectedResult).reason.code)).toBe('SQLITE_CONSTRAINT_FOREIGNKEY');
+    expect(committedLabels()).toEqual([]);
+    // The connection is usable afterwards.
+    await db.transaction().execute((tx) => tx.insertInto('items').values({ label: 'after' }).execute());
+    expect(committedLabels()).toEqual(['after']);
+  });
+});
