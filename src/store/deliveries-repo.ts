@@ -1,4 +1,4 @@
-import type { Selectable } from 'kysely';
+import { type Selectable, sql } from 'kysely';
 import type { DeliveryState } from '../domain/enums.js';
 import type { PostRef } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
@@ -115,14 +115,16 @@ export interface ThreadSoFar {
  * to reply to, not every earlier delivery (an incident with 200 updates used to read 200 rows per job).
  */
 export async function threadSoFar(db: Executor, id: string): Promise<ThreadSoFar> {
-  if ((await earlierUnsettled(db, { id })).rows.length > 0) return { waiting: true };
-  const [first] = (await firstEarlierPost<PostRow>(db, { id })).rows;
+  const rows = (await threadQuery<ThreadRow>(db, { id })).rows;
+  if (rows.some((row) => row.kind === 'waiting')) return { waiting: true };
+  const first = rows.find((row) => row.kind === 'first');
   if (!first) return { waiting: false };
-  const [latest] = (await latestEarlierPost<PostRow>(db, { id })).rows;
-  return { waiting: false, first: toPostRef(first), latest: toPostRef(latest ?? first) };
+  const latest = rows.find((row) => row.kind === 'latest') ?? first;
+  return { waiting: false, first: toPostRef(first), latest: toPostRef(latest) };
 }
 
 type PostRow = Pick<Selectable<DeliveriesTable>, 'external_id' | 'external_url' | 'external_meta_json'>;
+type ThreadRow = PostRow & { kind: 'waiting' | 'first' | 'latest' };
 
 const toPostRef = (row: PostRow): PostRef => ({
   externalId: row.external_id!,
@@ -144,13 +146,23 @@ function earlierOnChannel(db: Executor, id: string) {
     .where('this.id', '=', id);
 }
 
-const earlierUnsettled = prepared((db, p: { id: string }) =>
-  earlierOnChannel(db, p.id).select('d.id').where('d.state', 'in', ['pending', 'delivering']).limit(1),
-);
-const earlierPosts = (db: Executor, id: string) =>
-  earlierOnChannel(db, id).select(['d.external_id', 'd.external_url', 'd.external_meta_json']).where('d.state', '=', 'delivered').where('d.external_id', 'is not', null);
-const firstEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('d.update_number').limit(1));
-const latestEarlierPost = prepared((db, p: { id: string }) => earlierPosts(db, p.id).orderBy('d.update_number', 'desc').limit(1));
+/**
+ * In one statement, three short walks of the thread index: an earlier delivery still moving (then the reply must
+ * wait), and the first and the latest earlier posts. Each walk stops at its first row.
+ */
+const threadQuery = prepared((db, p: { id: string }) => {
+  const posted = () => earlierOnChannel(db, p.id).where('d.state', '=', 'delivered').where('d.external_id', 'is not', null);
+  const columns = ['d.external_id', 'd.external_url', 'd.external_meta_json'] as const;
+  const moving = earlierOnChannel(db, p.id).where('d.state', 'in', ['pending', 'delivering']).select([sql.lit('waiting').as('kind'), ...columns]).limit(1);
+  const first = posted().select([sql.lit('first').as('kind'), ...columns]).orderBy('d.update_number').limit(1);
+  const latest = posted().select([sql.lit('latest').as('kind'), ...columns]).orderBy('d.update_number', 'desc').limit(1);
+  // SQLite takes ORDER BY and LIMIT only on a whole compound select: each walk is a subquery of its own.
+  return db
+    .selectFrom(moving.as('w'))
+    .selectAll()
+    .unionAll(db.selectFrom(first.as('f')).selectAll())
+    .unionAll(db.selectFrom(latest.as('l')).selectAll());
+});
 
 /** Rows that should be moving but have not been touched for a while: the sweeper checks their jobs. */
 export async function listUnsettledBefore(db: Executor, before: string, limit = 500): Promise<Delivery[]> {
