@@ -25,7 +25,9 @@ export function escapeDiscourse(text: string): string {
   return neutralizeMentions(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([[\]\\`*_~|#])/g, '\\$1'));
 }
 
-const dateOf = (iso: string) => new Date(iso).toLocaleDateString('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+// One formatter for the process: toLocaleDateString with options builds a new one on every call.
+const TITLE_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const dateOf = (iso: string) => TITLE_DATE.format(new Date(iso));
 
 export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
   const { incident, update } = ctx;
