@@ -1,6 +1,7 @@
 // SQLite write transactions that queue for the one connection share a COMMIT (src/store/sqlite-driver.ts), and
 // still behave as transactions of their own: each returns only once its changes are committed (a second
 // connection sees them), one that fails is rolled back alone, and a failed COMMIT fails every one it carried.
+// Single writes join a batch that is open, and never open one.
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
@@ -102,17 +103,58 @@ describe('SQLite group commit', () => {
     expect(counts.commits).toBe(1);
   });
 
-  it('single writes join the batch too, and one that breaks a constraint fails alone', async () => {
+  it('single writes that queue behind a transaction join its batch, and one that breaks a constraint fails alone', async () => {
     const { db, counts, committedLabels } = await open();
     await db.insertInto('items').values({ label: 'taken' }).execute();
     counts.commits = 0;
-    const labels = ['a', 'b', 'taken', 'c', 'd'];
-    const outcomes = await Promise.allSettled(labels.map((label) => db.insertInto('items').values({ label }).execute()));
-    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    // Two transactions hold the connection in turn while the writes queue between them; the batch's COMMIT comes
+    // after the second.
+    const gate = () => {
+      let open!: () => void;
+      return { passed: new Promise<void>((resolve) => (open = resolve)), open: () => open() };
+    };
+    const [first, second] = [gate(), gate()];
+    const holding = (label: string, until: Promise<void>) =>
+      db.transaction().execute(async (tx) => {
+        await tx.insertInto('items').values({ label }).execute();
+        await until;
+      });
+    const firstTransaction = holding('first', first.passed);
+    const returned: string[] = [];
+    const writes = Promise.allSettled(
+      ['a', 'b', 'taken', 'c'].map((label) =>
+        db
+          .insertInto('items')
+          .values({ label })
+          .execute()
+          .then(() => returned.push(committedLabels().includes(label) ? label : `${label} (not committed yet)`)),
+      ),
+    );
+    const secondTransaction = holding('second', second.passed);
+    // One turn of the event loop each (a batch open for more than 10 ms is committed without waiting for more).
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    first.open();
+    await turn();
+    // The writes have run, inside the batch the second transaction holds open: none has returned yet.
+    expect(returned).toEqual([]);
+    expect(committedLabels()).toEqual(['taken']);
+    second.open();
+    await Promise.all([firstTransaction, secondTransaction]);
+    const outcomes = await writes;
+    expect(outcomes.map((o) => o.status)).toEqual(['fulfilled', 'fulfilled', 'rejected', 'fulfilled']);
     expect(String((outcomes[2] as PromiseRejectedResult).reason.code)).toMatch(/^SQLITE_CONSTRAINT/);
-    expect(committedLabels().sort()).toEqual(['a', 'b', 'c', 'd', 'taken']);
-    // The first ran as SQLite's own autocommit (nobody was queued yet when it ran); the others shared a COMMIT.
-    expect(counts.commits).toBeLessThanOrEqual(1);
+    expect(returned.sort()).toEqual(['a', 'b', 'c']);
+    expect(committedLabels().sort()).toEqual(['a', 'b', 'c', 'first', 'second', 'taken']);
+    expect(counts.commits).toBe(1);
+  });
+
+  it('a single write with no batch open runs as SQLite’s own autocommit', async () => {
+    const { db, counts, committedLabels } = await open();
+    await Promise.all(['a', 'b', 'c'].map((label) => db.insertInto('items').values({ label }).execute()));
+    expect(committedLabels().sort()).toEqual(['a', 'b', 'c']);
+    expect(counts.begins).toBe(0);
+    expect(counts.commits).toBe(0);
   });
 
   it('a COMMIT that fails fails every transaction it carried, and leaves nothing of them', async () => {
