@@ -8,9 +8,9 @@ import { migrationProvider } from './migrations/index.js';
 import { isTemplateSql } from './prepared.js';
 import { MAIN_CONNECTION_AUTOCHECKPOINT_PAGES, startCheckpointer } from './sqlite-checkpointer.js';
 import { HeraldSqliteDialect, isSqliteBusy } from './sqlite-driver.js';
+import type { Database } from './schema.js';
 
 export { isSqliteBusy };
-import type { Database } from './schema.js';
 
 export type Dialect = 'sqlite' | 'postgres';
 
@@ -51,8 +51,8 @@ export function openDatabase(url: string): OpenedDatabase {
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
-  // Waits for another process's write lock happen in JavaScript (see GroupCommitSqliteDriver.execute), not in SQLite's own
-  // busy handler, which sleeps on the main thread and so stops the whole process: a short wait here only.
+  // Waits for another process's write lock happen in JavaScript (see sqlite-driver.ts), not in SQLite's own busy
+  // handler, which sleeps on the main thread and so stops the whole process: a short wait here only.
   sqlite.pragma(`busy_timeout = ${SQLITE_SYNC_WAIT_MS}`);
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('synchronous = NORMAL');
@@ -152,7 +152,6 @@ export function isUniqueViolation(error: unknown): boolean {
   const e = error as { code?: string } | null;
   return e?.code === '23505' || e?.code === 'SQLITE_CONSTRAINT_UNIQUE' || e?.code === 'SQLITE_CONSTRAINT_PRIMARYKEY';
 }
-
 
 /** The database is unreachable (as opposed to a bad query): the API answers 503. */
 export function isConnectionError(error: unknown): boolean {

@@ -80,7 +80,7 @@ export class GroupCommitSqliteDriver implements Driver {
       return;
     }
     // BEGIN IMMEDIATE takes the write lock up front: when another process (`herald worker` beside `herald serve`)
-    // holds it, the transaction waits here (see execute) instead of failing later on its first write.
+    // holds it, the transaction waits here (see runPatiently) instead of failing later on its first write.
     await this.openBatch();
     this.transaction = 'outer';
   }

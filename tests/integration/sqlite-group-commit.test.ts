@@ -157,6 +157,23 @@ describe('SQLite group commit', () => {
     expect(counts.commits).toBe(0);
   });
 
+  it('a connection held across a transaction (db.connection()) goes on after its COMMIT while others queue', async () => {
+    const { db, committedLabels } = await open();
+    // Kysely's db.connection(): one holder for several statements, a transaction among them, while others queue.
+    // Its transaction's caller returns holding the connection again, as with Kysely's own driver.
+    const held = db.connection().execute(async (connection) => {
+      await connection.transaction().execute((tx) => tx.insertInto('items').values({ label: 'held-1' }).execute());
+      expect(committedLabels()).toContain('held-1');
+      await connection.insertInto('items').values({ label: 'held-2' }).execute();
+    });
+    const others = Array.from({ length: 5 }, (_, i) => db.transaction().execute((tx) => tx.insertInto('items').values({ label: `other-${i}` }).execute()));
+    await Promise.all([held, ...others]);
+    expect(committedLabels().sort()).toEqual(['held-1', 'held-2', 'other-0', 'other-1', 'other-2', 'other-3', 'other-4']);
+    // The connection is free again: a plain statement runs at once.
+    await db.insertInto('items').values({ label: 'after' }).execute();
+    expect(committedLabels()).toContain('after');
+  });
+
   it('a COMMIT that fails fails every transaction it carried, and leaves nothing of them', async () => {
     const { db, committedLabels } = await open();
     // A deferred foreign key is checked at COMMIT: the one bad row makes SQLite refuse the whole write transaction.
