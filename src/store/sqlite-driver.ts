@@ -26,17 +26,23 @@ export class HeraldSqliteDialect extends SqliteDialect {
   constructor(
     private readonly sqlite: SQLite.Database,
     private readonly checkpointer: Checkpointer,
+    private readonly limits: BatchLimits = DEFAULT_BATCH_LIMITS,
   ) {
     super({ database: sqlite });
   }
 
   override createDriver(): Driver {
-    return new GroupCommitSqliteDriver(this.sqlite, this.checkpointer);
+    return new GroupCommitSqliteDriver(this.sqlite, this.checkpointer, this.limits);
   }
 }
 
-const BATCH_MAX_TRANSACTIONS = 64;
-const BATCH_MAX_MS = 10;
+/** When a batch is committed although others still queue: it holds this many transactions, or is this old. */
+export interface BatchLimits {
+  maxTransactions: number;
+  maxMs: number;
+}
+
+export const DEFAULT_BATCH_LIMITS: BatchLimits = { maxTransactions: 64, maxMs: 10 };
 
 interface Enlisted {
   resolve(): void;
@@ -60,6 +66,7 @@ export class GroupCommitSqliteDriver implements Driver {
   constructor(
     private readonly sqlite: SQLite.Database,
     private readonly checkpointer: Checkpointer,
+    private readonly limits: BatchLimits,
   ) {}
 
   async init(): Promise<void> {}
@@ -197,7 +204,8 @@ export class GroupCommitSqliteDriver implements Driver {
 
   /** Passes the connection on; the batch is committed first when nobody waits for it, or it is full or old. */
   private unlock(): void {
-    if (this.batch && (this.queue.length === 0 || this.batch.length >= BATCH_MAX_TRANSACTIONS || performance.now() - this.batchOpenedAt > BATCH_MAX_MS)) {
+    const { maxTransactions, maxMs } = this.limits;
+    if (this.batch && (this.queue.length === 0 || this.batch.length >= maxTransactions || performance.now() - this.batchOpenedAt > maxMs)) {
       this.commitBatch();
     }
     const next = this.queue.shift();

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HeraldSqliteDialect } from '../../src/store/sqlite-driver.js';
+import { type BatchLimits, DEFAULT_BATCH_LIMITS, HeraldSqliteDialect } from '../../src/store/sqlite-driver.js';
 import { tempDir } from '../helpers/env.js';
 
 interface Tables {
@@ -19,8 +19,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** Herald's SQLite driver on a fresh file, counting the COMMITs it runs; and a second connection to look. */
-async function open() {
+/**
+ * Herald's SQLite driver on a fresh file, counting the COMMITs it runs; and a second connection to look. The
+ * batches' age limit is lifted unless a test sets it: on a loaded machine 10 ms can pass inside one batch.
+ */
+async function open(limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, maxMs: 60_000 }) {
   const path = join(tempDir(), 'group-commit.db');
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
@@ -39,7 +42,7 @@ async function open() {
       return typeof value === 'function' ? value.bind(target) : value;
     },
   });
-  const db = new Kysely<Tables>({ dialect: new HeraldSqliteDialect(counted, { stop: async () => undefined }) });
+  const db = new Kysely<Tables>({ dialect: new HeraldSqliteDialect(counted, { stop: async () => undefined }, limits) });
   await sql`create table items (id integer primary key, label text not null unique)`.execute(db);
   await sql`create table children (id integer primary key, item_id integer not null references items (id) deferrable initially deferred)`.execute(db);
   const observer = new SQLite(path, { readonly: true });
@@ -73,6 +76,27 @@ describe('SQLite group commit', () => {
     // Twenty transactions, one write transaction of SQLite's (alone, each would have been its own).
     expect(counts.begins).toBe(1);
     expect(counts.commits).toBe(1);
+  });
+
+  it('a batch is committed when it is full or old, even while others still queue', async () => {
+    const insertAll = (db: Kysely<Tables>, n: number) =>
+      Promise.all(Array.from({ length: n }, (_, i) => db.transaction().execute((tx) => tx.insertInto('items').values({ label: `t${i}` }).execute())));
+    const full = await open({ maxTransactions: 5, maxMs: 60_000 });
+    await insertAll(full.db, 20);
+    expect(full.committedLabels()).toHaveLength(20);
+    expect(full.counts.commits).toBe(4);
+    // Every transaction waits 2 ms holding the connection: with batches at most 1 ms old, none can be shared.
+    const old = await open({ maxTransactions: 64, maxMs: 1 });
+    await Promise.all(
+      Array.from({ length: 5 }, (_, i) =>
+        old.db.transaction().execute(async (tx) => {
+          await tx.insertInto('items').values({ label: `slow${i}` }).execute();
+          await new Promise((resolve) => setTimeout(resolve, 2));
+        }),
+      ),
+    );
+    expect(old.committedLabels()).toHaveLength(5);
+    expect(old.counts.commits).toBe(5);
   });
 
   it('a transaction alone commits at once, as SQLite would', async () => {
