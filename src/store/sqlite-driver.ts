@@ -118,7 +118,14 @@ export class GroupCommitSqliteDriver implements Driver {
 
   /** The checkpointer's connection closes first, so closing this last one checkpoints and removes the log. */
   async destroy(): Promise<void> {
-    if (this.batch) this.commitBatch();
+    if (this.batch && this.transaction) {
+      // Closed while a transaction is half done: committing the batch would store its first half. Nothing of the
+      // batch is stored, and the transactions waiting for its COMMIT fail, as they would have with a crash.
+      this.run('rollback');
+      this.failBatch(new Error('the database was closed before this transaction was committed'));
+    } else if (this.batch) {
+      this.commitBatch();
+    }
     await this.checkpointer.stop();
     this.sqlite.close();
   }

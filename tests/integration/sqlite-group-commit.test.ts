@@ -198,6 +198,29 @@ describe('SQLite group commit', () => {
     expect(committedLabels()).toContain('after');
   });
 
+  it('closed while a transaction of a batch is half done: nothing of the batch is stored', async () => {
+    const { db, committedLabels } = await open();
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let inside!: () => void;
+    const isInside = new Promise<void>((resolve) => (inside = resolve));
+    // The first transaction commits into the batch; the second joins it, writes half of its work and waits.
+    const first = db.transaction().execute((tx) => tx.insertInto('items').values({ label: 'first' }).execute());
+    const second = db.transaction().execute(async (tx) => {
+      await tx.insertInto('items').values({ label: 'second, half' }).execute();
+      inside();
+      await held;
+      await tx.insertInto('items').values({ label: 'second, other half' }).execute();
+    });
+    await isInside;
+    await db.destroy();
+    holding();
+    const outcomes = await Promise.allSettled([first, second]);
+    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
+    expect((outcomes[0] as PromiseRejectedResult).reason.message).toMatch(/closed before this transaction was committed/);
+    expect(committedLabels()).toEqual([]);
+  });
+
   it('a COMMIT that fails fails every transaction it carried, and leaves nothing of them', async () => {
     const { db, committedLabels } = await open();
     // A deferred foreign key is checked at COMMIT: the one bad row makes SQLite refuse the whole write transaction.
