@@ -31,3 +31,10 @@ export function formatUtc(iso: string): string {
   const d = new Date(iso);
   return `${DATE.format(d).replace(/,/g, '')} ${TIME.format(d)} UTC`;
 }
+
+/** "29 Nov 2026", the UTC day. One formatter for the process: toLocaleDateString with options builds one a call. */
+const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
+
+export function formatDayUtc(date: Date | string): string {
+  return DAY.format(typeof date === 'string' ? new Date(date) : date);
+}

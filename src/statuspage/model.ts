@@ -1,5 +1,6 @@
 // What the page shows, derived from records: overall indicator, groups, maintenance windows and history bars.
 import { COMPONENT_STATUS_SEVERITY, type ComponentStatus, type IncidentImpact } from '../domain/enums.js';
+import { formatDayUtc } from '../render/labels.js';
 import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
 
 export type Indicator = 'none' | 'minor' | 'major' | 'critical';
@@ -130,6 +131,4 @@ export function historyBars(
   return result;
 }
 
-// One formatter for the process: toLocaleDateString with options builds a new one on every call (90 a component).
-const DAY_LABEL = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const dayLabel = (day: number) => DAY_LABEL.format(new Date(day * DAY));
+const dayLabel = (day: number) => formatDayUtc(new Date(day * DAY));

@@ -1,5 +1,5 @@
 import type { UpdateContext } from '../channel.js';
-import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
+import { COMPONENT_STATUS_LABEL, formatDayUtc } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
 import { STATUS_EMOJI, chatText, impactLabel, neutralizeMentions, statusLabel, updatedAt } from '../chat-common/text.js';
 
@@ -25,10 +25,6 @@ export function escapeDiscourse(text: string): string {
   return neutralizeMentions(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([[\]\\`*_~|#])/g, '\\$1'));
 }
 
-// One formatter for the process: toLocaleDateString with options builds a new one on every call.
-const TITLE_DATE = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', year: 'numeric', timeZone: 'UTC' });
-const dateOf = (iso: string) => TITLE_DATE.format(new Date(iso));
-
 export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
   const { incident, update } = ctx;
   const status = `${STATUS_EMOJI[update.status]} **${statusLabel(update.status)}**`;
@@ -41,7 +37,7 @@ export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
   const fitBody = (room: number) => escapeDiscourse(fitText({ body }, room, measureEscaped));
   const room = DISCOURSE_RAW_MAX - affected.length - link.length - 200;
   return {
-    title: fitText({ body: `${neutralizeMentions(incident.title)} – ${dateOf(incident.startedAt)}` }, 250),
+    title: fitText({ body: `${neutralizeMentions(incident.title)} – ${formatDayUtc(incident.startedAt)}` }, 250),
     summaryRaw: [`${status} · Impact: ${impactLabel(ctx)} · updated ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
     replyRaw: [`${status} · ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
     incidentUrl: incident.url,
