@@ -1,5 +1,5 @@
 import type SQLite from 'better-sqlite3';
-import { CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
+import { type CompiledQuery, type DatabaseConnection, type Driver, type QueryResult, SqliteDialect } from 'kysely';
 import type { Checkpointer } from './sqlite-checkpointer.js';
 
 /**
@@ -131,15 +131,16 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   private async execute<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    if (this.transaction) return this.runPatiently<R>(query);
     const statement = this.sqlite.prepare(query.sql);
+    const parameters = query.parameters as unknown[];
+    if (this.transaction) return this.runPatiently<R>(statement, parameters);
     // A write of its own (a worker's claim or record) joins the batch that is open, if any; otherwise it runs as
     // SQLite's own autocommit. It never opens a batch: a BEGIN and a COMMIT of its own would cost more than it
     // could save (measured on the email fan-out, whose writes queue behind reads more often than behind writes).
-    if (statement.readonly || !this.batch) return this.runPatiently<R>(query);
+    if (statement.readonly || !this.batch) return this.runPatiently<R>(statement, parameters);
     let result: QueryResult<R>;
     try {
-      result = this.runQuery<R>(query);
+      result = runStatement<R>(statement, parameters);
     } catch (error) {
       // SQLite undid this statement alone, unless the error rolled back the whole write transaction.
       if (!this.sqlite.inTransaction) this.failBatch(error);
@@ -160,11 +161,11 @@ export class GroupCommitSqliteDriver implements Driver {
    * retried after a short timer (1, 2, 4 … 16 ms), for up to 10 s in all, while the event loop goes on. A statement
    * refused with SQLITE_BUSY did nothing, so running it again is safe.
    */
-  private async runPatiently<R>(query: CompiledQuery): Promise<QueryResult<R>> {
+  private async runPatiently<R>(statement: SQLite.Statement, parameters: unknown[]): Promise<QueryResult<R>> {
     const deadline = Date.now() + SQLITE_BUSY_DEADLINE_MS;
     for (let waitMs = 1; ; waitMs = Math.min(waitMs * 2, 16)) {
       try {
-        return this.runQuery<R>(query);
+        return runStatement<R>(statement, parameters);
       } catch (error) {
         if (!isSqliteBusy(error) || Date.now() + waitMs > deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, waitMs));
@@ -172,19 +173,12 @@ export class GroupCommitSqliteDriver implements Driver {
     }
   }
 
-  private runQuery<R>({ sql, parameters }: CompiledQuery): QueryResult<R> {
-    const statement = this.sqlite.prepare(sql);
-    if (statement.reader) return { rows: statement.all(parameters as unknown[]) as R[] };
-    const { changes, lastInsertRowid } = statement.run(parameters as unknown[]);
-    return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
-  }
-
   private run(sql: string): void {
     this.sqlite.prepare(sql).run();
   }
 
   private async openBatch(): Promise<void> {
-    await this.runPatiently(CompiledQuery.raw('begin immediate'));
+    await this.runPatiently(this.sqlite.prepare('begin immediate'), []);
     this.batch = [];
     this.batchOpenedAt = performance.now();
   }
@@ -241,6 +235,12 @@ export class GroupCommitSqliteDriver implements Driver {
 }
 
 const SQLITE_BUSY_DEADLINE_MS = 10_000;
+
+function runStatement<R>(statement: SQLite.Statement, parameters: unknown[]): QueryResult<R> {
+  if (statement.reader) return { rows: statement.all(parameters) as R[] };
+  const { changes, lastInsertRowid } = statement.run(parameters);
+  return { numAffectedRows: BigInt(changes), insertId: BigInt(lastInsertRowid), rows: [] };
+}
 
 /** SQLite's write lock is held by another connection: SQLITE_BUSY, SQLITE_BUSY_SNAPSHOT, SQLITE_BUSY_RECOVERY … */
 export function isSqliteBusy(error: unknown): boolean {
