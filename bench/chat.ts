@@ -23,14 +23,14 @@ const fleet = await startChatFleet();
 const herald = await startProviderBenchServe('chat', fleet.settings);
 const { api } = herald;
 
-type Probe = { name: string; list: unknown[]; count(): number; at(i: number): number };
+type Probe = { name: string; list: unknown[]; at(i: number): number };
 const probes: Probe[] = [
-  { name: 'slack', list: fleet.slack.messages, count: () => fleet.slack.messages.length, at: (i) => fleet.slack.messages[i]!.postedAt },
-  { name: 'slack-community', list: fleet.slackCommunity.messages, count: () => fleet.slackCommunity.messages.length, at: (i) => fleet.slackCommunity.messages[i]!.postedAt },
-  { name: 'teams', list: fleet.teams.cards, count: () => fleet.teams.cards.length, at: (i) => fleet.teams.cards[i]!.at },
-  { name: 'discord', list: fleet.discord.messages, count: () => fleet.discord.messages.length, at: (i) => fleet.discord.messages[i]!.at },
-  { name: 'mattermost', list: fleet.mattermost.posts, count: () => fleet.mattermost.posts.length, at: (i) => fleet.mattermost.posts[i]!.at },
-  { name: 'discourse', list: fleet.discourse.posts, count: () => fleet.discourse.posts.length, at: (i) => fleet.discourse.posts[i]!.createdAt },
+  { name: 'slack', list: fleet.slack.messages, at: (i) => fleet.slack.messages[i]!.postedAt },
+  { name: 'slack-community', list: fleet.slackCommunity.messages, at: (i) => fleet.slackCommunity.messages[i]!.postedAt },
+  { name: 'teams', list: fleet.teams.cards, at: (i) => fleet.teams.cards[i]!.at },
+  { name: 'discord', list: fleet.discord.messages, at: (i) => fleet.discord.messages[i]!.at },
+  { name: 'mattermost', list: fleet.mattermost.posts, at: (i) => fleet.mattermost.posts[i]!.at },
+  { name: 'discourse', list: fleet.discourse.posts, at: (i) => fleet.discourse.posts[i]!.createdAt },
 ];
 // Each fake keeps what it accepted in an array: its push wakes the wait below. Event-driven, as the raw baseline's
 // 'completed' listener is; a timer polling every millisecond would take CPU from Herald on this 2-core machine.
@@ -46,7 +46,7 @@ for (const probe of probes) {
 function allBeyond(before: number[]): Promise<void> {
   return new Promise((resolve) => {
     const check = () => {
-      if (probes.some((p, k) => p.count() <= before[k]!)) return;
+      if (probes.some((p, k) => p.list.length <= before[k]!)) return;
       accepted.off('post', check);
       resolve();
     };
@@ -66,7 +66,7 @@ let incidentId = '';
 const cpuAtStart = herald.cpuMs();
 for (let i = 0; i < UPDATES; i++) {
   const step = STEPS[i % STEPS.length]!;
-  const before = probes.map((p) => p.count());
+  const before = probes.map((p) => p.list.length);
   const started = preciseNow();
   const res =
     step === 'investigating'
