@@ -75,6 +75,12 @@ export interface Channel<Rendered = unknown> {
   /** Throws only the typed errors of ./errors.ts. */
   send(message: Rendered, target: SendTarget): Promise<SentRef>;
   /**
+   * Threading channels that show the incident's current state on its first post (Slack, Discord and Discourse edit
+   * it) do that here. The worker calls it after the update's own post is out, so followers see the update first,
+   * and records that post before a failed edit is retried: a retry edits again but never posts again.
+   */
+  editFirstPost?(message: Rendered, first: PostRef, target: SendTarget): Promise<void>;
+  /**
    * When a post may have gone out without its result being recorded (crash after sending), look it up on
    * the platform before posting again. Returns the earlier post, or null if it never arrived.
    */

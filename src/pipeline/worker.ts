@@ -123,15 +123,26 @@ export async function processDelivery(
 
   const abort = new AbortController();
   const target: SendTarget = { idempotencyKey: deliveryId, attempt: claimed.attempts, thread, signal: abort.signal };
+  let rendered: unknown;
   let sent: SentRef;
   try {
     const context = await loadUpdateContext(db, options.site, claimed.updateId);
-    const rendered = channel.render(context);
-    const found = interrupted && channel.reconcile ? await channel.reconcile(rendered, target) : null;
-    if (found) log.info({ externalId: found.externalId }, 'earlier attempt had posted; recorded it instead of posting again');
-    sent = found ?? (await channel.send(rendered, target));
+    rendered = channel.render(context);
+    sent = postedEarlier(claimed) ?? (await findOrSend(channel, rendered, target, interrupted, log));
   } catch (error) {
     return handleFailure(options, channel, worker, job, claimed, error, log);
+  }
+
+  let editError: string | null = null;
+  if (thread && channel.editFirstPost && !sent.skipped) {
+    try {
+      await channel.editFirstPost(rendered, thread.first, target);
+    } catch (error) {
+      // Until the last attempt, retry the edit alone: the post is recorded with the failure, so it is not repeated.
+      if (!isFinalFailure(job, error)) return handleFailure(options, channel, worker, job, claimed, error, log, sent);
+      editError = `posted, but the incident's first post still shows an earlier status: ${describe(error)}`;
+      log.warn({ err: describe(error) }, 'could not edit the incident’s first post; the update itself is posted');
+    }
   }
 
   const now = nowIso();
@@ -149,7 +160,7 @@ export async function processDelivery(
   }
   await record({
     state: 'delivered',
-    error: null,
+    error: editError,
     externalId: sent.externalId ?? null,
     externalUrl: sent.externalUrl ?? null,
     externalMeta: sent.meta ?? null,
@@ -161,6 +172,25 @@ export async function processDelivery(
   return { outcome: 'delivered' };
 }
 
+/** The post an earlier attempt made and recorded before its edit of the first post failed: only the edit is left. */
+function postedEarlier(delivery: Delivery): SentRef | null {
+  if (!delivery.externalId) return null;
+  return { externalId: delivery.externalId, externalUrl: delivery.externalUrl ?? undefined, meta: delivery.externalMeta ?? undefined };
+}
+
+/** Posts, unless an attempt that died before recording its result had posted already (the platform is asked). */
+async function findOrSend(channel: Channel, rendered: unknown, target: SendTarget, interrupted: boolean, log: Logger): Promise<SentRef> {
+  const found = interrupted && channel.reconcile ? await channel.reconcile(rendered, target) : null;
+  if (found) log.info({ externalId: found.externalId }, 'earlier attempt had posted; recorded it instead of posting again');
+  return found ?? (await channel.send(rendered, target));
+}
+
+/** A rate limit never ends a delivery (the channel waits); a permanent error or the last attempt does. */
+function isFinalFailure(job: Job, error: unknown): boolean {
+  if (error instanceof RateLimitedError) return false;
+  return error instanceof PermanentError || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
+}
+
 /** Why a job found nothing to claim, for its result. */
 async function nothingToDo(db: Store['db'], deliveryId: string, generation: number): Promise<JobResult> {
   const current = await getDelivery(db, deliveryId);
@@ -168,6 +198,10 @@ async function nothingToDo(db: Store['db'], deliveryId: string, generation: numb
   return { outcome: 'noop', reason: `already ${current.state}` };
 }
 
+/**
+ * Records a failed attempt and tells BullMQ what to do next. `posted`: the update's own post went out before the
+ * failure (a failed edit of the first post); it is recorded on the row so the retry does not post it again.
+ */
 async function handleFailure(
   options: WorkerOptions,
   channel: Channel,
@@ -176,28 +210,30 @@ async function handleFailure(
   delivery: Delivery,
   error: unknown,
   log: Logger,
+  posted?: SentRef,
 ): Promise<never> {
   const { db } = options.store;
   const message = describe(error);
   const now = nowIso();
   const { id, generation } = delivery;
+  const postColumns: Omit<DeliveryOutcome, 'state'> = posted
+    ? { externalId: posted.externalId ?? null, externalUrl: posted.externalUrl ?? null, externalMeta: posted.meta ?? null }
+    : {};
 
   if (error instanceof RateLimitedError) {
     const waitMs = Math.max(0, error.untilMs - Date.now());
     const until = new Date(Date.now() + waitMs).toISOString();
-    await recordOutcome(db, id, generation, { state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until }, now);
+    await recordOutcome(db, id, generation, { ...postColumns, state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until }, now);
     options.metrics?.deliveries.inc({ channel: channel.name, outcome: 'rate_limited' });
     log.warn({ until }, 'rate-limited by provider; the channel waits without spending an attempt');
     throw await pauseQueueUntil(worker, error.untilMs);
   }
 
-  const permanent = error instanceof PermanentError;
-  const attemptsAllowed = job.opts.attempts ?? 1;
-  const final = permanent || job.attemptsMade + 1 >= attemptsAllowed;
-  await recordOutcome(db, id, generation, { state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 }, now);
+  const final = isFinalFailure(job, error);
+  await recordOutcome(db, id, generation, { ...postColumns, state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 }, now);
   options.metrics?.deliveries.inc({ channel: channel.name, outcome: final ? 'failed' : 'retried' });
   log.warn({ err: message, attempt: job.attemptsMade + 1, final }, final ? 'delivery failed' : 'delivery attempt failed; will retry');
-  if (permanent) throw new UnrecoverableError(message);
+  if (error instanceof PermanentError) throw new UnrecoverableError(message);
   throw error instanceof Error ? error : new Error(message);
 }
 

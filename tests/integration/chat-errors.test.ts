@@ -37,16 +37,17 @@ describe('Slack errors tell the operator what to fix', () => {
     expect((error as Error).message).not.toContain(fake.token);
   });
 
-  it('a 429 on the edit of the first message waits, and nothing was replied yet', async () => {
+  it('a 429 on the edit of the first message is a RateLimitedError (the queue waits, then edits again)', async () => {
     const { fake, channel } = await setup();
     const first = await channel.send(channel.render(sampleContext()), target());
     fake.failNext('429', { method: 'chat.update', resetAtMs: Date.now() + 5_000 });
     const ref = { externalId: first.externalId!, meta: first.meta ?? null };
     const error = await channel
-      .send(channel.render(sampleContext({ number: 2, status: 'identified' })), target({ thread: { first: ref, previous: ref } }))
+      .editFirstPost!(channel.render(sampleContext({ number: 2, status: 'identified' })), ref, target({ thread: { first: ref, previous: ref } }))
       .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
-    expect(fake.messages).toHaveLength(1);
+    expect((error as RateLimitedError).untilMs).toBeGreaterThan(Date.now() + 3_000);
+    expect(fake.messages[0]!.edits).toHaveLength(0);
   });
 
   it('a name in SLACK_CHANNEL posts, and reconcile uses the ID Slack answered with', async () => {

@@ -70,13 +70,14 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
             // A forum post's thread has the id of its starter message's channel.
             return ref(first, options.forum ? first.channel_id : undefined);
           }
-          const first = target.thread.first;
-          const threadId = first.meta?.threadId ?? undefined;
-          // Edit first, post second: the post is the step that must not repeat (see Slack).
+          const threadId = target.thread.first.meta?.threadId ?? undefined;
+          return ref(await execute(withUser(message.update), target, threadId), threadId);
+        },
+        async editFirstPost(message, first, target) {
           try {
             await callWebhook({
               method: 'PATCH',
-              url: url(`/messages/${encodeURIComponent(first.externalId)}`, { thread_id: threadId }),
+              url: url(`/messages/${encodeURIComponent(first.externalId)}`, { thread_id: first.meta?.threadId ?? undefined }),
               body: { embeds: message.summary.embeds, allowed_mentions: message.summary.allowed_mentions },
               signal: target.signal,
               timeoutMs: options.timeoutMs,
@@ -86,10 +87,8 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
             });
           } catch (error) {
             if (!/Unknown Message/i.test((error as Error).message)) throw error;
-            log.warn({ messageId: first.externalId }, 'the incident’s first Discord message is gone; posting the update anyway');
+            log.warn({ messageId: first.externalId }, 'the incident’s first Discord message is gone; the update was posted anyway');
           }
-          const posted = await execute(withUser(message.update), target, threadId);
-          return ref(posted, threadId);
         },
         // No reconcile: a webhook cannot list its messages, so a post whose answer was lost cannot be found
         // again. After a crash mid-send Discord may show that one update twice.

@@ -77,15 +77,19 @@ export function discourse(options: DiscourseChannelOptions): ChannelDefinition<C
           const first = target.thread.first;
           const topicId = first.meta?.topicId;
           if (!topicId) return openTopic(message, target);
-          // Edit first, reply second: the reply is the step that must not repeat.
-          try {
-            await client.editPost(first.meta?.postId ?? first.externalId, `${message.summaryRaw}\n\n${marker(`first-${first.externalId}`)}`, 'status update', target.signal);
-          } catch (error) {
-            if (!/HTTP 404/.test((error as Error).message)) throw error;
-            log.warn({ postId: first.externalId }, 'the topic’s first post is gone; replying anyway');
-          }
           const post = await client.createPost({ topic_id: Number(topicId), raw: `${message.replyRaw}\n\n${marker(target.idempotencyKey)}` }, target.signal);
           return { externalId: String(post.id), externalUrl: topicUrl(post.topic_slug, post.topic_id, post.post_number), meta: { topicId: String(post.topic_id), postId: String(post.id) } };
+        },
+
+        async editFirstPost(message, first, target) {
+          // No topic on record: this update opened one of its own (see send), so there is nothing older to edit.
+          if (!first.meta?.topicId) return;
+          try {
+            await client.editPost(first.meta.postId ?? first.externalId, `${message.summaryRaw}\n\n${marker(`first-${first.externalId}`)}`, 'status update', target.signal);
+          } catch (error) {
+            if (!/HTTP 404/.test((error as Error).message)) throw error;
+            log.warn({ postId: first.externalId }, 'the topic’s first post is gone; the update was posted anyway');
+          }
         },
 
         async reconcile(message, target) {

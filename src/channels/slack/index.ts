@@ -1,5 +1,5 @@
 import { LogLevel, WebClient, type ChatPostMessageArguments, type ChatPostMessageResponse, type ConversationsRepliesResponse } from '@slack/web-api';
-import type { Channel, SendTarget, SentRef } from '../channel.js';
+import type { Channel, PostRef, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { slackError } from './errors.js';
 import { lightFetch } from '../http.js';
@@ -70,6 +70,8 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
         return answer as ChatPostMessageResponse & { ts: string; channel: string };
       };
 
+      const channelOf = (first: PostRef) => first.meta?.channel ?? channelId ?? options.channel;
+
       const sentRef = (ts: string, channel: string, threadTs?: string): SentRef => ({
         externalId: ts,
         meta: threadTs ? { channel, thread_ts: threadTs } : { channel },
@@ -87,25 +89,25 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
             return sentRef(answer.ts, answer.channel);
           }
           const first = target.thread.first;
-          const channel = first.meta?.channel ?? channelId ?? options.channel;
-          // Edit first, then reply: the reply is the step that must not repeat, so it goes last, and a retry
-          // after a failed reply only edits the first message again (harmless).
+          const answer = await post(message.reply, target, { channel: channelOf(first), thread_ts: first.externalId, reply_broadcast: message.broadcast });
+          return sentRef(answer.ts, answer.channel, first.externalId);
+        },
+
+        async editFirstPost(message, first) {
           try {
-            await client.chat.update({ channel, ts: first.externalId, text: message.summary.text, blocks: message.summary.blocks });
+            await client.chat.update({ channel: channelOf(first), ts: first.externalId, text: message.summary.text, blocks: message.summary.blocks });
           } catch (error) {
             const code = (error as { data?: { error?: string } }).data?.error;
             if (!code || !EDIT_GONE.has(code)) throw slackError(error, 'chat.update', options.channel);
-            log.warn({ code, ts: first.externalId }, 'could not edit the incident’s first Slack message; posting the update in its thread anyway');
+            log.warn({ code, ts: first.externalId }, 'could not edit the incident’s first Slack message (gone or too old); the update is in its thread');
           }
-          const answer = await post(message.reply, target, { channel, thread_ts: first.externalId, reply_broadcast: message.broadcast });
-          return sentRef(answer.ts, answer.channel, first.externalId);
         },
 
         async reconcile(message, target) {
           const mine = (m: SlackHistoryMessage) => (m.metadata?.event_payload as { delivery_id?: string } | undefined)?.delivery_id === target.idempotencyKey;
           if (target.thread) {
             const first = target.thread.first;
-            const channel = first.meta?.channel ?? channelId ?? options.channel;
+            const channel = channelOf(first);
             const answer = await call('conversations.replies', () =>
               client.conversations.replies({ channel, ts: first.externalId, include_all_metadata: true, limit: 200 }),
             );
