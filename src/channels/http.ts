@@ -1,3 +1,4 @@
+import { STATUS_CODES } from 'node:http';
 import { type Dispatcher, getGlobalDispatcher, interceptors, request as undiciRequest } from 'undici';
 import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs, type ChannelError } from './errors.js';
 
@@ -87,8 +88,8 @@ function headerReader(raw: Record<string, string | string[] | undefined>): Answe
 }
 
 /**
- * A fetch() for client libraries that take one (@atproto/api), over the same undici pool: the library gets a
- * standard Response, without fetch()'s own cost per call.
+ * A fetch() for client libraries that take one (@slack/web-api, @atproto/api), over the same undici pool and
+ * without fetch()'s own cost per call: the library gets a FetchAnswer, a Response built from the bytes undici read.
  */
 export async function lightFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   if (input instanceof Request) return fetch(input, init); // not used by our clients; keep the standard path
@@ -102,14 +103,78 @@ export async function lightFetch(input: string | URL | Request, init: RequestIni
     body: body ?? undefined,
     signal: init.signal ?? undefined,
   });
-  const payload = await response.body.arrayBuffer();
-  const answerHeaders = new Headers();
-  for (const [name, value] of Object.entries(response.headers)) {
-    if (Array.isArray(value)) for (const v of value) answerHeaders.append(name, v);
-    else if (value !== undefined) answerHeaders.set(name, value);
-  }
+  const payload = Buffer.from(await response.body.arrayBuffer());
   const nullBody = response.statusCode === 204 || response.statusCode === 304 || method === 'HEAD';
-  return new Response(nullBody ? null : payload, { status: response.statusCode, headers: answerHeaders });
+  return new FetchAnswer(response.statusCode, String(input), response.headers, nullBody ? null : payload);
+}
+
+/**
+ * A fetch Response over bytes already read. What clients read (status, headers, text, json, arrayBuffer) comes
+ * straight from the bytes: building a WHATWG Response and reading it back through its body stream cost about
+ * 0.15 ms of CPU per Slack call against the fake (a quarter of the call). The rest of the interface (`body`,
+ * `clone()`, `blob()`, `formData()`) is served by a standard Response made on first use.
+ */
+class FetchAnswer implements Response {
+  readonly type = 'basic' as const;
+  readonly redirected = false;
+  #headers?: Headers;
+  #standard?: Response;
+
+  constructor(
+    readonly status: number,
+    readonly url: string,
+    private readonly rawHeaders: Record<string, string | string[] | undefined>,
+    private readonly payload: Buffer | null,
+  ) {}
+
+  get ok() {
+    return this.status >= 200 && this.status < 300;
+  }
+  get statusText() {
+    return STATUS_CODES[this.status] ?? '';
+  }
+  get headers(): Headers {
+    if (!this.#headers) {
+      const headers = new Headers();
+      for (const [name, value] of Object.entries(this.rawHeaders)) {
+        if (Array.isArray(value)) for (const v of value) headers.append(name, v);
+        else if (value !== undefined) headers.set(name, value);
+      }
+      this.#headers = headers;
+    }
+    return this.#headers;
+  }
+  get body() {
+    return this.standard().body;
+  }
+  get bodyUsed() {
+    return this.#standard?.bodyUsed ?? false;
+  }
+  async text() {
+    const text = this.payload ? this.payload.toString('utf8') : '';
+    return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text; // as fetch decodes: a UTF-8 BOM is dropped
+  }
+  async json() {
+    return JSON.parse(await this.text()) as unknown;
+  }
+  async arrayBuffer(): Promise<ArrayBuffer> {
+    return (await this.bytes()).buffer;
+  }
+  async bytes() {
+    return this.payload ? new Uint8Array(this.payload) : new Uint8Array(0);
+  }
+  blob() {
+    return this.standard().blob();
+  }
+  formData() {
+    return this.standard().formData();
+  }
+  clone() {
+    return this.standard().clone();
+  }
+  private standard(): Response {
+    return (this.#standard ??= new Response(this.payload, { status: this.status, statusText: this.statusText, headers: this.headers }));
+  }
 }
 
 /**

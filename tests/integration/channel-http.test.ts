@@ -65,5 +65,20 @@ describe('channel HTTP calls', () => {
     const empty = await lightFetch(`${base}/empty`);
     expect(empty.status).toBe(204);
     expect(await empty.text()).toBe('');
+    expect(empty.body).toBeNull();
+  });
+
+  it("lightFetch's answer reads as fetch()'s does: status, headers, body as text, bytes, stream and clone", async () => {
+    const [light, standard] = await Promise.all([lightFetch(`${base}/ok`), fetch(`${base}/ok`)]);
+    const same = (r: Response) => ({ status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, redirected: r.redirected, url: r.url, cookie: r.headers.get('set-cookie'), type2: r.headers.get('content-type') });
+    expect(same(light)).toEqual(same(standard));
+    const body = await standard.text();
+    expect(await light.text()).toBe(body);
+    expect(new TextDecoder().decode(await light.arrayBuffer())).toBe(body);
+    expect(await light.clone().text()).toBe(body);
+    expect(await new Response(light.body).text()).toBe(body);
+    expect(light.bodyUsed).toBe(true);
+    const missing = await lightFetch(`${base}/moved`);
+    expect({ status: missing.status, ok: missing.ok, statusText: missing.statusText, location: missing.headers.get('location') }).toEqual({ status: 301, ok: false, statusText: 'Moved Permanently', location: '/ok' });
   });
 });
