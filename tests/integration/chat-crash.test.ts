@@ -100,6 +100,8 @@ describe('Slack: a worker SIGKILLed between the post and its record', () => {
     expect(replies).toHaveLength(1);
     expect(replies[0]!.thread_ts).toBe(fake.messages[0]!.ts);
     expect(fake.messages).toHaveLength(2);
+    // The worker died before its edit of the first message (the edit follows the reply): the recovery made it.
+    expect(fake.messages[0]!.edits.map((e) => e.text)).toEqual([expect.stringContaining('[Identified]')]);
     // The recovery looked before posting again.
     expect(fake.calls.map((c) => c.method)).toContain('conversations.history');
     expect(fake.calls.map((c) => c.method)).toContain('conversations.replies');
