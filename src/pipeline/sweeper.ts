@@ -4,11 +4,14 @@ import { PeriodicTask } from '../runtime/periodic.js';
 import { listUnsettledBefore, recordOutcome } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
 import { type DeliveryQueues, jobIdFor } from './queues.js';
+import { firstPostNotEdited } from './worker.js';
 
 export interface SweepResult {
   checked: number;
   enqueued: number;
   failed: number;
+  /** Failed jobs whose update had been posted (only the edit of the incident's first post was left). */
+  delivered: number;
   skipped: number;
 }
 
@@ -16,7 +19,7 @@ export interface SweepResult {
  * The outbox's safety net. A delivery row that is pending or delivering and has not moved for a while is
  * checked against its job: no job (crash between commit and enqueue, Redis flushed or restarted without
  * persistence) → enqueue it again; a job that BullMQ failed without the worker recording it (stalled too
- * often) → record the failure. Job ids derive from the row, so a sweep that races a live job adds nothing.
+ * often) → record the failure, or the delivery if the update was posted and only its edit was left. Job ids derive from the row, so a sweep that races a live job adds nothing.
  */
 export class OutboxSweeper {
   private readonly periodic: PeriodicTask<SweepResult>;
@@ -44,7 +47,7 @@ export class OutboxSweeper {
   }
 
   private async sweep(): Promise<SweepResult> {
-    const result: SweepResult = { checked: 0, enqueued: 0, failed: 0, skipped: 0 };
+    const result: SweepResult = { checked: 0, enqueued: 0, failed: 0, delivered: 0, skipped: 0 };
     const staleBefore = new Date(Date.now() - (this.options.staleAfterMs ?? 30_000)).toISOString();
     const rows = await listUnsettledBefore(this.store.db, staleBefore);
     const configured = new Set(this.queues.channels());
@@ -61,8 +64,15 @@ export class OutboxSweeper {
         await this.queues.enqueue(row);
         result.enqueued++;
       } else if (state === 'failed') {
-        await recordOutcome(this.store.db, row.id, row.generation, { state: 'failed', error: job?.failedReason ?? 'job failed', failed: row.total }, nowIso());
-        result.failed++;
+        const reason = job?.failedReason ?? 'job failed';
+        if (row.externalId) {
+          // An earlier attempt posted the update and recorded it; only its edit of the first post was left.
+          await recordOutcome(this.store.db, row.id, row.generation, { state: 'delivered', error: firstPostNotEdited(reason), delivered: row.total, failed: 0 }, nowIso());
+          result.delivered++;
+        } else {
+          await recordOutcome(this.store.db, row.id, row.generation, { state: 'failed', error: reason, failed: row.total }, nowIso());
+          result.failed++;
+        }
       } else if (state === 'completed') {
         // Completed without settling the row (it changed under the job): run it once more.
         await job?.remove();
@@ -70,7 +80,7 @@ export class OutboxSweeper {
         result.enqueued++;
       }
     }
-    if (result.enqueued + result.failed + result.skipped > 0) this.logger.info(result, 'outbox sweep repaired deliveries');
+    if (result.enqueued + result.failed + result.delivered + result.skipped > 0) this.logger.info(result, 'outbox sweep repaired deliveries');
     return result;
   }
 }

@@ -140,7 +140,7 @@ export async function processDelivery(
     } catch (error) {
       // Until the last attempt, retry the edit alone: the post is recorded with the failure, so it is not repeated.
       if (!isFinalFailure(job, error)) return handleFailure(options, channel, worker, job, claimed, error, log, sent);
-      editError = `posted, but the incident's first post still shows an earlier status: ${describe(error)}`;
+      editError = firstPostNotEdited(describe(error));
       log.warn({ err: describe(error) }, 'could not edit the incident’s first post; the update itself is posted');
     }
   }
@@ -171,6 +171,9 @@ export async function processDelivery(
   metrics?.publishToDelivered.observe({ channel: channel.name }, (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000);
   return { outcome: 'delivered' };
 }
+
+/** The error a delivered row keeps when its update is posted but the incident's first post could not be edited. */
+export const firstPostNotEdited = (reason: string) => `posted, but the incident's first post still shows an earlier status: ${reason}`;
 
 /** The post an earlier attempt made and recorded before its edit of the first post failed: only the edit is left. */
 function postedEarlier(delivery: Delivery): SentRef | null {
