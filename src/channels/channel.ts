@@ -38,6 +38,8 @@ export interface UpdateContext {
     /** 1 for the update that opened the incident. */
     number: number;
     isFirst: boolean;
+    /** The commander's own text for social posts (X, Mastodon, Bluesky), posted instead of the message. */
+    socialText?: string;
   };
 }
 
@@ -74,6 +76,12 @@ export interface Channel<Rendered = unknown> {
   render(ctx: UpdateContext): Rendered;
   /** Throws only the typed errors of ./errors.ts. */
   send(message: Rendered, target: SendTarget): Promise<SentRef>;
+  /**
+   * Channels that post the commander's own `socialText` (X, Mastodon, Bluesky): why that text cannot be posted
+   * as it is, with the incident's link after it (too long by the platform's count), or null. The publish calls
+   * it before storing anything, so a text that does not fit is refused rather than cut.
+   */
+  checkSocialText?(text: string, incidentUrl: string): string | null;
   /**
    * Threading channels that show the incident's current state on its first post (Slack, Discord and Discourse edit
    * it) do that here. The worker calls it after the update's own post is out, so followers see the update first,

@@ -17,6 +17,8 @@ export interface ComposeValues {
   impact: string;
   components: Record<string, string>;
   channels: string[];
+  /** Posted on X, Mastodon and Bluesky instead of the message; '' when not given. */
+  socialText: string;
 }
 
 export type ComposeParse<T> = { values: ComposeValues; input?: T; issues: FieldIssue[] };
@@ -37,6 +39,7 @@ export function readComposeValues(body: FormBody): ComposeValues {
     impact: first(body.impact),
     components,
     channels: all(body.channels).filter(Boolean),
+    socialText: first(body.socialText),
   };
 }
 
@@ -49,6 +52,7 @@ function toApiShape(values: ComposeValues, withTitle: boolean) {
     ...(Object.keys(values.components).length ? { components: values.components as Record<string, ComponentStatus> } : {}),
     // An empty list is refused by the schema with a message that names the field.
     channels: values.channels,
+    ...(values.socialText.trim() ? { socialText: values.socialText } : {}),
   };
 }
 

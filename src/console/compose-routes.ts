@@ -72,7 +72,7 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const allChannels = () => herald.channels.map((c) => c.name);
 
   app.get('/incidents/new', async (request, reply) =>
-    composePage(request, reply, { title: '', message: '', status: 'investigating', impact: 'minor', components: {}, channels: allChannels() }, undefined),
+    composePage(request, reply, { title: '', message: '', status: 'investigating', impact: 'minor', components: {}, channels: allChannels(), socialText: '' }, undefined),
   );
 
   app.get<IdParams & { Querystring: { status?: string } }>('/incidents/:id/update', async (request, reply) => {
@@ -80,7 +80,7 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const wanted = first(request.query.status);
     const status = (UPDATE_STATUSES as readonly string[]).includes(wanted) ? wanted : incident.status === 'postmortem' ? 'resolved' : incident.status;
     const components = Object.fromEntries(incident.components.map((c) => [c.id, status === 'resolved' ? 'operational' : c.status]));
-    return composePage(request, reply, { title: incident.title, message: '', status, impact: incident.impact, components, channels: allChannels() }, incident);
+    return composePage(request, reply, { title: incident.title, message: '', status, impact: incident.impact, components, channels: allChannels(), socialText: '' }, incident);
   });
 
   app.post<{ Body: FormBody }>('/incidents', async (request, reply) => {

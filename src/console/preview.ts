@@ -75,6 +75,8 @@ export async function previewCompose(
     channels.push(preview);
     if (!preview.selected) continue;
     if (preview.error) warnings.push(`${preview.name}: could not render (${preview.error}); check the channel's configuration and templates`);
+    const socialProblem = ctx.update.socialText ? channel.checkSocialText?.(ctx.update.socialText, ctx.incident.url) : null;
+    if (socialProblem) warnings.push(`${preview.name}: the social text does not fit (${socialProblem}); publishing would be refused`);
     warnings.push(...channelWarnings);
   }
   return { channels, warnings, reach, reachLine: reachLine(reach), updateNumber: ctx.update.number };
@@ -135,6 +137,7 @@ function contextFor(
       id: newId(),
       status: effective,
       message: values.message,
+      ...(values.socialText.trim() ? { socialText: values.socialText.trim() } : {}),
       createdAt: now,
       number,
       components: affected.map((a) => ({ id: a.id, name: byId.get(a.id)?.name ?? a.id, status: a.status })),

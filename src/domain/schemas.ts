@@ -14,6 +14,8 @@ export const incidentStatusSchema = z.enum(INCIDENT_STATUSES);
 export const incidentImpactSchema = z.enum(INCIDENT_IMPACTS);
 
 const componentStatusMap = z.record(id, componentStatusSchema);
+/** Posted as it is on X, Mastodon and Bluesky, with the incident link after it; each channel checks its own limit. */
+const socialText = text(1_000);
 const channelList = z.array(z.string().min(1).max(64)).min(1, 'must name at least one channel; omit it for every channel');
 
 export const createComponentSchema = z.strictObject({
@@ -35,6 +37,7 @@ export const createIncidentSchema = z.strictObject({
   impact: incidentImpactSchema.optional(),
   components: componentStatusMap.optional(),
   channels: channelList.optional(),
+  socialText: socialText.optional(),
 });
 export type CreateIncidentInput = z.infer<typeof createIncidentSchema>;
 
@@ -44,6 +47,7 @@ export const createUpdateSchema = z.strictObject({
   impact: incidentImpactSchema.optional(),
   components: componentStatusMap.optional(),
   channels: channelList.optional(),
+  socialText: socialText.optional(),
 });
 export type CreateUpdateInput = z.infer<typeof createUpdateSchema>;
 

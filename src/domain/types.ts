@@ -45,6 +45,8 @@ export interface IncidentUpdate {
   /** Affected components and their status as of this update. */
   components: AffectedComponent[];
   channels: string[];
+  /** The commander's own text for the social posts (X, Mastodon, Bluesky), when given. */
+  socialText?: string;
   createdAt: string;
 }
 

@@ -42,7 +42,7 @@ const updateWithIncident = prepared((db, p: { updateId: string }) =>
 export function buildUpdateContext(
   site: SiteInfo,
   incident: Parameters<typeof toIncidentView>[1],
-  update: { id: string; status: UpdateContext['update']['status']; message: string; createdAt: string; number: number; components: UpdateContext['incident']['components'] },
+  update: { id: string; status: UpdateContext['update']['status']; message: string; createdAt: string; number: number; components: UpdateContext['incident']['components']; socialText?: string },
 ): UpdateContext {
   return {
     site: { name: site.name, url: site.publicUrl },
@@ -54,6 +54,7 @@ export function buildUpdateContext(
       createdAt: update.createdAt,
       number: update.number,
       isFirst: update.number === 1,
+      ...(update.socialText ? { socialText: update.socialText } : {}),
     },
   };
 }

@@ -13,13 +13,17 @@ import type { Dialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { listParam, listParams, listShape, prepared } from '../store/prepared.js';
 import type { Store } from '../store/store.js';
+import type { Channel } from '../channels/channel.js';
+import { incidentUrl } from './context.js';
 import type { DeliveryQueues } from './queues.js';
 
 export interface PublishDeps {
   store: Store;
   queues: DeliveryQueues;
   /** Enabled channels by name, in config order, with their kind. */
-  channels: ReadonlyArray<{ name: string; kind: string }>;
+  channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText'>>;
+  /** HERALD_PUBLIC_URL: the incident links a `socialText` is checked with. */
+  publicUrl: string;
   logger: Logger;
   now?: () => string;
 }
@@ -38,6 +42,7 @@ interface PublishRequest {
   status?: IncidentStatus;
   components?: Record<string, ComponentStatus>;
   channels?: string[];
+  socialText?: string;
 }
 
 export const openIncident = (deps: PublishDeps, input: CreateIncidentInput) => publish(deps, input);
@@ -53,6 +58,9 @@ export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateU
  */
 export async function publish(deps: PublishDeps, request: PublishRequest): Promise<Published> {
   const channels = resolveChannels(deps.channels, request.channels);
+  // A new incident's id is chosen here: a social text is checked with the very link it will be posted with.
+  const newIncidentId = request.incidentId ? undefined : newId();
+  if (request.socialText !== undefined) checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId!);
   const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
 
@@ -64,7 +72,7 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
     }
     const before = request.incidentId ? await lockIncident(tx, deps.store.dialect, request.incidentId) : null;
     const plan = planUpdate(before, { status: request.status, components: request.components });
-    const incidentId = before?.id ?? newId();
+    const incidentId = before?.id ?? newIncidentId!;
 
     const namedComponents = Object.keys(request.components ?? {}).length > 0;
     const incidentState = before && {
@@ -113,7 +121,7 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
             components: before.components.map((c) => ({ ...c, status: plan.affected.find((a) => a.id === c.id)?.status ?? c.status })),
           }
         : (await getIncident(tx, incidentId))!;
-    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, plan.status, request.message, channels, now, namedComponents ? null : incidentState);
+    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, plan.status, { message: request.message, socialText: request.socialText }, channels, now, namedComponents ? null : incidentState);
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -154,7 +162,7 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
       .where('id', '=', incidentId)
       .execute();
     const incident: Incident = { ...before, status: 'postmortem', postmortem: input.body, postmortemPublishedAt: now, updatedAt: now };
-    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, 'postmortem', input.body, channels, now, null);
+    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, 'postmortem', { message: input.body }, channels, now, null);
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -181,13 +189,14 @@ async function storeUpdate(
   dialect: Dialect,
   incident: Incident,
   status: IncidentStatus,
-  message: string,
+  text: { message: string; socialText?: string },
   channels: string[],
   now: string,
   incidentState: IncidentState | null,
 ): Promise<{ update: IncidentUpdate; deliveries: Delivery[] }> {
-  const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, createdAt: now };
-  const row = { id: update.id, incidentId: incident.id, status, message, componentsJson: JSON.stringify(incident.components), channelsJson: JSON.stringify(channels), now };
+  const { message, socialText } = text;
+  const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, ...(socialText ? { socialText } : {}), createdAt: now };
+  const row = { id: update.id, incidentId: incident.id, status, message, socialText: socialText ?? null, componentsJson: JSON.stringify(incident.components), channelsJson: JSON.stringify(channels), now };
   const deliveryIds = channels.map(() => newId());
   let number: number;
   if (dialect === 'postgres') {
@@ -219,7 +228,7 @@ const incidentStateUpdate = (tx: Executor, p: IncidentState) =>
 
 const updateIncidentState = prepared(incidentStateUpdate);
 
-type UpdateRowParams = { id: string; incidentId: string; status: IncidentStatus; message: string; componentsJson: string; channelsJson: string; now: string };
+type UpdateRowParams = { id: string; incidentId: string; status: IncidentStatus; message: string; socialText: string | null; componentsJson: string; channelsJson: string; now: string };
 
 const updateRowInsert = (tx: Executor, p: UpdateRowParams) =>
     tx.insertInto('incident_updates').values({
@@ -228,6 +237,7 @@ const updateRowInsert = (tx: Executor, p: UpdateRowParams) =>
       number: sql<number>`(select coalesce(max(number), 0) + 1 from incident_updates where incident_id = ${p.incidentId})`,
       status: p.status,
       message: p.message,
+      social_text: p.socialText,
       components_json: p.componentsJson,
       channels_json: p.channelsJson,
       created_at: p.now,
@@ -277,6 +287,18 @@ const storeUpdateStatement = prepared(
   },
   (p) => `${listParam(p, 'delivery').length}${'stateStatus' in p ? '+state' : ''}`,
 );
+
+/** A social text must fit every targeted channel that posts it, as it is: refused (400), never cut. */
+function checkSocialText(deps: PublishDeps, targeted: string[], text: string, incidentId: string): void {
+  const link = incidentUrl(deps.publicUrl, incidentId);
+  const problems = deps.channels
+    .filter((channel) => targeted.includes(channel.name))
+    .flatMap((channel) => {
+      const problem = channel.checkSocialText?.(text, link);
+      return problem ? [`${channel.name}: ${problem}`] : [];
+    });
+  if (problems.length > 0) throw InputError.field('socialText', problems.join('; '));
+}
 
 function resolveChannels(enabled: PublishDeps['channels'], requested: string[] | undefined): string[] {
   const names = enabled.map((c) => c.name);

@@ -40,12 +40,15 @@ export function countGraphemes(text: string): number {
   return text.length;
 }
 
+/** The parts as fitText joins them when they fit whole: separated by blank lines, empty parts left out. */
+export const joinFitParts = (parts: FitParts) => [parts.head ?? '', parts.body, parts.tail ?? ''].filter((p) => p.length > 0).join('\n\n');
+
 /**
  * Joins head, body and tail with blank lines so that `measure(result) <= max`, shortening the body first,
  * then the head; the tail is never cut. Cuts fall on grapheme boundaries, at a word break where one is near.
  */
 export function fitText(parts: FitParts, max: number, measure: (s: string) => number = countGraphemes): string {
-  const join = (head: string, body: string) => [head, body, parts.tail ?? ''].filter((p) => p.length > 0).join('\n\n');
+  const join = (head: string, body: string) => joinFitParts({ head, body, tail: parts.tail });
   const head = parts.head ?? '';
   // A runaway message is cut to what could possibly survive before anything measures it.
   const budget = Math.max(max, 1) * 16;

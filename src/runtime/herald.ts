@@ -76,7 +76,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     }
     return rows;
   }, () => confirmations.depth());
-  const publishDeps: PublishDeps = { store, queues, channels: channels.map((c) => ({ name: c.name, kind: c.kind })), logger };
+  const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
 
   const workers =
     options.workers === false

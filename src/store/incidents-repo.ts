@@ -31,6 +31,7 @@ export function toUpdate(row: Selectable<IncidentUpdatesTable>): IncidentUpdate 
     message: row.message,
     components: JSON.parse(row.components_json) as AffectedComponent[],
     channels: JSON.parse(row.channels_json) as string[],
+    ...(row.social_text ? { socialText: row.social_text } : {}),
     createdAt: row.created_at,
   };
 }

@@ -40,6 +40,8 @@ export interface IncidentUpdatesTable {
   components_json: string;
   /** JSON: channel names targeted. */
   channels_json: string;
+  /** The commander's own text for the social posts, instead of the message (null: rendered from it). */
+  social_text: string | null;
   created_at: string;
 }
 

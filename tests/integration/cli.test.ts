@@ -49,9 +49,10 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     expect(updated.code).toBe(0);
     expect(updated.stdout).toMatch(/recorder\s+delivered\s+1\/1/);
 
-    const resolved = await herald(['incident', 'resolve', result.incident.id, '--message', 'Fixed', '--json']);
+    const resolved = await herald(['incident', 'resolve', result.incident.id, '--message', 'Fixed', '--social-text', 'Payments work again. Sorry for the trouble.', '--json']);
     expect(resolved.code).toBe(0);
     expect(JSON.parse(resolved.stdout).incident.status).toBe('resolved');
+    expect(JSON.parse(resolved.stdout).update.socialText).toBe('Payments work again. Sorry for the trouble.');
 
     const list = await herald(['incident', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toHaveLength(1);

@@ -20,7 +20,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     await migrateToLatest(opened.db);
     // Only the database matters here: a queue that is always up and enqueues nothing.
     const queues = { assertAvailable: async () => undefined, enqueueAll: async () => [] } as unknown as DeliveryQueues;
-    deps = { store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'], queues, channels: [{ name: 'x', kind: 'twitter' }, { name: 'slack', kind: 'slack' }], logger: createLogger({ level: 'silent' }) };
+    deps = { store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'], queues, channels: [{ name: 'x', kind: 'twitter' }, { name: 'slack', kind: 'slack' }], publicUrl: 'https://status.example.test', logger: createLogger({ level: 'silent' }) };
   });
   afterAll(async () => {
     await opened.db.destroy();
@@ -71,7 +71,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
     const down = await migrator.migrateTo('004_console_reminders');
     expect(down.error).toBeUndefined();
-    expect(await migrateToLatest(opened.db)).toEqual(['005_delivery_update_number']);
+    expect(await migrateToLatest(opened.db)).toEqual(['005_delivery_update_number', '006_update_social_text']);
     const rows = await opened.db.selectFrom('deliveries as d').innerJoin('incident_updates as u', 'u.id', 'd.update_id').select(['d.update_number', 'u.number']).where('d.id', 'in', deliveries.map((d) => d.id)).execute();
     expect(rows.map((r) => Number(r.update_number)).sort()).toEqual([1, 2, 3]);
     for (const r of rows) expect(Number(r.update_number)).toBe(Number(r.number));

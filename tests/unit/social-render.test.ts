@@ -7,7 +7,7 @@ import { type BlueskyPost, BLUESKY_MAX_BYTES, BLUESKY_MAX_GRAPHEMES } from '../.
 import { mastodon } from '../../src/channels/mastodon/index.js';
 import { tootLength } from '../../src/channels/mastodon/render.js';
 import { twitter } from '../../src/channels/twitter/index.js';
-import type { Tweet } from '../../src/channels/twitter/render.js';
+import { type Tweet, plainPostText } from '../../src/channels/twitter/render.js';
 import { countGraphemes } from '../../src/render/fit.js';
 import { sampleContext } from '../contract/channel-contract.js';
 import { channelRuntime } from '../helpers/social-channels.js';
@@ -67,6 +67,33 @@ describe('social rendering, fuzzed', () => {
       }),
       { numRuns: 100 },
     );
+  });
+
+  it('a social text the channel accepts is posted whole, with the link, and valid; one it refuses is only ever cut', () => {
+    const social = fc.array(piece, { minLength: 1, maxLength: 8 }).map((parts) => parts.join(' ').slice(0, 1000));
+    const valid: Record<string, (text: string) => boolean> = {
+      twitter: (text) => twitterText.parseTweet(text).valid,
+      mastodon: (text) => tootLength(text) <= 500,
+      bluesky: (text) => countGraphemes(text) <= BLUESKY_MAX_GRAPHEMES && Buffer.byteLength(text) <= BLUESKY_MAX_BYTES,
+    };
+    let accepted = 0;
+    fc.assert(
+      fc.property(social, (socialText) => {
+        const base = sampleContext();
+        const ctx = { ...base, update: { ...base.update, socialText } };
+        for (const channel of [x, toot, bsky] as Array<Channel<{ text: string }>>) {
+          const { text } = channel.render(ctx);
+          expect(valid[channel.kind]!(text), `${channel.kind}: ${JSON.stringify(text)}`).toBe(true);
+          expect(text.endsWith(ctx.incident.url)).toBe(true);
+          if (channel.checkSocialText!(socialText, ctx.incident.url) === null) {
+            accepted++;
+            expect(text).toBe(`${plainPostText(socialText)}\n\n${ctx.incident.url}`);
+          }
+        }
+      }),
+      { numRuns: 150 },
+    );
+    expect(accepted).toBeGreaterThan(50);
   });
 
   it('render is pure: the same update renders the same text', () => {

@@ -1,7 +1,7 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { BlueskyClient, toRef } from './client.js';
-import { BLUESKY_MAX_GRAPHEMES, type BlueskyPost, renderBlueskyPost } from './render.js';
+import { BLUESKY_MAX_GRAPHEMES, type BlueskyPost, ownBlueskyPostProblem, renderBlueskyPost } from './render.js';
 
 export interface BlueskyChannelOptions {
   /** Channel name; default `bluesky`. */
@@ -52,6 +52,7 @@ export function bluesky(options: BlueskyChannelOptions): ChannelDefinition<Chann
           concurrency: 2,
         },
         render: (ctx) => renderBlueskyPost(ctx, templates),
+        checkSocialText: ownBlueskyPostProblem,
         reconcile,
         async send(message, target) {
           // Bluesky has no idempotency key: a retry after a timeout looks for the post before making another.

@@ -1,7 +1,7 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { MastodonClient, type Visibility, repliesTo, sameTootText, toRef } from './client.js';
-import { MASTODON_MAX_CHARS, type Toot, renderToot } from './render.js';
+import { MASTODON_MAX_CHARS, type Toot, ownTootProblem, renderToot } from './render.js';
 
 export interface MastodonChannelOptions {
   /** Channel name; default `mastodon`. */
@@ -38,6 +38,7 @@ export function mastodon(options: MastodonChannelOptions): ChannelDefinition<Cha
           concurrency: 2,
         },
         render: (ctx) => renderToot(ctx, templates),
+        checkSocialText: ownTootProblem,
         async reconcile(message, target) {
           const recent = await client.recentStatuses(20, target.signal);
           const found = recent.find((s) => sameTootText(s, message.text) && repliesTo(s, target.thread?.previous));

@@ -1,7 +1,7 @@
 import type { Channel, ChannelCapabilities } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { TwitterClient, type TwitterCredentials, repliesTo, sameTweetText, toRef } from './client.js';
-import { TWEET_MAX_WEIGHT, type Tweet, renderTweet } from './render.js';
+import { TWEET_MAX_WEIGHT, type Tweet, ownTweetProblem, renderTweet } from './render.js';
 
 export interface TwitterChannelOptions extends TwitterCredentials {
   /** Channel name; default `twitter`. */
@@ -18,8 +18,8 @@ export const TWITTER_DEFAULT_API_URL = 'https://api.x.com/2/';
 
 /**
  * Twitter/X: an incident's first update is a new post, each later one replies to the previous post.
- * Text is fitted to 280 weighted characters as twitter-text counts them. (Per-update custom post text is not
- * in the data model yet; every post is rendered from the update.)
+ * Text is fitted to 280 weighted characters as twitter-text counts them; an update's `socialText`, when given, is
+ * posted instead (checked to fit at publish time, so it is never cut).
  */
 export function twitter(options: TwitterChannelOptions): ChannelDefinition<Channel<Tweet>> {
   const name = options.name ?? 'twitter';
@@ -52,6 +52,7 @@ export function twitter(options: TwitterChannelOptions): ChannelDefinition<Chann
         kind: 'twitter',
         capabilities,
         render: (ctx) => renderTweet(ctx, templates),
+        checkSocialText: ownTweetProblem,
         reconcile,
         async send(message, target) {
           // A retry may follow a timeout whose post did land: look before posting again.

@@ -1,6 +1,6 @@
 import twitterText from 'twitter-text';
 import type { UpdateContext } from '../channel.js';
-import { fitText } from '../../render/fit.js';
+import { fitText, joinFitParts } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
 
 export const TWEET_MAX_WEIGHT = 280;
@@ -22,14 +22,27 @@ export interface PostTemplates {
 const TOO_LONG = 4_000;
 export const tweetWeight = (text: string) => (text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength);
 
-/** Status and title, then the message cut at a word to 280 weighted characters; the incident link is always kept. */
+/**
+ * Status and title, then the message cut at a word to 280 weighted characters; or the commander's own social text
+ * instead of all three. The incident link is always kept.
+ */
 export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet {
-  const text = fitText(
-    { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), TOO_LONG), tail: ctx.incident.url },
-    TWEET_MAX_WEIGHT,
-    tweetWeight,
-  );
-  return { text };
+  const parts = ctx.update.socialText
+    ? ownTextParts(ctx.update.socialText, ctx.incident.url)
+    : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), TOO_LONG), tail: ctx.incident.url };
+  return { text: fitText(parts, TWEET_MAX_WEIGHT, tweetWeight) };
+}
+
+/** A post of the commander's own text: the text, cleaned like any post text, then the incident link. */
+const ownTextParts = (text: string, link: string) => ({ body: precut(plainPostText(text), TOO_LONG), tail: link });
+
+/** Why the commander's own text cannot go out on X as it is (with the link after it), or null. */
+export function ownTweetProblem(text: string, link: string): string | null {
+  const parts = ownTextParts(text, link);
+  if (!parts.body) return 'nothing is left to post once the characters X refuses are removed';
+  const weight = tweetWeight(joinFitParts(parts));
+  if (weight <= TWEET_MAX_WEIGHT) return null;
+  return `${weight} weighted characters with the incident link; X takes at most ${TWEET_MAX_WEIGHT} (a link counts 23, CJK and emoji 2)`;
 }
 
 // Characters X refuses in a post (twitter-text's invalid set) and unpaired surrogates.

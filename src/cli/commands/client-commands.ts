@@ -39,8 +39,9 @@ export function registerClientCommands(program: Command) {
     .option('--impact <impact>', 'none | minor | major | critical')
     .option('--component <id=status>', 'affected component and its status (repeatable)', collect)
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
+    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (options: { title: string; message: string; status?: string; impact?: string; component?: string[]; channels?: string; wait?: boolean }, command: Command) => {
+    .action(async (options: { title: string; message: string; status?: string; impact?: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
       await publishAndReport(command, 'api/v1/incidents', {
         title: options.title,
         message: options.message,
@@ -48,6 +49,7 @@ export function registerClientCommands(program: Command) {
         impact: options.impact,
         components: parseComponentPairs(options.component),
         channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+        socialText: options.socialText,
       }, options.wait);
     });
   incident
@@ -56,21 +58,24 @@ export function registerClientCommands(program: Command) {
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
     .option('--component <id=status>', 'component and its new status (repeatable)', collect)
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
+    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (id: string, options: { message: string; status?: string; component?: string[]; channels?: string; wait?: boolean }, command: Command) => {
+    .action(async (id: string, options: { message: string; status?: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
       await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, {
         message: options.message,
         status: options.status,
         components: parseComponentPairs(options.component),
         channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+        socialText: options.socialText,
       }, options.wait);
     });
   incident
     .command('resolve <id>')
     .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
+    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (id: string, options: { message: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, { message: options.message, status: 'resolved' }, options.wait);
+    .action(async (id: string, options: { message: string; socialText?: string; wait?: boolean }, command: Command) => {
+      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, { message: options.message, status: 'resolved', socialText: options.socialText }, options.wait);
     });
   incident
     .command('list')

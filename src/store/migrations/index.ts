@@ -4,6 +4,7 @@ import * as subscribers from './002_subscribers.js';
 import * as consoleTables from './003_console.js';
 import * as consoleReminders from './004_console_reminders.js';
 import * as deliveryUpdateNumber from './005_delivery_update_number.js';
+import * as updateSocialText from './006_update_social_text.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -12,6 +13,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '003_console': consoleTables,
   '004_console_reminders': consoleReminders,
   '005_delivery_update_number': deliveryUpdateNumber,
+  '006_update_social_text': updateSocialText,
 };
 
 export const migrationProvider: MigrationProvider = {
