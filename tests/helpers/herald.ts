@@ -4,7 +4,7 @@ import { readEnv } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { type Herald, startHerald } from '../../src/runtime/herald.js';
-import { type DatabaseKind, REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from './env.js';
+import { type DatabaseKind, REDIS_URL, dropRedisPrefix, eventually, freshDatabase, tempDir, uniqueName } from './env.js';
 
 export const TEST_TOKEN = 'test-token-0123456789';
 
@@ -78,4 +78,19 @@ export async function startTestHerald(options: {
       await database.drop();
     },
   };
+}
+
+/**
+ * Waits until every channel of the update is delivered (and, with `channels`, that there are that many rows);
+ * throws at once, naming the channel and its error, when one has failed.
+ */
+export function deliveredEverywhere(h: TestHerald, updateId: string, options: { channels?: number; timeoutMs?: number } = {}) {
+  return eventually(async () => {
+    const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
+    const channels = res.body.channels as Array<{ channel: string; state: string; error?: string }>;
+    const failed = channels.find((c) => c.state === 'failed');
+    if (failed) throw new Error(`${failed.channel} failed: ${failed.error}`);
+    const all = options.channels === undefined || channels.length === options.channels;
+    return all && channels.every((c) => c.state === 'delivered') ? channels : undefined;
+  }, options.timeoutMs ?? 15_000);
 }

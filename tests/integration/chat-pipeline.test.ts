@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '../helpers/env.js';
 import { type ChatFleet, startChatFleet } from '../helpers/chat-fleet.js';
-import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { type TestHerald, deliveredEverywhere, startTestHerald } from '../helpers/herald.js';
 
 const CHANNELS = ['discord', 'discourse', 'mattermost', 'slack', 'slack-community', 'teams'];
 
@@ -11,14 +10,7 @@ describe('chat channels through the real pipeline: open, identified, resolved', 
   let incidentId: string;
   const updateIds: string[] = [];
 
-  const settled = (updateId: string) =>
-    eventually(async () => {
-      const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
-      const channels = res.body.channels as Array<{ channel: string; state: string; error?: string }>;
-      const failed = channels.find((c) => c.state === 'failed');
-      if (failed) throw new Error(`${failed.channel} failed: ${failed.error}`);
-      return channels.length === CHANNELS.length && channels.every((c) => c.state === 'delivered') ? channels : undefined;
-    }, 20_000);
+  const settled = (updateId: string) => deliveredEverywhere(h, updateId, { channels: CHANNELS.length, timeoutMs: 20_000 });
 
   beforeAll(async () => {
     fleet = await startChatFleet();

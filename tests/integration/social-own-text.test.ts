@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ownBlueskyPostProblem } from '../../src/channels/bluesky/render.js';
 import { ownTootProblem } from '../../src/channels/mastodon/render.js';
 import { ownTweetProblem } from '../../src/channels/twitter/render.js';
-import { eventually } from '../helpers/env.js';
-import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { type TestHerald, deliveredEverywhere, startTestHerald } from '../helpers/herald.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
 import { SOCIAL_KINDS, type SocialSetup, socialSetup } from '../helpers/social-channels.js';
 
@@ -25,14 +24,7 @@ describe.each(['sqlite', 'postgres'] as const)('socialText on %s: the commanderâ
     await Promise.all((setups ?? []).map((s) => s.fake.close()));
   });
 
-  const settled = (updateId: string) =>
-    eventually(async () => {
-      const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
-      const channels = res.body.channels as Array<{ channel: string; state: string; error?: string }>;
-      const failed = channels.find((c) => c.state === 'failed');
-      if (failed) throw new Error(`${failed.channel} failed: ${failed.error}`);
-      return channels.every((c) => c.state === 'delivered') ? channels : undefined;
-    }, 15_000);
+  const settled = (updateId: string) => deliveredEverywhere(h, updateId);
   const link = (incidentId: string) => `https://status.example.test/incidents/${incidentId}.html`;
   const counts = async () => {
     const db = h.herald.store.db;
