@@ -20,7 +20,7 @@ import type { DeliveryQueues } from './queues.js';
 export interface PublishDeps {
   store: Store;
   queues: DeliveryQueues;
-  /** Enabled channels by name, in config order, with their kind. */
+  /** Enabled channels in config order: name, kind and, for social channels, their check of a `socialText`. */
   channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText'>>;
   /** HERALD_PUBLIC_URL: the incident links a `socialText` is checked with. */
   publicUrl: string;
@@ -59,8 +59,8 @@ export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateU
 export async function publish(deps: PublishDeps, request: PublishRequest): Promise<Published> {
   const channels = resolveChannels(deps.channels, request.channels);
   // A new incident's id is chosen here: a social text is checked with the very link it will be posted with.
-  const newIncidentId = request.incidentId ? undefined : newId();
-  if (request.socialText !== undefined) checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId!);
+  const newIncidentId = newId();
+  if (request.socialText !== undefined) checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId);
   const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
 
@@ -72,7 +72,7 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
     }
     const before = request.incidentId ? await lockIncident(tx, deps.store.dialect, request.incidentId) : null;
     const plan = planUpdate(before, { status: request.status, components: request.components });
-    const incidentId = before?.id ?? newIncidentId!;
+    const incidentId = before?.id ?? newIncidentId;
 
     const namedComponents = Object.keys(request.components ?? {}).length > 0;
     const incidentState = before && {
