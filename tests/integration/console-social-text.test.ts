@@ -55,5 +55,11 @@ describe('console: the social text of an update', () => {
     const published = await formPost(h, '/console/incidents', session.cookie, form('Card payments are failing; we are on it.', 'publish'));
     expect(published.statusCode).toBe(303);
     expect(await updates()).toEqual([{ social_text: 'Card payments are failing; we are on it.' }]);
+    // The incident's timeline shows what went to the social accounts, escaped like all commander text.
+    const [incident] = await h.herald.store.db.selectFrom('incidents').select('id').execute();
+    await formPost(h, `/console/incidents/${incident!.id}/updates`, session.cookie, { ...form('<b>Fixed</b> & verified.', 'publish'), message: 'Resolved.', status: 'resolved' });
+    const page = await h.app.inject({ method: 'GET', url: `/console/incidents/${incident!.id}`, headers: { cookie: session.cookie } });
+    expect(page.body).toContain('On X, Mastodon and Bluesky:</span> &lt;b&gt;Fixed&lt;/b&gt; &amp; verified.');
+    expect(page.body).toContain('On X, Mastodon and Bluesky:</span> Card payments are failing; we are on it.');
   });
 });
