@@ -222,18 +222,26 @@ async function handleFailure(
   const postColumns: Omit<DeliveryOutcome, 'state'> = posted
     ? { externalId: posted.externalId ?? null, externalUrl: posted.externalUrl ?? null, externalMeta: posted.meta ?? null }
     : {};
+  // With a post out, its record is retried while the database is away, as after a send (else the retry posts again).
+  const save = (outcome: DeliveryOutcome) =>
+    posted
+      ? writeOnceDatabaseAnswers(
+          () => recordOutcome(db, id, generation, outcome, now),
+          (err, retry) => retry === 1 && log.warn({ err: describe(err) }, 'could not record the post before retrying its edit; trying again until the database answers'),
+        )
+      : recordOutcome(db, id, generation, outcome, now);
 
   if (error instanceof RateLimitedError) {
     const waitMs = Math.max(0, error.untilMs - Date.now());
     const until = new Date(Date.now() + waitMs).toISOString();
-    await recordOutcome(db, id, generation, { ...postColumns, state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until }, now);
+    await save({ ...postColumns, state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until });
     options.metrics?.deliveries.inc({ channel: channel.name, outcome: 'rate_limited' });
     log.warn({ until }, 'rate-limited by provider; the channel waits without spending an attempt');
     throw await pauseQueueUntil(worker, error.untilMs);
   }
 
   const final = isFinalFailure(job, error);
-  await recordOutcome(db, id, generation, { ...postColumns, state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 }, now);
+  await save({ ...postColumns, state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 });
   options.metrics?.deliveries.inc({ channel: channel.name, outcome: final ? 'failed' : 'retried' });
   log.warn({ err: message, attempt: job.attemptsMade + 1, final }, final ? 'delivery failed' : 'delivery attempt failed; will retry');
   if (error instanceof PermanentError) throw new UnrecoverableError(message);
