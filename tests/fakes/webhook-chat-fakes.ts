@@ -10,10 +10,16 @@ import { preciseNow } from './clock.js';
 // - Mattermost incoming webhook: POST /hooks/{key} {text, username, attachments} → 200 "ok".
 
 interface Failable {
-  failures: Array<{ kind: FailureKind; resetAtMs?: number }>;
+  failures: Array<{ kind: FailureKind; resetAtMs?: number; method?: string }>;
 }
-const failNext = (f: Failable) => (kind: FailureKind, options: { resetAtMs?: number } = {}) => {
+/** `method`: fail only the next request with that HTTP method (Discord's PATCH of an edit, say). */
+type FailOptions = { resetAtMs?: number; method?: string };
+const failNext = (f: Failable) => (kind: FailureKind, options: FailOptions = {}) => {
   f.failures.push({ kind, ...options });
+};
+const takeFailure = (f: Failable, method: string) => {
+  const index = f.failures.findIndex((failure) => !failure.method || failure.method === method);
+  return index < 0 ? undefined : f.failures.splice(index, 1)[0];
 };
 const json = (req: FakeRequest) => (req.rawBody ? (JSON.parse(req.rawBody) as Record<string, unknown>) : {});
 
@@ -22,7 +28,7 @@ export interface TeamsFake {
   webhookUrl: string;
   server: FakeServer;
   cards: Array<{ card: Record<string, unknown>; text: string; at: number }>;
-  failNext(kind: FailureKind, options?: { resetAtMs?: number }): void;
+  failNext(kind: FailureKind, options?: FailOptions): void;
   close(): Promise<void>;
 }
 
@@ -31,7 +37,7 @@ export async function startTeamsFake(): Promise<TeamsFake> {
   const state: Failable = { failures: [] };
   const cards: TeamsFake['cards'] = [];
   const server = await startFakeServer((req): FakeResponse => {
-    const f = state.failures.shift();
+    const f = takeFailure(state, req.method);
     if (f?.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) }, body: { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded.' } } };
     if (f?.kind === '5xx') return { status: 502, body: { error: { code: 'BadGateway', message: 'The service is temporarily unavailable.' } } };
     if (f?.kind === 'auth' || req.query.get('sig') !== sig) return { status: 401, body: { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated only by Shared Access scheme.' } } };
@@ -76,7 +82,7 @@ export interface DiscordFake {
   messages: DiscordFakeMessage[];
   /** Text as Discord shows it: content, then each embed's title and description (the latest edit). */
   textOf(message: DiscordFakeMessage): string;
-  failNext(kind: FailureKind, options?: { resetAtMs?: number }): void;
+  failNext(kind: FailureKind, options?: FailOptions): void;
   close(): Promise<void>;
 }
 
@@ -97,7 +103,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const error = (status: number, message: string, code: number): FakeResponse => ({ status, body: { message, code } });
 
   const server = await startFakeServer((req): FakeResponse => {
-    const f = state.failures.shift();
+    const f = takeFailure(state, req.method);
     if (f?.kind === '429') {
       const seconds = f.resetAtMs === undefined ? 1.5 : Math.max(0, (f.resetAtMs - Date.now()) / 1000);
       return { status: 429, headers: { 'retry-after': String(Math.ceil(seconds)), 'x-ratelimit-reset-after': seconds.toFixed(3), 'x-ratelimit-scope': 'user' }, body: { message: 'You are being rate limited.', retry_after: seconds, global: false } };
@@ -150,7 +156,7 @@ export interface MattermostFake {
   webhookUrl: string;
   server: FakeServer;
   posts: Array<{ text: string; username?: string; attachments: Array<Record<string, unknown>>; at: number }>;
-  failNext(kind: FailureKind, options?: { resetAtMs?: number }): void;
+  failNext(kind: FailureKind, options?: FailOptions): void;
   close(): Promise<void>;
 }
 
@@ -160,7 +166,7 @@ export async function startMattermostFake(): Promise<MattermostFake> {
   const posts: MattermostFake['posts'] = [];
   const appError = (status: number, id: string, message: string): FakeResponse => ({ status, body: { id, message, detailed_error: '', request_id: randomBytes(13).toString('hex'), status_code: status } });
   const server = await startFakeServer((req): FakeResponse => {
-    const f = state.failures.shift();
+    const f = takeFailure(state, req.method);
     if (f?.kind === '429') {
       const seconds = retryAfterSeconds(f.resetAtMs);
       return { status: 429, headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(seconds) }, body: 'limit exceeded' };

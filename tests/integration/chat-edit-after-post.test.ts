@@ -1,8 +1,11 @@
+import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { discord } from '../../src/channels/discord/index.js';
 import { slack } from '../../src/channels/slack/index.js';
 import { eventually } from '../helpers/env.js';
-import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { type TestHerald, deliveredEverywhere, startTestHerald } from '../helpers/herald.js';
 import { SLACK_FAKE_CHANNEL, type SlackFake, startSlackFake } from '../fakes/slack-fake.js';
+import { type DiscordFake, startDiscordFake } from '../fakes/webhook-chat-fakes.js';
 
 // A threaded update is posted first and the incident's first message edited after it, so followers see the update
 // without waiting for the edit. What is tested here: a failed edit never makes the update post twice.
@@ -84,5 +87,44 @@ describe('threaded chat: the update is posted, then the first message edited', (
     expect(row.error).toMatch(/first post still shows an earlier status: .*SLACK_TOKEN/);
     expect(replies()).toHaveLength(1);
     expect(top().edits).toHaveLength(0);
+  });
+});
+
+// Discord's webhooks cannot list what they posted, so the post's record is all that stands between a failed edit's
+// retry and a second post. Here the database refuses that record for a while (a CHECK constraint added on
+// PostgreSQL, then dropped): the worker keeps trying to record it and the retry only edits.
+describe('threaded chat on PostgreSQL: the database refuses the post’s record for a while', () => {
+  let fake: DiscordFake | undefined;
+  let h: TestHerald | undefined;
+  afterEach(async () => {
+    await h?.close();
+    await fake?.close();
+  });
+
+  it('Discord still shows the update once, and the first message is edited after the database answers again', async () => {
+    fake = await startDiscordFake();
+    h = await startTestHerald({ database: 'postgres', channels: [discord({ webhookUrl: fake.webhookUrl, rate: { max: 1000, perMs: 1000 } })] });
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Investigating.', impact: 'major' });
+    await deliveredEverywhere(h, opened.body.update.id);
+
+    const admin = new pg.Client({ connectionString: h.databaseUrl });
+    await admin.connect();
+    try {
+      // Refuses exactly the record of a post whose edit failed: a pending row that carries the post's id.
+      await admin.query(`ALTER TABLE deliveries ADD CONSTRAINT test_refuse_posted_pending CHECK (state <> 'pending' OR external_id IS NULL) NOT VALID`);
+      fake.failNext('5xx', { method: 'PATCH' });
+      const update = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'A bad deploy.', status: 'identified' });
+      await eventually(() => fake!.messages.length === 2, 10_000);
+      await new Promise((resolve) => setTimeout(resolve, 1_500)); // a retry with backoff would have come by now
+      await admin.query('ALTER TABLE deliveries DROP CONSTRAINT test_refuse_posted_pending');
+      const [row] = await deliveredEverywhere(h, update.body.update.id);
+      expect(row).toMatchObject({ state: 'delivered', attempts: 2, externalId: fake.messages[1]!.id });
+    } finally {
+      await admin.query('ALTER TABLE deliveries DROP CONSTRAINT IF EXISTS test_refuse_posted_pending');
+      await admin.end();
+    }
+    expect(fake.messages).toHaveLength(2);
+    expect(fake.textOf(fake.messages[1]!)).toContain('A bad deploy.');
+    expect(fake.messages[0]!.edits).toHaveLength(1);
   });
 });
