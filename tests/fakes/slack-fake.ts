@@ -1,4 +1,4 @@
-import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, gate, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, gate, retryAfterSeconds, startFakeServer, takeFailure } from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A Slack Web API fake, from https://api.slack.com/web: every method is POST /api/<method> with a form or
@@ -71,13 +71,12 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
     const method = req.path.replace(/^\/api\//, '');
     calls.push({ method, at: preciseNow() });
     if (req.method !== 'POST') return { status: 405, body: 'method not allowed' };
-    const index = failures.findIndex((f) => !f.method || f.method === method);
-    if (index >= 0) {
-      const [f] = failures.splice(index, 1);
-      if (f!.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f!.resetAtMs)) }, body: { ok: false, error: 'ratelimited' } };
-      if (f!.kind === '5xx') return { status: 503, body: 'upstream connect error' };
-      if (f!.kind === 'auth') return fail('invalid_auth');
-      return fail(f!.kind.error);
+    const f = takeFailure(failures, method);
+    if (f) {
+      if (f.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) }, body: { ok: false, error: 'ratelimited' } };
+      if (f.kind === '5xx') return { status: 503, body: 'upstream connect error' };
+      if (f.kind === 'auth') return fail('invalid_auth');
+      return fail(f.kind.error);
     }
     const args = parseArgs(req);
     const auth = req.headers.authorization ?? (args.token ? `Bearer ${String(args.token)}` : undefined);

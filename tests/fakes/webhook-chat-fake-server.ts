@@ -81,6 +81,12 @@ export async function startFakeServer(handle: (req: FakeRequest) => Promise<Fake
 export const retryAfterSeconds = (resetAtMs: number | undefined, fallbackSeconds = 1) =>
   resetAtMs === undefined ? fallbackSeconds : Math.max(1, Math.round((resetAtMs - Date.now()) / 1000));
 
+/** Takes the first queued failure meant for this request: one without a `method`, or one naming `method`. */
+export function takeFailure<F extends { method?: string }>(failures: F[], method: string): F | undefined {
+  const index = failures.findIndex((failure) => !failure.method || failure.method === method);
+  return index < 0 ? undefined : failures.splice(index, 1)[0];
+}
+
 /** A gate a test opens by hand: the fake accepts a request, then holds its answer until `release()`. */
 export function gate() {
   let release!: () => void;

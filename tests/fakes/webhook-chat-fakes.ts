@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer, takeFailure } from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // Fakes for the webhook chat platforms, after their public docs:
@@ -17,10 +17,6 @@ type FailOptions = { resetAtMs?: number; method?: string };
 const failNext = (f: Failable) => (kind: FailureKind, options: FailOptions = {}) => {
   f.failures.push({ kind, ...options });
 };
-const takeFailure = (f: Failable, method: string) => {
-  const index = f.failures.findIndex((failure) => !failure.method || failure.method === method);
-  return index < 0 ? undefined : f.failures.splice(index, 1)[0];
-};
 const json = (req: FakeRequest) => (req.rawBody ? (JSON.parse(req.rawBody) as Record<string, unknown>) : {});
 
 // ---------------------------------------------------------------- Teams
@@ -37,7 +33,7 @@ export async function startTeamsFake(): Promise<TeamsFake> {
   const state: Failable = { failures: [] };
   const cards: TeamsFake['cards'] = [];
   const server = await startFakeServer((req): FakeResponse => {
-    const f = takeFailure(state, req.method);
+    const f = takeFailure(state.failures, req.method);
     if (f?.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) }, body: { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded.' } } };
     if (f?.kind === '5xx') return { status: 502, body: { error: { code: 'BadGateway', message: 'The service is temporarily unavailable.' } } };
     if (f?.kind === 'auth' || req.query.get('sig') !== sig) return { status: 401, body: { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated only by Shared Access scheme.' } } };
@@ -103,7 +99,7 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   const error = (status: number, message: string, code: number): FakeResponse => ({ status, body: { message, code } });
 
   const server = await startFakeServer((req): FakeResponse => {
-    const f = takeFailure(state, req.method);
+    const f = takeFailure(state.failures, req.method);
     if (f?.kind === '429') {
       const seconds = f.resetAtMs === undefined ? 1.5 : Math.max(0, (f.resetAtMs - Date.now()) / 1000);
       return { status: 429, headers: { 'retry-after': String(Math.ceil(seconds)), 'x-ratelimit-reset-after': seconds.toFixed(3), 'x-ratelimit-scope': 'user' }, body: { message: 'You are being rate limited.', retry_after: seconds, global: false } };
@@ -166,7 +162,7 @@ export async function startMattermostFake(): Promise<MattermostFake> {
   const posts: MattermostFake['posts'] = [];
   const appError = (status: number, id: string, message: string): FakeResponse => ({ status, body: { id, message, detailed_error: '', request_id: randomBytes(13).toString('hex'), status_code: status } });
   const server = await startFakeServer((req): FakeResponse => {
-    const f = takeFailure(state, req.method);
+    const f = takeFailure(state.failures, req.method);
     if (f?.kind === '429') {
       const seconds = retryAfterSeconds(f.resetAtMs);
       return { status: 429, headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(seconds) }, body: 'limit exceeded' };
