@@ -1,7 +1,7 @@
 import type { UpdateContext } from '../channel.js';
-import { countGraphemes, fitText, joinFitParts } from '../../render/fit.js';
+import { countGraphemes, fitText } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
-import { plainPostText, precut } from '../twitter/render.js';
+import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
 
 export const BLUESKY_MAX_GRAPHEMES = 300;
 /** app.bsky.feed.post also caps the text at 3000 bytes (maxLength), which long emoji sequences can reach first. */
@@ -30,25 +30,19 @@ export function postLength(text: string): number {
 
 export function renderBlueskyPost(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): BlueskyPost {
   const parts = ctx.update.socialText
-    ? ownTextParts(ctx.update.socialText, ctx.incident.url)
+    ? ownTextParts(ctx.update.socialText, ctx.incident.url, BLUESKY_MAX_BYTES)
     : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), BLUESKY_MAX_BYTES), tail: ctx.incident.url };
   const text = fitText(parts, BLUESKY_MAX_GRAPHEMES, postLength);
   return { text, facets: linkFacets(text) };
 }
 
-const ownTextParts = (text: string, link: string) => ({ body: precut(plainPostText(text), BLUESKY_MAX_BYTES), tail: link });
-
-/** Why the commander's own text cannot go out on Bluesky as it is (with the link after it), or null. */
-export function ownBlueskyPostProblem(text: string, link: string): string | null {
-  const parts = ownTextParts(text, link);
-  if (!parts.body) return 'nothing is left to post once the characters Bluesky refuses are removed';
-  const whole = joinFitParts(parts);
-  const graphemes = countGraphemes(whole);
-  if (graphemes > BLUESKY_MAX_GRAPHEMES) return `${graphemes} characters with the incident link; Bluesky takes at most ${BLUESKY_MAX_GRAPHEMES}`;
-  const bytes = byteLength(whole);
-  if (bytes > BLUESKY_MAX_BYTES) return `${bytes} bytes of UTF-8 with the incident link; Bluesky takes at most ${BLUESKY_MAX_BYTES}`;
-  return null;
-}
+export const ownBlueskyPostProblem = (text: string, link: string) =>
+  ownTextProblem(text, link, BLUESKY_MAX_BYTES, 'Bluesky', (post) => {
+    const graphemes = countGraphemes(post);
+    if (graphemes > BLUESKY_MAX_GRAPHEMES) return `${graphemes} characters with the incident link; Bluesky takes at most ${BLUESKY_MAX_GRAPHEMES}`;
+    const bytes = byteLength(post);
+    return bytes <= BLUESKY_MAX_BYTES ? null : `${bytes} bytes of UTF-8 with the incident link; Bluesky takes at most ${BLUESKY_MAX_BYTES}`;
+  });
 
 /** A facet for every whole http(s) link; a link cut short by fitting (ending in …) is left as text. */
 export function linkFacets(text: string): LinkFacet[] {

@@ -1,7 +1,7 @@
 import type { UpdateContext } from '../channel.js';
-import { countGraphemes, fitText, joinFitParts } from '../../render/fit.js';
+import { countGraphemes, fitText } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
-import { plainPostText, precut } from '../twitter/render.js';
+import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
 
 export const MASTODON_MAX_CHARS = 500;
 const URL_WEIGHT = 23;
@@ -28,18 +28,13 @@ export function tootLength(text: string): number {
 /** As on X: status, title and message fitted to 500 characters, or the commander's own social text; then the link. */
 export function renderToot(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): Toot {
   const parts = ctx.update.socialText
-    ? ownTextParts(ctx.update.socialText, ctx.incident.url)
+    ? ownTextParts(ctx.update.socialText, ctx.incident.url, 10 * MASTODON_MAX_CHARS)
     : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), 10 * MASTODON_MAX_CHARS), tail: ctx.incident.url };
   return { text: fitText(parts, MASTODON_MAX_CHARS, tootLength) };
 }
 
-const ownTextParts = (text: string, link: string) => ({ body: precut(plainPostText(text), 10 * MASTODON_MAX_CHARS), tail: link });
-
-/** Why the commander's own text cannot go out on Mastodon as it is (with the link after it), or null. */
-export function ownTootProblem(text: string, link: string): string | null {
-  const parts = ownTextParts(text, link);
-  if (!parts.body) return 'nothing is left to post once the characters Mastodon refuses are removed';
-  const length = tootLength(joinFitParts(parts));
-  if (length <= MASTODON_MAX_CHARS) return null;
-  return `${length} characters with the incident link; Mastodon takes at most ${MASTODON_MAX_CHARS}`;
-}
+export const ownTootProblem = (text: string, link: string) =>
+  ownTextProblem(text, link, 10 * MASTODON_MAX_CHARS, 'Mastodon', (post) => {
+    const length = tootLength(post);
+    return length <= MASTODON_MAX_CHARS ? null : `${length} characters with the incident link; Mastodon takes at most ${MASTODON_MAX_CHARS}`;
+  });

@@ -28,22 +28,32 @@ export const tweetWeight = (text: string) => (text.length > TOO_LONG ? Number.PO
  */
 export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet {
   const parts = ctx.update.socialText
-    ? ownTextParts(ctx.update.socialText, ctx.incident.url)
+    ? ownTextParts(ctx.update.socialText, ctx.incident.url, TOO_LONG)
     : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), TOO_LONG), tail: ctx.incident.url };
   return { text: fitText(parts, TWEET_MAX_WEIGHT, tweetWeight) };
 }
 
-/** A post of the commander's own text: the text, cleaned like any post text, then the incident link. */
-const ownTextParts = (text: string, link: string) => ({ body: precut(plainPostText(text), TOO_LONG), tail: link });
+/**
+ * A post of the commander's own text (X, Mastodon, Bluesky): the text, cleaned like any post text and cut to what
+ * the platform's measure could possibly take (`maxUnits`), then the incident link.
+ */
+export const ownTextParts = (text: string, link: string, maxUnits: number) => ({ body: precut(plainPostText(text), maxUnits), tail: link });
 
-/** Why the commander's own text cannot go out on X as it is (with the link after it), or null. */
-export function ownTweetProblem(text: string, link: string): string | null {
-  const parts = ownTextParts(text, link);
-  if (!parts.body) return 'nothing is left to post once the characters X refuses are removed';
-  const weight = tweetWeight(joinFitParts(parts));
-  if (weight <= TWEET_MAX_WEIGHT) return null;
-  return `${weight} weighted characters with the incident link; X takes at most ${TWEET_MAX_WEIGHT} (a link counts 23, CJK and emoji 2)`;
+/**
+ * Why the commander's own text cannot go out as it is, with the link after it, or null. `overLimit` says what the
+ * whole post is over on the platform; `platform` names it when nothing of the text is left to post.
+ */
+export function ownTextProblem(text: string, link: string, maxUnits: number, platform: string, overLimit: (post: string) => string | null): string | null {
+  const parts = ownTextParts(text, link, maxUnits);
+  if (!parts.body) return `nothing is left to post once the characters ${platform} refuses are removed`;
+  return overLimit(joinFitParts(parts));
 }
+
+export const ownTweetProblem = (text: string, link: string) =>
+  ownTextProblem(text, link, TOO_LONG, 'X', (post) => {
+    const weight = tweetWeight(post);
+    return weight <= TWEET_MAX_WEIGHT ? null : `${weight} weighted characters with the incident link; X takes at most ${TWEET_MAX_WEIGHT} (a link counts 23, CJK and emoji 2)`;
+  });
 
 // Characters X refuses in a post (twitter-text's invalid set) and unpaired surrogates.
 const INVALID = /[\uFFFE\uFEFF\uFFFF\u202A-\u202E]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
