@@ -19,7 +19,8 @@ export interface SweepResult {
  * The outbox's safety net. A delivery row that is pending or delivering and has not moved for a while is
  * checked against its job: no job (crash between commit and enqueue, Redis flushed or restarted without
  * persistence) → enqueue it again; a job that BullMQ failed without the worker recording it (stalled too
- * often) → record the failure, or the delivery if the update was posted and only its edit was left. Job ids derive from the row, so a sweep that races a live job adds nothing.
+ * often) → record the failure, or the delivery if the update was posted and only its edit was left. Job ids
+ * derive from the row, so a sweep that races a live job adds nothing.
  */
 export class OutboxSweeper {
   private readonly periodic: PeriodicTask<SweepResult>;
