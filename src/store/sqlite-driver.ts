@@ -215,15 +215,15 @@ export class GroupCommitSqliteDriver implements Driver {
   }
 
   private commitBatch(): void {
-    const enlisted = this.batch!;
-    this.batch = undefined;
     try {
       this.run('commit');
     } catch (error) {
       if (this.sqlite.inTransaction) this.run('rollback');
-      for (const write of enlisted) write.reject(error);
+      this.failBatch(error);
       return;
     }
+    const enlisted = this.batch ?? [];
+    this.batch = undefined;
     for (const write of enlisted) write.resolve();
   }
 
