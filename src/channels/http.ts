@@ -1,5 +1,5 @@
 import { STATUS_CODES } from 'node:http';
-import { type Dispatcher, getGlobalDispatcher, interceptors, request as undiciRequest } from 'undici';
+import { Agent, type Dispatcher, interceptors, request as undiciRequest } from 'undici';
 import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs, type ChannelError } from './errors.js';
 
 /** Reads one answer header by name (case-insensitive); several values are joined with ", " as in fetch. */
@@ -29,8 +29,15 @@ export interface HttpRequest {
   what: string;
 }
 
+/**
+ * The keep-alive pool every provider call goes through. Herald's own, not undici's global dispatcher: on Node 20
+ * the first undici to be loaded takes the global slot, and Node's bundled one (undici 6) is loaded by merely
+ * building a Response (the pg driver does at import). Its dispatch refuses undici 7's interceptors ("invalid
+ * onError method"), which broke every redirect-following look-up under `herald serve`.
+ */
+const pool = new Agent();
 let following: Dispatcher | undefined;
-const redirectingDispatcher = () => (following ??= getGlobalDispatcher().compose(interceptors.redirect({ maxRedirections: 5 })));
+const redirectingDispatcher = () => (following ??= pool.compose(interceptors.redirect({ maxRedirections: 5 })));
 
 /**
  * One HTTP call for the channels that speak to a provider's REST API or webhook themselves (chat, forum,
@@ -59,7 +66,7 @@ export async function httpCall(request: HttpRequest): Promise<HttpAnswer> {
       headers,
       body,
       signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-      dispatcher: request.followRedirects ? redirectingDispatcher() : undefined,
+      dispatcher: request.followRedirects ? redirectingDispatcher() : pool,
     });
     const text = await response.body.text();
     let json: unknown;
@@ -102,6 +109,7 @@ export async function lightFetch(input: string | URL | Request, init: RequestIni
     headers,
     body: body ?? undefined,
     signal: init.signal ?? undefined,
+    dispatcher: pool,
   });
   const payload = Buffer.from(await response.body.arrayBuffer());
   const nullBody = response.statusCode === 204 || response.statusCode === 304 || method === 'HEAD';

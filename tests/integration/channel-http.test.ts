@@ -1,5 +1,9 @@
 import { type IncomingMessage, type ServerResponse, createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFile } from 'node:child_process';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
+import { Dispatcher, getGlobalDispatcher, setGlobalDispatcher } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PermanentError, RetryableError } from '../../src/channels/errors.js';
 import { callWebhook, httpCall, lightFetch } from '../../src/channels/http.js';
@@ -48,6 +52,35 @@ describe('channel HTTP calls', () => {
   it('follows redirects for look-ups that ask for it', async () => {
     const answer = await httpCall({ method: 'GET', url: `${base}/moved`, followRedirects: true, what: 'test' });
     expect(answer).toMatchObject({ status: 200, json: { method: 'GET' } });
+  });
+
+  it('never goes through the process-wide undici dispatcher, whoever installed it', async () => {
+    // Any module may install its own there first (on Node 20, building a Response loads Node's bundled undici).
+    const previous = getGlobalDispatcher();
+    class Refusing extends Dispatcher {
+      override dispatch(): boolean {
+        throw new Error('the global dispatcher was used');
+      }
+    }
+    setGlobalDispatcher(new Refusing());
+    try {
+      await expect(httpCall({ url: `${base}/ok`, body: { a: 1 }, what: 'test' })).resolves.toMatchObject({ status: 200 });
+      await expect(httpCall({ method: 'GET', url: `${base}/moved`, followRedirects: true, what: 'test' })).resolves.toMatchObject({ status: 200 });
+      expect((await lightFetch(`${base}/ok`)).status).toBe(200);
+    } finally {
+      setGlobalDispatcher(previous);
+    }
+  });
+
+  it('follows redirects in a process where the pg driver was loaded first (as under `herald serve`)', async () => {
+    // pg builds a Response at import, which puts Node's bundled undici in the global slot; its dispatch refused
+    // undici 7's redirect interceptor ("invalid onError method"), so Discourse's look-ups failed in production.
+    const script = `await import('pg'); const { httpCall } = await import(${JSON.stringify(resolve(import.meta.dirname, '../../src/channels/http.ts'))});
+      const answer = await httpCall({ method: 'GET', url: ${JSON.stringify(`${base}/moved`)}, followRedirects: true, what: 'test' });
+      console.log(answer.status);`;
+    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), timeout: 30_000 });
+    expect(run.stderr).toBe('');
+    expect(run.stdout.trim()).toBe('200');
   });
 
   it('a provider that does not answer in time is a RetryableError naming the wait, never the URL', async () => {
