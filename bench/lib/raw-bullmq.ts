@@ -1,4 +1,4 @@
-import { Queue, QueueEvents, Worker } from 'bullmq';
+import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { preciseNow } from '../../tests/fakes/clock.js';
@@ -72,4 +72,47 @@ export async function measureRawBullmq(redisUrl: string, options: { paced: numbe
   await queue.close();
   producer.disconnect();
   return { latencies, throughput };
+}
+
+/**
+ * Context for the fan-out benches (not the issues' baseline): what BullMQ alone spends fanning one update out as
+ * Herald does, one job to each of `queues` queues in one MULTI (FlowProducer.addBulk), each queue with a worker
+ * of its own (no-op processor, concurrency 1), all in this process. Paced; each latency is addBulk → the last of
+ * the jobs completed.
+ */
+export async function measureRawFanout(redisUrl: string, options: { queues: number; paced: number; paceMs: number }): Promise<number[]> {
+  const prefix = `bench-rawfan-${randomBytes(4).toString('hex')}`;
+  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+  const flows = new FlowProducer({ connection: producer, prefix });
+  const names = Array.from({ length: options.queues }, (_, q) => `fan${q}`);
+  const waiting = new Map<number, { left: number; done: (at: number) => void }>();
+  const workers = names.map((name) => {
+    const worker = new Worker(name, async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 1 });
+    worker.on('completed', (job) => {
+      const step = waiting.get(job.data.i as number);
+      if (step && --step.left === 0) step.done(preciseNow());
+    });
+    return worker;
+  });
+  await Promise.all(workers.map((w) => w.waitUntilReady()));
+
+  const latencies: number[] = [];
+  for (let i = -RAW_WARM_UP; i < options.paced; i++) {
+    const allDone = new Promise<number>((done) => waiting.set(i, { left: names.length, done }));
+    const started = preciseNow();
+    await flows.addBulk(names.map((queueName) => ({ name: 'job', queueName, data: { i }, opts: { jobId: `f${i + RAW_WARM_UP}`, removeOnComplete: true } })));
+    const finished = await allDone;
+    if (i >= 0) latencies.push(finished - started);
+    await sleep(options.paceMs);
+  }
+
+  await Promise.all(workers.map((w) => w.close()));
+  for (const name of names) {
+    const queue = new Queue(name, { connection: producer, prefix });
+    await queue.obliterate({ force: true }).catch(() => undefined);
+    await queue.close();
+  }
+  await flows.close();
+  producer.disconnect();
+  return latencies;
 }
