@@ -27,25 +27,25 @@ const fleet = await startChatFleet();
 const herald = await startProviderBenchServe('chat', fleet.settings);
 const { api } = herald;
 
-const probe = (channel: string, list: unknown[], at: (i: number) => number): PostProbe => ({ channel, count: () => list.length, acceptedAt: at });
-const probes: PostProbe[] = [
-  probe('slack', fleet.slack.messages, (i) => fleet.slack.messages[i]!.postedAt),
-  probe('slack-community', fleet.slackCommunity.messages, (i) => fleet.slackCommunity.messages[i]!.postedAt),
-  probe('teams', fleet.teams.cards, (i) => fleet.teams.cards[i]!.at),
-  probe('discord', fleet.discord.messages, (i) => fleet.discord.messages[i]!.at),
-  probe('mattermost', fleet.mattermost.posts, (i) => fleet.mattermost.posts[i]!.at),
-  probe('discourse', fleet.discourse.posts, (i) => fleet.discourse.posts[i]!.createdAt),
-];
 // Each fake keeps what it accepted in an array: its push wakes the benches' wait (see ./lib/posted-latency.ts).
 const accepted = new EventEmitter();
-for (const list of [fleet.slack.messages, fleet.slackCommunity.messages, fleet.teams.cards, fleet.discord.messages, fleet.mattermost.posts, fleet.discourse.posts] as unknown[][]) {
+function probe<T>(channel: string, list: T[], acceptedAt: (item: T) => number): PostProbe {
   const push = list.push.bind(list);
-  list.push = (...items: unknown[]) => {
+  list.push = (...items: T[]) => {
     const length = push(...items);
     accepted.emit('post');
     return length;
   };
+  return { channel, count: () => list.length, acceptedAt: (i) => acceptedAt(list[i]!) };
 }
+const probes: PostProbe[] = [
+  probe('slack', fleet.slack.messages, (m) => m.postedAt),
+  probe('slack-community', fleet.slackCommunity.messages, (m) => m.postedAt),
+  probe('teams', fleet.teams.cards, (c) => c.at),
+  probe('discord', fleet.discord.messages, (m) => m.at),
+  probe('mattermost', fleet.mattermost.posts, (p) => p.at),
+  probe('discourse', fleet.discourse.posts, (p) => p.createdAt),
+];
 
 const component = await api('POST', '/api/v1/components', { name: 'Checkout API' });
 const STEPS = ['investigating', 'identified', 'monitoring', 'resolved'] as const;
