@@ -1,6 +1,7 @@
 // Herald as an operator runs it: `herald serve` from bin/herald.mjs with the shipped channels.config.ts, every
 // channel switched on by the contract's environment variables (each pointed at its protocol fake), driven by the
-// `herald` CLI. In-process tests load modules in another order than this process does; this one found Discourse's
+// `herald` CLI. Twice: the quick start's single process on SQLite, and the production layout the README gives
+// (`herald serve --no-workers` and `herald worker` processes on PostgreSQL). In-process tests load modules in another order than this process does; this one found Discourse's
 // look-ups failing only here (see src/channels/http.ts).
 import { type ChildProcess, execFile } from 'node:child_process';
 import { type IncomingHttpHeaders, createServer } from 'node:http';
@@ -16,7 +17,7 @@ import { type SmtpSink, startSmtpSink } from '../fakes/smtp-sink.js';
 import { type TwilioFake, startTwilioFake } from '../fakes/twilio-fake.js';
 import { type DiscordFake, type MattermostFake, type TeamsFake, startDiscordFake, startMattermostFake, startTeamsFake } from '../fakes/webhook-chat-fakes.js';
 import { kill, startScript } from '../helpers/child.js';
-import { REDIS_URL, dropRedisPrefix, eventually, freePort, tempDir, uniqueName } from '../helpers/env.js';
+import { REDIS_URL, dropRedisPrefix, eventually, freePort, freshDatabase, tempDir, uniqueName } from '../helpers/env.js';
 import { SOCIAL_KINDS, type SocialSetup, socialSetup } from '../helpers/social-channels.js';
 
 const BIN = resolve(import.meta.dirname, '../../bin/herald.mjs');
@@ -24,7 +25,12 @@ const TOKEN = 'as-shipped-token-0123456789';
 const PUBLIC_URL = 'https://status.example.test';
 const EVERY_CHANNEL = ['statuspage', 'twitter', 'mastodon', 'bluesky', 'slack', 'teams', 'discord', 'mattermost', 'discourse', 'email', 'sms', 'webhooks', 'log'];
 
-describe('herald serve as shipped: every channel on by its variables, driven by the CLI', { timeout: 180_000 }, () => {
+const LAYOUTS = [
+  { layout: 'one herald serve on SQLite', database: 'sqlite', workers: 0 },
+  { layout: 'herald serve --no-workers and two herald worker processes on PostgreSQL', database: 'postgres', workers: 2 },
+] as const;
+
+describe.each(LAYOUTS)('Herald as shipped, $layout: every channel on by its variables, driven by the CLI', { timeout: 180_000 }, ({ database, workers }) => {
   let social: SocialSetup[];
   let slack: SlackFake;
   let teams: TeamsFake;
@@ -42,7 +48,8 @@ describe('herald serve as shipped: every channel on by its variables, driven by 
       res.writeHead(204).end();
     });
   });
-  let serve: ChildProcess | undefined;
+  const processes: ChildProcess[] = [];
+  let dropDatabase = async (): Promise<void> => undefined;
   let url = '';
   const prefix = uniqueName('hshipped');
 
@@ -61,44 +68,43 @@ describe('herald serve as shipped: every channel on by its variables, driven by 
     const port = await freePort();
     url = `http://127.0.0.1:${port}`;
     const dataDir = tempDir('herald-shipped-');
-    serve = await startScript(
-      'bin/herald.mjs',
-      {
-        PORT: String(port),
-        HERALD_DATA_DIR: dataDir,
-        DATABASE_URL: join(dataDir, 'herald.db'),
-        STATUS_PAGE_DIR: join(dataDir, 'site'),
-        REDIS_URL,
-        HERALD_QUEUE_PREFIX: prefix,
-        HERALD_API_TOKEN: TOKEN,
-        HERALD_PUBLIC_URL: PUBLIC_URL,
-        HERALD_ALLOW_PRIVATE_WEBHOOKS: '1',
-        ...Object.assign({}, ...social.map((s) => s.env)),
-        SLACK_API_URL: slack.apiUrl,
-        SLACK_TOKEN: slack.token,
-        SLACK_CHANNEL: SLACK_FAKE_CHANNEL.id,
-        TEAMS_WEBHOOK_URL: teams.webhookUrl,
-        DISCORD_WEBHOOK_URL: discord.webhookUrl,
-        MATTERMOST_WEBHOOK_URL: mattermost.webhookUrl,
-        DISCOURSE_URL: discourse.url,
-        DISCOURSE_API_KEY: discourse.apiKey,
-        DISCOURSE_USERNAME: discourse.username,
-        DISCOURSE_CATEGORY_ID: String(discourse.categoryId),
-        TWILIO_API_URL: twilio.url,
-        TWILIO_ACCOUNT_SID: twilio.accountSid,
-        TWILIO_AUTH_TOKEN: twilio.authToken,
-        TWILIO_FROM: '+15005550006',
-        SMTP_URL: smtp.url,
-        EMAIL_FROM: 'Status <status@example.test>',
-      },
-      60_000,
-      ['serve'],
-      'herald serve is up',
-    );
-  }, 90_000);
+    const db = await freshDatabase(database, dataDir);
+    dropDatabase = db.drop;
+    const env = {
+      PORT: String(port),
+      HERALD_DATA_DIR: dataDir,
+      DATABASE_URL: db.url,
+      STATUS_PAGE_DIR: join(dataDir, 'site'),
+      REDIS_URL,
+      HERALD_QUEUE_PREFIX: prefix,
+      HERALD_API_TOKEN: TOKEN,
+      HERALD_PUBLIC_URL: PUBLIC_URL,
+      HERALD_ALLOW_PRIVATE_WEBHOOKS: '1',
+      ...Object.assign({}, ...social.map((s) => s.env)),
+      SLACK_API_URL: slack.apiUrl,
+      SLACK_TOKEN: slack.token,
+      SLACK_CHANNEL: SLACK_FAKE_CHANNEL.id,
+      TEAMS_WEBHOOK_URL: teams.webhookUrl,
+      DISCORD_WEBHOOK_URL: discord.webhookUrl,
+      MATTERMOST_WEBHOOK_URL: mattermost.webhookUrl,
+      DISCOURSE_URL: discourse.url,
+      DISCOURSE_API_KEY: discourse.apiKey,
+      DISCOURSE_USERNAME: discourse.username,
+      DISCOURSE_CATEGORY_ID: String(discourse.categoryId),
+      TWILIO_API_URL: twilio.url,
+      TWILIO_ACCOUNT_SID: twilio.accountSid,
+      TWILIO_AUTH_TOKEN: twilio.authToken,
+      TWILIO_FROM: '+15005550006',
+      SMTP_URL: smtp.url,
+      EMAIL_FROM: 'Status <status@example.test>',
+    };
+    processes.push(await startScript('bin/herald.mjs', env, 60_000, workers ? ['serve', '--no-workers'] : ['serve'], 'herald serve is up'));
+    for (let i = 0; i < workers; i++) processes.push(await startScript('bin/herald.mjs', env, 60_000, ['worker'], 'herald worker is up'));
+  }, 150_000);
 
   afterAll(async () => {
-    if (serve) await kill(serve, 'SIGTERM');
+    await Promise.all(processes.map((child) => kill(child, 'SIGTERM')));
+    await dropDatabase();
     const fakes: Array<{ close(): Promise<void> } | undefined> = [...(social ?? []).map((s) => s.fake), slack, teams, discord, mattermost, discourse, twilio, smtp];
     await Promise.all(fakes.map((f) => f?.close()));
     await new Promise((r) => hookServer.close(r));
