@@ -33,6 +33,9 @@ export function parseComponentPairs(pairs: string[] | undefined): Record<string,
 
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
+/** `--channels a,b` → ['a', 'b']; unset → undefined (every enabled channel). */
+export const channelList = (names: string | undefined) => names?.split(',').map((c) => c.trim()).filter(Boolean);
+
 export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));

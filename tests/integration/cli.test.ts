@@ -63,6 +63,17 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     expect(JSON.parse(deliveries.stdout).channels[0].state).toBe('delivered');
   });
 
+  it('resolve takes --component (a status other than operational) and --channels, as update does', async () => {
+    const component = JSON.parse((await herald(['component', 'add', 'Search', '--json'])).stdout);
+    const opened = JSON.parse((await herald(['incident', 'open', '--title', 'Search slow', '--message', 'Looking.', '--component', `${component.id}=major_outage`, '--json'])).stdout);
+    const wrong = await herald(['incident', 'resolve', opened.incident.id, '--message', 'Better.', '--channels', 'nosuch']);
+    expect(wrong.code).not.toBe(0);
+    expect(wrong.stderr).toMatch(/nosuch/);
+    const resolved = await herald(['incident', 'resolve', opened.incident.id, '--message', 'Better, still watching.', '--component', `${component.id}=degraded_performance`, '--channels', 'recorder', '--json']);
+    expect(resolved.code).toBe(0);
+    expect(JSON.parse(resolved.stdout).incident).toMatchObject({ status: 'resolved', components: [expect.objectContaining({ id: component.id, status: 'degraded_performance' })] });
+  });
+
   it('adds subscribers and shows a webhook secret once', async () => {
     const added = await herald(['subscriber', 'add', '--webhook', 'http://127.0.0.1:8081/status', '--confirmed', '--json']);
     expect(added.code).toBe(0);

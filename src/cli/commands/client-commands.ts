@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import type { Component, Incident, IncidentUpdate, Subscriber } from '../../domain/types.js';
 import { CliError } from '../client.js';
-import { cliContext, collect, parseComponentPairs, table } from '../context.js';
+import { channelList, cliContext, collect, parseComponentPairs, table } from '../context.js';
 import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
 
 type Published = { incident: Incident; update: IncidentUpdate };
@@ -48,7 +48,7 @@ export function registerClientCommands(program: Command) {
         status: options.status,
         impact: options.impact,
         components: parseComponentPairs(options.component),
-        channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+        channels: channelList(options.channels),
         socialText: options.socialText,
       }, options.wait);
     });
@@ -65,17 +65,25 @@ export function registerClientCommands(program: Command) {
         message: options.message,
         status: options.status,
         components: parseComponentPairs(options.component),
-        channels: options.channels?.split(',').map((c) => c.trim()).filter(Boolean),
+        channels: channelList(options.channels),
         socialText: options.socialText,
       }, options.wait);
     });
   incident
     .command('resolve <id>')
     .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
+    .option('--component <id=status>', 'a component and its status after the incident (repeatable; default: operational)', collect)
+    .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
     .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (id: string, options: { message: string; socialText?: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, { message: options.message, status: 'resolved', socialText: options.socialText }, options.wait);
+    .action(async (id: string, options: { message: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
+      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, {
+        message: options.message,
+        status: 'resolved',
+        components: parseComponentPairs(options.component),
+        channels: channelList(options.channels),
+        socialText: options.socialText,
+      }, options.wait);
     });
   incident
     .command('list')
