@@ -184,6 +184,34 @@ describe.each(LAYOUTS)('Herald as shipped, $layout: every channel on by its vari
     expect(json.incidents.find((i) => i.id === id)?.status).toBe('resolved');
   });
 
+  it('a reader signs up on the public page, confirms by email, gets the next update, and leaves with one click', async () => {
+    const mailsTo = async (address: string) =>
+      (await Promise.all(smtp.messages.filter((m) => m.to.includes(address)).map((m) => simpleParser(m.raw))));
+    const local = (link: string) => link.replace(PUBLIC_URL, url);
+
+    const signup = await fetch(`${url}/subscribe`, { method: 'POST', body: new URLSearchParams({ email: 'reader@example.test' }) });
+    expect(signup.status).toBe(202);
+    const [confirmation] = await eventually(async () => {
+      const mails = await mailsTo('reader@example.test');
+      return mails.length > 0 ? mails : undefined;
+    });
+    const confirmLink = /https:\/\/status\.example\.test\/subscribe\/confirm\?token=[\w.=-]+/.exec(confirmation!.text ?? '')![0];
+    expect((await fetch(local(confirmLink))).status).toBe(200);
+
+    const opened = await herald('incident', 'open', '--title', 'Login slow', '--message', 'Sign-in takes a minute.', '--channels', 'email', '--wait');
+    expect(opened.deliveries.channels).toEqual([expect.objectContaining({ channel: 'email', state: 'delivered', total: 2, delivered: 2 })]);
+    const [, alert] = await mailsTo('reader@example.test');
+    expect(alert!.subject).toContain('Login slow');
+    const unsubscribe = /<(https:[^>]+)>/.exec(alert!.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\s+/g, ''))![1]!;
+    // RFC 8058 one-click, as a mail client sends it: no cookie, no page.
+    const left = await fetch(local(unsubscribe), { method: 'POST', body: new URLSearchParams({ 'List-Unsubscribe': 'One-Click' }) });
+    expect(left.status).toBe(200);
+
+    const resolved = await herald('incident', 'resolve', opened.incident.id, '--message', 'Sign-in is fast again.', '--channels', 'email', '--wait');
+    expect(resolved.deliveries.channels).toEqual([expect.objectContaining({ channel: 'email', state: 'delivered', total: 1, delivered: 1 })]);
+    expect(await mailsTo('reader@example.test')).toHaveLength(2);
+  });
+
   it('a second incident with the same title the same day gets a Discourse topic of its own', async () => {
     const before = discourse.topics.length;
     const opened = await herald('incident', 'open', '--title', 'Checkout errors', '--message', 'Errors again.', '--channels', 'discourse');
