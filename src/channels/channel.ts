@@ -102,8 +102,11 @@ export interface Channel<Rendered = unknown> {
 }
 
 export interface StateChange {
-  reason: 'components' | 'maintenances';
+  /** `incident`: an update was published without this channel among its `channels`. */
+  reason: 'components' | 'maintenances' | 'incident';
   full: boolean;
+  /** Incidents whose own pages changed. */
+  incidentIds?: string[];
 }
 
 // ---- Audience channels (email, SMS, webhooks): one update, one message per matching subscriber. ----

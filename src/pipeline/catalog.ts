@@ -10,7 +10,7 @@ import { getUpdate } from '../store/incidents-repo.js';
 import type { Store } from '../store/store.js';
 import { createMaintenance } from './maintenance.js';
 import type { DeliveryQueues } from './queues.js';
-import { refreshChannels } from './state-refresh.js';
+import { refreshSoon } from './state-refresh.js';
 
 // Changes a commander makes outside an incident update, shared by the admin API and the console so both
 // follow the same rules and both keep the status page current.
@@ -22,17 +22,11 @@ export interface CatalogDeps {
   logger: Logger;
 }
 
-/** Waits for the status page to show a change, but never holds a request longer than this. */
-const REFRESH_WAIT_MS = 2_000;
-
-async function refreshSoon(deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) {
-  const refreshed = refreshChannels(deps.channels, { reason, full }, deps.logger);
-  await Promise.race([refreshed, new Promise((r) => setTimeout(r, REFRESH_WAIT_MS).unref())]);
-}
+const refreshState = (deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) => refreshSoon(deps.channels, { reason, full }, deps.logger);
 
 export async function addComponent(deps: CatalogDeps, input: CreateComponentInput): Promise<Component> {
   const component = await createComponent(deps.store.db, input, nowIso());
-  await refreshSoon(deps, 'components', false);
+  await refreshState(deps, 'components', false);
   return component;
 }
 
@@ -40,13 +34,13 @@ export async function changeComponent(deps: CatalogDeps, id: string, patch: Patc
   if (!(await getComponent(deps.store.db, id))) throw new NotFoundError('component', id);
   const component = (await patchComponent(deps.store.db, id, patch, nowIso()))!;
   // A new name or group shows on every incident page that lists the component.
-  await refreshSoon(deps, 'components', patch.name !== undefined || patch.group !== undefined);
+  await refreshState(deps, 'components', patch.name !== undefined || patch.group !== undefined);
   return component;
 }
 
 export async function scheduleMaintenance(deps: CatalogDeps, input: CreateMaintenanceInput): Promise<Maintenance> {
   const maintenance = await createMaintenance(deps.store, input);
-  await refreshSoon(deps, 'maintenances', false);
+  await refreshState(deps, 'maintenances', false);
   return maintenance;
 }
 

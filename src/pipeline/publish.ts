@@ -16,12 +16,16 @@ import type { Store } from '../store/store.js';
 import type { Channel } from '../channels/channel.js';
 import { incidentUrl } from './context.js';
 import type { DeliveryQueues } from './queues.js';
+import { refreshSoon } from './state-refresh.js';
 
 export interface PublishDeps {
   store: Store;
   queues: DeliveryQueues;
-  /** Enabled channels in config order: name, kind and, for social channels, their check of a `socialText`. */
-  channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText'>>;
+  /**
+   * Enabled channels in config order: name, kind, for social channels their check of a `socialText`, and for the
+   * status page its `refresh` of the current state.
+   */
+  channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText' | 'refresh'>>;
   /** HERALD_PUBLIC_URL: the incident links a `socialText` is checked with. */
   publicUrl: string;
   logger: Logger;
@@ -126,7 +130,20 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
     return { incident, update, deliveries };
   });
 
-  return enqueuePublished(deps, published);
+  await enqueuePublished(deps, published);
+  await showStateLeftOut(deps, channels, published.incident.id);
+  return published;
+}
+
+/**
+ * The status page shows every incident's current state, whatever an update's `channels` say: `channels` picks
+ * where the update is sent, and a page left on the old status is what customers must never find. A channel that
+ * shows state and is not among the update's channels is refreshed now (waited for briefly, not retried: the next
+ * change repairs a failed refresh), and no delivery row is made for it.
+ */
+async function showStateLeftOut(deps: PublishDeps, targeted: string[], incidentId: string): Promise<void> {
+  const leftOut = deps.channels.filter((c) => c.refresh && !targeted.includes(c.name));
+  if (leftOut.length > 0) await refreshSoon(leftOut, { reason: 'incident', full: false, incidentIds: [incidentId] }, deps.logger);
 }
 
 /** A Redis answer this recent stands for a PING before a publish's commit (see DeliveryQueues.assertAvailable). */

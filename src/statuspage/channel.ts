@@ -73,7 +73,7 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
           };
         },
         async refresh(change) {
-          await rebuild({ full: change.full });
+          await rebuild({ full: change.full, incidentIds: change.incidentIds });
         },
         rebuild,
       };

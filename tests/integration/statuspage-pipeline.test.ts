@@ -5,6 +5,7 @@ import { statuspage } from '../../src/channels/registry.js';
 import { rebuildStatusSite } from '../../src/statuspage/channel.js';
 import { eventually, tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { recordingChannel } from '../helpers/recording-channel.js';
 
 describe('status page channel through the real pipeline', () => {
   let h: TestHerald | undefined;
@@ -81,6 +82,25 @@ describe('status page channel through the real pipeline', () => {
     // Nothing is left for an explicit rebuild to do.
     const report = await rebuildStatusSite(h.herald, { full: true });
     expect(report?.changed).not.toContain('api/v2/components.json');
+  });
+
+  it('an update sent only elsewhere (channels without statuspage) still moves the page to the new status', async () => {
+    const recorder = recordingChannel('recorder');
+    h = await startTestHerald({ channels: [statuspage(), recorder.definition] });
+    const api = await h.api('POST', '/api/v1/components', { name: 'API' });
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', impact: 'major', components: { [api.body.id]: 'major_outage' } });
+    await eventually(async () => (await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`)).body.channels.every((c: { state: string }) => c.state === 'delivered'));
+    expect((await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator).toBe('critical');
+
+    const resolved = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'Fixed; Slack only.', status: 'resolved', channels: ['recorder'] });
+    expect(resolved.status).toBe(201);
+    // Only the channel asked for gets a delivery row; the page shows the new state when the answer comes.
+    expect((await h.api('GET', `/api/v1/updates/${resolved.body.update.id}/deliveries`)).body.channels.map((c: { channel: string }) => c.channel)).toEqual(['recorder']);
+    const summary = (await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
+    expect(summary.status.indicator).toBe('none');
+    expect(summary.components).toEqual([expect.objectContaining({ id: api.body.id, status: 'operational' })]);
+    const page = await h.app.inject({ method: 'GET', url: `/incidents/${opened.body.incident.id}.html` });
+    expect(page.body).toContain('Fixed; Slack only.');
   });
 
   it('a publish failure is retried and visible on the delivery', async () => {
