@@ -13,7 +13,10 @@ export async function startScript(script: string, env: Record<string, string>, t
   });
   let output = '';
   await new Promise<void>((resolvePromise, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${script} did not get ready in ${timeoutMs} ms:\n${output}`)), timeoutMs);
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL'); // else it outlives the test run
+      reject(new Error(`${script} did not get ready in ${timeoutMs} ms:\n${output}`));
+    }, timeoutMs);
     child.stdout!.on('data', (d: Buffer) => {
       output += d.toString();
       if (output.includes(ready)) {
