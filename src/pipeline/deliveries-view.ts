@@ -1,4 +1,7 @@
+import { InputError } from '../domain/errors.js';
 import type { Delivery } from '../domain/types.js';
+import type { Executor } from '../store/components-repo.js';
+import { RECIPIENT_STATES, type RecipientState, listRecipientDeliveries } from '../store/deliveries-repo.js';
 
 export interface ChannelDeliveryView {
   channel: string;
@@ -34,4 +37,56 @@ export function deliveriesView(updateId: string, deliveries: Delivery[]) {
       ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
     })),
   };
+}
+
+export interface RecipientsQuery {
+  channel?: string;
+  state?: string;
+  limit?: string;
+  after?: string;
+}
+
+/**
+ * "Where did my update land", per subscriber: one page of an update's recipients on its audience channels, and
+ * `next`, the cursor of the page after it when there is one. Each bad parameter is a 400 naming it.
+ */
+export async function recipientsView(db: Executor, updateId: string, query: RecipientsQuery) {
+  const { channel, state, limit: rawLimit, after } = query;
+  if (state !== undefined && !(RECIPIENT_STATES as readonly string[]).includes(state)) {
+    throw InputError.field('state', `must be one of ${RECIPIENT_STATES.join(', ')}, got '${state}'`);
+  }
+  const limit = rawLimit === undefined ? 100 : Number(rawLimit);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw InputError.field('limit', 'must be a whole number from 1 to 1000');
+  const rows = await listRecipientDeliveries(db, updateId, {
+    channel,
+    state: state as RecipientState | undefined,
+    after: after === undefined ? undefined : parseCursor(after),
+    limit: limit + 1,
+  });
+  const page = rows.slice(0, limit);
+  const last = page.at(-1);
+  return {
+    updateId,
+    recipients: page.map((r) => ({
+      channel: r.channel,
+      subscriberId: r.subscriberId,
+      address: r.address,
+      state: r.state,
+      attempts: r.attempts,
+      ...(r.externalId ? { externalId: r.externalId } : {}),
+      ...(r.error ? { error: r.error } : {}),
+      updatedAt: r.updatedAt,
+    })),
+    ...(rows.length > limit && last ? { next: Buffer.from(JSON.stringify([last.channel, last.subscriberId])).toString('base64url') } : {}),
+  };
+}
+
+function parseCursor(cursor: string): { channel: string; subscriberId: string } {
+  try {
+    const [channel, subscriberId] = JSON.parse(Buffer.from(cursor, 'base64url').toString()) as unknown[];
+    if (typeof channel === 'string' && typeof subscriberId === 'string') return { channel, subscriberId };
+  } catch {
+    // falls through to the error below
+  }
+  throw InputError.field('after', "not a cursor from an earlier page's 'next'");
 }

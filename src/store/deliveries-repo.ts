@@ -191,3 +191,51 @@ export async function resetForRetry(db: Executor, updateId: string, channel: str
   const row = await db.selectFrom('deliveries').selectAll().where('update_id', '=', updateId).where('channel', '=', channel).executeTakeFirst();
   return row ? toDelivery(row) : undefined;
 }
+
+/** What happened to one subscriber of an audience channel (email, SMS, webhooks) for one update. */
+export interface RecipientDelivery {
+  channel: string;
+  subscriberId: string;
+  /** The subscriber's email, E.164 number or URL; null once the subscriber is deleted. */
+  address: string | null;
+  state: RecipientState;
+  attempts: number;
+  externalId: string | null;
+  error: string | null;
+  updatedAt: string;
+}
+
+export const RECIPIENT_STATES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
+export type RecipientState = (typeof RECIPIENT_STATES)[number];
+
+/**
+ * One page of an update's recipients, ordered by channel then subscriber id (the table's key order, so a page
+ * costs the same at the millionth recipient as at the first); `after` is the last row of the previous page.
+ */
+export async function listRecipientDeliveries(
+  db: Executor,
+  updateId: string,
+  options: { channel?: string; state?: RecipientState; after?: { channel: string; subscriberId: string }; limit: number },
+): Promise<RecipientDelivery[]> {
+  let query = db
+    .selectFrom('recipient_deliveries as r')
+    .innerJoin('deliveries as d', 'd.id', 'r.delivery_id')
+    .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
+    .select(['d.channel', 'r.subscriber_id', 's.address', 'r.state', 'r.attempts', 'r.external_id', 'r.error', 'r.updated_at'])
+    .where('d.update_id', '=', updateId);
+  if (options.channel) query = query.where('d.channel', '=', options.channel);
+  if (options.state) query = query.where('r.state', '=', options.state);
+  const after = options.after;
+  if (after) query = query.where((eb) => eb(eb.refTuple('d.channel', 'r.subscriber_id'), '>', eb.tuple(after.channel, after.subscriberId)));
+  const rows = await query.orderBy('d.channel').orderBy('r.subscriber_id').limit(options.limit).execute();
+  return rows.map((r) => ({
+    channel: r.channel,
+    subscriberId: r.subscriber_id,
+    address: r.address ?? null,
+    state: r.state as RecipientState,
+    attempts: Number(r.attempts),
+    externalId: r.external_id,
+    error: r.error,
+    updatedAt: r.updated_at,
+  }));
+}

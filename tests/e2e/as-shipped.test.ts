@@ -200,6 +200,11 @@ describe.each(LAYOUTS)('Herald as shipped, $layout: every channel on by its vari
 
     const opened = await herald('incident', 'open', '--title', 'Login slow', '--message', 'Sign-in takes a minute.', '--channels', 'email', '--wait');
     expect(opened.deliveries.channels).toEqual([expect.objectContaining({ channel: 'email', state: 'delivered', total: 2, delivered: 2 })]);
+    // Per subscriber, from the CLI, a page at a time.
+    const page1 = await herald('deliveries', opened.update.id, '--recipients', '--limit', '1');
+    const page2 = await herald('deliveries', opened.update.id, '--recipients', '--limit', '1', '--after', page1.next);
+    expect(page2.next).toBeUndefined();
+    expect([...page1.recipients, ...page2.recipients].map((r: { address: string; state: string }) => `${r.address} ${r.state}`).sort()).toEqual(['ops@example.test sent', 'reader@example.test sent']);
     const [, alert] = await mailsTo('reader@example.test');
     expect(alert!.subject).toContain('Login slow');
     const unsubscribe = /<(https:[^>]+)>/.exec(alert!.headerLines.find((h) => h.key === 'list-unsubscribe')!.line.replace(/\s+/g, ''))![1]!;

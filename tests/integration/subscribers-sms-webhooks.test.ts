@@ -48,6 +48,24 @@ describe('SMS through a Twilio fake', () => {
     const subs = (await h.api('GET', '/api/v1/subscribers')).body as Array<{ phone: string; state: string }>;
     expect(subs.find((s) => s.phone === '+14155550103')?.state).toBe('suppressed');
 
+    // Per recipient: the failed one with Twilio's reason, and every one over two pages.
+    const recipients = `/api/v1/updates/${opened.body.update.id}/recipients`;
+    const failed = (await h.api('GET', `${recipients}?state=failed`)).body;
+    expect(failed.recipients).toEqual([expect.objectContaining({ channel: 'sms', address: '+14155550103', state: 'failed', error: expect.stringMatching(/21211/) })]);
+    expect(failed.next).toBeUndefined();
+    const first = (await h.api('GET', `${recipients}?limit=3`)).body;
+    expect(first.recipients).toHaveLength(3);
+    const second = (await h.api('GET', `${recipients}?limit=3&after=${first.next}`)).body;
+    expect(second).toMatchObject({ recipients: [expect.anything()] });
+    expect(second.next).toBeUndefined();
+    const all = [...first.recipients, ...second.recipients] as Array<{ address: string; state: string }>;
+    expect(all.map((r) => r.address).sort()).toEqual(['+14155550101', '+14155550102', '+14155550103', '+14155550104']);
+    expect(all.filter((r) => r.state === 'sent')).toHaveLength(3);
+    expect((await h.api('GET', `${recipients}?state=lost`)).body).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/^state: must be one of pending, sending, sent, failed, skipped/) });
+    expect((await h.api('GET', `${recipients}?after=garbage`)).status).toBe(400);
+    expect((await h.api('GET', `${recipients}?limit=0`)).status).toBe(400);
+    expect((await h.api('GET', '/api/v1/updates/nosuch/recipients')).status).toBe(404);
+
     // Inbound STOP: signature checked, then the number is unsubscribed.
     const params = { From: '+14155550104', To: '+15005550006', Body: 'stop', MessageSid: 'SM1', AccountSid: twilio.accountSid };
     const payload = new URLSearchParams(params).toString();

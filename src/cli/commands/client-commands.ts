@@ -4,6 +4,11 @@ import { CliError } from '../client.js';
 import { channelList, cliContext, collect, parseComponentPairs, table } from '../context.js';
 import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
 
+interface RecipientsAnswer {
+  recipients: Array<{ channel: string; subscriberId: string; address: string | null; state: string; attempts: number; error?: string }>;
+  next?: string;
+}
+
 type Published = { incident: Incident; update: IncidentUpdate };
 
 /** An id argument as a path segment; an empty one would change the route (`incidents//updates`). */
@@ -96,11 +101,28 @@ export function registerClientCommands(program: Command) {
 
   program
     .command('deliveries <updateId>')
-    .description('where an update landed, per channel')
-    .action(async (updateId: string, _options, command: Command) => {
+    .description('where an update landed, per channel (or per subscriber, with --recipients)')
+    .option('--recipients', 'one line per subscriber of the email, SMS and webhook channels')
+    .option('--channel <name>', 'with --recipients: only this channel')
+    .option('--state <state>', 'with --recipients: pending | sending | sent | failed | skipped')
+    .option('--limit <n>', 'with --recipients: at most this many (1–1000, default 100)')
+    .option('--after <cursor>', "with --recipients: the page after an earlier answer's 'next'")
+    .action(async (updateId: string, options: { recipients?: boolean; channel?: string; state?: string; limit?: string; after?: string }, command: Command) => {
       const ctx = cliContext(command);
-      const answer = await ctx.client.request<DeliveriesAnswer>('GET', `api/v1/updates/${idSegment('UPDATE_ID', updateId)}/deliveries`);
-      ctx.print(answer, () => deliveriesTable(answer));
+      const path = `api/v1/updates/${idSegment('UPDATE_ID', updateId)}`;
+      if (!options.recipients) {
+        const answer = await ctx.client.request<DeliveriesAnswer>('GET', `${path}/deliveries`);
+        ctx.print(answer, () => deliveriesTable(answer));
+        return;
+      }
+      const query = new URLSearchParams(Object.entries({ channel: options.channel, state: options.state, limit: options.limit, after: options.after }).filter((e): e is [string, string] => e[1] !== undefined));
+      const answer = await ctx.client.request<RecipientsAnswer>('GET', `${path}/recipients${query.size ? `?${query}` : ''}`);
+      ctx.print(answer, () => {
+        const rows = answer.recipients.map((r) => ({ ...r, address: r.address ?? `(deleted subscriber ${r.subscriberId})`, error: r.error ?? '' }));
+        const filters = [options.channel && `--channel ${options.channel}`, options.state && `--state ${options.state}`, options.limit && `--limit ${options.limit}`].filter(Boolean).join(' ');
+        const more = answer.next ? `\nmore: herald deliveries ${updateId} --recipients ${filters ? `${filters} ` : ''}--after ${answer.next}` : '';
+        return table(rows, ['channel', 'address', 'state', 'attempts', 'error']) + more;
+      });
     });
 
   const subscriber = program.command('subscriber').description('email, SMS and webhook subscribers');

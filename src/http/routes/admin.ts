@@ -9,7 +9,7 @@ import {
   patchComponentSchema,
   postmortemSchema,
 } from '../../domain/schemas.js';
-import { deliveriesView } from '../../pipeline/deliveries-view.js';
+import { type RecipientsQuery, deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
 import { addComponent, changeComponent, retryDelivery, scheduleMaintenance } from '../../pipeline/catalog.js';
 import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Herald } from '../../runtime/herald.js';
@@ -84,6 +84,10 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
   app.get<IdParams>('/updates/:id/deliveries', async (request) => {
     if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
     return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
+  });
+  app.get<IdParams & { Querystring: RecipientsQuery }>('/updates/:id/recipients', async (request) => {
+    if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
+    return recipientsView(db, request.params.id, request.query);
   });
   app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
     const reset = await retryDelivery(herald, request.params.id, request.params.channel);
