@@ -209,33 +209,42 @@ export const RECIPIENT_STATES = ['pending', 'sending', 'sent', 'failed', 'skippe
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
 
 /**
- * One page of an update's recipients, ordered by channel then subscriber id (the table's key order, so a page
- * costs the same at the millionth recipient as at the first); `after` is the last row of the previous page.
+ * One page of an update's recipients, ordered by channel then subscriber id; `after` is the last row of the
+ * previous page. Each channel's rows are read as a range of the table's key (delivery, subscriber), so a page
+ * costs the same at the millionth recipient as at the first.
  */
 export async function listRecipientDeliveries(
   db: Executor,
   updateId: string,
   options: { channel?: string; state?: RecipientState; after?: { channel: string; subscriberId: string }; limit: number },
 ): Promise<RecipientDelivery[]> {
-  let query = db
-    .selectFrom('recipient_deliveries as r')
-    .innerJoin('deliveries as d', 'd.id', 'r.delivery_id')
-    .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
-    .select(['d.channel', 'r.subscriber_id', 's.address', 'r.state', 'r.attempts', 'r.external_id', 'r.error', 'r.updated_at'])
-    .where('d.update_id', '=', updateId);
-  if (options.channel) query = query.where('d.channel', '=', options.channel);
-  if (options.state) query = query.where('r.state', '=', options.state);
-  const after = options.after;
-  if (after) query = query.where((eb) => eb(eb.refTuple('d.channel', 'r.subscriber_id'), '>', eb.tuple(after.channel, after.subscriberId)));
-  const rows = await query.orderBy('d.channel').orderBy('r.subscriber_id').limit(options.limit).execute();
-  return rows.map((r) => ({
-    channel: r.channel,
-    subscriberId: r.subscriber_id,
-    address: r.address ?? null,
-    state: r.state as RecipientState,
-    attempts: Number(r.attempts),
-    externalId: r.external_id,
-    error: r.error,
-    updatedAt: r.updated_at,
-  }));
+  const { after, limit } = options;
+  let deliveries = db.selectFrom('deliveries').select(['id', 'channel']).where('update_id', '=', updateId);
+  if (options.channel) deliveries = deliveries.where('channel', '=', options.channel);
+  if (after) deliveries = deliveries.where('channel', '>=', after.channel);
+  const page: RecipientDelivery[] = [];
+  for (const delivery of await deliveries.orderBy('channel').execute()) {
+    let query = db
+      .selectFrom('recipient_deliveries as r')
+      .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
+      .select(['r.subscriber_id', 's.address', 'r.state', 'r.attempts', 'r.external_id', 'r.error', 'r.updated_at'])
+      .where('r.delivery_id', '=', delivery.id);
+    if (options.state) query = query.where('r.state', '=', options.state);
+    if (after && after.channel === delivery.channel) query = query.where('r.subscriber_id', '>', after.subscriberId);
+    const rows = await query.orderBy('r.subscriber_id').limit(limit - page.length).execute();
+    for (const r of rows) {
+      page.push({
+        channel: delivery.channel,
+        subscriberId: r.subscriber_id,
+        address: r.address ?? null,
+        state: r.state as RecipientState,
+        attempts: Number(r.attempts),
+        externalId: r.external_id,
+        error: r.error,
+        updatedAt: r.updated_at,
+      });
+    }
+    if (page.length >= limit) break;
+  }
+  return page;
 }
