@@ -21,6 +21,13 @@ export function parseInput<S extends z.ZodType>(schema: S, body: unknown): z.inf
   return result.data;
 }
 
+/** A list route's `limit` query parameter: a whole number from 1 to 1000, 100 when absent (HTTP 400 otherwise). */
+export function pageLimit(raw: string | undefined): number {
+  const limit = raw === undefined ? 100 : Number(raw);
+  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw InputError.field('limit', 'must be a whole number from 1 to 1000');
+  return limit;
+}
+
 export function errorResponse(error: unknown): { status: number; body: ErrorBody } {
   if (error instanceof InputError) return { status: 400, body: { error: 'invalid_request', message: error.message, details: error.details } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };

@@ -1,7 +1,7 @@
 import { InputError } from '../domain/errors.js';
 import type { Delivery } from '../domain/types.js';
 import type { Executor } from '../store/components-repo.js';
-import { RECIPIENT_STATES, type RecipientState, listRecipientDeliveries } from '../store/deliveries-repo.js';
+import { type RecipientState, listRecipientDeliveries } from '../store/deliveries-repo.js';
 
 export interface ChannelDeliveryView {
   channel: string;
@@ -39,30 +39,13 @@ export function deliveriesView(updateId: string, deliveries: Delivery[]) {
   };
 }
 
-export interface RecipientsQuery {
-  channel?: string;
-  state?: string;
-  limit?: string;
-  after?: string;
-}
-
 /**
  * "Where did my update land", per subscriber: one page of an update's recipients on its audience channels, and
- * `next`, the cursor of the page after it when there is one. Each bad parameter is a 400 naming it.
+ * `next`, the cursor of the page after it when there is one. `after` is an earlier page's `next` (400 otherwise).
  */
-export async function recipientsView(db: Executor, updateId: string, query: RecipientsQuery) {
-  const { channel, state, limit: rawLimit, after } = query;
-  if (state !== undefined && !(RECIPIENT_STATES as readonly string[]).includes(state)) {
-    throw InputError.field('state', `must be one of ${RECIPIENT_STATES.join(', ')}, got '${state}'`);
-  }
-  const limit = rawLimit === undefined ? 100 : Number(rawLimit);
-  if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw InputError.field('limit', 'must be a whole number from 1 to 1000');
-  const rows = await listRecipientDeliveries(db, updateId, {
-    channel,
-    state: state as RecipientState | undefined,
-    after: after === undefined ? undefined : parseCursor(after),
-    limit: limit + 1,
-  });
+export async function recipientsView(db: Executor, updateId: string, query: { channel?: string; state?: RecipientState; limit: number; after?: string }) {
+  const { channel, state, limit, after } = query;
+  const rows = await listRecipientDeliveries(db, updateId, { channel, state, after: after === undefined ? undefined : parseCursor(after), limit: limit + 1 });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {

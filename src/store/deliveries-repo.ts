@@ -207,6 +207,7 @@ export interface RecipientDelivery {
 
 export const RECIPIENT_STATES = ['pending', 'sending', 'sent', 'failed', 'skipped'] as const;
 export type RecipientState = (typeof RECIPIENT_STATES)[number];
+export const isRecipientState = (value: string): value is RecipientState => (RECIPIENT_STATES as readonly string[]).includes(value);
 
 /**
  * One page of an update's recipients, ordered by channel then subscriber id; `after` is the last row of the

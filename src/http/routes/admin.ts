@@ -9,18 +9,18 @@ import {
   patchComponentSchema,
   postmortemSchema,
 } from '../../domain/schemas.js';
-import { type RecipientsQuery, deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
+import { deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
 import { addComponent, changeComponent, retryDelivery, scheduleMaintenance } from '../../pipeline/catalog.js';
 import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Herald } from '../../runtime/herald.js';
 import { listComponents } from '../../store/components-repo.js';
-import { listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
+import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
 import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.js';
 import { subscriberDeps } from '../../subscribers/deps.js';
 import { adminCreateSubscriber } from '../../subscribers/service.js';
 import { bearerAuth } from '../auth.js';
-import { parseInput } from '../errors.js';
+import { pageLimit, parseInput } from '../errors.js';
 import { idempotent } from '../idempotency.js';
 
 type IdParams = { Params: { id: string } };
@@ -56,9 +56,7 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     if (state !== undefined && state !== 'unresolved' && state !== 'all') {
       throw InputError.field('state', `must be 'unresolved' or 'all', got '${state}'`);
     }
-    const max = limit === undefined ? 100 : Number(limit);
-    if (!Number.isInteger(max) || max < 1 || max > 1000) throw InputError.field('limit', 'must be a whole number from 1 to 1000');
-    return listIncidents(db, { unresolvedOnly: state === 'unresolved', limit: max });
+    return listIncidents(db, { unresolvedOnly: state === 'unresolved', limit: pageLimit(limit) });
   });
   app.get<IdParams>('/incidents/:id', async (request) => {
     const incident = await getIncidentWithUpdates(db, request.params.id);
@@ -85,9 +83,11 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
     return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
   });
-  app.get<IdParams & { Querystring: RecipientsQuery }>('/updates/:id/recipients', async (request) => {
+  app.get<IdParams & { Querystring: { channel?: string; state?: string; limit?: string; after?: string } }>('/updates/:id/recipients', async (request) => {
+    const { channel, state, limit, after } = request.query;
     if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
-    return recipientsView(db, request.params.id, request.query);
+    if (state !== undefined && !isRecipientState(state)) throw InputError.field('state', `must be one of ${RECIPIENT_STATES.join(', ')}, got '${state}'`);
+    return recipientsView(db, request.params.id, { channel, state, limit: pageLimit(limit), after });
   });
   app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
     const reset = await retryDelivery(herald, request.params.id, request.params.channel);
