@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, QueueEvents, Worker } from 'bullmq';
+import { FlowProducer, Queue, Worker } from 'bullmq';
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { preciseNow } from '../../tests/fakes/clock.js';
@@ -14,63 +14,81 @@ export interface RawResult {
 }
 
 /**
- * The baseline every pipeline bench compares against: a bare BullMQ queue and worker with a no-op processor,
- * on the same Redis, measured in the same run. Latency from a paced run (no queueing), throughput from a burst.
+ * The baseline every pipeline bench compares against: a bare BullMQ queue and worker with a no-op processor, on
+ * the same Redis, in the bench's own process. It stays up between calls, so a bench can warm it up as it warms
+ * Herald and interleave its runs with Herald's.
  */
-export async function measureRawBullmq(redisUrl: string, options: { paced: number; paceMs: number; burst: number; inFlight: number; concurrency: number }): Promise<RawResult> {
-  const prefix = `bench-raw-${randomBytes(4).toString('hex')}`;
-  const connection = { url: redisUrl, maxRetriesPerRequest: null } as const;
-  const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
-  const queue = new Queue('raw', { connection: producer, prefix });
-  const completedAt = new Map<string, number>();
-  let done = 0;
-  const worker = new Worker('raw', async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: options.concurrency });
-  worker.on('completed', (job) => {
-    completedAt.set(job.id!, preciseNow());
-    done++;
-  });
-  await worker.waitUntilReady();
-  const events = new QueueEvents('raw', { connection, prefix });
-  await events.waitUntilReady();
+export class RawBullmq {
+  private readonly prefix = `bench-raw-${randomBytes(4).toString('hex')}`;
+  private readonly producer: Redis;
+  private readonly queue: Queue;
+  private readonly worker: Worker;
+  private readonly completedAt = new Map<string, number>();
+  private done = 0;
+  private runs = 0;
 
-  // Warm-up, not measured: the first jobs of a fresh queue and worker run cold (JIT, connections), and the bench
-  // compares against Herald's warm process.
-  for (let i = 0; i < RAW_WARM_UP; i++) {
-    await queue.add('job', { i }, { jobId: `w${i}`, removeOnComplete: true });
-    await sleep(options.paceMs);
+  constructor(redisUrl: string, concurrency: number) {
+    this.producer = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
+    this.queue = new Queue('raw', { connection: this.producer, prefix: this.prefix });
+    this.worker = new Worker('raw', async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix: this.prefix, concurrency });
+    this.worker.on('completed', (job) => {
+      this.completedAt.set(job.id!, preciseNow());
+      this.done++;
+    });
   }
-  while (done < RAW_WARM_UP) await sleep(5);
-  done = 0;
-  completedAt.clear();
 
-  const addedAt = new Map<string, number>();
-  for (let i = 0; i < options.paced; i++) {
-    const id = `p${i}`;
-    addedAt.set(id, preciseNow());
-    await queue.add('job', { i }, { jobId: id, removeOnComplete: true });
-    await sleep(options.paceMs);
+  async ready(): Promise<this> {
+    await this.worker.waitUntilReady();
+    return this;
   }
-  while (done < options.paced) await sleep(5);
-  const latencies = [...addedAt].map(([id, at]) => completedAt.get(id)! - at);
 
-  done = 0;
-  const started = Date.now();
-  let next = 0;
-  const adders = Array.from({ length: options.inFlight }, async () => {
-    while (next < options.burst) {
-      const i = next++;
-      await queue.add('job', { i }, { jobId: `b${i}`, removeOnComplete: true });
+  /** One job every `paceMs`, each waited for: add → complete, ms. */
+  async paced(count: number, paceMs: number): Promise<number[]> {
+    const run = ++this.runs;
+    this.done = 0;
+    const addedAt = new Map<string, number>();
+    for (let i = 0; i < count; i++) {
+      const id = `r${run}p${i}`;
+      addedAt.set(id, preciseNow());
+      await this.queue.add('job', { i }, { jobId: id, removeOnComplete: true });
+      await sleep(paceMs);
     }
-  });
-  await Promise.all(adders);
-  while (done < options.burst) await sleep(2);
-  const throughput = options.burst / ((Date.now() - started) / 1000);
+    while (this.done < count) await sleep(5);
+    return [...addedAt].map(([id, at]) => this.completedAt.get(id)! - at);
+  }
 
-  await events.close();
-  await worker.close();
-  await queue.obliterate({ force: true }).catch(() => undefined);
-  await queue.close();
-  producer.disconnect();
+  /** `count` jobs added by `inFlight` adders at once: jobs/s until the last completed. */
+  async burst(count: number, inFlight: number): Promise<number> {
+    const run = ++this.runs;
+    this.done = 0;
+    const started = preciseNow();
+    let next = 0;
+    const adders = Array.from({ length: inFlight }, async () => {
+      while (next < count) {
+        const i = next++;
+        await this.queue.add('job', { i }, { jobId: `r${run}b${i}`, removeOnComplete: true });
+      }
+    });
+    await Promise.all(adders);
+    while (this.done < count) await sleep(2);
+    return count / ((preciseNow() - started) / 1000);
+  }
+
+  async close(): Promise<void> {
+    await this.worker.close();
+    await this.queue.obliterate({ force: true }).catch(() => undefined);
+    await this.queue.close();
+    this.producer.disconnect();
+  }
+}
+
+/** A fresh baseline, warmed up with `RAW_WARM_UP` paced jobs, then a paced run and (if `burst`) a burst. */
+export async function measureRawBullmq(redisUrl: string, options: { paced: number; paceMs: number; burst: number; inFlight: number; concurrency: number }): Promise<RawResult> {
+  const raw = await new RawBullmq(redisUrl, options.concurrency).ready();
+  await raw.paced(RAW_WARM_UP, options.paceMs);
+  const latencies = await raw.paced(options.paced, options.paceMs);
+  const throughput = options.burst > 0 ? await raw.burst(options.burst, options.inFlight) : NaN;
+  await raw.close();
   return { latencies, throughput };
 }
 
