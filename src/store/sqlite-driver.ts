@@ -8,8 +8,8 @@ import type { Checkpointer } from './sqlite-checkpointer.js';
  * Write transactions share their COMMIT when they queue up behind each other (group commit). Most of what a small
  * write transaction costs SQLite here is its commit: a log frame for every page it changed (two writes each) and
  * the lock calls around it. The transactions that queue on the one connection in a burst (publishes, and the
- * workers' claims and records, single writes that join a batch already open) change the same few pages:
- * committed together, each page goes to the log once.
+ * workers' claims and records, single writes that join a batch or, issued together, share one: see execute) change
+ * the same few pages: committed together, each page goes to the log once.
  *
  * How: the first transaction of a batch opens SQLite's write transaction (BEGIN IMMEDIATE); one that starts while
  * a batch is open runs inside a SAVEPOINT of it, so it still rolls back alone, and a single write that fails is
@@ -62,6 +62,8 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Committed-but-not-yet-durable writes of the open write transaction; undefined while none is open. */
   private batch: Enlisted[] | undefined;
   private batchOpenedAt = 0;
+  /** The turn a single write opened the batch in has ended: the batch is committed at the next unlock. */
+  private batchDue = false;
 
   constructor(
     private readonly sqlite: SQLite.Database,
@@ -134,10 +136,17 @@ export class GroupCommitSqliteDriver implements Driver {
     const statement = this.sqlite.prepare(query.sql);
     const parameters = query.parameters as unknown[];
     if (this.transaction) return this.runPatiently<R>(statement, parameters);
-    // A write of its own (a worker's claim or record) joins the batch that is open, if any; otherwise it runs as
-    // SQLite's own autocommit. It never opens a batch: a BEGIN and a COMMIT of its own would cost more than it
-    // could save (measured on the email fan-out, whose writes queue behind reads more often than behind writes).
-    if (statement.readonly || !this.batch) return this.runPatiently<R>(statement, parameters);
+    // A write of its own (a worker's claim or record) joins the batch that is open, if any. Alone it runs as
+    // SQLite's own autocommit. With others already queued for the connection (the workers' claims and records
+    // come in bunches, one per job Redis handed over at once) it opens a batch for them to join, committed at the
+    // end of this turn of the event loop: no later than that, because what queues may be reads, and a batch held
+    // open for readers slowed the email fan-out by a tenth.
+    if (statement.readonly) return this.runPatiently<R>(statement, parameters);
+    if (!this.batch) {
+      if (this.queue.length === 0) return this.runPatiently<R>(statement, parameters);
+      await this.openBatch();
+      this.commitAfterThisTurn();
+    }
     let result: QueryResult<R>;
     try {
       result = runStatement<R>(statement, parameters);
@@ -181,6 +190,7 @@ export class GroupCommitSqliteDriver implements Driver {
     await this.runPatiently(this.sqlite.prepare('begin immediate'), []);
     this.batch = [];
     this.batchOpenedAt = performance.now();
+    this.batchDue = false;
   }
 
   /**
@@ -203,15 +213,25 @@ export class GroupCommitSqliteDriver implements Driver {
     else this.locked = true;
   }
 
-  /** Passes the connection on; the batch is committed first when nobody waits for it, or it is full or old. */
+  /** Passes the connection on; the batch is committed first when nobody waits for it, or it is due, full or old. */
   private unlock(): void {
     const { maxTransactions, maxMs } = this.limits;
-    if (this.batch && (this.queue.length === 0 || this.batch.length >= maxTransactions || performance.now() - this.batchOpenedAt > maxMs)) {
+    if (this.batch && (this.queue.length === 0 || this.batchDue || this.batch.length >= maxTransactions || performance.now() - this.batchOpenedAt > maxMs)) {
       this.commitBatch();
     }
     const next = this.queue.shift();
     if (next) next();
     else this.locked = false;
+  }
+
+  /** Once the callbacks already due have run: at once if the connection is free, else when its holder lets go. */
+  private commitAfterThisTurn(): void {
+    const batch = this.batch;
+    process.nextTick(() => {
+      if (this.batch !== batch) return;
+      if (this.locked) this.batchDue = true;
+      else this.commitBatch();
+    });
   }
 
   private commitBatch(): void {

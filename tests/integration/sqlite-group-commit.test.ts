@@ -1,7 +1,7 @@
 // SQLite write transactions that queue for the one connection share a COMMIT (src/store/sqlite-driver.ts), and
 // still behave as transactions of their own: each returns only once its changes are committed (a second
 // connection sees them), one that fails is rolled back alone, and a failed COMMIT fails every one it carried.
-// Single writes join a batch that is open, and never open one.
+// Single writes join a batch that is open; single writes issued together share one of their own.
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { type Generated, Kysely, sql } from 'kysely';
@@ -173,12 +173,50 @@ describe('SQLite group commit', () => {
     expect(counts.commits).toBe(1);
   });
 
-  it('a single write with no batch open runs as SQLite’s own autocommit', async () => {
+  it('a single write alone runs as SQLite’s own autocommit', async () => {
     const { db, counts, committedLabels } = await open();
-    await Promise.all(['a', 'b', 'c'].map((label) => db.insertInto('items').values({ label }).execute()));
-    expect(committedLabels().sort()).toEqual(['a', 'b', 'c']);
+    for (const label of ['a', 'b', 'c']) {
+      await db.insertInto('items').values({ label }).execute();
+      expect(committedLabels()).toContain(label);
+    }
     expect(counts.begins).toBe(0);
     expect(counts.commits).toBe(0);
+  });
+
+  it('single writes issued together share one COMMIT, and each returns only once it is committed', async () => {
+    const { db, counts, committedLabels } = await open();
+    const seenAtReturn = await Promise.all(
+      ['a', 'b', 'c', 'd'].map((label) =>
+        db
+          .insertInto('items')
+          .values({ label })
+          .execute()
+          .then(() => committedLabels().includes(label)),
+      ),
+    );
+    expect(seenAtReturn).toEqual([true, true, true, true]);
+    expect(counts.begins).toBe(1);
+    expect(counts.commits).toBe(1);
+  });
+
+  it('a batch single writes opened is committed once their turn is over, though others still queue', async () => {
+    const { db, counts, committedLabels } = await open();
+    let openGate!: () => void;
+    const gate = new Promise<void>((resolve) => (openGate = resolve));
+    // Two writes and a transaction in one turn: the first write finds the others queued and opens a batch; the
+    // transaction joins it and holds the connection until the gate opens.
+    const writes = Promise.all(['w1', 'w2'].map((label) => db.insertInto('items').values({ label }).execute()));
+    const holding = db.transaction().execute(async (tx) => {
+      await tx.insertInto('items').values({ label: 'held' }).execute();
+      await gate;
+    });
+    await new Promise((resolve) => setImmediate(resolve));
+    // A later turn's transaction queues behind the holder: it must not keep the earlier batch open.
+    const later = db.transaction().execute((tx) => tx.insertInto('items').values({ label: 'later' }).execute());
+    openGate();
+    await Promise.all([writes, holding, later]);
+    expect(committedLabels().sort()).toEqual(['held', 'later', 'w1', 'w2']);
+    expect(counts.commits).toBe(2);
   });
 
   it('a connection held across a transaction (db.connection()) goes on after its COMMIT while others queue', async () => {
