@@ -2,6 +2,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { statuspage } from '../../src/channels/registry.js';
+import type { StateChange } from '../../src/channels/channel.js';
 import { rebuildStatusSite } from '../../src/statuspage/channel.js';
 import { eventually, tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
@@ -94,13 +95,51 @@ describe('status page channel through the real pipeline', () => {
 
     const resolved = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'Fixed; Slack only.', status: 'resolved', channels: ['recorder'] });
     expect(resolved.status).toBe(201);
-    // Only the channel asked for gets a delivery row; the page shows the new state when the answer comes.
+    // Only the channel asked for gets a delivery row; the page is refreshed in the background, as its own
+    // deliveries are.
     expect((await h.api('GET', `/api/v1/updates/${resolved.body.update.id}/deliveries`)).body.channels.map((c: { channel: string }) => c.channel)).toEqual(['recorder']);
+    await eventually(async () => (await h!.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator === 'none');
     const summary = (await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
-    expect(summary.status.indicator).toBe('none');
     expect(summary.components).toEqual([expect.objectContaining({ id: api.body.id, status: 'operational' })]);
     const page = await h.app.inject({ method: 'GET', url: `/incidents/${opened.body.incident.id}.html` });
     expect(page.body).toContain('Fixed; Slack only.');
+  });
+
+  it('the refresh of a page an update leaves out does not hold the answer; shutdown waits for it', async () => {
+    const recorder = recordingChannel('recorder');
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    const refreshes: string[] = [];
+    const slowPage = recordingChannel('slowpage').definition;
+    const slowPageWithRefresh = {
+      ...slowPage,
+      create: (runtime: Parameters<typeof slowPage.create>[0]) => ({
+        ...slowPage.create(runtime),
+        async refresh(change: StateChange) {
+          refreshes.push(`started ${change.incidentIds?.join()}`);
+          await released;
+          // As the status page does: it reads the database once it gets its turn.
+          const incidents = await runtime.store.db.selectFrom('incidents').select('id').execute();
+          refreshes.push(`finished, ${incidents.length} incident`);
+        },
+      }),
+    };
+    h = await startTestHerald({ channels: [slowPageWithRefresh, recorder.definition] });
+    const asked = Date.now();
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', channels: ['recorder'] });
+    expect(opened.status).toBe(201);
+    // Answered while the refresh still hangs, and well before the 2 s a waiting publish would give it.
+    expect(refreshes).toEqual([`started ${opened.body.incident.id}`]);
+    expect(Date.now() - asked).toBeLessThan(1_000);
+    // Shutdown goes on around the hanging refresh (here it takes under a second) but keeps the database open for it.
+    let closed = false;
+    const closing = h.close().then(() => (closed = true));
+    await new Promise((resolve) => setTimeout(resolve, 2_000));
+    expect(closed).toBe(false);
+    release();
+    await closing;
+    expect(refreshes).toEqual([`started ${opened.body.incident.id}`, 'finished, 1 incident']);
+    h = undefined;
   });
 
   it('a publish failure is retried and visible on the delivery', async () => {
