@@ -16,7 +16,6 @@ import type { Store } from '../store/store.js';
 import type { Channel } from '../channels/channel.js';
 import { incidentUrl } from './context.js';
 import type { DeliveryQueues } from './queues.js';
-import type { BackgroundRefreshes } from './state-refresh.js';
 
 export interface PublishDeps {
   store: Store;
@@ -28,8 +27,6 @@ export interface PublishDeps {
   channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText' | 'refresh'>>;
   /** HERALD_PUBLIC_URL: the incident links a `socialText` is checked with. */
   publicUrl: string;
-  /** Where the refresh of a status page an update leaves out runs (see showStateLeftOut). */
-  refreshes: BackgroundRefreshes;
   logger: Logger;
   now?: () => string;
 }
@@ -133,20 +130,26 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
   });
 
   await enqueuePublished(deps, published);
-  showStateLeftOut(deps, channels, published.incident.id);
+  await showStateLeftOut(deps, channels, published.incident.id);
   return published;
 }
 
 /**
  * The status page shows every incident's current state, whatever an update's `channels` say: `channels` picks
  * where the update is sent, and a page left on the old status is what customers must never find. A channel that
- * shows state and is not among the update's channels is refreshed now, in the background (not retried: the next
- * change repairs a failed refresh), and no delivery row is made for it. Waiting for it held every such update's
- * answer for a rebuild of the site: under bench/load, admin p99 went from 80 ms to over 500 ms.
+ * shows state and is not among the update's channels gets a refresh job on its queue, and no delivery row: its
+ * workers rebuild the page as they would for a delivery, not the API process. Rebuilding in the API and waiting
+ * for it held every such update's answer for a rebuild of the site (bench/load: admin p99 over 500 ms).
+ * If Redis went away since the commit the job is lost, and the page waits for the next change (logged).
  */
-function showStateLeftOut(deps: PublishDeps, targeted: string[], incidentId: string): void {
-  const leftOut = deps.channels.filter((c) => c.refresh && !targeted.includes(c.name));
-  if (leftOut.length > 0) deps.refreshes.start(leftOut, { reason: 'incident', full: false, incidentIds: [incidentId] }, deps.logger);
+async function showStateLeftOut(deps: PublishDeps, targeted: string[], incidentId: string): Promise<void> {
+  const leftOut = deps.channels.filter((c) => c.refresh && !targeted.includes(c.name)).map((c) => c.name);
+  if (leftOut.length === 0) return;
+  try {
+    await deps.queues.enqueueRefresh(leftOut, { reason: 'incident', full: false, incidentIds: [incidentId] });
+  } catch (error) {
+    deps.logger.warn({ incidentId, channels: leftOut, err: (error as Error).message }, 'could not ask for a refresh of the channels this update left out; they show it after the next change');
+  }
 }
 
 /** A Redis answer this recent stands for a PING before a publish's commit (see DeliveryQueues.assertAvailable). */

@@ -1,6 +1,6 @@
 import { FlowProducer, Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
-import type { ChannelCapabilities } from '../channels/channel.js';
+import type { ChannelCapabilities, StateChange } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
 
 /** Each queue's job data: only the row's id and generation; the worker reads the rest from the database. */
@@ -8,6 +8,20 @@ export interface DeliveryJobData {
   deliveryId: string;
   generation: number;
 }
+
+/**
+ * A job with no delivery row: a channel that shows current state (the status page) is to show a change that was
+ * not sent to it (see publish's showStateLeftOut).
+ */
+export interface RefreshJobData {
+  refresh: StateChange;
+}
+
+export type ChannelJobData = DeliveryJobData | RefreshJobData;
+
+export const isRefreshJob = (data: ChannelJobData): data is RefreshJobData => 'refresh' in data;
+
+const REFRESH_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } };
 
 export class QueueUnavailableError extends Error {
   override name = 'QueueUnavailableError';
@@ -68,7 +82,7 @@ export function workerConnectionOptions(url: string): RedisOptions {
 }
 
 export class DeliveryQueues {
-  private readonly queues = new Map<string, Queue<DeliveryJobData>>();
+  private readonly queues = new Map<string, Queue<ChannelJobData>>();
   private flowProducer?: FlowProducer;
 
   constructor(
@@ -77,10 +91,10 @@ export class DeliveryQueues {
     private readonly capabilities: ReadonlyMap<string, ChannelCapabilities>,
   ) {}
 
-  queue(channel: string): Queue<DeliveryJobData> {
+  queue(channel: string): Queue<ChannelJobData> {
     let queue = this.queues.get(channel);
     if (!queue) {
-      queue = new Queue<DeliveryJobData>(queueName(channel), { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      queue = new Queue<ChannelJobData>(queueName(channel), { connection: this.connection as ConnectionOptions, prefix: this.prefix });
       queue.on('error', () => undefined); // surfaced through enqueue()/health instead of as an unhandled event
       this.queues.set(channel, queue);
     }
@@ -116,6 +130,16 @@ export class DeliveryQueues {
   async enqueue(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>, delayMs = 0): Promise<void> {
     const { name, data, opts } = this.jobFor(delivery);
     await this.queue(delivery.channel).add(name, data, { ...opts, delay: delayMs });
+    this.lastAnsweredAt = Date.now();
+  }
+
+  /** Asks each channel's workers to show `change` (no delivery row; the site coalesces what piles up). */
+  async enqueueRefresh(channels: readonly string[], change: StateChange, timeoutMs = 3_000): Promise<void> {
+    await withTimeout(
+      Promise.all(channels.map((channel) => this.queue(channel).add('refresh', { refresh: change }, REFRESH_JOB_OPTIONS))),
+      timeoutMs,
+      'enqueue timed out',
+    );
     this.lastAnsweredAt = Date.now();
   }
 

@@ -13,24 +13,6 @@ export async function refreshSoon(channels: ReadonlyArray<Pick<Channel, 'name' |
   await Promise.race([refreshed, new Promise((r) => setTimeout(r, REFRESH_WAIT_MS).unref())]);
 }
 
-/**
- * Refreshes nobody waits for: an update's status page when the update was sent elsewhere. The API answers at once
- * (the status page channel's own deliveries are not waited for either) and the site coalesces the refreshes that
- * pile up; shutdown waits for the ones still running, so none meets a closed database.
- */
-export class BackgroundRefreshes {
-  private readonly running = new Set<Promise<void>>();
-
-  start(channels: ReadonlyArray<Pick<Channel, 'name' | 'refresh'>>, change: StateChange, logger: Logger): void {
-    const refreshing: Promise<void> = refreshChannels(channels, change, logger).finally(() => this.running.delete(refreshing));
-    this.running.add(refreshing);
-  }
-
-  async settle(): Promise<void> {
-    await Promise.allSettled([...this.running]);
-  }
-}
-
 /** Tells the channels that show current state about a change; a failure is logged, the next change repairs it. */
 export async function refreshChannels(channels: ReadonlyArray<Pick<Channel, 'name' | 'refresh'>>, change: StateChange, logger: Logger): Promise<void> {
   await Promise.all(

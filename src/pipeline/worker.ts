@@ -11,7 +11,8 @@ import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
 import { startConfirmationWorker } from '../subscribers/confirmations.js';
-import { type DeliveryJobData, pauseQueueUntil, queueName, workerConnectionOptions, workerLimiter } from './queues.js';
+import { refreshChannels } from './state-refresh.js';
+import { type ChannelJobData, type DeliveryJobData, type RefreshJobData, isRefreshJob, pauseQueueUntil, queueName, workerConnectionOptions, workerLimiter } from './queues.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -30,11 +31,11 @@ export interface WorkerOptions {
   predecessorPollMs?: number;
 }
 
-export type JobResult = { outcome: 'delivered' | 'skipped' | 'failed' | 'noop'; reason?: string };
+export type JobResult = { outcome: 'delivered' | 'skipped' | 'failed' | 'noop' | 'refreshed'; reason?: string };
 
 /** One BullMQ worker per channel: its own concurrency and rate limit, from the channel's capabilities. */
 export class DeliveryWorkers {
-  private readonly workers: Worker<DeliveryJobData, JobResult>[] = [];
+  private readonly workers: Worker<ChannelJobData, JobResult>[] = [];
   private confirmations?: Worker;
 
   constructor(private readonly options: WorkerOptions) {}
@@ -43,9 +44,9 @@ export class DeliveryWorkers {
     const { options } = this;
     for (const channel of options.channels) {
       const { capabilities } = channel;
-      const worker: Worker<DeliveryJobData, JobResult> = new Worker<DeliveryJobData, JobResult>(
+      const worker: Worker<ChannelJobData, JobResult> = new Worker<ChannelJobData, JobResult>(
         queueName(channel.name),
-        (job, token) => processDelivery(options, channel, worker, job, token),
+        (job, token) => (isRefreshJob(job.data) ? Promise.resolve(this.refresh(channel, job.data)) : processDelivery(options, channel, worker, job as Job<DeliveryJobData, JobResult>, token)),
         {
           connection: workerConnectionOptions(options.redisUrl),
           prefix: options.prefix,
@@ -66,12 +67,28 @@ export class DeliveryWorkers {
     return this;
   }
 
+  /**
+   * A change not sent to a channel that shows current state. The job only starts the refresh: a status site
+   * rebuilds one at a time and coalesces what comes meanwhile, so jobs that waited for it would each hold one of
+   * the queue's few slots for a whole rebuild, and under a stream of updates their backlog would outgrow it. A
+   * refresh that fails is logged, not retried: the next change repairs it. close() waits for running ones.
+   */
+  private refresh(channel: Channel, data: RefreshJobData): JobResult {
+    if (!channel.refresh) return { outcome: 'noop', reason: `${channel.name} shows no current state` };
+    const running: Promise<void> = refreshChannels([channel], data.refresh, this.options.logger).finally(() => this.refreshing.delete(running));
+    this.refreshing.add(running);
+    return { outcome: 'refreshed' };
+  }
+
+  private readonly refreshing = new Set<Promise<void>>();
+
   /** Stops taking jobs, lets active ones finish, closes connections (SIGTERM path). */
   async close(): Promise<void> {
     // A worker closed while its connections are still starting leaves their first commands to be rejected
     // ("Connection is closed") with nobody listening: let them come up first (bounded, for a Redis that is down).
     await Promise.race([this.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
     await Promise.allSettled(this.all().map((w) => w.close()));
+    await Promise.allSettled([...this.refreshing]);
     this.workers.length = 0;
     this.confirmations = undefined;
     await stopFanoutWorkers(this.options);
@@ -79,7 +96,7 @@ export class DeliveryWorkers {
 
   /** Calls `listener` each time a delivery job completes, on any channel (its row is recorded by then). */
   onCompleted(listener: (data: DeliveryJobData) => void): void {
-    for (const worker of this.workers) worker.on('completed', (job) => listener(job.data));
+    for (const worker of this.workers) worker.on('completed', (job) => isRefreshJob(job.data) || listener(job.data));
   }
 
   private all(): Worker[] {

@@ -6,7 +6,7 @@ import type { HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
-import { BackgroundRefreshes, MaintenanceTicker } from '../pipeline/state-refresh.js';
+import { MaintenanceTicker } from '../pipeline/state-refresh.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { DeliveryWorkers } from '../pipeline/worker.js';
 import { ConfirmationQueue } from '../subscribers/confirmations.js';
@@ -76,8 +76,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     }
     return rows;
   }, () => confirmations.depth());
-  const refreshes = new BackgroundRefreshes();
-  const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger, refreshes };
+  const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
 
   const workers =
     options.workers === false
@@ -117,7 +116,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         await maintenance?.stop();
         await workers?.close();
         await queues.close();
-        await refreshes.settle();
         await confirmations.close().catch(() => undefined);
         await Promise.allSettled(channels.map((c) => c.close?.()));
         // QUIT lets commands already sent finish (a bare disconnect rejects them: "Connection is closed");

@@ -1,7 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PublishDeps, openIncident, postUpdate } from '../../src/pipeline/publish.js';
 import type { DeliveryQueues } from '../../src/pipeline/queues.js';
-import { BackgroundRefreshes } from '../../src/pipeline/state-refresh.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { Migrator } from 'kysely';
 import { migrateToLatest, openDatabase } from '../../src/store/db.js';
@@ -21,7 +20,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     await migrateToLatest(opened.db);
     // Only the database matters here: a queue that is always up and enqueues nothing.
     const queues = { assertAvailable: async () => undefined, enqueueAll: async () => [] } as unknown as DeliveryQueues;
-    deps = { store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'], queues, channels: [{ name: 'x', kind: 'twitter' }, { name: 'slack', kind: 'slack' }], publicUrl: 'https://status.example.test', logger: createLogger({ level: 'silent' }), refreshes: new BackgroundRefreshes() };
+    deps = { store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'], queues, channels: [{ name: 'x', kind: 'twitter' }, { name: 'slack', kind: 'slack' }], publicUrl: 'https://status.example.test', logger: createLogger({ level: 'silent' }) };
   });
   afterAll(async () => {
     await opened.db.destroy();
