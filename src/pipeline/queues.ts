@@ -60,10 +60,12 @@ export async function pauseQueueUntil(worker: Worker, untilMs: number): Promise<
 
 /**
  * Producer side connection, per BullMQ's advice: fail fast instead of queueing commands while Redis is away,
- * so the API can answer 503 (or leave the row to the sweeper) rather than hang.
+ * so the API can answer 503 (or leave the row to the sweeper) rather than hang. Not auto-pipelined: that holds
+ * every command back to the next turn of the event loop and builds a pipeline around it, which cost a publish
+ * about 0.2 ms on its way to the queue and gained a burst nothing (bench/publish, docs/benchmarks.md).
  */
 export function producerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false, enableAutoPipelining: true });
+  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
 }
 
 /** Worker side connection: blocking commands must be retried forever (maxRetriesPerRequest null). */
