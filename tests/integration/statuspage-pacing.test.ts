@@ -1,0 +1,40 @@
+// The status site paces rebuilds that follow each other closely (src/statuspage/build.ts): the next one waits up
+// to 9× as long as the previous took (at most 2 s), and the requests made meanwhile share it.
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { StatusSite } from '../../src/statuspage/build.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/env.js';
+import { seedComponents, seedIncident } from '../unit/statuspage-seed.js';
+
+describe('status site rebuild pacing', () => {
+  let store: Store;
+  let site: StatusSite;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    const root = tempDir('herald-sp-pacing-');
+    store = await openStore(join(root, 'herald.db'));
+    const components = await seedComponents(store, 3);
+    incidentId = await seedIncident(store, { title: 'Queue backlog', startedAt: new Date().toISOString(), components: [{ ...components[0]!, status: 'partial_outage' }] });
+    site = new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir: join(root, 'site') });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('a rebuild right after another waits, and the requests made while it waits share it', async () => {
+    const first = await site.rebuild({ full: true });
+    const firstTook = first.buildMs + first.publishMs;
+    const asked = performance.now();
+    const requests = [site.rebuild({ incidentIds: [incidentId] }), site.rebuild({ incidentIds: [incidentId] }), site.rebuild()];
+    const reports = await Promise.all(requests);
+    const waited = performance.now() - asked - (reports[0]!.buildMs + reports[0]!.publishMs);
+    expect(waited).toBeGreaterThanOrEqual(Math.min(9 * firstTook, 2_000) - 25);
+    // One rebuild for the three requests.
+    expect(new Set(reports).size).toBe(1);
+  });
+});
