@@ -37,6 +37,8 @@ export type JobResult = { outcome: 'delivered' | 'skipped' | 'failed' | 'noop' |
 export class DeliveryWorkers {
   private readonly workers: Worker<ChannelJobData, JobResult>[] = [];
   private confirmations?: Worker;
+  /** Refreshes started by refresh jobs and still running (see refresh). */
+  private readonly refreshing = new Set<Promise<void>>();
 
   constructor(private readonly options: WorkerOptions) {}
 
@@ -79,8 +81,6 @@ export class DeliveryWorkers {
     this.refreshing.add(running);
     return { outcome: 'refreshed' };
   }
-
-  private readonly refreshing = new Set<Promise<void>>();
 
   /** Stops taking jobs, lets active ones finish, closes connections (SIGTERM path). */
   async close(): Promise<void> {

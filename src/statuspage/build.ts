@@ -89,8 +89,8 @@ export class StatusSite {
    *
    * Under a steady stream of changes the rebuilds are also paced: one that follows another closely waits until
    * the site has spent at most a tenth of the time rebuilding (at most REBUILD_PAUSE_MAX_MS), gathering the
-   * requests that come meanwhile. Back to back, rebuilds held the event loop most of the time: under bench/load the
-   * API's p99 went past half a second. A change after a quiet moment is rebuilt at once.
+   * requests that come meanwhile. Back to back, rebuilds held their process's event loop most of the time (under
+   * bench/load the public JSON served 357 req/s, 625–662 paced). A change after a quiet moment is rebuilt at once.
    */
   rebuild(request: RebuildRequest = {}): Promise<RebuildReport> {
     if (this.next) {
