@@ -1,6 +1,6 @@
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statuspage } from '../../src/channels/registry.js';
 import type { StateChange } from '../../src/channels/channel.js';
 import { rebuildStatusSite } from '../../src/statuspage/channel.js';
@@ -140,6 +140,24 @@ describe('status page channel through the real pipeline', () => {
     await closing;
     expect(refreshes).toEqual([`started ${opened.body.incident.id}`, 'finished, 1 incident']);
     h = undefined;
+  });
+
+  it('an update stays published when its refresh job cannot be enqueued, and says so in the log', async () => {
+    const recorder = recordingChannel('recorder');
+    h = await startTestHerald({ channels: [statuspage(), recorder.definition] });
+    const deps = h.herald.publishDeps;
+    deps.queues.enqueueRefresh = async () => {
+      throw new Error('enqueue timed out');
+    };
+    const warn = vi.spyOn(deps.logger, 'warn');
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', channels: ['recorder'] });
+    expect(opened.status).toBe(201);
+    expect((await h.api('GET', `/api/v1/incidents/${opened.body.incident.id}`)).body.updates).toHaveLength(1);
+    await eventually(() => recorder.sent.length === 1);
+    expect(warn).toHaveBeenCalledWith(
+      expect.objectContaining({ incidentId: opened.body.incident.id, channels: ['statuspage'], err: 'enqueue timed out' }),
+      expect.stringContaining('could not ask for a refresh'),
+    );
   });
 
   it('a publish failure is retried and visible on the delivery', async () => {
