@@ -100,7 +100,7 @@ export class StatusSite {
     }
     const merged = { full: Boolean(request.full), incidentIds: new Set(request.incidentIds ?? []) };
     const report = this.queue.then(async () => {
-      await this.pause();
+      await this.quiet();
       this.next = undefined;
       const started = performance.now();
       try {
@@ -114,7 +114,8 @@ export class StatusSite {
     return report;
   }
 
-  private async pause(): Promise<void> {
+  /** Resolves once a rebuild would start without being paced: at once after a quiet moment. */
+  async quiet(): Promise<void> {
     const due = this.last.endedAt + Math.min(REBUILD_PAUSE_FACTOR * this.last.tookMs, REBUILD_PAUSE_MAX_MS);
     const waitMs = due - performance.now();
     if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));

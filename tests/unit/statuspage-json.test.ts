@@ -156,9 +156,9 @@ describe('rebuilds under a burst of updates', () => {
         ids.push(await seedIncident(burstStore, { title: `Burst ${i}`, startedAt: `2026-05-20T1${i}:00:00.000Z`, components: [{ ...c!, status: 'partial_outage' }] }));
       }
       const site = new StatusSite({ store: burstStore, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir: join(root, 'site'), options: { now: () => NOW } });
-      const full = await site.rebuild({ full: true });
+      await site.rebuild({ full: true });
       // A quiet moment, so the next rebuild is not paced behind the full one (see StatusSite.rebuild).
-      await new Promise((r) => setTimeout(r, Math.min(9 * (full.buildMs + full.publishMs) * 1.5, 2_000) + 20));
+      await site.quiet();
       const first = site.rebuild({ incidentIds: [ids[0]!] });
       await new Promise((r) => setImmediate(r)); // the first rebuild is running now
       const rest = ids.slice(1).map((id) => site.rebuild({ incidentIds: [id] }));
