@@ -116,9 +116,14 @@ export class StatusSite {
 
   /** Resolves once a rebuild would start without being paced: at once after a quiet moment. */
   async quiet(): Promise<void> {
-    const due = this.last.endedAt + Math.min(REBUILD_PAUSE_FACTOR * this.last.tookMs, REBUILD_PAUSE_MAX_MS);
-    const waitMs = due - performance.now();
-    if (waitMs > 0) await new Promise((resolve) => setTimeout(resolve, waitMs));
+    // A loop, not one timer: Node's timers count whole milliseconds from a cached clock, so they often fire a
+    // fraction of a millisecond before performance.now() reaches the due time.
+    for (;;) {
+      const due = this.last.endedAt + Math.min(REBUILD_PAUSE_FACTOR * this.last.tookMs, REBUILD_PAUSE_MAX_MS);
+      const waitMs = due - performance.now();
+      if (waitMs <= 0) return;
+      await new Promise((resolve) => setTimeout(resolve, Math.ceil(waitMs)));
+    }
   }
 
   private async run(request: RebuildRequest): Promise<RebuildReport> {

@@ -1,7 +1,7 @@
 // The status site paces rebuilds that follow each other closely (src/statuspage/build.ts): the next one waits up
 // to 9× as long as the previous took (at most 2 s), and the requests made meanwhile share it.
 import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
@@ -36,5 +36,27 @@ describe('status site rebuild pacing', () => {
     expect(waited).toBeGreaterThanOrEqual(Math.min(9 * firstTook, 2_000) - 25);
     // One rebuild for the three requests.
     expect(new Set(reports).size).toBe(1);
+  });
+
+  it('quiet() resolves only once the pause is over, even when its timer fires before the clock gets there', async () => {
+    // Node's timers count whole milliseconds from a cached clock and often fire a fraction of a millisecond before
+    // performance.now() reaches the time asked for. A clock running at 90 % of the timers' pace makes that
+    // happen on every timer, so a single timer would always leave quiet() early.
+    const realNow = performance.now.bind(performance);
+    const origin = realNow();
+    const now = vi.spyOn(performance, 'now').mockImplementation(() => origin + (realNow() - origin) * 0.9);
+    try {
+      await site.rebuild({ full: true });
+      await site.quiet();
+      // Over means a rebuild asked for now starts at once: another quiet() needs no timer, only microtasks.
+      let over = false;
+      void site.quiet().then(() => {
+        over = true;
+      });
+      await new Promise((resolve) => setImmediate(resolve));
+      expect(over).toBe(true);
+    } finally {
+      now.mockRestore();
+    }
   });
 });
