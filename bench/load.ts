@@ -7,7 +7,9 @@
 //           channels in BENCH_UPDATE_CHANNELS (default `webhooks`: a real outbox row, job and fan-out, but to no
 //           subscriber, so the updates add no emails and the public JSON stays the same size between phases;
 //           `statuspage` makes every update a status page rebuild, see docs/benchmarks.md)
-//   public  BENCH_PUBLIC_CONNECTIONS (50) clients GET /api/v2/summary.json and /api/v2/incidents.json
+//   public  BENCH_PUBLIC_CONNECTIONS (50) clients GET /api/v2/summary.json and /api/v2/incidents.json, with
+//           Accept-Encoding BENCH_PUBLIC_ACCEPT_ENCODING (`gzip, deflate, br`, what browsers send; `identity`
+//           for the bytes as stored)
 // Phases: (1) baseline: the same load with no fan-out running, BENCH_BASELINE_DURATION s (10); (2) the fan-out
 // alone for BENCH_SOLO_DURATION s (8), for its undisturbed rate; (3) the load while the fan-out runs,
 // BENCH_DURATION s (20) — targets: admin p99 < 200 ms, public JSON p99 < 50 ms.
@@ -36,6 +38,7 @@ const ADMIN_RATE = Number(process.env.BENCH_ADMIN_RATE ?? 0);
 const PUBLIC_RATE = Number(process.env.BENCH_PUBLIC_RATE ?? 0);
 const TOKEN = 'bench-token-0123456789';
 const INCIDENTS = 20;
+const PUBLIC_ACCEPT_ENCODING = process.env.BENCH_PUBLIC_ACCEPT_ENCODING ?? 'gzip, deflate, br';
 const UPDATE_CHANNELS = (process.env.BENCH_UPDATE_CHANNELS ?? 'webhooks').split(',').map((c) => c.trim()).filter(Boolean);
 
 const sinkProcesses: ChildProcess[] = [];
@@ -141,6 +144,7 @@ function load(seconds: number): Promise<[Result, Result]> {
     duration: seconds,
     ...(PUBLIC_RATE > 0 ? { overallRate: PUBLIC_RATE } : {}),
     timeout: 10,
+    headers: { 'accept-encoding': PUBLIC_ACCEPT_ENCODING },
     requests: [{ method: 'GET', path: '/api/v2/summary.json' }, { method: 'GET', path: '/api/v2/incidents.json' }],
   });
   return Promise.all([admin, pub]);
@@ -208,6 +212,14 @@ const pageRows = await reader.db.selectFrom('deliveries').select(['state']).wher
 await reader.close();
 const pageBehind = pageRows.filter((r) => r.state !== 'delivered').length;
 
+// The public JSON's size at the end: the updates of the load reach the page, so it grows during the run.
+async function sizeOf(path: string, acceptEncoding: string): Promise<number> {
+  const res = await fetch(`${base}${path}`, { headers: { 'accept-encoding': acceptEncoding } });
+  await res.arrayBuffer();
+  return Number(res.headers.get('content-length'));
+}
+const publicBytes = { stored: await sizeOf('/api/v2/incidents.json', 'identity'), sent: await sizeOf('/api/v2/incidents.json', PUBLIC_ACCEPT_ENCODING) };
+
 const finish = process.env.BENCH_FINISH === '1';
 
 console.log('');
@@ -221,6 +233,7 @@ const verdict = (p99: number, target: number) => (p99 < target ? 'MET' : 'NOT ME
 console.log(`\nduring the fan-out: admin p99 ${busyAdmin.latency.p99} ms (target < 200 ms) ${verdict(busyAdmin.latency.p99, 200)}; public JSON p99 ${busyPublic.latency.p99} ms (target < 50 ms) ${verdict(busyPublic.latency.p99, 50)}`);
 console.log(`ratio to the baseline (same load, no fan-out): admin p99 ${(busyAdmin.latency.p99 / Math.max(idleAdmin.latency.p99, 1)).toFixed(2)}×, public p99 ${(busyPublic.latency.p99 / Math.max(idlePublic.latency.p99, 1)).toFixed(2)}×`);
 if (UPDATE_CHANNELS.includes('statuspage')) console.log(`status page: ${pageBehind} of ${pageRows.length} updates not yet published on the page when the load ended (one rebuild per update, concurrency 1)`);
+console.log(`public incidents.json at the end: ${(publicBytes.stored / 1e6).toFixed(2)} MB stored, ${(publicBytes.sent / 1e3).toFixed(0)} kB sent for Accept-Encoding "${PUBLIC_ACCEPT_ENCODING}"`);
 console.log(`fan-out: ${loadStart.sent} → ${loadEnd.sent} of ${N} sent during the load; ${Math.round(busyRate)} emails/s under load vs ${Math.round(soloRate)} emails/s alone (${((100 * busyRate) / Math.max(soloRate, 1)).toFixed(0)}%)`);
 
 const results: Record<string, unknown> = {
@@ -231,6 +244,8 @@ const results: Record<string, unknown> = {
   publicRate: PUBLIC_RATE || 'closed loop',
   publicConnections: PUBLIC_CONNECTIONS,
   updateChannels: UPDATE_CHANNELS,
+  publicAcceptEncoding: PUBLIC_ACCEPT_ENCODING,
+  incidentsJsonBytes: publicBytes,
   baseline: { admin: { p50: idleAdmin.latency.p50, p99: idleAdmin.latency.p99, rps: idleAdmin.requests.average }, public: { p50: idlePublic.latency.p50, p99: idlePublic.latency.p99, rps: idlePublic.requests.average } },
   statusPageBehind: { notPublished: pageBehind, of: pageRows.length },
   fanout: { admin: { p50: busyAdmin.latency.p50, p99: busyAdmin.latency.p99, rps: busyAdmin.requests.average, non2xx: busyAdmin.non2xx }, public: { p50: busyPublic.latency.p50, p99: busyPublic.latency.p99, rps: busyPublic.requests.average, non2xx: busyPublic.non2xx } },

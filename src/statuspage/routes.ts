@@ -1,11 +1,9 @@
-import { createHash } from 'node:crypto';
-import { readlinkSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
-import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../runtime/herald.js';
 import { isStatusPageChannel, rebuildStatusSite } from './channel.js';
+import { codedEtag, codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';
+import { type SiteFile, SiteFileCache } from './file-cache.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /**
@@ -33,24 +31,29 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
     }
     if (content === null && !/\.[a-z0-9]+$/.test(relative)) {
       content = await files.read(`${relative}.html`);
-      if (content !== null) return send(request, reply, `${relative}.html`, content);
+      if (content !== null) return send(request, reply, `${relative}.html`, content, files);
     }
     if (content === null) return reply.callNotFound();
-    return send(request, reply, relative, content);
+    return send(request, reply, relative, content, files);
   };
 
   app.get('/', (request, reply) => serve(request, reply, 'index.html'));
   app.get('/*', (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, path: string, { content, etag }: SiteFile) {
+async function send(request: FastifyRequest, reply: FastifyReply, path: string, file: SiteFile, files: SiteFileCache) {
+  const coding = codingFor(request.headers['accept-encoding'], path, file.content.length);
+  const etag = codedEtag(file.etag, coding);
   reply.headers(SECURITY_HEADERS);
   reply.header('etag', etag);
   reply.header('cache-control', cacheControlOf(path));
   reply.header('content-type', contentTypeOf(path));
+  if (mayCompress(path)) reply.header('vary', 'accept-encoding');
   if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom')) reply.header('access-control-allow-origin', '*');
   if (matches(request.headers['if-none-match'], etag)) return reply.status(304).send();
-  return reply.send(content);
+  if (coding === null) return reply.send(file.content);
+  reply.header('content-encoding', coding);
+  return reply.send(await files.encoded(file, coding));
 }
 
 function matches(header: string | undefined, etag: string): boolean {
@@ -75,56 +78,3 @@ function safePath(path: string): string | null {
   if (parts.some((p) => p === '' || p === '.' || p === '..' || p.startsWith('.'))) return null;
   return parts.join('/');
 }
-
-interface SiteFile {
-  content: Buffer;
-  etag: string;
-}
-
-/**
- * The site's files in memory, with their ETags. STATUS_PAGE_DIR is a symlink to the current version (see
- * ./tree.ts), so the cache is valid exactly as long as the link points at the same version: a readlink notices a
- * rebuild by any process. A plain directory (no version link) is read from disk every time.
- */
-class SiteFileCache {
-  private version: string | null = null;
-  private versionReadAt = -Infinity;
-  private readonly files = new Map<string, SiteFile | null>();
-
-  constructor(private readonly dir: string) {}
-
-  async read(relative: string): Promise<SiteFile | null> {
-    const version = this.currentVersion();
-    if (version !== this.version) {
-      this.files.clear();
-      this.version = version;
-    }
-    if (version !== null && this.files.has(relative)) return this.files.get(relative)!;
-    const file = await readFile(join(this.dir, relative)).then(
-      (content) => ({ content, etag: `"${createHash('sha256').update(content).digest('base64url').slice(0, 22)}"` }),
-      () => null,
-    );
-    // Misses are not remembered: a file may appear with the next version only.
-    if (version !== null && file && this.files.size < 5_000) this.files.set(relative, file);
-    return file;
-  }
-
-  /**
-   * The version link, read at most once per VERSION_RECHECK_MS: under load the public JSON is asked for far more
-   * often than that, and each readlink was a few percent of the API process's time. Synchronous on purpose: the
-   * async form waits in libuv's thread pool behind the file writes of a rebuild in progress.
-   */
-  private currentVersion(): string | null {
-    const now = performance.now();
-    if (now - this.versionReadAt < VERSION_RECHECK_MS) return this.version;
-    this.versionReadAt = now;
-    try {
-      return readlinkSync(this.dir);
-    } catch {
-      return null;
-    }
-  }
-}
-
-/** How stale the served site may be after another process switched versions: well below anyone's notice. */
-const VERSION_RECHECK_MS = 10;
