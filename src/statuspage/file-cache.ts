@@ -19,7 +19,7 @@ interface Version {
   root: string;
   /** The build's hashes of the version's files (./tree.ts): the ETags, with no hashing here. */
   manifest: Manifest;
-  files: Map<string, SiteFile>;
+  files: Map<string, Promise<SiteFile | null>>;
 }
 
 /** How stale the served site may be after another process switched versions: well below anyone's notice. */
@@ -34,7 +34,7 @@ const MAX_FILES = 5_000;
  */
 export class SiteFileCache {
   private current: Version;
-  private previous = new Map<string, SiteFile>();
+  private previous = new Map<string, Promise<SiteFile | null>>();
   private checkedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
@@ -44,13 +44,24 @@ export class SiteFileCache {
     this.current = { link: null, root: dir, manifest: {}, files: new Map() };
   }
 
-  async read(relative: string): Promise<SiteFile | null> {
+  /** Concurrent requests for a file share one read (and one compression): a new version meets many at once. */
+  read(relative: string): Promise<SiteFile | null> {
     const version = this.version();
     const cached = version.files.get(relative);
     if (cached) return cached;
+    const file = this.load(version, relative);
+    if (version.link !== null && version.files.size < MAX_FILES) {
+      version.files.set(relative, file);
+      // Misses are not remembered: a file may appear with the next version only.
+      void file.then((found) => found === null && version.files.get(relative) === file && version.files.delete(relative));
+    }
+    return file;
+  }
+
+  private async load(version: Version, relative: string): Promise<SiteFile | null> {
     const hash = version.manifest[relative];
-    const before = hash === undefined ? undefined : this.previous.get(relative);
-    if (before && before.hash === hash) return this.remember(version, relative, before);
+    const before = hash === undefined ? undefined : await this.previous.get(relative);
+    if (before && before.hash === hash) return before;
 
     let content = await readFile(join(version.root, relative)).catch(() => null);
     let trusted = hash;
@@ -59,10 +70,9 @@ export class SiteFileCache {
       content = await readFile(join(this.dir, relative)).catch(() => null);
       trusted = undefined;
     }
-    // Misses are not remembered: a file may appear with the next version only.
     if (content === null) return null;
     const sum = trusted ?? hashOf(content);
-    return this.remember(version, relative, { content, hash: sum, etag: `"${sum.slice(0, 32)}"`, encodings: new Map() });
+    return { content, hash: sum, etag: `"${sum.slice(0, 32)}"`, encodings: new Map() };
   }
 
   encoded(file: SiteFile, coding: ContentCoding): Promise<Buffer> {
@@ -72,11 +82,6 @@ export class SiteFileCache {
       file.encodings.set(coding, encoded);
     }
     return encoded;
-  }
-
-  private remember(version: Version, relative: string, file: SiteFile): SiteFile {
-    if (version.link !== null && version.files.size < MAX_FILES) version.files.set(relative, file);
-    return file;
   }
 
   /**

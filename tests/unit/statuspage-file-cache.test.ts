@@ -32,6 +32,16 @@ describe('SiteFileCache', () => {
     expect(await cache.encoded(json, 'br')).toBe(br);
   });
 
+  it('requests that come together for a file of a new version share one read and one compression', async () => {
+    const dir = join(tempDir('herald-file-cache-'), 'site');
+    await publish(dir, { 'api/v2/summary.json': JSON.stringify({ page: 'x'.repeat(4_000) }) });
+    const cache = new SiteFileCache(dir, 0);
+    const files = await Promise.all(Array.from({ length: 20 }, () => cache.read('api/v2/summary.json')));
+    expect(new Set(files).size).toBe(1);
+    const coded = await Promise.all(files.map((f) => cache.encoded(f!, 'gzip')));
+    expect(new Set(coded).size).toBe(1);
+  });
+
   it('a version pruned while it was current is read through the link instead, and hashed here', async () => {
     const dir = join(tempDir('herald-file-cache-'), 'site');
     await publish(dir, { 'a.txt': 'a1', 'b.txt': 'b1' });
