@@ -8,8 +8,8 @@ import Negotiator from 'negotiator';
 export type ContentCoding = 'br' | 'gzip';
 
 const COMPRESSIBLE = /\.(html|css|json|rss|atom|txt|xml|svg|js)$/;
-/** Below this a coding saves too little to be worth its headers and CPU. */
-const MIN_BYTES = 1_024;
+/** Below this a coding saves too little to be worth its headers and CPU: such files go as they are. */
+export const MIN_COMPRESS_BYTES = 1_024;
 const PREFERENCE = ['br', 'gzip', 'identity'];
 
 /** Whether `path`'s answer depends on Accept-Encoding (so caches must key on it: Vary). */
@@ -21,8 +21,8 @@ export function mayCompress(path: string): boolean {
  * The coding to send a file in, or null for its bytes as they are: the client's preference by q-value, Brotli
  * on a tie. A header that refuses every coding, identity included, still gets the bytes as they are.
  */
-export function codingFor(acceptEncoding: string | undefined, path: string, size: number): ContentCoding | null {
-  if (!acceptEncoding || size < MIN_BYTES || !mayCompress(path)) return null;
+export function codingFor(acceptEncoding: string | undefined, path: string): ContentCoding | null {
+  if (!acceptEncoding || !mayCompress(path)) return null;
   // negotiator 1.x takes the server's preference for ties; @types/negotiator describes 0.6.
   const negotiator = new Negotiator({ headers: { 'accept-encoding': acceptEncoding } }) as unknown as {
     encoding(available: string[], options: { preferred: string[] }): string | undefined;

@@ -1,16 +1,22 @@
 import { readlinkSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname, join, resolve } from 'node:path';
-import { compress, type ContentCoding } from './compression.js';
+import { codedEtag, compress, type ContentCoding, MIN_COMPRESS_BYTES } from './compression.js';
 import { hashOf, type Manifest, readManifest } from './tree.js';
 
-export interface SiteFile {
-  content: Buffer;
-  /** sha256 of the content, hex. */
-  hash: string;
+/** A site file as sent: its bytes in one content coding (null: as stored), with the ETag of that form. */
+export interface Representation {
+  body: Buffer;
+  coding: ContentCoding | null;
   etag: string;
-  /** Its compressed forms, made on first request and kept while the file's content stays the same. */
-  encodings: Map<ContentCoding, Promise<Buffer>>;
+  /** sha256 of the stored file, hex: a rebuild that left the file alone gives it the same hash. */
+  hash: string;
+}
+
+/** A representation being made, and once made, what it is (to carry it over to the next version). */
+interface Entry {
+  ready: Promise<Representation | null>;
+  value?: Representation | null;
 }
 
 interface Version {
@@ -19,69 +25,73 @@ interface Version {
   root: string;
   /** The build's hashes of the version's files (./tree.ts): the ETags, with no hashing here. */
   manifest: Manifest;
-  files: Map<string, Promise<SiteFile | null>>;
+  entries: Map<string, Entry>;
 }
 
 /** How stale the served site may be after another process switched versions: well below anyone's notice. */
 const VERSION_RECHECK_MS = 10;
-const MAX_FILES = 5_000;
+const MAX_ENTRIES = 5_000;
 
 /**
- * The site's files in memory, with their ETags. STATUS_PAGE_DIR is a symlink to the current version (see
- * ./tree.ts), so the cache is valid exactly as long as the link points at the same version: a readlink notices a
- * rebuild by any process. A file the rebuild left unchanged (same hash in both manifests) is carried over with its
- * compressed forms; under a stream of updates only the few files that changed are read and compressed again.
+ * The site's files in memory, ready to send. STATUS_PAGE_DIR is a symlink to the current version (see ./tree.ts),
+ * so the cache is valid exactly as long as the link points at the same version: a readlink notices a rebuild by
+ * any process.
+ *
+ * A new version costs little to the requests that meet it: a file the rebuild left unchanged (same hash in both
+ * manifests) is carried over, compressed forms and all, and requests that come together for a changed file share
+ * one read and one compression. They wait for it rather than get the previous version's form: whoever just
+ * changed the page (the admin API answers once it is rebuilt) must see the change on the next request.
  */
 export class SiteFileCache {
   private current: Version;
-  private previous = new Map<string, Promise<SiteFile | null>>();
+  private previous = new Map<string, Entry>();
   private checkedAt = Number.NEGATIVE_INFINITY;
 
   constructor(
     private readonly dir: string,
     private readonly recheckMs = VERSION_RECHECK_MS,
   ) {
-    this.current = { link: null, root: dir, manifest: {}, files: new Map() };
+    this.current = { link: null, root: dir, manifest: {}, entries: new Map() };
   }
 
-  /** Concurrent requests for a file share one read (and one compression): a new version meets many at once. */
-  read(relative: string): Promise<SiteFile | null> {
+  /** The file at `relative` in `coding` (or as stored when too small to gain), or null when the site has none. */
+  async get(relative: string, coding: ContentCoding | null): Promise<Representation | null> {
     const version = this.version();
-    const cached = version.files.get(relative);
-    if (cached) return cached;
-    const file = this.load(version, relative);
-    if (version.link !== null && version.files.size < MAX_FILES) {
-      version.files.set(relative, file);
-      // Misses are not remembered: a file may appear with the next version only.
-      void file.then((found) => found === null && version.files.get(relative) === file && version.files.delete(relative));
+    if (version.link === null) return this.load(version, relative, coding);
+    const key = coding === null ? relative : `${relative}\0${coding}`;
+    let entry = version.entries.get(key);
+    if (!entry) {
+      entry = this.entryFor(version, relative, key, coding);
+      if (version.entries.size < MAX_ENTRIES) version.entries.set(key, entry);
     }
-    return file;
+    return entry.ready;
   }
 
-  private async load(version: Version, relative: string): Promise<SiteFile | null> {
-    const hash = version.manifest[relative];
-    const before = hash === undefined ? undefined : await this.previous.get(relative);
-    if (before && before.hash === hash) return before;
+  private entryFor(version: Version, relative: string, key: string, coding: ContentCoding | null): Entry {
+    const before = this.previous.get(key);
+    if (before?.value && before.value.hash === version.manifest[relative]) return before;
+    const entry: Entry = { ready: this.load(version, relative, coding) };
+    void entry.ready.then((value) => {
+      entry.value = value;
+      // Misses are not remembered: a file may appear with the next version only.
+      if (value === null && version.entries.get(key) === entry) version.entries.delete(key);
+    });
+    return entry;
+  }
 
+  private async load(version: Version, relative: string, coding: ContentCoding | null): Promise<Representation | null> {
     let content = await readFile(join(version.root, relative)).catch(() => null);
-    let trusted = hash;
+    let hash = version.manifest[relative];
     if (content === null && version.root !== this.dir) {
       // Pruned meanwhile (two newer versions were published): read the current one, hashing it ourselves.
       content = await readFile(join(this.dir, relative)).catch(() => null);
-      trusted = undefined;
+      hash = undefined;
     }
     if (content === null) return null;
-    const sum = trusted ?? hashOf(content);
-    return { content, hash: sum, etag: `"${sum.slice(0, 32)}"`, encodings: new Map() };
-  }
-
-  encoded(file: SiteFile, coding: ContentCoding): Promise<Buffer> {
-    let encoded = file.encodings.get(coding);
-    if (!encoded) {
-      encoded = compress(file.content, coding);
-      file.encodings.set(coding, encoded);
-    }
-    return encoded;
+    hash ??= hashOf(content);
+    const etag = `"${hash.slice(0, 32)}"`;
+    if (coding === null || content.length < MIN_COMPRESS_BYTES) return { body: content, coding: null, etag, hash };
+    return { body: await compress(content, coding), coding, etag: codedEtag(etag, coding), hash };
   }
 
   /**
@@ -100,9 +110,9 @@ export class SiteFileCache {
       link = null;
     }
     if (link === this.current.link) return this.current;
-    this.previous = this.current.files;
+    this.previous = this.current.entries;
     const root = link === null ? this.dir : resolve(dirname(this.dir), link);
-    this.current = { link, root, manifest: link === null ? {} : readManifest(root), files: new Map() };
+    this.current = { link, root, manifest: link === null ? {} : readManifest(root), entries: new Map() };
     return this.current;
   }
 }

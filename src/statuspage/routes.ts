@@ -1,9 +1,9 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { Herald } from '../runtime/herald.js';
 import { isStatusPageChannel, rebuildStatusSite } from './channel.js';
-import { codedEtag, codingFor, mayCompress } from './compression.js';
+import { codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';
-import { type SiteFile, SiteFileCache } from './file-cache.js';
+import { type Representation, SiteFileCache } from './file-cache.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
 /**
@@ -19,41 +19,39 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
   const serve = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const relative = safePath(path);
     if (relative === null) return reply.callNotFound();
-    let content = await files.read(relative);
-    if (content === null && relative === 'index.html' && channel) {
+    const find = (path: string) => files.get(path, codingFor(request.headers['accept-encoding'], path));
+    let file = await find(relative);
+    if (file === null && relative === 'index.html' && channel) {
       // Nothing built yet (fresh install, no update so far): build once, then serve.
       firstBuild ??= rebuildStatusSite(herald).catch((error) => {
         firstBuild = undefined;
         request.log.warn({ err: (error as Error).message }, 'first status site build failed');
       });
       await firstBuild;
-      content = await files.read(relative);
+      file = await find(relative);
     }
-    if (content === null && !/\.[a-z0-9]+$/.test(relative)) {
-      content = await files.read(`${relative}.html`);
-      if (content !== null) return send(request, reply, `${relative}.html`, content, files);
+    if (file === null && !/\.[a-z0-9]+$/.test(relative)) {
+      file = await find(`${relative}.html`);
+      if (file !== null) return send(request, reply, `${relative}.html`, file);
     }
-    if (content === null) return reply.callNotFound();
-    return send(request, reply, relative, content, files);
+    if (file === null) return reply.callNotFound();
+    return send(request, reply, relative, file);
   };
 
   app.get('/', (request, reply) => serve(request, reply, 'index.html'));
   app.get('/*', (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
 }
 
-async function send(request: FastifyRequest, reply: FastifyReply, path: string, file: SiteFile, files: SiteFileCache) {
-  const coding = codingFor(request.headers['accept-encoding'], path, file.content.length);
-  const etag = codedEtag(file.etag, coding);
+function send(request: FastifyRequest, reply: FastifyReply, path: string, file: Representation) {
   reply.headers(SECURITY_HEADERS);
-  reply.header('etag', etag);
+  reply.header('etag', file.etag);
   reply.header('cache-control', cacheControlOf(path));
   reply.header('content-type', contentTypeOf(path));
   if (mayCompress(path)) reply.header('vary', 'accept-encoding');
   if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom')) reply.header('access-control-allow-origin', '*');
-  if (matches(request.headers['if-none-match'], etag)) return reply.status(304).send();
-  if (coding === null) return reply.send(file.content);
-  reply.header('content-encoding', coding);
-  return reply.send(await files.encoded(file, coding));
+  if (matches(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
+  if (file.coding !== null) reply.header('content-encoding', file.coding);
+  return reply.send(file.body);
 }
 
 function matches(header: string | undefined, etag: string): boolean {

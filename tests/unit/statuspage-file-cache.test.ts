@@ -1,6 +1,7 @@
 // What `herald serve` keeps in memory of the status site (src/statuspage/file-cache.ts).
 import { readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
+import { brotliDecompressSync } from 'node:zlib';
 import { describe, expect, it } from 'vitest';
 import { SiteFileCache } from '../../src/statuspage/file-cache.js';
 import { commitTree, hashOf } from '../../src/statuspage/tree.js';
@@ -11,59 +12,75 @@ async function publish(dir: string, files: Record<string, string>) {
   await commitTree(dir, manifest, (path) => files[path]!);
 }
 
+const tag = (content: string) => `"${hashOf(content).slice(0, 32)}"`;
+const incidents = (note: string) => JSON.stringify({ incidents: Array.from({ length: 200 }, (_, i) => ({ id: i, body: `still investigating ${note}` })) });
+
 describe('SiteFileCache', () => {
-  it('takes ETags from the build manifest, and carries a file a rebuild left unchanged over with its compressed form', async () => {
+  it('takes ETags from the build manifest, and carries a file a rebuild left unchanged over, compressed forms and all', async () => {
     const dir = join(tempDir('herald-file-cache-'), 'site');
-    const big = JSON.stringify({ incidents: Array.from({ length: 200 }, (_, i) => ({ id: i, body: 'still investigating' })) });
+    const big = incidents('');
     await publish(dir, { 'api/v2/incidents.json': big, 'index.html': '<p>v1</p>' });
     const cache = new SiteFileCache(dir, 0);
 
-    const json = (await cache.read('api/v2/incidents.json'))!;
-    expect(json.etag).toBe(`"${hashOf(big).slice(0, 32)}"`);
-    const br = await cache.encoded(json, 'br');
-    expect(br.length).toBeLessThan(json.content.length / 4);
+    const plain = (await cache.get('api/v2/incidents.json', null))!;
+    expect(plain).toMatchObject({ coding: null, etag: tag(big), hash: hashOf(big) });
+    const br = (await cache.get('api/v2/incidents.json', 'br'))!;
+    expect(br.coding).toBe('br');
+    expect(br.etag).toBe(`${tag(big).slice(0, -1)}-br"`);
+    expect(br.body.length).toBeLessThan(big.length / 4);
+    expect(brotliDecompressSync(br.body).toString()).toBe(big);
 
     await publish(dir, { 'api/v2/incidents.json': big, 'index.html': '<p>v2</p>' });
-    const index = (await cache.read('index.html'))!;
-    expect(index.content.toString()).toBe('<p>v2</p>');
-    expect(index.etag).toBe(`"${hashOf('<p>v2</p>').slice(0, 32)}"`);
-    // The same object: not read, hashed nor compressed again.
-    expect(await cache.read('api/v2/incidents.json')).toBe(json);
-    expect(await cache.encoded(json, 'br')).toBe(br);
+    const index = (await cache.get('index.html', null))!;
+    expect(index.body.toString()).toBe('<p>v2</p>');
+    expect(index.etag).toBe(tag('<p>v2</p>'));
+    // The same objects: not read, hashed nor compressed again.
+    expect(await cache.get('api/v2/incidents.json', 'br')).toBe(br);
+    expect(await cache.get('api/v2/incidents.json', null)).toBe(plain);
   });
 
   it('requests that come together for a file of a new version share one read and one compression', async () => {
     const dir = join(tempDir('herald-file-cache-'), 'site');
-    await publish(dir, { 'api/v2/summary.json': JSON.stringify({ page: 'x'.repeat(4_000) }) });
+    await publish(dir, { 'api/v2/summary.json': incidents('a') });
     const cache = new SiteFileCache(dir, 0);
-    const files = await Promise.all(Array.from({ length: 20 }, () => cache.read('api/v2/summary.json')));
-    expect(new Set(files).size).toBe(1);
-    const coded = await Promise.all(files.map((f) => cache.encoded(f!, 'gzip')));
-    expect(new Set(coded).size).toBe(1);
+    const forms = await Promise.all(Array.from({ length: 20 }, () => cache.get('api/v2/summary.json', 'gzip')));
+    expect(new Set(forms).size).toBe(1);
+    expect(forms[0]!.coding).toBe('gzip');
+  });
+
+  it('the first request after a rebuild gets the new version, and a file the new version dropped is gone', async () => {
+    const dir = join(tempDir('herald-file-cache-'), 'site');
+    await publish(dir, { 'api/v2/incidents.json': incidents('v1'), 'gone.json': '{}' });
+    const cache = new SiteFileCache(dir, 0);
+    await cache.get('api/v2/incidents.json', 'br');
+    expect((await cache.get('gone.json', null))!.body.toString()).toBe('{}');
+    await publish(dir, { 'api/v2/incidents.json': incidents('v2') });
+    expect(brotliDecompressSync((await cache.get('api/v2/incidents.json', 'br'))!.body).toString()).toBe(incidents('v2'));
+    expect(await cache.get('gone.json', null)).toBeNull();
   });
 
   it('a version pruned while it was current is read through the link instead, and hashed here', async () => {
     const dir = join(tempDir('herald-file-cache-'), 'site');
     await publish(dir, { 'a.txt': 'a1', 'b.txt': 'b1' });
     const cache = new SiteFileCache(dir, 60_000); // holds on to the first version for the whole test
-    expect((await cache.read('a.txt'))!.content.toString()).toBe('a1');
+    expect((await cache.get('a.txt', null))!.body.toString()).toBe('a1');
     const first = join(dirname(dir), readlinkSync(dir));
     // Two more versions, and the first is pruned as commitTree does once it is old enough.
     await publish(dir, { 'a.txt': 'a2', 'b.txt': 'b2' });
     await publish(dir, { 'a.txt': 'a3', 'b.txt': 'b3' });
     rmSync(first, { recursive: true });
-    const b = (await cache.read('b.txt'))!;
-    expect(b.content.toString()).toBe('b3');
-    expect(b.etag).toBe(`"${hashOf('b3').slice(0, 32)}"`);
+    const b = (await cache.get('b.txt', null))!;
+    expect(b.body.toString()).toBe('b3');
+    expect(b.etag).toBe(tag('b3'));
   });
 
-  it('a plain directory (no version link) is read, and hashed, on every request', async () => {
+  it('a plain directory (no version link) is read, and hashed, on every request; small files go as they are', async () => {
     const dir = tempDir('herald-file-cache-plain-');
     writeFileSync(join(dir, 'index.html'), 'one');
     const cache = new SiteFileCache(dir, 0);
-    expect((await cache.read('index.html'))!.etag).toBe(`"${hashOf('one').slice(0, 32)}"`);
+    expect(await cache.get('index.html', 'br')).toMatchObject({ coding: null, etag: tag('one') });
     writeFileSync(join(dir, 'index.html'), 'two');
-    expect((await cache.read('index.html'))!.content.toString()).toBe('two');
-    expect(await cache.read('missing.html')).toBeNull();
+    expect((await cache.get('index.html', null))!.body.toString()).toBe('two');
+    expect(await cache.get('missing.html', null)).toBeNull();
   });
 });
