@@ -20,11 +20,12 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
 import autocannon, { type Result } from 'autocannon';
 import { openStore } from '../src/store/store.js';
 import { REDIS_URL, dropRedisPrefix, freePort, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
-import { ROOT, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
+import { ROOT, processCpuMs, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
 import { seedEmailSubscribers } from './lib/seed-subscribers.js';
 import { printTable, sleep } from './lib/stats.js';
 const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
@@ -113,6 +114,12 @@ const worker = spawnHerald(['worker'], env, dataDir);
 // The worker builds the status site for the incidents above: the public JSON exists once it has.
 await until(async () => (await fetch(`${base}/api/v2/incidents.json`)).ok && ((await (await fetch(`${base}/api/v2/incidents.json`)).json()) as { incidents: unknown[] }).incidents.length >= INCIDENTS, 60_000, 'the first status site build');
 
+/** CPU time (ms) each process has used so far: where the machine's cores go during the load. */
+function cpuNow(): Record<string, number> {
+  const self = process.cpuUsage();
+  return { 'load driver (this process)': (self.user + self.system) / 1000, 'herald serve': processCpuMs(serve.pid!), 'herald worker': processCpuMs(worker.pid!), 'SMTP sink': processCpuMs(sinkProcesses[0]!.pid!) };
+}
+
 // ---- load ----------------------------------------------------------------------------------------------------
 const STATUSES = ['identified', 'monitoring', 'investigating'];
 function load(seconds: number): Promise<[Result, Result]> {
@@ -189,6 +196,7 @@ console.log(`  first email after ${firstEmail.toFixed(2)} s; ${soloEnd.sent} sen
 
 console.log(`phase 3 — the load for ${DURATION} s while the fan-out runs …`);
 const progress: Array<{ second: number; sent: number }> = [];
+const cpuAtStart = cpuNow();
 const loadStart = { at: Date.now(), sent: await sink.total() };
 let sampling = true;
 const sampler = (async () => {
@@ -204,6 +212,8 @@ const [busyAdmin, busyPublic] = await load(DURATION);
 sampling = false;
 await sampler;
 const loadEnd = { at: Date.now(), sent: await sink.total() };
+const cpuAtEnd = cpuNow();
+const cpuShare = Object.fromEntries(Object.entries(cpuAtEnd).map(([name, ms]) => [name, Math.round((100 * (ms - cpuAtStart[name]!)) / (loadEnd.at - loadStart.at))]));
 const busyRate = (loadEnd.sent - loadStart.sent) / ((loadEnd.at - loadStart.at) / 1000);
 
 // How far the status page fell behind: updates whose status page delivery had not happened when the load ended.
@@ -233,6 +243,7 @@ const verdict = (p99: number, target: number) => (p99 < target ? 'MET' : 'NOT ME
 console.log(`\nduring the fan-out: admin p99 ${busyAdmin.latency.p99} ms (target < 200 ms) ${verdict(busyAdmin.latency.p99, 200)}; public JSON p99 ${busyPublic.latency.p99} ms (target < 50 ms) ${verdict(busyPublic.latency.p99, 50)}`);
 console.log(`ratio to the baseline (same load, no fan-out): admin p99 ${(busyAdmin.latency.p99 / Math.max(idleAdmin.latency.p99, 1)).toFixed(2)}×, public p99 ${(busyPublic.latency.p99 / Math.max(idlePublic.latency.p99, 1)).toFixed(2)}×`);
 if (UPDATE_CHANNELS.includes('statuspage')) console.log(`status page: ${pageBehind} of ${pageRows.length} updates not yet published on the page when the load ended (one rebuild per update, concurrency 1)`);
+console.log(`CPU during the fan-out phase, % of one core (this machine has ${availableParallelism()}): ${Object.entries(cpuShare).map(([name, pct]) => `${name} ${pct}`).join(', ')}`);
 console.log(`public incidents.json at the end: ${(publicBytes.stored / 1e6).toFixed(2)} MB stored, ${(publicBytes.sent / 1e3).toFixed(0)} kB sent for Accept-Encoding "${PUBLIC_ACCEPT_ENCODING}"`);
 console.log(`fan-out: ${loadStart.sent} → ${loadEnd.sent} of ${N} sent during the load; ${Math.round(busyRate)} emails/s under load vs ${Math.round(soloRate)} emails/s alone (${((100 * busyRate) / Math.max(soloRate, 1)).toFixed(0)}%)`);
 
@@ -246,6 +257,7 @@ const results: Record<string, unknown> = {
   updateChannels: UPDATE_CHANNELS,
   publicAcceptEncoding: PUBLIC_ACCEPT_ENCODING,
   incidentsJsonBytes: publicBytes,
+  cpuPercentDuringFanout: cpuShare,
   baseline: { admin: { p50: idleAdmin.latency.p50, p99: idleAdmin.latency.p99, rps: idleAdmin.requests.average }, public: { p50: idlePublic.latency.p50, p99: idlePublic.latency.p99, rps: idlePublic.requests.average } },
   statusPageBehind: { notPublished: pageBehind, of: pageRows.length },
   fanout: { admin: { p50: busyAdmin.latency.p50, p99: busyAdmin.latency.p99, rps: busyAdmin.requests.average, non2xx: busyAdmin.non2xx }, public: { p50: busyPublic.latency.p50, p99: busyPublic.latency.p99, rps: busyPublic.requests.average, non2xx: busyPublic.non2xx } },
