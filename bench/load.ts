@@ -15,6 +15,8 @@
 // BENCH_DURATION s (20) — targets: admin p99 < 200 ms, public JSON p99 < 50 ms.
 // Paced instead of closed loop: BENCH_ADMIN_RATE / BENCH_PUBLIC_RATE requests per second in total (autocannon's
 // overallRate; 0 or unset = as fast as each client's previous answer allows).
+// BENCH_TOPOLOGY=one runs the quick start's layout instead: one `herald serve` with its workers inside (what the
+// README recommends on SQLite), no `herald worker`.
 // Other knobs: BENCH_RECIPIENTS (50000), BENCH_DB=sqlite|postgres (sqlite), BENCH_LOG_LEVEL (warn),
 // BENCH_FINISH=1 waits for the fan-out to finish and reports its total time.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -38,6 +40,7 @@ const DB = process.env.BENCH_DB === 'postgres' ? 'postgres' : 'sqlite';
 const ADMIN_RATE = Number(process.env.BENCH_ADMIN_RATE ?? 0);
 const PUBLIC_RATE = Number(process.env.BENCH_PUBLIC_RATE ?? 0);
 const TOKEN = 'bench-token-0123456789';
+const TOPOLOGY = process.env.BENCH_TOPOLOGY === 'one' ? 'one' : 'split';
 const INCIDENTS = 20;
 const PUBLIC_ACCEPT_ENCODING = process.env.BENCH_PUBLIC_ACCEPT_ENCODING ?? 'gzip, deflate, br';
 const UPDATE_CHANNELS = (process.env.BENCH_UPDATE_CHANNELS ?? 'webhooks').split(',').map((c) => c.trim()).filter(Boolean);
@@ -76,8 +79,8 @@ const env: Record<string, string> = {
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
 };
 
-console.log(`bench/load — ${DB}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
-const serve = spawnHerald(['serve', '--no-workers'], env, dataDir);
+console.log(`bench/load — ${DB}, ${TOPOLOGY === 'one' ? 'one herald serve with its workers' : 'herald serve --no-workers + herald worker'}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
+const serve = spawnHerald(TOPOLOGY === 'one' ? ['serve'] : ['serve', '--no-workers'], env, dataDir);
 await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
 
 const store = await openStore(database.url, { migrate: false });
@@ -110,14 +113,19 @@ for (let i = 0; i < INCIDENTS; i++) {
   incidents.push(opened.incident.id);
 }
 
-const worker = spawnHerald(['worker'], env, dataDir);
-// The worker builds the status site for the incidents above: the public JSON exists once it has.
+const worker = TOPOLOGY === 'split' ? spawnHerald(['worker'], env, dataDir) : null;
+// The workers build the status site for the incidents above: the public JSON exists once it has.
 await until(async () => (await fetch(`${base}/api/v2/incidents.json`)).ok && ((await (await fetch(`${base}/api/v2/incidents.json`)).json()) as { incidents: unknown[] }).incidents.length >= INCIDENTS, 60_000, 'the first status site build');
 
 /** CPU time (ms) each process has used so far: where the machine's cores go during the load. */
 function cpuNow(): Record<string, number> {
   const self = process.cpuUsage();
-  return { 'load driver (this process)': (self.user + self.system) / 1000, 'herald serve': processCpuMs(serve.pid!), 'herald worker': processCpuMs(worker.pid!), 'SMTP sink': processCpuMs(sinkProcesses[0]!.pid!) };
+  return {
+    'load driver (this process)': (self.user + self.system) / 1000,
+    'herald serve': processCpuMs(serve.pid!),
+    ...(worker ? { 'herald worker': processCpuMs(worker.pid!) } : {}),
+    'SMTP sink': processCpuMs(sinkProcesses[0]!.pid!),
+  };
 }
 
 // ---- load ----------------------------------------------------------------------------------------------------
@@ -249,6 +257,7 @@ console.log(`fan-out: ${loadStart.sent} → ${loadEnd.sent} of ${N} sent during 
 
 const results: Record<string, unknown> = {
   db: DB,
+  topology: TOPOLOGY,
   recipients: N,
   adminConnections: ADMIN_CONNECTIONS,
   adminRate: ADMIN_RATE || 'closed loop',
@@ -286,13 +295,13 @@ function loggedErrors(name: string): string[] {
   }
   return [...counts].map(([k, n]) => `${n}× ${k}`);
 }
-for (const name of ['serve', 'worker']) {
+for (const name of TOPOLOGY === 'split' ? ['serve', 'worker'] : ['serve']) {
   const errors = loggedErrors(name);
   console.log(`herald ${name} logged ${errors.length === 0 ? 'no errors' : `errors:\n  ${errors.join('\n  ')}`}`);
 }
 
 // ---- tear-down: the children we started, by pid --------------------------------------------------------------
-await stopHeralds([serve, worker]);
+await stopHeralds(worker ? [serve, worker] : [serve]);
 sinkProcesses.forEach((c) => c.kill('SIGKILL'));
 await dropRedisPrefix(prefix);
 await database.drop();
