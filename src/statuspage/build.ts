@@ -13,7 +13,7 @@ import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
 import { allIncidentIds, incidentIdsInMonth, loadIncidents, loadSiteData } from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
-import { commitTree, currentVersion, hashOf, readManifest, type Manifest } from './tree.js';
+import { commitTree, currentVersion, hashOf, readManifest, type Manifest, withSiteLock } from './tree.js';
 
 export interface StatusSiteDeps {
   store: Store;
@@ -126,7 +126,13 @@ export class StatusSite {
     }
   }
 
-  private async run(request: RebuildRequest): Promise<RebuildReport> {
+  private run(request: RebuildRequest): Promise<RebuildReport> {
+    return withSiteLock(this.dir, () => this.buildAndPublish(request), (error) =>
+      this.deps.logger.warn({ err: error.message }, 'status site lock was taken over while this process held it'),
+    );
+  }
+
+  private async buildAndPublish(request: RebuildRequest): Promise<RebuildReport> {
     const started = performance.now();
     const previous = readManifest(currentVersion(this.dir));
     const full = Boolean(request.full) || !(this.pages.css.path in previous);
@@ -143,7 +149,7 @@ export class StatusSite {
     } catch (error) {
       if (!(error instanceof MissingFileError) || full) throw error;
       this.deps.logger.warn({ path: error.message }, 'status site version is incomplete; rebuilding every page');
-      return this.run({ full: true });
+      return this.buildAndPublish({ full: true });
     }
     const built = performance.now();
     const targets: TargetReport[] = [];

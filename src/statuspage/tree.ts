@@ -6,6 +6,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
 import { copyFile, link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
+import lockfile from 'proper-lockfile';
 
 export const MANIFEST = '.herald-manifest.json';
 
@@ -20,6 +21,35 @@ export interface CommitResult {
   removed: string[];
   manifest: Manifest;
   versionDir: string;
+}
+
+/** How long a lock holder may go without refreshing the lock (every half of this) before others take it over. */
+const SITE_LOCK_STALE_MS = 10_000;
+/** Waits for the lock, 5 ms apart at first and then 100 ms, for about 40 s in all: past a dead holder's staleness. */
+const SITE_LOCK_RETRIES = { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout: 100 };
+
+/**
+ * Runs `fn` holding the site directory's lock, across processes (`.<name>.lock` beside `dir`, a mkdir lock).
+ * Every process that rebuilds the site (the API on a component change, each worker on its updates) reads the
+ * previous version and the database, and commits, under it: otherwise two rebuilds that overlap both start from
+ * the same version and the later commit drops what the other added, or publishes an older snapshot over a newer.
+ */
+export async function withSiteLock<T>(dir: string, fn: () => Promise<T>, onCompromised: (error: Error) => void): Promise<T> {
+  dir = resolve(dir);
+  await mkdir(dirname(dir), { recursive: true });
+  const release = await lockfile.lock(dir, {
+    realpath: false,
+    lockfilePath: join(dirname(dir), `.${basename(dir)}.lock`),
+    stale: SITE_LOCK_STALE_MS,
+    retries: SITE_LOCK_RETRIES,
+    onCompromised,
+  });
+  try {
+    return await fn();
+  } finally {
+    // A lock compromised meanwhile (taken over as stale) is no longer ours to release.
+    await release().catch(() => undefined);
+  }
 }
 
 /** The version directory `dir` points at now, or null when nothing was published yet. */

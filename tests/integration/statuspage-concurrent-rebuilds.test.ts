@@ -1,0 +1,74 @@
+// Several processes rebuild the same status site: `herald serve --no-workers` on a component change, each
+// `herald worker` on the updates it delivers. Two StatusSite instances on one directory stand for two processes.
+import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
+import { basename, dirname, join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { StatusSite } from '../../src/statuspage/build.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/env.js';
+import { type SeedComponent, seedComponents, seedIncident } from '../unit/statuspage-seed.js';
+
+describe('status site rebuilt by several processes at once', () => {
+  let store: Store;
+  let dir: string;
+  let component: SeedComponent;
+  const sites: StatusSite[] = [];
+
+  beforeAll(async () => {
+    const root = tempDir('herald-sp-concurrent-');
+    store = await openStore(join(root, 'herald.db'));
+    component = (await seedComponents(store, 1, { groups: 0 }))[0]!;
+    dir = join(root, 'site');
+    for (let i = 0; i < 3; i++) {
+      sites.push(new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir }));
+    }
+    await sites[0]!.rebuild({ full: true });
+  });
+  afterAll(async () => {
+    await store.close();
+  });
+
+  it('each one\'s incident pages survive the others\' rebuilds, and the last version published has every incident', async () => {
+    const ids: string[] = [];
+    for (let round = 0; round < 4; round++) {
+      // One new incident per process, each rebuilt by its own process, all at once.
+      const opened = await Promise.all(
+        sites.map((_, i) => seedIncident(store, { title: `Round ${round} process ${i}`, startedAt: new Date().toISOString(), components: [{ ...component, status: 'partial_outage' }] })),
+      );
+      ids.push(...opened);
+      await Promise.all(sites.map((site, i) => site.rebuild({ incidentIds: [opened[i]!] })));
+    }
+    const missing = ids.filter((id) => !existsSync(join(dir, 'incidents', `${id}.html`)));
+    expect(missing).toEqual([]);
+    const listed = (JSON.parse(readFileSync(join(dir, 'api/v2/incidents.json'), 'utf8')) as { incidents: { id: string }[] }).incidents.map((i) => i.id);
+    for (const id of ids) expect(listed).toContain(id);
+  });
+
+  it('a lock left by a process killed mid-rebuild is taken over once stale, and a live one is waited for', async () => {
+    const lockDir = join(dirname(dir), `.${basename(dir)}.lock`);
+    // Killed holder: its lock was last refreshed 30 s ago.
+    mkdirSync(lockDir);
+    const longAgo = new Date(Date.now() - 30_000);
+    utimesSync(lockDir, longAgo, longAgo);
+    const id = await seedIncident(store, { title: 'After a crash', startedAt: new Date().toISOString(), components: [{ ...component, status: 'major_outage' }] });
+    await sites[0]!.rebuild({ incidentIds: [id] });
+    expect(existsSync(join(dir, 'incidents', `${id}.html`))).toBe(true);
+    expect(existsSync(lockDir)).toBe(false);
+
+    // Live holder: the rebuild waits until it lets go.
+    mkdirSync(lockDir);
+    const next = await seedIncident(store, { title: 'While locked', startedAt: new Date().toISOString(), components: [{ ...component, status: 'major_outage' }] });
+    let done = false;
+    const rebuilt = sites[1]!.rebuild({ incidentIds: [next] }).then(() => {
+      done = true;
+    });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(done).toBe(false);
+    rmSync(lockDir, { recursive: true });
+    await rebuilt;
+    expect(existsSync(join(dir, 'incidents', `${next}.html`))).toBe(true);
+  });
+});
