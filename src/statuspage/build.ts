@@ -11,9 +11,9 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import { allIncidentIds, incidentIdsInMonth, loadIncidents, loadSiteData } from './queries.js';
+import { allIncidentIds, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData } from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
-import { commitTree, currentVersion, hashOf, readManifest, type Manifest, withSiteLock } from './tree.js';
+import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
 export interface StatusSiteDeps {
   store: Store;
@@ -134,18 +134,37 @@ export class StatusSite {
 
   private async buildAndPublish(request: RebuildRequest): Promise<RebuildReport> {
     const started = performance.now();
-    const previous = readManifest(currentVersion(this.dir));
-    const full = Boolean(request.full) || !(this.pages.css.path in previous);
-    const files = await this.render(full, request.incidentIds ?? []);
+    const current = currentVersion(this.dir);
+    const previous = readManifest(current);
+    const previousPages = readNote<RenderedPages>(current, RENDERED_PAGES);
+    const stamps = await incidentStamps(this.deps.store.db);
+    // Without a record of what the current version rendered (made before there was one), render it all once.
+    const full = Boolean(request.full) || !(this.pages.css.path in previous) || previousPages === null;
+    const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
+    // Pages another machine's build brought up to date, or that nobody rendered here yet, are rendered too: each
+    // machine builds its own copy of the site and publishes it to the shared targets.
+    const outdated = full ? [] : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stamp).map(([id]) => id);
+    const files = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
     const manifest: Manifest = full ? {} : { ...previous };
+    for (const id of Object.keys(pages.incidents)) {
+      if (stamps.has(id)) continue;
+      delete pages.incidents[id];
+      delete manifest[incidentPage(id)];
+    }
     for (const [path, content] of files) manifest[path] = hashOf(content);
+    for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stamp;
     let committed;
     try {
-      committed = await commitTree(this.dir, manifest, (path) => {
-        const content = files.get(path);
-        if (content === undefined) throw new MissingFileError(path);
-        return content;
-      });
+      committed = await commitTree(
+        this.dir,
+        manifest,
+        (path) => {
+          const content = files.get(path);
+          if (content === undefined) throw new MissingFileError(path);
+          return content;
+        },
+        { [RENDERED_PAGES]: JSON.stringify(pages) },
+      );
     } catch (error) {
       if (!(error instanceof MissingFileError) || full) throw error;
       this.deps.logger.warn({ path: error.message }, 'status site version is incomplete; rebuilding every page');
@@ -206,7 +225,7 @@ export class StatusSite {
     files.set('history.html', this.pages.renderHistoryIndex(site, data.months));
 
     for (const incident of pageIncidents) {
-      files.set(`incidents/${incident.id}.html`, this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident));
+      files.set(incidentPage(incident.id), this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident));
     }
     const months = data.months.map((m) => m.month);
     for (const month of this.monthsToRender(full, months, pageIncidents)) {
@@ -246,3 +265,10 @@ export class StatusSite {
 }
 
 class MissingFileError extends Error {}
+
+/** What a version's incident pages show: incident id → its stamp when rendered (see incidentStamps). */
+interface RenderedPages {
+  incidents: Record<string, string>;
+}
+const RENDERED_PAGES = '.herald-rendered.json';
+const incidentPage = (id: string) => `incidents/${id}.html`;

@@ -46,6 +46,20 @@ export async function loadIncidents(db: Executor, ids: readonly string[]): Promi
   return result.sort(newestFirst);
 }
 
+/**
+ * Every incident's version stamp: when it last changed, and how many updates it has (two updates within one
+ * millisecond leave `updated_at` the same). A page rendered with another stamp is out of date.
+ */
+export async function incidentStamps(db: Executor): Promise<Map<string, string>> {
+  const rows = await db
+    .selectFrom('incidents as i')
+    .leftJoin('incident_updates as u', 'u.incident_id', 'i.id')
+    .select((eb) => ['i.id', 'i.updated_at', eb.fn.count<number | string | bigint>('u.id').as('updates')])
+    .groupBy(['i.id', 'i.updated_at'])
+    .execute();
+  return new Map(rows.map((r) => [r.id, `${r.updated_at}#${Number(r.updates)}`]));
+}
+
 export async function allIncidentIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('incidents').select('id').execute()).map((r) => r.id);
 }

@@ -65,11 +65,16 @@ export function currentVersion(dir: string): string | null {
 }
 
 export function readManifest(versionDir: string | null): Manifest {
-  if (!versionDir) return {};
+  return readNote<Manifest>(versionDir, MANIFEST) ?? {};
+}
+
+/** A JSON file commitTree wrote into the version (its manifest, or one of its notes); null when there is none. */
+export function readNote<T>(versionDir: string | null, name: string): T | null {
+  if (!versionDir) return null;
   try {
-    return JSON.parse(readFileSync(join(versionDir, MANIFEST), 'utf8')) as Manifest;
+    return JSON.parse(readFileSync(join(versionDir, name), 'utf8')) as T;
   } catch {
-    return {};
+    return null;
   }
 }
 
@@ -78,7 +83,13 @@ export function readManifest(versionDir: string | null): Manifest {
  * read through `contentOf`. Afterwards `dir` points at the new version; older versions but the previous one
  * are removed (the previous one stays for readers that opened it a moment ago).
  */
-export async function commitTree(dir: string, manifest: Manifest, contentOf: (path: string) => Promise<string | Uint8Array> | string | Uint8Array): Promise<CommitResult> {
+export async function commitTree(
+  dir: string,
+  manifest: Manifest,
+  contentOf: (path: string) => Promise<string | Uint8Array> | string | Uint8Array,
+  /** Files about the version rather than of the site (dot-named, never served nor published), e.g. what it rendered. */
+  notes: Record<string, string> = {},
+): Promise<CommitResult> {
   dir = resolve(dir);
   const parent = dirname(dir);
   const name = basename(dir);
@@ -120,6 +131,10 @@ export async function commitTree(dir: string, manifest: Manifest, contentOf: (pa
       await writeFile(target, await contentOf(path));
     });
     await writeFile(join(versionDir, MANIFEST), JSON.stringify(manifest));
+    for (const [name, content] of Object.entries(notes)) {
+      if (!/^\.herald-[a-z-]+\.json$/.test(name)) throw new Error(`'${name}' is not a version note's name`);
+      await writeFile(join(versionDir, name), content);
+    }
     await swap(dir, versionDir, current);
   } catch (error) {
     await rm(versionDir, { recursive: true, force: true });

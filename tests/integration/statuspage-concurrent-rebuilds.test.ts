@@ -9,7 +9,7 @@ import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
-import { type SeedComponent, seedComponents, seedIncident } from '../unit/statuspage-seed.js';
+import { type SeedComponent, seedComponents, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
 
 describe('status site rebuilt by several processes at once', () => {
   let store: Store;
@@ -70,5 +70,52 @@ describe('status site rebuilt by several processes at once', () => {
     rmSync(lockDir, { recursive: true });
     await rebuilt;
     expect(existsSync(join(dir, 'incidents', `${next}.html`))).toBe(true);
+  });
+});
+
+describe('status site built on several machines, published to one shared target', () => {
+  it("each machine's build brings the incident pages another machine rendered up to date, and drops none from the target", async () => {
+    const root = tempDir('herald-sp-machines-');
+    const store = await openStore(join(root, 'herald.db'));
+    try {
+      const [component] = await seedComponents(store, 1, { groups: 0 });
+      const shared = join(root, 'www');
+      // Two machines: a site directory each (their STATUS_PAGE_DIR), one database, one shared target.
+      const [a, b] = ['a', 'b'].map(
+        (machine) =>
+          new StatusSite({
+            store,
+            templates: new Templates(TEMPLATES_DIR),
+            logger: createLogger({ level: 'silent' }),
+            siteName: 'Acme',
+            publicUrl: 'https://status.acme.test',
+            dir: join(root, machine, 'site'),
+            options: { targets: [{ type: 'directory', path: shared }] },
+          }),
+      ) as [StatusSite, StatusSite];
+      await a.rebuild({ full: true });
+      await b.rebuild({ full: true });
+
+      // Machine B delivers an incident's first update; then machine A delivers another incident's.
+      const stamp = (minute: number) => `2026-11-30T04:${String(minute).padStart(2, '0')}:00.000Z`;
+      const onB = await seedIncident(store, { title: 'Seen by B', startedAt: stamp(1), components: [{ ...component!, status: 'partial_outage' }] });
+      await b.rebuild({ incidentIds: [onB] });
+      const onA = await seedIncident(store, { title: 'Seen by A', startedAt: stamp(2), components: [{ ...component!, status: 'major_outage' }] });
+      await a.rebuild({ incidentIds: [onA] });
+      for (const id of [onB, onA]) {
+        expect(existsSync(join(shared, 'incidents', `${id}.html`)), id).toBe(true);
+        expect(existsSync(join(root, 'a', 'site', 'incidents', `${id}.html`)), id).toBe(true);
+      }
+
+      // B posts a second update to its incident; A's next build shows it too, not the page as A last rendered it.
+      await seedUpdate(store, onB, 'Found a bad deploy; rolling back.', stamp(3));
+      await b.rebuild({ incidentIds: [onB] });
+      await a.rebuild({});
+      for (const page of [join(shared, 'incidents', `${onB}.html`), join(root, 'a', 'site', 'incidents', `${onB}.html`)]) {
+        expect(readFileSync(page, 'utf8'), page).toContain('Found a bad deploy; rolling back.');
+      }
+    } finally {
+      await store.close();
+    }
   });
 });
