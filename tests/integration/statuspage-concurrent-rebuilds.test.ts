@@ -8,6 +8,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { openStore, type Store } from '../../src/store/store.js';
+import { kill, startScript } from '../helpers/child.js';
 import { tempDir } from '../helpers/env.js';
 import { type SeedComponent, seedComponents, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
 
@@ -70,6 +71,34 @@ describe('status site rebuilt by several processes at once', () => {
     rmSync(lockDir, { recursive: true });
     await rebuilt;
     expect(existsSync(join(dir, 'incidents', `${next}.html`))).toBe(true);
+  });
+});
+
+describe('a process killed while it rebuilds the status site', () => {
+  it('leaves its lock behind; the next rebuild elsewhere waits for it to go stale, then takes it over', { timeout: 60_000 }, async () => {
+    const root = tempDir('herald-sp-killed-');
+    const store = await openStore(join(root, 'herald.db'));
+    const dir = join(root, 'site');
+    try {
+      const [component] = await seedComponents(store, 1, { groups: 0 });
+      const holder = await startScript('tests/helpers/site-lock-holder.ts', {}, 20_000, [dir]);
+      await kill(holder); // SIGKILL: no exit handler runs, the lock stays
+      const lockDir = join(root, '.site.lock');
+      expect(existsSync(lockDir)).toBe(true);
+
+      const id = await seedIncident(store, { title: 'After the kill', startedAt: new Date().toISOString(), components: [{ ...component!, status: 'major_outage' }] });
+      const site = new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir });
+      const started = performance.now();
+      await site.rebuild({ incidentIds: [id] });
+      const waited = performance.now() - started;
+      // The dead holder refreshed the lock until the kill; it goes stale 10 s after that.
+      expect(waited).toBeGreaterThan(5_000);
+      expect(waited).toBeLessThan(30_000);
+      expect(existsSync(join(dir, 'incidents', `${id}.html`))).toBe(true);
+      expect(existsSync(lockDir)).toBe(false);
+    } finally {
+      await store.close();
+    }
   });
 });
 
