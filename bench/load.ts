@@ -17,6 +17,8 @@
 // overallRate; 0 or unset = as fast as each client's previous answer allows).
 // BENCH_TOPOLOGY=one runs the quick start's layout instead: one `herald serve` with its workers inside (what the
 // README recommends on SQLite), no `herald worker`.
+// BENCH_LOAD_TOOL=wrk drives the load with wrk (apt-get install -y wrk; closed loop only) instead of autocannon in
+// this process: wrk needs a fraction of the CPU, which on a small machine is taken from Herald.
 // Other knobs: BENCH_RECIPIENTS (50000), BENCH_DB=sqlite|postgres (sqlite), BENCH_LOG_LEVEL (warn),
 // BENCH_FINISH=1 waits for the fan-out to finish and reports its total time.
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -24,10 +26,10 @@ import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { join, resolve } from 'node:path';
-import autocannon, { type Result } from 'autocannon';
 import { openStore } from '../src/store/store.js';
 import { REDIS_URL, dropRedisPrefix, freePort, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';
 import { ROOT, processCpuMs, spawnHerald, stopHeralds, until } from './lib/herald-process.js';
+import { type LoadResult, runAutocannon, runWrk } from './lib/load-driver.js';
 import { seedEmailSubscribers } from './lib/seed-subscribers.js';
 import { printTable, sleep } from './lib/stats.js';
 const N = Number(process.env.BENCH_RECIPIENTS ?? 50_000);
@@ -41,6 +43,7 @@ const ADMIN_RATE = Number(process.env.BENCH_ADMIN_RATE ?? 0);
 const PUBLIC_RATE = Number(process.env.BENCH_PUBLIC_RATE ?? 0);
 const TOKEN = 'bench-token-0123456789';
 const TOPOLOGY = process.env.BENCH_TOPOLOGY === 'one' ? 'one' : 'split';
+const LOAD_TOOL = process.env.BENCH_LOAD_TOOL === 'wrk' ? 'wrk' : 'autocannon';
 const INCIDENTS = 20;
 const PUBLIC_ACCEPT_ENCODING = process.env.BENCH_PUBLIC_ACCEPT_ENCODING ?? 'gzip, deflate, br';
 const UPDATE_CHANNELS = (process.env.BENCH_UPDATE_CHANNELS ?? 'webhooks').split(',').map((c) => c.trim()).filter(Boolean);
@@ -79,7 +82,7 @@ const env: Record<string, string> = {
   LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? 'warn',
 };
 
-console.log(`bench/load — ${DB}, ${TOPOLOGY === 'one' ? 'one herald serve with its workers' : 'herald serve --no-workers + herald worker'}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
+console.log(`bench/load — ${LOAD_TOOL}, ${DB}, ${TOPOLOGY === 'one' ? 'one herald serve with its workers' : 'herald serve --no-workers + herald worker'}, ${N} email recipients, ${ADMIN_CONNECTIONS} admin + ${PUBLIC_CONNECTIONS} public clients (${ADMIN_RATE || PUBLIC_RATE ? `paced: admin ${ADMIN_RATE || 'closed loop'} req/s, public ${PUBLIC_RATE || 'closed loop'} req/s` : 'closed loop'}), Redis ${REDIS_URL}`);
 const serve = spawnHerald(TOPOLOGY === 'one' ? ['serve'] : ['serve', '--no-workers'], env, dataDir);
 await until(async () => (await fetch(`${base}/healthz`)).ok, 60_000, 'herald serve');
 
@@ -121,7 +124,7 @@ await until(async () => (await fetch(`${base}/api/v2/incidents.json`)).ok && ((a
 function cpuNow(): Record<string, number> {
   const self = process.cpuUsage();
   return {
-    'load driver (this process)': (self.user + self.system) / 1000,
+    [LOAD_TOOL === 'autocannon' ? 'load driver (autocannon, this process)' : 'this process']: (self.user + self.system) / 1000,
     'herald serve': processCpuMs(serve.pid!),
     ...(worker ? { 'herald worker': processCpuMs(worker.pid!) } : {}),
     'SMTP sink': processCpuMs(sinkProcesses[0]!.pid!),
@@ -130,50 +133,49 @@ function cpuNow(): Record<string, number> {
 
 // ---- load ----------------------------------------------------------------------------------------------------
 const STATUSES = ['identified', 'monitoring', 'investigating'];
-function load(seconds: number): Promise<[Result, Result]> {
+function load(seconds: number): Promise<[LoadResult, LoadResult]> {
+  const admin = { base, connections: ADMIN_CONNECTIONS, seconds, rate: ADMIN_RATE };
+  const pub = { base, connections: PUBLIC_CONNECTIONS, seconds, rate: PUBLIC_RATE };
+  if (LOAD_TOOL === 'wrk') {
+    return Promise.all([
+      runWrk(admin, 'admin', { BENCH_TOKEN: TOKEN, BENCH_INCIDENTS: incidents.join(','), BENCH_UPDATE_CHANNELS_JSON: JSON.stringify(UPDATE_CHANNELS) }, dataDir),
+      runWrk(pub, 'public', { BENCH_PUBLIC_ACCEPT_ENCODING: PUBLIC_ACCEPT_ENCODING }, dataDir),
+    ]);
+  }
   let n = 0;
-  const admin = autocannon({
-    url: base,
-    connections: ADMIN_CONNECTIONS,
-    duration: seconds,
-    ...(ADMIN_RATE > 0 ? { overallRate: ADMIN_RATE } : {}),
-    timeout: 10,
-    requests: [
-      {
-        method: 'POST',
-        headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
-        setupRequest: (request) => {
-          const i = n++;
-          return {
-            ...request,
-            path: `/api/v1/incidents/${incidents[i % incidents.length]}/updates`,
-            body: JSON.stringify({ message: `Update ${i}: still working on it.`, status: STATUSES[i % STATUSES.length], channels: UPDATE_CHANNELS }),
-          };
+  return Promise.all([
+    runAutocannon(admin, {
+      requests: [
+        {
+          method: 'POST',
+          headers: { authorization: `Bearer ${TOKEN}`, 'content-type': 'application/json' },
+          setupRequest: (request) => {
+            const i = n++;
+            return {
+              ...request,
+              path: `/api/v1/incidents/${incidents[i % incidents.length]}/updates`,
+              body: JSON.stringify({ message: `Update ${i}: still working on it.`, status: STATUSES[i % STATUSES.length], channels: UPDATE_CHANNELS }),
+            };
+          },
         },
-      },
-    ],
-  });
-  const pub = autocannon({
-    url: base,
-    connections: PUBLIC_CONNECTIONS,
-    duration: seconds,
-    ...(PUBLIC_RATE > 0 ? { overallRate: PUBLIC_RATE } : {}),
-    timeout: 10,
-    headers: { 'accept-encoding': PUBLIC_ACCEPT_ENCODING },
-    requests: [{ method: 'GET', path: '/api/v2/summary.json' }, { method: 'GET', path: '/api/v2/incidents.json' }],
-  });
-  return Promise.all([admin, pub]);
+      ],
+    }),
+    runAutocannon(pub, {
+      headers: { 'accept-encoding': PUBLIC_ACCEPT_ENCODING },
+      requests: [{ method: 'GET', path: '/api/v2/summary.json' }, { method: 'GET', path: '/api/v2/incidents.json' }],
+    }),
+  ]);
 }
 
-const row = (phase: string, name: string, r: Result, target: number) => ({
+const row = (phase: string, name: string, r: LoadResult, target: number) => ({
   phase,
   endpoint: name,
-  requests: r.requests.total,
-  'req/s': Math.round(r.requests.average),
-  p50_ms: r.latency.p50,
-  p99_ms: r.latency.p99,
-  max_ms: r.latency.max,
-  non2xx: Object.entries(r.statusCodeStats).filter(([code]) => !code.startsWith('2')).map(([code, { count }]) => `${count}×${code}`).join(' ') || '0',
+  requests: r.requests,
+  'req/s': Math.round(r.rps),
+  p50_ms: r.p50,
+  p99_ms: r.p99,
+  max_ms: r.max,
+  non2xx: r.non2xx,
   errors: r.errors,
   target: `p99 < ${target}`,
 });
@@ -222,6 +224,7 @@ await sampler;
 const loadEnd = { at: Date.now(), sent: await sink.total() };
 const cpuAtEnd = cpuNow();
 const cpuShare = Object.fromEntries(Object.entries(cpuAtEnd).map(([name, ms]) => [name, Math.round((100 * (ms - cpuAtStart[name]!)) / (loadEnd.at - loadStart.at))]));
+if (LOAD_TOOL === 'wrk') cpuShare['load driver (wrk ×2)'] = Math.round((100 * ((busyAdmin.driverCpuMs ?? 0) + (busyPublic.driverCpuMs ?? 0))) / (DURATION * 1000));
 const busyRate = (loadEnd.sent - loadStart.sent) / ((loadEnd.at - loadStart.at) / 1000);
 
 // How far the status page fell behind: updates whose status page delivery had not happened when the load ended.
@@ -248,8 +251,8 @@ printTable([
   row('fan-out', 'public JSON', busyPublic, 50),
 ]);
 const verdict = (p99: number, target: number) => (p99 < target ? 'MET' : 'NOT MET');
-console.log(`\nduring the fan-out: admin p99 ${busyAdmin.latency.p99} ms (target < 200 ms) ${verdict(busyAdmin.latency.p99, 200)}; public JSON p99 ${busyPublic.latency.p99} ms (target < 50 ms) ${verdict(busyPublic.latency.p99, 50)}`);
-console.log(`ratio to the baseline (same load, no fan-out): admin p99 ${(busyAdmin.latency.p99 / Math.max(idleAdmin.latency.p99, 1)).toFixed(2)}×, public p99 ${(busyPublic.latency.p99 / Math.max(idlePublic.latency.p99, 1)).toFixed(2)}×`);
+console.log(`\nduring the fan-out: admin p99 ${busyAdmin.p99} ms (target < 200 ms) ${verdict(busyAdmin.p99, 200)}; public JSON p99 ${busyPublic.p99} ms (target < 50 ms) ${verdict(busyPublic.p99, 50)}`);
+console.log(`ratio to the baseline (same load, no fan-out): admin p99 ${(busyAdmin.p99 / Math.max(idleAdmin.p99, 1)).toFixed(2)}×, public p99 ${(busyPublic.p99 / Math.max(idlePublic.p99, 1)).toFixed(2)}×`);
 if (UPDATE_CHANNELS.includes('statuspage')) console.log(`status page: ${pageBehind} of ${pageRows.length} updates not yet published on the page when the load ended (one rebuild per update, concurrency 1)`);
 console.log(`CPU during the fan-out phase, % of one core (this machine has ${availableParallelism()}): ${Object.entries(cpuShare).map(([name, pct]) => `${name} ${pct}`).join(', ')}`);
 console.log(`public incidents.json at the end: ${(publicBytes.stored / 1e6).toFixed(2)} MB stored, ${(publicBytes.sent / 1e3).toFixed(0)} kB sent for Accept-Encoding "${PUBLIC_ACCEPT_ENCODING}"`);
@@ -258,6 +261,7 @@ console.log(`fan-out: ${loadStart.sent} → ${loadEnd.sent} of ${N} sent during 
 const results: Record<string, unknown> = {
   db: DB,
   topology: TOPOLOGY,
+  loadTool: LOAD_TOOL,
   recipients: N,
   adminConnections: ADMIN_CONNECTIONS,
   adminRate: ADMIN_RATE || 'closed loop',
@@ -267,9 +271,9 @@ const results: Record<string, unknown> = {
   publicAcceptEncoding: PUBLIC_ACCEPT_ENCODING,
   incidentsJsonBytes: publicBytes,
   cpuPercentDuringFanout: cpuShare,
-  baseline: { admin: { p50: idleAdmin.latency.p50, p99: idleAdmin.latency.p99, rps: idleAdmin.requests.average }, public: { p50: idlePublic.latency.p50, p99: idlePublic.latency.p99, rps: idlePublic.requests.average } },
+  baseline: { admin: { p50: idleAdmin.p50, p99: idleAdmin.p99, rps: idleAdmin.rps }, public: { p50: idlePublic.p50, p99: idlePublic.p99, rps: idlePublic.rps } },
   statusPageBehind: { notPublished: pageBehind, of: pageRows.length },
-  fanout: { admin: { p50: busyAdmin.latency.p50, p99: busyAdmin.latency.p99, rps: busyAdmin.requests.average, non2xx: busyAdmin.non2xx }, public: { p50: busyPublic.latency.p50, p99: busyPublic.latency.p99, rps: busyPublic.requests.average, non2xx: busyPublic.non2xx } },
+  fanout: { admin: { p50: busyAdmin.p50, p99: busyAdmin.p99, rps: busyAdmin.rps, non2xx: busyAdmin.non2xx }, public: { p50: busyPublic.p50, p99: busyPublic.p99, rps: busyPublic.rps, non2xx: busyPublic.non2xx } },
   fanoutProgress: { firstEmailSeconds: firstEmail, soloRate, busyRate, sentAtLoadStart: loadStart.sent, sentAtLoadEnd: loadEnd.sent, samples: progress },
 };
 
