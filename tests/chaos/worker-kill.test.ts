@@ -1,11 +1,13 @@
 // Chaos (a): `herald worker` processes SIGKILLed at random moments during an email fan-out while the same
-// incident's updates also go to Mastodon and Slack. CI: 2,000 recipients, 2 kills; HERALD_CHAOS_FULL=1:
-// 10,000 recipients, 5 kills.
+// incident's updates also go to Mastodon, Slack and the status page (one site directory, rebuilt by every
+// worker). CI: 2,000 recipients, 2 kills; HERALD_CHAOS_FULL=1: 10,000 recipients, 5 kills.
 //
 // Targets asserted: lost = 0 on every channel. Mastodon and Slack reconcile an interrupted post (Idempotency-Key,
-// history lookup): duplicates = 0. Email has no provider-side idempotency: a message the SMTP server accepted
-// just before the kill, but whose outcome was not yet recorded, is sent again. The bound asserted is the number
-// of recipient rows in state 'sending' (claimed, not recorded) right after each kill, summed over the kills.
+// history lookup): duplicates = 0. The status page shows each update once, whichever worker rebuilt it last,
+// even when a worker is killed holding the site's lock. Email has no provider-side idempotency: a message the
+// SMTP server accepted just before the kill, but whose outcome was not yet recorded, is sent again. The bound
+// asserted is the number of recipient rows in state 'sending' (claimed, not recorded) right after each kill,
+// summed over the kills.
 import { afterAll, describe, expect, it } from 'vitest';
 import { ChaosRig, FULL, printTable, sleep, waitForSink } from '../helpers/chaos-rig.js';
 
@@ -18,8 +20,8 @@ describe('chaos: workers SIGKILLed mid fan-out', () => {
     await rig?.close();
   });
 
-  it(`${N} recipients × 3 updates + Mastodon + Slack, ${KILLS} kills: nothing lost`, { timeout: FULL ? 900_000 : 240_000 }, async () => {
-    rig = await ChaosRig.start({ channels: ['email', 'mastodon', 'slack'], recipients: N });
+  it(`${N} recipients × 3 updates + Mastodon + Slack + status page, ${KILLS} kills: nothing lost`, { timeout: FULL ? 900_000 : 240_000 }, async () => {
+    rig = await ChaosRig.start({ channels: ['email', 'mastodon', 'slack', 'statuspage'], recipients: N });
     rig.mastodon!.latencyMs = 150; // widens the window in which a kill lands mid-post
     await Promise.all([rig.startWorker(), rig.startWorker()]);
 
@@ -52,6 +54,7 @@ describe('chaos: workers SIGKILLed mid fan-out', () => {
     expect(rows.find((r) => r.channel === 'email')!.duplicates).toBeLessThanOrEqual(bound);
     expect(rows.find((r) => r.channel === 'mastodon')!.duplicates).toBe(0);
     expect(rows.find((r) => r.channel === 'slack')!.duplicates).toBe(0);
+    expect(rows.find((r) => r.channel === 'statuspage')).toMatchObject({ expected: 3, received: 3, duplicates: 0 });
     expect(rows.find((r) => r.channel === 'email')!.received).toBe(expectedEmails);
   });
 });

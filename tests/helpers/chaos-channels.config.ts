@@ -6,6 +6,7 @@ import { mastodon } from '../../src/channels/mastodon/index.js';
 import { slack } from '../../src/channels/slack/index.js';
 import { twitter } from '../../src/channels/twitter/index.js';
 import { defineConfig } from '../../src/config/define.js';
+import { statuspage } from '../../src/statuspage/channel.js';
 
 // The fakes answer at once; the providers' real limits would only add waiting.
 const FAST = { max: 1000, perMs: 1000 };
@@ -27,6 +28,8 @@ export default defineConfig((env) => {
             rate: FAST,
           })
         : undefined,
+      // In HERALD_DATA_DIR/site, shared by the API side and every worker process.
+      env.CHAOS_STATUS_PAGE === '1' ? statuspage() : undefined,
       env.SLACK_TOKEN ? slack({ token: env.SLACK_TOKEN, channel: env.SLACK_CHANNEL!, apiUrl: env.SLACK_API_URL, timeoutMs, rate: FAST }) : undefined,
     ],
   };

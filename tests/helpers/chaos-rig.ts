@@ -1,7 +1,8 @@
 import { type ChildProcess, spawn } from 'node:child_process';
 import { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { ChannelDefinition, HeraldConfig } from '../../src/config/define.js';
 import { SETTLED_DELIVERY_STATES } from '../../src/domain/enums.js';
 import config from './chaos-channels.config.js';
@@ -20,7 +21,7 @@ export const FULL = process.env.HERALD_CHAOS_FULL === '1';
 export const PUBLIC_URL = 'https://status.example.test';
 const HOST = new URL(PUBLIC_URL).hostname;
 
-export type ChaosChannel = 'email' | 'mastodon' | 'slack' | 'twitter';
+export type ChaosChannel = 'email' | 'mastodon' | 'slack' | 'twitter' | 'statuspage';
 
 export interface RigOptions {
   channels: ChaosChannel[];
@@ -101,6 +102,7 @@ export class ChaosRig {
       HERALD_LOCK_DURATION_MS: String(lockMs),
       HERALD_CONFIG: CHAOS_CONFIG,
       ...(options.socialTimeoutMs ? { CHAOS_SOCIAL_TIMEOUT_MS: String(options.socialTimeoutMs) } : {}),
+      ...(want.has('statuspage') ? { CHAOS_STATUS_PAGE: '1' } : {}),
       ...(smtp ? { SMTP_URL: smtp.url, EMAIL_FROM: 'Status <status@example.test>' } : {}),
       ...(mastodon ? { MASTODON_URL: mastodon.url, MASTODON_TOKEN: mastodon.token } : {}),
       ...(slack ? { SLACK_API_URL: slack.apiUrl, SLACK_TOKEN: slack.token, SLACK_CHANNEL: SLACK_FAKE_CHANNEL.id } : {}),
@@ -306,6 +308,11 @@ export class ChaosRig {
     if (this.mastodon) posts.push(['mastodon', () => this.mastodon!.posts.map((p) => p.text)]);
     if (this.twitter) posts.push(['twitter', () => this.twitter!.posts.map((p) => p.text)]);
     if (this.slack) posts.push(['slack', () => this.slack!.messages.map((m) => `${m.text} ${JSON.stringify(m.blocks)}`)]);
+    if (this.vars.CHAOS_STATUS_PAGE === '1') {
+      // The page as published: each update once among its incident's updates in incidents.json.
+      const published = JSON.parse(readFileSync(join(this.h.dataDir, 'site', 'api', 'v2', 'incidents.json'), 'utf8')) as { incidents: Array<{ incident_updates: Array<{ body: string }> }> };
+      posts.push(['statuspage', () => published.incidents.flatMap((i) => i.incident_updates.map((u) => u.body))]);
+    }
     for (const [channel, texts] of posts) {
       const r: ChannelReport = { channel, expected: 0, received: 0, lost: 0, duplicates: 0, recorded: 0 };
       const all = texts();
