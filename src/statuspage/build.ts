@@ -11,7 +11,7 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import { allIncidentIds, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData } from './queries.js';
+import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData } from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
@@ -138,6 +138,7 @@ export class StatusSite {
     const previous = readManifest(current);
     const previousPages = readNote<RenderedPages>(current, RENDERED_PAGES);
     const stamps = await incidentStamps(this.deps.store.db);
+    const stamp = await dataStamp(this.deps.store.db, stamps);
     // Without a record of what the current version rendered (made before there was one), render it all once.
     const full = Boolean(request.full) || !(this.pages.css.path in previous) || previousPages === null;
     const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
@@ -174,7 +175,9 @@ export class StatusSite {
     const targets: TargetReport[] = [];
     for (const target of this.targets) {
       try {
-        targets.push(await target.publish({ dir: committed.versionDir, manifest }));
+        const report = await target.publish({ dir: committed.versionDir, manifest, stamp });
+        if (report.skipped) this.deps.logger.info({ target: target.name, reason: report.skipped }, 'status site not published to a target');
+        targets.push(report);
       } catch (error) {
         throw new PublishError(`publishing the status site to ${target.name} failed: ${(error as Error).message}`, { cause: error });
       }

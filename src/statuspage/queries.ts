@@ -60,6 +60,25 @@ export async function incidentStamps(db: Executor): Promise<Map<string, string>>
   return new Map(rows.map((r) => [r.id, `${r.updated_at}#${Number(r.updates)}`]));
 }
 
+/**
+ * How recent the data a build reads is: the latest change to any incident, component or maintenance. Nothing
+ * the page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
+ * later has a stamp at least as high. Empty for an empty database.
+ */
+export async function dataStamp(db: Executor, incidents: ReadonlyMap<string, string>): Promise<string> {
+  const [components, maintenances] = await Promise.all([
+    db.selectFrom('components').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
+    db.selectFrom('maintenances').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
+  ]);
+  let latest = components?.latest ?? '';
+  if ((maintenances?.latest ?? '') > latest) latest = maintenances!.latest!;
+  for (const stamp of incidents.values()) {
+    const updatedAt = stamp.slice(0, stamp.indexOf('#'));
+    if (updatedAt > latest) latest = updatedAt;
+  }
+  return latest;
+}
+
 export async function allIncidentIds(db: Executor): Promise<string[]> {
   return (await db.selectFrom('incidents').select('id').execute()).map((r) => r.id);
 }

@@ -7,6 +7,7 @@ import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
+import { createTarget } from '../../src/statuspage/targets/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { kill, startScript } from '../helpers/child.js';
 import { tempDir } from '../helpers/env.js';
@@ -143,6 +144,12 @@ describe('status site built on several machines, published to one shared target'
       for (const page of [join(shared, 'incidents', `${onB}.html`), join(root, 'a', 'site', 'incidents', `${onB}.html`)]) {
         expect(readFileSync(page, 'utf8'), page).toContain('Found a bad deploy; rolling back.');
       }
+
+      // A build of older data that reaches the shared target late leaves the later one there.
+      const target = createTarget({ type: 'directory', path: shared }, 0);
+      const late = await target.publish({ dir: join(root, 'a', 'site'), manifest: { 'index.html': 'an older hash' }, stamp: stamp(2) });
+      expect(late.skipped).toMatch(/later data/);
+      expect(readFileSync(join(shared, 'incidents', `${onB}.html`), 'utf8')).toContain('Found a bad deploy; rolling back.');
     } finally {
       await store.close();
     }

@@ -6,6 +6,7 @@ import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
+import { createTarget } from '../../src/statuspage/targets/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
 import { seedComponents, seedHistory, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
@@ -60,7 +61,7 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
     expect(uploaded.length).toBe(first.rendered);
 
     const listed = await client.send(new ListObjectsV2Command({ Bucket: 'status', Prefix: 'public/', MaxKeys: 1000 }));
-    expect(listed.KeyCount).toBe(uploaded.length + 1); // + the manifest
+    expect(listed.KeyCount).toBe(uploaded.length + 2); // + the manifest and the build's stamp
     const index = await get('public/index.html');
     expect(index.body).toContain('Queue backlog');
     expect(index.type).toBe('text/html; charset=utf-8');
@@ -86,5 +87,16 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
     expect(changed.some((p) => p.endsWith('.css'))).toBe(false);
     expect(changed.length).toBeLessThan(25);
     expect((await get(`public/incidents/${id}.html`)).body).toContain('Backlog is draining.');
+
+    // Another machine finishes a build of older data only now: the bucket keeps the later one.
+    const target = createTarget({ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }, 0);
+    const stamp = JSON.parse((await get('public/.herald-build.json')).body).stamp as string;
+    expect(stamp).toBe('2026-05-20T11:30:00.000Z');
+    const older = { dir: tempDir('herald-sp-s3-older-'), manifest: { 'index.html': 'an older hash' }, stamp: '2026-05-20T11:00:00.000Z' };
+    const kept = await target.publish(older);
+    expect(kept.skipped).toMatch(/later data \(2026-05-20T11:30:00.000Z, this one 2026-05-20T11:00:00.000Z\)/);
+    expect(kept.uploaded).toEqual([]);
+    expect((await get(`public/incidents/${id}.html`)).body).toContain('Backlog is draining.');
+    expect(JSON.parse((await get('public/.herald-build.json')).body).stamp).toBe(stamp);
   });
 });

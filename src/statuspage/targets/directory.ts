@@ -1,8 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectoryTarget } from '../options.js';
-import { commitTree } from '../tree.js';
-import type { BuiltSite, PublishTargetImpl, TargetReport } from './index.js';
+import { commitTree, currentVersion, readNote } from '../tree.js';
+import { BUILD_NOTE, type BuildNote, type BuiltSite, newerBuildAt, type PublishTargetImpl, type TargetReport } from './index.js';
 
 /** A local directory for any web server or rsync: the same atomic symlink swap as the site itself. */
 export class DirectoryPublisher implements PublishTargetImpl {
@@ -12,7 +12,10 @@ export class DirectoryPublisher implements PublishTargetImpl {
   ) {}
 
   async publish(site: BuiltSite): Promise<TargetReport> {
-    const result = await commitTree(this.target.path, site.manifest, (path) => readFile(join(site.dir, path)));
+    const skipped = newerBuildAt(readNote<BuildNote>(currentVersion(this.target.path), BUILD_NOTE), site);
+    if (skipped) return { name: this.name, uploaded: [], deleted: [], skipped };
+    const note = { [BUILD_NOTE]: JSON.stringify({ stamp: site.stamp } satisfies BuildNote) };
+    const result = await commitTree(this.target.path, site.manifest, (path) => readFile(join(site.dir, path)), note);
     return { name: this.name, uploaded: result.changed, deleted: result.removed };
   }
 }

@@ -4,7 +4,7 @@ import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } fr
 import { cacheControlOf, contentTypeOf } from '../content-types.js';
 import type { S3Target } from '../options.js';
 import { MANIFEST, type Manifest } from '../tree.js';
-import type { BuiltSite, PublishTargetImpl, TargetReport } from './index.js';
+import { BUILD_NOTE, type BuildNote, type BuiltSite, newerBuildAt, type PublishTargetImpl, type TargetReport } from './index.js';
 
 const CONCURRENCY = 8;
 
@@ -32,7 +32,9 @@ export class S3Publisher implements PublishTargetImpl {
   }
 
   async publish(site: BuiltSite): Promise<TargetReport> {
-    const remote = await this.remoteManifest();
+    const skipped = newerBuildAt(await this.remoteJson<BuildNote>(BUILD_NOTE), site);
+    if (skipped) return { name: this.name, uploaded: [], deleted: [], skipped };
+    const remote = (await this.remoteJson<Manifest>(MANIFEST)) ?? {};
     const changed = Object.keys(site.manifest).filter((p) => remote[p] !== site.manifest[p]);
     const entry = (p: string) => !p.startsWith('incidents/') && !p.startsWith('assets/') && !p.startsWith('history/');
     await this.upload(site.dir, changed.filter((p) => !entry(p)));
@@ -51,6 +53,15 @@ export class S3Publisher implements PublishTargetImpl {
         Bucket: this.target.bucket,
         Key: this.prefix + MANIFEST,
         Body: JSON.stringify(site.manifest),
+        ContentType: 'application/json',
+        CacheControl: 'no-store',
+      }),
+    );
+    await this.client.send(
+      new PutObjectCommand({
+        Bucket: this.target.bucket,
+        Key: this.prefix + BUILD_NOTE,
+        Body: JSON.stringify({ stamp: site.stamp } satisfies BuildNote),
         ContentType: 'application/json',
         CacheControl: 'no-store',
       }),
@@ -78,14 +89,15 @@ export class S3Publisher implements PublishTargetImpl {
     );
   }
 
-  private async remoteManifest(): Promise<Manifest> {
+  /** One of Herald's own JSON objects in the bucket, or null when there is none yet. */
+  private async remoteJson<T>(name: string): Promise<T | null> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + MANIFEST }));
-      return JSON.parse((await object.Body?.transformToString()) ?? '{}') as Manifest;
+      const object = await this.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }));
+      return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T | null;
     } catch (error) {
-      const name = (error as { name?: string }).name;
-      if (name === 'NoSuchKey' || name === 'NotFound') return {};
-      throw new Error(`could not read ${MANIFEST} from bucket '${this.target.bucket}' (${name}: ${(error as Error).message}); check the bucket name, endpoint and credentials`);
+      const code = (error as { name?: string }).name;
+      if (code === 'NoSuchKey' || code === 'NotFound') return null;
+      throw new Error(`could not read ${name} from bucket '${this.target.bucket}' (${code}: ${(error as Error).message}); check the bucket name, endpoint and credentials`);
     }
   }
 }
