@@ -11,7 +11,7 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData } from './queries.js';
+import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData, stampKey } from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
@@ -144,7 +144,7 @@ export class StatusSite {
     const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
     // Pages another machine's build brought up to date, or that nobody rendered here yet, are rendered too: each
     // machine builds its own copy of the site and publishes it to the shared targets.
-    const outdated = full ? [] : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stamp).map(([id]) => id);
+    const outdated = full ? [] : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
     const files = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
     const manifest: Manifest = full ? {} : { ...previous };
     for (const id of Object.keys(pages.incidents)) {
@@ -153,7 +153,7 @@ export class StatusSite {
       delete manifest[incidentPage(id)];
     }
     for (const [path, content] of files) manifest[path] = hashOf(content);
-    for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stamp;
+    for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
     let committed;
     try {
       committed = await commitTree(
@@ -269,7 +269,7 @@ export class StatusSite {
 
 class MissingFileError extends Error {}
 
-/** What a version's incident pages show: incident id → its stamp when rendered (see incidentStamps). */
+/** What a version's incident pages show: incident id → its stamp when rendered (stampKey). */
 interface RenderedPages {
   incidents: Record<string, string>;
 }

@@ -47,17 +47,24 @@ export async function loadIncidents(db: Executor, ids: readonly string[]): Promi
 }
 
 /**
- * Every incident's version stamp: when it last changed, and how many updates it has (two updates within one
- * millisecond leave `updated_at` the same). A page rendered with another stamp is out of date.
+ * When an incident last changed, and how many updates it has (two updates within one millisecond leave
+ * `updated_at` the same). A page rendered from another stamp is out of date.
  */
-export async function incidentStamps(db: Executor): Promise<Map<string, string>> {
+export interface IncidentStamp {
+  updatedAt: string;
+  updates: number;
+}
+
+export const stampKey = (stamp: IncidentStamp) => `${stamp.updatedAt}#${stamp.updates}`;
+
+export async function incidentStamps(db: Executor): Promise<Map<string, IncidentStamp>> {
   const rows = await db
     .selectFrom('incidents as i')
     .leftJoin('incident_updates as u', 'u.incident_id', 'i.id')
     .select((eb) => ['i.id', 'i.updated_at', eb.fn.count<number | string | bigint>('u.id').as('updates')])
     .groupBy(['i.id', 'i.updated_at'])
     .execute();
-  return new Map(rows.map((r) => [r.id, `${r.updated_at}#${Number(r.updates)}`]));
+  return new Map(rows.map((r) => [r.id, { updatedAt: r.updated_at, updates: Number(r.updates) }]));
 }
 
 /**
@@ -65,16 +72,14 @@ export async function incidentStamps(db: Executor): Promise<Map<string, string>>
  * the page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
  * later has a stamp at least as high. Empty for an empty database.
  */
-export async function dataStamp(db: Executor, incidents: ReadonlyMap<string, string>): Promise<string> {
+export async function dataStamp(db: Executor, incidents: ReadonlyMap<string, IncidentStamp>): Promise<string> {
   const [components, maintenances] = await Promise.all([
     db.selectFrom('components').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
     db.selectFrom('maintenances').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
   ]);
-  let latest = components?.latest ?? '';
-  if ((maintenances?.latest ?? '') > latest) latest = maintenances!.latest!;
-  for (const stamp of incidents.values()) {
-    const updatedAt = stamp.slice(0, stamp.indexOf('#'));
-    if (updatedAt > latest) latest = updatedAt;
+  let latest = '';
+  for (const candidate of [components?.latest, maintenances?.latest, ...[...incidents.values()].map((i) => i.updatedAt)]) {
+    if (candidate && candidate > latest) latest = candidate;
   }
   return latest;
 }
