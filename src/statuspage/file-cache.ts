@@ -57,7 +57,8 @@ export class SiteFileCache {
   /** The file at `relative` in `coding` (or as stored when too small to gain), or null when the site has none. */
   async get(relative: string, coding: ContentCoding | null): Promise<Representation | null> {
     const version = this.version();
-    if (version.link === null) return this.load(version, relative, coding);
+    // A plain directory is read on every request, so its files go as stored rather than compressed each time.
+    if (version.link === null) return this.load(version, relative, null);
     const key = coding === null ? relative : `${relative}\0${coding}`;
     let entry = version.entries.get(key);
     if (!entry) {

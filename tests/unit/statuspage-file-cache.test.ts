@@ -74,11 +74,13 @@ describe('SiteFileCache', () => {
     expect(b.etag).toBe(tag('b3'));
   });
 
-  it('a plain directory (no version link) is read, and hashed, on every request; small files go as they are', async () => {
+  it('a plain directory (no version link) is read, and hashed, on every request, and its files go as stored', async () => {
     const dir = tempDir('herald-file-cache-plain-');
     writeFileSync(join(dir, 'index.html'), 'one');
+    writeFileSync(join(dir, 'big.json'), incidents('plain'));
     const cache = new SiteFileCache(dir, 0);
     expect(await cache.get('index.html', 'br')).toMatchObject({ coding: null, etag: tag('one') });
+    expect(await cache.get('big.json', 'br')).toMatchObject({ coding: null, etag: tag(incidents('plain')) });
     writeFileSync(join(dir, 'index.html'), 'two');
     expect((await cache.get('index.html', null))!.body.toString()).toBe('two');
     expect(await cache.get('missing.html', null)).toBeNull();
