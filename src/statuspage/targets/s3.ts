@@ -11,7 +11,7 @@ const CONCURRENCY = 8;
 /**
  * S3-compatible object storage. The bucket keeps the manifest of what it holds, so each publish uploads
  * only new and changed files; entry points (index, JSON, feeds) go last and the manifest after them, so a
- * publish cut short is repeated in full by the next one.
+ * publish cut short is repeated in full by the next one. The build's stamp goes last of all (see BUILD_NOTE).
  */
 export class S3Publisher implements PublishTargetImpl {
   private readonly client: S3Client;
