@@ -69,7 +69,8 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
           return {
             externalId: message.incidentId,
             externalUrl: message.url,
-            meta: { changed: String(report.changed.length), targets: report.targets.map((t) => `${t.name}:${t.uploaded.length}`).join(',') },
+            // Per target: files uploaded, or "kept" when it already held a build of later data.
+            meta: { changed: String(report.changed.length), targets: report.targets.map((t) => `${t.name}:${t.skipped ? 'kept' : t.uploaded.length}`).join(',') },
           };
         },
         async refresh(change) {

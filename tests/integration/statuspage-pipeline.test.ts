@@ -1,9 +1,10 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statuspage } from '../../src/channels/registry.js';
 import type { StateChange } from '../../src/channels/channel.js';
 import { rebuildStatusSite } from '../../src/statuspage/channel.js';
+import { createTarget } from '../../src/statuspage/targets/index.js';
 import { eventually, tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
@@ -102,6 +103,24 @@ describe('status page channel through the real pipeline', () => {
     expect(summary.components).toEqual([expect.objectContaining({ id: api.body.id, status: 'operational' })]);
     const page = await h.app.inject({ method: 'GET', url: `/incidents/${opened.body.incident.id}.html` });
     expect(page.body).toContain('Fixed; Slack only.');
+  });
+
+  it('a target that holds a build of later data keeps it: the update is delivered, and its record says the target was kept', async () => {
+    const shared = join(tempDir('herald-sp-later-'), 'www');
+    const target = { type: 'directory' as const, path: shared, name: 'shared' };
+    // Another machine published a build of data from the future (as far as this one can tell).
+    await createTarget(target, 0).publish({ dir: tempDir('herald-sp-empty-'), manifest: {}, stamp: '2999-01-01T00:00:00.000Z' });
+    h = await startTestHerald({ channels: [statuspage({ targets: [target] })] });
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Search is slow', message: 'Looking.' });
+    expect(opened.status).toBe(201);
+    const row = await eventually(async () => {
+      const found = await h!.herald.store.db.selectFrom('deliveries').select(['state', 'external_meta_json']).where('update_id', '=', opened.body.update.id).executeTakeFirst();
+      return found?.state === 'delivered' ? found : undefined;
+    });
+    expect(JSON.parse(row.external_meta_json!).targets).toBe('shared:kept');
+    expect(existsSync(join(shared, 'index.html'))).toBe(false);
+    // The site this Herald serves has the update all the same.
+    expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents[0].name).toBe('Search is slow');
   });
 
   it('the refresh of a page an update leaves out is a job for its workers: it does not hold the answer, and shutdown waits for it', async () => {
