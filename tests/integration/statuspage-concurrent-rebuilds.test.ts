@@ -3,15 +3,12 @@
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Templates } from '../../src/render/templates.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { createTarget } from '../../src/statuspage/targets/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { kill, startScript } from '../helpers/child.js';
 import { tempDir } from '../helpers/env.js';
-import { type SeedComponent, seedComponents, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
+import { acmeSite, type SeedComponent, seedComponents, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
 
 describe('status site rebuilt by several processes at once', () => {
   let store: Store;
@@ -25,7 +22,7 @@ describe('status site rebuilt by several processes at once', () => {
     component = (await seedComponents(store, 1, { groups: 0 }))[0]!;
     dir = join(root, 'site');
     for (let i = 0; i < 3; i++) {
-      sites.push(new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir }));
+      sites.push(acmeSite(store, dir));
     }
     await sites[0]!.rebuild({ full: true });
   });
@@ -88,7 +85,7 @@ describe('a process killed while it rebuilds the status site', () => {
       expect(existsSync(lockDir)).toBe(true);
 
       const id = await seedIncident(store, { title: 'After the kill', startedAt: new Date().toISOString(), components: [{ ...component!, status: 'major_outage' }] });
-      const site = new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir });
+      const site = acmeSite(store, dir);
       const started = performance.now();
       await site.rebuild({ incidentIds: [id] });
       const waited = performance.now() - started;
@@ -113,15 +110,7 @@ describe('status site built on several machines, published to one shared target'
       // Two machines: a site directory each (their STATUS_PAGE_DIR), one database, one shared target.
       const [a, b] = ['a', 'b'].map(
         (machine) =>
-          new StatusSite({
-            store,
-            templates: new Templates(TEMPLATES_DIR),
-            logger: createLogger({ level: 'silent' }),
-            siteName: 'Acme',
-            publicUrl: 'https://status.acme.test',
-            dir: join(root, machine, 'site'),
-            options: { targets: [{ type: 'directory', path: shared }] },
-          }),
+          acmeSite(store, join(root, machine, 'site'), { targets: [{ type: 'directory', path: shared }] }),
       ) as [StatusSite, StatusSite];
       await a.rebuild({ full: true });
       await b.rebuild({ full: true });

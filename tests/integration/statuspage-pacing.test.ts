@@ -2,13 +2,10 @@
 // to 9× as long as the previous took (at most 2 s), and the requests made meanwhile share it.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { Templates } from '../../src/render/templates.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
-import { seedComponents, seedIncident } from '../unit/statuspage-seed.js';
+import { acmeSite, seedComponents, seedIncident } from '../unit/statuspage-seed.js';
 
 describe('status site rebuild pacing', () => {
   let store: Store;
@@ -20,7 +17,7 @@ describe('status site rebuild pacing', () => {
     store = await openStore(join(root, 'herald.db'));
     const components = await seedComponents(store, 3);
     incidentId = await seedIncident(store, { title: 'Queue backlog', startedAt: new Date().toISOString(), components: [{ ...components[0]!, status: 'partial_outage' }] });
-    site = new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir: join(root, 'site') });
+    site = acmeSite(store, join(root, 'site'));
   });
   afterAll(async () => {
     await store.close();

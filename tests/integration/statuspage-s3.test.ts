@@ -2,14 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Templates } from '../../src/render/templates.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
-import { StatusSite } from '../../src/statuspage/build.js';
 import { createTarget } from '../../src/statuspage/targets/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
-import { seedComponents, seedHistory, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
+import { acmeSite, seedComponents, seedHistory, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
 
 const NOW = new Date('2026-05-20T12:00:00Z');
 const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
@@ -44,14 +40,9 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
     const components = await seedComponents(store, 10);
     await seedHistory(store, components, 40, NOW, 120);
     const id = await seedIncident(store, { title: 'Queue backlog', startedAt: '2026-05-20T11:00:00.000Z', components: [{ ...components[0]!, status: 'partial_outage' }] });
-    const site = new StatusSite({
-      store,
-      templates: new Templates(TEMPLATES_DIR),
-      logger: createLogger({ level: 'silent' }),
-      siteName: 'Acme',
-      publicUrl: 'https://status.acme.test',
-      dir: join(tempDir('herald-sp-s3site-'), 'site'),
-      options: { now: () => NOW, targets: [{ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }] },
+    const site = acmeSite(store, join(tempDir('herald-sp-s3site-'), 'site'), {
+      now: () => NOW,
+      targets: [{ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }],
     });
 
     const first = await site.rebuild({ full: true });

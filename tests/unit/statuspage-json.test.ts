@@ -3,13 +3,9 @@ import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import Parser from 'rss-parser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Templates } from '../../src/render/templates.js';
-import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
-import { StatusSite } from '../../src/statuspage/build.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
-import { seedComponents, seedIncident, seedMaintenance } from './statuspage-seed.js';
+import { acmeSite, seedComponents, seedIncident, seedMaintenance } from './statuspage-seed.js';
 
 // Field lists of Atlassian Statuspage's public API (v2), as its documents carry them.
 const PAGE = ['id', 'name', 'url', 'time_zone', 'updated_at'];
@@ -38,7 +34,7 @@ beforeAll(async () => {
   await seedIncident(store, { title: 'Old blip', startedAt: '2026-04-01T10:00:00.000Z', resolvedAt: '2026-04-01T11:00:00.000Z', components: [{ ...web!, status: 'degraded_performance' }] });
   await seedMaintenance(store, { title: 'DB upgrade', message: 'Upgrading', status: 'scheduled', scheduledFor: '2026-05-25T00:00:00.000Z', scheduledUntil: '2026-05-25T02:00:00.000Z', components: [db!.id], at: '2026-05-19T00:00:00.000Z' });
   await seedMaintenance(store, { title: 'Network work', message: 'Working', status: 'in_progress', scheduledFor: '2026-05-20T11:00:00.000Z', scheduledUntil: '2026-05-20T13:00:00.000Z', components: [db!.id] });
-  const site = new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir, options: { now: () => NOW } });
+  const site = acmeSite(store, dir, { now: () => NOW });
   await site.rebuild({ full: true });
 });
 afterAll(() => store?.close());
@@ -155,7 +151,7 @@ describe('rebuilds under a burst of updates', () => {
       for (let i = 0; i < 6; i++) {
         ids.push(await seedIncident(burstStore, { title: `Burst ${i}`, startedAt: `2026-05-20T1${i}:00:00.000Z`, components: [{ ...c!, status: 'partial_outage' }] }));
       }
-      const site = new StatusSite({ store: burstStore, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir: join(root, 'site'), options: { now: () => NOW } });
+      const site = acmeSite(burstStore, join(root, 'site'), { now: () => NOW });
       await site.rebuild({ full: true });
       // A quiet moment, so the next rebuild is not paced behind the full one (see StatusSite.rebuild).
       await site.quiet();

@@ -2,7 +2,17 @@
 // status page tests and bench/statuspage.ts. Rows look exactly like the ones publish() writes.
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../../src/domain/enums.js';
 import { newId } from '../../src/domain/ids.js';
+import { Templates } from '../../src/render/templates.js';
+import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { StatusSite } from '../../src/statuspage/build.js';
+import type { StatusPageOptions } from '../../src/statuspage/options.js';
 import type { Store } from '../../src/store/store.js';
+
+/** The test suites' status site: "Acme" at https://status.acme.test, built into `dir`, logging nothing. */
+export function acmeSite(store: Store, dir: string, options?: StatusPageOptions): StatusSite {
+  return new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir, options });
+}
 
 export interface SeedComponent {
   id: string;
