@@ -11,7 +11,7 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData, stampKey } from './queries.js';
+import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData, type SiteData, stampKey } from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
@@ -138,14 +138,14 @@ export class StatusSite {
     const previous = readManifest(current);
     const previousPages = readNote<RenderedPages>(current, RENDERED_PAGES);
     const stamps = await incidentStamps(this.deps.store.db);
-    const stamp = await dataStamp(this.deps.store.db, stamps);
     // Without a record of what the current version rendered (made before there was one), render it all once.
     const full = Boolean(request.full) || !(this.pages.css.path in previous) || previousPages === null;
     const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
     // Pages another machine's build brought up to date, or that nobody rendered here yet, are rendered too: each
     // machine builds its own copy of the site and publishes it to the shared targets.
     const outdated = full ? [] : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
-    const files = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
+    const { files, data } = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
+    const stamp = dataStamp(stamps, [...data.components, ...data.maintenances]);
     const manifest: Manifest = full ? {} : { ...previous };
     for (const id of Object.keys(pages.incidents)) {
       if (stamps.has(id)) continue;
@@ -192,7 +192,8 @@ export class StatusSite {
     };
   }
 
-  private async render(full: boolean, changedIds: string[]): Promise<Map<string, string>> {
+  /** The site's files, and the data they were rendered from. */
+  private async render(full: boolean, changedIds: string[]): Promise<{ files: Map<string, string>; data: SiteData }> {
     const { db } = this.deps.store;
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
@@ -251,7 +252,7 @@ export class StatusSite {
     const feeds = historyFeeds({ siteName: this.deps.siteName, publicUrl: base, incidents: recent, incidentUrl, updatedAt: new Date(lastChange) });
     files.set('history.rss', feeds.rss);
     files.set('history.atom', feeds.atom);
-    return files;
+    return { files, data };
   }
 
   /** Full: every month. Otherwise the months of the changed incidents and their neighbours (their pager links). */

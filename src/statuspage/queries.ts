@@ -68,19 +68,13 @@ export async function incidentStamps(db: Executor): Promise<Map<string, Incident
 }
 
 /**
- * How recent the data a build reads is: the latest change to any incident, component or maintenance. Nothing
- * the page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
+ * How recent the data a build read is: the latest change to any incident, component or maintenance. Nothing the
+ * page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
  * later has a stamp at least as high. Empty for an empty database.
  */
-export async function dataStamp(db: Executor, incidents: ReadonlyMap<string, IncidentStamp>): Promise<string> {
-  const [components, maintenances] = await Promise.all([
-    db.selectFrom('components').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
-    db.selectFrom('maintenances').select((eb) => eb.fn.max('updated_at').as('latest')).executeTakeFirst(),
-  ]);
+export function dataStamp(incidents: ReadonlyMap<string, IncidentStamp>, others: ReadonlyArray<{ updatedAt: string }>): string {
   let latest = '';
-  for (const candidate of [components?.latest, maintenances?.latest, ...[...incidents.values()].map((i) => i.updatedAt)]) {
-    if (candidate && candidate > latest) latest = candidate;
-  }
+  for (const { updatedAt } of [...incidents.values(), ...others]) if (updatedAt > latest) latest = updatedAt;
   return latest;
 }
 
