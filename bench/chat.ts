@@ -55,8 +55,18 @@ async function publish(i: number, channels?: string[]) {
   const step = STEPS[i % STEPS.length]!;
   const res =
     step === 'investigating'
-      ? await api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Investigating elevated errors (${i}).`, impact: 'major', components: { [component.body.id]: 'major_outage' }, channels })
-      : await api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: ${step}.`, status: step, channels });
+      ? await api('POST', '/api/v1/incidents', {
+          title: `Bench incident ${i}`,
+          message: `Investigating elevated errors (${i}).`,
+          impact: 'major',
+          components: { [component.body.id]: 'major_outage' },
+          channels,
+        })
+      : await api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+          message: `Update ${i}: ${step}.`,
+          status: step,
+          channels,
+        });
   if (res.status === 201) incidentId = res.body.incident.id;
   return res;
 }
@@ -82,8 +92,17 @@ const rawAfter = await measureRawBullmq(REDIS_URL, rawOptions);
 const rawFanout = [...fanoutBefore, ...(await measureRawFanout(REDIS_URL, fanoutOptions))];
 const raw = { latencies: [...rawBefore.latencies, ...rawAfter.latencies] };
 const rawP50 = median(raw.latencies);
-console.log(`raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`);
-const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), max_ms: Math.max(...values), 'p50 / raw p50': median(values) / rawP50 });
+console.log(
+  `raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`,
+);
+const row = (what: string, values: number[]) => ({
+  path: what,
+  n: values.length,
+  p50_ms: median(values),
+  p99_ms: percentile(values, 99),
+  max_ms: Math.max(...values),
+  'p50 / raw p50': median(values) / rawP50,
+});
 console.log(`\nEach update to all 6 channels (${UPDATES} updates):`);
 printTable([
   row('raw BullMQ add→complete', raw.latencies),
@@ -93,16 +112,25 @@ printTable([
   row('publish→posted on all 6', allPosted),
   row('publish→all 6 recorded delivered', recorded),
 ]);
-console.log(`Herald's CPU per update (user + system, all its threads; includes answering the bench's polls for the records): ${cpuPerUpdate.toFixed(1)} ms`);
+console.log(
+  `Herald's CPU per update (user + system, all its threads; includes answering the bench's polls for the records): ${cpuPerUpdate.toFixed(1)} ms`,
+);
 console.log(`\nEach channel alone (${UPDATES} updates to that channel only, one channel after another):`);
-printTable([row('raw BullMQ add→complete', raw.latencies), ...probes.map((p) => row(`publish→posted ${p.channel}`, alone.get(p.channel)!))]);
+printTable([
+  row('raw BullMQ add→complete', raw.latencies),
+  ...probes.map((p) => row(`publish→posted ${p.channel}`, alone.get(p.channel)!)),
+]);
 
 const verdict = (what: string, values: number[]) => {
   const ratio = median(values) / rawP50;
-  console.log(`p50 publish→posted ${what}: ${median(values).toFixed(1)} ms vs raw BullMQ ${rawP50.toFixed(1)} ms, ${ratio.toFixed(2)}× (target ≤ 3×) ${ratio <= 3 ? 'MET' : 'NOT MET'}`);
+  console.log(
+    `p50 publish→posted ${what}: ${median(values).toFixed(1)} ms vs raw BullMQ ${rawP50.toFixed(1)} ms, ${ratio.toFixed(2)}× (target ≤ 3×) ${ratio <= 3 ? 'MET' : 'NOT MET'}`,
+  );
 };
 console.log('');
 verdict('on all 6, each update to all 6', allPosted);
 for (const p of probes) verdict(`${p.channel} alone`, alone.get(p.channel)!);
-console.log(`\nFor context (not the target's baseline): publish→posted on all 6 is ${(median(allPosted) / median(rawFanout)).toFixed(2)}× what BullMQ alone takes to fan a job out to 6 queues and complete them all (p50 ${median(rawFanout).toFixed(1)} ms).`);
+console.log(
+  `\nFor context (not the target's baseline): publish→posted on all 6 is ${(median(allPosted) / median(rawFanout)).toFixed(2)}× what BullMQ alone takes to fan a job out to 6 queues and complete them all (p50 ${median(rawFanout).toFixed(1)} ms).`,
+);
 process.exit(0);

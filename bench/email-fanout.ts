@@ -28,8 +28,12 @@ const ROOT = resolve(import.meta.dirname, '..');
 type Stats = { total: number; distinct: number; duplicates: number; firstAt?: number; lastAt?: number };
 
 async function startSink(): Promise<{ smtpPort: number; stats(): Promise<Stats>; stop(): void }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/fakes/smtp-sink.ts')], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const ports = await new Promise<{ smtpPort: number; statsPort: number }>((ok) => child.stdout!.once('data', (d: Buffer) => ok(JSON.parse(d.toString()))));
+  const child = spawn(process.execPath, ['--import', 'tsx', resolve(ROOT, 'tests/fakes/smtp-sink.ts')], {
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const ports = await new Promise<{ smtpPort: number; statsPort: number }>((ok) =>
+    child.stdout!.once('data', (d: Buffer) => ok(JSON.parse(d.toString()))),
+  );
   return {
     smtpPort: ports.smtpPort,
     stats: async () => (await (await fetch(`http://127.0.0.1:${ports.statsPort}/stats`)).json()) as Stats,
@@ -47,7 +51,14 @@ async function waitFor(check: () => Promise<boolean>, timeoutMs: number, everyMs
 
 async function baseline(n: number): Promise<number> {
   const sink = await startSink();
-  const transport = nodemailer.createTransport({ pool: true, host: '127.0.0.1', port: sink.smtpPort, ignoreTLS: true, maxConnections: 5, maxMessages: Infinity });
+  const transport = nodemailer.createTransport({
+    pool: true,
+    host: '127.0.0.1',
+    port: sink.smtpPort,
+    ignoreTLS: true,
+    maxConnections: 5,
+    maxMessages: Infinity,
+  });
   const secret = randomBytes(16).toString('hex');
   const start = Date.now();
   let next = 0;
@@ -72,7 +83,6 @@ async function baseline(n: number): Promise<number> {
   sink.stop();
   return seconds;
 }
-
 
 function peakRssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
@@ -107,10 +117,19 @@ async function heraldRun(kind: 'sqlite' | 'postgres', n: number, stopAfter: numb
   const seedStart = Date.now();
   await seedEmailSubscribers(herald.store.db, kind, n);
   const seeded = (Date.now() - seedStart) / 1000;
-  const worker: ChildProcess = spawn(process.execPath, [...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean), '--import', 'tsx', resolve(ROOT, 'tests/helpers/fanout-worker.ts')], {
-    env: { ...process.env, ...vars },
-    stdio: ['ignore', 'pipe', 'inherit'],
-  });
+  const worker: ChildProcess = spawn(
+    process.execPath,
+    [
+      ...(process.env.BENCH_WORKER_NODE_ARGS ?? '').split(' ').filter(Boolean),
+      '--import',
+      'tsx',
+      resolve(ROOT, 'tests/helpers/fanout-worker.ts'),
+    ],
+    {
+      env: { ...process.env, ...vars },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
   await new Promise<void>((ok) => worker.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && ok()));
   const start = Date.now();
   const { updateId } = await openPublish(herald);
@@ -120,7 +139,11 @@ async function heraldRun(kind: 'sqlite' | 'postgres', n: number, stopAfter: numb
   const stats = await sink.stats();
   const seconds = (stats.lastAt! - start) / 1000;
   const rss = peakRssMb(worker.pid!);
-  const row = await herald.store.db.selectFrom('deliveries').selectAll().where('update_id', '=', updateId).executeTakeFirst();
+  const row = await herald.store.db
+    .selectFrom('deliveries')
+    .selectAll()
+    .where('update_id', '=', updateId)
+    .executeTakeFirst();
   if (process.env.BENCH_WORKER_NODE_ARGS) {
     // A clean exit, so that --cpu-prof and the like write their files.
     worker.kill('SIGTERM');
@@ -143,13 +166,26 @@ console.log(
   `  ${run.seconds.toFixed(1)} s (${Math.round(N / run.seconds)} msg/s), first email after ${run.firstEmail.toFixed(2)} s, worker peak RSS ${run.rss.toFixed(0)} MB, duplicates ${run.stats.duplicates}, delivery row ${run.row?.state} ${run.row?.delivered}/${run.row?.total}`,
 );
 console.log(`  ratio herald/baseline = ${(run.seconds / base).toFixed(2)} (target ≤ 1.25)`);
-Object.assign(results, { baselineSeconds: base, heraldSeconds: run.seconds, ratio: run.seconds / base, firstEmailSeconds: run.firstEmail, rssMbAtN: run.rss });
+Object.assign(results, {
+  baselineSeconds: base,
+  heraldSeconds: run.seconds,
+  ratio: run.seconds / base,
+  firstEmailSeconds: run.firstEmail,
+  rssMbAtN: run.rss,
+});
 if (RSS_N > 0) {
   for (const kind of process.env.BENCH_SKIP_PG === '1' ? (['sqlite'] as const) : (['sqlite', 'postgres'] as const)) {
     console.log(`memory: ${RSS_N} subscribers on ${kind}, watching the first ${RSS_SENDS} sends …`);
     const big = await heraldRun(kind, RSS_N, Math.min(RSS_SENDS, RSS_N));
-    console.log(`  seeded in ${big.seeded.toFixed(1)} s; first email after ${big.firstEmail.toFixed(2)} s; ${big.stats.total} sends in ${big.seconds.toFixed(1)} s; worker peak RSS ${big.rss.toFixed(0)} MB (target ≤ 300)`);
-    results[`rss_${kind}`] = { subscribers: RSS_N, sendsWatched: big.stats.total, peakRssMb: big.rss, firstEmailSeconds: big.firstEmail };
+    console.log(
+      `  seeded in ${big.seeded.toFixed(1)} s; first email after ${big.firstEmail.toFixed(2)} s; ${big.stats.total} sends in ${big.seconds.toFixed(1)} s; worker peak RSS ${big.rss.toFixed(0)} MB (target ≤ 300)`,
+    );
+    results[`rss_${kind}`] = {
+      subscribers: RSS_N,
+      sendsWatched: big.stats.total,
+      peakRssMb: big.rss,
+      firstEmailSeconds: big.firstEmail,
+    };
   }
 }
 console.log(JSON.stringify(results));

@@ -67,8 +67,19 @@ async function startBenchHerald() {
   const dir = mkdtempSync(join(tmpdir(), 'herald-bench-'));
   const database = await databaseUrl(dir);
   const prefix = `bench-herald-${randomBytes(4).toString('hex')}`;
-  const env = readEnv({ HERALD_DATA_DIR: dir, DATABASE_URL: database.url, REDIS_URL, HERALD_QUEUE_PREFIX: prefix, HERALD_PUBLIC_URL: 'https://status.bench.test' });
-  const herald = await startHerald({ env, config: { channels: [noop] }, logger: createLogger({ level: 'silent' }), sweeper: false });
+  const env = readEnv({
+    HERALD_DATA_DIR: dir,
+    DATABASE_URL: database.url,
+    REDIS_URL,
+    HERALD_QUEUE_PREFIX: prefix,
+    HERALD_PUBLIC_URL: 'https://status.bench.test',
+  });
+  const herald = await startHerald({
+    env,
+    config: { channels: [noop] },
+    logger: createLogger({ level: 'silent' }),
+    sweeper: false,
+  });
   await herald.workers!.waitUntilReady();
   const { db } = herald.store;
   // From the call to the worker's 'completed' event (the row is recorded by then), as the raw baseline.
@@ -77,7 +88,15 @@ async function startBenchHerald() {
 
   // Counts the rows still moving: a small index range, so polling doesn't load the database it measures.
   const unsettled = async () =>
-    Number((await db.selectFrom('deliveries').select((eb) => eb.fn.countAll<number>().as('n')).where('state', 'in', ['pending', 'delivering']).executeTakeFirst())?.n ?? 0);
+    Number(
+      (
+        await db
+          .selectFrom('deliveries')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .where('state', 'in', ['pending', 'delivering'])
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
   const settled = async () => {
     while ((await unsettled()) > 0) await sleep(2);
   };
@@ -86,7 +105,10 @@ async function startBenchHerald() {
   // Concurrent updates of one incident are serialised by design (on PostgreSQL they queue on the incident's row
   // lock): each client of a burst updates its own incident.
   const burstIncidents: string[] = [];
-  for (let i = 0; i < IN_FLIGHT; i++) burstIncidents.push((await openIncident(herald.publishDeps, { title: `Burst ${i}`, message: 'start' })).incident.id);
+  for (let i = 0; i < IN_FLIGHT; i++)
+    burstIncidents.push(
+      (await openIncident(herald.publishDeps, { title: `Burst ${i}`, message: 'start' })).incident.id,
+    );
   await settled();
 
   return {
@@ -140,7 +162,8 @@ const heraldLatencies = await herald.paced(PACED, PACE_MS);
 
 // Bursts, raw and Herald in turn: the machine's speed drifts within a run, and each round's pair sees the same.
 const rounds: Array<{ raw: number; herald: number }> = [];
-for (let round = 0; round < ROUNDS; round++) rounds.push({ raw: await raw.burst(BURST, IN_FLIGHT), herald: await herald.burst(BURST) });
+for (let round = 0; round < ROUNDS; round++)
+  rounds.push({ raw: await raw.burst(BURST, IN_FLIGHT), herald: await herald.burst(BURST) });
 
 await herald.close();
 await raw.close();
@@ -149,15 +172,36 @@ const rawP50 = median(rawLatencies);
 const heraldP50 = median(heraldLatencies);
 const rawRate = median(rounds.map((r) => r.raw));
 const heraldRate = median(rounds.map((r) => r.herald));
-console.log(`bench/publish — ${DB}, Redis ${REDIS_URL}, paced ${PACED} every ${PACE_MS} ms, ${ROUNDS} rounds of a burst of ${BURST} with ${IN_FLIGHT} in flight, worker concurrency ${CONCURRENCY}\n`);
-printTable(rounds.map((r, i) => ({ round: i + 1, 'raw jobs/s': Math.round(r.raw), 'Herald updates/s': Math.round(r.herald), ratio: `${((r.herald / r.raw) * 100).toFixed(0)}%` })));
+console.log(
+  `bench/publish — ${DB}, Redis ${REDIS_URL}, paced ${PACED} every ${PACE_MS} ms, ${ROUNDS} rounds of a burst of ${BURST} with ${IN_FLIGHT} in flight, worker concurrency ${CONCURRENCY}\n`,
+);
+printTable(
+  rounds.map((r, i) => ({
+    round: i + 1,
+    'raw jobs/s': Math.round(r.raw),
+    'Herald updates/s': Math.round(r.herald),
+    ratio: `${((r.herald / r.raw) * 100).toFixed(0)}%`,
+  })),
+);
 console.log('');
 printTable([
-  { pipeline: 'raw BullMQ add→complete', 'p50 ms': rawP50, 'p99 ms': percentile(rawLatencies, 99), 'per s (median)': Math.round(rawRate) },
-  { pipeline: 'Herald publish→delivered', 'p50 ms': heraldP50, 'p99 ms': percentile(heraldLatencies, 99), 'per s (median)': Math.round(heraldRate) },
+  {
+    pipeline: 'raw BullMQ add→complete',
+    'p50 ms': rawP50,
+    'p99 ms': percentile(rawLatencies, 99),
+    'per s (median)': Math.round(rawRate),
+  },
+  {
+    pipeline: 'Herald publish→delivered',
+    'p50 ms': heraldP50,
+    'p99 ms': percentile(heraldLatencies, 99),
+    'per s (median)': Math.round(heraldRate),
+  },
 ]);
 const latencyRatio = heraldP50 / Math.max(rawP50, 0.5);
 const throughputRatio = heraldRate / rawRate;
 console.log(`\nlatency p50 ratio ${latencyRatio.toFixed(2)}× (target ≤ 2×) ${latencyRatio <= 2 ? 'OK' : 'MISSED'}`);
-console.log(`throughput ratio ${(throughputRatio * 100).toFixed(0)}% (target ≥ 50%) ${throughputRatio >= 0.5 ? 'OK' : 'MISSED'}`);
+console.log(
+  `throughput ratio ${(throughputRatio * 100).toFixed(0)}% (target ≥ 50%) ${throughputRatio >= 0.5 ? 'OK' : 'MISSED'}`,
+);
 process.exit(0);

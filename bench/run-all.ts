@@ -38,23 +38,36 @@ const benches: Bench[] = [
   { name: 'load', file: 'bench/load.ts', timeoutMs: 4 * 60_000 },
 ];
 
-const only = process.env.BENCH_ONLY?.split(',').map((s) => s.trim()).filter(Boolean);
+const only = process.env.BENCH_ONLY?.split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const selected = only ? benches.filter((b) => only.includes(b.name)) : benches;
 
 console.log(
   `npm run bench — ${new Date().toISOString()}, node ${process.version}, ${cpus().length} cores (${cpus()[0]?.model ?? '?'}), ` +
-    `${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), load average ${loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `${(totalmem() / 2 ** 30).toFixed(1)} GiB RAM (${(freemem() / 2 ** 30).toFixed(1)} free), load average ${loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
 );
 console.log(`benches: ${selected.map((b) => b.name).join(', ')}${FULL ? ' (full sizes)' : ''}\n`);
 
 function run(bench: Bench): Promise<{ code: number | null; seconds: number; timedOut: boolean }> {
   const env: Record<string, string | undefined> = { ...process.env };
   for (const [key, value] of Object.entries(bench.env ?? {})) if (process.env[key] === undefined) env[key] = value;
-  const shown = Object.entries(bench.env ?? {}).map(([k]) => `${k}=${env[k]}`).join(' ');
-  console.log(`\n━━━ ${bench.name}: ${shown ? shown + ' ' : ''}node --import tsx ${bench.file} ${(bench.args ?? []).join(' ')}`.trimEnd());
+  const shown = Object.entries(bench.env ?? {})
+    .map(([k]) => `${k}=${env[k]}`)
+    .join(' ');
+  console.log(
+    `\n━━━ ${bench.name}: ${shown ? `${shown} ` : ''}node --import tsx ${bench.file} ${(bench.args ?? []).join(' ')}`.trimEnd(),
+  );
   const start = Date.now();
   return new Promise((done) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', bench.file, ...(bench.args ?? [])], { cwd: ROOT, env, stdio: 'inherit', detached: true });
+    const child = spawn(process.execPath, ['--import', 'tsx', bench.file, ...(bench.args ?? [])], {
+      cwd: ROOT,
+      env,
+      stdio: 'inherit',
+      detached: true,
+    });
     let timedOut = false;
     const timer = setTimeout(() => {
       timedOut = true;
@@ -76,9 +89,17 @@ const summary: Array<{ name: string; result: string; seconds: number }> = [];
 const started = Date.now();
 for (const bench of selected) {
   const { code, seconds, timedOut } = await run(bench);
-  summary.push({ name: bench.name, result: timedOut ? `stopped after ${bench.timeoutMs / 1000} s` : code === 0 ? 'ok' : `exit ${code}`, seconds });
+  summary.push({
+    name: bench.name,
+    result: timedOut ? `stopped after ${bench.timeoutMs / 1000} s` : code === 0 ? 'ok' : `exit ${code}`,
+    seconds,
+  });
 }
 
-console.log(`\n━━━ summary (${((Date.now() - started) / 60_000).toFixed(1)} min, load average now ${loadavg().map((l) => l.toFixed(2)).join(' ')})`);
+console.log(
+  `\n━━━ summary (${((Date.now() - started) / 60_000).toFixed(1)} min, load average now ${loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')})`,
+);
 for (const s of summary) console.log(`${s.name.padEnd(18)} ${s.result.padEnd(22)} ${s.seconds.toFixed(0)} s`);
 process.exit(summary.every((s) => s.result === 'ok') ? 0 : 1);

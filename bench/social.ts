@@ -25,10 +25,22 @@ const WARM_UP = 3;
 function benchChannel(setup: SocialSetup): BenchChannel {
   const e = setup.env;
   if (setup.kind === 'twitter') {
-    return { kind: 'twitter', options: { appKey: e.TWITTER_APP_KEY, appSecret: e.TWITTER_APP_SECRET, accessToken: e.TWITTER_ACCESS_TOKEN, accessSecret: e.TWITTER_ACCESS_SECRET, apiUrl: e.TWITTER_API_URL } };
+    return {
+      kind: 'twitter',
+      options: {
+        appKey: e.TWITTER_APP_KEY,
+        appSecret: e.TWITTER_APP_SECRET,
+        accessToken: e.TWITTER_ACCESS_TOKEN,
+        accessSecret: e.TWITTER_ACCESS_SECRET,
+        apiUrl: e.TWITTER_API_URL,
+      },
+    };
   }
   if (setup.kind === 'mastodon') return { kind: 'mastodon', options: { url: e.MASTODON_URL, token: e.MASTODON_TOKEN } };
-  return { kind: 'bluesky', options: { service: e.BLUESKY_SERVICE, identifier: e.BLUESKY_IDENTIFIER, appPassword: e.BLUESKY_APP_PASSWORD } };
+  return {
+    kind: 'bluesky',
+    options: { service: e.BLUESKY_SERVICE, identifier: e.BLUESKY_IDENTIFIER, appPassword: e.BLUESKY_APP_PASSWORD },
+  };
 }
 
 // The baseline is measured before Herald starts and again after it stops, and pooled: the machine's speed drifts
@@ -44,15 +56,27 @@ const { api } = herald;
 // The fakes emit 'accepted' for each post they take: forwarded as one stream for the timing loop.
 const accepted = new EventEmitter();
 for (const { fake } of setups) fake.on('accepted', () => accepted.emit('post'));
-const probes: PostProbe[] = setups.map(({ kind, fake }) => ({ channel: kind, count: () => fake.posts.length, acceptedAt: (i) => fake.posts[i]!.at }));
+const probes: PostProbe[] = setups.map(({ kind, fake }) => ({
+  channel: kind,
+  count: () => fake.posts.length,
+  acceptedAt: (i) => fake.posts[i]!.at,
+}));
 
 let incidentId = '';
 /** Update `i` of incidents of PER_INCIDENT updates each, to `channels` (all of them when omitted). */
 async function publish(i: number, channels?: string[]) {
   const res =
     i % PER_INCIDENT === 0
-      ? await api('POST', '/api/v1/incidents', { title: `Bench incident ${i}`, message: `Update ${i}: investigating.`, channels })
-      : await api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `Update ${i}: still on it.`, status: 'identified', channels });
+      ? await api('POST', '/api/v1/incidents', {
+          title: `Bench incident ${i}`,
+          message: `Update ${i}: investigating.`,
+          channels,
+        })
+      : await api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+          message: `Update ${i}: still on it.`,
+          status: 'identified',
+          channels,
+        });
   if (res.status === 201) incidentId = res.body.incident.id;
   return res;
 }
@@ -80,9 +104,19 @@ const rawAfter = await measureRawBullmq(REDIS_URL, rawOptions);
 const rawFanout = [...fanoutBefore, ...(await measureRawFanout(REDIS_URL, fanoutOptions))];
 const raw = { latencies: [...rawBefore.latencies, ...rawAfter.latencies] };
 const rawP50 = median(raw.latencies);
-console.log(`raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`);
-const row = (what: string, values: number[]) => ({ path: what, n: values.length, p50_ms: median(values), p99_ms: percentile(values, 99), 'p50 / raw p50': median(values) / rawP50 });
-console.log(`\nbench/social — ${N} updates one at a time, zero-latency fakes in the bench process, herald serve (SQLite) in its own, Redis ${REDIS_URL}\n`);
+console.log(
+  `raw BullMQ p50: ${median(rawBefore.latencies).toFixed(2)} ms before Herald ran, ${median(rawAfter.latencies).toFixed(2)} ms after; pooled ${rawP50.toFixed(2)} ms`,
+);
+const row = (what: string, values: number[]) => ({
+  path: what,
+  n: values.length,
+  p50_ms: median(values),
+  p99_ms: percentile(values, 99),
+  'p50 / raw p50': median(values) / rawP50,
+});
+console.log(
+  `\nbench/social — ${N} updates one at a time, zero-latency fakes in the bench process, herald serve (SQLite) in its own, Redis ${REDIS_URL}\n`,
+);
 console.log('Each update to all 3 channels:');
 printTable([
   row('raw BullMQ add→complete', raw.latencies),
@@ -92,15 +126,27 @@ printTable([
   row('publish→posted on all 3', posted),
   row('publish→all 3 recorded delivered', recorded),
 ]);
-console.log(`Herald's CPU per update (user + system, all its threads; includes answering the bench's polls for the records): ${cpuPerUpdate.toFixed(1)} ms`);
+console.log(
+  `Herald's CPU per update (user + system, all its threads; includes answering the bench's polls for the records): ${cpuPerUpdate.toFixed(1)} ms`,
+);
 console.log(`\nEach channel alone (${N} updates to that channel only, one channel after another):`);
-printTable([row('raw BullMQ add→complete', raw.latencies), ...SOCIAL_KINDS.map((k) => row(`publish→posted ${k}`, alone.get(k)!))]);
+printTable([
+  row('raw BullMQ add→complete', raw.latencies),
+  ...SOCIAL_KINDS.map((k) => row(`publish→posted ${k}`, alone.get(k)!)),
+]);
 console.log('');
-for (const [round, latencies] of [['each update to all 3', perChannel], ['alone', alone]] as const) {
+for (const [round, latencies] of [
+  ['each update to all 3', perChannel],
+  ['alone', alone],
+] as const) {
   for (const k of SOCIAL_KINDS) {
     const ratio = median(latencies.get(k)!) / rawP50;
-    console.log(`${k}, ${round}: p50 publish→posted ${median(latencies.get(k)!).toFixed(1)} ms, ${ratio.toFixed(2)}× raw BullMQ (target ≤ 3×) ${ratio <= 3 ? 'MET' : 'NOT MET'}`);
+    console.log(
+      `${k}, ${round}: p50 publish→posted ${median(latencies.get(k)!).toFixed(1)} ms, ${ratio.toFixed(2)}× raw BullMQ (target ≤ 3×) ${ratio <= 3 ? 'MET' : 'NOT MET'}`,
+    );
   }
 }
-console.log(`\nFor context (not the target's baseline): publish→posted on all 3 is ${(median(posted) / median(rawFanout)).toFixed(2)}× what BullMQ alone takes to fan a job out to 3 queues and complete them all (p50 ${median(rawFanout).toFixed(1)} ms).`);
+console.log(
+  `\nFor context (not the target's baseline): publish→posted on all 3 is ${(median(posted) / median(rawFanout)).toFixed(2)}× what BullMQ alone takes to fan a job out to 3 queues and complete them all (p50 ${median(rawFanout).toFixed(1)} ms).`,
+);
 process.exit(0);

@@ -25,7 +25,10 @@ for (let i = 0; i < 10; i++) {
       impact: 'major',
       startedAt: new Date(now.getTime() - (i + 1) * 600_000).toISOString(),
       components: [{ ...components[i]!, status: 'partial_outage' }],
-      messages: ['We are investigating **elevated latency** on the API.', 'We identified a misbehaving cache node and are replacing it.'],
+      messages: [
+        'We are investigating **elevated latency** on the API.',
+        'We identified a misbehaving cache node and are replacing it.',
+      ],
     }),
   );
 }
@@ -45,7 +48,8 @@ const fullRuns: number[] = [];
 for (let i = 0; i < 3; i++) {
   const r = await site.rebuild({ full: true });
   fullRuns.push(r.buildMs + r.publishMs);
-  if (i === 0) console.log(`full build: ${r.rendered} files rendered, ${r.targets[0]!.uploaded.length} published to the mirror`);
+  if (i === 0)
+    console.log(`full build: ${r.rendered} files rendered, ${r.targets[0]!.uploaded.length} published to the mirror`);
 }
 const incRuns: number[] = [];
 let last;
@@ -54,7 +58,12 @@ for (let i = 0; i < 21; i++) {
   // One update after a quiet moment, as the target means it: a rebuild that follows the previous one closely is
   // paced by the site (see StatusSite.rebuild).
   await site.quiet();
-  await seedUpdate(store, id, `Update ${i}: replacement node is warming up.`, new Date(Date.now() + i * 1000).toISOString());
+  await seedUpdate(
+    store,
+    id,
+    `Update ${i}: replacement node is warming up.`,
+    new Date(Date.now() + i * 1000).toISOString(),
+  );
   const t = performance.now();
   last = await site.rebuild({ incidentIds: [id] });
   incRuns.push(performance.now() - t);
@@ -63,10 +72,21 @@ for (let i = 0; i < 21; i++) {
 const size = (p: string) => statSync(join(root, 'site', p)).size;
 const index = readFileSync(join(root, 'site', 'index.html'), 'utf8');
 const css = /href="([^"]+\.css)"/.exec(index)![1]!;
-console.log(`full build + publish:        median ${median(fullRuns).toFixed(0)} ms (runs: ${fullRuns.map((x) => x.toFixed(0)).join(', ')})  target < 2000 ms`);
-console.log(`incremental rebuild+publish: median ${median(incRuns).toFixed(1)} ms, p90 ${incRuns.slice().sort((a, b) => a - b)[Math.floor(incRuns.length * 0.9)]!.toFixed(1)} ms (${incRuns.length} runs)  target < 200 ms`);
-console.log(`incremental: ${last!.rendered} files rendered, ${last!.changed.length} changed, ${last!.targets[0]!.uploaded.length} published`);
-console.log(`page weights: index.html ${size('index.html')} B + ${css} ${size(css)} B = ${((size('index.html') + size(css)) / 1024).toFixed(1)} KB; ` +
-  `incident page ${size(`incidents/${active[0]}.html`)} B; summary.json ${size('api/v2/summary.json')} B; incidents.json ${size('api/v2/incidents.json')} B; history.rss ${size('history.rss')} B`);
+console.log(
+  `full build + publish:        median ${median(fullRuns).toFixed(0)} ms (runs: ${fullRuns.map((x) => x.toFixed(0)).join(', ')})  target < 2000 ms`,
+);
+console.log(
+  `incremental rebuild+publish: median ${median(incRuns).toFixed(1)} ms, p90 ${incRuns
+    .slice()
+    .sort((a, b) => a - b)
+    [Math.floor(incRuns.length * 0.9)]!.toFixed(1)} ms (${incRuns.length} runs)  target < 200 ms`,
+);
+console.log(
+  `incremental: ${last!.rendered} files rendered, ${last!.changed.length} changed, ${last!.targets[0]!.uploaded.length} published`,
+);
+console.log(
+  `page weights: index.html ${size('index.html')} B + ${css} ${size(css)} B = ${((size('index.html') + size(css)) / 1024).toFixed(1)} KB; ` +
+    `incident page ${size(`incidents/${active[0]}.html`)} B; summary.json ${size('api/v2/summary.json')} B; incidents.json ${size('api/v2/incidents.json')} B; history.rss ${size('history.rss')} B`,
+);
 await store.close();
 rmSync(root, { recursive: true, force: true });

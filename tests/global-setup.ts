@@ -9,7 +9,12 @@ import pg from 'pg';
 // redis-server from PATH started for this run. PostgreSQL must be running (`bash .ci/run` installs and starts it).
 
 async function answers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 0, retryStrategy: () => null, connectTimeout: 1_000 });
+  const client = new Redis(url, {
+    lazyConnect: true,
+    maxRetriesPerRequest: 0,
+    retryStrategy: () => null,
+    connectTimeout: 1_000,
+  });
   client.on('error', () => undefined);
   try {
     await client.connect();
@@ -28,11 +33,27 @@ export async function setup() {
   const redisUrl = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
   if (!(await answers(redisUrl))) {
     const port = 6390 + Math.floor(Math.random() * 100);
-    started = spawn('redis-server', ['--port', String(port), '--bind', '127.0.0.1', '--save', '', '--dir', mkdtempSync(join(tmpdir(), 'herald-test-redis-'))], { stdio: 'ignore' });
+    started = spawn(
+      'redis-server',
+      [
+        '--port',
+        String(port),
+        '--bind',
+        '127.0.0.1',
+        '--save',
+        '',
+        '--dir',
+        mkdtempSync(join(tmpdir(), 'herald-test-redis-')),
+      ],
+      { stdio: 'ignore' },
+    );
     started.on('error', () => undefined);
     const url = `redis://127.0.0.1:${port}`;
     for (let i = 0; i < 50 && !(await answers(url)); i++) await new Promise((r) => setTimeout(r, 100));
-    if (!(await answers(url))) throw new Error(`no Redis at ${redisUrl} and no redis-server on PATH to start one: install Redis or run bash .ci/run`);
+    if (!(await answers(url)))
+      throw new Error(
+        `no Redis at ${redisUrl} and no redis-server on PATH to start one: install Redis or run bash .ci/run`,
+      );
     process.env.TEST_REDIS_URL = url;
   }
   const postgresUrl = process.env.TEST_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -40,7 +61,9 @@ export async function setup() {
   try {
     await client.connect();
   } catch (error) {
-    throw new Error(`PostgreSQL is not reachable at ${postgresUrl} (${(error as Error).message}): start it, set TEST_POSTGRES_URL, or run bash .ci/run`);
+    throw new Error(
+      `PostgreSQL is not reachable at ${postgresUrl} (${(error as Error).message}): start it, set TEST_POSTGRES_URL, or run bash .ci/run`,
+    );
   } finally {
     await client.end().catch(() => undefined);
   }

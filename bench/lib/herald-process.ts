@@ -24,13 +24,22 @@ process.on('exit', () => {
 export function spawnHerald(args: string[], env: Record<string, string>, logDir: string): ChildProcess {
   const log = openSync(join(logDir, `${args[0]}.log`), 'a');
   const nodeArgs = (process.env.BENCH_HERALD_NODE_ARGS ?? '').split(' ').filter(Boolean);
-  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], { cwd: ROOT, env: { ...process.env, ...env }, stdio: ['ignore', log, 'inherit'] });
+  const child = spawn(process.execPath, [...nodeArgs, BIN, ...args], {
+    cwd: ROOT,
+    env: { ...process.env, ...env },
+    stdio: ['ignore', log, 'inherit'],
+  });
   children.push(child);
   return child;
 }
 
 /** Polls `check` until it is true (errors count as false), or throws naming `what` after `timeoutMs`. */
-export async function until(check: () => Promise<boolean>, timeoutMs: number, what: string, everyMs = 100): Promise<void> {
+export async function until(
+  check: () => Promise<boolean>,
+  timeoutMs: number,
+  what: string,
+  everyMs = 100,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     if (await check().catch(() => false)) return;
@@ -53,7 +62,10 @@ export function heraldApi(base: string, token: string) {
   return async <T = any>(method: string, path: string, body?: unknown): Promise<ApiAnswer<T>> => {
     const response = await request(`${base}${path}`, {
       method: method as Dispatcher.HttpMethod,
-      headers: { authorization: `Bearer ${token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+      headers: {
+        authorization: `Bearer ${token}`,
+        ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+      },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await response.body.text();

@@ -60,10 +60,24 @@ export async function timeUpdate(
   const answer = await publish();
   const answeredMs = preciseNow() - started;
   if (answer.status !== 201) throw new Error(`publish failed: ${answer.status} ${JSON.stringify(answer.body)}`);
-  const deliveries = async () => (await api<{ channels: Array<{ channel: string; state: string; error?: string }> }>('GET', `/api/v1/updates/${answer.body.update.id}/deliveries`)).body.channels;
+  const deliveries = async () =>
+    (
+      await api<{ channels: Array<{ channel: string; state: string; error?: string }> }>(
+        'GET',
+        `/api/v1/updates/${answer.body.update.id}/deliveries`,
+      )
+    ).body.channels;
   let timer: NodeJS.Timeout | undefined;
   const stuck = new Promise<never>((_, reject) => {
-    timer = setTimeout(async () => reject(new Error(`no post after ${STUCK_MS / 1000} s; deliveries: ${JSON.stringify(await deliveries().catch(() => 'unknown'))}`)), STUCK_MS);
+    timer = setTimeout(
+      async () =>
+        reject(
+          new Error(
+            `no post after ${STUCK_MS / 1000} s; deliveries: ${JSON.stringify(await deliveries().catch(() => 'unknown'))}`,
+          ),
+        ),
+      STUCK_MS,
+    );
   });
   await Promise.race([postsBeyond(accepted, probes, before), stuck]).finally(() => clearTimeout(timer));
   const postedMs = probes.map((p, k) => p.acceptedAt(before[k]!) - started);

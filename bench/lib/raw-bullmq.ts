@@ -30,7 +30,11 @@ export class RawBullmq {
   constructor(redisUrl: string, concurrency: number) {
     this.producer = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
     this.queue = new Queue('raw', { connection: this.producer, prefix: this.prefix });
-    this.worker = new Worker('raw', async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix: this.prefix, concurrency });
+    this.worker = new Worker('raw', async () => 'ok', {
+      connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      prefix: this.prefix,
+      concurrency,
+    });
     this.worker.on('completed', (job) => {
       this.completedAt.set(job.id!, preciseNow());
       this.done++;
@@ -83,7 +87,10 @@ export class RawBullmq {
 }
 
 /** A fresh baseline, warmed up with `RAW_WARM_UP` paced jobs, then a paced run and (if `burst`) a burst. */
-export async function measureRawBullmq(redisUrl: string, options: { paced: number; paceMs: number; burst: number; inFlight: number; concurrency: number }): Promise<RawResult> {
+export async function measureRawBullmq(
+  redisUrl: string,
+  options: { paced: number; paceMs: number; burst: number; inFlight: number; concurrency: number },
+): Promise<RawResult> {
   const raw = await new RawBullmq(redisUrl, options.concurrency).ready();
   await raw.paced(RAW_WARM_UP, options.paceMs);
   const latencies = await raw.paced(options.paced, options.paceMs);
@@ -98,14 +105,21 @@ export async function measureRawBullmq(redisUrl: string, options: { paced: numbe
  * of its own (no-op processor, concurrency 1), all in this process. Paced; each latency is addBulk → the last of
  * the jobs completed.
  */
-export async function measureRawFanout(redisUrl: string, options: { queues: number; paced: number; paceMs: number }): Promise<number[]> {
+export async function measureRawFanout(
+  redisUrl: string,
+  options: { queues: number; paced: number; paceMs: number },
+): Promise<number[]> {
   const prefix = `bench-rawfan-${randomBytes(4).toString('hex')}`;
   const producer = new Redis(redisUrl, { maxRetriesPerRequest: 1 });
   const flows = new FlowProducer({ connection: producer, prefix });
   const names = Array.from({ length: options.queues }, (_, q) => `fan${q}`);
   const waiting = new Map<number, { left: number; done: (at: number) => void }>();
   const workers = names.map((name) => {
-    const worker = new Worker(name, async () => 'ok', { connection: new Redis(redisUrl, { maxRetriesPerRequest: null }), prefix, concurrency: 1 });
+    const worker = new Worker(name, async () => 'ok', {
+      connection: new Redis(redisUrl, { maxRetriesPerRequest: null }),
+      prefix,
+      concurrency: 1,
+    });
     worker.on('completed', (job) => {
       const step = waiting.get(job.data.i as number);
       if (step && --step.left === 0) step.done(preciseNow());
@@ -118,7 +132,14 @@ export async function measureRawFanout(redisUrl: string, options: { queues: numb
   for (let i = -RAW_WARM_UP; i < options.paced; i++) {
     const allDone = new Promise<number>((done) => waiting.set(i, { left: names.length, done }));
     const started = preciseNow();
-    await flows.addBulk(names.map((queueName) => ({ name: 'job', queueName, data: { i }, opts: { jobId: `f${i + RAW_WARM_UP}`, removeOnComplete: true } })));
+    await flows.addBulk(
+      names.map((queueName) => ({
+        name: 'job',
+        queueName,
+        data: { i },
+        opts: { jobId: `f${i + RAW_WARM_UP}`, removeOnComplete: true },
+      })),
+    );
     const finished = await allDone;
     if (i >= 0) latencies.push(finished - started);
     await sleep(options.paceMs);

@@ -24,8 +24,11 @@ export abstract class ChannelError extends Error {
   }
 
   static override [Symbol.hasInstance](value: unknown): boolean {
-    const lineage = value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[LINEAGE] : undefined;
+    const lineage =
+      value !== null && typeof value === 'object' ? (value as Record<symbol, unknown>)[LINEAGE] : undefined;
+    // biome-ignore lint/complexity/noThisInStatic: `this` is the class `instanceof` was asked about (a subclass too)
     if (Array.isArray(lineage)) return lineage.includes(this.name);
+    // biome-ignore lint/complexity/noThisInStatic: as above
     return Function.prototype[Symbol.hasInstance].call(this, value);
   }
 }

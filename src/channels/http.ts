@@ -77,7 +77,9 @@ export async function httpCall(request: HttpRequest): Promise<HttpAnswer> {
     }
     return { status: response.statusCode, headers: headerReader(response.headers), text, json };
   } catch (error) {
-    const reason = timeout.aborted ? `timed out after ${timeoutMs} ms` : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
+    const reason = timeout.aborted
+      ? `timed out after ${timeoutMs} ms`
+      : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
     // A timeout after the request left may still have posted: the worker's reconcile covers the crash case,
     // and for a plain retry the platform's own duplicate handling is all we have (said in docs/channels-chat.md).
     throw new RetryableError(`${request.what} could not be reached: ${reason}`);
@@ -100,9 +102,15 @@ function headerReader(raw: Record<string, string | string[] | undefined>): Answe
  */
 export async function lightFetch(input: string | URL | Request, init: RequestInit = {}): Promise<Response> {
   if (input instanceof Request) return fetch(input, init); // not used by our clients; keep the standard path
-  const headers = init.headers instanceof Headers ? Object.fromEntries(init.headers) : Array.isArray(init.headers) ? Object.fromEntries(init.headers) : (init.headers as Record<string, string> | undefined);
+  const headers =
+    init.headers instanceof Headers
+      ? Object.fromEntries(init.headers)
+      : Array.isArray(init.headers)
+        ? Object.fromEntries(init.headers)
+        : (init.headers as Record<string, string> | undefined);
   const body = init.body;
-  if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array)) return fetch(input, init);
+  if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))
+    return fetch(input, init);
   const method = (init.method ?? 'GET').toUpperCase();
   const response = await undiciRequest(input, {
     method: method as Dispatcher.HttpMethod,
@@ -181,7 +189,11 @@ class FetchAnswer implements Response {
     return this.standard().clone();
   }
   private standard(): Response {
-    return (this.#standard ??= new Response(this.payload, { status: this.status, statusText: this.statusText, headers: this.headers }));
+    return (this.#standard ??= new Response(this.payload, {
+      status: this.status,
+      statusText: this.statusText,
+      headers: this.headers,
+    }));
   }
 }
 
@@ -189,19 +201,32 @@ class FetchAnswer implements Response {
  * The error for a failed answer. 429 waits for the reset (Retry-After, or `resetAtMs` read from a platform
  * header/body), 408/5xx retry, 401/403/404/410 are permanent with `fix` telling the operator what to do.
  */
-export function errorForAnswer(answer: HttpAnswer, what: string, detail: string, fix: { auth?: string; gone?: string; rejected?: string } = {}, resetAtMs?: number): ChannelError {
+export function errorForAnswer(
+  answer: HttpAnswer,
+  what: string,
+  detail: string,
+  fix: { auth?: string; gone?: string; rejected?: string } = {},
+  resetAtMs?: number,
+): ChannelError {
   const { status } = answer;
   const short = detail.replace(/\s+/g, ' ').slice(0, 300);
   if (status === 429) {
     const until = resetAtMs ?? retryAfterToMs(answer.headers.get('retry-after')) ?? Date.now() + 60_000;
-    return new RateLimitedError(until, `${what} rate-limited the request (HTTP 429) until ${new Date(until).toISOString()}`);
+    return new RateLimitedError(
+      until,
+      `${what} rate-limited the request (HTTP 429) until ${new Date(until).toISOString()}`,
+    );
   }
   if (status === 408 || status >= 500) return new RetryableError(`${what} answered HTTP ${status}: ${short}`);
   if (status >= 300 && status < 400) {
-    return new PermanentError(`${what} answered with a redirect (HTTP ${status}); Herald does not re-send a post elsewhere: set the URL it redirects to`);
+    return new PermanentError(
+      `${what} answered with a redirect (HTTP ${status}); Herald does not re-send a post elsewhere: set the URL it redirects to`,
+    );
   }
-  if (status === 401 || status === 403) return new PermanentError(`${what} refused the credentials (HTTP ${status}): ${short}. ${fix.auth ?? ''}`.trim());
-  if (status === 404 || status === 410) return new PermanentError(`${what} was not found (HTTP ${status}): ${short}. ${fix.gone ?? ''}`.trim());
+  if (status === 401 || status === 403)
+    return new PermanentError(`${what} refused the credentials (HTTP ${status}): ${short}. ${fix.auth ?? ''}`.trim());
+  if (status === 404 || status === 410)
+    return new PermanentError(`${what} was not found (HTTP ${status}): ${short}. ${fix.gone ?? ''}`.trim());
   return new PermanentError(`${what} rejected the message (HTTP ${status}): ${short}. ${fix.rejected ?? ''}`.trim());
 }
 
@@ -215,10 +240,18 @@ export interface WebhookFix {
  * A webhook call that must succeed (2xx): anything else becomes the typed error. `resetAt` reads a
  * platform-specific reset (Discord's body `retry_after`, Mattermost's X-Ratelimit-Reset) before Retry-After.
  */
-export async function callWebhook(request: HttpRequest & { fix?: WebhookFix; resetAt?: (answer: HttpAnswer) => number | undefined }): Promise<HttpAnswer> {
+export async function callWebhook(
+  request: HttpRequest & { fix?: WebhookFix; resetAt?: (answer: HttpAnswer) => number | undefined },
+): Promise<HttpAnswer> {
   const answer = await httpCall(request);
   if (answer.status >= 200 && answer.status < 300) return answer;
-  throw errorForAnswer(answer, request.what, describeBody(answer), request.fix, answer.status === 429 ? request.resetAt?.(answer) : undefined);
+  throw errorForAnswer(
+    answer,
+    request.what,
+    describeBody(answer),
+    request.fix,
+    answer.status === 429 ? request.resetAt?.(answer) : undefined,
+  );
 }
 
 /** The platform's own words from an error body: `message`, `errors[]`, `error.message`, or the text. */
@@ -227,7 +260,8 @@ export function describeBody(answer: HttpAnswer): string {
   if (j && typeof j === 'object') {
     if (Array.isArray(j.errors)) return j.errors.map(String).join('; ');
     if (typeof j.message === 'string') return j.message;
-    if (j.error && typeof j.error === 'object' && typeof (j.error as { message?: unknown }).message === 'string') return (j.error as { message: string }).message;
+    if (j.error && typeof j.error === 'object' && typeof (j.error as { message?: unknown }).message === 'string')
+      return (j.error as { message: string }).message;
     if (typeof j.error === 'string') return j.error;
   }
   return answer.text || '(empty body)';

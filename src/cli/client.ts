@@ -19,12 +19,17 @@ export class ApiClient {
     try {
       response = await fetch(new URL(path, this.baseUrl.replace(/\/?$/, '/')), {
         method,
-        headers: { authorization: `Bearer ${this.token}`, ...(body === undefined ? {} : { 'content-type': 'application/json' }) },
+        headers: {
+          authorization: `Bearer ${this.token}`,
+          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
+        },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(15_000),
       });
     } catch (error) {
-      throw new CliError(`cannot reach Herald at ${this.baseUrl} (${(error as Error).cause ? String((error as { cause: Error }).cause.message) : (error as Error).message}); is \`herald serve\` running? set --url or HERALD_URL`);
+      throw new CliError(
+        `cannot reach Herald at ${this.baseUrl} (${(error as Error).cause ? String((error as { cause: Error }).cause.message) : (error as Error).message}); is \`herald serve\` running? set --url or HERALD_URL`,
+      );
     }
     const text = await response.text();
     const parsed = text ? safeJson(text) : undefined;

@@ -9,12 +9,15 @@ export interface GlobalOptions {
 /** What every client command needs: the API client and how to print (one JSON document with --json). */
 export function cliContext(command: Command) {
   const options = command.optsWithGlobals<GlobalOptions>();
-  const client = new ApiClient(options.url ?? process.env.HERALD_URL ?? 'http://127.0.0.1:3000', process.env.HERALD_API_TOKEN);
+  const client = new ApiClient(
+    options.url ?? process.env.HERALD_URL ?? 'http://127.0.0.1:3000',
+    process.env.HERALD_API_TOKEN,
+  );
   return {
     client,
     json: Boolean(options.json),
     print(data: unknown, human: () => string) {
-      process.stdout.write(options.json ? JSON.stringify(data, null, 2) + '\n' : human() + '\n');
+      process.stdout.write(options.json ? `${JSON.stringify(data, null, 2)}\n` : `${human()}\n`);
     },
   };
 }
@@ -34,12 +37,20 @@ export function parseComponentPairs(pairs: string[] | undefined): Record<string,
 export const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** `--channels a,b` → ['a', 'b']; unset → undefined (every enabled channel). */
-export const channelList = (names: string | undefined) => names?.split(',').map((c) => c.trim()).filter(Boolean);
+export const channelList = (names: string | undefined) =>
+  names
+    ?.split(',')
+    .map((c) => c.trim())
+    .filter(Boolean);
 
 export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));
   const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
-  const line = (values: string[]) => values.map((v, i) => v.padEnd(widths[i]!)).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => v.padEnd(widths[i]!))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
 }

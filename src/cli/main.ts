@@ -28,7 +28,7 @@ export async function main(argv: string[]): Promise<void> {
       process.exit(error.exitCode);
     }
     const known = error instanceof CliError || error instanceof ConfigError;
-    process.stderr.write(`herald: ${known ? (error as Error).message : (error as Error).stack ?? String(error)}\n`);
+    process.stderr.write(`herald: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exit(known ? 1 : 2);
   }
 }

@@ -23,13 +23,18 @@ const SETTLED = new Set(['delivered', 'partial', 'failed', 'skipped']);
 export async function waitForDeliveries(
   client: ApiClient,
   updateId: string,
-  options: { json: boolean; timeoutMs?: number; pollMs?: number } ,
+  options: { json: boolean; timeoutMs?: number; pollMs?: number },
 ): Promise<DeliveriesAnswer> {
   const deadline = Date.now() + (options.timeoutMs ?? 10 * 60_000);
   const interactive = !options.json && process.stderr.isTTY;
   const multibar = interactive
     ? new cliProgress.MultiBar(
-        { format: ' {channel} [{bar}] {value}/{total} {state}', hideCursor: true, clearOnComplete: false, stream: process.stderr },
+        {
+          format: ' {channel} [{bar}] {value}/{total} {state}',
+          hideCursor: true,
+          clearOnComplete: false,
+          stream: process.stderr,
+        },
         cliProgress.Presets.shades_classic,
       )
     : undefined;
@@ -53,7 +58,10 @@ export async function waitForDeliveries(
         }
       }
       if (answer.channels.every((c) => SETTLED.has(c.state))) return answer;
-      if (Date.now() > deadline) throw new Error(`update ${updateId} had not settled on every channel after ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`);
+      if (Date.now() > deadline)
+        throw new Error(
+          `update ${updateId} had not settled on every channel after ${Math.round((options.timeoutMs ?? 600_000) / 1000)} s`,
+        );
       await new Promise((r) => setTimeout(r, options.pollMs ?? 500));
     }
   } finally {

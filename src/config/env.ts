@@ -36,13 +36,17 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
   const port = integer(vars, 'PORT', 3000, 0, 65535);
   const prefix = vars.HERALD_QUEUE_PREFIX ?? 'herald';
   if (!/^[A-Za-z0-9_{}.-]+$/.test(prefix)) {
-    throw new ConfigError(`HERALD_QUEUE_PREFIX '${prefix}' may hold only letters, digits and _ - . { } (no ':' or spaces)`);
+    throw new ConfigError(
+      `HERALD_QUEUE_PREFIX '${prefix}' may hold only letters, digits and _ - . { } (no ':' or spaces)`,
+    );
   }
   const publicUrl = (vars.HERALD_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
   try {
     new URL(publicUrl);
   } catch {
-    throw new ConfigError(`HERALD_PUBLIC_URL '${publicUrl}' is not a URL; set it to the status page's address, e.g. https://status.example.com`);
+    throw new ConfigError(
+      `HERALD_PUBLIC_URL '${publicUrl}' is not a URL; set it to the status page's address, e.g. https://status.example.com`,
+    );
   }
   return {
     port,
@@ -70,7 +74,10 @@ function parseTrustProxy(raw: string | undefined): HeraldEnv['trustProxy'] {
     const hops = Number(raw);
     return (_address, hop) => hop < hops;
   }
-  return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  return raw
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 function integer(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {
@@ -89,7 +96,7 @@ function storedSecret(dataDir: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(path, secret + '\n', { mode: 0o600, flag: 'wx' });
+  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
   chmodSync(path, 0o600);
   return secret;
 }

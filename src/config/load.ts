@@ -7,7 +7,8 @@ const NAME = /^[a-z][a-z0-9-]{0,62}$/;
 
 /** Loads channels.config.ts (TypeScript through tsx) or a .js/.mjs config, evaluated with the environment. */
 export async function loadConfigFile(path: string, vars: NodeJS.ProcessEnv): Promise<HeraldConfig> {
-  if (!existsSync(path)) throw new ConfigError(`channels config not found at ${path}; set HERALD_CONFIG or create channels.config.ts`);
+  if (!existsSync(path))
+    throw new ConfigError(`channels config not found at ${path}; set HERALD_CONFIG or create channels.config.ts`);
   let module: { default?: ConfigExport };
   try {
     // One module graph with Herald itself (bin/herald.mjs registers tsx): the channels the config builds share
@@ -28,10 +29,14 @@ export function validateConfig(config: HeraldConfig, origin = 'config'): HeraldC
   const seen = new Set<string>();
   for (const definition of enabledDefinitions(config)) {
     if (!NAME.test(definition.name)) {
-      throw new ConfigError(`${origin}: channel name '${definition.name}' must be lower-case letters, digits and '-', starting with a letter`);
+      throw new ConfigError(
+        `${origin}: channel name '${definition.name}' must be lower-case letters, digits and '-', starting with a letter`,
+      );
     }
     if (seen.has(definition.name)) {
-      throw new ConfigError(`${origin}: two channels are named '${definition.name}'; give the second its own name (e.g. '${definition.name}-2')`);
+      throw new ConfigError(
+        `${origin}: two channels are named '${definition.name}'; give the second its own name (e.g. '${definition.name}-2')`,
+      );
     }
     seen.add(definition.name);
   }

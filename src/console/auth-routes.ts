@@ -12,10 +12,18 @@ const PUBLIC = { config: { public: true } };
 export function authRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const cookieBase = { path: CONSOLE_PREFIX, secure: ctx.secureCookies, httpOnly: true } as const;
 
-  const loginPage = (reply: Parameters<ConsoleContext['page']>[1], request: Parameters<ConsoleContext['page']>[0], data: { next: string; error?: string; username?: string }, status = 200) => {
+  const loginPage = (
+    reply: Parameters<ConsoleContext['page']>[1],
+    request: Parameters<ConsoleContext['page']>[0],
+    data: { next: string; error?: string; username?: string },
+    status = 200,
+  ) => {
     const existing = parseCookies(request.headers.cookie)[LOGIN_COOKIE];
     const token = existing && existing.length >= 32 && existing.length <= 64 ? existing : randomToken();
-    reply.header('set-cookie', serializeCookie(LOGIN_COOKIE, token, { ...cookieBase, sameSite: 'Strict', maxAgeSeconds: 3600 }));
+    reply.header(
+      'set-cookie',
+      serializeCookie(LOGIN_COOKIE, token, { ...cookieBase, sameSite: 'Strict', maxAgeSeconds: 3600 }),
+    );
     return ctx.page(request, reply, 'login', { ...data, loginCsrf: token, title: 'Sign in' }, status);
   };
 
@@ -30,7 +38,12 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const next = safeNext(first(body.next));
     const loginCookie = parseCookies(request.headers.cookie)[LOGIN_COOKIE];
     if (!loginCookie || !tokensMatch(first(body._csrf), loginCookie)) {
-      return loginPage(reply, request, { next, username, error: 'The sign-in form expired (CSRF check). Enter your password again.' }, 403);
+      return loginPage(
+        reply,
+        request,
+        { next, username, error: 'The sign-in form expired (CSRF check). Enter your password again.' },
+        403,
+      );
     }
     if (!username || !password) {
       return loginPage(reply, request, { next, username, error: 'Enter your username and password.' }, 400);
@@ -40,7 +53,16 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
-      return loginPage(reply, request, { next, username, error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.` }, 429);
+      return loginPage(
+        reply,
+        request,
+        {
+          next,
+          username,
+          error: `Too many failed sign-ins. Try again in ${minutes} minute${minutes === 1 ? '' : 's'}.`,
+        },
+        429,
+      );
     }
     const user = await verifyCredentials(ctx.herald.store.db, username, password);
     if (!user) {

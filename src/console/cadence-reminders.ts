@@ -21,7 +21,12 @@ type Outcome = { ok: true } | { ok: false; retry: boolean; error: string };
 /** Slack's mrkdwn escapes: &, <, > (the same text reads fine in Mattermost, Rocket.Chat, Discord's Slack endpoint). */
 const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
 
-export function reminderText(incident: Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact'>, due: { dueAt: string; which: string }, publicUrl: string, now: Date): string {
+export function reminderText(
+  incident: Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact'>,
+  due: { dueAt: string; which: string },
+  publicUrl: string,
+  now: Date,
+): string {
   const late = Math.max(0, Math.round((now.getTime() - Date.parse(due.dueAt)) / 60_000));
   const status = INCIDENT_STATUS_LABEL[incident.status] ?? incident.status;
   const impact = IMPACT_LABEL[incident.impact] ?? incident.impact;
@@ -50,7 +55,11 @@ export class CadenceReminders implements ReminderCheck {
       const outcome = await this.post(reminderText(incident, due, this.deps.publicUrl, now));
       await this.record(incident.id, due.dueAt, outcome, now);
       if (outcome.ok) sent++;
-      else this.deps.logger.warn({ incidentId: incident.id, dueAt: due.dueAt, err: outcome.error }, 'cadence reminder not sent');
+      else
+        this.deps.logger.warn(
+          { incidentId: incident.id, dueAt: due.dueAt, err: outcome.error },
+          'cadence reminder not sent',
+        );
     }
     return sent;
   }
@@ -60,7 +69,15 @@ export class CadenceReminders implements ReminderCheck {
     const at = now.toISOString();
     const inserted = await this.deps.db
       .insertInto('console_cadence_reminders')
-      .values({ incident_id: incidentId, due_at: dueAt, state: 'sending', attempts: 1, error: null, created_at: at, updated_at: at })
+      .values({
+        incident_id: incidentId,
+        due_at: dueAt,
+        state: 'sending',
+        attempts: 1,
+        error: null,
+        created_at: at,
+        updated_at: at,
+      })
       .onConflict((oc) => oc.columns(['incident_id', 'due_at']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
@@ -78,7 +95,11 @@ export class CadenceReminders implements ReminderCheck {
   private async record(incidentId: string, dueAt: string, outcome: Outcome, now: Date) {
     await this.deps.db
       .updateTable('console_cadence_reminders')
-      .set({ state: outcome.ok ? 'sent' : outcome.retry ? 'pending' : 'failed', error: outcome.ok ? null : outcome.error.slice(0, 500), updated_at: now.toISOString() })
+      .set({
+        state: outcome.ok ? 'sent' : outcome.retry ? 'pending' : 'failed',
+        error: outcome.ok ? null : outcome.error.slice(0, 500),
+        updated_at: now.toISOString(),
+      })
       .where('incident_id', '=', incidentId)
       .where('due_at', '=', dueAt)
       .execute();
@@ -97,7 +118,12 @@ export class CadenceReminders implements ReminderCheck {
       });
     } catch (error) {
       const e = error as Error & { cause?: { code?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError') return { ok: false, retry: false, error: 'the webhook did not answer in time; not retried, as it may have arrived' };
+      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+        return {
+          ok: false,
+          retry: false,
+          error: 'the webhook did not answer in time; not retried, as it may have arrived',
+        };
       return { ok: false, retry: true, error: `could not reach the webhook (${e.cause?.code ?? e.message})` };
     }
     await response.body?.cancel().catch(() => undefined);

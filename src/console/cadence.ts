@@ -36,9 +36,16 @@ export interface Due {
 }
 
 /** When the incident's next public update is due; undefined once it is resolved. */
-export function nextUpdateDue(incident: Pick<IncidentWithUpdates, 'status' | 'startedAt' | 'updates'>, settings: CadenceSettings, now: Date = new Date()): Due | undefined {
+export function nextUpdateDue(
+  incident: Pick<IncidentWithUpdates, 'status' | 'startedAt' | 'updates'>,
+  settings: CadenceSettings,
+  now: Date = new Date(),
+): Due | undefined {
   if (incident.status === 'resolved' || incident.status === 'postmortem') return undefined;
-  const latest = incident.updates.reduce<string>((max, u) => (u.createdAt > max ? u.createdAt : max), incident.startedAt);
+  const latest = incident.updates.reduce<string>(
+    (max, u) => (u.createdAt > max ? u.createdAt : max),
+    incident.startedAt,
+  );
   const first = incident.updates.length <= 1;
   const base = Date.parse(first ? incident.startedAt : latest);
   const dueMs = base + (first ? settings.firstMinutes : settings.nextMinutes) * 60_000;

@@ -2,7 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { NotFoundError } from '../domain/errors.js';
 import { InputError } from '../domain/errors.js';
 import { nowIso } from '../domain/ids.js';
-import { createComponentSchema, createMaintenanceSchema, describeIssues, patchComponentSchema } from '../domain/schemas.js';
+import {
+  createComponentSchema,
+  createMaintenanceSchema,
+  describeIssues,
+  patchComponentSchema,
+} from '../domain/schemas.js';
 import { addComponent, changeComponent, scheduleMaintenance } from '../pipeline/catalog.js';
 import { advanceMaintenances, maintenanceStatusAt } from '../pipeline/maintenance.js';
 import { getComponent, listComponents } from '../store/components-repo.js';
@@ -30,7 +35,9 @@ function componentFields(body: FormBody, partial: boolean) {
 
 /** datetime-local (no zone) is read as UTC, as the form says. */
 function utcFromLocalInput(value: string): string {
-  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value) ? `${value.length === 16 ? value + ':00' : value}Z` : value;
+  return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2})?$/.test(value)
+    ? `${value.length === 16 ? `${value}:00` : value}Z`
+    : value;
 }
 
 /** Components (groups, order) and scheduled maintenance. */
@@ -38,14 +45,26 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const { store } = ctx.herald;
   const { db } = store;
 
-  const componentsPage = async (request: Parameters<ConsoleContext['page']>[0], reply: Parameters<ConsoleContext['page']>[1], extra: Record<string, unknown> = {}, status = 200) =>
-    ctx.page(request, reply, 'components', { title: 'Components', groups: groupComponents(await listComponents(db)), ...extra }, status);
+  const componentsPage = async (
+    request: Parameters<ConsoleContext['page']>[0],
+    reply: Parameters<ConsoleContext['page']>[1],
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) =>
+    ctx.page(
+      request,
+      reply,
+      'components',
+      { title: 'Components', groups: groupComponents(await listComponents(db)), ...extra },
+      status,
+    );
 
   app.get('/components', async (request, reply) => componentsPage(request, reply));
 
   app.post<{ Body: FormBody }>('/components', async (request, reply) => {
     const parsed = createComponentSchema.safeParse(componentFields(request.body ?? {}, false));
-    if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message, draft: request.body }, 400);
+    if (!parsed.success)
+      return componentsPage(request, reply, { error: describeIssues(parsed.error).message, draft: request.body }, 400);
     const created = await addComponent(ctx.herald, parsed.data);
     return componentsPage(request, reply, { notice: `Component '${created.name}' added.` }, 201);
   });
@@ -58,19 +77,35 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return reply.redirect(`${CONSOLE_PREFIX}/components`, 303);
   });
 
-  const maintenancesPage = async (request: Parameters<ConsoleContext['page']>[0], reply: Parameters<ConsoleContext['page']>[1], extra: Record<string, unknown> = {}, status = 200) => {
+  const maintenancesPage = async (
+    request: Parameters<ConsoleContext['page']>[0],
+    reply: Parameters<ConsoleContext['page']>[1],
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
     const now = nowIso();
     const lead = ctx.reminders.maintenanceLeadMinutes;
     const remindersOn = lead > 0 && emailChannelOf(ctx.herald.channels) !== undefined;
     const all = (await getMaintenances(db)).reverse();
-    const counts = remindersOn ? await maintenanceReminderCounts(db, all.map((m) => m.id)) : new Map<string, { sent: number; failed: number }>();
+    const counts = remindersOn
+      ? await maintenanceReminderCounts(
+          db,
+          all.map((m) => m.id),
+        )
+      : new Map<string, { sent: number; failed: number }>();
     const maintenances = all.map((m) => ({
       ...m,
       current: maintenanceStatusAt(m, now),
       reminder: remindersOn ? { at: reminderAt(m, lead), ...(counts.get(m.id) ?? { sent: 0, failed: 0 }) } : undefined,
     }));
     const components = await listComponents(db);
-    return ctx.page(request, reply, 'maintenances', { title: 'Scheduled maintenance', maintenances, components, remindersOn, reminderLead: lead, ...extra }, status);
+    return ctx.page(
+      request,
+      reply,
+      'maintenances',
+      { title: 'Scheduled maintenance', maintenances, components, remindersOn, reminderLead: lead, ...extra },
+      status,
+    );
   };
 
   app.get('/maintenances', async (request, reply) => maintenancesPage(request, reply));
@@ -85,14 +120,16 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       components: all(body.components).filter(Boolean),
     };
     const parsed = createMaintenanceSchema.safeParse(input);
-    if (!parsed.success) return maintenancesPage(request, reply, { error: describeIssues(parsed.error).message, draft: body }, 400);
+    if (!parsed.success)
+      return maintenancesPage(request, reply, { error: describeIssues(parsed.error).message, draft: body }, 400);
     try {
       const created = await scheduleMaintenance(ctx.herald, parsed.data);
       // Start/complete follow the schedule; catching up here keeps the page true without waiting for a sweep.
       await advanceMaintenances(store);
       return maintenancesPage(request, reply, { notice: `Maintenance '${created.title}' scheduled.` }, 201);
     } catch (error) {
-      if (error instanceof InputError) return maintenancesPage(request, reply, { error: error.message, draft: body }, 400);
+      if (error instanceof InputError)
+        return maintenancesPage(request, reply, { error: error.message, draft: body }, 400);
       throw error;
     }
   });

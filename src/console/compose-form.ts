@@ -1,6 +1,12 @@
 import type { z } from 'zod';
 import type { ComponentStatus } from '../domain/enums.js';
-import { type CreateIncidentInput, type CreateUpdateInput, createIncidentSchema, createUpdateSchema, describeIssues } from '../domain/schemas.js';
+import {
+  type CreateIncidentInput,
+  type CreateUpdateInput,
+  createIncidentSchema,
+  createUpdateSchema,
+  describeIssues,
+} from '../domain/schemas.js';
 
 export type FormBody = Record<string, string | string[] | undefined>;
 
@@ -23,8 +29,10 @@ export interface ComposeValues {
 
 export type ComposeParse<T> = { values: ComposeValues; input?: T; issues: FieldIssue[] };
 
-export const first = (value: string | string[] | undefined): string => (Array.isArray(value) ? (value[0] ?? '') : (value ?? ''));
-export const all = (value: string | string[] | undefined): string[] => (Array.isArray(value) ? value : value === undefined ? [] : [value]);
+export const first = (value: string | string[] | undefined): string =>
+  Array.isArray(value) ? (value[0] ?? '') : (value ?? '');
+export const all = (value: string | string[] | undefined): string[] =>
+  Array.isArray(value) ? value : value === undefined ? [] : [value];
 
 /** Form fields → the same input the API takes: `component.ID` = status ('' = not affected), `channels` repeated. */
 export function readComposeValues(body: FormBody): ComposeValues {
@@ -49,7 +57,9 @@ function toApiShape(values: ComposeValues, withTitle: boolean) {
     message: values.message,
     ...(values.status ? { status: values.status } : {}),
     ...(values.impact ? { impact: values.impact } : {}),
-    ...(Object.keys(values.components).length ? { components: values.components as Record<string, ComponentStatus> } : {}),
+    ...(Object.keys(values.components).length
+      ? { components: values.components as Record<string, ComponentStatus> }
+      : {}),
     // An empty list is refused by the schema with a message that names the field.
     channels: values.channels,
     ...(values.socialText.trim() ? { socialText: values.socialText } : {}),

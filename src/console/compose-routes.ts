@@ -6,7 +6,15 @@ import { openIncident, postUpdate } from '../pipeline/publish.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
 import { listComponents } from '../store/components-repo.js';
 import { getIncident } from '../store/incidents-repo.js';
-import { type ComposeValues, type FieldIssue, type FormBody, first, parseIncidentUpdate, parseOpenIncident, readComposeValues } from './compose-form.js';
+import {
+  type ComposeValues,
+  type FieldIssue,
+  type FormBody,
+  first,
+  parseIncidentUpdate,
+  parseOpenIncident,
+  readComposeValues,
+} from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { storeFrame } from './frames.js';
 import { previewCompose } from './preview.js';
@@ -59,7 +67,11 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
           options: COMPONENT_STATUSES.map((s) => ({ value: s, selected: values.components[c.id] === s })),
           affected: Boolean(values.components[c.id]),
         })),
-        channels: herald.channels.map((c) => ({ name: c.name, kind: c.kind, checked: values.channels.includes(c.name) })),
+        channels: herald.channels.map((c) => ({
+          name: c.name,
+          kind: c.kind,
+          checked: values.channels.includes(c.name),
+        })),
         issues,
         issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
         error: extra.error,
@@ -72,15 +84,47 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const allChannels = () => herald.channels.map((c) => c.name);
 
   app.get('/incidents/new', async (request, reply) =>
-    composePage(request, reply, { title: '', message: '', status: 'investigating', impact: 'minor', components: {}, channels: allChannels(), socialText: '' }, undefined),
+    composePage(
+      request,
+      reply,
+      {
+        title: '',
+        message: '',
+        status: 'investigating',
+        impact: 'minor',
+        components: {},
+        channels: allChannels(),
+        socialText: '',
+      },
+      undefined,
+    ),
   );
 
   app.get<IdParams & { Querystring: { status?: string } }>('/incidents/:id/update', async (request, reply) => {
     const incident = await loadIncident(request.params.id);
     const wanted = first(request.query.status);
-    const status = (UPDATE_STATUSES as readonly string[]).includes(wanted) ? wanted : incident.status === 'postmortem' ? 'resolved' : incident.status;
-    const components = Object.fromEntries(incident.components.map((c) => [c.id, status === 'resolved' ? 'operational' : c.status]));
-    return composePage(request, reply, { title: incident.title, message: '', status, impact: incident.impact, components, channels: allChannels(), socialText: '' }, incident);
+    const status = (UPDATE_STATUSES as readonly string[]).includes(wanted)
+      ? wanted
+      : incident.status === 'postmortem'
+        ? 'resolved'
+        : incident.status;
+    const components = Object.fromEntries(
+      incident.components.map((c) => [c.id, status === 'resolved' ? 'operational' : c.status]),
+    );
+    return composePage(
+      request,
+      reply,
+      {
+        title: incident.title,
+        message: '',
+        status,
+        impact: incident.impact,
+        components,
+        channels: allChannels(),
+        socialText: '',
+      },
+      incident,
+    );
   });
 
   app.post<{ Body: FormBody }>('/incidents', async (request, reply) => {
@@ -122,13 +166,18 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   ) {
     try {
       const result = await once(herald.store, submission, { incident: incident?.id ?? null, input }, run);
-      if ('conflict' in result) return composePage(request, reply, values, incident, { error: result.conflict, status: 409 });
+      if ('conflict' in result)
+        return composePage(request, reply, values, incident, { error: result.conflict, status: 409 });
       return reply.redirect(result.location, 303);
     } catch (error) {
       if (error instanceof InputError) return composePage(request, reply, values, incident, { issues: error.details });
-      if (error instanceof StateConflictError) return composePage(request, reply, values, incident, { error: error.message, status: 409 });
+      if (error instanceof StateConflictError)
+        return composePage(request, reply, values, incident, { error: error.message, status: 409 });
       if (error instanceof QueueUnavailableError) {
-        return composePage(request, reply, values, incident, { error: `${error.message}; nothing was published, try again`, status: 503 });
+        return composePage(request, reply, values, incident, {
+          error: `${error.message}; nothing was published, try again`,
+          status: 503,
+        });
       }
       throw error;
     }

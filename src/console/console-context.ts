@@ -29,7 +29,13 @@ export interface ConsoleContext {
   /** Cookies get `Secure` when the public URL is https. */
   secureCookies: boolean;
   sessionOf(request: FastifyRequest): Session;
-  page(request: FastifyRequest, reply: FastifyReply, view: ViewName, data: Record<string, unknown>, status?: number): FastifyReply;
+  page(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    view: ViewName,
+    data: Record<string, unknown>,
+    status?: number,
+  ): FastifyReply;
 }
 
 const sessions = new WeakMap<FastifyRequest, Session>();

@@ -42,4 +42,5 @@ export function serializeCookie(name: string, value: string, options: CookieOpti
 }
 
 /** A Set-Cookie that removes the cookie. */
-export const clearCookie = (name: string, options: CookieOptions = {}) => serializeCookie(name, '', { ...options, maxAgeSeconds: 0 });
+export const clearCookie = (name: string, options: CookieOptions = {}) =>
+  serializeCookie(name, '', { ...options, maxAgeSeconds: 0 });

@@ -21,7 +21,11 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       recentDeliveries(db, { limit: 10, failuresOnly: true }),
       countSubscribers(db),
     ]);
-    const incidents = open.map((incident) => ({ ...incident, due: nextUpdateDue(incident, ctx.cadence, now), latest: incident.updates[0] }));
+    const incidents = open.map((incident) => ({
+      ...incident,
+      due: nextUpdateDue(incident, ctx.cadence, now),
+      latest: incident.updates[0],
+    }));
     const overdue = incidents.filter((i) => i.due?.overdue).length;
     const at = nowIso();
     return ctx.page(request, reply, 'dashboard', {
@@ -39,7 +43,9 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   });
 }
 
-export function groupComponents<T extends { group: string | null }>(components: T[]): Array<{ name: string | null; components: T[] }> {
+export function groupComponents<T extends { group: string | null }>(
+  components: T[],
+): Array<{ name: string | null; components: T[] }> {
   const groups: Array<{ name: string | null; components: T[] }> = [];
   for (const component of components) {
     let group = groups.find((g) => g.name === component.group);

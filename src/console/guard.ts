@@ -34,13 +34,20 @@ export function setPageHeaders(reply: FastifyReply) {
 
 /** `next` after sign-in: only a path inside the console (no open redirect). */
 export function safeNext(next: unknown): string {
-  if (typeof next !== 'string' || !next.startsWith(`${CONSOLE_PREFIX}/`) || next.startsWith('//') || /[\\\r\n]/.test(next)) return CONSOLE_PREFIX + '/';
-  if (next.startsWith(`${CONSOLE_PREFIX}/login`)) return CONSOLE_PREFIX + '/';
+  if (
+    typeof next !== 'string' ||
+    !next.startsWith(`${CONSOLE_PREFIX}/`) ||
+    next.startsWith('//') ||
+    /[\\\r\n]/.test(next)
+  )
+    return `${CONSOLE_PREFIX}/`;
+  if (next.startsWith(`${CONSOLE_PREFIX}/login`)) return `${CONSOLE_PREFIX}/`;
   return next;
 }
 
 const config = (request: FastifyRequest) => (request.routeOptions.config ?? {}) as ConsoleRouteConfig;
-const wantsFragment = (request: FastifyRequest) => request.headers['x-console-fetch'] === '1' || request.headers.accept === 'text/event-stream';
+const wantsFragment = (request: FastifyRequest) =>
+  request.headers['x-console-fetch'] === '1' || request.headers.accept === 'text/event-stream';
 
 /** onRequest: security headers, then the session (or a redirect to sign-in). */
 export function sessionGuard(ctx: ConsoleContext) {
@@ -50,7 +57,11 @@ export function sessionGuard(ctx: ConsoleContext) {
     const token = parseCookies(request.headers.cookie)[SESSION_COOKIE];
     const session = await loadSession(ctx.herald.store.db, token);
     if (!session) {
-      if (wantsFragment(request)) return reply.status(401).type('text/plain; charset=utf-8').send('signed out: reload the page and sign in again');
+      if (wantsFragment(request))
+        return reply
+          .status(401)
+          .type('text/plain; charset=utf-8')
+          .send('signed out: reload the page and sign in again');
       const next = request.method === 'GET' ? request.url : `${CONSOLE_PREFIX}/`;
       return reply.redirect(`${CONSOLE_PREFIX}/login?next=${encodeURIComponent(next)}`, 303);
     }
@@ -66,16 +77,29 @@ export function postGuard(ctx: ConsoleContext) {
     const body = (request.body ?? {}) as Record<string, unknown>;
     const submitted = request.headers['x-csrf-token'] ?? body._csrf;
     if (!tokensMatch(Array.isArray(submitted) ? submitted[0] : submitted, session.csrfToken)) {
-      return ctx.page(request, reply, 'error', {
-        title: 'Form expired',
-        message: 'This form is missing its security token or the token is out of date (CSRF check). Go back, reload the page and submit again.',
-      }, 403);
+      return ctx.page(
+        request,
+        reply,
+        'error',
+        {
+          title: 'Form expired',
+          message:
+            'This form is missing its security token or the token is out of date (CSRF check). Go back, reload the page and submit again.',
+        },
+        403,
+      );
     }
     if (session.user.role !== 'commander' && !config(request).viewerMayPost) {
-      return ctx.page(request, reply, 'error', {
-        title: 'Not allowed',
-        message: `You are signed in as ${session.user.username} with the viewer role; publishing and editing need the commander role (herald user add NAME --role commander).`,
-      }, 403);
+      return ctx.page(
+        request,
+        reply,
+        'error',
+        {
+          title: 'Not allowed',
+          message: `You are signed in as ${session.user.username} with the viewer role; publishing and editing need the commander role (herald user add NAME --role commander).`,
+        },
+        403,
+      );
     }
   };
 }

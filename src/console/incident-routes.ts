@@ -39,7 +39,12 @@ export function incidentRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       open: incident.status !== 'resolved' && incident.status !== 'postmortem',
       resolved: incident.status === 'resolved' || incident.status === 'postmortem',
       due: nextUpdateDue(incident, ctx.cadence),
-      updates: incident.updates.map((u, i) => ({ ...u, number: total - i, html: markdownToSafeHtml(u.message), deliveries: states.get(u.id) ?? [] })),
+      updates: incident.updates.map((u, i) => ({
+        ...u,
+        number: total - i,
+        html: markdownToSafeHtml(u.message),
+        deliveries: states.get(u.id) ?? [],
+      })),
       postmortemHtml: incident.postmortem ? markdownToSafeHtml(incident.postmortem) : undefined,
     });
   });
@@ -67,15 +72,35 @@ export function incidentRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const action = first(form.action);
     const notify = first(form.notify) === 'on';
     const again = (extra: Record<string, unknown>, status: number) =>
-      ctx.page(request, reply, 'postmortem', { title: `Postmortem: ${incident.title}`, incident, body, notify, previewHtml: body.trim() ? markdownToSafeHtml(body) : undefined, ...extra }, status);
+      ctx.page(
+        request,
+        reply,
+        'postmortem',
+        {
+          title: `Postmortem: ${incident.title}`,
+          incident,
+          body,
+          notify,
+          previewHtml: body.trim() ? markdownToSafeHtml(body) : undefined,
+          ...extra,
+        },
+        status,
+      );
 
     if (action === 'preview') return again({}, 200);
     if (action === 'save') {
       const user = ctx.sessionOf(request).user.username;
       const now = nowIso();
-      const updated = await db.updateTable('console_postmortem_drafts').set({ body, updated_by: user, updated_at: now }).where('incident_id', '=', incident.id).executeTakeFirst();
+      const updated = await db
+        .updateTable('console_postmortem_drafts')
+        .set({ body, updated_by: user, updated_at: now })
+        .where('incident_id', '=', incident.id)
+        .executeTakeFirst();
       if (Number(updated.numUpdatedRows) === 0) {
-        await db.insertInto('console_postmortem_drafts').values({ incident_id: incident.id, body, updated_by: user, updated_at: now }).execute();
+        await db
+          .insertInto('console_postmortem_drafts')
+          .values({ incident_id: incident.id, body, updated_by: user, updated_at: now })
+          .execute();
       }
       return again({ saved: true, draft: { updated_by: user, updated_at: now } }, 200);
     }
@@ -87,7 +112,8 @@ export function incidentRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       return reply.redirect(`${CONSOLE_PREFIX}/updates/${update.id}`, 303);
     } catch (error) {
       if (error instanceof StateConflictError) return again({ error: error.message }, 409);
-      if (error instanceof QueueUnavailableError) return again({ error: `${error.message}; nothing was published, try again` }, 503);
+      if (error instanceof QueueUnavailableError)
+        return again({ error: `${error.message}; nothing was published, try again` }, 503);
       throw error;
     }
   });

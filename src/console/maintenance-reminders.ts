@@ -35,7 +35,8 @@ export function emailChannelOf(channels: ReadonlyArray<Channel>): AudienceChanne
 }
 
 /** When the reminder of a maintenance goes out: `leadMinutes` before it starts. */
-export const reminderAt = (m: Pick<Maintenance, 'scheduledFor'>, leadMinutes: number) => new Date(Date.parse(m.scheduledFor) - leadMinutes * 60_000).toISOString();
+export const reminderAt = (m: Pick<Maintenance, 'scheduledFor'>, leadMinutes: number) =>
+  new Date(Date.parse(m.scheduledFor) - leadMinutes * 60_000).toISOString();
 
 export interface MaintenanceReminderDeps {
   db: Executor;
@@ -69,14 +70,20 @@ export class MaintenanceReminders implements ReminderCheck {
   private render(m: Maintenance): EmailMessage {
     const data = {
       site: this.deps.site,
-      maintenance: { title: m.title, message: m.message, scheduledFor: m.scheduledFor, scheduledUntil: m.scheduledUntil, components: m.components },
+      maintenance: {
+        title: m.title,
+        message: m.message,
+        scheduledFor: m.scheduledFor,
+        scheduledUntil: m.scheduledUntil,
+        components: m.components,
+      },
       unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER,
     };
     // incidentId/updateId only name the Message-ID; `maintenance-` keeps it apart from incident threads.
     return {
       subject: this.deps.templates.subject(data).replace(/\s+/g, ' ').trim(),
       html: this.deps.templates.html(data),
-      text: this.deps.templates.text(data).trim() + '\n',
+      text: `${this.deps.templates.text(data).trim()}\n`,
       incidentId: `maintenance-${m.id}`,
       updateId: `maintenance-${m.id}`,
       isFirst: true,
@@ -95,15 +102,33 @@ export class MaintenanceReminders implements ReminderCheck {
       const ids = matchingIds(page, affected);
       if (ids.length > 0) {
         const done = new Set(
-          (await this.deps.db.selectFrom('console_maintenance_reminders').select('subscriber_id').where('maintenance_id', '=', m.id).where('subscriber_id', 'in', ids).where('state', '!=', 'pending').execute()).map((r) => r.subscriber_id),
+          (
+            await this.deps.db
+              .selectFrom('console_maintenance_reminders')
+              .select('subscriber_id')
+              .where('maintenance_id', '=', m.id)
+              .where('subscriber_id', 'in', ids)
+              .where('state', '!=', 'pending')
+              .execute()
+          ).map((r) => r.subscriber_id),
         );
         const todo = ids.filter((id) => !done.has(id));
-        const rows = todo.length ? await this.deps.db.selectFrom('subscribers').select(['id', 'address']).where('id', 'in', todo).execute() : [];
+        const rows = todo.length
+          ? await this.deps.db.selectFrom('subscribers').select(['id', 'address']).where('id', 'in', todo).execute()
+          : [];
         const queue = [...rows];
         await Promise.all(
           Array.from({ length: Math.min(SEND_CONCURRENCY, queue.length) }, async () => {
             for (let row = queue.shift(); row; row = queue.shift()) {
-              if (await this.sendOne(m, message, { subscriberId: row.id, kind: 'email', address: row.address, secret: null }, now)) sent++;
+              if (
+                await this.sendOne(
+                  m,
+                  message,
+                  { subscriberId: row.id, kind: 'email', address: row.address, secret: null },
+                  now,
+                )
+              )
+                sent++;
             }
           }),
         );
@@ -119,14 +144,22 @@ export class MaintenanceReminders implements ReminderCheck {
     let state = 'sent';
     let error: string | null = null;
     try {
-      await this.deps.channel.sendTo(message, recipient, { idempotencyKey: `maintenance-${m.id}-${recipient.subscriberId}`, attempt, signal: AbortSignal.timeout(60_000) });
+      await this.deps.channel.sendTo(message, recipient, {
+        idempotencyKey: `maintenance-${m.id}-${recipient.subscriberId}`,
+        attempt,
+        signal: AbortSignal.timeout(60_000),
+      });
     } catch (err) {
       const retry = (err instanceof RetryableError || err instanceof RateLimitedError) && attempt < REMINDER_ATTEMPTS;
       state = retry ? 'pending' : 'failed';
       error = (err as Error).message.slice(0, 500);
-      this.deps.logger.warn({ maintenanceId: m.id, subscriberId: recipient.subscriberId, err: error }, 'maintenance reminder not sent');
+      this.deps.logger.warn(
+        { maintenanceId: m.id, subscriberId: recipient.subscriberId, err: error },
+        'maintenance reminder not sent',
+      );
       // A hard bounce here counts as anywhere: the address is suppressed for updates too.
-      if (err instanceof RecipientRejectedError) await applyRejection(this.deps.db, recipient.subscriberId, err, new Date().toISOString());
+      if (err instanceof RecipientRejectedError)
+        await applyRejection(this.deps.db, recipient.subscriberId, err, new Date().toISOString());
     }
     await this.deps.db
       .updateTable('console_maintenance_reminders')
@@ -142,7 +175,14 @@ export class MaintenanceReminders implements ReminderCheck {
     const at = now.toISOString();
     const inserted = await this.deps.db
       .insertInto('console_maintenance_reminders')
-      .values({ maintenance_id: maintenanceId, subscriber_id: subscriberId, state: 'sending', attempts: 1, error: null, updated_at: at })
+      .values({
+        maintenance_id: maintenanceId,
+        subscriber_id: subscriberId,
+        state: 'sending',
+        attempts: 1,
+        error: null,
+        updated_at: at,
+      })
       .onConflict((oc) => oc.columns(['maintenance_id', 'subscriber_id']).doNothing())
       .executeTakeFirst();
     if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return 1;
@@ -167,7 +207,10 @@ export class MaintenanceReminders implements ReminderCheck {
 }
 
 /** Reminder counts of each maintenance, for the console (sent / failed / waiting). */
-export async function maintenanceReminderCounts(db: Executor, ids: string[]): Promise<Map<string, { sent: number; failed: number }>> {
+export async function maintenanceReminderCounts(
+  db: Executor,
+  ids: string[],
+): Promise<Map<string, { sent: number; failed: number }>> {
   const out = new Map<string, { sent: number; failed: number }>();
   if (ids.length === 0) return out;
   const rows = await db

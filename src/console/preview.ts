@@ -62,21 +62,36 @@ export async function previewCompose(
     warnings.push(error.message);
     affected = Object.entries(named).map(([id, s]) => ({ id, status: s }));
   }
-  if (!incident && affected.length === 0) warnings.push('no component selected: the status page will show no affected component');
+  if (!incident && affected.length === 0)
+    warnings.push('no component selected: the status page will show no affected component');
 
   const ctx = contextFor(herald, values, incident, nextNumber, status, affected, byId);
-  const reach = await countReach(herald.store.db, affected.map((a) => a.id));
+  const reach = await countReach(
+    herald.store.db,
+    affected.map((a) => a.id),
+  );
   const selected = new Set(values.channels);
   if (selected.size === 0) warnings.push('no channel selected: choose at least one');
 
   const channels: ChannelPreview[] = [];
   for (const channel of herald.channels) {
-    const { preview, warnings: channelWarnings } = await previewChannel(channel, ctx, selected.has(channel.name), storeHtml);
+    const { preview, warnings: channelWarnings } = await previewChannel(
+      channel,
+      ctx,
+      selected.has(channel.name),
+      storeHtml,
+    );
     channels.push(preview);
     if (!preview.selected) continue;
-    if (preview.error) warnings.push(`${preview.name}: could not render (${preview.error}); check the channel's configuration and templates`);
-    const socialProblem = ctx.update.socialText ? channel.checkSocialText?.(ctx.update.socialText, ctx.incident.url) : null;
-    if (socialProblem) warnings.push(`${preview.name}: the social text does not fit (${socialProblem}); publishing would be refused`);
+    if (preview.error)
+      warnings.push(
+        `${preview.name}: could not render (${preview.error}); check the channel's configuration and templates`,
+      );
+    const socialProblem = ctx.update.socialText
+      ? channel.checkSocialText?.(ctx.update.socialText, ctx.incident.url)
+      : null;
+    if (socialProblem)
+      warnings.push(`${preview.name}: the social text does not fit (${socialProblem}); publishing would be refused`);
     warnings.push(...channelWarnings);
   }
   return { channels, warnings, reach, reachLine: reachLine(reach), updateNumber: ctx.update.number };
@@ -94,7 +109,13 @@ async function previewChannel(
     selected,
     parts: [],
     metrics: [],
-    ...(channel.capabilities.threads ? { threadPosition: ctx.update.isFirst ? 'New post: starts the thread' : `Reply in the thread (update ${ctx.update.number})` } : {}),
+    ...(channel.capabilities.threads
+      ? {
+          threadPosition: ctx.update.isFirst
+            ? 'New post: starts the thread'
+            : `Reply in the thread (update ${ctx.update.number})`,
+        }
+      : {}),
   };
   let rendered: unknown;
   try {
@@ -104,9 +125,14 @@ async function previewChannel(
   }
   const shaped = shapeRendered(channel, rendered);
   const parts = await Promise.all(
-    shaped.parts.map(async (part) => (part.html !== undefined ? { label: part.label, frameUrl: await storeHtml(part.html) } : part)),
+    shaped.parts.map(async (part) =>
+      part.html !== undefined ? { label: part.label, frameUrl: await storeHtml(part.html) } : part,
+    ),
   );
-  return { preview: { ...base, parts, metrics: shaped.metrics, ...(shaped.raw ? { raw: shaped.raw } : {}) }, warnings: shaped.warnings };
+  return {
+    preview: { ...base, parts, metrics: shaped.metrics, ...(shaped.raw ? { raw: shaped.raw } : {}) },
+    warnings: shaped.warnings,
+  };
 }
 
 function contextFor(
@@ -120,7 +146,9 @@ function contextFor(
 ): UpdateContext {
   const now = nowIso();
   const effective = status ?? incident?.status ?? 'investigating';
-  const impact = (VALID_IMPACTS.includes(values.impact) ? values.impact : (incident?.impact ?? 'minor')) as IncidentImpact;
+  const impact = (
+    VALID_IMPACTS.includes(values.impact) ? values.impact : (incident?.impact ?? 'minor')
+  ) as IncidentImpact;
   const site = { name: herald.siteName, publicUrl: herald.env.publicUrl };
   return buildUpdateContext(
     site,

@@ -31,7 +31,14 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       retryable: isCommander && RETRYABLE.includes(c.state),
     }));
     const failed = channels.some((c) => c.failed > 0) ? await failedRecipients(db, updateId) : [];
-    return { updateId, channels, failedRecipients: failed, csrf, isCommander, settled: channels.every((c) => c.settled) };
+    return {
+      updateId,
+      channels,
+      failedRecipients: failed,
+      csrf,
+      isCommander,
+      settled: channels.every((c) => c.settled),
+    };
   }
 
   app.get<IdParams>('/updates/:id', async (request, reply) => {
@@ -65,7 +72,13 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       'x-content-type-options': 'nosniff',
       connection: 'keep-alive',
     });
-    const send = (event: string, data: string) => res.write(`event: ${event}\n${data.split('\n').map((l) => `data: ${l}`).join('\n')}\n\n`);
+    const send = (event: string, data: string) =>
+      res.write(
+        `event: ${event}\n${data
+          .split('\n')
+          .map((l) => `data: ${l}`)
+          .join('\n')}\n\n`,
+      );
     let last = '';
     let ended = false;
     const started = Date.now();
@@ -106,17 +119,37 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   });
 
   // The same rules as POST /api/v1/updates/:id/deliveries/:channel/retry.
-  app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
-    const { id, channel } = request.params;
-    try {
-      await retryDelivery(ctx.herald, id, channel);
-    } catch (error) {
-      if (error instanceof StateConflictError) return ctx.page(request, reply, 'error', { title: 'Cannot retry', message: error.message, back: `${CONSOLE_PREFIX}/updates/${id}` }, 409);
-      if (error instanceof QueueUnavailableError) {
-        return ctx.page(request, reply, 'error', { title: 'Queue unavailable', message: `${error.message}; nothing was changed, try again`, back: `${CONSOLE_PREFIX}/updates/${id}` }, 503);
+  app.post<{ Params: { id: string; channel: string } }>(
+    '/updates/:id/deliveries/:channel/retry',
+    async (request, reply) => {
+      const { id, channel } = request.params;
+      try {
+        await retryDelivery(ctx.herald, id, channel);
+      } catch (error) {
+        if (error instanceof StateConflictError)
+          return ctx.page(
+            request,
+            reply,
+            'error',
+            { title: 'Cannot retry', message: error.message, back: `${CONSOLE_PREFIX}/updates/${id}` },
+            409,
+          );
+        if (error instanceof QueueUnavailableError) {
+          return ctx.page(
+            request,
+            reply,
+            'error',
+            {
+              title: 'Queue unavailable',
+              message: `${error.message}; nothing was changed, try again`,
+              back: `${CONSOLE_PREFIX}/updates/${id}`,
+            },
+            503,
+          );
+        }
+        throw error;
       }
-      throw error;
-    }
-    return reply.redirect(`${CONSOLE_PREFIX}/updates/${id}`, 303);
-  });
+      return reply.redirect(`${CONSOLE_PREFIX}/updates/${id}`, 303);
+    },
+  );
 }

@@ -13,11 +13,23 @@ export interface RecentDelivery {
 }
 
 /** The latest delivery rows with their incident's title; `failuresOnly` keeps failed and partial ones. */
-export async function recentDeliveries(db: Executor, options: { limit?: number; failuresOnly?: boolean } = {}): Promise<RecentDelivery[]> {
+export async function recentDeliveries(
+  db: Executor,
+  options: { limit?: number; failuresOnly?: boolean } = {},
+): Promise<RecentDelivery[]> {
   let query = db
     .selectFrom('deliveries as d')
     .innerJoin('incidents as i', 'i.id', 'd.incident_id')
-    .select(['d.update_id', 'd.incident_id', 'i.title', 'd.channel', 'd.state', 'd.error', 'd.external_url', 'd.updated_at'])
+    .select([
+      'd.update_id',
+      'd.incident_id',
+      'i.title',
+      'd.channel',
+      'd.state',
+      'd.error',
+      'd.external_url',
+      'd.updated_at',
+    ])
     .orderBy('d.updated_at', 'desc')
     .limit(options.limit ?? 15);
   if (options.failuresOnly) query = query.where('d.state', 'in', ['failed', 'partial']);
@@ -35,7 +47,10 @@ export async function recentDeliveries(db: Executor, options: { limit?: number; 
 }
 
 /** Delivery states per update of an incident, for the timeline. */
-export async function deliveryStatesByUpdate(db: Executor, incidentId: string): Promise<Map<string, Array<{ channel: string; state: string }>>> {
+export async function deliveryStatesByUpdate(
+  db: Executor,
+  incidentId: string,
+): Promise<Map<string, Array<{ channel: string; state: string }>>> {
   const rows = await db
     .selectFrom('deliveries')
     .select(['update_id', 'channel', 'state'])
@@ -61,8 +76,15 @@ export async function nextUpdateNumber(db: Executor, incidentId: string): Promis
 }
 
 /** Subscribers whose address contains `q` (case-insensitive), optionally of one kind. */
-export async function searchSubscribers(db: Executor, options: { q?: string; kind?: string; limit?: number; after?: string }) {
-  let query = db.selectFrom('subscribers').selectAll().orderBy('id').limit(options.limit ?? 200);
+export async function searchSubscribers(
+  db: Executor,
+  options: { q?: string; kind?: string; limit?: number; after?: string },
+) {
+  let query = db
+    .selectFrom('subscribers')
+    .selectAll()
+    .orderBy('id')
+    .limit(options.limit ?? 200);
   if (options.q) {
     const pattern = `%${options.q.toLowerCase().replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
     query = query.where(sql<boolean>`lower(address) like ${pattern} escape '\\'`);

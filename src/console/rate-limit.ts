@@ -22,7 +22,10 @@ export class LoginRateLimiter {
   ) {}
 
   private keys(ip: string, username: string) {
-    return [`${this.prefix}:console:login-fail:ip:${ip}`, `${this.prefix}:console:login-fail:user:${username.slice(0, 128)}`] as const;
+    return [
+      `${this.prefix}:console:login-fail:ip:${ip}`,
+      `${this.prefix}:console:login-fail:user:${username.slice(0, 128)}`,
+    ] as const;
   }
 
   /** Milliseconds until another try is allowed, or 0 when allowed now. */
@@ -34,10 +37,16 @@ export class LoginRateLimiter {
       .get(userKey)
       .pttl(ipKey)
       .pttl(userKey)
-      .exec()) as Array<[Error | null, unknown]> as [[null, string | null], [null, string | null], [null, number], [null, number]];
+      .exec()) as Array<[Error | null, unknown]> as [
+      [null, string | null],
+      [null, string | null],
+      [null, number],
+      [null, number],
+    ];
     let wait = 0;
     if (Number(ipCount ?? 0) >= this.limits.perIp) wait = Math.max(wait, ipTtl > 0 ? ipTtl : this.limits.windowMs);
-    if (Number(userCount ?? 0) >= this.limits.perUsername) wait = Math.max(wait, userTtl > 0 ? userTtl : this.limits.windowMs);
+    if (Number(userCount ?? 0) >= this.limits.perUsername)
+      wait = Math.max(wait, userTtl > 0 ? userTtl : this.limits.windowMs);
     return wait;
   }
 

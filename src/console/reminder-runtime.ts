@@ -9,20 +9,46 @@ import { type ReminderCheck, type ReminderSettings, ReminderTicker } from './rem
  * HERALD_REMINDER_WEBHOOK_URL is set) and maintenance reminders to email subscribers (when an email channel
  * is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not 0). Safe to run in several processes.
  */
-export function startConsoleReminders(herald: Herald, settings: ReminderSettings, cadence: CadenceSettings): ReminderTicker {
+export function startConsoleReminders(
+  herald: Herald,
+  settings: ReminderSettings,
+  cadence: CadenceSettings,
+): ReminderTicker {
   const checks: Array<{ name: string; check: ReminderCheck }> = [];
   const db = herald.store.db;
   if (settings.webhookUrl) {
-    checks.push({ name: 'cadence', check: new CadenceReminders({ db, cadence, webhookUrl: settings.webhookUrl, publicUrl: herald.env.publicUrl, logger: herald.logger }) });
+    checks.push({
+      name: 'cadence',
+      check: new CadenceReminders({
+        db,
+        cadence,
+        webhookUrl: settings.webhookUrl,
+        publicUrl: herald.env.publicUrl,
+        logger: herald.logger,
+      }),
+    });
   }
   const channel = emailChannelOf(herald.channels);
   if (channel && settings.maintenanceLeadMinutes > 0) {
     try {
       const templates = compileMaintenanceTemplates(herald.templates);
       const site = { name: herald.siteName, url: herald.env.publicUrl };
-      checks.push({ name: 'maintenance', check: new MaintenanceReminders({ db, channel, templates, leadMinutes: settings.maintenanceLeadMinutes, site, logger: herald.logger }) });
+      checks.push({
+        name: 'maintenance',
+        check: new MaintenanceReminders({
+          db,
+          channel,
+          templates,
+          leadMinutes: settings.maintenanceLeadMinutes,
+          site,
+          logger: herald.logger,
+        }),
+      });
     } catch (error) {
-      herald.logger.warn({ err: (error as Error).message }, 'maintenance reminders are off: their email templates do not compile');
+      herald.logger.warn(
+        { err: (error as Error).message },
+        'maintenance reminders are off: their email templates do not compile',
+      );
     }
   }
   return new ReminderTicker(checks, herald.logger, settings.intervalMs).start();

@@ -13,7 +13,14 @@ export interface ReminderSettings {
   maintenanceLeadMinutes: number;
 }
 
-function whole(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number, unit: string): number {
+function whole(
+  vars: NodeJS.ProcessEnv,
+  name: string,
+  fallback: number,
+  min: number,
+  max: number,
+  unit: string,
+): number {
   const raw = vars[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
@@ -35,7 +42,9 @@ export function readReminderSettings(vars: NodeJS.ProcessEnv): ReminderSettings 
     }
     // The URL itself is a secret (Slack puts the token in the path): never repeat it in the message.
     if (!url || (url.protocol !== 'https:' && url.protocol !== 'http:')) {
-      throw new Error("HERALD_REMINDER_WEBHOOK_URL is not an http(s) URL; set it to the commanders' channel incoming-webhook URL (https://hooks.slack.com/services/…) or leave it unset");
+      throw new Error(
+        "HERALD_REMINDER_WEBHOOK_URL is not an http(s) URL; set it to the commanders' channel incoming-webhook URL (https://hooks.slack.com/services/…) or leave it unset",
+      );
     }
     webhookUrl = url.toString();
   }
@@ -63,7 +72,11 @@ export class ReminderTicker {
     private readonly logger: Logger,
     intervalMs: number,
   ) {
-    this.periodic = new PeriodicTask(() => this.runChecks(), intervalMs, () => undefined);
+    this.periodic = new PeriodicTask(
+      () => this.runChecks(),
+      intervalMs,
+      () => undefined,
+    );
   }
 
   start(): this {

@@ -36,7 +36,10 @@ const SMS_SEGMENT_WARNING = 3;
  * `{subject, html, text}` (email), `{body}` (SMS), `{title, raw}` (forum), `{text, blocks}` (chat), arrays
  * of posts (threads). Unknown shapes are shown as JSON. Limits come from the channel's capabilities and kind.
  */
-export function shapeRendered(channel: Pick<Channel, 'kind' | 'name' | 'capabilities'>, rendered: unknown): ShapedPreview {
+export function shapeRendered(
+  channel: Pick<Channel, 'kind' | 'name' | 'capabilities'>,
+  rendered: unknown,
+): ShapedPreview {
   const parts: PreviewPart[] = [];
   const collect = (value: unknown, label: string) => {
     if (typeof value === 'string') {
@@ -44,7 +47,7 @@ export function shapeRendered(channel: Pick<Channel, 'kind' | 'name' | 'capabili
       return;
     }
     if (Array.isArray(value)) {
-      value.forEach((item, i) => collect(item, `${label} ${i + 1} of ${value.length}`));
+      for (const [i, item] of value.entries()) collect(item, `${label} ${i + 1} of ${value.length}`);
       return;
     }
     if (!isObject(value)) return;
@@ -59,7 +62,13 @@ export function shapeRendered(channel: Pick<Channel, 'kind' | 'name' | 'capabili
     else if (title) parts.push({ label: 'Title', text: title });
     const html = str(value.html);
     if (html) parts.push({ label: 'HTML', html });
-    const text = str(value.text) ?? str(value.body) ?? str(value.raw) ?? str(value.content) ?? str(value.status) ?? str(value.message);
+    const text =
+      str(value.text) ??
+      str(value.body) ??
+      str(value.raw) ??
+      str(value.content) ??
+      str(value.status) ??
+      str(value.message);
     if (text !== undefined) parts.push({ label: html ? 'Plain text' : label, text });
   };
   collect(rendered, 'Message');
@@ -80,8 +89,15 @@ export function shapeRendered(channel: Pick<Channel, 'kind' | 'name' | 'capabili
     } else if (kind === 'sms') {
       const s = smsSegments(text);
       const over = s.segments > SMS_SEGMENT_WARNING;
-      metrics.push({ label: `SMS segments${suffix}`, value: `${s.segments} (${s.encoding}, ${s.units} ${s.encoding === 'GSM-7' ? 'septets' : 'code units'})`, over });
-      if (s.nonGsm.length) warnings.push(`${channel.name}: ${s.nonGsm.map((c) => `'${c}'`).join(' ')} switch the SMS to UCS-2 (70 characters per part)`);
+      metrics.push({
+        label: `SMS segments${suffix}`,
+        value: `${s.segments} (${s.encoding}, ${s.units} ${s.encoding === 'GSM-7' ? 'septets' : 'code units'})`,
+        over,
+      });
+      if (s.nonGsm.length)
+        warnings.push(
+          `${channel.name}: ${s.nonGsm.map((c) => `'${c}'`).join(' ')} switch the SMS to UCS-2 (70 characters per part)`,
+        );
       if (over) warnings.push(`${channel.name}: each SMS costs ${s.segments} parts per recipient`);
     } else if (channel.capabilities.maxLength) {
       const length = countGraphemes(text);

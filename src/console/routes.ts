@@ -24,14 +24,31 @@ export async function consoleRoutes(app: FastifyInstance, options: { herald: Her
   app.addHook('onRequest', sessionGuard(ctx));
   app.addHook('preHandler', postGuard(ctx));
   app.setErrorHandler((error: FastifyError, request, reply) => {
-    if (error instanceof NotFoundError) return ctx.page(request, reply, 'error', { title: 'Not found', message: error.message }, 404);
-    const status = typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500 ? error.statusCode : 500;
+    if (error instanceof NotFoundError)
+      return ctx.page(request, reply, 'error', { title: 'Not found', message: error.message }, 404);
+    const status =
+      typeof error.statusCode === 'number' && error.statusCode >= 400 && error.statusCode < 500
+        ? error.statusCode
+        : 500;
     if (status >= 500) request.log.error({ err: error }, 'console request failed');
-    const message = status >= 500 ? 'Something went wrong on the server; the details are in the server log.' : error.message;
-    return ctx.page(request, reply, 'error', { title: status >= 500 ? 'Server error' : 'Bad request', message }, status);
+    const message =
+      status >= 500 ? 'Something went wrong on the server; the details are in the server log.' : error.message;
+    return ctx.page(
+      request,
+      reply,
+      'error',
+      { title: status >= 500 ? 'Server error' : 'Bad request', message },
+      status,
+    );
   });
   app.setNotFoundHandler((request, reply) =>
-    ctx.page(request, reply, 'error', { title: 'Not found', message: `There is no console page at ${request.url.split('?')[0]}.` }, 404),
+    ctx.page(
+      request,
+      reply,
+      'error',
+      { title: 'Not found', message: `There is no console page at ${request.url.split('?')[0]}.` },
+      404,
+    ),
   );
 
   authRoutes(app, ctx);

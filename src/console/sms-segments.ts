@@ -28,9 +28,21 @@ export function smsSegments(text: string): SmsSegments {
   }
   if (nonGsm.size === 0) {
     const perSegment = septets <= 160 ? 160 : 153;
-    return { encoding: 'GSM-7', units: septets, segments: septets === 0 ? 0 : Math.ceil(septets / perSegment), perSegment, nonGsm: [] };
+    return {
+      encoding: 'GSM-7',
+      units: septets,
+      segments: septets === 0 ? 0 : Math.ceil(septets / perSegment),
+      perSegment,
+      nonGsm: [],
+    };
   }
   const units = text.length;
   const perSegment = units <= 70 ? 70 : 67;
-  return { encoding: 'UCS-2', units, segments: Math.ceil(units / perSegment), perSegment, nonGsm: [...nonGsm].slice(0, 10) };
+  return {
+    encoding: 'UCS-2',
+    units,
+    segments: Math.ceil(units / perSegment),
+    perSegment,
+    nonGsm: [...nonGsm].slice(0, 10),
+  };
 }

@@ -1,7 +1,12 @@
 import { createHash } from 'node:crypto';
 import { nowIso } from '../domain/ids.js';
 import { isUniqueViolation } from '../store/db.js';
-import { completeIdempotencyKey, findIdempotencyKey, releaseIdempotencyKey, reserveIdempotencyKey } from '../store/idempotency-repo.js';
+import {
+  completeIdempotencyKey,
+  findIdempotencyKey,
+  releaseIdempotencyKey,
+  reserveIdempotencyKey,
+} from '../store/idempotency-repo.js';
 import type { Store } from '../store/store.js';
 
 /**
@@ -19,7 +24,8 @@ export async function once(
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
   const existing = await findIdempotencyKey(store.db, key);
   if (existing) {
-    if (existing.statusCode === null) return { conflict: 'this form is being published already; wait a moment and reload' };
+    if (existing.statusCode === null)
+      return { conflict: 'this form is being published already; wait a moment and reload' };
     return { location: (existing.body as { location: string }).location, repeated: true };
   }
   try {

@@ -24,15 +24,24 @@ export interface ConsoleImportResult extends ImportResult {
  * CSV text → the admin import service, in batches, with `invalid[].index` turned into the CSV's line number
  * (the header is line 1). Same columns as `herald subscriber import`: email | phone | webhook_url, components.
  */
-export async function importCsv(deps: Parameters<typeof importSubscribers>[0], csv: string, confirmed: boolean): Promise<ConsoleImportResult> {
+export async function importCsv(
+  deps: Parameters<typeof importSubscribers>[0],
+  csv: string,
+  confirmed: boolean,
+): Promise<ConsoleImportResult> {
   let rows: ReturnType<typeof csvToSubscribers>;
   try {
     rows = csvToSubscribers(csv, 'the CSV');
   } catch (error) {
     throw InputError.field('csv', (error as Error).message);
   }
-  if (rows.length === 0) throw InputError.field('csv', 'the CSV has a header but no rows; paste one subscriber per line below the header');
-  if (rows.length > IMPORT_MAX_ROWS) throw InputError.field('csv', `the CSV has ${rows.length} rows; paste at most ${IMPORT_MAX_ROWS} at a time, or use herald subscriber import FILE.csv`);
+  if (rows.length === 0)
+    throw InputError.field('csv', 'the CSV has a header but no rows; paste one subscriber per line below the header');
+  if (rows.length > IMPORT_MAX_ROWS)
+    throw InputError.field(
+      'csv',
+      `the CSV has ${rows.length} rows; paste at most ${IMPORT_MAX_ROWS} at a time, or use herald subscriber import FILE.csv`,
+    );
   const total: ConsoleImportResult = { rows: rows.length, created: 0, existing: 0, suppressed: 0, invalid: [] };
   for (let start = 0; start < rows.length; start += IMPORT_BATCH) {
     const answer = await importSubscribers(deps, { subscribers: rows.slice(start, start + IMPORT_BATCH), confirmed });
@@ -59,19 +68,31 @@ export function subscribersRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return { q, kind };
   };
 
-  const page = async (request: FastifyRequest, reply: FastifyReply, query: SearchQuery['Querystring'], extra: Record<string, unknown> = {}, status = 200) => {
+  const page = async (
+    request: FastifyRequest,
+    reply: FastifyReply,
+    query: SearchQuery['Querystring'],
+    extra: Record<string, unknown> = {},
+    status = 200,
+  ) => {
     const { q, kind } = filters(query);
     const rows = await searchSubscribers(db, { q, kind, limit: 200 });
-    return ctx.page(request, reply, 'subscribers', {
-      ...extra,
-      title: 'Subscribers',
-      q,
-      kinds: KINDS.map((k) => ({ value: k, selected: k === kind })),
-      subscribers: rows.map(toSubscriber).map((s) => ({ ...s, address: s.email ?? s.phone ?? s.webhookUrl })),
-      counts: await countSubscribers(db),
-      capped: rows.length === 200,
-      exportQuery: new URLSearchParams({ ...(q ? { q } : {}), ...(kind ? { kind } : {}) }).toString(),
-    }, status);
+    return ctx.page(
+      request,
+      reply,
+      'subscribers',
+      {
+        ...extra,
+        title: 'Subscribers',
+        q,
+        kinds: KINDS.map((k) => ({ value: k, selected: k === kind })),
+        subscribers: rows.map(toSubscriber).map((s) => ({ ...s, address: s.email ?? s.phone ?? s.webhookUrl })),
+        counts: await countSubscribers(db),
+        capped: rows.length === 200,
+        exportQuery: new URLSearchParams({ ...(q ? { q } : {}), ...(kind ? { kind } : {}) }).toString(),
+      },
+      status,
+    );
   };
 
   app.get<SearchQuery>('/subscribers', async (request, reply) => page(request, reply, request.query));
@@ -82,11 +103,37 @@ export function subscribersRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const csv = first(body.csv);
     const confirmed = first(body.confirmed) === '1';
     const draft = { csv, confirmed };
-    if (!csv.trim()) return page(request, reply, {}, { importError: 'csv: paste the CSV, starting with a header row such as: email,components', draft }, 400);
+    if (!csv.trim())
+      return page(
+        request,
+        reply,
+        {},
+        { importError: 'csv: paste the CSV, starting with a header row such as: email,components', draft },
+        400,
+      );
     try {
       const result = await importCsv(subscriberDeps(ctx.herald), csv, confirmed);
-      request.log.info({ user: ctx.sessionOf(request).user.username, rows: result.rows, created: result.created, invalid: result.invalid.length }, 'console: subscribers imported');
-      return page(request, reply, {}, { imported: { ...result, invalidShown: result.invalid.slice(0, 200), invalidMore: Math.max(0, result.invalid.length - 200) } });
+      request.log.info(
+        {
+          user: ctx.sessionOf(request).user.username,
+          rows: result.rows,
+          created: result.created,
+          invalid: result.invalid.length,
+        },
+        'console: subscribers imported',
+      );
+      return page(
+        request,
+        reply,
+        {},
+        {
+          imported: {
+            ...result,
+            invalidShown: result.invalid.slice(0, 200),
+            invalidMore: Math.max(0, result.invalid.length - 200),
+          },
+        },
+      );
     } catch (error) {
       if (error instanceof InputError) return page(request, reply, {}, { importError: error.message, draft }, 400);
       throw error;
@@ -100,7 +147,19 @@ export function subscribersRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     for (;;) {
       const rows = await searchSubscribers(db, { q, kind, limit: 1000, ...(after ? { after } : {}) });
       for (const s of rows.map(toSubscriber)) {
-        lines.push([s.id, s.kind, s.email ?? s.phone ?? s.webhookUrl, s.components.join(' '), s.confirmed, s.confirmedAt, s.createdAt].map(csvCell).join(','));
+        lines.push(
+          [
+            s.id,
+            s.kind,
+            s.email ?? s.phone ?? s.webhookUrl,
+            s.components.join(' '),
+            s.confirmed,
+            s.confirmedAt,
+            s.createdAt,
+          ]
+            .map(csvCell)
+            .join(','),
+        );
       }
       if (rows.length < 1000) break;
       after = rows[rows.length - 1]!.id;
@@ -108,6 +167,6 @@ export function subscribersRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return reply
       .type('text/csv; charset=utf-8')
       .header('content-disposition', 'attachment; filename="subscribers.csv"')
-      .send(lines.join('\r\n') + '\r\n');
+      .send(`${lines.join('\r\n')}\r\n`);
   });
 }

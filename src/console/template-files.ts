@@ -1,5 +1,17 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { closeSync, existsSync, fsyncSync, lstatSync, openSync, readFileSync, readdirSync, realpathSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fsyncSync,
+  lstatSync,
+  openSync,
+  readFileSync,
+  readdirSync,
+  realpathSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { join, sep } from 'node:path';
 
 /** Longest template the console saves (characters). */
@@ -21,7 +33,9 @@ const FILE = /^[a-z0-9][a-z0-9._-]*\.hbs$/i;
 export function templateFiles(dir: string, kind: string): string[] {
   const folder = join(dir, kind);
   if (!KIND.test(kind) || !existsSync(folder)) return [];
-  return readdirSync(folder).filter((f) => FILE.test(f)).sort();
+  return readdirSync(folder)
+    .filter((f) => FILE.test(f))
+    .sort();
 }
 
 export const sourceHash = (source: string) => createHash('sha256').update(source).digest('hex').slice(0, 32);
@@ -33,12 +47,17 @@ export const sourceHash = (source: string) => createHash('sha256').update(source
  */
 export function templatePath(dir: string, kind: string, file: string): string {
   if (!KIND.test(kind) || !FILE.test(file) || file.includes('..') || !templateFiles(dir, kind).includes(file)) {
-    throw new TemplateFileError(`kind/file: there is no template ${kind}/${file}; pick one from the Templates page`, 404);
+    throw new TemplateFileError(
+      `kind/file: there is no template ${kind}/${file}; pick one from the Templates page`,
+      404,
+    );
   }
   const path = join(dir, kind, file);
-  if (lstatSync(path).isSymbolicLink()) throw new TemplateFileError(`${kind}/${file} is a symbolic link; edit the file it points to on disk`, 400);
+  if (lstatSync(path).isSymbolicLink())
+    throw new TemplateFileError(`${kind}/${file} is a symbolic link; edit the file it points to on disk`, 400);
   const root = realpathSync(dir) + sep;
-  if (!realpathSync(path).startsWith(root)) throw new TemplateFileError(`${kind}/${file} is outside the templates directory`, 400);
+  if (!realpathSync(path).startsWith(root))
+    throw new TemplateFileError(`${kind}/${file} is outside the templates directory`, 400);
   return path;
 }
 
@@ -68,11 +87,20 @@ function writeAtomic(path: string, content: string) {
  * source replaces the file atomically. `expectedHash` is the hash of the version the editor started from:
  * if the file changed since (another commander, a deploy), nothing is written.
  */
-export function saveTemplateFile(dir: string, kind: string, file: string, source: string, expectedHash: string | undefined): { changed: boolean } {
+export function saveTemplateFile(
+  dir: string,
+  kind: string,
+  file: string,
+  source: string,
+  expectedHash: string | undefined,
+): { changed: boolean } {
   const path = templatePath(dir, kind, file);
   const current = readFileSync(path, 'utf8');
   if (expectedHash && sourceHash(current) !== expectedHash) {
-    throw new TemplateFileError(`${kind}/${file} changed on disk since you opened it; reload the page, then apply your edit again`, 409);
+    throw new TemplateFileError(
+      `${kind}/${file} changed on disk since you opened it; reload the page, then apply your edit again`,
+      409,
+    );
   }
   if (current === source) return { changed: false };
   writeAtomic(backupPath(path), current);
@@ -84,7 +112,8 @@ export function saveTemplateFile(dir: string, kind: string, file: string, source
 export function restoreTemplateFile(dir: string, kind: string, file: string): string {
   const path = templatePath(dir, kind, file);
   const bak = backupPath(path);
-  if (!existsSync(bak) || lstatSync(bak).isSymbolicLink()) throw new TemplateFileError(`${kind}/${file} has no previous version to restore`, 404);
+  if (!existsSync(bak) || lstatSync(bak).isSymbolicLink())
+    throw new TemplateFileError(`${kind}/${file} has no previous version to restore`, 404);
   const previous = readFileSync(bak, 'utf8');
   const current = readFileSync(path, 'utf8');
   writeAtomic(bak, current);

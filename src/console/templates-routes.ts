@@ -9,7 +9,17 @@ import type { ConsoleContext } from './console-context.js';
 import { storeFrame } from './frames.js';
 import { shapeRendered } from './rendered-shape.js';
 import { smsSegments } from './sms-segments.js';
-import { MAX_TEMPLATE_LENGTH, TemplateFileError, backupPath, hasBackup, restoreTemplateFile, saveTemplateFile, sourceHash, templateFiles, templatePath } from './template-files.js';
+import {
+  MAX_TEMPLATE_LENGTH,
+  TemplateFileError,
+  backupPath,
+  hasBackup,
+  restoreTemplateFile,
+  saveTemplateFile,
+  sourceHash,
+  templateFiles,
+  templatePath,
+} from './template-files.js';
 import { tweetWeight } from './twitter-weight.js';
 
 const SAMPLE_ID = '01jsample0000000000000000ab';
@@ -22,11 +32,19 @@ export function sampleContext(ctx: ConsoleContext): UpdateContext {
   const at = new Date().toISOString();
   return buildUpdateContext(
     { name: ctx.herald.siteName, publicUrl: ctx.herald.env.publicUrl },
-    { id: SAMPLE_ID, title: 'Elevated API error rates', status: 'identified', impact: 'major', startedAt: at, resolvedAt: null },
+    {
+      id: SAMPLE_ID,
+      title: 'Elevated API error rates',
+      status: 'identified',
+      impact: 'major',
+      startedAt: at,
+      resolvedAt: null,
+    },
     {
       id: '01jsampleupdate0000000000ab',
       status: 'identified',
-      message: 'We found the cause: a **bad deploy** of the checkout service. Rolling back now; see [the runbook](https://example.com/runbook).',
+      message:
+        'We found the cause: a **bad deploy** of the checkout service. Rolling back now; see [the runbook](https://example.com/runbook).',
       createdAt: at,
       number: 2,
       components: [{ id: 'sample-api', name: 'API', status: 'partial_outage' }],
@@ -83,10 +101,13 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
 
   /** Why this source may not be saved, naming the file and the fix; undefined when it may. */
   const refusal = (kind: string, file: string, source: string): string | undefined => {
-    if (source.trim() === '') return `source: ${kind}/${file} would be empty; write the template or keep the current one`;
-    if (source.length > MAX_TEMPLATE_LENGTH) return `source: ${kind}/${file} is ${source.length} characters; the console saves at most ${MAX_TEMPLATE_LENGTH}`;
+    if (source.trim() === '')
+      return `source: ${kind}/${file} would be empty; write the template or keep the current one`;
+    if (source.length > MAX_TEMPLATE_LENGTH)
+      return `source: ${kind}/${file} is ${source.length} characters; the console saves at most ${MAX_TEMPLATE_LENGTH}`;
     const result = renderSource(source, file);
-    if (result.compileError !== undefined) return `${kind}/${file} does not compile: ${result.compileError}. Fix the template; nothing was saved.`;
+    if (result.compileError !== undefined)
+      return `${kind}/${file} does not compile: ${result.compileError}. Fix the template; nothing was saved.`;
     for (const channel of herald.channels.filter((c) => c.kind === kind && c.capabilities.maxLength)) {
       const { value, unit } = measure(channel, result.output ?? '');
       if (value > channel.capabilities.maxLength!) {
@@ -111,7 +132,11 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
         renderError = (error as Error).message;
       }
       const parts = rendered
-        ? await Promise.all(rendered.parts.map(async (p) => (p.html !== undefined ? { label: p.label, frameUrl: await storeFrame(ctx, session.idHash, p.html) } : p)))
+        ? await Promise.all(
+            rendered.parts.map(async (p) =>
+              p.html !== undefined ? { label: p.label, frameUrl: await storeFrame(ctx, session.idHash, p.html) } : p,
+            ),
+          )
         : [];
       const files = kinds.has(channel.kind)
         ? []
@@ -131,9 +156,30 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
             };
           });
       kinds.add(channel.kind);
-      channels.push({ name: channel.name, kind: channel.kind, files, parts, metrics: rendered?.metrics ?? [], raw: rendered?.raw, warnings: rendered?.warnings ?? [], renderError });
+      channels.push({
+        name: channel.name,
+        kind: channel.kind,
+        files,
+        parts,
+        metrics: rendered?.metrics ?? [],
+        raw: rendered?.raw,
+        warnings: rendered?.warnings ?? [],
+        renderError,
+      });
     }
-    return ctx.page(request, reply, 'templates', { title: 'Templates', channels, sampleMessage: sample.update.message, reloadNotice: TEMPLATE_RELOAD_NOTICE, ...extra }, status);
+    return ctx.page(
+      request,
+      reply,
+      'templates',
+      {
+        title: 'Templates',
+        channels,
+        sampleMessage: sample.update.message,
+        reloadNotice: TEMPLATE_RELOAD_NOTICE,
+        ...extra,
+      },
+      status,
+    );
   };
 
   app.get('/templates', async (request, reply) => page(request, reply));
@@ -142,7 +188,8 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const body = request.body ?? {};
     const file = first(body.file);
     const kind = first(body.kind);
-    if (!templateFiles(dir, kind).includes(file)) return reply.status(400).type('text/plain; charset=utf-8').send(`kind/file: no template ${kind}/${file}`);
+    if (!templateFiles(dir, kind).includes(file))
+      return reply.status(400).type('text/plain; charset=utf-8').send(`kind/file: no template ${kind}/${file}`);
     const result = renderSource(first(body.source), file);
     return reply.type('text/html; charset=utf-8').send(ctx.views.fragment('template-output', result));
   });
@@ -155,20 +202,30 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     // Browsers send a textarea's line breaks as CRLF; templates on disk use LF.
     const source = first(body.source).replace(/\r\n?/g, '\n');
     const id = fileId(kind, file);
-    if (!editableKind(kind)) return page(request, reply, { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be saved here` }, 400);
+    if (!editableKind(kind))
+      return page(
+        request,
+        reply,
+        { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be saved here` },
+        400,
+      );
     const keep = { drafts: new Map([[id, source]]), open: id };
     try {
       templatePath(dir, kind, file); // an existing template of the kind, inside the templates directory
       const problem = refusal(kind, file, source);
       if (problem) return page(request, reply, { error: problem, ...keep }, 400);
       const { changed } = saveTemplateFile(dir, kind, file, source, first(body.hash) || undefined);
-      request.log.info({ template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username, changed }, 'console: template saved');
+      request.log.info(
+        { template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username, changed },
+        'console: template saved',
+      );
       const notice = changed
         ? `Saved ${kind}/${file}; the previous version is kept as ${file}.bak (Restore previous version undoes it). ${TEMPLATE_RELOAD_NOTICE}`
         : `${kind}/${file} is unchanged; nothing was written.`;
       return page(request, reply, { notice, open: id });
     } catch (error) {
-      if (error instanceof TemplateFileError) return page(request, reply, { error: error.message, ...keep }, error.status);
+      if (error instanceof TemplateFileError)
+        return page(request, reply, { error: error.message, ...keep }, error.status);
       throw error;
     }
   });
@@ -178,17 +235,32 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const kind = first(body.kind);
     const file = first(body.file);
     const id = fileId(kind, file);
-    if (!editableKind(kind)) return page(request, reply, { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be restored here` }, 400);
+    if (!editableKind(kind))
+      return page(
+        request,
+        reply,
+        { error: `kind: '${kind}' is not the kind of an enabled channel; only their templates can be restored here` },
+        400,
+      );
     try {
       const path = templatePath(dir, kind, file); // refuses anything but an existing template of the kind
-      if (!hasBackup(dir, kind, file)) throw new TemplateFileError(`${kind}/${file} has no previous version to restore`, 404);
+      if (!hasBackup(dir, kind, file))
+        throw new TemplateFileError(`${kind}/${file} has no previous version to restore`, 404);
       const problem = refusal(kind, file, readFileSync(backupPath(path), 'utf8'));
-      if (problem) return page(request, reply, { error: `The previous version cannot be restored: ${problem}`, open: id }, 400);
+      if (problem)
+        return page(request, reply, { error: `The previous version cannot be restored: ${problem}`, open: id }, 400);
       restoreTemplateFile(dir, kind, file);
-      request.log.info({ template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username }, 'console: template restored');
-      return page(request, reply, { notice: `Restored the previous version of ${kind}/${file}; the version it replaced is now ${file}.bak. ${TEMPLATE_RELOAD_NOTICE}`, open: id });
+      request.log.info(
+        { template: `${kind}/${file}`, user: ctx.sessionOf(request).user.username },
+        'console: template restored',
+      );
+      return page(request, reply, {
+        notice: `Restored the previous version of ${kind}/${file}; the version it replaced is now ${file}.bak. ${TEMPLATE_RELOAD_NOTICE}`,
+        open: id,
+      });
     } catch (error) {
-      if (error instanceof TemplateFileError) return page(request, reply, { error: error.message, open: id }, error.status);
+      if (error instanceof TemplateFileError)
+        return page(request, reply, { error: error.message, open: id }, error.status);
       throw error;
     }
   });

@@ -40,12 +40,17 @@ export function checkNewUser(username: string, password: string, role: string): 
   if (!USERNAME.test(normaliseUsername(username))) {
     return `username '${username}': use 2–64 characters: letters, digits and . _ @ - (starting with a letter or digit)`;
   }
-  if (!(CONSOLE_ROLES as readonly string[]).includes(role)) return `role '${role}': must be one of ${CONSOLE_ROLES.join(', ')}`;
+  if (!(CONSOLE_ROLES as readonly string[]).includes(role))
+    return `role '${role}': must be one of ${CONSOLE_ROLES.join(', ')}`;
   if ([...password].length < MIN_PASSWORD_LENGTH) return `password: must be at least ${MIN_PASSWORD_LENGTH} characters`;
   return null;
 }
 
-export async function createUser(db: Executor, input: { username: string; password: string; role: ConsoleRole }, now: string): Promise<ConsoleUser> {
+export async function createUser(
+  db: Executor,
+  input: { username: string; password: string; role: ConsoleRole },
+  now: string,
+): Promise<ConsoleUser> {
   const problem = checkNewUser(input.username, input.password, input.role);
   if (problem) throw new Error(problem);
   const row = {
@@ -61,7 +66,8 @@ export async function createUser(db: Executor, input: { username: string; passwo
 }
 
 export async function setPassword(db: Executor, username: string, password: string, now: string): Promise<boolean> {
-  if ([...password].length < MIN_PASSWORD_LENGTH) throw new Error(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
+  if ([...password].length < MIN_PASSWORD_LENGTH)
+    throw new Error(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
   const result = await db
     .updateTable('console_users')
     .set({ password_hash: await hash(password, ARGON2), updated_at: now })
@@ -74,7 +80,11 @@ export async function setPassword(db: Executor, username: string, password: stri
 }
 
 export async function findUser(db: Executor, username: string): Promise<ConsoleUser | undefined> {
-  const row = await db.selectFrom('console_users').selectAll().where('username', '=', normaliseUsername(username)).executeTakeFirst();
+  const row = await db
+    .selectFrom('console_users')
+    .selectAll()
+    .where('username', '=', normaliseUsername(username))
+    .executeTakeFirst();
   return row ? toUser(row) : undefined;
 }
 
@@ -88,13 +98,24 @@ export async function listUsers(db: Executor): Promise<ConsoleUser[]> {
 }
 
 export async function removeUser(db: Executor, username: string): Promise<boolean> {
-  const result = await db.deleteFrom('console_users').where('username', '=', normaliseUsername(username)).executeTakeFirst();
+  const result = await db
+    .deleteFrom('console_users')
+    .where('username', '=', normaliseUsername(username))
+    .executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
 }
 
 /** The user when the password is right; undefined otherwise (unknown user or wrong password, same time). */
-export async function verifyCredentials(db: Executor, username: string, password: string): Promise<ConsoleUser | undefined> {
-  const row = await db.selectFrom('console_users').selectAll().where('username', '=', normaliseUsername(username)).executeTakeFirst();
+export async function verifyCredentials(
+  db: Executor,
+  username: string,
+  password: string,
+): Promise<ConsoleUser | undefined> {
+  const row = await db
+    .selectFrom('console_users')
+    .selectAll()
+    .where('username', '=', normaliseUsername(username))
+    .executeTakeFirst();
   if (!row) {
     dummyHash ??= hash('not-a-real-password-0000', ARGON2);
     await verify(await dummyHash, password).catch(() => false);

@@ -32,13 +32,20 @@ export class ConsoleViews {
     hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
     hbs.registerHelper('not', (a: unknown) => !a);
     hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
-    hbs.registerHelper('statusLabel', (s: string) => INCIDENT_STATUS_LABEL[s as keyof typeof INCIDENT_STATUS_LABEL] ?? s);
-    hbs.registerHelper('componentStatusLabel', (s: string) => COMPONENT_STATUS_LABEL[s as keyof typeof COMPONENT_STATUS_LABEL] ?? s);
+    hbs.registerHelper(
+      'statusLabel',
+      (s: string) => INCIDENT_STATUS_LABEL[s as keyof typeof INCIDENT_STATUS_LABEL] ?? s,
+    );
+    hbs.registerHelper(
+      'componentStatusLabel',
+      (s: string) => COMPONENT_STATUS_LABEL[s as keyof typeof COMPONENT_STATUS_LABEL] ?? s,
+    );
     hbs.registerHelper('impactLabel', (s: string) => IMPACT_LABEL[s as keyof typeof IMPACT_LABEL] ?? s);
     hbs.registerHelper('utc', (iso: unknown) => (typeof iso === 'string' && iso ? formatUtc(iso) : ''));
     hbs.registerHelper('json', (value: unknown) => JSON.stringify(value, null, 2));
     for (const file of readdirSync(join(dir, 'partials'))) {
-      if (file.endsWith('.hbs')) hbs.registerPartial(file.slice(0, -4), readFileSync(join(dir, 'partials', file), 'utf8'));
+      if (file.endsWith('.hbs'))
+        hbs.registerPartial(file.slice(0, -4), readFileSync(join(dir, 'partials', file), 'utf8'));
     }
     this.layout = hbs.compile(readFileSync(join(dir, 'layout.hbs'), 'utf8'), { strict: false });
   }

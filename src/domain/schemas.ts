@@ -4,8 +4,11 @@ import { COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES } from './enums
 // One schema per input shape, used at every edge (HTTP, CLI, console). Unknown fields are refused so a
 // typo ("stauts") is an error instead of a silently ignored field.
 
-const required = { error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string') };
-const text = (max: number) => z.string(required).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
+const required = {
+  error: (issue: { input: unknown }) => (issue.input === undefined ? 'is required' : 'must be a string'),
+};
+const text = (max: number) =>
+  z.string(required).trim().min(1, 'must not be empty').max(max, `must be at most ${max} characters`);
 const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).optional();
 const id = z.string().min(1).max(64);
 
@@ -16,7 +19,9 @@ export const incidentImpactSchema = z.enum(INCIDENT_IMPACTS);
 const componentStatusMap = z.record(id, componentStatusSchema);
 /** Posted as it is on X, Mastodon and Bluesky, with the incident link after it; each channel checks its own limit. */
 const socialText = text(1_000);
-const channelList = z.array(z.string().min(1).max(64)).min(1, 'must name at least one channel; omit it for every channel');
+const channelList = z
+  .array(z.string().min(1).max(64))
+  .min(1, 'must name at least one channel; omit it for every channel');
 
 export const createComponentSchema = z.strictObject({
   name: text(255),
@@ -79,7 +84,10 @@ export const createSubscriberSchema = z
   .strictObject({
     email: z.email({ message: 'must be an email address such as ops@example.com' }).max(254).optional(),
     phone: z.string().regex(E164, 'must be an E.164 number such as +14155550100').optional(),
-    webhookUrl: z.url({ protocol: /^https?$/, message: 'must be an http(s) URL' }).max(2000).optional(),
+    webhookUrl: z
+      .url({ protocol: /^https?$/, message: 'must be an http(s) URL' })
+      .max(2000)
+      .optional(),
     components: z.array(id).optional(),
     confirmed: z.boolean().optional(),
   })
@@ -90,7 +98,10 @@ export const createSubscriberSchema = z
 export type CreateSubscriberInput = z.infer<typeof createSubscriberSchema>;
 
 /** "components.abc: Invalid option: expected one of …" — names the field and the problem. */
-export function describeIssues(error: z.ZodError): { message: string; details: Array<{ field: string; problem: string }> } {
+export function describeIssues(error: z.ZodError): {
+  message: string;
+  details: Array<{ field: string; problem: string }>;
+} {
   const details = error.issues.flatMap((issue) => {
     const at = issue.path.map(String);
     if (issue.code === 'unrecognized_keys') {

@@ -1,10 +1,4 @@
-import type {
-  ComponentStatus,
-  DeliveryState,
-  IncidentImpact,
-  IncidentStatus,
-  MaintenanceStatus,
-} from './enums.js';
+import type { ComponentStatus, DeliveryState, IncidentImpact, IncidentStatus, MaintenanceStatus } from './enums.js';
 
 export interface Component {
   id: string;

@@ -20,7 +20,12 @@ export interface Answer {
  * kept; a repeat with the same body gets that answer again without running; the same key with another body
  * (or route) gets 422. A failed request releases its key so the client may try again.
  */
-export async function idempotent(store: Store, request: FastifyRequest, reply: FastifyReply, run: () => Promise<Answer>) {
+export async function idempotent(
+  store: Store,
+  request: FastifyRequest,
+  reply: FastifyReply,
+  run: () => Promise<Answer>,
+) {
   const header = request.headers['idempotency-key'];
   const key = Array.isArray(header) ? header[0] : header;
   if (!key) {
@@ -28,10 +33,15 @@ export async function idempotent(store: Store, request: FastifyRequest, reply: F
     return reply.status(answer.status).send(answer.body);
   }
   if (key.length > 255) {
-    return reply.status(400).send({ error: 'invalid_request', message: 'Idempotency-Key: must be at most 255 characters' });
+    return reply
+      .status(400)
+      .send({ error: 'invalid_request', message: 'Idempotency-Key: must be at most 255 characters' });
   }
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are exactly what is refused here
   if (/[\u0000-\u001f\u007f]/.test(key)) {
-    return reply.status(400).send({ error: 'invalid_request', message: 'Idempotency-Key: must not contain control characters' });
+    return reply
+      .status(400)
+      .send({ error: 'invalid_request', message: 'Idempotency-Key: must not contain control characters' });
   }
   const hash = createHash('sha256')
     .update(`${request.method} ${request.routeOptions.url}\n${request.url}\n${JSON.stringify(request.body ?? null)}`)
@@ -47,7 +57,10 @@ export async function idempotent(store: Store, request: FastifyRequest, reply: F
         });
       }
       if (existing.statusCode === null) {
-        return reply.status(409).send({ error: 'conflict', message: 'a request with this Idempotency-Key is still in progress; retry shortly' });
+        return reply.status(409).send({
+          error: 'conflict',
+          message: 'a request with this Idempotency-Key is still in progress; retry shortly',
+        });
       }
       return reply.status(existing.statusCode).header('idempotent-replayed', 'true').send(existing.body);
     }
@@ -66,5 +79,7 @@ export async function idempotent(store: Store, request: FastifyRequest, reply: F
       throw error;
     }
   }
-  return reply.status(409).send({ error: 'conflict', message: 'a request with this Idempotency-Key is still in progress; retry shortly' });
+  return reply
+    .status(409)
+    .send({ error: 'conflict', message: 'a request with this Idempotency-Key is still in progress; retry shortly' });
 }

@@ -22,7 +22,8 @@ export interface CatalogDeps {
   logger: Logger;
 }
 
-const refreshState = (deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) => refreshSoon(deps.channels, { reason, full }, deps.logger);
+const refreshState = (deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) =>
+  refreshSoon(deps.channels, { reason, full }, deps.logger);
 
 export async function addComponent(deps: CatalogDeps, input: CreateComponentInput): Promise<Component> {
   const component = await createComponent(deps.store.db, input, nowIso());
@@ -55,7 +56,9 @@ export async function retryDelivery(deps: CatalogDeps, updateId: string, channel
     throw new NotFoundError(`delivery on channel '${channel}' for update`, updateId);
   }
   if (!RETRYABLE_STATES.includes(current.state)) {
-    throw new StateConflictError(`delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`);
+    throw new StateConflictError(
+      `delivery on '${channel}' is ${current.state}; only failed, partial or skipped deliveries can be retried`,
+    );
   }
   await deps.queues.assertAvailable();
   const reset = await resetForRetry(db, updateId, channel, nowIso());

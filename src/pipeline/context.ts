@@ -10,7 +10,8 @@ export interface SiteInfo {
   publicUrl: string;
 }
 
-export const incidentUrl = (publicUrl: string, incidentId: string) => `${publicUrl.replace(/\/+$/, '')}/incidents/${incidentId}.html`;
+export const incidentUrl = (publicUrl: string, incidentId: string) =>
+  `${publicUrl.replace(/\/+$/, '')}/incidents/${incidentId}.html`;
 
 /**
  * What every channel renders from. The incident is shown as of this update (its status and components
@@ -23,12 +24,20 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
   const update = toUpdate(row);
   return buildUpdateContext(
     site,
-    { id: row.incident_id, title: row.title, status: update.status, impact: row.impact as UpdateContext['incident']['impact'], startedAt: row.started_at, resolvedAt: row.resolved_at },
+    {
+      id: row.incident_id,
+      title: row.title,
+      status: update.status,
+      impact: row.impact as UpdateContext['incident']['impact'],
+      startedAt: row.started_at,
+      resolvedAt: row.resolved_at,
+    },
     { ...update, number: Number(row.number) },
   );
 }
 
-type UpdateRow = Selectable<IncidentUpdatesTable> & Pick<Selectable<IncidentsTable>, 'title' | 'impact' | 'started_at' | 'resolved_at'>;
+type UpdateRow = Selectable<IncidentUpdatesTable> &
+  Pick<Selectable<IncidentsTable>, 'title' | 'impact' | 'started_at' | 'resolved_at'>;
 
 const updateWithIncident = prepared((db, p: { updateId: string }) =>
   db
@@ -42,7 +51,15 @@ const updateWithIncident = prepared((db, p: { updateId: string }) =>
 export function buildUpdateContext(
   site: SiteInfo,
   incident: Parameters<typeof toIncidentView>[1],
-  update: { id: string; status: UpdateContext['update']['status']; message: string; createdAt: string; number: number; components: UpdateContext['incident']['components']; socialText?: string },
+  update: {
+    id: string;
+    status: UpdateContext['update']['status'];
+    message: string;
+    createdAt: string;
+    number: number;
+    components: UpdateContext['incident']['components'];
+    socialText?: string;
+  },
 ): UpdateContext {
   return {
     site: { name: site.name, url: site.publicUrl },
@@ -61,7 +78,14 @@ export function buildUpdateContext(
 
 function toIncidentView(
   site: SiteInfo,
-  incident: { id: string; title: string; status: UpdateContext['incident']['status']; impact: UpdateContext['incident']['impact']; startedAt: string; resolvedAt: string | null },
+  incident: {
+    id: string;
+    title: string;
+    status: UpdateContext['incident']['status'];
+    impact: UpdateContext['incident']['impact'];
+    startedAt: string;
+    resolvedAt: string | null;
+  },
 ) {
   return {
     id: incident.id,

@@ -22,20 +22,22 @@ export interface ChannelDeliveryView {
 export function deliveriesView(updateId: string, deliveries: Delivery[]) {
   return {
     updateId,
-    channels: deliveries.map((d): ChannelDeliveryView => ({
-      channel: d.channel,
-      state: d.state,
-      total: d.total,
-      delivered: d.delivered,
-      failed: d.failed,
-      pending: Math.max(0, d.total - d.delivered - d.failed),
-      attempts: d.attempts,
-      ...(d.externalUrl ? { externalUrl: d.externalUrl } : {}),
-      ...(d.externalId ? { externalId: d.externalId } : {}),
-      ...(d.error ? { error: d.error } : {}),
-      ...(d.rateLimitedUntil && d.state === 'pending' ? { rateLimitedUntil: d.rateLimitedUntil } : {}),
-      ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
-    })),
+    channels: deliveries.map(
+      (d): ChannelDeliveryView => ({
+        channel: d.channel,
+        state: d.state,
+        total: d.total,
+        delivered: d.delivered,
+        failed: d.failed,
+        pending: Math.max(0, d.total - d.delivered - d.failed),
+        attempts: d.attempts,
+        ...(d.externalUrl ? { externalUrl: d.externalUrl } : {}),
+        ...(d.externalId ? { externalId: d.externalId } : {}),
+        ...(d.error ? { error: d.error } : {}),
+        ...(d.rateLimitedUntil && d.state === 'pending' ? { rateLimitedUntil: d.rateLimitedUntil } : {}),
+        ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
+      }),
+    ),
   };
 }
 
@@ -43,9 +45,18 @@ export function deliveriesView(updateId: string, deliveries: Delivery[]) {
  * "Where did my update land", per subscriber: one page of an update's recipients on its audience channels, and
  * `next`, the cursor of the page after it when there is one. `after` is an earlier page's `next` (400 otherwise).
  */
-export async function recipientsView(db: Executor, updateId: string, query: { channel?: string; state?: RecipientState; limit: number; after?: string }) {
+export async function recipientsView(
+  db: Executor,
+  updateId: string,
+  query: { channel?: string; state?: RecipientState; limit: number; after?: string },
+) {
   const { channel, state, limit, after } = query;
-  const rows = await listRecipientDeliveries(db, updateId, { channel, state, after: after === undefined ? undefined : parseCursor(after), limit: limit + 1 });
+  const rows = await listRecipientDeliveries(db, updateId, {
+    channel,
+    state,
+    after: after === undefined ? undefined : parseCursor(after),
+    limit: limit + 1,
+  });
   const page = rows.slice(0, limit);
   const last = page.at(-1);
   return {
@@ -60,7 +71,9 @@ export async function recipientsView(db: Executor, updateId: string, query: { ch
       ...(r.error ? { error: r.error } : {}),
       updatedAt: r.updatedAt,
     })),
-    ...(rows.length > limit && last ? { next: Buffer.from(JSON.stringify([last.channel, last.subscriberId])).toString('base64url') } : {}),
+    ...(rows.length > limit && last
+      ? { next: Buffer.from(JSON.stringify([last.channel, last.subscriberId])).toString('base64url') }
+      : {}),
   };
 }
 

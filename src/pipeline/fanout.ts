@@ -35,7 +35,8 @@ export interface FanoutPageJobData {
 }
 
 export const pageQueueName = (channel: string) => `fanout-${channel}`;
-export const pageJobId = (deliveryId: string, generation: number, seq: number) => `${deliveryId}-g${generation}-p${seq}`;
+export const pageJobId = (deliveryId: string, generation: number, seq: number) =>
+  `${deliveryId}-g${generation}-p${seq}`;
 
 /** Subscribers read per keyset step; a page holds the matches of one step. */
 export const SCAN_SIZE = 1000;
@@ -69,7 +70,10 @@ function pageQueue(options: WorkerOptions, channel: string): Queue<FanoutPageJob
   const rt = runtimeFor(options);
   let queue = rt.queues.get(channel);
   if (!queue) {
-    queue = new Queue<FanoutPageJobData>(pageQueueName(channel), { connection: workerConnectionOptions(options.redisUrl), prefix: options.prefix });
+    queue = new Queue<FanoutPageJobData>(pageQueueName(channel), {
+      connection: workerConnectionOptions(options.redisUrl),
+      prefix: options.prefix,
+    });
     queue.on('error', (err) => options.logger.warn({ channel, err: err.message }, 'fan-out queue error'));
     rt.queues.set(channel, queue);
   }
@@ -92,7 +96,9 @@ export function startFanoutWorkers(options: WorkerOptions, channels: ReadonlyArr
         maxStalledCount: 5,
       },
     );
-    worker.on('error', (err) => options.logger.warn({ channel: channel.name, err: err.message }, 'fan-out worker connection error'));
+    worker.on('error', (err) =>
+      options.logger.warn({ channel: channel.name, err: err.message }, 'fan-out worker connection error'),
+    );
     rt.workers.push(worker);
   }
 }
@@ -138,7 +144,11 @@ export async function processAudienceDelivery(
     await db.transaction().execute(async (tx) => {
       const now = nowIso();
       // A retry (new generation) sends again only to those not reached yet.
-      await tx.deleteFrom('recipient_deliveries').where('delivery_id', '=', deliveryId).where('state', '!=', 'sent').execute();
+      await tx
+        .deleteFrom('recipient_deliveries')
+        .where('delivery_id', '=', deliveryId)
+        .where('state', '!=', 'sent')
+        .execute();
       await tx.deleteFrom('fanout_pages').where('delivery_id', '=', deliveryId).execute();
       const sent = await tx
         .selectFrom('recipient_deliveries')
@@ -153,9 +163,16 @@ export async function processAudienceDelivery(
         .where('generation', '=', generation)
         .execute();
       await tx.deleteFrom('fanouts').where('delivery_id', '=', deliveryId).execute();
-      await tx.insertInto('fanouts').values({ delivery_id: deliveryId, generation, cursor: null, pages: 0, planned: 0, updated_at: now }).execute();
+      await tx
+        .insertInto('fanouts')
+        .values({ delivery_id: deliveryId, generation, cursor: null, pages: 0, planned: 0, updated_at: now })
+        .execute();
     });
-    fanout = (await db.selectFrom('fanouts').selectAll().where('delivery_id', '=', deliveryId).executeTakeFirstOrThrow())!;
+    fanout = (await db
+      .selectFrom('fanouts')
+      .selectAll()
+      .where('delivery_id', '=', deliveryId)
+      .executeTakeFirstOrThrow())!;
   } else {
     // Planned before (crash, Redis flush, sweeper): make sure every unfinished page has its job.
     const repaired = await ensurePageJobs(options, channel, deliveryId, generation);
@@ -180,13 +197,26 @@ export async function processAudienceDelivery(
       for (let i = 0; i < matched.length; i += 250) {
         const result = await tx
           .insertInto('recipient_deliveries')
-          .values(matched.slice(i, i + 250).map((id) => ({ delivery_id: deliveryId, subscriber_id: id, state: 'pending', attempts: 0, external_id: null, error: null, updated_at: now })))
+          .values(
+            matched.slice(i, i + 250).map((id) => ({
+              delivery_id: deliveryId,
+              subscriber_id: id,
+              state: 'pending',
+              attempts: 0,
+              external_id: null,
+              error: null,
+              updated_at: now,
+            })),
+          )
           .onConflict((oc) => oc.columns(['delivery_id', 'subscriber_id']).doNothing())
           .executeTakeFirst();
         count += Number(result.numInsertedOrUpdatedRows ?? 0);
       }
       if (count > 0) {
-        await tx.insertInto('fanout_pages').values({ delivery_id: deliveryId, generation, seq, after_id: after, last_id: last!, count, done: 0 }).execute();
+        await tx
+          .insertInto('fanout_pages')
+          .values({ delivery_id: deliveryId, generation, seq, after_id: after, last_id: last!, count, done: 0 })
+          .execute();
       }
       await tx
         .updateTable('fanouts')
@@ -229,7 +259,12 @@ async function enqueuePage(options: WorkerOptions, channel: AudienceChannel, dat
  * deterministic id; one that BullMQ failed for good (not a recipient error: those are recorded) has its
  * remaining recipients recorded failed. Returns how many pages were repaired.
  */
-export async function ensurePageJobs(options: WorkerOptions, channel: AudienceChannel, deliveryId: string, generation: number): Promise<number> {
+export async function ensurePageJobs(
+  options: WorkerOptions,
+  channel: AudienceChannel,
+  deliveryId: string,
+  generation: number,
+): Promise<number> {
   const { db } = options.store;
   const open = await db
     .selectFrom('fanout_pages')
@@ -295,11 +330,25 @@ const getPage = (db: Executor, data: FanoutPageJobData) =>
     .executeTakeFirst();
 
 const markPageDone = (db: Executor, data: FanoutPageJobData) =>
-  db.updateTable('fanout_pages').set({ done: 1 }).where('delivery_id', '=', data.deliveryId).where('generation', '=', data.generation).where('seq', '=', data.seq).execute();
+  db
+    .updateTable('fanout_pages')
+    .set({ done: 1 })
+    .where('delivery_id', '=', data.deliveryId)
+    .where('generation', '=', data.generation)
+    .where('seq', '=', data.seq)
+    .execute();
 
 /** When planning is over and every recipient is recorded, the delivery row ends delivered, partial, failed or skipped. */
-export async function settleIfDone(db: Executor, deliveryId: string, generation: number): Promise<Delivery['state'] | undefined> {
-  const fanout = await db.selectFrom('fanouts').select(['generation', 'planned']).where('delivery_id', '=', deliveryId).executeTakeFirst();
+export async function settleIfDone(
+  db: Executor,
+  deliveryId: string,
+  generation: number,
+): Promise<Delivery['state'] | undefined> {
+  const fanout = await db
+    .selectFrom('fanouts')
+    .select(['generation', 'planned'])
+    .where('delivery_id', '=', deliveryId)
+    .executeTakeFirst();
   if (!fanout || Number(fanout.generation) !== generation || Number(fanout.planned) !== 1) return undefined;
   const delivery = await getDelivery(db, deliveryId);
   if (!delivery || delivery.generation !== generation) return undefined;
@@ -308,7 +357,11 @@ export async function settleIfDone(db: Executor, deliveryId: string, generation:
   const { total, delivered, failed } = delivery;
   const state = total === 0 ? 'skipped' : failed === 0 ? 'delivered' : delivered === 0 ? 'failed' : 'partial';
   const error =
-    state === 'skipped' ? 'no confirmed subscriber matches this update' : failed > 0 ? `${failed} of ${total} recipient(s) failed; see the server log for reasons` : null;
+    state === 'skipped'
+      ? 'no confirmed subscriber matches this update'
+      : failed > 0
+        ? `${failed} of ${total} recipient(s) failed; see the server log for reasons`
+        : null;
   await recordOutcome(db, deliveryId, generation, { state, error }, nowIso());
   return state;
 }
@@ -332,7 +385,8 @@ export async function processPage(
   const data = job.data;
   const log = options.logger.child({ channel: channel.name, deliveryId: data.deliveryId, page: data.seq });
   const delivery = await getDelivery(db, data.deliveryId);
-  if (!delivery || delivery.generation !== data.generation) return { outcome: 'noop', reason: 'stale page: the delivery was retried or removed' };
+  if (!delivery || delivery.generation !== data.generation)
+    return { outcome: 'noop', reason: 'stale page: the delivery was retried or removed' };
   if (isSettled(delivery)) return { outcome: 'noop', reason: `already ${delivery.state}` };
   const page = await getPage(db, data);
   if (!page) return { outcome: 'noop', reason: 'page not found' };
@@ -348,7 +402,18 @@ export async function processPage(
   const rows = await db
     .selectFrom('recipient_deliveries as r')
     .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
-    .select(['r.subscriber_id', 'r.state', 'r.updated_at', 'r.attempts', 's.id as sid', 's.kind', 's.address', 's.secret', 's.state as sstate', 's.confirmed_at'])
+    .select([
+      'r.subscriber_id',
+      'r.state',
+      'r.updated_at',
+      'r.attempts',
+      's.id as sid',
+      's.kind',
+      's.address',
+      's.secret',
+      's.state as sstate',
+      's.confirmed_at',
+    ])
     .where('r.delivery_id', '=', data.deliveryId)
     .where('r.subscriber_id', '>', page.after_id)
     .where('r.subscriber_id', '<=', page.last_id)
@@ -363,7 +428,8 @@ export async function processPage(
   const toSend: typeof rows = [];
   let deferred = 0;
   for (const row of rows) {
-    if (!row.sid || row.sstate !== 'active' || row.confirmed_at === null) recorder.push({ kind: 'skipped', id: row.subscriber_id });
+    if (!row.sid || row.sstate !== 'active' || row.confirmed_at === null)
+      recorder.push({ kind: 'skipped', id: row.subscriber_id });
     else if (row.state === 'sending' && row.updated_at > freshBefore) deferred++;
     else toSend.push(row);
   }
@@ -373,7 +439,11 @@ export async function processPage(
   // Every send in flight listens on this one signal (fetch adds a listener each).
   setMaxListeners(t.sendConcurrency + 10, abort.signal);
   try {
-    for (let i = 0; i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined; i += CLAIM_CHUNK) {
+    for (
+      let i = 0;
+      i < toSend.length && rateLimitedUntil === undefined && recorder.writeError === undefined;
+      i += CLAIM_CHUNK
+    ) {
       // While the database is away, claim nothing more: wait until what was sent is recorded (or the page gives up).
       if (recorder.waitingForDatabase) await recorder.flush().catch(() => undefined);
       if (recorder.writeError !== undefined) break;
@@ -384,18 +454,36 @@ export async function processPage(
         .updateTable('recipient_deliveries')
         .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: nowIso() }))
         .where('delivery_id', '=', data.deliveryId)
-        .where('subscriber_id', 'in', seen.map((r) => r.subscriber_id))
-        .where((eb) => eb.or([eb('state', '=', 'pending'), eb.and([eb('state', '=', 'sending'), eb('updated_at', '<=', freshBefore)])]))
+        .where(
+          'subscriber_id',
+          'in',
+          seen.map((r) => r.subscriber_id),
+        )
+        .where((eb) =>
+          eb.or([
+            eb('state', '=', 'pending'),
+            eb.and([eb('state', '=', 'sending'), eb('updated_at', '<=', freshBefore)]),
+          ]),
+        )
         .returning('subscriber_id')
         .execute();
       const mine = new Set(claimed.map((r) => r.subscriber_id));
       const chunk = seen.filter((r) => mine.has(r.subscriber_id));
       await runPool(chunk, t.sendConcurrency, async (row) => {
         if (rateLimitedUntil !== undefined) {
-          recorder.push({ kind: 'retry', id: row.subscriber_id, error: 'not sent: the provider rate-limited this channel' });
+          recorder.push({
+            kind: 'retry',
+            id: row.subscriber_id,
+            error: 'not sent: the provider rate-limited this channel',
+          });
           return;
         }
-        const recipient: Recipient = { subscriberId: row.subscriber_id, kind: row.kind as Recipient['kind'], address: row.address!, secret: row.secret ?? null };
+        const recipient: Recipient = {
+          subscriberId: row.subscriber_id,
+          kind: row.kind as Recipient['kind'],
+          address: row.address!,
+          secret: row.secret ?? null,
+        };
         try {
           const ref = await channel.sendTo(rendered, recipient, {
             idempotencyKey: `${data.deliveryId}-${row.subscriber_id}`,
@@ -408,10 +496,19 @@ export async function processPage(
             rateLimitedUntil = Math.max(rateLimitedUntil ?? 0, error.untilMs);
             recorder.push({ kind: 'retry', id: row.subscriber_id, error: error.message });
           } else if (error instanceof PermanentError) {
-            recorder.push({ kind: 'failed', id: row.subscriber_id, error: error.message, rejected: error instanceof RecipientRejectedError ? error : undefined });
+            recorder.push({
+              kind: 'failed',
+              id: row.subscriber_id,
+              error: error.message,
+              rejected: error instanceof RecipientRejectedError ? error : undefined,
+            });
           } else {
             const message = describe(error);
-            recorder.push(final ? { kind: 'failed', id: row.subscriber_id, error: message } : { kind: 'retry', id: row.subscriber_id, error: message });
+            recorder.push(
+              final
+                ? { kind: 'failed', id: row.subscriber_id, error: message }
+                : { kind: 'retry', id: row.subscriber_id, error: message },
+            );
           }
         }
       });
@@ -425,12 +522,17 @@ export async function processPage(
   await recorder.flush();
 
   if (rateLimitedUntil !== undefined) {
-    log.warn({ until: new Date(rateLimitedUntil).toISOString() }, 'rate-limited by the provider; the page waits without spending an attempt');
+    log.warn(
+      { until: new Date(rateLimitedUntil).toISOString() },
+      'rate-limited by the provider; the page waits without spending an attempt',
+    );
     await job.moveToDelayed(Math.max(rateLimitedUntil, Date.now() + 1), token);
     throw new DelayedError();
   }
   if (recorder.retries > 0) {
-    throw new Error(`${recorder.retries} recipient(s) failed retryably (last: ${recorder.lastError}); retrying the page`);
+    throw new Error(
+      `${recorder.retries} recipient(s) failed retryably (last: ${recorder.lastError}); retrying the page`,
+    );
   }
   if (deferred > 0) {
     await job.moveToDelayed(Date.now() + lockMs, token);
@@ -438,7 +540,10 @@ export async function processPage(
   }
   await markPageDone(db, data);
   await settleIfDone(db, data.deliveryId, data.generation);
-  return { outcome: 'delivered', reason: `page ${data.seq}: ${recorder.sent} sent, ${recorder.failed} failed, ${recorder.skipped} skipped` };
+  return {
+    outcome: 'delivered',
+    reason: `page ${data.seq}: ${recorder.sent} sent, ${recorder.failed} failed, ${recorder.skipped} skipped`,
+  };
 }
 
 /**
@@ -513,11 +618,19 @@ class OutcomeRecorder {
   /** The messages in `batch` are out: their record must land, or the page's retry sends them again. */
   private async writePatiently(batch: Outcome[]): Promise<void> {
     // A failed write rolled back whole, and writing the batch again moves only rows still 'sending'.
-    await writeOnceDatabaseAnswers(() => this.write(batch), (error, retry) => {
-      if (retry === 1) this.log.warn({ err: describe(error), unrecorded: batch.length }, 'could not record sent messages; trying again until the database answers');
-      this.waitingForDatabase = true;
-    });
-    if (this.waitingForDatabase) this.log.info({ recorded: batch.length }, 'the database answers again; recorded the messages sent meanwhile');
+    await writeOnceDatabaseAnswers(
+      () => this.write(batch),
+      (error, retry) => {
+        if (retry === 1)
+          this.log.warn(
+            { err: describe(error), unrecorded: batch.length },
+            'could not record sent messages; trying again until the database answers',
+          );
+        this.waitingForDatabase = true;
+      },
+    );
+    if (this.waitingForDatabase)
+      this.log.info({ recorded: batch.length }, 'the database answers again; recorded the messages sent meanwhile');
     this.waitingForDatabase = false;
   }
 
@@ -527,7 +640,17 @@ class OutcomeRecorder {
     if (this.dialect === 'postgres' && !quarantineAfter && batch.every((o) => o.kind === 'sent' && !o.ref.externalId)) {
       // The common batch (messages sent, no provider id to keep) in one statement: one round trip instead of four
       // (BEGIN, two updates, COMMIT), which also narrows the window in which sent messages are not yet recorded.
-      const [row] = (await markSentAndCount<{ moved: string | number }>(this.db, { deliveryId, generation: String(generation), now: nowIso(), ...listParams('id', batch.map((o) => o.id)) })).rows;
+      const [row] = (
+        await markSentAndCount<{ moved: string | number }>(this.db, {
+          deliveryId,
+          generation: String(generation),
+          now: nowIso(),
+          ...listParams(
+            'id',
+            batch.map((o) => o.id),
+          ),
+        })
+      ).rows;
       this.sent += Number(row?.moved ?? 0);
       return;
     }
@@ -543,25 +666,49 @@ class OutcomeRecorder {
       if (quarantineAfter) {
         const succeeded = batch.filter((o) => o.kind === 'sent').map((o) => o.id);
         if (succeeded.length > 0) {
-          await tx.updateTable('subscribers').set({ failure_count: 0, last_error: null }).where('id', 'in', succeeded).where('failure_count', '>', 0).execute();
+          await tx
+            .updateTable('subscribers')
+            .set({ failure_count: 0, last_error: null })
+            .where('id', 'in', succeeded)
+            .where('failure_count', '>', 0)
+            .execute();
         }
         for (const o of batch) {
           if (o.kind !== 'retry' && o.kind !== 'failed') continue;
           await tx
             .updateTable('subscribers')
-            .set((eb) => ({ failure_count: eb('failure_count', '+', 1), last_error: o.error.slice(0, 500), updated_at: now }))
+            .set((eb) => ({
+              failure_count: eb('failure_count', '+', 1),
+              last_error: o.error.slice(0, 500),
+              updated_at: now,
+            }))
             .where('id', '=', o.id)
             .execute();
-          const sub = await tx.selectFrom('subscribers').select(['failure_count', 'state']).where('id', '=', o.id).executeTakeFirst();
+          const sub = await tx
+            .selectFrom('subscribers')
+            .select(['failure_count', 'state'])
+            .where('id', '=', o.id)
+            .executeTakeFirst();
           if (sub && sub.state === 'active' && Number(sub.failure_count) >= quarantineAfter) {
-            await tx.updateTable('subscribers').set({ state: 'quarantined', updated_at: now }).where('id', '=', o.id).execute();
+            await tx
+              .updateTable('subscribers')
+              .set({ state: 'quarantined', updated_at: now })
+              .where('id', '=', o.id)
+              .execute();
             this.log.warn(
               { subscriberId: o.id, failures: Number(sub.failure_count), lastError: o.error },
               'webhook endpoint quarantined after repeated failures; it gets no more deliveries until its owner fixes it and an admin re-adds it',
             );
           }
-          if (sub && (sub.state === 'quarantined' || Number(sub.failure_count) >= quarantineAfter) && o.kind === 'retry') {
-            Object.assign(o, { kind: 'failed', error: `endpoint quarantined after repeated failures (last: ${o.error})` });
+          if (
+            sub &&
+            (sub.state === 'quarantined' || Number(sub.failure_count) >= quarantineAfter) &&
+            o.kind === 'retry'
+          ) {
+            Object.assign(o, {
+              kind: 'failed',
+              error: `endpoint quarantined after repeated failures (last: ${o.error})`,
+            });
           }
         }
       }
@@ -594,7 +741,8 @@ class OutcomeRecorder {
             .executeTakeFirst();
           failed += Number(r.numUpdatedRows);
           const state = o.rejected ? await applyRejection(tx, o.id, o.rejected, now) : undefined;
-          if (state) this.log.warn({ subscriberId: o.id, state, reason: o.error }, `subscriber ${state}: later updates skip it`);
+          if (state)
+            this.log.warn({ subscriberId: o.id, state, reason: o.error }, `subscriber ${state}: later updates skip it`);
         } else if (o.kind === 'retry') {
           await tx
             .updateTable('recipient_deliveries')
@@ -608,7 +756,11 @@ class OutcomeRecorder {
         } else if (o.kind === 'skipped') {
           const r = await tx
             .updateTable('recipient_deliveries')
-            .set({ state: 'skipped', error: 'unsubscribed, suppressed or disabled since the update was published', updated_at: now })
+            .set({
+              state: 'skipped',
+              error: 'unsubscribed, suppressed or disabled since the update was published',
+              updated_at: now,
+            })
             .where('delivery_id', '=', deliveryId)
             .where('subscriber_id', '=', o.id)
             .where('state', 'in', ['pending', 'sending'])
@@ -616,7 +768,8 @@ class OutcomeRecorder {
           skipped += Number(r.numUpdatedRows);
         }
       }
-      if (delivered + failed + skipped > 0) await addToCounters(tx, { deliveryId, generation, delivered, failed, skipped, now });
+      if (delivered + failed + skipped > 0)
+        await addToCounters(tx, { deliveryId, generation, delivered, failed, skipped, now });
     });
     // Counted once the batch is written: a batch written again after a failure must not count twice.
     this.sent += delivered;
@@ -650,7 +803,14 @@ const markSentAndCount = prepared(
       .with('counted', (db) =>
         db
           .updateTable('deliveries')
-          .set((eb) => ({ delivered: eb('delivered', '+', eb.selectFrom('moved').select((m) => m.fn.countAll<number>().as('n'))), updated_at: p.now! }))
+          .set((eb) => ({
+            delivered: eb(
+              'delivered',
+              '+',
+              eb.selectFrom('moved').select((m) => m.fn.countAll<number>().as('n')),
+            ),
+            updated_at: p.now!,
+          }))
           .where('id', '=', p.deliveryId!)
           .where('generation', '=', sql<number>`cast(${p.generation!} as integer)`)
           .returning('id'),
@@ -661,17 +821,21 @@ const markSentAndCount = prepared(
 );
 
 /** Adds exactly the recipient rows a batch moved to the delivery row's counters. */
-const addToCounters = prepared((tx, p: { deliveryId: string; generation: number; delivered: number; failed: number; skipped: number; now: string }) =>
-  tx
-    .updateTable('deliveries')
-    .set((eb) => ({
-      delivered: eb('delivered', '+', p.delivered),
-      failed: eb('failed', '+', p.failed),
-      total: eb('total', '-', p.skipped),
-      updated_at: p.now,
-    }))
-    .where('id', '=', p.deliveryId)
-    .where('generation', '=', p.generation),
+const addToCounters = prepared(
+  (
+    tx,
+    p: { deliveryId: string; generation: number; delivered: number; failed: number; skipped: number; now: string },
+  ) =>
+    tx
+      .updateTable('deliveries')
+      .set((eb) => ({
+        delivered: eb('delivered', '+', p.delivered),
+        failed: eb('failed', '+', p.failed),
+        total: eb('total', '-', p.skipped),
+        updated_at: p.now,
+      }))
+      .where('id', '=', p.deliveryId)
+      .where('generation', '=', p.generation),
 );
 
 async function runPool<T>(items: readonly T[], concurrency: number, fn: (item: T) => Promise<void>): Promise<void> {

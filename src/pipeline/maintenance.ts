@@ -10,13 +10,20 @@ import { getMaintenances } from '../store/maintenances-repo.js';
 import type { Store } from '../store/store.js';
 
 /** Scheduled → in_progress at scheduledFor, → completed at scheduledUntil (Statuspage's auto-transitions). */
-export function maintenanceStatusAt(m: { scheduledFor: string; scheduledUntil: string }, now: string): MaintenanceStatus {
+export function maintenanceStatusAt(
+  m: { scheduledFor: string; scheduledUntil: string },
+  now: string,
+): MaintenanceStatus {
   if (now >= m.scheduledUntil) return 'completed';
   if (now >= m.scheduledFor) return 'in_progress';
   return 'scheduled';
 }
 
-export async function createMaintenance(store: Store, input: CreateMaintenanceInput, now = nowIso()): Promise<Maintenance> {
+export async function createMaintenance(
+  store: Store,
+  input: CreateMaintenanceInput,
+  now = nowIso(),
+): Promise<Maintenance> {
   const id = newId();
   const scheduledFor = new Date(input.scheduledFor).toISOString();
   const scheduledUntil = new Date(input.scheduledUntil).toISOString();
@@ -39,7 +46,10 @@ export async function createMaintenance(store: Store, input: CreateMaintenanceIn
         updated_at: now,
       })
       .execute();
-    await tx.insertInto('maintenance_components').values(componentIds.map((c) => ({ maintenance_id: id, component_id: c }))).execute();
+    await tx
+      .insertInto('maintenance_components')
+      .values(componentIds.map((c) => ({ maintenance_id: id, component_id: c })))
+      .execute();
     await refreshComponentStatuses(tx, componentIds, now);
   });
   return (await getMaintenances(store.db, { ids: [id] }))[0]!;
@@ -54,7 +64,11 @@ export async function advanceMaintenances(store: Store, now = nowIso()): Promise
     if (next === m.status || (m.status === 'verifying' && next === 'in_progress')) continue;
     await store.db.transaction().execute(async (tx) => {
       await tx.updateTable('maintenances').set({ status: next, updated_at: now }).where('id', '=', m.id).execute();
-      await refreshComponentStatuses(tx, m.components.map((c) => c.id), now);
+      await refreshComponentStatuses(
+        tx,
+        m.components.map((c) => c.id),
+        now,
+      );
     });
     changed.push(m.id);
   }

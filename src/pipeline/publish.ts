@@ -50,7 +50,8 @@ interface PublishRequest {
 
 export const openIncident = (deps: PublishDeps, input: CreateIncidentInput) => publish(deps, input);
 
-export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateUpdateInput) => publish(deps, { ...input, incidentId });
+export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateUpdateInput) =>
+  publish(deps, { ...input, incidentId });
 
 /**
  * The one path every update takes: one transaction stores the update, the incident's and components'
@@ -63,7 +64,8 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
   const channels = resolveChannels(deps.channels, request.channels);
   // A new incident's id is chosen here: a social text is checked with the very link it will be posted with.
   const newIncidentId = newId();
-  if (request.socialText !== undefined) checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId);
+  if (request.socialText !== undefined)
+    checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId);
   const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
 
@@ -108,7 +110,8 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
 
     for (const { id, status } of plan.affected) {
       const updated = await updateIncidentComponent(tx, { incidentId, componentId: id, status });
-      if (Number(updated.numAffectedRows ?? 0) === 0) await insertIncidentComponent(tx, { incidentId, componentId: id, status });
+      if (Number(updated.numAffectedRows ?? 0) === 0)
+        await insertIncidentComponent(tx, { incidentId, componentId: id, status });
     }
     if (plan.affected.length > 0) await applyComponentStatuses(tx, incidentId, plan.affected, now);
 
@@ -121,10 +124,22 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
             impact: request.impact ?? before.impact,
             resolvedAt: plan.resolves ? now : plan.reopens ? null : before.resolvedAt,
             updatedAt: now,
-            components: before.components.map((c) => ({ ...c, status: plan.affected.find((a) => a.id === c.id)?.status ?? c.status })),
+            components: before.components.map((c) => ({
+              ...c,
+              status: plan.affected.find((a) => a.id === c.id)?.status ?? c.status,
+            })),
           }
         : (await getIncident(tx, incidentId))!;
-    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, plan.status, { message: request.message, socialText: request.socialText }, channels, now, namedComponents ? null : incidentState);
+    const { update, deliveries } = await storeUpdate(
+      tx,
+      deps.store.dialect,
+      incident,
+      plan.status,
+      { message: request.message, socialText: request.socialText },
+      channels,
+      now,
+      namedComponents ? null : incidentState,
+    );
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -148,7 +163,10 @@ async function showStateLeftOut(deps: PublishDeps, targeted: string[], incidentI
   try {
     await deps.queues.enqueueRefresh(leftOut, { reason: 'incident', full: false, incidentIds: [incidentId] });
   } catch (error) {
-    deps.logger.warn({ incidentId, channels: leftOut, err: (error as Error).message }, 'could not ask for a refresh of the channels this update left out; they show it after the next change');
+    deps.logger.warn(
+      { incidentId, channels: leftOut, err: (error as Error).message },
+      'could not ask for a refresh of the channels this update left out; they show it after the next change',
+    );
   }
 }
 
@@ -172,8 +190,14 @@ function redisCheck(deps: PublishDeps): () => Promise<void> {
 }
 
 /** A postmortem is a timeline entry of its own; `notify` sends it to every channel, otherwise only the status page. */
-export async function publishPostmortem(deps: PublishDeps, incidentId: string, input: PostmortemInput): Promise<Published> {
-  const channels = input.notify ? deps.channels.map((c) => c.name) : deps.channels.filter((c) => c.kind === 'statuspage').map((c) => c.name);
+export async function publishPostmortem(
+  deps: PublishDeps,
+  incidentId: string,
+  input: PostmortemInput,
+): Promise<Published> {
+  const channels = input.notify
+    ? deps.channels.map((c) => c.name)
+    : deps.channels.filter((c) => c.kind === 'statuspage').map((c) => c.name);
   const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
   const published = await deps.store.db.transaction().execute(async (tx): Promise<Published> => {
@@ -184,8 +208,23 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
       .set({ status: 'postmortem', postmortem_body: input.body, postmortem_published_at: now, updated_at: now })
       .where('id', '=', incidentId)
       .execute();
-    const incident: Incident = { ...before, status: 'postmortem', postmortem: input.body, postmortemPublishedAt: now, updatedAt: now };
-    const { update, deliveries } = await storeUpdate(tx, deps.store.dialect, incident, 'postmortem', { message: input.body }, channels, now, null);
+    const incident: Incident = {
+      ...before,
+      status: 'postmortem',
+      postmortem: input.body,
+      postmortemPublishedAt: now,
+      updatedAt: now,
+    };
+    const { update, deliveries } = await storeUpdate(
+      tx,
+      deps.store.dialect,
+      incident,
+      'postmortem',
+      { message: input.body },
+      channels,
+      now,
+      null,
+    );
     await redisAnswers();
     return { incident, update, deliveries };
   });
@@ -195,12 +234,21 @@ export async function publishPostmortem(deps: PublishDeps, incidentId: string, i
 async function enqueuePublished(deps: PublishDeps, published: Published): Promise<Published> {
   const notEnqueued = await deps.queues.enqueueAll(published.deliveries);
   if (notEnqueued.length > 0) {
-    deps.logger.warn({ updateId: published.update.id, deliveries: notEnqueued }, 'update stored but not all jobs were enqueued; the sweeper will enqueue them');
+    deps.logger.warn(
+      { updateId: published.update.id, deliveries: notEnqueued },
+      'update stored but not all jobs were enqueued; the sweeper will enqueue them',
+    );
   }
   return published;
 }
 
-type IncidentState = { id: string; status: IncidentStatus; impact: IncidentImpact; resolvedAt: string | null; now: string };
+type IncidentState = {
+  id: string;
+  status: IncidentStatus;
+  impact: IncidentImpact;
+  resolvedAt: string | null;
+  now: string;
+};
 
 /**
  * The update's row, one delivery row per channel and, when given, the incident's new state. On PostgreSQL that
@@ -218,43 +266,109 @@ async function storeUpdate(
   incidentState: IncidentState | null,
 ): Promise<{ update: IncidentUpdate; deliveries: Delivery[] }> {
   const { message, socialText } = text;
-  const update: IncidentUpdate = { id: newId(), incidentId: incident.id, status, message, components: incident.components, channels, ...(socialText ? { socialText } : {}), createdAt: now };
-  const row = { id: update.id, incidentId: incident.id, status, message, socialText: socialText ?? null, componentsJson: JSON.stringify(incident.components), channelsJson: JSON.stringify(channels), now };
+  const update: IncidentUpdate = {
+    id: newId(),
+    incidentId: incident.id,
+    status,
+    message,
+    components: incident.components,
+    channels,
+    ...(socialText ? { socialText } : {}),
+    createdAt: now,
+  };
+  const row = {
+    id: update.id,
+    incidentId: incident.id,
+    status,
+    message,
+    socialText: socialText ?? null,
+    componentsJson: JSON.stringify(incident.components),
+    channelsJson: JSON.stringify(channels),
+    now,
+  };
   const deliveryIds = channels.map(() => newId());
   let number: number;
   if (dialect === 'postgres') {
-    const state: Record<string, string | null> = incidentState ? { stateStatus: incidentState.status, stateImpact: incidentState.impact, stateResolvedAt: incidentState.resolvedAt } : {};
-    const { rows } = await storeUpdateStatement<{ number: number }>(tx, { ...row, ...state, ...listParams('delivery', deliveryIds), ...listParams('channel', channels) });
+    const state: Record<string, string | null> = incidentState
+      ? {
+          stateStatus: incidentState.status,
+          stateImpact: incidentState.impact,
+          stateResolvedAt: incidentState.resolvedAt,
+        }
+      : {};
+    const { rows } = await storeUpdateStatement<{ number: number }>(tx, {
+      ...row,
+      ...state,
+      ...listParams('delivery', deliveryIds),
+      ...listParams('channel', channels),
+    });
     number = Number(rows[0]!.number);
   } else {
     if (incidentState) await updateIncidentState(tx, incidentState);
     number = Number((await insertUpdateRow<{ number: number }>(tx, row)).rows[0]!.number);
     if (channels.length > 0) {
-      await insertDeliveryRows(tx, { updateId: update.id, incidentId: incident.id, updateNumber: number, now, ...listParams('id', deliveryIds), ...listParams('channel', channels) });
+      await insertDeliveryRows(tx, {
+        updateId: update.id,
+        incidentId: incident.id,
+        updateNumber: number,
+        now,
+        ...listParams('id', deliveryIds),
+        ...listParams('channel', channels),
+      });
     }
   }
   const deliveries = channels.map((channel, i) =>
-    toDelivery({ ...NEW_DELIVERY_ROW, id: deliveryIds[i]!, update_id: update.id, incident_id: incident.id, channel, created_at: now, updated_at: now }),
+    toDelivery({
+      ...NEW_DELIVERY_ROW,
+      id: deliveryIds[i]!,
+      update_id: update.id,
+      incident_id: incident.id,
+      channel,
+      created_at: now,
+      updated_at: now,
+    }),
   );
   return { update, deliveries };
 }
 
-const updateIncidentComponent = prepared((tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
-  tx.updateTable('incident_components').set({ status: p.status }).where('incident_id', '=', p.incidentId).where('component_id', '=', p.componentId),
+const updateIncidentComponent = prepared(
+  (tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
+    tx
+      .updateTable('incident_components')
+      .set({ status: p.status })
+      .where('incident_id', '=', p.incidentId)
+      .where('component_id', '=', p.componentId),
 );
-const insertIncidentComponent = prepared((tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
-  tx.insertInto('incident_components').values({ incident_id: p.incidentId, component_id: p.componentId, status: p.status }),
+const insertIncidentComponent = prepared(
+  (tx, p: { incidentId: string; componentId: string; status: ComponentStatus }) =>
+    tx
+      .insertInto('incident_components')
+      .values({ incident_id: p.incidentId, component_id: p.componentId, status: p.status }),
 );
 
 const incidentStateUpdate = (tx: Executor, p: IncidentState) =>
-  tx.updateTable('incidents').set({ status: p.status, impact: p.impact, resolved_at: p.resolvedAt, updated_at: p.now }).where('id', '=', p.id);
+  tx
+    .updateTable('incidents')
+    .set({ status: p.status, impact: p.impact, resolved_at: p.resolvedAt, updated_at: p.now })
+    .where('id', '=', p.id);
 
 const updateIncidentState = prepared(incidentStateUpdate);
 
-type UpdateRowParams = { id: string; incidentId: string; status: IncidentStatus; message: string; socialText: string | null; componentsJson: string; channelsJson: string; now: string };
+type UpdateRowParams = {
+  id: string;
+  incidentId: string;
+  status: IncidentStatus;
+  message: string;
+  socialText: string | null;
+  componentsJson: string;
+  channelsJson: string;
+  now: string;
+};
 
 const updateRowInsert = (tx: Executor, p: UpdateRowParams) =>
-    tx.insertInto('incident_updates').values({
+  tx
+    .insertInto('incident_updates')
+    .values({
       id: p.id,
       incident_id: p.incidentId,
       number: sql<number>`(select coalesce(max(number), 0) + 1 from incident_updates where incident_id = ${p.incidentId})`,
@@ -264,7 +378,8 @@ const updateRowInsert = (tx: Executor, p: UpdateRowParams) =>
       components_json: p.componentsJson,
       channels_json: p.channelsJson,
       created_at: p.now,
-    }).returning('number');
+    })
+    .returning('number');
 
 const insertUpdateRow = prepared(updateRowInsert);
 
@@ -280,7 +395,13 @@ const storeUpdateStatement = prepared(
     const update = updateRowInsert(tx, p as unknown as UpdateRowParams);
     let query = tx.with('upd', () => update);
     if ('stateStatus' in p) {
-      const state = { id: p.incidentId!, status: p.stateStatus as IncidentStatus, impact: p.stateImpact as IncidentImpact, resolvedAt: p.stateResolvedAt!, now: p.now! };
+      const state = {
+        id: p.incidentId!,
+        status: p.stateStatus as IncidentStatus,
+        impact: p.stateImpact as IncidentImpact,
+        resolvedAt: p.stateResolvedAt!,
+        now: p.now!,
+      };
       const stateUpdate = incidentStateUpdate(tx, state);
       query = query.with('state', () => stateUpdate) as unknown as typeof query;
     }
@@ -289,7 +410,16 @@ const storeUpdateStatement = prepared(
       query = query.with('dels', (db) =>
         db
           .insertInto('deliveries')
-          .columns(['id', 'channel', 'update_id', 'incident_id', 'update_number', 'created_at', 'updated_at', ...NEW_DELIVERY_COLUMNS])
+          .columns([
+            'id',
+            'channel',
+            'update_id',
+            'incident_id',
+            'update_number',
+            'created_at',
+            'updated_at',
+            ...NEW_DELIVERY_COLUMNS,
+          ])
           .expression((eb) =>
             eb
               .selectFrom(['upd', sql<{ id: string; channel: string }>`(values ${rows})`.as<'v'>(sql`v(id, channel)`)])
@@ -368,24 +498,29 @@ async function applyComponentStatuses(
 /** A delivery row's starting state, the same in the insert and in the rows publish returns. */
 const NEW_DELIVERY = { state: 'pending', generation: 0, attempts: 0, total: 1, delivered: 0, failed: 0 } as const;
 const NEW_DELIVERY_COLUMNS = Object.keys(NEW_DELIVERY) as Array<keyof typeof NEW_DELIVERY>;
-const NEW_DELIVERY_ROW = { ...NEW_DELIVERY, external_id: null, external_url: null, external_meta_json: null, error: null, rate_limited_until: null, delivered_at: null };
+const NEW_DELIVERY_ROW = {
+  ...NEW_DELIVERY,
+  external_id: null,
+  external_url: null,
+  external_meta_json: null,
+  error: null,
+  rate_limited_until: null,
+  delivered_at: null,
+};
 
 /** One multi-row insert (one round trip on PostgreSQL); a template per number of channels. */
-const insertDeliveryRows = prepared(
-  (tx, p: Record<string, string | number>) => {
-    const channels = listParam(p, 'channel');
-    return tx.insertInto('deliveries').values(
-      listParam(p, 'id').map((id, i) => ({
-        ...NEW_DELIVERY,
-        id,
-        update_id: p.updateId as string,
-        incident_id: p.incidentId as string,
-        update_number: p.updateNumber as number,
-        channel: channels[i]!,
-        created_at: p.now as string,
-        updated_at: p.now as string,
-      })),
-    );
-  },
-  listShape('id'),
-);
+const insertDeliveryRows = prepared((tx, p: Record<string, string | number>) => {
+  const channels = listParam(p, 'channel');
+  return tx.insertInto('deliveries').values(
+    listParam(p, 'id').map((id, i) => ({
+      ...NEW_DELIVERY,
+      id,
+      update_id: p.updateId as string,
+      incident_id: p.incidentId as string,
+      update_number: p.updateNumber as number,
+      channel: channels[i]!,
+      created_at: p.now as string,
+      updated_at: p.now as string,
+    })),
+  );
+}, listShape('id'));

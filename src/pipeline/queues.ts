@@ -65,7 +65,12 @@ export async function pauseQueueUntil(worker: Worker, untilMs: number): Promise<
  * about 0.2 ms on its way to the queue and gained a burst nothing (bench/publish, docs/benchmarks.md).
  */
 export function producerConnection(url: string): Redis {
-  return new Redis(url, { maxRetriesPerRequest: 1, enableOfflineQueue: false, connectTimeout: 2_000, lazyConnect: false });
+  return new Redis(url, {
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: false,
+    connectTimeout: 2_000,
+    lazyConnect: false,
+  });
 }
 
 /** Worker side connection: blocking commands must be retried forever (maxRetriesPerRequest null). */
@@ -96,7 +101,10 @@ export class DeliveryQueues {
   queue(channel: string): Queue<ChannelJobData> {
     let queue = this.queues.get(channel);
     if (!queue) {
-      queue = new Queue<ChannelJobData>(queueName(channel), { connection: this.connection as ConnectionOptions, prefix: this.prefix });
+      queue = new Queue<ChannelJobData>(queueName(channel), {
+        connection: this.connection as ConnectionOptions,
+        prefix: this.prefix,
+      });
       queue.on('error', () => undefined); // surfaced through enqueue()/health instead of as an unhandled event
       this.queues.set(channel, queue);
     }
@@ -119,7 +127,8 @@ export class DeliveryQueues {
    * enqueue, and the stored rows wait for the sweeper: the update is kept and delivered once Redis is back.
    */
   async assertAvailable(options: { timeoutMs?: number; answeredWithinMs?: number } = {}): Promise<void> {
-    if (this.connection.status !== 'ready') throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
+    if (this.connection.status !== 'ready')
+      throw new QueueUnavailableError(`queue unavailable: Redis connection is ${this.connection.status}`);
     if (options.answeredWithinMs !== undefined && Date.now() - this.lastAnsweredAt <= options.answeredWithinMs) return;
     try {
       await withTimeout(this.connection.ping(), options.timeoutMs ?? 1_500, 'Redis did not answer PING');
@@ -138,7 +147,9 @@ export class DeliveryQueues {
   /** Asks each channel's workers to show `change` (no delivery row; the site coalesces what piles up). */
   async enqueueRefresh(channels: readonly string[], change: StateChange, timeoutMs = 3_000): Promise<void> {
     await withTimeout(
-      Promise.all(channels.map((channel) => this.queue(channel).add('refresh', { refresh: change }, REFRESH_JOB_OPTIONS))),
+      Promise.all(
+        channels.map((channel) => this.queue(channel).add('refresh', { refresh: change }, REFRESH_JOB_OPTIONS)),
+      ),
       timeoutMs,
       'enqueue timed out',
     );
@@ -150,7 +161,12 @@ export class DeliveryQueues {
     const capabilities = this.capabilities.get(delivery.channel);
     if (!capabilities) throw new Error(`no channel named ${delivery.channel} is configured`);
     const data: DeliveryJobData = { deliveryId: delivery.id, generation: delivery.generation };
-    return { name: 'deliver', queueName: queueName(delivery.channel), data, opts: { ...jobOptions(capabilities), jobId: jobIdFor(delivery) } };
+    return {
+      name: 'deliver',
+      queueName: queueName(delivery.channel),
+      data,
+      opts: { ...jobOptions(capabilities), jobId: jobIdFor(delivery) },
+    };
   }
 
   /**
@@ -158,7 +174,10 @@ export class DeliveryQueues {
    * returns the ones that could not be enqueued, for the sweeper to pick up later. A job already there (same
    * row, same generation) stays as it is: the add is a no-op, as with enqueue().
    */
-  async enqueueAll(deliveries: ReadonlyArray<Pick<Delivery, 'id' | 'generation' | 'channel'>>, timeoutMs = 3_000): Promise<string[]> {
+  async enqueueAll(
+    deliveries: ReadonlyArray<Pick<Delivery, 'id' | 'generation' | 'channel'>>,
+    timeoutMs = 3_000,
+  ): Promise<string[]> {
     if (deliveries.length === 0) return [];
     if (deliveries.length === 1) {
       // One job needs no transaction, and a MULTI is not free: ioredis builds a pipeline object per call.
@@ -185,11 +204,20 @@ export class DeliveryQueues {
   }
 
   async depth(channel: string) {
-    return this.queue(channel).getJobCounts('waiting', 'active', 'delayed', 'failed', 'prioritized', 'waiting-children');
+    return this.queue(channel).getJobCounts(
+      'waiting',
+      'active',
+      'delayed',
+      'failed',
+      'prioritized',
+      'waiting-children',
+    );
   }
 
   async close(): Promise<void> {
-    await Promise.allSettled([...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()));
+    await Promise.allSettled(
+      [...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()),
+    );
     this.queues.clear();
     this.flowProducer = undefined;
   }

@@ -31,7 +31,11 @@ export class OutboxSweeper {
     private readonly logger: Logger,
     private readonly options: { intervalMs?: number; staleAfterMs?: number } = {},
   ) {
-    this.periodic = new PeriodicTask(() => this.sweep(), options.intervalMs ?? 15_000, (err) => logger.warn({ err }, 'outbox sweep failed'));
+    this.periodic = new PeriodicTask(
+      () => this.sweep(),
+      options.intervalMs ?? 15_000,
+      (err) => logger.warn({ err }, 'outbox sweep failed'),
+    );
   }
 
   start(): this {
@@ -55,7 +59,13 @@ export class OutboxSweeper {
     for (const row of rows) {
       result.checked++;
       if (!configured.has(row.channel)) {
-        await recordOutcome(this.store.db, row.id, row.generation, { state: 'skipped', error: `channel '${row.channel}' is no longer configured` }, nowIso());
+        await recordOutcome(
+          this.store.db,
+          row.id,
+          row.generation,
+          { state: 'skipped', error: `channel '${row.channel}' is no longer configured` },
+          nowIso(),
+        );
         result.skipped++;
         continue;
       }
@@ -68,10 +78,22 @@ export class OutboxSweeper {
         const reason = job?.failedReason ?? 'job failed';
         if (row.externalId) {
           // An earlier attempt posted the update and recorded it; only its edit of the first post was left.
-          await recordOutcome(this.store.db, row.id, row.generation, { state: 'delivered', error: firstPostNotEdited(reason), delivered: row.total, failed: 0 }, nowIso());
+          await recordOutcome(
+            this.store.db,
+            row.id,
+            row.generation,
+            { state: 'delivered', error: firstPostNotEdited(reason), delivered: row.total, failed: 0 },
+            nowIso(),
+          );
           result.delivered++;
         } else {
-          await recordOutcome(this.store.db, row.id, row.generation, { state: 'failed', error: reason, failed: row.total }, nowIso());
+          await recordOutcome(
+            this.store.db,
+            row.id,
+            row.generation,
+            { state: 'failed', error: reason, failed: row.total },
+            nowIso(),
+          );
           result.failed++;
         }
       } else if (state === 'completed') {
@@ -81,7 +103,8 @@ export class OutboxSweeper {
         result.enqueued++;
       }
     }
-    if (result.enqueued + result.failed + result.delivered + result.skipped > 0) this.logger.info(result, 'outbox sweep repaired deliveries');
+    if (result.enqueued + result.failed + result.delivered + result.skipped > 0)
+      this.logger.info(result, 'outbox sweep repaired deliveries');
     return result;
   }
 }

@@ -5,14 +5,29 @@ import { nowIso } from '../domain/ids.js';
 import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Metrics } from '../runtime/metrics.js';
-import { type DeliveryOutcome, claimDelivery, getDelivery, recordOutcome, threadSoFar } from '../store/deliveries-repo.js';
+import {
+  type DeliveryOutcome,
+  claimDelivery,
+  getDelivery,
+  recordOutcome,
+  threadSoFar,
+} from '../store/deliveries-repo.js';
 import { writeOnceDatabaseAnswers } from '../store/write-patiently.js';
 import type { Store } from '../store/store.js';
 import { type SiteInfo, loadUpdateContext } from './context.js';
 import { processAudienceDelivery, startFanoutWorkers, stopFanoutWorkers, waitForFanoutWorkers } from './fanout.js';
 import { startConfirmationWorker } from '../subscribers/confirmations.js';
 import { refreshChannels } from './state-refresh.js';
-import { type ChannelJobData, type DeliveryJobData, type RefreshJobData, isRefreshJob, pauseQueueUntil, queueName, workerConnectionOptions, workerLimiter } from './queues.js';
+import {
+  type ChannelJobData,
+  type DeliveryJobData,
+  type RefreshJobData,
+  isRefreshJob,
+  pauseQueueUntil,
+  queueName,
+  workerConnectionOptions,
+  workerLimiter,
+} from './queues.js';
 
 export interface WorkerOptions {
   store: Store;
@@ -48,7 +63,10 @@ export class DeliveryWorkers {
       const { capabilities } = channel;
       const worker: Worker<ChannelJobData, JobResult> = new Worker<ChannelJobData, JobResult>(
         queueName(channel.name),
-        (job, token) => (isRefreshJob(job.data) ? Promise.resolve(this.refresh(channel, job.data)) : processDelivery(options, channel, worker, job as Job<DeliveryJobData, JobResult>, token)),
+        (job, token) =>
+          isRefreshJob(job.data)
+            ? Promise.resolve(this.refresh(channel, job.data))
+            : processDelivery(options, channel, worker, job as Job<DeliveryJobData, JobResult>, token),
         {
           connection: workerConnectionOptions(options.redisUrl),
           prefix: options.prefix,
@@ -60,7 +78,9 @@ export class DeliveryWorkers {
           autorun: true,
         },
       );
-      worker.on('error', (error) => options.logger.warn({ channel: channel.name, err: error }, 'worker connection error'));
+      worker.on('error', (error) =>
+        options.logger.warn({ channel: channel.name, err: error }, 'worker connection error'),
+      );
       this.workers.push(worker);
     }
     // Audience channels (email, SMS, webhooks) also get a page worker: see ./fanout.ts.
@@ -77,7 +97,9 @@ export class DeliveryWorkers {
    */
   private refresh(channel: Channel, data: RefreshJobData): JobResult {
     if (!channel.refresh) return { outcome: 'noop', reason: `${channel.name} shows no current state` };
-    const running: Promise<void> = refreshChannels([channel], data.refresh, this.options.logger).finally(() => this.refreshing.delete(running));
+    const running: Promise<void> = refreshChannels([channel], data.refresh, this.options.logger).finally(() =>
+      this.refreshing.delete(running),
+    );
     this.refreshing.add(running);
     return { outcome: 'refreshed' };
   }
@@ -86,7 +108,10 @@ export class DeliveryWorkers {
   async close(): Promise<void> {
     // A worker closed while its connections are still starting leaves their first commands to be rejected
     // ("Connection is closed") with nobody listening: let them come up first (bounded, for a Redis that is down).
-    await Promise.race([this.waitUntilReady().catch(() => undefined), new Promise((r) => setTimeout(r, 3_000).unref())]);
+    await Promise.race([
+      this.waitUntilReady().catch(() => undefined),
+      new Promise((r) => setTimeout(r, 3_000).unref()),
+    ]);
     await Promise.allSettled(this.all().map((w) => w.close()));
     await Promise.allSettled([...this.refreshing]);
     this.workers.length = 0;
@@ -168,7 +193,9 @@ export async function processDelivery(
   const record = (outcome: DeliveryOutcome) =>
     writeOnceDatabaseAnswers(
       () => recordOutcome(db, deliveryId, generation, outcome, now),
-      (error, retry) => retry === 1 && log.warn({ err: describe(error) }, 'could not record the sent post; trying again until the database answers'),
+      (error, retry) =>
+        retry === 1 &&
+        log.warn({ err: describe(error) }, 'could not record the sent post; trying again until the database answers'),
     );
   if (sent.skipped) {
     await record({ state: 'skipped', error: sent.skipped });
@@ -185,23 +212,38 @@ export async function processDelivery(
     failed: 0,
   });
   metrics?.deliveries.inc({ channel: channel.name, outcome: 'delivered' });
-  metrics?.publishToDelivered.observe({ channel: channel.name }, (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000);
+  metrics?.publishToDelivered.observe(
+    { channel: channel.name },
+    (Date.parse(now) - Date.parse(claimed.createdAt)) / 1000,
+  );
   return { outcome: 'delivered' };
 }
 
 /** The error a delivered row keeps when its update is posted but the incident's first post could not be edited. */
-export const firstPostNotEdited = (reason: string) => `posted, but the incident's first post still shows an earlier status: ${reason}`;
+export const firstPostNotEdited = (reason: string) =>
+  `posted, but the incident's first post still shows an earlier status: ${reason}`;
 
 /** The post an earlier attempt made and recorded before its edit of the first post failed: only the edit is left. */
 function postedEarlier(delivery: Delivery): SentRef | null {
   if (!delivery.externalId) return null;
-  return { externalId: delivery.externalId, externalUrl: delivery.externalUrl ?? undefined, meta: delivery.externalMeta ?? undefined };
+  return {
+    externalId: delivery.externalId,
+    externalUrl: delivery.externalUrl ?? undefined,
+    meta: delivery.externalMeta ?? undefined,
+  };
 }
 
 /** Posts, unless an attempt that died before recording its result had posted already (the platform is asked). */
-async function findOrSend(channel: Channel, rendered: unknown, target: SendTarget, interrupted: boolean, log: Logger): Promise<SentRef> {
+async function findOrSend(
+  channel: Channel,
+  rendered: unknown,
+  target: SendTarget,
+  interrupted: boolean,
+  log: Logger,
+): Promise<SentRef> {
   const found = interrupted && channel.reconcile ? await channel.reconcile(rendered, target) : null;
-  if (found) log.info({ externalId: found.externalId }, 'earlier attempt had posted; recorded it instead of posting again');
+  if (found)
+    log.info({ externalId: found.externalId }, 'earlier attempt had posted; recorded it instead of posting again');
   return found ?? (await channel.send(rendered, target));
 }
 
@@ -214,7 +256,8 @@ function isFinalFailure(job: Job, error: unknown): boolean {
 /** Why a job found nothing to claim, for its result. */
 async function nothingToDo(db: Store['db'], deliveryId: string, generation: number): Promise<JobResult> {
   const current = await getDelivery(db, deliveryId);
-  if (!current || current.generation !== generation) return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
+  if (!current || current.generation !== generation)
+    return { outcome: 'noop', reason: 'stale job: the delivery was retried or removed' };
   return { outcome: 'noop', reason: `already ${current.state}` };
 }
 
@@ -237,30 +280,53 @@ async function handleFailure(
   const now = nowIso();
   const { id, generation } = delivery;
   const postColumns: Omit<DeliveryOutcome, 'state'> = posted
-    ? { externalId: posted.externalId ?? null, externalUrl: posted.externalUrl ?? null, externalMeta: posted.meta ?? null }
+    ? {
+        externalId: posted.externalId ?? null,
+        externalUrl: posted.externalUrl ?? null,
+        externalMeta: posted.meta ?? null,
+      }
     : {};
   // With a post out, its record is retried while the database is away, as after a send (else the retry posts again).
   const save = (outcome: DeliveryOutcome) =>
     posted
       ? writeOnceDatabaseAnswers(
           () => recordOutcome(db, id, generation, outcome, now),
-          (err, retry) => retry === 1 && log.warn({ err: describe(err) }, 'could not record the post before retrying its edit; trying again until the database answers'),
+          (err, retry) =>
+            retry === 1 &&
+            log.warn(
+              { err: describe(err) },
+              'could not record the post before retrying its edit; trying again until the database answers',
+            ),
         )
       : recordOutcome(db, id, generation, outcome, now);
 
   if (error instanceof RateLimitedError) {
     const waitMs = Math.max(0, error.untilMs - Date.now());
     const until = new Date(Date.now() + waitMs).toISOString();
-    await save({ ...postColumns, state: 'pending', error: `rate-limited until ${until}: ${message}`, rateLimitedUntil: until });
+    await save({
+      ...postColumns,
+      state: 'pending',
+      error: `rate-limited until ${until}: ${message}`,
+      rateLimitedUntil: until,
+    });
     options.metrics?.deliveries.inc({ channel: channel.name, outcome: 'rate_limited' });
     log.warn({ until }, 'rate-limited by provider; the channel waits without spending an attempt');
     throw await pauseQueueUntil(worker, error.untilMs);
   }
 
   const final = isFinalFailure(job, error);
-  await save({ ...postColumns, state: final ? 'failed' : 'pending', error: message, delivered: 0, failed: final ? delivery.total : 0 });
+  await save({
+    ...postColumns,
+    state: final ? 'failed' : 'pending',
+    error: message,
+    delivered: 0,
+    failed: final ? delivery.total : 0,
+  });
   options.metrics?.deliveries.inc({ channel: channel.name, outcome: final ? 'failed' : 'retried' });
-  log.warn({ err: message, attempt: job.attemptsMade + 1, final }, final ? 'delivery failed' : 'delivery attempt failed; will retry');
+  log.warn(
+    { err: message, attempt: job.attemptsMade + 1, final },
+    final ? 'delivery failed' : 'delivery attempt failed; will retry',
+  );
   if (error instanceof PermanentError) throw new UnrecoverableError(message);
   throw error instanceof Error ? error : new Error(message);
 }
@@ -270,4 +336,3 @@ function describe(error: unknown): string {
   if (error instanceof Error) return `${error.name}: ${error.message}`;
   return String(error);
 }
-

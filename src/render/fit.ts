@@ -41,7 +41,8 @@ export function countGraphemes(text: string): number {
 }
 
 /** The parts as fitText joins them when they fit whole: separated by blank lines, empty parts left out. */
-export const joinFitParts = (parts: FitParts) => [parts.head ?? '', parts.body, parts.tail ?? ''].filter((p) => p.length > 0).join('\n\n');
+export const joinFitParts = (parts: FitParts) =>
+  [parts.head ?? '', parts.body, parts.tail ?? ''].filter((p) => p.length > 0).join('\n\n');
 
 /**
  * Joins head, body and tail with blank lines so that `measure(result) <= max`, shortening the body first,

@@ -24,7 +24,13 @@ export const IMPACT_LABEL: Record<IncidentImpact, string> = {
 };
 
 /** "Tue, 29 Nov 2026 04:42 UTC": the same in every channel, never the reader's local zone guessed. */
-const DATE = new Intl.DateTimeFormat('en-GB', { weekday: 'short', day: '2-digit', month: 'short', year: 'numeric', timeZone: 'UTC' });
+const DATE = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: '2-digit',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
 const TIME = new Intl.DateTimeFormat('en-GB', { hour: '2-digit', minute: '2-digit', hour12: false, timeZone: 'UTC' });
 
 export function formatUtc(iso: string): string {

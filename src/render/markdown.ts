@@ -4,7 +4,25 @@ import sanitizeHtml from 'sanitize-html';
 const marked = new Marked({ gfm: true, breaks: true, async: false });
 
 const SAFE_HTML: sanitizeHtml.IOptions = {
-  allowedTags: ['p', 'br', 'strong', 'em', 'b', 'i', 'code', 'pre', 'ul', 'ol', 'li', 'a', 'blockquote', 'h3', 'h4', 'del', 'hr'],
+  allowedTags: [
+    'p',
+    'br',
+    'strong',
+    'em',
+    'b',
+    'i',
+    'code',
+    'pre',
+    'ul',
+    'ol',
+    'li',
+    'a',
+    'blockquote',
+    'h3',
+    'h4',
+    'del',
+    'hr',
+  ],
   allowedAttributes: { a: ['href', 'title'] },
   allowedSchemes: ['https', 'http', 'mailto'],
   allowProtocolRelative: false,

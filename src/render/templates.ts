@@ -21,7 +21,10 @@ export class Templates {
   ) {
     for (const env of [this.html, this.text]) {
       env.registerHelper('statusLabel', (s: keyof typeof INCIDENT_STATUS_LABEL) => INCIDENT_STATUS_LABEL[s] ?? s);
-      env.registerHelper('componentStatusLabel', (s: keyof typeof COMPONENT_STATUS_LABEL) => COMPONENT_STATUS_LABEL[s] ?? s);
+      env.registerHelper(
+        'componentStatusLabel',
+        (s: keyof typeof COMPONENT_STATUS_LABEL) => COMPONENT_STATUS_LABEL[s] ?? s,
+      );
       env.registerHelper('impactLabel', (s: keyof typeof IMPACT_LABEL) => IMPACT_LABEL[s] ?? s);
       env.registerHelper('utc', (iso: string) => (iso ? formatUtc(iso) : ''));
       env.registerHelper('eq', (a: unknown, b: unknown) => a === b);

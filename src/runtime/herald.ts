@@ -49,12 +49,21 @@ export interface Herald {
 export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { env, config } = options;
   const logger =
-    options.logger ??
-    createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
+    options.logger ?? createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
   const store = await openStore(env.databaseUrl);
-  const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR, (message) => logger.warn(`template reload failed: ${message}`));
+  const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR, (message) =>
+    logger.warn(`template reload failed: ${message}`),
+  );
   const siteName = config.site?.name ?? 'Status';
-  const runtime: ChannelRuntime = { store, templates, logger, publicUrl: env.publicUrl, siteName, secret: env.secret, dataDir: env.dataDir };
+  const runtime: ChannelRuntime = {
+    store,
+    templates,
+    logger,
+    publicUrl: env.publicUrl,
+    siteName,
+    secret: env.secret,
+    dataDir: env.dataDir,
+  };
   const channels = enabledDefinitions(config).map((definition) => definition.create(runtime));
 
   const redis = producerConnection(env.redisUrl);
@@ -68,14 +77,17 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const queues = new DeliveryQueues(redis, env.queuePrefix, new Map(channels.map((c) => [c.name, c.capabilities])));
   const confirmations = new ConfirmationQueue(redis, env.queuePrefix);
-  const metrics = new Metrics(async () => {
-    const rows: Array<{ channel: string; state: string; count: number }> = [];
-    for (const channel of channels) {
-      const counts = await queues.depth(channel.name);
-      for (const [state, count] of Object.entries(counts)) rows.push({ channel: channel.name, state, count });
-    }
-    return rows;
-  }, () => confirmations.depth());
+  const metrics = new Metrics(
+    async () => {
+      const rows: Array<{ channel: string; state: string; count: number }> = [];
+      for (const channel of channels) {
+        const counts = await queues.depth(channel.name);
+        for (const [state, count] of Object.entries(counts)) rows.push({ channel: channel.name, state, count });
+      }
+      return rows;
+    },
+    () => confirmations.depth(),
+  );
   const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
 
   const workers =
@@ -92,7 +104,8 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
           metrics,
           lockDurationMs: env.lockDurationMs,
         }).start();
-  const sweeper = options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
+  const sweeper =
+    options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
   const maintenance = options.sweeper === false ? undefined : new MaintenanceTicker(store, channels, logger).start();
 
   let closing: Promise<void> | undefined;
@@ -134,7 +147,11 @@ function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       cleanup();
-      reject(new Error(`Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs / 1000}s; start Redis or set REDIS_URL`));
+      reject(
+        new Error(
+          `Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs / 1000}s; start Redis or set REDIS_URL`,
+        ),
+      );
     }, timeoutMs);
     const onReady = () => {
       cleanup();
@@ -154,7 +171,10 @@ async function warnOnEvictionPolicy(redis: Redis, logger: Logger) {
     const reply = (await redis.config('GET', 'maxmemory-policy')) as string[];
     const policy = reply[1];
     if (policy && policy !== 'noeviction') {
-      logger.warn({ policy }, `Redis maxmemory-policy is '${policy}': set it to 'noeviction' or queued deliveries can be evicted`);
+      logger.warn(
+        { policy },
+        `Redis maxmemory-policy is '${policy}': set it to 'noeviction' or queued deliveries can be evicted`,
+      );
     }
   } catch {
     // CONFIG may be disabled on managed Redis; nothing to check then.

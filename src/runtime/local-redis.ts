@@ -30,7 +30,22 @@ export async function ensureRedis(env: HeraldEnv, logger: Logger, port = 6379): 
   mkdirSync(dir, { recursive: true });
   const child: ChildProcess = spawn(
     binary,
-    ['--port', String(port), '--bind', '127.0.0.1', '--dir', dir, '--appendonly', 'yes', '--save', '', '--maxmemory-policy', 'noeviction', '--daemonize', 'no'],
+    [
+      '--port',
+      String(port),
+      '--bind',
+      '127.0.0.1',
+      '--dir',
+      dir,
+      '--appendonly',
+      'yes',
+      '--save',
+      '',
+      '--maxmemory-policy',
+      'noeviction',
+      '--daemonize',
+      'no',
+    ],
     { stdio: ['ignore', 'ignore', 'pipe'] },
   );
   let exited = false;
@@ -39,7 +54,8 @@ export async function ensureRedis(env: HeraldEnv, logger: Logger, port = 6379): 
   });
   const deadline = Date.now() + 10_000;
   while (!(await answers('127.0.0.1', port))) {
-    if (exited || Date.now() > deadline) throw new ConfigError(`could not start ${binary}; start Redis yourself or set REDIS_URL`);
+    if (exited || Date.now() > deadline)
+      throw new ConfigError(`could not start ${binary}; start Redis yourself or set REDIS_URL`);
     await new Promise((r) => setTimeout(r, 100));
   }
   logger.info({ dir }, 'started a local redis-server for Herald (set REDIS_URL to use your own)');

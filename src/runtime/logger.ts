@@ -8,13 +8,19 @@ const MASK = '***';
  * JSON logger that never prints a secret: every configured secret value is replaced wherever it appears
  * (messages, error texts, nested fields), and common secret-bearing keys are redacted by name.
  */
-export function createLogger(options: { level?: string; secrets?: Array<string | undefined>; destination?: NodeJS.WritableStream } = {}): Logger {
+export function createLogger(
+  options: { level?: string; secrets?: Array<string | undefined>; destination?: NodeJS.WritableStream } = {},
+): Logger {
   const secrets = (options.secrets ?? []).filter((s): s is string => typeof s === 'string' && s.length >= 4);
   const scrub = (value: unknown, depth = 0): unknown => {
     if (typeof value === 'string') return maskSecrets(value, secrets);
     if (depth > 6 || value === null || typeof value !== 'object') return value;
     if (value instanceof Error) {
-      return { type: value.name, message: maskSecrets(value.message, secrets), stack: maskSecrets(value.stack ?? '', secrets) };
+      return {
+        type: value.name,
+        message: maskSecrets(value.message, secrets),
+        stack: maskSecrets(value.stack ?? '', secrets),
+      };
     }
     if (Array.isArray(value)) return value.map((v) => scrub(v, depth + 1));
     return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, scrub(v, depth + 1)]));
@@ -23,13 +29,25 @@ export function createLogger(options: { level?: string; secrets?: Array<string |
     {
       level: options.level ?? process.env.LOG_LEVEL ?? 'info',
       redact: {
-        paths: ['*.authorization', '*.Authorization', 'headers.authorization', 'req.headers.authorization', '*.password', '*.token', '*.secret', '*.apiKey'],
+        paths: [
+          '*.authorization',
+          '*.Authorization',
+          'headers.authorization',
+          'req.headers.authorization',
+          '*.password',
+          '*.token',
+          '*.secret',
+          '*.apiKey',
+        ],
         censor: MASK,
       },
       formatters: { log: (object) => scrub(describeHttp(object)) as Record<string, unknown> },
       hooks: {
         logMethod(args, method) {
-          method.apply(this, args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a)) as Parameters<typeof method>);
+          method.apply(
+            this,
+            args.map((a) => (typeof a === 'string' ? maskSecrets(a, secrets) : a)) as Parameters<typeof method>,
+          );
         },
       },
     },

@@ -16,7 +16,11 @@ export class Metrics {
     buckets: [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
     registers: [this.registry],
   });
-  readonly published = new Counter({ name: 'herald_updates_published_total', help: 'Updates stored and fanned out', registers: [this.registry] });
+  readonly published = new Counter({
+    name: 'herald_updates_published_total',
+    help: 'Updates stored and fanned out',
+    registers: [this.registry],
+  });
 
   constructor(
     queueDepth?: () => Promise<Array<{ channel: string; state: string; count: number }>>,
@@ -31,7 +35,8 @@ export class Metrics {
         registers: [this.registry],
         async collect() {
           this.reset();
-          for (const { channel, state, count } of await queueDepth().catch(() => [])) this.set({ channel, state }, count);
+          for (const { channel, state, count } of await queueDepth().catch(() => []))
+            this.set({ channel, state }, count);
         },
       });
     }
@@ -43,7 +48,8 @@ export class Metrics {
         registers: [this.registry],
         async collect() {
           this.reset();
-          for (const [state, count] of Object.entries(await confirmationDepth().catch(() => ({})))) this.set({ state }, count);
+          for (const [state, count] of Object.entries(await confirmationDepth().catch(() => ({}))))
+            this.set({ state }, count);
         },
       });
     }

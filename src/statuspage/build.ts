@@ -8,10 +8,26 @@ import type { Store } from '../store/store.js';
 import { ExternalGroups } from './external.js';
 import { historyFeeds } from './feeds.js';
 import { shortId, statuspageDocuments } from './json.js';
-import { activeMaintenances, groupComponents, historyBars, isOpen, overallStatus, upcomingMaintenances } from './model.js';
+import {
+  activeMaintenances,
+  groupComponents,
+  historyBars,
+  isOpen,
+  overallStatus,
+  upcomingMaintenances,
+} from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import { allIncidentIds, dataStamp, incidentIdsInMonth, incidentStamps, loadIncidents, loadSiteData, type SiteData, stampKey } from './queries.js';
+import {
+  allIncidentIds,
+  dataStamp,
+  incidentIdsInMonth,
+  incidentStamps,
+  loadIncidents,
+  loadSiteData,
+  type SiteData,
+  stampKey,
+} from './queries.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
@@ -127,8 +143,11 @@ export class StatusSite {
   }
 
   private run(request: RebuildRequest): Promise<RebuildReport> {
-    return withSiteLock(this.dir, () => this.buildAndPublish(request), (error) =>
-      this.deps.logger.warn({ err: error.message }, 'status site lock was taken over while this process held it'),
+    return withSiteLock(
+      this.dir,
+      () => this.buildAndPublish(request),
+      (error) =>
+        this.deps.logger.warn({ err: error.message }, 'status site lock was taken over while this process held it'),
     );
   }
 
@@ -143,7 +162,9 @@ export class StatusSite {
     const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
     // Pages another machine's build brought up to date, or that nobody rendered here yet, are rendered too: each
     // machine builds its own copy of the site and publishes it to the shared targets.
-    const outdated = full ? [] : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
+    const outdated = full
+      ? []
+      : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
     const { files, data } = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
     const stamp = dataStamp(stamps, [...data.components, ...data.maintenances]);
     const manifest: Manifest = full ? {} : { ...previous };
@@ -154,7 +175,7 @@ export class StatusSite {
     }
     for (const [path, content] of files) manifest[path] = hashOf(content);
     for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
-    let committed;
+    let committed: Awaited<ReturnType<typeof commitTree>>;
     try {
       committed = await commitTree(
         this.dir,
@@ -176,10 +197,16 @@ export class StatusSite {
     for (const target of this.targets) {
       try {
         const report = await target.publish({ dir: committed.versionDir, manifest, stamp });
-        if (report.skipped) this.deps.logger.info({ target: target.name, reason: report.skipped }, 'status site not published to a target');
+        if (report.skipped)
+          this.deps.logger.info(
+            { target: target.name, reason: report.skipped },
+            'status site not published to a target',
+          );
         targets.push(report);
       } catch (error) {
-        throw new PublishError(`publishing the status site to ${target.name} failed: ${(error as Error).message}`, { cause: error });
+        throw new PublishError(`publishing the status site to ${target.name} failed: ${(error as Error).message}`, {
+          cause: error,
+        });
       }
     }
     return {
@@ -197,14 +224,19 @@ export class StatusSite {
     const { db } = this.deps.store;
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
-    const [data, external] = await Promise.all([loadSiteData(db, { since, recentLimit: this.recentLimit }), this.external.views()]);
+    const [data, external] = await Promise.all([
+      loadSiteData(db, { since, recentLimit: this.recentLimit }),
+      this.external.views(),
+    ]);
     const pageIncidents = await loadIncidents(db, full ? await allIncidentIds(db) : [...new Set(changedIds)]);
 
-    const lastChange = [
-      ...data.components.map((c) => c.updatedAt),
-      ...data.recent.map((i) => i.updatedAt),
-      ...data.maintenances.map((m) => m.updatedAt),
-    ].reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined) ?? now.toISOString(); // an empty page: built now
+    const lastChange =
+      [
+        ...data.components.map((c) => c.updatedAt),
+        ...data.recent.map((i) => i.updatedAt),
+        ...data.maintenances.map((m) => m.updatedAt),
+      ].reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined) ??
+      now.toISOString(); // an empty page: built now
     const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days };
     const base = this.deps.publicUrl.replace(/\/+$/, '');
     const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
@@ -221,7 +253,10 @@ export class StatusSite {
         recentlyResolved: data.recent.filter((i) => !isOpen(i) && i.resolvedAt && i.resolvedAt >= since).slice(0, 10),
         groups: groupComponents(data.components, groupId),
         bars: historyBars(data.components, data.recent, data.maintenances, now, this.days),
-        maintenance: { active: activeMaintenances(data.maintenances), upcoming: upcomingMaintenances(data.maintenances) },
+        maintenance: {
+          active: activeMaintenances(data.maintenances),
+          upcoming: upcomingMaintenances(data.maintenances),
+        },
         external,
       }),
     );
@@ -229,17 +264,34 @@ export class StatusSite {
     files.set('history.html', this.pages.renderHistoryIndex(site, data.months));
 
     for (const incident of pageIncidents) {
-      files.set(incidentPage(incident.id), this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident));
+      files.set(
+        incidentPage(incident.id),
+        this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident),
+      );
     }
     const months = data.months.map((m) => m.month);
     for (const month of this.monthsToRender(full, months, pageIncidents)) {
-      const incidents = full ? pageIncidents.filter((i) => i.startedAt.startsWith(month)) : await loadIncidents(db, await incidentIdsInMonth(db, month));
-      const updatedAt = incidents.reduce((max, i) => (i.updatedAt > max ? i.updatedAt : max), `${month}-01T00:00:00.000Z`);
-      files.set(`history/${month}.html`, this.pages.renderHistoryMonth({ ...site, updatedAt }, month, incidents, months));
+      const incidents = full
+        ? pageIncidents.filter((i) => i.startedAt.startsWith(month))
+        : await loadIncidents(db, await incidentIdsInMonth(db, month));
+      const updatedAt = incidents.reduce(
+        (max, i) => (i.updatedAt > max ? i.updatedAt : max),
+        `${month}-01T00:00:00.000Z`,
+      );
+      files.set(
+        `history/${month}.html`,
+        this.pages.renderHistoryMonth({ ...site, updatedAt }, month, incidents, months),
+      );
     }
 
     const recent = data.recent.slice(0, this.recentLimit);
-    const page = { id: shortId(base), name: this.deps.siteName, url: base, time_zone: 'Etc/UTC', updated_at: lastChange };
+    const page = {
+      id: shortId(base),
+      name: this.deps.siteName,
+      url: base,
+      time_zone: 'Etc/UTC',
+      updated_at: lastChange,
+    };
     const documents = statuspageDocuments({
       page,
       components: data.components,
@@ -249,7 +301,13 @@ export class StatusSite {
       maintenanceUrl: (id) => `${base}/#maintenance-${id}`,
     });
     for (const [path, doc] of documents) files.set(path, JSON.stringify(doc));
-    const feeds = historyFeeds({ siteName: this.deps.siteName, publicUrl: base, incidents: recent, incidentUrl, updatedAt: new Date(lastChange) });
+    const feeds = historyFeeds({
+      siteName: this.deps.siteName,
+      publicUrl: base,
+      incidents: recent,
+      incidentUrl,
+      updatedAt: new Date(lastChange),
+    });
     files.set('history.rss', feeds.rss);
     files.set('history.atom', feeds.atom);
     return { files, data };

@@ -41,7 +41,15 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
       const rebuild = async (request: RebuildRequest = {}) => {
         try {
           const report = await site.rebuild(request);
-          log.debug({ full: report.full, changed: report.changed.length, buildMs: Math.round(report.buildMs), publishMs: Math.round(report.publishMs) }, 'status site rebuilt');
+          log.debug(
+            {
+              full: report.full,
+              changed: report.changed.length,
+              buildMs: Math.round(report.buildMs),
+              publishMs: Math.round(report.publishMs),
+            },
+            'status site rebuilt',
+          );
           return report;
         } catch (error) {
           throw new RetryableError(`status site rebuild failed: ${(error as Error).message}`, { cause: error });
@@ -70,7 +78,10 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
             externalId: message.incidentId,
             externalUrl: message.url,
             // Per target: files uploaded, or "kept" when it already held a build of later data.
-            meta: { changed: String(report.changed.length), targets: report.targets.map((t) => `${t.name}:${t.skipped ? 'kept' : t.uploaded.length}`).join(',') },
+            meta: {
+              changed: String(report.changed.length),
+              targets: report.targets.map((t) => `${t.name}:${t.skipped ? 'kept' : t.uploaded.length}`).join(','),
+            },
           };
         },
         async refresh(change) {
@@ -90,7 +101,10 @@ export const isStatusPageChannel = (channel: Channel): channel is StatusPageChan
  * regrouped (pass `{ full: true }` so incident pages show the new names), a maintenance created or advanced.
  * Resolves to null when no status page channel is configured. Throws RetryableError when the rebuild fails.
  */
-export async function rebuildStatusSite(herald: Pick<Herald, 'channels'>, request: RebuildRequest = {}): Promise<RebuildReport | null> {
+export async function rebuildStatusSite(
+  herald: Pick<Herald, 'channels'>,
+  request: RebuildRequest = {},
+): Promise<RebuildReport | null> {
   const channels = herald.channels.filter(isStatusPageChannel);
   let last: RebuildReport | null = null;
   for (const channel of channels) last = await channel.rebuild(request);

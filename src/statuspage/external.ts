@@ -29,17 +29,28 @@ export class ExternalGroups {
 
   private async view(group: ExternalGroup): Promise<ExternalGroupView> {
     const base = { name: group.name, url: group.url };
-    if (!group.summaryUrl) return { ...base, components: [], note: `See ${group.name}'s own status page for its current status.` };
+    if (!group.summaryUrl)
+      return { ...base, components: [], note: `See ${group.name}'s own status page for its current status.` };
     try {
-      const response = await this.fetchFn(group.summaryUrl, { signal: AbortSignal.timeout(TIMEOUT_MS), headers: { accept: 'application/json' } });
+      const response = await this.fetchFn(group.summaryUrl, {
+        signal: AbortSignal.timeout(TIMEOUT_MS),
+        headers: { accept: 'application/json' },
+      });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);
       const components = pickComponents(await response.json(), group.components);
       this.lastGood.set(group.summaryUrl, components);
       return { ...base, components, note: '' };
     } catch (error) {
-      this.logger.warn({ url: group.summaryUrl, err: (error as Error).message }, `could not read ${group.name}'s summary.json; showing the last known status (check externalGroups[].summaryUrl)`);
+      this.logger.warn(
+        { url: group.summaryUrl, err: (error as Error).message },
+        `could not read ${group.name}'s summary.json; showing the last known status (check externalGroups[].summaryUrl)`,
+      );
       const cached = this.lastGood.get(group.summaryUrl);
-      return { ...base, components: cached ?? [], note: cached ? '' : `Status unavailable right now: see ${group.name}'s status page.` };
+      return {
+        ...base,
+        components: cached ?? [],
+        note: cached ? '' : `Status unavailable right now: see ${group.name}'s status page.`,
+      };
     }
   }
 }
@@ -49,7 +60,15 @@ function pickComponents(summary: unknown, names: string[] | undefined): External
   if (!Array.isArray(list)) throw new Error('summary.json has no components array');
   const wanted = names ? new Set(names) : null;
   return list
-    .filter((c): c is { name: string; status: string; group?: boolean } => typeof c?.name === 'string' && typeof c?.status === 'string')
+    .filter(
+      (c): c is { name: string; status: string; group?: boolean } =>
+        typeof c?.name === 'string' && typeof c?.status === 'string',
+    )
     .filter((c) => !c.group && (!wanted || wanted.has(c.name)))
-    .map((c) => ({ name: c.name, status: (COMPONENT_STATUSES as readonly string[]).includes(c.status) ? (c.status as ComponentStatus) : 'operational' }));
+    .map((c) => ({
+      name: c.name,
+      status: (COMPONENT_STATUSES as readonly string[]).includes(c.status)
+        ? (c.status as ComponentStatus)
+        : 'operational',
+    }));
 }

@@ -66,7 +66,8 @@ export interface SpMaintenance extends SpIncident {
 }
 
 /** Stable 12-character id for things Herald has no id for (the page, component groups). */
-export const shortId = (seed: string) => createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, '').slice(0, 12).toLowerCase();
+export const shortId = (seed: string) =>
+  createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, '').slice(0, 12).toLowerCase();
 
 export interface JsonInput {
   page: PageInfo;
@@ -91,17 +92,30 @@ export function statuspageDocuments(input: JsonInput): Map<string, unknown> {
     .map((m) => toMaintenance(m, page.id, byId, input.maintenanceUrl));
   const active = new Set(activeMaintenances(input.maintenances).map((m) => m.id));
   const upcoming = new Set(upcomingMaintenances(input.maintenances).map((m) => m.id));
-  const status: { indicator: Indicator; description: string } = overallStatus(input.components, input.incidents, input.maintenances);
+  const status: { indicator: Indicator; description: string } = overallStatus(
+    input.components,
+    input.incidents,
+    input.maintenances,
+  );
   const activeAndUpcoming = maintenances.filter((m) => active.has(m.id) || upcoming.has(m.id));
   return new Map<string, unknown>([
-    ['api/v2/summary.json', { page, components, incidents: unresolved, scheduled_maintenances: activeAndUpcoming, status }],
+    [
+      'api/v2/summary.json',
+      { page, components, incidents: unresolved, scheduled_maintenances: activeAndUpcoming, status },
+    ],
     ['api/v2/status.json', { page, status }],
     ['api/v2/components.json', { page, components }],
     ['api/v2/incidents.json', { page, incidents }],
     ['api/v2/incidents/unresolved.json', { page, incidents: unresolved }],
     ['api/v2/scheduled-maintenances.json', { page, scheduled_maintenances: maintenances }],
-    ['api/v2/scheduled-maintenances/upcoming.json', { page, scheduled_maintenances: maintenances.filter((m) => upcoming.has(m.id)) }],
-    ['api/v2/scheduled-maintenances/active.json', { page, scheduled_maintenances: maintenances.filter((m) => active.has(m.id)) }],
+    [
+      'api/v2/scheduled-maintenances/upcoming.json',
+      { page, scheduled_maintenances: maintenances.filter((m) => upcoming.has(m.id)) },
+    ],
+    [
+      'api/v2/scheduled-maintenances/active.json',
+      { page, scheduled_maintenances: maintenances.filter((m) => active.has(m.id)) },
+    ],
   ]);
 }
 
@@ -150,7 +164,12 @@ export function toComponents(components: Component[], pageId: string): SpCompone
   return out;
 }
 
-function toIncident(i: IncidentWithUpdates, pageId: string, byId: Map<string, SpComponent>, url: (id: string) => string): SpIncident {
+function toIncident(
+  i: IncidentWithUpdates,
+  pageId: string,
+  byId: Map<string, SpComponent>,
+  url: (id: string) => string,
+): SpIncident {
   const chronological = i.updates.slice().reverse();
   const monitoring = chronological.find((u) => u.status === 'monitoring');
   return {
@@ -174,7 +193,12 @@ const previousOf = (chronological: IncidentUpdate[], u: IncidentUpdate) => chron
 
 function toUpdate(u: IncidentUpdate, previous: IncidentUpdate | undefined): SpIncidentUpdate {
   const before = new Map((previous?.components ?? []).map((c) => [c.id, c.status]));
-  const affected = u.components.map((c) => ({ code: c.id, name: c.name, old_status: before.get(c.id) ?? 'operational', new_status: c.status }));
+  const affected = u.components.map((c) => ({
+    code: c.id,
+    name: c.name,
+    old_status: before.get(c.id) ?? 'operational',
+    new_status: c.status,
+  }));
   return {
     id: u.id,
     status: u.status,
@@ -190,7 +214,12 @@ function toUpdate(u: IncidentUpdate, previous: IncidentUpdate | undefined): SpIn
   };
 }
 
-function toMaintenance(m: Maintenance, pageId: string, byId: Map<string, SpComponent>, url: (id: string) => string): SpMaintenance {
+function toMaintenance(
+  m: Maintenance,
+  pageId: string,
+  byId: Map<string, SpComponent>,
+  url: (id: string) => string,
+): SpMaintenance {
   const started = m.status === 'scheduled' ? null : m.scheduledFor;
   return {
     id: m.id,
@@ -213,7 +242,12 @@ function toMaintenance(m: Maintenance, pageId: string, byId: Map<string, SpCompo
         created_at: m.createdAt,
         updated_at: m.updatedAt,
         display_at: m.createdAt,
-        affected_components: m.components.map((c) => ({ code: c.id, name: c.name, old_status: 'operational', new_status: 'under_maintenance' })),
+        affected_components: m.components.map((c) => ({
+          code: c.id,
+          name: c.name,
+          old_status: 'operational',
+          new_status: 'under_maintenance',
+        })),
         deliver_notifications: false,
         custom_tweet: null,
         tweet_id: null,

@@ -21,7 +21,8 @@ const FROM_COMPONENT: Record<ComponentStatus, Indicator> = {
   major_outage: 'critical',
 };
 
-export const isOpen = (i: { status: string }) => i.status === 'investigating' || i.status === 'identified' || i.status === 'monitoring';
+export const isOpen = (i: { status: string }) =>
+  i.status === 'investigating' || i.status === 'identified' || i.status === 'monitoring';
 
 /** Worst of the open incidents' impact and the components' statuses, as Statuspage computes its indicator. */
 export function overallStatus(components: Component[], incidents: IncidentWithUpdates[], maintenances: Maintenance[]) {
@@ -32,7 +33,8 @@ export function overallStatus(components: Component[], incidents: IncidentWithUp
   for (const c of components) raise(FROM_COMPONENT[c.status]);
   for (const i of incidents) if (isOpen(i)) raise(i.impact as IncidentImpact);
   const maintaining = maintenances.some((m) => m.status === 'in_progress' || m.status === 'verifying');
-  const description = indicator === 'none' && maintaining ? 'Scheduled Maintenance In Progress' : INDICATOR_DESCRIPTION[indicator];
+  const description =
+    indicator === 'none' && maintaining ? 'Scheduled Maintenance In Progress' : INDICATOR_DESCRIPTION[indicator];
   return { indicator, description };
 }
 
@@ -51,7 +53,13 @@ export function groupComponents(components: Component[], groupId: (name: string)
     const key = c.group ?? '';
     let g = groups.get(key);
     if (!g) {
-      g = { id: c.group ? groupId(c.group) : '', name: c.group, status: 'operational', components: [], position: c.position };
+      g = {
+        id: c.group ? groupId(c.group) : '',
+        name: c.group,
+        status: 'operational',
+        components: [],
+        position: c.position,
+      };
       groups.set(key, g);
     }
     g.components.push(c);
@@ -60,7 +68,8 @@ export function groupComponents(components: Component[], groupId: (name: string)
   return [...groups.values()];
 }
 
-export const activeMaintenances = (ms: Maintenance[]) => ms.filter((m) => m.status === 'in_progress' || m.status === 'verifying');
+export const activeMaintenances = (ms: Maintenance[]) =>
+  ms.filter((m) => m.status === 'in_progress' || m.status === 'verifying');
 export const upcomingMaintenances = (ms: Maintenance[]) => ms.filter((m) => m.status === 'scheduled');
 
 export interface BarSegment {
@@ -100,14 +109,22 @@ export function historyBars(
   for (const incident of incidents) {
     const worst = new Map<string, number>();
     for (const u of incident.updates) {
-      for (const c of u.components) worst.set(c.id, Math.max(worst.get(c.id) ?? 0, COMPONENT_STATUS_SEVERITY[c.status]));
+      for (const c of u.components)
+        worst.set(c.id, Math.max(worst.get(c.id) ?? 0, COMPONENT_STATUS_SEVERITY[c.status]));
     }
-    for (const c of incident.components) worst.set(c.id, Math.max(worst.get(c.id) ?? 0, COMPONENT_STATUS_SEVERITY[c.status]));
+    for (const c of incident.components)
+      worst.set(c.id, Math.max(worst.get(c.id) ?? 0, COMPONENT_STATUS_SEVERITY[c.status]));
     for (const [id, severity] of worst) if (severity > 0) mark(id, incident.startedAt, incident.resolvedAt, severity);
   }
   for (const m of maintenances) {
     if (m.status === 'scheduled') continue;
-    for (const c of m.components) mark(c.id, m.scheduledFor, m.status === 'completed' ? m.scheduledUntil : null, COMPONENT_STATUS_SEVERITY.under_maintenance);
+    for (const c of m.components)
+      mark(
+        c.id,
+        m.scheduledFor,
+        m.status === 'completed' ? m.scheduledUntil : null,
+        COMPONENT_STATUS_SEVERITY.under_maintenance,
+      );
   }
   const result = new Map<string, { segments: BarSegment[]; affectedDays: number }>();
   for (const [id, row] of grid) {
@@ -120,7 +137,8 @@ export function historyBars(
       const segment: BarSegment = { severity, days: d - start };
       if (severity > 0) {
         affectedDays += d - start;
-        const range = d - start === 1 ? dayLabel(first + start) : `${dayLabel(first + start)} – ${dayLabel(first + d - 1)}`;
+        const range =
+          d - start === 1 ? dayLabel(first + start) : `${dayLabel(first + start)} – ${dayLabel(first + d - 1)}`;
         segment.label = `${range}: ${STATUS_BY_SEVERITY[severity]!.replace(/_/g, ' ')}`;
       }
       segments.push(segment);

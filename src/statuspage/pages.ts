@@ -96,20 +96,47 @@ export class PageRenderer {
       external: input.external,
       recent: input.recentlyResolved.map((i) => withUtc(i, 'resolvedAt')),
     });
-    return this.page(site, '', `${site.siteName} status`, `${input.status.description}: current status of ${site.siteName}`, body);
+    return this.page(
+      site,
+      '',
+      `${site.siteName} status`,
+      `${input.status.description}: current status of ${site.siteName}`,
+      body,
+    );
   }
 
   private renderMaintenance(m: Maintenance): string {
-    return this.maintenance({ ...withUtc(m, 'scheduledFor', 'scheduledUntil'), componentNames: m.components.map((c) => c.name).join(', ') });
+    return this.maintenance({
+      ...withUtc(m, 'scheduledFor', 'scheduledUntil'),
+      componentNames: m.components.map((c) => c.name).join(', '),
+    });
   }
 
   renderIncident(site: PageSite, incident: IncidentWithUpdates): string {
-    return this.page(site, '../', `${incident.title} - ${site.siteName} status`, `Incident report: ${incident.title}`, this.incident({ ...withUtc(incident, 'startedAt', 'resolvedAt'), updates: incident.updates.map((u) => withUtc(u, 'createdAt')) }));
+    return this.page(
+      site,
+      '../',
+      `${incident.title} - ${site.siteName} status`,
+      `Incident report: ${incident.title}`,
+      this.incident({
+        ...withUtc(incident, 'startedAt', 'resolvedAt'),
+        updates: incident.updates.map((u) => withUtc(u, 'createdAt')),
+      }),
+    );
   }
 
   renderHistoryIndex(site: PageSite, months: Array<{ month: string; count: number }>): string {
-    const body = this.history({ heading: 'Incident history', months: months.map((m) => ({ ...m, label: monthLabel(m.month), one: m.count === 1 })) });
-    return this.page(site, '', `Incident history - ${site.siteName} status`, `Incident history of ${site.siteName}`, body);
+    const body = this.history({
+      heading: 'Incident history',
+      months: months.map((m) => ({ ...m, label: monthLabel(m.month), one: m.count === 1 })),
+    });
+    return this.page(
+      site,
+      '',
+      `Incident history - ${site.siteName} status`,
+      `Incident history of ${site.siteName}`,
+      body,
+    );
   }
 
   /** history/YYYY-MM.html; `months` is newest first, for the links to the neighbouring pages. */
@@ -122,7 +149,13 @@ export class PageRenderer {
       newer: link(months[at - 1]),
       older: link(months[at + 1]),
     });
-    return this.page(site, '../', `${monthLabel(month)} - ${site.siteName} status history`, `Incidents of ${site.siteName} in ${monthLabel(month)}`, body);
+    return this.page(
+      site,
+      '../',
+      `${monthLabel(month)} - ${site.siteName} status history`,
+      `Incidents of ${site.siteName} in ${monthLabel(month)}`,
+      body,
+    );
   }
 
   renderSubscribe(site: PageSite, components: Component[]): string {
@@ -130,7 +163,13 @@ export class PageRenderer {
       root: '',
       components: components.map((c) => ({ id: c.id, label: c.group ? `${c.group}: ${c.name}` : c.name })),
     });
-    return this.page(site, '', `Subscribe - ${site.siteName} status`, `Subscribe to ${site.siteName} status updates`, body);
+    return this.page(
+      site,
+      '',
+      `Subscribe - ${site.siteName} status`,
+      `Subscribe to ${site.siteName} status updates`,
+      body,
+    );
   }
 }
 
@@ -139,7 +178,8 @@ function componentView(c: Component, bars: { segments: BarSegment[]; affectedDay
   return {
     ...c,
     bars: bars?.segments ?? [{ severity: 0, days }],
-    summary: affected === 0 ? `No incidents in the last ${days} days.` : `Affected on ${affected} of the last ${days} days.`,
+    summary:
+      affected === 0 ? `No incidents in the last ${days} days.` : `Affected on ${affected} of the last ${days} days.`,
   };
 }
 

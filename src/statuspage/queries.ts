@@ -1,6 +1,12 @@
 // Read-only queries for the status site. They read in bulk (a few queries per build, never one per incident).
 import type { ComponentStatus } from '../domain/enums.js';
-import type { AffectedComponent, Component, IncidentUpdate, IncidentWithUpdates, Maintenance } from '../domain/types.js';
+import type {
+  AffectedComponent,
+  Component,
+  IncidentUpdate,
+  IncidentWithUpdates,
+  Maintenance,
+} from '../domain/types.js';
 import { listComponents, type Executor } from '../store/components-repo.js';
 import { toIncident, toUpdate } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
@@ -21,11 +27,23 @@ export async function loadSiteData(db: Executor, options: { since: string; recen
   const [components, maintenances, latest, windowed, monthRows] = await Promise.all([
     listComponents(db),
     getMaintenances(db),
-    db.selectFrom('incidents').select('id').orderBy('started_at', 'desc').orderBy('id', 'desc').limit(options.recentLimit).execute(),
     db
       .selectFrom('incidents')
       .select('id')
-      .where((eb) => eb.or([eb('started_at', '>=', options.since), eb('status', 'in', OPEN), eb('resolved_at', '>=', options.since)]))
+      .orderBy('started_at', 'desc')
+      .orderBy('id', 'desc')
+      .limit(options.recentLimit)
+      .execute(),
+    db
+      .selectFrom('incidents')
+      .select('id')
+      .where((eb) =>
+        eb.or([
+          eb('started_at', '>=', options.since),
+          eb('status', 'in', OPEN),
+          eb('resolved_at', '>=', options.since),
+        ]),
+      )
       .execute(),
     db.selectFrom('incidents').select('started_at').execute(),
   ]);
@@ -72,7 +90,10 @@ export async function incidentStamps(db: Executor): Promise<Map<string, Incident
  * page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
  * later has a stamp at least as high. Empty for an empty database.
  */
-export function dataStamp(incidents: ReadonlyMap<string, IncidentStamp>, others: ReadonlyArray<{ updatedAt: string }>): string {
+export function dataStamp(
+  incidents: ReadonlyMap<string, IncidentStamp>,
+  others: ReadonlyArray<{ updatedAt: string }>,
+): string {
   let latest = '';
   for (const { updatedAt } of [...incidents.values(), ...others]) if (updatedAt > latest) latest = updatedAt;
   return latest;
@@ -103,7 +124,10 @@ async function loadChunk(db: Executor, ids: string[]): Promise<IncidentWithUpdat
   ]);
   const updatesOf = group(updates.map(toUpdate), (u) => u.incidentId);
   const componentsOf = group(
-    links.map((l) => ({ incidentId: l.incident_id, component: { id: l.id, name: l.name, status: l.status as ComponentStatus } })),
+    links.map((l) => ({
+      incidentId: l.incident_id,
+      component: { id: l.id, name: l.name, status: l.status as ComponentStatus },
+    })),
     (l) => l.incidentId,
   );
   return rows.map((row) => ({

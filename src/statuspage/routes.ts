@@ -48,7 +48,8 @@ function send(request: FastifyRequest, reply: FastifyReply, path: string, file: 
   reply.header('cache-control', cacheControlOf(path));
   reply.header('content-type', contentTypeOf(path));
   if (mayCompress(path)) reply.header('vary', 'accept-encoding');
-  if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom')) reply.header('access-control-allow-origin', '*');
+  if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom'))
+    reply.header('access-control-allow-origin', '*');
   if (matches(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
   if (file.coding !== null) reply.header('content-encoding', file.coding);
   return reply.send(file.body);

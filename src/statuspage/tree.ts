@@ -34,7 +34,11 @@ const SITE_LOCK_RETRIES = { retries: 400, factor: 1.3, minTimeout: 5, maxTimeout
  * previous version and the database, and commits, under it: otherwise two rebuilds that overlap both start from
  * the same version and the later commit drops what the other added, or publishes an older snapshot over a newer.
  */
-export async function withSiteLock<T>(dir: string, fn: () => Promise<T>, onCompromised: (error: Error) => void): Promise<T> {
+export async function withSiteLock<T>(
+  dir: string,
+  fn: () => Promise<T>,
+  onCompromised: (error: Error) => void,
+): Promise<T> {
   dir = resolve(dir);
   await mkdir(dirname(dir), { recursive: true });
   const release = await lockfile.lock(dir, {
@@ -190,4 +194,3 @@ async function inBatches<T>(items: T[], size: number, fn: (item: T) => Promise<v
   });
   await Promise.all(workers);
 }
-

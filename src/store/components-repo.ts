@@ -22,7 +22,14 @@ export const toComponent = (row: Selectable<ComponentsTable>): Component => ({
 export async function createComponent(db: Executor, input: CreateComponentInput, now: string): Promise<Component> {
   const position =
     input.position ??
-    Number((await db.selectFrom('components').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
+    Number(
+      (
+        await db
+          .selectFrom('components')
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
   const row = {
     id: newId(),
     name: input.name,
@@ -47,7 +54,12 @@ export async function getComponent(db: Executor, id: string): Promise<Component 
   return row ? toComponent(row) : undefined;
 }
 
-export async function patchComponent(db: Executor, id: string, patch: PatchComponentInput, now: string): Promise<Component | undefined> {
+export async function patchComponent(
+  db: Executor,
+  id: string,
+  patch: PatchComponentInput,
+  now: string,
+): Promise<Component | undefined> {
   const values: Partial<ComponentsTable> = { updated_at: now };
   if (patch.name !== undefined) values.name = patch.name;
   if (patch.group !== undefined) values.group_name = patch.group;
@@ -61,15 +73,27 @@ export async function patchComponent(db: Executor, id: string, patch: PatchCompo
 /** The ids among `ids` that name no component. */
 export async function unknownComponentIds(db: Executor, ids: readonly string[]): Promise<string[]> {
   if (ids.length === 0) return [];
-  const found = await db.selectFrom('components').select('id').where('id', 'in', [...ids]).execute();
+  const found = await db
+    .selectFrom('components')
+    .select('id')
+    .where('id', 'in', [...ids])
+    .execute();
   const known = new Set(found.map((r) => r.id));
   return ids.filter((id) => !known.has(id));
 }
 
-export async function setComponentStatuses(db: Executor, statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>, now: string) {
+export async function setComponentStatuses(
+  db: Executor,
+  statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>,
+  now: string,
+) {
   for (const { id, status } of statuses) await setComponentStatus(db, { id, status, now });
 }
 
 const setComponentStatus = prepared((db, p: { id: string; status: ComponentStatus; now: string }) =>
-  db.updateTable('components').set({ status: p.status, updated_at: p.now }).where('id', '=', p.id).where('status', '!=', p.status),
+  db
+    .updateTable('components')
+    .set({ status: p.status, updated_at: p.now })
+    .where('id', '=', p.id)
+    .where('status', '!=', p.status),
 );

@@ -45,9 +45,13 @@ export function openDatabase(url: string): OpenedDatabase {
     });
     const masked = new URL(url);
     if (masked.password) masked.password = '***';
-    return { db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }), dialect: 'postgres', description: masked.toString() };
+    return {
+      db: new Kysely<Database>({ dialect: new PostgresDialect({ pool }) }),
+      dialect: 'postgres',
+      description: masked.toString(),
+    };
   }
-  const path = url.startsWith('file:') ? fileURLToPath(new URL(url, 'file://' + process.cwd() + '/')) : resolve(url);
+  const path = url.startsWith('file:') ? fileURLToPath(new URL(url, `file://${process.cwd()}/`)) : resolve(url);
   mkdirSync(dirname(path), { recursive: true });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
@@ -58,7 +62,11 @@ export function openDatabase(url: string): OpenedDatabase {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma(`wal_autocheckpoint = ${MAIN_CONNECTION_AUTOCHECKPOINT_PAGES}`);
   const checkpointer = startCheckpointer(path);
-  return { db: new Kysely<Database>({ dialect: new HeraldSqliteDialect(withStatementCache(sqlite), checkpointer) }), dialect: 'sqlite', description: path };
+  return {
+    db: new Kysely<Database>({ dialect: new HeraldSqliteDialect(withStatementCache(sqlite), checkpointer) }),
+    dialect: 'sqlite',
+    description: path,
+  };
 }
 
 /** Statement names by SQL text, the same on every connection; at most this many (then statements go unnamed). */
@@ -103,7 +111,8 @@ function nameTemplateStatements(client: pg.PoolClient): void {
 }
 
 const isStalePlan = (error: unknown) =>
-  (error as { code?: string } | null)?.code === '0A000' && /cached plan must not change result type/.test(String((error as Error).message));
+  (error as { code?: string } | null)?.code === '0A000' &&
+  /cached plan must not change result type/.test(String((error as Error).message));
 
 /** SQLite's own busy handler waits at most this long (it sleeps on the main thread): see sqlite-driver.ts. */
 const SQLITE_SYNC_WAIT_MS = 5;
@@ -157,7 +166,24 @@ export function isUniqueViolation(error: unknown): boolean {
 export function isConnectionError(error: unknown): boolean {
   const e = error as { code?: string; message?: string } | null;
   if (!e) return false;
-  if (['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', '57P01', '57P02', '57P03', '08006', '08001', '08003', 'SQLITE_CANTOPEN'].includes(e.code ?? '')) return true;
+  if (
+    [
+      'ECONNREFUSED',
+      'ECONNRESET',
+      'ETIMEDOUT',
+      'EPIPE',
+      '57P01',
+      '57P02',
+      '57P03',
+      '08006',
+      '08001',
+      '08003',
+      'SQLITE_CANTOPEN',
+    ].includes(e.code ?? '')
+  )
+    return true;
   if (isSqliteBusy(e)) return true;
-  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(e.message ?? '');
+  return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(
+    e.message ?? '',
+  );
 }

@@ -18,11 +18,18 @@ export async function findIdempotencyKey(db: Executor, key: string): Promise<Sto
 
 /** Reserves the key; throws a unique violation when another request holds it already. */
 export async function reserveIdempotencyKey(db: Executor, key: string, requestHash: string, now: string) {
-  await db.insertInto('idempotency_keys').values({ key, request_hash: requestHash, status_code: null, response_json: null, created_at: now }).execute();
+  await db
+    .insertInto('idempotency_keys')
+    .values({ key, request_hash: requestHash, status_code: null, response_json: null, created_at: now })
+    .execute();
 }
 
 export async function completeIdempotencyKey(db: Executor, key: string, statusCode: number, body: unknown) {
-  await db.updateTable('idempotency_keys').set({ status_code: statusCode, response_json: JSON.stringify(body) }).where('key', '=', key).execute();
+  await db
+    .updateTable('idempotency_keys')
+    .set({ status_code: statusCode, response_json: JSON.stringify(body) })
+    .where('key', '=', key)
+    .execute();
 }
 
 export async function releaseIdempotencyKey(db: Executor, key: string) {

@@ -56,15 +56,25 @@ async function affectedComponents(db: Executor, incidentIds: string[]): Promise<
 }
 
 /** `forUpdate` locks the incident's row until the transaction ends (PostgreSQL; SQLite locks the whole file). */
-export async function getIncident(db: Executor, id: string, options: { forUpdate?: boolean } = {}): Promise<Incident | undefined> {
+export async function getIncident(
+  db: Executor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Incident | undefined> {
   // One statement, the incident's row beside each of its components (one round trip on PostgreSQL).
   const { rows } = await (options.forUpdate ? incidentForUpdate : incidentById)<IncidentComponentRow>(db, { id });
   if (rows.length === 0) return undefined;
-  const components = rows.filter((r) => r.component_id !== null).map((r) => ({ id: r.component_id!, name: r.component_name!, status: r.component_status as ComponentStatus }));
+  const components = rows
+    .filter((r) => r.component_id !== null)
+    .map((r) => ({ id: r.component_id!, name: r.component_name!, status: r.component_status as ComponentStatus }));
   return toIncident(rows[0]!, components);
 }
 
-type IncidentComponentRow = Selectable<IncidentsTable> & { component_id: string | null; component_name: string | null; component_status: string | null };
+type IncidentComponentRow = Selectable<IncidentsTable> & {
+  component_id: string | null;
+  component_name: string | null;
+  component_status: string | null;
+};
 
 const incidentWithComponents = (db: Executor, id: string) =>
   db
@@ -83,7 +93,12 @@ const incidentForUpdate = prepared((db, p: { id: string }) => incidentWithCompon
 export async function getIncidentWithUpdates(db: Executor, id: string): Promise<IncidentWithUpdates | undefined> {
   const incident = await getIncident(db, id);
   if (!incident) return undefined;
-  const updates = await db.selectFrom('incident_updates').selectAll().where('incident_id', '=', id).orderBy('number', 'desc').execute();
+  const updates = await db
+    .selectFrom('incident_updates')
+    .selectAll()
+    .where('incident_id', '=', id)
+    .orderBy('number', 'desc')
+    .execute();
   return { ...incident, updates: updates.map(toUpdate) };
 }
 
@@ -100,17 +115,27 @@ export async function listIncidents(db: Executor, options: IncidentListOptions =
   if (options.before) query = query.where('started_at', '<', options.before);
   query = query.limit(options.limit ?? 100);
   const rows = await query.execute();
-  const components = await affectedComponents(db, rows.map((r) => r.id));
+  const components = await affectedComponents(
+    db,
+    rows.map((r) => r.id),
+  );
   return rows.map((row) => toIncident(row, components.get(row.id) ?? []));
 }
 
-export async function listIncidentsWithUpdates(db: Executor, options: IncidentListOptions = {}): Promise<IncidentWithUpdates[]> {
+export async function listIncidentsWithUpdates(
+  db: Executor,
+  options: IncidentListOptions = {},
+): Promise<IncidentWithUpdates[]> {
   const incidents = await listIncidents(db, options);
   if (incidents.length === 0) return [];
   const rows = await db
     .selectFrom('incident_updates')
     .selectAll()
-    .where('incident_id', 'in', incidents.map((i) => i.id))
+    .where(
+      'incident_id',
+      'in',
+      incidents.map((i) => i.id),
+    )
     .orderBy('number', 'desc')
     .execute();
   const byIncident = new Map<string, IncidentUpdate[]>();
@@ -130,7 +155,10 @@ export async function getUpdate(db: Executor, id: string): Promise<(IncidentUpda
 /** Status each component has in open incidents other than `exceptIncidentId`. */
 export async function openIncidentStatuses(db: Executor, componentIds: string[], exceptIncidentId: string) {
   if (componentIds.length === 0) return [];
-  const { rows } = await openIncidentStatusesQuery<{ component_id: string; status: string }>(db, { except: exceptIncidentId, ...listParams('c', componentIds) });
+  const { rows } = await openIncidentStatusesQuery<{ component_id: string; status: string }>(db, {
+    except: exceptIncidentId,
+    ...listParams('c', componentIds),
+  });
   return rows;
 }
 

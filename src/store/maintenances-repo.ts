@@ -4,7 +4,10 @@ import type { AffectedComponent, Maintenance } from '../domain/types.js';
 import type { Executor } from './components-repo.js';
 import type { MaintenancesTable } from './schema.js';
 
-export async function getMaintenances(db: Executor, filter: { ids?: string[]; statuses?: MaintenanceStatus[] } = {}): Promise<Maintenance[]> {
+export async function getMaintenances(
+  db: Executor,
+  filter: { ids?: string[]; statuses?: MaintenanceStatus[] } = {},
+): Promise<Maintenance[]> {
   let query = db.selectFrom('maintenances').selectAll().orderBy('scheduled_for');
   if (filter.ids) query = query.where('id', 'in', filter.ids.length ? filter.ids : ['']);
   if (filter.statuses) query = query.where('status', 'in', filter.statuses);
@@ -14,10 +17,21 @@ export async function getMaintenances(db: Executor, filter: { ids?: string[]; st
     .selectFrom('maintenance_components as mc')
     .innerJoin('components as c', 'c.id', 'mc.component_id')
     .select(['mc.maintenance_id', 'c.id', 'c.name', 'c.status'])
-    .where('mc.maintenance_id', 'in', rows.map((r) => r.id))
+    .where(
+      'mc.maintenance_id',
+      'in',
+      rows.map((r) => r.id),
+    )
     .orderBy('c.position')
     .execute();
-  return rows.map((row) => toMaintenance(row, links.filter((l) => l.maintenance_id === row.id).map((l) => ({ id: l.id, name: l.name, status: l.status as ComponentStatus }))));
+  return rows.map((row) =>
+    toMaintenance(
+      row,
+      links
+        .filter((l) => l.maintenance_id === row.id)
+        .map((l) => ({ id: l.id, name: l.name, status: l.status as ComponentStatus })),
+    ),
+  );
 }
 
 function toMaintenance(row: Selectable<MaintenancesTable>, components: AffectedComponent[]): Maintenance {

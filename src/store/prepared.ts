@@ -49,14 +49,19 @@ const templateSql = new Set<string>();
  */
 export const isTemplateSql = (sql: string): boolean => templateSql.has(sql);
 
-function makeTemplate<P extends Record<string, unknown>>(db: Executor, build: (db: Executor, params: P) => Compilable<unknown>, params: P): Template {
+function makeTemplate<P extends Record<string, unknown>>(
+  db: Executor,
+  build: (db: Executor, params: P) => Compilable<unknown>,
+  params: P,
+): Template {
   const marked = Object.fromEntries(Object.keys(params).map((name) => [name, `${MARK}${name}`])) as unknown as P;
   const compiled = build(db, marked).compile();
   if (compiled.sql.includes(MARK)) throw new Error('prepared query: a parameter was placed in the SQL text itself');
   const slots = compiled.parameters.map((value) => {
     if (typeof value === 'string' && value.includes(MARK)) {
       const name = value.slice(MARK.length);
-      if (!value.startsWith(MARK) || !(name in params)) throw new Error(`prepared query: a parameter was used inside a computed value (${JSON.stringify(value)})`);
+      if (!value.startsWith(MARK) || !(name in params))
+        throw new Error(`prepared query: a parameter was used inside a computed value (${JSON.stringify(value)})`);
       return { param: name };
     }
     return { value };

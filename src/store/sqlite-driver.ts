@@ -216,7 +216,13 @@ export class GroupCommitSqliteDriver implements Driver {
   /** Passes the connection on; the batch is committed first when nobody waits for it, or it is due, full or old. */
   private unlock(): void {
     const { maxTransactions, maxMs } = this.limits;
-    if (this.batch && (this.queue.length === 0 || this.batchDue || this.batch.length >= maxTransactions || performance.now() - this.batchOpenedAt > maxMs)) {
+    if (
+      this.batch &&
+      (this.queue.length === 0 ||
+        this.batchDue ||
+        this.batch.length >= maxTransactions ||
+        performance.now() - this.batchOpenedAt > maxMs)
+    ) {
       this.commitBatch();
     }
     const next = this.queue.shift();

@@ -7,7 +7,9 @@ import type { SubscribersTable } from './schema.js';
 /** active | suppressed (hard bounce, STOP) | disabled (webhook answered 410) | quarantined (webhook kept failing). */
 export type SubscriberState = 'active' | 'suppressed' | 'disabled' | 'quarantined';
 
-export function toSubscriber(row: Selectable<SubscribersTable>): Subscriber & { state: SubscriberState; lastError?: string } {
+export function toSubscriber(
+  row: Selectable<SubscribersTable>,
+): Subscriber & { state: SubscriberState; lastError?: string } {
   const kind = row.kind as SubscriberKind;
   return {
     state: (row.state ?? 'active') as SubscriberState,
@@ -35,7 +37,11 @@ export interface NewSubscriber {
 }
 
 /** A new subscriber's row: active, never failed, confirmed now when `confirmed`. */
-export function newSubscriberRow(input: NewSubscriber, now: string, id: string = newId()): Selectable<SubscribersTable> {
+export function newSubscriberRow(
+  input: NewSubscriber,
+  now: string,
+  id: string = newId(),
+): Selectable<SubscribersTable> {
   return {
     id,
     kind: input.kind,
@@ -52,18 +58,31 @@ export function newSubscriberRow(input: NewSubscriber, now: string, id: string =
   };
 }
 
-export async function insertSubscriber(db: Executor, input: NewSubscriber, now: string): Promise<Selectable<SubscribersTable>> {
+export async function insertSubscriber(
+  db: Executor,
+  input: NewSubscriber,
+  now: string,
+): Promise<Selectable<SubscribersTable>> {
   const row = newSubscriberRow(input, now);
   await db.insertInto('subscribers').values(row).execute();
   return row;
 }
 
 export async function findSubscriber(db: Executor, kind: SubscriberKind, address: string) {
-  return db.selectFrom('subscribers').selectAll().where('kind', '=', kind).where('address', '=', address).executeTakeFirst();
+  return db
+    .selectFrom('subscribers')
+    .selectAll()
+    .where('kind', '=', kind)
+    .where('address', '=', address)
+    .executeTakeFirst();
 }
 
 export async function listSubscribers(db: Executor, options: { after?: string; limit?: number } = {}) {
-  let query = db.selectFrom('subscribers').selectAll().orderBy('id').limit(options.limit ?? 1000);
+  let query = db
+    .selectFrom('subscribers')
+    .selectAll()
+    .orderBy('id')
+    .limit(options.limit ?? 1000);
   if (options.after) query = query.where('id', '>', options.after);
   return (await query.execute()).map(toSubscriber);
 }

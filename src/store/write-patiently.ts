@@ -10,7 +10,11 @@ export const RECORD_PATIENCE_MS = 60_000;
  * again after a failure (a failed transaction rolled back whole; a statement guarded by the row's state).
  * `onRetry` hears each failure that will be retried, with the retry's number (1 for the first).
  */
-export async function writeOnceDatabaseAnswers<T>(write: () => Promise<T>, onRetry: (error: unknown, retry: number) => void, patienceMs = RECORD_PATIENCE_MS): Promise<T> {
+export async function writeOnceDatabaseAnswers<T>(
+  write: () => Promise<T>,
+  onRetry: (error: unknown, retry: number) => void,
+  patienceMs = RECORD_PATIENCE_MS,
+): Promise<T> {
   const giveUpAt = Date.now() + patienceMs;
   for (let retry = 1, waitMs = 100; ; retry++, waitMs = Math.min(waitMs * 2, 2_000)) {
     try {

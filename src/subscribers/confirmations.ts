@@ -21,8 +21,13 @@ export interface ConfirmationJobData {
 }
 
 /** The channel that sends opt-in messages for this kind of subscriber, if one is configured. */
-export function confirmationChannel(channels: ReadonlyArray<Channel>, kind: SubscriberKind): AudienceChannel | undefined {
-  return channels.filter(isAudienceChannel).find((c) => c.recipientKind === kind && typeof c.sendConfirmation === 'function');
+export function confirmationChannel(
+  channels: ReadonlyArray<Channel>,
+  kind: SubscriberKind,
+): AudienceChannel | undefined {
+  return channels
+    .filter(isAudienceChannel)
+    .find((c) => c.recipientKind === kind && typeof c.sendConfirmation === 'function');
 }
 
 /** The producer side: one job per requested message, its id derived from the request so a repeat is one job. */
@@ -30,7 +35,10 @@ export class ConfirmationQueue {
   private readonly queue: Queue<ConfirmationJobData>;
 
   constructor(connection: Redis, prefix: string) {
-    this.queue = new Queue<ConfirmationJobData>(CONFIRMATIONS_QUEUE, { connection: connection as ConnectionOptions, prefix });
+    this.queue = new Queue<ConfirmationJobData>(CONFIRMATIONS_QUEUE, {
+      connection: connection as ConnectionOptions,
+      prefix,
+    });
     this.queue.on('error', () => undefined); // surfaced through enqueue() instead
   }
 
@@ -71,7 +79,9 @@ export interface ConfirmationWorkerOptions {
 type Outcome = { outcome: 'sent' | 'noop'; reason?: string };
 
 /** The consumer side, started with the delivery workers; none when no channel sends opt-in messages. */
-export function startConfirmationWorker(options: ConfirmationWorkerOptions): Worker<ConfirmationJobData, Outcome> | undefined {
+export function startConfirmationWorker(
+  options: ConfirmationWorkerOptions,
+): Worker<ConfirmationJobData, Outcome> | undefined {
   if (!options.channels.some((c) => isAudienceChannel(c) && typeof c.sendConfirmation === 'function')) return undefined;
   const worker: Worker<ConfirmationJobData, Outcome> = new Worker<ConfirmationJobData, Outcome>(
     CONFIRMATIONS_QUEUE,
@@ -87,7 +97,11 @@ export function startConfirmationWorker(options: ConfirmationWorkerOptions): Wor
   return worker;
 }
 
-async function sendConfirmationJob(options: ConfirmationWorkerOptions, worker: Worker, job: Job<ConfirmationJobData, Outcome>): Promise<Outcome> {
+async function sendConfirmationJob(
+  options: ConfirmationWorkerOptions,
+  worker: Worker,
+  job: Job<ConfirmationJobData, Outcome>,
+): Promise<Outcome> {
   const { db } = options.store;
   const { subscriberId, requestedAt } = job.data;
   const row = await db.selectFrom('subscribers').selectAll().where('id', '=', subscriberId).executeTakeFirst();
@@ -100,18 +114,32 @@ async function sendConfirmationJob(options: ConfirmationWorkerOptions, worker: W
 
   const log = options.logger.child({ subscriberId, channel: channel.name, jobId: job.id });
   try {
-    await channel.sendConfirmation!({ subscriberId, kind, address: row.address, secret: row.secret }, confirmUrl(options.publicUrl, options.secret, subscriberId));
+    await channel.sendConfirmation!(
+      { subscriberId, kind, address: row.address, secret: row.secret },
+      confirmUrl(options.publicUrl, options.secret, subscriberId),
+    );
     return { outcome: 'sent' };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
     if (error instanceof RateLimitedError) {
-      log.warn({ until: new Date(error.untilMs).toISOString() }, 'confirmation rate-limited by the provider; waiting without spending an attempt');
+      log.warn(
+        { until: new Date(error.untilMs).toISOString() },
+        'confirmation rate-limited by the provider; waiting without spending an attempt',
+      );
       throw await pauseQueueUntil(worker, error.untilMs);
     }
     const permanent = error instanceof PermanentError; // RecipientRejectedError included
     const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (final) await db.updateTable('subscribers').set({ last_error: `confirmation not sent: ${message}` }).where('id', '=', subscriberId).execute();
-    log.warn({ err: message, attempt: job.attemptsMade + 1, final }, final ? 'confirmation message could not be sent' : 'confirmation attempt failed; will retry');
+    if (final)
+      await db
+        .updateTable('subscribers')
+        .set({ last_error: `confirmation not sent: ${message}` })
+        .where('id', '=', subscriberId)
+        .execute();
+    log.warn(
+      { err: message, attempt: job.attemptsMade + 1, final },
+      final ? 'confirmation message could not be sent' : 'confirmation attempt failed; will retry',
+    );
     if (permanent) throw new UnrecoverableError(message);
     throw error instanceof Error ? error : new Error(message);
   }

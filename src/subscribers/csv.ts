@@ -42,13 +42,26 @@ export function parseCsv(text: string): string[][] {
 export function csvToSubscribers(text: string, file: string) {
   const [header, ...rows] = parseCsv(text.replace(/^\uFEFF/, ''));
   if (!header) throw new CsvError(`${file} is empty; expected a header row such as: email,components`);
-  const names = header.map((h) => h.trim().toLowerCase().replace(/[\s-]+/g, '_'));
+  const names = header.map((h) =>
+    h
+      .trim()
+      .toLowerCase()
+      .replace(/[\s-]+/g, '_'),
+  );
   const col = (name: string) => names.indexOf(name);
-  const [email, phone, webhook, components] = [col('email'), Math.max(col('phone'), col('phone_number')), Math.max(col('webhook_url'), col('webhook')), col('components')];
-  if (email < 0 && phone < 0 && webhook < 0) throw new CsvError(`${file}: the header needs an email, phone or webhook_url column (got: ${header.join(', ')})`);
+  const [email, phone, webhook, components] = [
+    col('email'),
+    Math.max(col('phone'), col('phone_number')),
+    Math.max(col('webhook_url'), col('webhook')),
+    col('components'),
+  ];
+  if (email < 0 && phone < 0 && webhook < 0)
+    throw new CsvError(`${file}: the header needs an email, phone or webhook_url column (got: ${header.join(', ')})`);
   return rows.map((r) => {
     const value = (i: number) => (i >= 0 ? (r[i] ?? '').trim() : '');
-    const ids = value(components).split(/[;\s]+/).filter(Boolean);
+    const ids = value(components)
+      .split(/[;\s]+/)
+      .filter(Boolean);
     return {
       ...(value(email) ? { email: value(email) } : {}),
       ...(value(phone) ? { phone: value(phone) } : {}),

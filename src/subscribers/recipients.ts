@@ -18,7 +18,12 @@ export interface ScannedSubscriber {
  * One keyset page of confirmed, active subscribers of a kind: ORDER BY id, WHERE id > after. Only the id and
  * the filter are read, so a page costs the same at the first and at the millionth subscriber.
  */
-export async function scanSubscribers(db: Executor, kind: string, after: string | null, limit: number): Promise<ScannedSubscriber[]> {
+export async function scanSubscribers(
+  db: Executor,
+  kind: string,
+  after: string | null,
+  limit: number,
+): Promise<ScannedSubscriber[]> {
   let query = db
     .selectFrom('subscribers')
     .select(['id', 'components_json'])
@@ -35,7 +40,12 @@ export async function scanSubscribers(db: Executor, kind: string, after: string 
 export function matchingIds(rows: readonly ScannedSubscriber[], affected: ReadonlySet<string>): string[] {
   const out: string[] = [];
   for (const row of rows) {
-    if (row.components_json === '[]' || affected.size === 0 || matchesComponents(JSON.parse(row.components_json) as string[], affected)) out.push(row.id);
+    if (
+      row.components_json === '[]' ||
+      affected.size === 0 ||
+      matchesComponents(JSON.parse(row.components_json) as string[], affected)
+    )
+      out.push(row.id);
   }
   return out;
 }

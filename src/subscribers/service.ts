@@ -31,7 +31,11 @@ const componentId = z.string().min(1).max(64);
 export const publicSubscribeSchema = z
   .strictObject({
     email: z.email({ message: 'must be an email address such as ops@example.com' }).max(254).optional(),
-    phone: z.string().trim().regex(E164, 'must be an E.164 number such as +14155550100 (a +, the country code, no spaces)').optional(),
+    phone: z
+      .string()
+      .trim()
+      .regex(E164, 'must be an E.164 number such as +14155550100 (a +, the country code, no spaces)')
+      .optional(),
     webhookUrl: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
     components: z.array(componentId).max(200).optional(),
     website: z.string().optional(),
@@ -56,7 +60,12 @@ export async function normalise(
   const components = [...new Set(input.components ?? [])];
   const unknown = await unknownComponentIds(deps.db, components);
   if (unknown.length > 0) {
-    throw new InputError(unknown.map((c) => ({ field: 'components', problem: `no component with id '${c}'; list them with GET /api/v2/components.json` })));
+    throw new InputError(
+      unknown.map((c) => ({
+        field: 'components',
+        problem: `no component with id '${c}'; list them with GET /api/v2/components.json`,
+      })),
+    );
   }
   if (input.email) return { kind: 'email', address: input.email.trim().toLowerCase(), components };
   if (input.phone) return { kind: 'sms', address: input.phone.trim(), components };
@@ -72,7 +81,10 @@ export async function normalise(
 const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 
 /** Admin add (API/CLI): `confirmed: true` skips the opt-in. A suppressed address is refused (409). */
-export async function adminCreateSubscriber(deps: SubscriberDeps, input: { email?: string; phone?: string; webhookUrl?: string; components?: string[]; confirmed?: boolean }) {
+export async function adminCreateSubscriber(
+  deps: SubscriberDeps,
+  input: { email?: string; phone?: string; webhookUrl?: string; components?: string[]; confirmed?: boolean },
+) {
   const { kind, address, components } = await normalise(deps, input);
   if (await isSuppressed(deps.db, deps.secret, kind, address)) {
     throw new StateConflictError(
@@ -82,13 +94,19 @@ export async function adminCreateSubscriber(deps: SubscriberDeps, input: { email
   const secret = kind === 'webhook' ? newWebhookSecret() : null;
   try {
     const confirm = !input.confirmed && canConfirm(deps, kind);
-    const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: input.confirmed ?? false, secret, confirmationRequested: confirm }, nowIso());
+    const row = await insertSubscriber(
+      deps.db,
+      { kind, address, components, confirmed: input.confirmed ?? false, secret, confirmationRequested: confirm },
+      nowIso(),
+    );
     if (confirm) void queueConfirmation(deps, row.id, row.confirmation_sent_at!);
     return { ...toSubscriber(row), ...(secret ? { secret } : {}) };
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
     const existing = await findSubscriber(deps.db, kind, address);
-    throw new StateConflictError(`a ${kind} subscriber for this address exists already (id ${existing?.id ?? 'unknown'})`);
+    throw new StateConflictError(
+      `a ${kind} subscriber for this address exists already (id ${existing?.id ?? 'unknown'})`,
+    );
   }
 }
 
@@ -99,7 +117,10 @@ export const importRowSchema = z.strictObject({
   components: z.array(componentId).optional(),
 });
 export const importSchema = z.strictObject({
-  subscribers: z.array(z.unknown()).min(1, 'must hold at least one subscriber').max(1000, 'must hold at most 1000 subscribers per request; send batches'),
+  subscribers: z
+    .array(z.unknown())
+    .min(1, 'must hold at least one subscriber')
+    .max(1000, 'must hold at most 1000 subscribers per request; send batches'),
   confirmed: z.boolean().optional(),
 });
 
@@ -142,7 +163,12 @@ export async function importSubscribers(deps: SubscriberDeps, body: unknown): Pr
   const now = nowIso();
   for (const kind of ['email', 'sms', 'webhook'] as const) {
     const ofKind = valid.filter((v) => v.kind === kind);
-    const suppressed = await suppressedAmong(deps.db, deps.secret, kind, ofKind.map((v) => v.address));
+    const suppressed = await suppressedAmong(
+      deps.db,
+      deps.secret,
+      kind,
+      ofKind.map((v) => v.address),
+    );
     const seen = new Set<string>();
     for (const v of ofKind) {
       if (suppressed.has(v.address)) {
@@ -156,7 +182,18 @@ export async function importSubscribers(deps: SubscriberDeps, body: unknown): Pr
       seen.add(v.address);
       const inserted = await deps.db
         .insertInto('subscribers')
-        .values(newSubscriberRow({ kind, address: v.address, components: v.components, confirmed, secret: kind === 'webhook' ? newWebhookSecret() : null }, now))
+        .values(
+          newSubscriberRow(
+            {
+              kind,
+              address: v.address,
+              components: v.components,
+              confirmed,
+              secret: kind === 'webhook' ? newWebhookSecret() : null,
+            },
+            now,
+          ),
+        )
         .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
         .executeTakeFirst();
       if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) result.created++;
@@ -179,7 +216,10 @@ async function queueConfirmation(deps: SubscriberDeps, subscriberId: string, req
   try {
     await deps.confirmations.enqueue({ subscriberId, requestedAt });
   } catch (error) {
-    deps.logger.warn({ subscriberId, err: (error as Error).message }, 'could not queue the confirmation message; the subscriber can sign up again');
+    deps.logger.warn(
+      { subscriberId, err: (error as Error).message },
+      'could not queue the confirmation message; the subscriber can sign up again',
+    );
     await deps.db
       .updateTable('subscribers')
       .set({ confirmation_sent_at: null })
@@ -199,16 +239,27 @@ export interface SignupOptions {
  * Public sign-up. The caller answers the same 202 whatever happens here (new, pending, confirmed,
  * suppressed address), so nobody learns who subscribes. Only malformed input is an error.
  */
-export async function publicSubscribe(deps: SubscriberDeps, input: PublicSubscribeInput, options: SignupOptions): Promise<'created' | 'resent' | 'unchanged'> {
+export async function publicSubscribe(
+  deps: SubscriberDeps,
+  input: PublicSubscribeInput,
+  options: SignupOptions,
+): Promise<'created' | 'resent' | 'unchanged'> {
   const { kind, address, components } = await normalise(deps, input);
   if (!canConfirm(deps, kind)) {
-    throw InputError.field(kind === 'sms' ? 'phone' : kind === 'webhook' ? 'webhookUrl' : 'email', `${kind === 'sms' ? 'SMS' : kind} subscriptions are not enabled on this status page`);
+    throw InputError.field(
+      kind === 'sms' ? 'phone' : kind === 'webhook' ? 'webhookUrl' : 'email',
+      `${kind === 'sms' ? 'SMS' : kind} subscriptions are not enabled on this status page`,
+    );
   }
   const existing = await findSubscriber(deps.db, kind, address);
   if (!existing) {
     const secret = kind === 'webhook' ? newWebhookSecret() : null;
     try {
-      const row = await insertSubscriber(deps.db, { kind, address, components, confirmed: false, secret, confirmationRequested: true }, nowIso());
+      const row = await insertSubscriber(
+        deps.db,
+        { kind, address, components, confirmed: false, secret, confirmationRequested: true },
+        nowIso(),
+      );
       void queueConfirmation(deps, row.id, row.confirmation_sent_at!);
       return 'created';
     } catch (error) {
@@ -225,7 +276,11 @@ export async function publicSubscribe(deps: SubscriberDeps, input: PublicSubscri
     .updateTable('subscribers')
     .set({ confirmation_sent_at: requestedAt, components_json: JSON.stringify(components), updated_at: requestedAt })
     .where('id', '=', existing.id)
-    .where((eb) => (existing.confirmation_sent_at === null ? eb('confirmation_sent_at', 'is', null) : eb('confirmation_sent_at', '=', existing.confirmation_sent_at)))
+    .where((eb) =>
+      existing.confirmation_sent_at === null
+        ? eb('confirmation_sent_at', 'is', null)
+        : eb('confirmation_sent_at', '=', existing.confirmation_sent_at),
+    )
     .executeTakeFirst();
   if (Number(claimed.numUpdatedRows) === 0) return 'unchanged';
   void queueConfirmation(deps, existing.id, requestedAt);
@@ -242,10 +297,18 @@ function tokenProblem(check: Extract<TokenCheck, { ok: false }>, what: string): 
 export async function confirmSubscription(deps: SubscriberDeps, token: unknown): Promise<LinkOutcome> {
   const check = verifyToken(deps.secret, 'confirm', token);
   if (!check.ok) return { ok: false, problem: tokenProblem(check, 'confirmation') };
-  const row = await deps.db.selectFrom('subscribers').selectAll().where('id', '=', check.subscriberId).executeTakeFirst();
+  const row = await deps.db
+    .selectFrom('subscribers')
+    .selectAll()
+    .where('id', '=', check.subscriberId)
+    .executeTakeFirst();
   if (!row) return { ok: false, problem: 'this subscription no longer exists; sign up again' };
   if (row.confirmed_at !== null) return { ok: true, already: true };
-  await deps.db.updateTable('subscribers').set({ confirmed_at: nowIso(), updated_at: nowIso() }).where('id', '=', row.id).execute();
+  await deps.db
+    .updateTable('subscribers')
+    .set({ confirmed_at: nowIso(), updated_at: nowIso() })
+    .where('id', '=', row.id)
+    .execute();
   // The owner proved the address again: it leaves the suppression list.
   await removeSuppression(deps.db, deps.secret, row.kind, row.address);
   return { ok: true };
@@ -265,8 +328,16 @@ export async function unsubscribe(deps: SubscriberDeps, token: unknown): Promise
   return { ok: true, already: !removed };
 }
 
-export async function removeSubscriber(deps: Pick<SubscriberDeps, 'db' | 'secret'>, subscriberId: string, reason: string): Promise<boolean> {
-  const row = await deps.db.selectFrom('subscribers').select(['id', 'kind', 'address']).where('id', '=', subscriberId).executeTakeFirst();
+export async function removeSubscriber(
+  deps: Pick<SubscriberDeps, 'db' | 'secret'>,
+  subscriberId: string,
+  reason: string,
+): Promise<boolean> {
+  const row = await deps.db
+    .selectFrom('subscribers')
+    .select(['id', 'kind', 'address'])
+    .where('id', '=', subscriberId)
+    .executeTakeFirst();
   if (!row) return false;
   await addSuppression(deps.db, deps.secret, row.kind, row.address, reason, nowIso());
   await deps.db.deleteFrom('subscribers').where('id', '=', row.id).execute();
@@ -274,7 +345,12 @@ export async function removeSubscriber(deps: Pick<SubscriberDeps, 'db' | 'secret
 }
 
 /** An inbound STOP (SMS): the number is unsubscribed and suppressed. */
-export async function unsubscribeAddress(deps: Pick<SubscriberDeps, 'db' | 'secret'>, kind: SubscriberKind, address: string, reason: string): Promise<boolean> {
+export async function unsubscribeAddress(
+  deps: Pick<SubscriberDeps, 'db' | 'secret'>,
+  kind: SubscriberKind,
+  address: string,
+  reason: string,
+): Promise<boolean> {
   const row = await findSubscriber(deps.db, kind, address);
   if (!row) {
     await addSuppression(deps.db, deps.secret, kind, address, reason, nowIso());

@@ -51,10 +51,15 @@ for (const [net, prefix] of [
 export function blockedAddressReason(address: string): string | null {
   const family = isIP(address);
   if (family === 0) return `'${address}' is not an IP address`;
-  if (family === 4) return blocked.check(address, 'ipv4') ? `${address} is a loopback, private, link-local, CGNAT or reserved address` : null;
+  if (family === 4)
+    return blocked.check(address, 'ipv4')
+      ? `${address} is a loopback, private, link-local, CGNAT or reserved address`
+      : null;
   const lower = address.toLowerCase();
   if (/^::ffff:/.test(lower)) return `${address} is an IPv4-mapped IPv6 address`;
-  return blocked6.check(address, 'ipv6') ? `${address} is a loopback, unique-local, link-local or reserved IPv6 address` : null;
+  return blocked6.check(address, 'ipv6')
+    ? `${address} is a loopback, unique-local, link-local or reserved IPv6 address`
+    : null;
 }
 
 export class UnsafeUrlError extends Error {
@@ -88,9 +93,12 @@ export function checkWebhookUrlForm(raw: string, policy: UrlPolicy): URL {
     throw new UnsafeUrlError('is not a URL; give an address such as https://hooks.example.com/herald');
   }
   if (url.protocol !== 'https:' && !(policy.allowPrivate && url.protocol === 'http:')) {
-    throw new UnsafeUrlError(`must use https (got ${url.protocol.replace(/:$/, '')}); webhook targets are called over TLS`);
+    throw new UnsafeUrlError(
+      `must use https (got ${url.protocol.replace(/:$/, '')}); webhook targets are called over TLS`,
+    );
   }
-  if (url.username || url.password) throw new UnsafeUrlError('must not carry a user name or password; each delivery is signed instead');
+  if (url.username || url.password)
+    throw new UnsafeUrlError('must not carry a user name or password; each delivery is signed instead');
   const host = bare(url.hostname);
   if (!host) throw new UnsafeUrlError('has no host');
   if (!policy.allowPrivate) {
@@ -105,7 +113,9 @@ export function checkWebhookUrlForm(raw: string, policy: UrlPolicy): URL {
 }
 
 function lookupAll(hostname: string): Promise<LookupAddress[]> {
-  return new Promise((resolve, reject) => dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))));
+  return new Promise((resolve, reject) =>
+    dnsLookup(hostname, { all: true, verbatim: true }, (err, addresses) => (err ? reject(err) : resolve(addresses))),
+  );
 }
 
 /** Resolves the host and checks every address it has (an attacker may answer with several). */
@@ -120,13 +130,17 @@ export async function resolveSafeAddresses(hostname: string, policy: UrlPolicy):
   try {
     addresses = await lookupAll(host);
   } catch (error) {
-    throw new UnsafeUrlError(`host '${host}' does not resolve (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`, true);
+    throw new UnsafeUrlError(
+      `host '${host}' does not resolve (${(error as NodeJS.ErrnoException).code ?? 'DNS error'})`,
+      true,
+    );
   }
   if (addresses.length === 0) throw new UnsafeUrlError(`host '${host}' has no addresses`, true);
   if (!policy.allowPrivate) {
     for (const { address } of addresses) {
       const reason = blockedAddressReason(address);
-      if (reason) throw new UnsafeUrlError(`host '${host}' resolves to ${reason}; webhook targets must be public addresses`);
+      if (reason)
+        throw new UnsafeUrlError(`host '${host}' resolves to ${reason}; webhook targets must be public addresses`);
     }
   }
   return addresses;
@@ -147,7 +161,10 @@ export function guardedLookup(policy: UrlPolicy): LookupFunction {
   return (hostname, options, callback) => {
     resolveSafeAddresses(hostname, policy).then(
       (addresses) => {
-        const wanted = options.family === 4 || options.family === 6 ? addresses.filter((a) => a.family === options.family) : addresses;
+        const wanted =
+          options.family === 4 || options.family === 6
+            ? addresses.filter((a) => a.family === options.family)
+            : addresses;
         const list = wanted.length > 0 ? wanted : addresses;
         if (options.all) (callback as unknown as (err: null, addresses: LookupAddress[]) => void)(null, list);
         else callback(null, list[0]!.address, list[0]!.family);

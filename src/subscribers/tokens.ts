@@ -17,14 +17,17 @@ export function signToken(secret: string, purpose: TokenPurpose, subscriberId: s
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }
 
-export type TokenCheck = { ok: true; subscriberId: string; expiresAtMs: number } | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'wrong-purpose' };
+export type TokenCheck =
+  | { ok: true; subscriberId: string; expiresAtMs: number }
+  | { ok: false; reason: 'malformed' | 'forged' | 'expired' | 'wrong-purpose' };
 
 export function verifyToken(secret: string, purpose: TokenPurpose, token: unknown, now = Date.now()): TokenCheck {
   if (typeof token !== 'string' || token.length > 300) return { ok: false, reason: 'malformed' };
   const parts = token.split('.');
   if (parts.length !== 4) return { ok: false, reason: 'malformed' };
   const [tokenPurpose, subscriberId, expiry, signature] = parts as [string, string, string, string];
-  if (!/^[a-z]+$/.test(tokenPurpose) || !/^[0-9a-z]{1,64}$/.test(subscriberId) || !/^\d{1,12}$/.test(expiry)) return { ok: false, reason: 'malformed' };
+  if (!/^[a-z]+$/.test(tokenPurpose) || !/^[0-9a-z]{1,64}$/.test(subscriberId) || !/^\d{1,12}$/.test(expiry))
+    return { ok: false, reason: 'malformed' };
   const expected = mac(secret, `${tokenPurpose}.${subscriberId}.${expiry}`);
   const given = Buffer.from(signature, 'base64url');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) return { ok: false, reason: 'forged' };

@@ -42,7 +42,10 @@ let addressSeq = 0;
 class Subscribe implements Cmd {
   check = (m: Readonly<Model>) => m.subs.length < 40;
   async run(m: Model, r: Real) {
-    const res = await r.rig.h.api('POST', '/api/v1/subscribers', { email: `m${++addressSeq}@example.test`, confirmed: true });
+    const res = await r.rig.h.api('POST', '/api/v1/subscribers', {
+      email: `m${++addressSeq}@example.test`,
+      confirmed: true,
+    });
     expect(res.status).toBe(201);
     m.subs.push({ id: res.body.id, since: m.updates });
   }
@@ -126,9 +129,18 @@ async function checkSinks(model: Model, real: Real): Promise<string> {
   const { rig } = real;
   await rig.waitSettled(90_000);
   const db = rig.h.herald.store.db;
-  const deliveries = await db.selectFrom('deliveries').select(['id', 'update_id', 'channel', 'state', 'error']).execute();
+  const deliveries = await db
+    .selectFrom('deliveries')
+    .select(['id', 'update_id', 'channel', 'state', 'error'])
+    .execute();
   const reasons = new Set(
-    (await db.selectFrom('recipient_deliveries').select(['delivery_id', 'subscriber_id', 'error']).where('state', 'in', ['failed', 'skipped']).execute())
+    (
+      await db
+        .selectFrom('recipient_deliveries')
+        .select(['delivery_id', 'subscriber_id', 'error'])
+        .where('state', 'in', ['failed', 'skipped'])
+        .execute()
+    )
       .filter((x) => x.error)
       .map((x) => `${x.delivery_id}/${x.subscriber_id}`),
   );
@@ -137,7 +149,9 @@ async function checkSinks(model: Model, real: Real): Promise<string> {
   for (const [k, u] of rig.updates.entries()) {
     const emailRow = deliveries.find((d) => d.update_id === u.updateId && d.channel === 'email')!;
     for (const s of model.subs) {
-      const messageId = u.first ? `<incident-${u.incidentId}.${s.id}@${HOST}>` : `<update-${u.updateId}.${s.id}@${HOST}>`;
+      const messageId = u.first
+        ? `<incident-${u.incidentId}.${s.id}@${HOST}>`
+        : `<update-${u.updateId}.${s.id}@${HOST}>`;
       const n = rig.smtp!.byMessageId.get(messageId) ?? 0;
       repeats += Math.max(0, n - 1);
       const what = `update ${k + 1} (${u.first ? 'open' : 'follow-up'}) to ${s.id} (since ${s.since}, until ${s.until ?? '-'})`;
@@ -145,7 +159,8 @@ async function checkSinks(model: Model, real: Real): Promise<string> {
         expect(n, `must not reach: ${what}`).toBe(0);
       } else if (s.since <= k && s.until === undefined) {
         owed++;
-        if (n === 0) expect(reasons.has(`${emailRow.id}/${s.id}`), `owed but neither received nor recorded: ${what}`).toBe(true);
+        if (n === 0)
+          expect(reasons.has(`${emailRow.id}/${s.id}`), `owed but neither received nor recorded: ${what}`).toBe(true);
       }
     }
     const posts = rig.mastodon!.posts.filter((p) => p.text.includes(u.token)).length;
@@ -166,7 +181,8 @@ describe('model-based: the pipeline against a model of who is owed what', () => 
           const model: Model = { subs: [], incidents: [], updates: 0, kills: 0 };
           const real: Real = { rig, bound: 0 };
           // Every run starts from a few subscribers and one open incident, so short runs still test delivery.
-          for (const cmd of [new Subscribe(), new Subscribe(), new Subscribe(), new Publish()]) await cmd.run(model, real);
+          for (const cmd of [new Subscribe(), new Subscribe(), new Subscribe(), new Publish()])
+            await cmd.run(model, real);
           await fc.asyncModelRun(() => ({ model, real }), cmds);
           summaries.push(`${cmds.toString()} → ${await checkSinks(model, real)}`);
         } finally {

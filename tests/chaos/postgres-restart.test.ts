@@ -24,7 +24,9 @@ describe.skipIf(!PrivatePostgres.available())('chaos: PostgreSQL restarted mid f
     server?.destroy();
   });
 
-  it(`${N} recipients × 2 updates + Mastodon + Slack: nothing lost`, { timeout: FULL ? 600_000 : 180_000 }, async () => {
+  it(`${N} recipients × 2 updates + Mastodon + Slack: nothing lost`, {
+    timeout: FULL ? 600_000 : 180_000,
+  }, async () => {
     server = await PrivatePostgres.start();
     rig = await ChaosRig.start({ channels: ['email', 'mastodon', 'slack'], recipients: N, databaseUrl: server.url });
     const workers = await Promise.all([rig.startWorker(), rig.startWorker()]);
@@ -42,7 +44,11 @@ describe.skipIf(!PrivatePostgres.available())('chaos: PostgreSQL restarted mid f
     await sleep(1_000);
     const rows = await rig.report();
     const alive = workers.filter((w) => w.child.exitCode === null && w.child.signalCode === null).length;
-    printTable(`PostgreSQL crash-restart at ${at}/${2 * N} emails`, rows, `recipient rows 'sending' right after the restart: ${inFlightAtCrash}; workers still running ${alive}/2`);
+    printTable(
+      `PostgreSQL crash-restart at ${at}/${2 * N} emails`,
+      rows,
+      `recipient rows 'sending' right after the restart: ${inFlightAtCrash}; workers still running ${alive}/2`,
+    );
     for (const r of rows) {
       expect(r.lost, `${r.channel} lost`).toBe(0);
       expect(r.duplicates, `${r.channel} duplicates`).toBe(0);

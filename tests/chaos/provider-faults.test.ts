@@ -18,7 +18,9 @@ describe('chaos: provider faults', () => {
     await rig?.close();
   });
 
-  it(`SMTP 421/451, 429 with reset, 5xx bursts, timeout after accept (${N} recipients)`, { timeout: FULL ? 600_000 : 180_000 }, async () => {
+  it(`SMTP 421/451, 429 with reset, 5xx bursts, timeout after accept (${N} recipients)`, {
+    timeout: FULL ? 600_000 : 180_000,
+  }, async () => {
     const index = (address: string) => Number(/^user(\d+)@/.exec(address)?.[1] ?? -1);
     rig = await ChaosRig.start({
       channels: ['email', 'mastodon', 'twitter', 'slack'],
@@ -72,11 +74,16 @@ describe('chaos: a hard bounce under the real `herald worker`', () => {
     await rig?.close();
   });
 
-  it('550 is recorded as failed with its reason and the address suppressed, within seconds', { timeout: 60_000 }, async () => {
+  it('550 is recorded as failed with its reason and the address suppressed, within seconds', {
+    timeout: 60_000,
+  }, async () => {
     rig = await ChaosRig.start({
       channels: ['email'],
       recipients: 20,
-      smtp: { refuse: (address) => (address === 'user3@example.test' ? { code: 550, message: '5.1.1 No such user' } : undefined) },
+      smtp: {
+        refuse: (address) =>
+          address === 'user3@example.test' ? { code: 550, message: '5.1.1 No such user' } : undefined,
+      },
     });
     await rig.startWorker();
     await rig.open('Hard bounce');
@@ -84,7 +91,11 @@ describe('chaos: a hard bounce under the real `herald worker`', () => {
     const rows = await rig.report();
     printTable('hard bounce (550) under herald worker', rows);
     expect(rows[0]).toMatchObject({ expected: 20, received: 19, lost: 0, duplicates: 0, recorded: 1 });
-    const sub = await rig.h.herald.store.db.selectFrom('subscribers').select(['state', 'last_error']).where('address', '=', 'user3@example.test').executeTakeFirstOrThrow();
+    const sub = await rig.h.herald.store.db
+      .selectFrom('subscribers')
+      .select(['state', 'last_error'])
+      .where('address', '=', 'user3@example.test')
+      .executeTakeFirstOrThrow();
     expect(sub.state).toBe('suppressed');
   });
 });

@@ -23,7 +23,9 @@ describe('chaos: the queue Redis goes away mid fan-out', () => {
   });
 
   for (const fault of ['restart', 'flush'] as const) {
-    it(`${fault}: ${N} recipients × 2 updates + Mastodon + Slack, nothing lost`, { timeout: FULL ? 600_000 : 180_000 }, async () => {
+    it(`${fault}: ${N} recipients × 2 updates + Mastodon + Slack, nothing lost`, {
+      timeout: FULL ? 600_000 : 180_000,
+    }, async () => {
       redis = await PrivateRedis.start();
       rig = await ChaosRig.start({ channels: ['email', 'mastodon', 'slack'], recipients: N, redisUrl: redis.url });
       await Promise.all([rig.startWorker(), rig.startWorker()]);

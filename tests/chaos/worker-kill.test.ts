@@ -20,7 +20,9 @@ describe('chaos: workers SIGKILLed mid fan-out', () => {
     await rig?.close();
   });
 
-  it(`${N} recipients × 3 updates + Mastodon + Slack + status page, ${KILLS} kills: nothing lost`, { timeout: FULL ? 900_000 : 240_000 }, async () => {
+  it(`${N} recipients × 3 updates + Mastodon + Slack + status page, ${KILLS} kills: nothing lost`, {
+    timeout: FULL ? 900_000 : 240_000,
+  }, async () => {
     rig = await ChaosRig.start({ channels: ['email', 'mastodon', 'slack', 'statuspage'], recipients: N });
     rig.mastodon!.latencyMs = 150; // widens the window in which a kill lands mid-post
     await Promise.all([rig.startWorker(), rig.startWorker()]);

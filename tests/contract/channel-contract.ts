@@ -26,7 +26,9 @@ export interface ContractFixture<R> {
   close(): Promise<void>;
 }
 
-export function sampleContext(overrides: { message?: string; title?: string; number?: number; status?: UpdateContext['update']['status'] } = {}): UpdateContext {
+export function sampleContext(
+  overrides: { message?: string; title?: string; number?: number; status?: UpdateContext['update']['status'] } = {},
+): UpdateContext {
   const number = overrides.number ?? 1;
   const status = overrides.status ?? 'investigating';
   return {
@@ -88,7 +90,9 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
     });
 
     it('fits a very long message to the platform limit and keeps the link', () => {
-      const ctx = sampleContext({ message: 'Long update with many words. '.repeat(800) + '日本語のテキスト🙂'.repeat(50) });
+      const ctx = sampleContext({
+        message: 'Long update with many words. '.repeat(800) + '日本語のテキスト🙂'.repeat(50),
+      });
       const rendered = fixture.channel.render(ctx);
       const max = fixture.channel.capabilities.maxLength;
       if (max !== undefined && fixture.measure) expect(fixture.measure(rendered)).toBeLessThanOrEqual(max);
@@ -96,7 +100,9 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
     });
 
     it('neutralises markup and mention injection', () => {
-      const rendered = fixture.channel.render(sampleContext({ message: INJECTION_MESSAGE, title: '<b>Title</b> @everyone' }));
+      const rendered = fixture.channel.render(
+        sampleContext({ message: INJECTION_MESSAGE, title: '<b>Title</b> @everyone' }),
+      );
       const wire = fixture.wireText(rendered);
       for (const pattern of fixture.forbidden) expect(wire).not.toMatch(pattern);
       expect(wire).not.toMatch(/javascript:/i);
@@ -105,8 +111,15 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
     it('threads later updates on the first post when the platform threads', async () => {
       if (!fixture.channel.capabilities.threads) return;
       // A text of its own: platforms such as X refuse a post identical to an earlier one.
-      const first = await fixture.channel.send(fixture.channel.render(sampleContext({ number: 1, message: 'Threading check: first post.' })), target());
-      const firstRef = { externalId: first.externalId!, externalUrl: first.externalUrl ?? null, meta: first.meta ?? null };
+      const first = await fixture.channel.send(
+        fixture.channel.render(sampleContext({ number: 1, message: 'Threading check: first post.' })),
+        target(),
+      );
+      const firstRef = {
+        externalId: first.externalId!,
+        externalUrl: first.externalUrl ?? null,
+        meta: first.meta ?? null,
+      };
       const second: SentRef = await fixture.channel.send(
         fixture.channel.render(sampleContext({ number: 2, status: 'identified', message: 'Found it.' })),
         target({ thread: { first: firstRef, previous: firstRef } }),
@@ -119,27 +132,35 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
     it('maps 429 to RateLimitedError with the announced reset', async () => {
       const resetAtMs = Date.now() + 42_000;
       fixture.failNext('429', { resetAtMs });
-      const error = await fixture.channel.send(fixture.channel.render(sampleContext()), target()).catch((e: unknown) => e);
+      const error = await fixture.channel
+        .send(fixture.channel.render(sampleContext()), target())
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RateLimitedError);
       expect(Math.abs((error as RateLimitedError).untilMs - resetAtMs)).toBeLessThan(2_000);
     });
 
     it('maps 5xx to RetryableError', async () => {
       fixture.failNext('5xx');
-      const error = await fixture.channel.send(fixture.channel.render(sampleContext()), target()).catch((e: unknown) => e);
+      const error = await fixture.channel
+        .send(fixture.channel.render(sampleContext()), target())
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
     });
 
     it('maps a provider that does not answer in time to RetryableError', async () => {
       if (!fixture.failSlow) return;
       fixture.failSlow();
-      const error = await fixture.channel.send(fixture.channel.render(sampleContext({ message: 'Timeout check.' })), target()).catch((e: unknown) => e);
+      const error = await fixture.channel
+        .send(fixture.channel.render(sampleContext({ message: 'Timeout check.' })), target())
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
     });
 
     it('maps an authentication failure to PermanentError without leaking credentials', async () => {
       fixture.failNext('auth');
-      const error = await fixture.channel.send(fixture.channel.render(sampleContext()), target()).catch((e: unknown) => e);
+      const error = await fixture.channel
+        .send(fixture.channel.render(sampleContext()), target())
+        .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(PermanentError);
       const text = `${(error as Error).message} ${(error as Error).stack ?? ''}`;
       for (const secret of fixture.secrets) expect(text).not.toContain(secret);

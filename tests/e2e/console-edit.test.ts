@@ -6,11 +6,20 @@ import { recordingChannel } from '../helpers/recording-channel.js';
 import { PASSWORD, addUser, lookalikeChannels, startHeraldWithTemplates } from '../integration/console-helpers.js';
 
 const AXE = resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 async function axeViolations(page: Page): Promise<unknown[]> {
   await page.addScriptTag({ path: AXE });
-  return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`) as Promise<unknown[]>;
+  return page.evaluate(
+    `axe.run(document, { resultTypes: ['violations'] }).then((r) => r.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`,
+  ) as Promise<unknown[]>;
 }
 
 // bypassCSP only so axe-core can be injected; console.js runs as in production.
@@ -52,10 +61,14 @@ describe('console: template save and CSV import in Chromium (with console.js)', 
     expect(await page.getByRole('alert').textContent()).toContain('twitter/head.txt.hbs does not compile');
     expect(await axeViolations(page)).toEqual([]);
 
-    await page.getByLabel('Source of twitter/head.txt.hbs').fill('[{{statusLabel update.status}}] {{incident.title}} (edited)');
+    await page
+      .getByLabel('Source of twitter/head.txt.hbs')
+      .fill('[{{statusLabel update.status}}] {{incident.title}} (edited)');
     await page.getByRole('button', { name: 'Save twitter/head.txt.hbs' }).click();
     await page.getByRole('status').filter({ hasText: 'Saved twitter/head.txt.hbs' }).waitFor();
-    expect(readFileSync(join(h.templatesDir, 'twitter', 'head.txt.hbs'), 'utf8')).toBe('[{{statusLabel update.status}}] {{incident.title}} (edited)');
+    expect(readFileSync(join(h.templatesDir, 'twitter', 'head.txt.hbs'), 'utf8')).toBe(
+      '[{{statusLabel update.status}}] {{incident.title}} (edited)',
+    );
     await page.getByRole('button', { name: 'Restore previous version of twitter/head.txt.hbs' }).click();
     await page.getByRole('status').filter({ hasText: 'Restored the previous version' }).waitFor();
   }, 60_000);

@@ -8,7 +8,14 @@ import { PASSWORD, addUser, lookalikeChannels } from '../integration/console-hel
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts');
 const AXE = resolve(import.meta.dirname, '../../node_modules/axe-core/axe.min.js');
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 interface AxeViolation {
   id: string;
@@ -21,7 +28,9 @@ async function axeViolations(page: Page): Promise<AxeViolation[]> {
   await page.addScriptTag({ path: AXE });
   // A string expression: the test project has no DOM types.
   return page.evaluate(`axe.run(document, { resultTypes: ['violations'] }).then((r) =>
-    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`) as Promise<AxeViolation[]>;
+    r.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, nodes: v.nodes.slice(0, 3).map((n) => n.target.join(' ')) })))`) as Promise<
+    AxeViolation[]
+  >;
 }
 
 describe('the commander console in Chromium', () => {
@@ -34,7 +43,10 @@ describe('the commander console in Chromium', () => {
 
   beforeAll(async () => {
     mkdirSync(ARTIFACTS, { recursive: true });
-    h = await startTestHerald({ channels: [recordingChannel('recorder').definition, ...lookalikeChannels()], workers: true });
+    h = await startTestHerald({
+      channels: [recordingChannel('recorder').definition, ...lookalikeChannels()],
+      workers: true,
+    });
     await addUser(h, 'commander', 'commander');
     await h.api('POST', '/api/v1/subscribers', { phone: '+14155550100', confirmed: true });
     await h.app.listen({ port: 0, host: '127.0.0.1' });
@@ -46,7 +58,8 @@ describe('the commander console in Chromium', () => {
     page.setDefaultTimeout(15_000);
     page.on('console', (msg) => {
       // The sandboxed email frame blocks the email's own script on purpose; anything else is a console bug.
-      if (/Content Security Policy/i.test(msg.text()) && !msg.location().url.includes('/console/frames/')) cspErrors.push(msg.text());
+      if (/Content Security Policy/i.test(msg.text()) && !msg.location().url.includes('/console/frames/'))
+        cspErrors.push(msg.text());
     });
   }, 60_000);
 
@@ -57,7 +70,9 @@ describe('the commander console in Chromium', () => {
 
   const waitSettled = async () => {
     await page.locator('#progress[data-settled="1"], #progress:not([data-live])').waitFor();
-    return page.locator('#progress-rows tr').evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-channel'), r.getAttribute('data-state')]));
+    return page
+      .locator('#progress-rows tr')
+      .evaluateAll((rows) => rows.map((r) => [r.getAttribute('data-channel'), r.getAttribute('data-state')]));
   };
 
   it('signs in, opens an incident with previews, watches it land, updates and resolves it', async () => {
@@ -81,27 +96,40 @@ describe('the commander console in Chromium', () => {
     await page.getByLabel('Title').fill('Card payments failing');
     await page.getByLabel('Impact').selectOption('major');
     await page.getByLabel('Checkout API (Payments)').selectOption('major_outage');
-    await page.getByLabel('Message (Markdown)').fill('Some card payments fail at checkout ✅. We are investigating and will update within 30 minutes.');
+    await page
+      .getByLabel('Message (Markdown)')
+      .fill('Some card payments fail at checkout ✅. We are investigating and will update within 30 minutes.');
     const twitter = page.locator('#preview [data-channel="twitter"]');
     await expect.poll(() => twitter.locator('pre.msg').textContent()).toContain('Some card payments fail');
     const weighted = await twitter.locator('.metrics dd').first().textContent();
     expect(weighted).toMatch(/^\d+ \/ 280$/);
     expect(Number(weighted!.split(' ')[0])).toBeGreaterThan(100);
-    await expect.poll(() => page.locator('#preview [data-channel="sms"] .metrics').textContent()).toMatch(/SMS segments\s*3 \(UCS-2, 187 code units\)/);
+    await expect
+      .poll(() => page.locator('#preview [data-channel="sms"] .metrics').textContent())
+      .toMatch(/SMS segments\s*3 \(UCS-2, 187 code units\)/);
     await expect.poll(() => page.getByTestId('reach').textContent()).toContain('1 SMS');
     await expect.poll(() => page.locator('#preview .warnings').textContent()).toContain('switch the SMS to UCS-2');
     await expect.poll(() => twitter.locator('.thread').textContent()).toContain('New post');
     // The email HTML shows in its sandboxed frame, styled, with its script blocked.
-    await expect.poll(() => page.frameLocator('#preview iframe.frame').locator('h1').textContent()).toBe('Card payments failing');
+    await expect
+      .poll(() => page.frameLocator('#preview iframe.frame').locator('h1').textContent())
+      .toBe('Card payments failing');
     await page.screenshot({ path: `${ARTIFACTS}/console-2-compose.png`, fullPage: true });
 
     // Publish and watch every channel reach delivered over server-sent events.
     await page.getByRole('button', { name: 'Publish' }).click();
     await expect.poll(() => page.url()).toMatch(/\/console\/updates\/[0-9a-z]{26}$/);
     const first = await waitSettled();
-    expect(first.sort()).toEqual([['email', 'delivered'], ['recorder', 'delivered'], ['sms', 'delivered'], ['twitter', 'delivered']]);
+    expect(first.sort()).toEqual([
+      ['email', 'delivered'],
+      ['recorder', 'delivered'],
+      ['sms', 'delivered'],
+      ['twitter', 'delivered'],
+    ]);
     await expect.poll(() => page.getByRole('status').last().textContent()).toContain('Every channel has settled');
-    expect(await page.locator('[data-channel="twitter"] a', { hasText: 'View the post' }).getAttribute('href')).toMatch(/^https:\/\/x\.example\.test\//);
+    expect(await page.locator('[data-channel="twitter"] a', { hasText: 'View the post' }).getAttribute('href')).toMatch(
+      /^https:\/\/x\.example\.test\//,
+    );
     await page.screenshot({ path: `${ARTIFACTS}/console-3-delivered.png`, fullPage: true });
 
     // A follow-up update, threaded on twitter.
@@ -127,9 +155,15 @@ describe('the commander console in Chromium', () => {
     expect(await page.locator('.timeline > li').count()).toBe(3);
     await page.screenshot({ path: `${ARTIFACTS}/console-4-timeline.png`, fullPage: true });
 
-    const incidents = (await h.api('GET', '/api/v1/incidents')).body as Array<{ status: string; components: unknown[] }>;
+    const incidents = (await h.api('GET', '/api/v1/incidents')).body as Array<{
+      status: string;
+      components: unknown[];
+    }>;
     expect(incidents[0]).toMatchObject({ status: 'resolved' });
-    expect((await h.api('GET', '/api/v1/components')).body[0]).toMatchObject({ name: 'Checkout API', status: 'operational' });
+    expect((await h.api('GET', '/api/v1/components')).body[0]).toMatchObject({
+      name: 'Checkout API',
+      status: 'operational',
+    });
     expect(cspErrors).toEqual([]);
 
     // On a phone-sized screen the dashboard still fits.
@@ -140,7 +174,9 @@ describe('the commander console in Chromium', () => {
 
   it('has no axe-core violations on the main pages', async () => {
     const incidentId = ((await h.api('GET', '/api/v1/incidents')).body as Array<{ id: string }>)[0]!.id;
-    const updateId = ((await h.api('GET', `/api/v1/incidents/${incidentId}`)).body as { updates: Array<{ id: string }> }).updates[0]!.id;
+    const updateId = (
+      (await h.api('GET', `/api/v1/incidents/${incidentId}`)).body as { updates: Array<{ id: string }> }
+    ).updates[0]!.id;
     const audit = await browser.newContext({ bypassCSP: true, storageState: await context.storageState() });
     const anonymous = await browser.newContext({ bypassCSP: true });
     try {
@@ -149,7 +185,19 @@ describe('the commander console in Chromium', () => {
       await loginPage.goto(`${base}/console/login`);
       results.login = await axeViolations(loginPage);
       const p = await audit.newPage();
-      for (const path of ['/console/', '/console/incidents/new', `/console/incidents/${incidentId}`, `/console/incidents/${incidentId}/update`, `/console/updates/${updateId}`, `/console/incidents/${incidentId}/postmortem`, '/console/components', '/console/maintenances', '/console/subscribers', '/console/templates', '/console/incidents']) {
+      for (const path of [
+        '/console/',
+        '/console/incidents/new',
+        `/console/incidents/${incidentId}`,
+        `/console/incidents/${incidentId}/update`,
+        `/console/updates/${updateId}`,
+        `/console/incidents/${incidentId}/postmortem`,
+        '/console/components',
+        '/console/maintenances',
+        '/console/subscribers',
+        '/console/templates',
+        '/console/incidents',
+      ]) {
         await p.goto(`${base}${path}`);
         results[path] = await axeViolations(p);
       }

@@ -10,7 +10,8 @@ const ARTIFACTS = resolve('test-artifacts');
 const hasChromium = existsSync(CHROMIUM);
 /** The tests that open ten or more pages in Chromium: 20–30 s on a slow CI machine, close to the 30 s default. */
 const MANY_PAGES_MS = 120_000;
-if (!hasChromium) console.warn(`statuspage browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
+if (!hasChromium)
+  console.warn(`statuspage browser tests skipped: ${CHROMIUM} is missing (apt-get install -y chromium)`);
 
 describe.skipIf(!hasChromium)('status page in Chromium', () => {
   let fixture: Fixture;
@@ -21,7 +22,14 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
     fixture = await startFixture();
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
   afterAll(async () => {
@@ -30,7 +38,10 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
   });
 
   /** Opens a page, recording dialogs, CSP violations and any request that leaves the site. */
-  async function open(path: string, options: { colorScheme?: 'light' | 'dark'; bypassCSP?: boolean; width?: number } = {}) {
+  async function open(
+    path: string,
+    options: { colorScheme?: 'light' | 'dark'; bypassCSP?: boolean; width?: number } = {},
+  ) {
     const context = await browser.newContext({
       bypassCSP: options.bypassCSP ?? false,
       colorScheme: options.colorScheme ?? 'light',
@@ -62,7 +73,11 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
     return page.evaluate(async () => {
       const g = globalThis as any;
       const result = await g.axe.run(g.document, { resultTypes: ['violations'] });
-      return result.violations.map((v: any) => ({ id: v.id, impact: v.impact, nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')) }));
+      return result.violations.map((v: any) => ({
+        id: v.id,
+        impact: v.impact,
+        nodes: v.nodes.slice(0, 3).map((n: any) => n.target.join(' ')),
+      }));
     });
   }
 
@@ -77,7 +92,10 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
         if (tag === 'meta' && el.getAttribute('http-equiv')) found.push('<meta http-equiv>');
         for (const attr of Array.from(el.attributes) as any[]) {
           if (/^on/i.test(attr.name)) found.push(`${tag}[${attr.name}]`);
-          if (['href', 'src', 'action', 'data', 'formaction', 'xlink:href'].includes(attr.name) && /^\s*javascript:/i.test(attr.value.replace(/[\s\u0000-\u001f]/g, ''))) {
+          if (
+            ['href', 'src', 'action', 'data', 'formaction', 'xlink:href'].includes(attr.name) &&
+            /^\s*javascript:/i.test(attr.value.replace(/[\s\u0000-\u001f]/g, ''))
+          ) {
             found.push(`${tag}[${attr.name}=${attr.value}]`);
           }
         }
@@ -122,9 +140,13 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
   });
 
   it('readable on a phone without JavaScript', async () => {
-    const context = await browser.newContext({ javaScriptEnabled: false, viewport: { width: 375, height: 800 }, bypassCSP: false });
+    const context = await browser.newContext({
+      javaScriptEnabled: false,
+      viewport: { width: 375, height: 800 },
+      bypassCSP: false,
+    });
     const page = await context.newPage();
-    await page.goto(fixture.baseUrl + '/');
+    await page.goto(`${fixture.baseUrl}/`);
     const overflow = await page.evaluate(() => {
       const root = (globalThis as any).document.documentElement;
       return root.scrollWidth - root.clientWidth;
@@ -135,18 +157,35 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
     await context.close();
   });
 
-  it('incident, history and subscribe pages have no axe violations', async () => {
-    const month = '2026-05';
-    for (const path of [`/incidents/${fixture.incidentIds[0]}.html`, `/incidents/${fixture.xssIncidentIds.at(-1)}.html`, '/history.html', `/history/${month}.html`, '/subscribe.html']) {
-      for (const scheme of ['light', 'dark'] as const) {
-        const { page, close } = await open(path, { colorScheme: scheme, bypassCSP: true });
-        const violations = await axe(page);
-        expect(violations, `${path} (${scheme})`).toEqual([]);
-        if (scheme === 'light' && path.startsWith('/incidents/')) await page.screenshot({ path: join(ARTIFACTS, `statuspage-incident-${path.includes(fixture.incidentIds[0]!) ? 'active' : 'postmortem'}.png`), fullPage: true });
-        await close();
+  it(
+    'incident, history and subscribe pages have no axe violations',
+    async () => {
+      const month = '2026-05';
+      for (const path of [
+        `/incidents/${fixture.incidentIds[0]}.html`,
+        `/incidents/${fixture.xssIncidentIds.at(-1)}.html`,
+        '/history.html',
+        `/history/${month}.html`,
+        '/subscribe.html',
+      ]) {
+        for (const scheme of ['light', 'dark'] as const) {
+          const { page, close } = await open(path, { colorScheme: scheme, bypassCSP: true });
+          const violations = await axe(page);
+          expect(violations, `${path} (${scheme})`).toEqual([]);
+          if (scheme === 'light' && path.startsWith('/incidents/'))
+            await page.screenshot({
+              path: join(
+                ARTIFACTS,
+                `statuspage-incident-${path.includes(fixture.incidentIds[0]!) ? 'active' : 'postmortem'}.png`,
+              ),
+              fullPage: true,
+            });
+          await close();
+        }
       }
-    }
-  }, MANY_PAGES_MS);
+    },
+    MANY_PAGES_MS,
+  );
 
   it('the subscribe form posts email/phone and components[] to /subscribe', async () => {
     const { page, close } = await open('/subscribe.html');
@@ -158,25 +197,38 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
     await close();
   });
 
-  it('XSS corpus in titles, messages, postmortems, component and group names leaves nothing executable', async () => {
-    const paths = ['/', '/subscribe.html', '/history.html', '/history/2026-05.html', ...fixture.xssIncidentIds.map((id) => `/incidents/${id}.html`)];
-    for (const path of paths) {
-      // CSP bypassed on purpose: the markup itself must be inert, the CSP is a second line.
-      const { page, dialogs, close } = await open(path, { bypassCSP: true });
-      await page.mouse.move(200, 300);
-      await page.waitForTimeout(50);
-      const { found, forms } = await executables(page);
-      expect(found, path).toEqual([]);
-      expect(dialogs, path).toEqual([]);
-      expect(forms.every((a) => a === 'subscribe'), path).toBe(true);
-      expect(await page.title(), path).not.toMatch(/^$/);
+  it(
+    'XSS corpus in titles, messages, postmortems, component and group names leaves nothing executable',
+    async () => {
+      const paths = [
+        '/',
+        '/subscribe.html',
+        '/history.html',
+        '/history/2026-05.html',
+        ...fixture.xssIncidentIds.map((id) => `/incidents/${id}.html`),
+      ];
+      for (const path of paths) {
+        // CSP bypassed on purpose: the markup itself must be inert, the CSP is a second line.
+        const { page, dialogs, close } = await open(path, { bypassCSP: true });
+        await page.mouse.move(200, 300);
+        await page.waitForTimeout(50);
+        const { found, forms } = await executables(page);
+        expect(found, path).toEqual([]);
+        expect(dialogs, path).toEqual([]);
+        expect(
+          forms.every((a) => a === 'subscribe'),
+          path,
+        ).toBe(true);
+        expect(await page.title(), path).not.toMatch(/^$/);
+        await close();
+      }
+      // The text survives as text.
+      const { page, close } = await open(`/incidents/${fixture.xssIncidentIds[0]}.html`);
+      expect(await page.locator('h1').innerText()).toContain('<script>alert(1)</script>');
       await close();
-    }
-    // The text survives as text.
-    const { page, close } = await open(`/incidents/${fixture.xssIncidentIds[0]}.html`);
-    expect(await page.locator('h1').innerText()).toContain('<script>alert(1)</script>');
-    await close();
-  }, MANY_PAGES_MS);
+    },
+    MANY_PAGES_MS,
+  );
 
   it('index HTML + CSS stay under 50 KB with 50 components and 20 active incidents', () => {
     const html = statSync(join(fixture.dir, 'index.html')).size;

@@ -52,7 +52,9 @@ export async function startFixture(): Promise<Fixture> {
   const root = tempDir('herald-sp-e2e-');
   const store = await openStore(join(root, 'herald.db'));
   const external = await externalSummaryServer();
-  const components = await seedComponents(store, 50, { names: (i) => (i < XSS.length ? `C${i} ${XSS[i]}` : `Service ${i + 1}`) });
+  const components = await seedComponents(store, 50, {
+    names: (i) => (i < XSS.length ? `C${i} ${XSS[i]}` : `Service ${i + 1}`),
+  });
   await store.db.updateTable('components').set({ group_name: XSS[5]! }).where('id', '=', components[49]!.id).execute();
   await seedHistory(store, components, 120, NOW, 200);
   const incidentIds: string[] = [];
@@ -63,8 +65,13 @@ export async function startFixture(): Promise<Fixture> {
       title: i < 10 ? `Incident ${i} ${payload}` : `Slow responses on service ${i}`,
       impact: (['minor', 'major', 'critical'] as const)[i % 3],
       startedAt: new Date(NOW.getTime() - (i + 1) * 600_000).toISOString(),
-      components: [{ ...components[i]!, status: (['degraded_performance', 'partial_outage', 'major_outage'] as const)[i % 3]! }],
-      messages: [`We are investigating ${payload}`, `Update: ${XSS[(i + 7) % XSS.length]} and a [safe link](https://example.com/help).`],
+      components: [
+        { ...components[i]!, status: (['degraded_performance', 'partial_outage', 'major_outage'] as const)[i % 3]! },
+      ],
+      messages: [
+        `We are investigating ${payload}`,
+        `Update: ${XSS[(i + 7) % XSS.length]} and a [safe link](https://example.com/help).`,
+      ],
     });
     incidentIds.push(id);
     if (i < 10) xssIncidentIds.push(id);
@@ -80,7 +87,14 @@ export async function startFixture(): Promise<Fixture> {
       messages: ['Investigating', 'Resolved'],
     }),
   );
-  await seedMaintenance(store, { title: `Maintenance ${XSS[0]}`, message: XSS[1]!, status: 'scheduled', scheduledFor: '2026-05-25T00:00:00.000Z', scheduledUntil: '2026-05-25T02:00:00.000Z', components: [components[3]!.id] });
+  await seedMaintenance(store, {
+    title: `Maintenance ${XSS[0]}`,
+    message: XSS[1]!,
+    status: 'scheduled',
+    scheduledFor: '2026-05-25T00:00:00.000Z',
+    scheduledUntil: '2026-05-25T02:00:00.000Z',
+    components: [components[3]!.id],
+  });
   const dir = join(root, 'site');
   const site = new StatusSite({
     store,
@@ -92,7 +106,12 @@ export async function startFixture(): Promise<Fixture> {
     options: {
       now: () => NOW,
       externalGroups: [
-        { name: 'Cloud provider', url: 'https://status.cloud.example', summaryUrl: `${external.url}/api/v2/summary.json`, components: ['Compute', `Storage ${XSS[6]}`] },
+        {
+          name: 'Cloud provider',
+          url: 'https://status.cloud.example',
+          summaryUrl: `${external.url}/api/v2/summary.json`,
+          components: ['Compute', `Storage ${XSS[6]}`],
+        },
         { name: 'Payments partner', url: 'https://status.payments.example' },
       ],
     },

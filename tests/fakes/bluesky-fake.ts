@@ -1,7 +1,16 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { countGraphemes } from '../../src/render/fit.js';
-import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import {
+  type AcceptedPost,
+  FakeControls,
+  type FakeServer,
+  hold,
+  parseJson,
+  sendJson,
+  sleep,
+  startFakeServer,
+} from '../helpers/social-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A local PDS for the XRPC methods Herald uses, after docs.bsky.app and the atproto lexicons:
@@ -63,13 +72,23 @@ export class BlueskyFake extends FakeControls {
   async start(): Promise<this> {
     this.server = await startFakeServer((req, res, body, url) => {
       const method = url.pathname.replace(/^\/xrpc\//, '');
-      if (req.method === 'POST' && method === 'com.atproto.server.createSession') return this.createSession(res, parseJson(body));
+      if (req.method === 'POST' && method === 'com.atproto.server.createSession')
+        return this.createSession(res, parseJson(body));
       if (req.method === 'POST' && method === 'com.atproto.server.refreshSession') return this.refreshSession(req, res);
-      if (this.entryway && !req.headers.host?.startsWith('localhost:')) return xrpcError(res, 400, 'InvalidRequest', 'this entryway does not serve repositories; use the PDS named in the DID document');
+      if (this.entryway && !req.headers.host?.startsWith('localhost:'))
+        return xrpcError(
+          res,
+          400,
+          'InvalidRequest',
+          'this entryway does not serve repositories; use the PDS named in the DID document',
+        );
       if (this.expiredTokens.has(bearer(req) ?? '')) return xrpcError(res, 400, 'ExpiredToken', 'Token has expired');
-      if (!this.accessTokens.has(bearer(req) ?? '')) return xrpcError(res, 401, 'InvalidToken', 'Token could not be verified');
-      if (req.method === 'POST' && method === 'com.atproto.repo.createRecord') return this.createRecord(res, parseJson(body) ?? {});
-      if (req.method === 'GET' && method === 'com.atproto.repo.listRecords') return this.listRecords(res, url.searchParams);
+      if (!this.accessTokens.has(bearer(req) ?? ''))
+        return xrpcError(res, 401, 'InvalidToken', 'Token could not be verified');
+      if (req.method === 'POST' && method === 'com.atproto.repo.createRecord')
+        return this.createRecord(res, parseJson(body) ?? {});
+      if (req.method === 'GET' && method === 'com.atproto.repo.listRecords')
+        return this.listRecords(res, url.searchParams);
       return xrpcError(res, 501, 'MethodNotImplemented', `Method Not Implemented: ${method}`);
     }, this);
     return this;
@@ -95,7 +114,13 @@ export class BlueskyFake extends FakeControls {
       '@context': ['https://www.w3.org/ns/did/v1'],
       id: this.did,
       alsoKnownAs: [`at://${this.handle}`],
-      service: [{ id: '#atproto_pds', type: 'AtprotoPersonalDataServer', serviceEndpoint: this.url.replace('127.0.0.1', 'localhost') }],
+      service: [
+        {
+          id: '#atproto_pds',
+          type: 'AtprotoPersonalDataServer',
+          serviceEndpoint: this.url.replace('127.0.0.1', 'localhost'),
+        },
+      ],
     };
   }
 
@@ -115,7 +140,13 @@ export class BlueskyFake extends FakeControls {
     const refreshJwt = `fake.${randomBytes(12).toString('base64url')}.refresh`;
     this.accessTokens.add(accessJwt);
     this.refreshTokens.add(refreshJwt);
-    const session: Record<string, unknown> = { did: this.did, handle: this.handle, accessJwt, refreshJwt, active: true };
+    const session: Record<string, unknown> = {
+      did: this.did,
+      handle: this.handle,
+      accessJwt,
+      refreshJwt,
+      active: true,
+    };
     if (this.entryway) session.didDoc = this.didDocument();
     sendJson(res, 200, session);
   }
@@ -125,14 +156,16 @@ export class BlueskyFake extends FakeControls {
       this.failNextLogin = false;
       return xrpcError(res, 401, 'AuthenticationRequired', 'Invalid identifier or password');
     }
-    if (body?.identifier !== this.identifier || body?.password !== this.password) return xrpcError(res, 401, 'AuthenticationRequired', 'Invalid identifier or password');
+    if (body?.identifier !== this.identifier || body?.password !== this.password)
+      return xrpcError(res, 401, 'AuthenticationRequired', 'Invalid identifier or password');
     this.sessionsCreated++;
     this.issue(res);
   }
 
   private refreshSession(req: IncomingMessage, res: ServerResponse) {
     const token = bearer(req);
-    if (!token || !this.refreshTokens.delete(token)) return xrpcError(res, 400, 'ExpiredToken', 'Token has been revoked');
+    if (!token || !this.refreshTokens.delete(token))
+      return xrpcError(res, 400, 'ExpiredToken', 'Token has been revoked');
     this.sessionsRefreshed++;
     this.issue(res);
   }
@@ -149,8 +182,10 @@ export class BlueskyFake extends FakeControls {
       });
     }
     if (fault?.kind === '5xx') return xrpcError(res, 500, 'InternalServerError', 'Internal Server Error');
-    if (body.repo !== this.did && body.repo !== this.handle) return xrpcError(res, 400, 'InvalidRequest', 'Could not find repo');
-    if (body.collection !== 'app.bsky.feed.post') return xrpcError(res, 400, 'InvalidRequest', 'Unsupported collection');
+    if (body.repo !== this.did && body.repo !== this.handle)
+      return xrpcError(res, 400, 'InvalidRequest', 'Could not find repo');
+    if (body.collection !== 'app.bsky.feed.post')
+      return xrpcError(res, 400, 'InvalidRequest', 'Unsupported collection');
     const record = (body.record ?? {}) as Record<string, unknown>;
     const problem = this.validatePost(record);
     if (problem) return xrpcError(res, 400, 'InvalidRequest', `Invalid app.bsky.feed.post record: ${problem}`);
@@ -158,7 +193,16 @@ export class BlueskyFake extends FakeControls {
     const uri = `at://${this.did}/app.bsky.feed.post/${rkey}`;
     const cid = cidFor(record);
     const reply = record.reply as { root: { uri: string }; parent: { uri: string } } | undefined;
-    const stored: StoredRecord = { id: uri, uri, cid, value: record, text: record.text as string, replyTo: reply?.parent.uri ?? null, rootId: reply?.root.uri ?? null, at: preciseNow() };
+    const stored: StoredRecord = {
+      id: uri,
+      uri,
+      cid,
+      value: record,
+      text: record.text as string,
+      replyTo: reply?.parent.uri ?? null,
+      rootId: reply?.root.uri ?? null,
+      at: preciseNow(),
+    };
     this.records.push(stored);
     this.accept(stored);
     if (this.holdAnswers) return hold(res);
@@ -169,26 +213,39 @@ export class BlueskyFake extends FakeControls {
   private validatePost(record: Record<string, unknown>): string | undefined {
     if (record.$type !== 'app.bsky.feed.post') return '$type must be app.bsky.feed.post';
     if (typeof record.text !== 'string') return 'text must be a string';
-    if (typeof record.createdAt !== 'string' || Number.isNaN(Date.parse(record.createdAt))) return 'createdAt must be a datetime';
+    if (typeof record.createdAt !== 'string' || Number.isNaN(Date.parse(record.createdAt)))
+      return 'createdAt must be a datetime';
     const bytes = Buffer.byteLength(record.text);
     if (countGraphemes(record.text) > 300) return 'text must not be longer than 300 graphemes';
     if (bytes > 3000) return 'text must not be longer than 3000 characters';
-    for (const facet of (record.facets as Array<{ index?: { byteStart?: number; byteEnd?: number } }> | undefined) ?? []) {
+    for (const facet of (record.facets as Array<{ index?: { byteStart?: number; byteEnd?: number } }> | undefined) ??
+      []) {
       const { byteStart, byteEnd } = facet.index ?? {};
-      if (!Number.isInteger(byteStart) || !Number.isInteger(byteEnd) || byteStart! < 0 || byteEnd! > bytes || byteStart! >= byteEnd!) return 'facet index outside the text';
+      if (
+        !Number.isInteger(byteStart) ||
+        !Number.isInteger(byteEnd) ||
+        byteStart! < 0 ||
+        byteEnd! > bytes ||
+        byteStart! >= byteEnd!
+      )
+        return 'facet index outside the text';
     }
-    const reply = record.reply as { root?: { uri?: string; cid?: string }; parent?: { uri?: string; cid?: string } } | undefined;
+    const reply = record.reply as
+      | { root?: { uri?: string; cid?: string }; parent?: { uri?: string; cid?: string } }
+      | undefined;
     if (reply) {
       for (const ref of [reply.root, reply.parent]) {
         const target = this.records.find((r) => r.uri === ref?.uri);
-        if (!target || target.cid !== ref?.cid) return `reply ref ${ref?.uri} does not name an existing record and its cid`;
+        if (!target || target.cid !== ref?.cid)
+          return `reply ref ${ref?.uri} does not name an existing record and its cid`;
       }
     }
     return undefined;
   }
 
   private listRecords(res: ServerResponse, query: URLSearchParams) {
-    if (query.get('repo') !== this.did && query.get('repo') !== this.handle) return xrpcError(res, 400, 'InvalidRequest', 'Could not find repo');
+    if (query.get('repo') !== this.did && query.get('repo') !== this.handle)
+      return xrpcError(res, 400, 'InvalidRequest', 'Could not find repo');
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50) || 50));
     const ordered = query.get('reverse') === 'true' ? [...this.records] : [...this.records].reverse();
     const records = ordered.filter((r) => r.uri.includes(`/${query.get('collection')}/`)).slice(0, limit);
@@ -214,7 +271,13 @@ function bearer(req: IncomingMessage): string | undefined {
   return auth?.startsWith('Bearer ') ? auth.slice(7) : undefined;
 }
 
-function xrpcError(res: ServerResponse, status: number, error: string, message: string, headers: Record<string, string> = {}) {
+function xrpcError(
+  res: ServerResponse,
+  status: number,
+  error: string,
+  message: string,
+  headers: Record<string, string> = {},
+) {
   sendJson(res, status, { error, message }, headers);
 }
 

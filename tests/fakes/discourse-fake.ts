@@ -1,4 +1,11 @@
-import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer } from './webhook-chat-fake-server.js';
+import {
+  type FailureKind,
+  type FakeRequest,
+  type FakeResponse,
+  type FakeServer,
+  retryAfterSeconds,
+  startFakeServer,
+} from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A Discourse API fake, after https://docs.discourse.org: Api-Key/Api-Username headers; POST /posts.json opens
@@ -36,7 +43,9 @@ export interface DiscourseFake {
   close(): Promise<void>;
 }
 
-export async function startDiscourseFake(options: { apiKey?: string; username?: string; categoryId?: number; minTitleLength?: number } = {}): Promise<DiscourseFake> {
+export async function startDiscourseFake(
+  options: { apiKey?: string; username?: string; categoryId?: number; minTitleLength?: number } = {},
+): Promise<DiscourseFake> {
   const apiKey = options.apiKey ?? 'discourse-fake-key-0123456789abcdef';
   const username = options.username ?? 'herald';
   const categoryId = options.categoryId ?? 7;
@@ -47,30 +56,70 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
   let nextPostId = 100;
   let nextTopicId = 10;
 
-  const slugify = (t: string) => t.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '') || 'topic';
+  const slugify = (t: string) =>
+    t
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '') || 'topic';
   const postView = (p: DiscourseFakePost) => {
     const topic = topics.find((t) => t.id === p.topic_id)!;
-    return { id: p.id, name: null, username, topic_id: p.topic_id, topic_slug: topic.slug, post_number: p.post_number, raw: p.edits.at(-1)?.raw ?? p.raw, cooked: `<p>${p.raw.slice(0, 40)}</p>`, created_at: new Date(p.createdAt).toISOString(), version: p.edits.length + 1, reply_count: 0 };
+    return {
+      id: p.id,
+      name: null,
+      username,
+      topic_id: p.topic_id,
+      topic_slug: topic.slug,
+      post_number: p.post_number,
+      raw: p.edits.at(-1)?.raw ?? p.raw,
+      cooked: `<p>${p.raw.slice(0, 40)}</p>`,
+      created_at: new Date(p.createdAt).toISOString(),
+      version: p.edits.length + 1,
+      reply_count: 0,
+    };
   };
   const newTopic = (title: string, raw: string): DiscourseFakePost => {
     const topic: DiscourseFakeTopic = { id: nextTopicId++, title, slug: slugify(title), category_id: categoryId };
     topics.push(topic);
-    const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: 1, raw, edits: [], createdAt: preciseNow() };
+    const post: DiscourseFakePost = {
+      id: nextPostId++,
+      topic_id: topic.id,
+      post_number: 1,
+      raw,
+      edits: [],
+      createdAt: preciseNow(),
+    };
     posts.push(post);
     return post;
   };
-  const errors = (status: number, list: string[], extra: Record<string, unknown> = {}): FakeResponse => ({ status, body: { action: 'create_post', errors: list, ...extra } });
+  const errors = (status: number, list: string[], extra: Record<string, unknown> = {}): FakeResponse => ({
+    status,
+    body: { action: 'create_post', errors: list, ...extra },
+  });
 
   const server = await startFakeServer((req: FakeRequest): FakeResponse => {
     calls.push({ method: req.method, path: req.path, at: preciseNow() });
     const failure = failures.shift();
     if (failure?.kind === '429') {
       const wait = retryAfterSeconds(failure.resetAtMs);
-      return { status: 429, headers: { 'retry-after': String(wait) }, body: { errors: [`You’ve performed this action too many times. Please wait ${wait} seconds before trying again.`], error_type: 'rate_limit', extras: { wait_seconds: wait, time_left: `${wait} seconds` } } };
+      return {
+        status: 429,
+        headers: { 'retry-after': String(wait) },
+        body: {
+          errors: [`You’ve performed this action too many times. Please wait ${wait} seconds before trying again.`],
+          error_type: 'rate_limit',
+          extras: { wait_seconds: wait, time_left: `${wait} seconds` },
+        },
+      };
     }
     if (failure?.kind === '5xx') return { status: 502, body: '<html><body>502 Bad Gateway</body></html>' };
     if (failure?.kind === 'auth' || req.headers['api-key'] !== apiKey || req.headers['api-username'] !== username) {
-      return { status: 403, body: { errors: ['You are not permitted to view the requested resource. The API username or key is invalid.'], error_type: 'invalid_access' } };
+      return {
+        status: 403,
+        body: {
+          errors: ['You are not permitted to view the requested resource. The API username or key is invalid.'],
+          error_type: 'invalid_access',
+        },
+      };
     }
     const body = parseBody(req);
     let m: RegExpMatchArray | null;
@@ -79,40 +128,92 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
       if (raw.trim().length < 20) return errors(422, ['Body is too short (minimum is 20 characters)']);
       if (body.topic_id !== undefined) {
         const topic = topics.find((t) => t.id === Number(body.topic_id));
-        if (!topic) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
-        const post: DiscourseFakePost = { id: nextPostId++, topic_id: topic.id, post_number: posts.filter((p) => p.topic_id === topic.id).length + 1, raw, edits: [], createdAt: preciseNow() };
+        if (!topic)
+          return {
+            status: 404,
+            body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' },
+          };
+        const post: DiscourseFakePost = {
+          id: nextPostId++,
+          topic_id: topic.id,
+          post_number: posts.filter((p) => p.topic_id === topic.id).length + 1,
+          raw,
+          edits: [],
+          createdAt: preciseNow(),
+        };
         posts.push(post);
         return { status: 200, body: postView(post) };
       }
       const title = String(body.title ?? '');
-      if (title.length < (options.minTitleLength ?? 15)) return errors(422, [`Title is too short (minimum is ${options.minTitleLength ?? 15} characters)`]);
+      if (title.length < (options.minTitleLength ?? 15))
+        return errors(422, [`Title is too short (minimum is ${options.minTitleLength ?? 15} characters)`]);
       if (Number(body.category) !== categoryId) return errors(422, ['Category can’t be blank']);
-      if (topics.some((t) => t.title.toLowerCase() === title.toLowerCase())) return errors(422, ['Title has already been used']);
+      if (topics.some((t) => t.title.toLowerCase() === title.toLowerCase()))
+        return errors(422, ['Title has already been used']);
       return { status: 200, body: postView(newTopic(title, raw)) };
     }
     if (req.method === 'PUT' && (m = req.path.match(/^\/posts\/(\d+)\.json$/))) {
       const post = posts.find((p) => p.id === Number(m![1]));
-      if (!post) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
+      if (!post)
+        return {
+          status: 404,
+          body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' },
+        };
       const raw = String(body['post[raw]'] ?? (body.post as { raw?: string } | undefined)?.raw ?? '');
       post.edits.push({ raw, reason: String(body['post[edit_reason]'] ?? ''), at: preciseNow() });
       return { status: 200, body: { post: postView(post) } };
     }
     if (req.method === 'GET' && (m = req.path.match(/^\/t\/(\d+)\.json$/))) {
       const topic = topics.find((t) => t.id === Number(m![1]));
-      if (!topic) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
+      if (!topic)
+        return {
+          status: 404,
+          body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' },
+        };
       const includeRaw = req.query.get('include_raw') === '1' || req.query.get('include_raw') === 'true';
-      const stream = posts.filter((p) => p.topic_id === topic.id).slice(0, 20).map((p) => {
-        const { raw, ...rest } = postView(p);
-        return includeRaw ? { ...rest, raw } : rest;
-      });
-      return { status: 200, body: { id: topic.id, title: topic.title, slug: topic.slug, category_id: topic.category_id, posts_count: stream.length, post_stream: { posts: stream, stream: stream.map((p) => p.id) } } };
+      const stream = posts
+        .filter((p) => p.topic_id === topic.id)
+        .slice(0, 20)
+        .map((p) => {
+          const { raw, ...rest } = postView(p);
+          return includeRaw ? { ...rest, raw } : rest;
+        });
+      return {
+        status: 200,
+        body: {
+          id: topic.id,
+          title: topic.title,
+          slug: topic.slug,
+          category_id: topic.category_id,
+          posts_count: stream.length,
+          post_stream: { posts: stream, stream: stream.map((p) => p.id) },
+        },
+      };
     }
     if (req.method === 'GET' && (m = req.path.match(/^\/c\/(\d+)\.json$/))) {
-      if (Number(m[1]) !== categoryId) return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
-      const list = topics.filter((t) => t.category_id === categoryId).slice().reverse().map((t) => ({ id: t.id, title: t.title, fancy_title: t.title, slug: t.slug, category_id: t.category_id, posts_count: posts.filter((p) => p.topic_id === t.id).length }));
+      if (Number(m[1]) !== categoryId)
+        return {
+          status: 404,
+          body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' },
+        };
+      const list = topics
+        .filter((t) => t.category_id === categoryId)
+        .slice()
+        .reverse()
+        .map((t) => ({
+          id: t.id,
+          title: t.title,
+          fancy_title: t.title,
+          slug: t.slug,
+          category_id: t.category_id,
+          posts_count: posts.filter((p) => p.topic_id === t.id).length,
+        }));
       return { status: 200, body: { users: [], topic_list: { per_page: 30, topics: list } } };
     }
-    return { status: 404, body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' } };
+    return {
+      status: 404,
+      body: { errors: ['The requested URL or resource could not be found.'], error_type: 'not_found' },
+    };
   });
 
   return {
@@ -137,6 +238,7 @@ export async function startDiscourseFake(options: { apiKey?: string; username?: 
 
 function parseBody(req: FakeRequest): Record<string, unknown> {
   if (!req.rawBody) return {};
-  if (String(req.headers['content-type'] ?? '').includes('application/json')) return JSON.parse(req.rawBody) as Record<string, unknown>;
+  if (String(req.headers['content-type'] ?? '').includes('application/json'))
+    return JSON.parse(req.rawBody) as Record<string, unknown>;
   return Object.fromEntries(new URLSearchParams(req.rawBody));
 }

@@ -1,6 +1,15 @@
 import type { ServerResponse } from 'node:http';
 import { tootLength } from '../../src/channels/mastodon/render.js';
-import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import {
+  type AcceptedPost,
+  FakeControls,
+  type FakeServer,
+  hold,
+  parseJson,
+  sendJson,
+  sleep,
+  startFakeServer,
+} from '../helpers/social-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A local Mastodon for the endpoints Herald uses, after docs.joinmastodon.org:
@@ -36,7 +45,8 @@ export class MastodonFake extends FakeControls {
 
   async start(): Promise<this> {
     this.server = await startFakeServer((req, res, body, url) => {
-      if (req.headers.authorization !== `Bearer ${this.token}`) return sendJson(res, 401, { error: 'The access token is invalid' });
+      if (req.headers.authorization !== `Bearer ${this.token}`)
+        return sendJson(res, 401, { error: 'The access token is invalid' });
       if (req.method === 'POST' && url.pathname === '/api/v1/statuses') {
         const form = (req.headers['content-type'] ?? '').includes('application/x-www-form-urlencoded')
           ? Object.fromEntries(new URLSearchParams(body))
@@ -44,12 +54,21 @@ export class MastodonFake extends FakeControls {
         const key = req.headers['idempotency-key'];
         return this.createStatus(res, form ?? {}, typeof key === 'string' ? key : undefined);
       }
-      if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials') return sendJson(res, 200, this.account(), limitHeaders());
+      if (req.method === 'GET' && url.pathname === '/api/v1/accounts/verify_credentials')
+        return sendJson(res, 200, this.account(), limitHeaders());
       const listing = url.pathname.match(/^\/api\/v1\/accounts\/([^/]+)\/statuses$/);
       if (req.method === 'GET' && listing) {
         if (listing[1] !== this.accountId) return sendJson(res, 404, { error: 'Record not found' });
         const limit = Math.min(40, Number(url.searchParams.get('limit') ?? 20) || 20);
-        return sendJson(res, 200, [...this.statuses].reverse().slice(0, limit).map((s) => this.entity(s)), limitHeaders());
+        return sendJson(
+          res,
+          200,
+          [...this.statuses]
+            .reverse()
+            .slice(0, limit)
+            .map((s) => this.entity(s)),
+          limitHeaders(),
+        );
       }
       return sendJson(res, 404, { error: 'Record not found' });
     }, this);
@@ -63,7 +82,12 @@ export class MastodonFake extends FakeControls {
   private async createStatus(res: ServerResponse, form: Record<string, unknown>, key: string | undefined) {
     const fault = this.takeFault();
     if (fault?.kind === '429' || fault?.kind === '429-24h') {
-      return sendJson(res, 429, { error: 'Too many requests' }, limitHeaders(0, fault.resetAtMs ?? Date.now() + 5 * 60_000));
+      return sendJson(
+        res,
+        429,
+        { error: 'Too many requests' },
+        limitHeaders(0, fault.resetAtMs ?? Date.now() + 5 * 60_000),
+      );
     }
     if (fault?.kind === '5xx') return sendJson(res, 503, { error: 'Service Unavailable' });
     if (fault?.kind === 'auth') return sendJson(res, 401, { error: 'The access token is invalid' });
@@ -76,13 +100,24 @@ export class MastodonFake extends FakeControls {
     }
     const text = typeof form.status === 'string' ? form.status : '';
     if (!text.trim()) return sendJson(res, 422, { error: "Validation failed: Text can't be blank" });
-    if (tootLength(text) > 500) return sendJson(res, 422, { error: 'Validation failed: Text character limit of 500 exceeded' });
+    if (tootLength(text) > 500)
+      return sendJson(res, 422, { error: 'Validation failed: Text character limit of 500 exceeded' });
     const replyTo = typeof form.in_reply_to_id === 'string' && form.in_reply_to_id ? form.in_reply_to_id : null;
-    if (replyTo && !this.statuses.some((s) => s.id === replyTo)) return sendJson(res, 404, { error: 'Record not found' });
+    if (replyTo && !this.statuses.some((s) => s.id === replyTo))
+      return sendJson(res, 404, { error: 'Record not found' });
     const visibility = typeof form.visibility === 'string' ? form.visibility : 'public';
-    if (!['public', 'unlisted', 'private', 'direct'].includes(visibility)) return sendJson(res, 422, { error: 'Validation failed: Visibility is not included in the list' });
+    if (!['public', 'unlisted', 'private', 'direct'].includes(visibility))
+      return sendJson(res, 422, { error: 'Validation failed: Visibility is not included in the list' });
     const id = String(this.nextId++);
-    const status: StoredStatus = { id, text, replyTo, at: preciseNow(), visibility, createdAt: new Date().toISOString(), idempotencyKey: key };
+    const status: StoredStatus = {
+      id,
+      text,
+      replyTo,
+      at: preciseNow(),
+      visibility,
+      createdAt: new Date().toISOString(),
+      idempotencyKey: key,
+    };
     this.statuses.push(status);
     this.accept(status);
     if (this.holdAnswers) return hold(res);
@@ -140,10 +175,15 @@ export class MastodonFake extends FakeControls {
 }
 
 function limitHeaders(remaining = 299, resetAtMs = Date.now() + 5 * 60_000): Record<string, string> {
-  return { 'x-ratelimit-limit': '300', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-reset': new Date(resetAtMs).toISOString() };
+  return {
+    'x-ratelimit-limit': '300',
+    'x-ratelimit-remaining': String(remaining),
+    'x-ratelimit-reset': new Date(resetAtMs).toISOString(),
+  };
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;').replace(/'/g, '&#39;');
 
 /** Mastodon's plain-text → HTML: paragraphs, <br />, and links split into invisible/visible spans. */
 function toHtml(text: string): string {

@@ -1,4 +1,13 @@
-import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, gate, retryAfterSeconds, startFakeServer, takeFailure } from './webhook-chat-fake-server.js';
+import {
+  type FailureKind,
+  type FakeRequest,
+  type FakeResponse,
+  type FakeServer,
+  gate,
+  retryAfterSeconds,
+  startFakeServer,
+  takeFailure,
+} from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A Slack Web API fake, from https://api.slack.com/web: every method is POST /api/<method> with a form or
@@ -48,7 +57,10 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
   };
 
   const ok = (body: Record<string, unknown>): FakeResponse => ({ status: 200, body: { ok: true, ...body } });
-  const fail = (error: string, extra: Record<string, unknown> = {}): FakeResponse => ({ status: 200, body: { ok: false, error, ...extra } });
+  const fail = (error: string, extra: Record<string, unknown> = {}): FakeResponse => ({
+    status: 200,
+    body: { ok: false, error, ...extra },
+  });
   const resolveChannel = (value: unknown, idOnly = false) => {
     const v = String(value ?? '');
     if (v === SLACK_FAKE_CHANNEL.id) return SLACK_FAKE_CHANNEL.id;
@@ -73,7 +85,12 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
     if (req.method !== 'POST') return { status: 405, body: 'method not allowed' };
     const f = takeFailure(failures, method);
     if (f) {
-      if (f.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) }, body: { ok: false, error: 'ratelimited' } };
+      if (f.kind === '429')
+        return {
+          status: 429,
+          headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) },
+          body: { ok: false, error: 'ratelimited' },
+        };
       if (f.kind === '5xx') return { status: 503, body: 'upstream connect error' };
       if (f.kind === 'auth') return fail('invalid_auth');
       return fail(f.kind.error);
@@ -116,7 +133,11 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
         if (!channel) return fail('channel_not_found');
         const message = messages.find((m) => m.ts === String(args.ts) && m.channel === channel);
         if (!message) return fail('message_not_found');
-        message.edits.push({ text: String(args.text ?? ''), blocks: (args.blocks as unknown[]) ?? message.blocks, at: preciseNow() });
+        message.edits.push({
+          text: String(args.text ?? ''),
+          blocks: (args.blocks as unknown[]) ?? message.blocks,
+          at: preciseNow(),
+        });
         return ok({ channel, ts: message.ts, text: message.edits.at(-1)!.text, message: view(message, false) });
       }
       case 'conversations.history': {
@@ -128,7 +149,12 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
           .filter((m) => m.channel === channel && (!m.thread_ts || m.reply_broadcast) && Number(m.ts) > oldest)
           .reverse()
           .slice(0, limit);
-        return ok({ messages: top.map((m) => view(m, isTrue(args.include_all_metadata))), has_more: false, pin_count: 0, response_metadata: { next_cursor: '' } });
+        return ok({
+          messages: top.map((m) => view(m, isTrue(args.include_all_metadata))),
+          has_more: false,
+          pin_count: 0,
+          response_metadata: { next_cursor: '' },
+        });
       }
       case 'conversations.replies': {
         const channel = resolveChannel(args.channel, true);
@@ -136,10 +162,21 @@ export async function startSlackFake(options: { token?: string; botInChannel?: b
         const parent = messages.find((m) => m.ts === String(args.ts) && m.channel === channel);
         if (!parent) return fail('thread_not_found');
         const thread = [parent, ...messages.filter((m) => m.thread_ts === parent.ts)];
-        return ok({ messages: thread.map((m) => view(m, isTrue(args.include_all_metadata))), has_more: false, response_metadata: { next_cursor: '' } });
+        return ok({
+          messages: thread.map((m) => view(m, isTrue(args.include_all_metadata))),
+          has_more: false,
+          response_metadata: { next_cursor: '' },
+        });
       }
       case 'auth.test':
-        return ok({ url: 'https://fake.slack.test/', team: 'Fake', user: 'herald', team_id: 'T0FAKE', user_id: 'U0HERALD', bot_id: 'B0HERALD' });
+        return ok({
+          url: 'https://fake.slack.test/',
+          team: 'Fake',
+          user: 'herald',
+          team_id: 'T0FAKE',
+          user_id: 'U0HERALD',
+          bot_id: 'B0HERALD',
+        });
       default:
         return fail('unknown_method');
     }

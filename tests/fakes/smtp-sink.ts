@@ -81,8 +81,18 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
     let duplicates = 0;
     for (const n of sink.counts.values()) duplicates += n - 1;
     response.setHeader('content-type', 'application/json');
-    response.end(JSON.stringify({ total: sink.total(), distinct: sink.counts.size, duplicates, firstAt: sink.firstAt(), lastAt: sink.lastAt() }));
+    response.end(
+      JSON.stringify({
+        total: sink.total(),
+        distinct: sink.counts.size,
+        duplicates,
+        firstAt: sink.firstAt(),
+        lastAt: sink.lastAt(),
+      }),
+    );
   });
   await new Promise<void>((resolve) => stats.listen(0, '127.0.0.1', resolve));
-  process.stdout.write(JSON.stringify({ smtpPort: sink.port, statsPort: (stats.address() as { port: number }).port }) + '\n');
+  process.stdout.write(
+    `${JSON.stringify({ smtpPort: sink.port, statsPort: (stats.address() as { port: number }).port })}\n`,
+  );
 }

@@ -60,7 +60,7 @@ export async function startTwilioFake(): Promise<TwilioFake> {
         response.statusCode = 400;
         return response.end(errorBody(21604, "A 'To' phone number is required.", 400));
       }
-      const answers = queued.get(to)?.length ? queued.get(to)! : queued.get('*') ?? [];
+      const answers = queued.get(to)?.length ? queued.get(to)! : (queued.get('*') ?? []);
       const next = answers.shift() ?? (invalid.has(to) ? '21211' : undefined);
       if (next === '429') {
         response.statusCode = 429;

@@ -1,5 +1,14 @@
 import twitterText from 'twitter-text';
-import { type AcceptedPost, FakeControls, type FakeServer, hold, parseJson, sendJson, sleep, startFakeServer } from '../helpers/social-fake-server.js';
+import {
+  type AcceptedPost,
+  FakeControls,
+  type FakeServer,
+  hold,
+  parseJson,
+  sendJson,
+  sleep,
+  startFakeServer,
+} from '../helpers/social-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // A local X API v2 for the endpoints Herald uses, after docs.x.com:
@@ -44,16 +53,33 @@ export class TwitterFake extends FakeControls {
     this.server = await startFakeServer((req, res, body, url) => {
       this.requests.push({ method: req.method ?? '', path: url.pathname });
       const auth = req.headers.authorization ?? '';
-      if (!auth.startsWith('OAuth ') || !auth.includes(`oauth_consumer_key="${encodeURIComponent(this.appKey)}"`) || !auth.includes(`oauth_token="${encodeURIComponent(this.accessToken)}"`) || !auth.includes('oauth_signature=')) {
+      if (
+        !auth.startsWith('OAuth ') ||
+        !auth.includes(`oauth_consumer_key="${encodeURIComponent(this.appKey)}"`) ||
+        !auth.includes(`oauth_token="${encodeURIComponent(this.accessToken)}"`) ||
+        !auth.includes('oauth_signature=')
+      ) {
         return problem(res, 401, 'Unauthorized', 'Unauthorized');
       }
       if (req.method === 'POST' && url.pathname === '/2/tweets') return this.createTweet(res, body);
       if (req.method === 'GET' && url.pathname === '/2/users/me') {
-        return sendJson(res, 200, { data: { id: this.userId, name: 'Example Status', username: this.username } }, limitHeaders(75));
+        return sendJson(
+          res,
+          200,
+          { data: { id: this.userId, name: 'Example Status', username: this.username } },
+          limitHeaders(75),
+        );
       }
       const timeline = url.pathname.match(/^\/2\/users\/([^/]+)\/tweets$/);
-      if (req.method === 'GET' && timeline) return this.timeline(res, decodeURIComponent(timeline[1]!), url.searchParams);
-      return problem(res, 404, 'Not Found Error', `Could not find ${url.pathname}`, 'https://api.twitter.com/2/problems/resource-not-found');
+      if (req.method === 'GET' && timeline)
+        return this.timeline(res, decodeURIComponent(timeline[1]!), url.searchParams);
+      return problem(
+        res,
+        404,
+        'Not Found Error',
+        `Could not find ${url.pathname}`,
+        'https://api.twitter.com/2/problems/resource-not-found',
+      );
     }, this);
     return this;
   }
@@ -65,7 +91,14 @@ export class TwitterFake extends FakeControls {
   private async createTweet(res: import('node:http').ServerResponse, body: string) {
     const fault = this.takeFault();
     if (fault?.kind === '429') {
-      return problem(res, 429, 'Too Many Requests', 'Too Many Requests', 'about:blank', limitHeaders(100, 0, fault.resetAtMs));
+      return problem(
+        res,
+        429,
+        'Too Many Requests',
+        'Too Many Requests',
+        'about:blank',
+        limitHeaders(100, 0, fault.resetAtMs),
+      );
     }
     if (fault?.kind === '429-24h') {
       const reset = String(Math.floor((fault.resetAtMs ?? Date.now() + 86_400_000) / 1000));
@@ -81,7 +114,8 @@ export class TwitterFake extends FakeControls {
     const json = parseJson(body);
     const text = typeof json?.text === 'string' ? json.text : undefined;
     if (text === undefined) return invalid(res, 'The `text` field is required when no media is attached.');
-    if (!twitterText.parseTweet(text).valid) return invalid(res, 'The tweet text is too long or contains invalid characters.');
+    if (!twitterText.parseTweet(text).valid)
+      return invalid(res, 'The tweet text is too long or contains invalid characters.');
     if (fault?.kind === 'duplicate' || this.tweets.some((t) => t.text === text)) {
       return problem(res, 403, 'Forbidden', 'You are not allowed to create a Tweet with duplicate content.');
     }
@@ -100,9 +134,20 @@ export class TwitterFake extends FakeControls {
   }
 
   private timeline(res: import('node:http').ServerResponse, userId: string, query: URLSearchParams) {
-    if (userId !== this.userId) return problem(res, 404, 'Not Found Error', `Could not find user with id: [${userId}].`, 'https://api.twitter.com/2/problems/resource-not-found');
+    if (userId !== this.userId)
+      return problem(
+        res,
+        404,
+        'Not Found Error',
+        `Could not find user with id: [${userId}].`,
+        'https://api.twitter.com/2/problems/resource-not-found',
+      );
     const max = Number(query.get('max_results') ?? 10);
-    if (!Number.isInteger(max) || max < 5 || max > 100) return invalid(res, `The \`max_results\` query parameter value [${query.get('max_results')}] is not between 5 and 100`);
+    if (!Number.isInteger(max) || max < 5 || max > 100)
+      return invalid(
+        res,
+        `The \`max_results\` query parameter value [${query.get('max_results')}] is not between 5 and 100`,
+      );
     const fields = (query.get('tweet.fields') ?? '').split(',');
     const page = [...this.tweets].reverse().slice(0, max);
     if (page.length === 0) return sendJson(res, 200, { meta: { result_count: 0 } }, limitHeaders(900));
@@ -111,17 +156,39 @@ export class TwitterFake extends FakeControls {
       text: t.shown,
       edit_history_tweet_ids: [t.id],
       ...(fields.includes('created_at') ? { created_at: new Date(t.at).toISOString() } : {}),
-      ...(fields.includes('referenced_tweets') && t.replyTo ? { referenced_tweets: [{ type: 'replied_to', id: t.replyTo }] } : {}),
+      ...(fields.includes('referenced_tweets') && t.replyTo
+        ? { referenced_tweets: [{ type: 'replied_to', id: t.replyTo }] }
+        : {}),
     }));
-    sendJson(res, 200, { data, meta: { result_count: data.length, newest_id: data[0]!.id, oldest_id: data[data.length - 1]!.id } }, limitHeaders(900));
+    sendJson(
+      res,
+      200,
+      { data, meta: { result_count: data.length, newest_id: data[0]!.id, oldest_id: data[data.length - 1]!.id } },
+      limitHeaders(900),
+    );
   }
 }
 
-function limitHeaders(limit: number, remaining = limit - 1, resetAtMs = Date.now() + 15 * 60_000): Record<string, string> {
-  return { 'x-rate-limit-limit': String(limit), 'x-rate-limit-remaining': String(remaining), 'x-rate-limit-reset': String(Math.floor(resetAtMs / 1000)) };
+function limitHeaders(
+  limit: number,
+  remaining = limit - 1,
+  resetAtMs = Date.now() + 15 * 60_000,
+): Record<string, string> {
+  return {
+    'x-rate-limit-limit': String(limit),
+    'x-rate-limit-remaining': String(remaining),
+    'x-rate-limit-reset': String(Math.floor(resetAtMs / 1000)),
+  };
 }
 
-function problem(res: import('node:http').ServerResponse, status: number, title: string, detail: string, type = 'about:blank', headers: Record<string, string> = {}) {
+function problem(
+  res: import('node:http').ServerResponse,
+  status: number,
+  title: string,
+  detail: string,
+  type = 'about:blank',
+  headers: Record<string, string> = {},
+) {
   sendJson(res, status, { title, detail, type, status }, { 'content-type': 'application/problem+json', ...headers });
 }
 

@@ -34,7 +34,9 @@ export interface FakeServer {
   close(): Promise<void>;
 }
 
-export async function startFakeServer(handle: (req: FakeRequest) => Promise<FakeResponse> | FakeResponse): Promise<FakeServer> {
+export async function startFakeServer(
+  handle: (req: FakeRequest) => Promise<FakeResponse> | FakeResponse,
+): Promise<FakeServer> {
   const state = { latencyMs: 0 };
   const server: Server = createServer((req, res) => {
     const chunks: Buffer[] = [];
@@ -45,7 +47,14 @@ export async function startFakeServer(handle: (req: FakeRequest) => Promise<Fake
       let answer: FakeResponse;
       try {
         if (state.latencyMs > 0) await new Promise((r) => setTimeout(r, state.latencyMs));
-        answer = await handle({ method: req.method ?? 'GET', path: url.pathname, query: url.searchParams, headers: req.headers, rawBody: Buffer.concat(chunks).toString('utf8'), gone });
+        answer = await handle({
+          method: req.method ?? 'GET',
+          path: url.pathname,
+          query: url.searchParams,
+          headers: req.headers,
+          rawBody: Buffer.concat(chunks).toString('utf8'),
+          gone,
+        });
       } catch (error) {
         answer = { status: 500, body: { error: `fake crashed: ${(error as Error).message}` } };
       }
@@ -53,7 +62,9 @@ export async function startFakeServer(handle: (req: FakeRequest) => Promise<Fake
       const isText = typeof answer.body === 'string';
       const payload = answer.body === undefined ? '' : isText ? (answer.body as string) : JSON.stringify(answer.body);
       res.writeHead(answer.status, {
-        ...(answer.body === undefined ? {} : { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' }),
+        ...(answer.body === undefined
+          ? {}
+          : { 'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8' }),
         ...answer.headers,
       });
       res.end(payload);

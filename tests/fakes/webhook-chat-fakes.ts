@@ -1,5 +1,13 @@
 import { randomBytes } from 'node:crypto';
-import { type FailureKind, type FakeRequest, type FakeResponse, type FakeServer, retryAfterSeconds, startFakeServer, takeFailure } from './webhook-chat-fake-server.js';
+import {
+  type FailureKind,
+  type FakeRequest,
+  type FakeResponse,
+  type FakeServer,
+  retryAfterSeconds,
+  startFakeServer,
+  takeFailure,
+} from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
 
 // Fakes for the webhook chat platforms, after their public docs:
@@ -14,9 +22,11 @@ interface Failable {
 }
 /** `method`: fail only the next request with that HTTP method (Discord's PATCH of an edit, say). */
 type FailOptions = { resetAtMs?: number; method?: string };
-const failNext = (f: Failable) => (kind: FailureKind, options: FailOptions = {}) => {
-  f.failures.push({ kind, ...options });
-};
+const failNext =
+  (f: Failable) =>
+  (kind: FailureKind, options: FailOptions = {}) => {
+    f.failures.push({ kind, ...options });
+  };
 const json = (req: FakeRequest) => (req.rawBody ? (JSON.parse(req.rawBody) as Record<string, unknown>) : {});
 
 // ---------------------------------------------------------------- Teams
@@ -34,14 +44,47 @@ export async function startTeamsFake(): Promise<TeamsFake> {
   const cards: TeamsFake['cards'] = [];
   const server = await startFakeServer((req): FakeResponse => {
     const f = takeFailure(state.failures, req.method);
-    if (f?.kind === '429') return { status: 429, headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) }, body: { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded.' } } };
-    if (f?.kind === '5xx') return { status: 502, body: { error: { code: 'BadGateway', message: 'The service is temporarily unavailable.' } } };
-    if (f?.kind === 'auth' || req.query.get('sig') !== sig) return { status: 401, body: { error: { code: 'DirectApiAuthorizationRequired', message: 'The request must be authenticated only by Shared Access scheme.' } } };
-    if (req.method !== 'POST' || req.path !== '/workflows/herald/triggers/manual/paths/invoke') return { status: 404, body: { error: { code: 'WorkflowNotFound', message: 'The workflow could not be found.' } } };
+    if (f?.kind === '429')
+      return {
+        status: 429,
+        headers: { 'retry-after': String(retryAfterSeconds(f.resetAtMs)) },
+        body: { error: { code: 'TooManyRequests', message: 'Rate limit is exceeded.' } },
+      };
+    if (f?.kind === '5xx')
+      return {
+        status: 502,
+        body: { error: { code: 'BadGateway', message: 'The service is temporarily unavailable.' } },
+      };
+    if (f?.kind === 'auth' || req.query.get('sig') !== sig)
+      return {
+        status: 401,
+        body: {
+          error: {
+            code: 'DirectApiAuthorizationRequired',
+            message: 'The request must be authenticated only by Shared Access scheme.',
+          },
+        },
+      };
+    if (req.method !== 'POST' || req.path !== '/workflows/herald/triggers/manual/paths/invoke')
+      return {
+        status: 404,
+        body: { error: { code: 'WorkflowNotFound', message: 'The workflow could not be found.' } },
+      };
     const body = json(req);
-    const attachment = (body.attachments as Array<{ contentType?: string; content?: Record<string, unknown> }> | undefined)?.[0];
-    if (body.type !== 'message' || attachment?.contentType !== 'application/vnd.microsoft.card.adaptive' || attachment.content?.type !== 'AdaptiveCard') {
-      return { status: 400, body: { error: { code: 'InvalidRequestContent', message: 'The request content is not an Adaptive Card message.' } } };
+    const attachment = (
+      body.attachments as Array<{ contentType?: string; content?: Record<string, unknown> }> | undefined
+    )?.[0];
+    if (
+      body.type !== 'message' ||
+      attachment?.contentType !== 'application/vnd.microsoft.card.adaptive' ||
+      attachment.content?.type !== 'AdaptiveCard'
+    ) {
+      return {
+        status: 400,
+        body: {
+          error: { code: 'InvalidRequestContent', message: 'The request content is not an Adaptive Card message.' },
+        },
+      };
     }
     const card = attachment.content;
     const texts = [
@@ -92,9 +135,23 @@ export async function startDiscordFake(): Promise<DiscordFake> {
   let seq = 0n;
   const snowflake = () => String((BigInt(Date.now() - 1420070400000) << 22n) + ++seq);
   const view = (m: DiscordFakeMessage) => ({
-    id: m.id, type: 0, content: m.content, channel_id: m.channel_id, author: { bot: true, id: webhookId, username: 'Herald', avatar: null, discriminator: '0000' },
-    attachments: [], embeds: m.edits.at(-1)?.embeds ?? m.embeds, mentions: [], mention_roles: [], mention_everyone: false, pinned: false, tts: false,
-    timestamp: new Date(m.at).toISOString(), edited_timestamp: m.edits.length ? new Date(m.edits.at(-1)!.at).toISOString() : null, flags: 0, components: [], webhook_id: webhookId,
+    id: m.id,
+    type: 0,
+    content: m.content,
+    channel_id: m.channel_id,
+    author: { bot: true, id: webhookId, username: 'Herald', avatar: null, discriminator: '0000' },
+    attachments: [],
+    embeds: m.edits.at(-1)?.embeds ?? m.embeds,
+    mentions: [],
+    mention_roles: [],
+    mention_everyone: false,
+    pinned: false,
+    tts: false,
+    timestamp: new Date(m.at).toISOString(),
+    edited_timestamp: m.edits.length ? new Date(m.edits.at(-1)!.at).toISOString() : null,
+    flags: 0,
+    components: [],
+    webhook_id: webhookId,
   });
   const error = (status: number, message: string, code: number): FakeResponse => ({ status, body: { message, code } });
 
@@ -102,7 +159,15 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     const f = takeFailure(state.failures, req.method);
     if (f?.kind === '429') {
       const seconds = f.resetAtMs === undefined ? 1.5 : Math.max(0, (f.resetAtMs - Date.now()) / 1000);
-      return { status: 429, headers: { 'retry-after': String(Math.ceil(seconds)), 'x-ratelimit-reset-after': seconds.toFixed(3), 'x-ratelimit-scope': 'user' }, body: { message: 'You are being rate limited.', retry_after: seconds, global: false } };
+      return {
+        status: 429,
+        headers: {
+          'retry-after': String(Math.ceil(seconds)),
+          'x-ratelimit-reset-after': seconds.toFixed(3),
+          'x-ratelimit-scope': 'user',
+        },
+        body: { message: 'You are being rate limited.', retry_after: seconds, global: false },
+      };
     }
     if (f?.kind === '5xx') return { status: 502, body: '<html>502 Bad Gateway</html>' };
     const m = req.path.match(/^\/api\/webhooks\/(\d+)\/([^/]+)(?:\/messages\/(\d+))?$/);
@@ -114,7 +179,8 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     if (req.method === 'POST' && !m[3]) {
       const embeds = (body.embeds as DiscordFakeMessage['embeds']) ?? [];
       if (!body.content && embeds.length === 0) return error(400, 'Cannot send an empty message', 50006);
-      for (const e of embeds) if (String(e.description ?? '').length > 4096) return error(400, 'Invalid Form Body', 50035);
+      for (const e of embeds)
+        if (String(e.description ?? '').length > 4096) return error(400, 'Invalid Form Body', 50035);
       const id = snowflake();
       let channel = threadId ?? channelId;
       if (typeof body.thread_name === 'string') {
@@ -122,12 +188,23 @@ export async function startDiscordFake(): Promise<DiscordFake> {
         channel = id;
         threads.add(id);
       }
-      const message: DiscordFakeMessage = { id, channel_id: channel, content: String(body.content ?? ''), embeds, allowed_mentions: body.allowed_mentions, thread_id: threadId, edits: [], at: preciseNow() };
+      const message: DiscordFakeMessage = {
+        id,
+        channel_id: channel,
+        content: String(body.content ?? ''),
+        embeds,
+        allowed_mentions: body.allowed_mentions,
+        thread_id: threadId,
+        edits: [],
+        at: preciseNow(),
+      };
       messages.push(message);
       return req.query.get('wait') === 'true' ? { status: 200, body: view(message) } : { status: 204 };
     }
     if (req.method === 'PATCH' && m[3]) {
-      const message = messages.find((x) => x.id === m[3] && (threadId ? x.channel_id === threadId : x.channel_id === channelId));
+      const message = messages.find(
+        (x) => x.id === m[3] && (threadId ? x.channel_id === threadId : x.channel_id === channelId),
+      );
       if (!message) return error(404, 'Unknown Message', 10008);
       message.edits.push({ embeds: (body.embeds as DiscordFakeMessage['embeds']) ?? message.embeds, at: preciseNow() });
       return { status: 200, body: view(message) };
@@ -140,7 +217,9 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     messages,
     textOf: (message) => {
       const embeds = message.edits.at(-1)?.embeds ?? message.embeds;
-      return [message.content, ...embeds.flatMap((e) => [String(e.title ?? ''), String(e.description ?? '')])].filter(Boolean).join('\n');
+      return [message.content, ...embeds.flatMap((e) => [String(e.title ?? ''), String(e.description ?? '')])]
+        .filter(Boolean)
+        .join('\n');
     },
     failNext: failNext(state),
     close: () => server.close(),
@@ -160,22 +239,38 @@ export async function startMattermostFake(): Promise<MattermostFake> {
   const key = randomBytes(13).toString('hex');
   const state: Failable = { failures: [] };
   const posts: MattermostFake['posts'] = [];
-  const appError = (status: number, id: string, message: string): FakeResponse => ({ status, body: { id, message, detailed_error: '', request_id: randomBytes(13).toString('hex'), status_code: status } });
+  const appError = (status: number, id: string, message: string): FakeResponse => ({
+    status,
+    body: { id, message, detailed_error: '', request_id: randomBytes(13).toString('hex'), status_code: status },
+  });
   const server = await startFakeServer((req): FakeResponse => {
     const f = takeFailure(state.failures, req.method);
     if (f?.kind === '429') {
       const seconds = retryAfterSeconds(f.resetAtMs);
-      return { status: 429, headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(seconds) }, body: 'limit exceeded' };
+      return {
+        status: 429,
+        headers: { 'x-ratelimit-limit': '10', 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(seconds) },
+        body: 'limit exceeded',
+      };
     }
-    if (f?.kind === '5xx') return appError(500, 'web.incoming_webhook.request.app_error', 'Unable to process the request.');
-    if (f?.kind === 'auth' || req.path !== `/hooks/${key}`) return appError(400, 'web.incoming_webhook.invalid.app_error', 'Invalid webhook');
+    if (f?.kind === '5xx')
+      return appError(500, 'web.incoming_webhook.request.app_error', 'Unable to process the request.');
+    if (f?.kind === 'auth' || req.path !== `/hooks/${key}`)
+      return appError(400, 'web.incoming_webhook.invalid.app_error', 'Invalid webhook');
     const body = json(req);
     const text = String(body.text ?? '');
     const attachments = (body.attachments as Array<Record<string, unknown>>) ?? [];
-    if (!text && attachments.length === 0) return appError(400, 'web.incoming_webhook.text.app_error', 'No text specified');
+    if (!text && attachments.length === 0)
+      return appError(400, 'web.incoming_webhook.text.app_error', 'No text specified');
     if ([...text].length > 16383) return appError(400, 'web.incoming_webhook.text.length.app_error', 'Text too long');
     posts.push({ text, username: body.username as string | undefined, attachments, at: preciseNow() });
     return { status: 200, body: 'ok' };
   });
-  return { webhookUrl: `${server.url}/hooks/${key}`, server, posts, failNext: failNext(state), close: () => server.close() };
+  return {
+    webhookUrl: `${server.url}/hooks/${key}`,
+    server,
+    posts,
+    failNext: failNext(state),
+    close: () => server.close(),
+  };
 }

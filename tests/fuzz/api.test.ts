@@ -34,7 +34,11 @@ describe.each([
     });
     const component = (await h.api('POST', '/api/v1/components', { name: 'API', group: 'Core' })).body;
     await h.api('POST', '/api/v1/components', { name: 'Web' });
-    await h.api('POST', '/api/v1/incidents', { title: 'Open one', message: 'x', components: { [component.id]: 'partial_outage' } });
+    await h.api('POST', '/api/v1/incidents', {
+      title: 'Open one',
+      message: 'x',
+      components: { [component.id]: 'partial_outage' },
+    });
     await h.api('POST', '/api/v1/incidents', { title: 'Resolved one', message: 'y', status: 'resolved' });
     await h.api('POST', '/api/v1/subscribers', { email: 'known@example.com', confirmed: true });
     known = await knownIds(h);
@@ -52,59 +56,87 @@ describe.each([
     const answer = await send(h, request, known);
     const { problems } = await checkAnswer(h, request, answer, before, CHANNELS);
     const label = `${request.route} ${answer.status}`;
-    if (process.env.FUZZ_DEBUG && answer.status === 409) console.log(request.idempotencyKey, request.route, answer.text);
+    if (process.env.FUZZ_DEBUG && answer.status === 409)
+      console.log(request.idempotencyKey, request.route, answer.text);
     tally.set(label, (tally.get(label) ?? 0) + 1);
     if (answer.status < 400) known = await knownIds(h);
     if (problems.length > 0) {
-      throw new Error(`${request.method} ${request.path} [${request.body?.kind ?? 'no body'}] → ${answer.status}\n  ${problems.join('\n  ')}`);
+      throw new Error(
+        `${request.method} ${request.path} [${request.body?.kind ?? 'no body'}] → ${answer.status}\n  ${problems.join('\n  ')}`,
+      );
     }
     return answer;
   }
 
-  it('any single request: no 5xx, refusals are {error, message} and store nothing, publishes are whole', async () => {
-    await fc.assert(fc.asyncProperty(fuzzRequest(ctx), async (request) => void (await step(request))), { numRuns: runs(400) });
-  }, fuzzTimeout);
+  it(
+    'any single request: no 5xx, refusals are {error, message} and store nothing, publishes are whole',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fuzzRequest(ctx), async (request) => void (await step(request))),
+        { numRuns: runs(400) },
+      );
+    },
+    fuzzTimeout,
+  );
 
-  it('random sequences of routes and ids (known, unknown, just created)', async () => {
-    await fc.assert(
-      fc.asyncProperty(fc.array(fuzzRequest(ctx), { minLength: 2, maxLength: 8 }), async (requests) => {
-        for (const request of requests) await step(request);
-      }),
-      { numRuns: runs(60, 1 / 6) },
-    );
-  }, fuzzTimeout);
+  it(
+    'random sequences of routes and ids (known, unknown, just created)',
+    async () => {
+      await fc.assert(
+        fc.asyncProperty(fc.array(fuzzRequest(ctx), { minLength: 2, maxLength: 8 }), async (requests) => {
+          for (const request of requests) await step(request);
+        }),
+        { numRuns: runs(60, 1 / 6) },
+      );
+    },
+    fuzzTimeout,
+  );
 
-  it('Idempotency-Key reuse: same body replays the first answer and stores nothing more; another body gets 422', async () => {
-    const publishes = fc.oneof(
-      fc.record({ path: fc.constant('/api/v1/incidents'), body: validObject(createIncidentSchema, ctx) }),
-      fc.record({ path: fc.constant('/api/v1/incidents/{id}/updates'), body: validObject(createUpdateSchema, ctx) }),
-    );
-    await fc.assert(
-      fc.asyncProperty(publishes, fc.uuid(), fc.string({ minLength: 1, maxLength: 30 }), fc.nat(), async ({ path, body }, key, other, pick) => {
-        const request: FuzzRequest = {
-          route: 'idempotent publish',
-          method: 'POST',
-          path,
-          id: { known: 'incident', index: pick },
-          body: json('valid', body),
-          auth: 'ok',
-          idempotencyKey: key,
-        };
-        const first = await step(request);
-        const afterFirst = await snapshotAllTables(h.herald.store.db);
-        const again = await send(h, request, known);
-        expect(await snapshotAllTables(h.herald.store.db)).toEqual(afterFirst);
-        expect(again.status).toBe(first.status);
-        if (first.status < 400) {
-          expect(again.body).toEqual(first.body);
-          expect(again.headers['idempotent-replayed']).toBe('true');
-          const changed = await send(h, { ...request, body: json('changed', { ...body, message: `${String(body.message)} ${other}` }) }, known);
-          expect(changed.status).toBe(422);
-          expect(changed.body).toMatchObject({ error: 'idempotency_key_reused', message: expect.any(String) });
-          expect(await snapshotAllTables(h.herald.store.db)).toEqual(afterFirst);
-        }
-      }),
-      { numRuns: runs(40, 1 / 6) },
-    );
-  }, fuzzTimeout);
+  it(
+    'Idempotency-Key reuse: same body replays the first answer and stores nothing more; another body gets 422',
+    async () => {
+      const publishes = fc.oneof(
+        fc.record({ path: fc.constant('/api/v1/incidents'), body: validObject(createIncidentSchema, ctx) }),
+        fc.record({ path: fc.constant('/api/v1/incidents/{id}/updates'), body: validObject(createUpdateSchema, ctx) }),
+      );
+      await fc.assert(
+        fc.asyncProperty(
+          publishes,
+          fc.uuid(),
+          fc.string({ minLength: 1, maxLength: 30 }),
+          fc.nat(),
+          async ({ path, body }, key, other, pick) => {
+            const request: FuzzRequest = {
+              route: 'idempotent publish',
+              method: 'POST',
+              path,
+              id: { known: 'incident', index: pick },
+              body: json('valid', body),
+              auth: 'ok',
+              idempotencyKey: key,
+            };
+            const first = await step(request);
+            const afterFirst = await snapshotAllTables(h.herald.store.db);
+            const again = await send(h, request, known);
+            expect(await snapshotAllTables(h.herald.store.db)).toEqual(afterFirst);
+            expect(again.status).toBe(first.status);
+            if (first.status < 400) {
+              expect(again.body).toEqual(first.body);
+              expect(again.headers['idempotent-replayed']).toBe('true');
+              const changed = await send(
+                h,
+                { ...request, body: json('changed', { ...body, message: `${String(body.message)} ${other}` }) },
+                known,
+              );
+              expect(changed.status).toBe(422);
+              expect(changed.body).toMatchObject({ error: 'idempotency_key_reused', message: expect.any(String) });
+              expect(await snapshotAllTables(h.herald.store.db)).toEqual(afterFirst);
+            }
+          },
+        ),
+        { numRuns: runs(40, 1 / 6) },
+      );
+    },
+    fuzzTimeout,
+  );
 });

@@ -15,7 +15,11 @@ describe('SQLite: publishes while another process writes the same file', () => {
   let h: TestHerald;
   let incidentId: string;
   beforeAll(async () => {
-    h = await startTestHerald({ database: 'sqlite', channels: [recordingChannel('recorder').definition], workers: false });
+    h = await startTestHerald({
+      database: 'sqlite',
+      channels: [recordingChannel('recorder').definition],
+      workers: false,
+    });
     incidentId = (await h.api('POST', '/api/v1/incidents', { title: 'Busy', message: 'x' })).body.incident.id;
   });
   afterAll(async () => {
@@ -24,11 +28,21 @@ describe('SQLite: publishes while another process writes the same file', () => {
 
   const statuses: number[] = [];
   beforeAll(async () => {
-    const writer = spawn(process.execPath, ['--import', 'tsx', WRITER, h.databaseUrl, incidentId, '4000'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const writer = spawn(process.execPath, ['--import', 'tsx', WRITER, h.databaseUrl, incidentId, '4000'], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
     const exited = once(writer, 'exit');
     await new Promise<void>((ok) => writer.stdout!.on('data', (d: Buffer) => d.toString().includes('ready') && ok()));
     for (let round = 0; round < 5; round++) {
-      statuses.push(...(await Promise.all(Array.from({ length: 20 }, (_, i) => h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `update ${round}.${i}` }).then((r) => r.status)))));
+      statuses.push(
+        ...(await Promise.all(
+          Array.from({ length: 20 }, (_, i) =>
+            h
+              .api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `update ${round}.${i}` })
+              .then((r) => r.status),
+          ),
+        )),
+      );
     }
     await exited;
     const counts: Record<string, number> = {};
@@ -39,7 +53,11 @@ describe('SQLite: publishes while another process writes the same file', () => {
   it('a refused publish stores nothing: one update and one delivery row per accepted publish', async () => {
     const accepted = statuses.filter((s) => s === 201).length;
     const db = h.herald.store.db;
-    const updates = await db.selectFrom('incident_updates').select('id').where('incident_id', '=', incidentId).execute();
+    const updates = await db
+      .selectFrom('incident_updates')
+      .select('id')
+      .where('incident_id', '=', incidentId)
+      .execute();
     const deliveries = await db.selectFrom('deliveries').select('id').where('incident_id', '=', incidentId).execute();
     expect(updates).toHaveLength(accepted + 1);
     expect(deliveries).toHaveLength(accepted + 1);

@@ -15,8 +15,12 @@ export default defineConfig((env) => {
   const timeoutMs = env.CHAOS_SOCIAL_TIMEOUT_MS ? Number(env.CHAOS_SOCIAL_TIMEOUT_MS) : undefined;
   return {
     channels: [
-      env.SMTP_URL ? email({ smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM ?? 'Status <status@example.test>' }) : undefined,
-      env.MASTODON_URL ? mastodon({ url: env.MASTODON_URL, token: env.MASTODON_TOKEN!, timeoutMs, rate: FAST }) : undefined,
+      env.SMTP_URL
+        ? email({ smtpUrl: env.SMTP_URL, from: env.EMAIL_FROM ?? 'Status <status@example.test>' })
+        : undefined,
+      env.MASTODON_URL
+        ? mastodon({ url: env.MASTODON_URL, token: env.MASTODON_TOKEN!, timeoutMs, rate: FAST })
+        : undefined,
       env.TWITTER_API_URL
         ? twitter({
             apiUrl: env.TWITTER_API_URL,
@@ -30,7 +34,15 @@ export default defineConfig((env) => {
         : undefined,
       // In HERALD_DATA_DIR/site, shared by the API side and every worker process.
       env.CHAOS_STATUS_PAGE === '1' ? statuspage() : undefined,
-      env.SLACK_TOKEN ? slack({ token: env.SLACK_TOKEN, channel: env.SLACK_CHANNEL!, apiUrl: env.SLACK_API_URL, timeoutMs, rate: FAST }) : undefined,
+      env.SLACK_TOKEN
+        ? slack({
+            token: env.SLACK_TOKEN,
+            channel: env.SLACK_CHANNEL!,
+            apiUrl: env.SLACK_API_URL,
+            timeoutMs,
+            rate: FAST,
+          })
+        : undefined,
     ],
   };
 });

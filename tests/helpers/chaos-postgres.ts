@@ -53,14 +53,26 @@ export class PrivatePostgres {
 
   private run(tool: string, args: string[]) {
     const command = [join(this.bin, tool), ...args];
-    const argv = process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', ...command]] : [command[0]!, command.slice(1)];
-    return execFileSync(argv[0] as string, argv[1] as string[], { cwd: this.dir, stdio: 'pipe', timeout: 60_000 }).toString();
+    const argv =
+      process.getuid?.() === 0 ? ['runuser', ['-u', 'postgres', '--', ...command]] : [command[0]!, command.slice(1)];
+    return execFileSync(argv[0] as string, argv[1] as string[], {
+      cwd: this.dir,
+      stdio: 'pipe',
+      timeout: 60_000,
+    }).toString();
   }
 
   startServer() {
     this.run('pg_ctl', [
-      '-D', join(this.dir, 'data'), '-l', join(this.dir, 'log'), '-w', '-t', '30',
-      '-o', `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=200`,
+      '-D',
+      join(this.dir, 'data'),
+      '-l',
+      join(this.dir, 'log'),
+      '-w',
+      '-t',
+      '30',
+      '-o',
+      `-p ${this.port} -c listen_addresses=127.0.0.1 -k ${this.dir} -c fsync=off -c max_connections=200`,
       'start',
     ]);
   }
@@ -80,4 +92,3 @@ export class PrivatePostgres {
     rmSync(this.dir, { recursive: true, force: true });
   }
 }
-

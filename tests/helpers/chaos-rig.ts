@@ -92,7 +92,9 @@ export class ChaosRig {
   static async start(options: RigOptions): Promise<ChaosRig> {
     const want = new Set(options.channels);
     const smtp = want.has('email') ? await startChaosSmtp(options.smtp) : undefined;
-    const mastodon = want.has('mastodon') ? await new MastodonFake({ token: 'chaos-mastodon-token' }).start() : undefined;
+    const mastodon = want.has('mastodon')
+      ? await new MastodonFake({ token: 'chaos-mastodon-token' }).start()
+      : undefined;
     const slack = want.has('slack') ? await startSlackFake() : undefined;
     const twitter = want.has('twitter') ? await new TwitterFake().start() : undefined;
     const lockMs = options.lockMs ?? 3_000;
@@ -129,8 +131,22 @@ export class ChaosRig {
       throw error;
     });
     const databaseUrl = options.databaseUrl ?? h.databaseUrl;
-    const ids = smtp && options.recipients > 0 ? await seedSubscribers(h.herald.store.db, options.recipients, { batch: 1000 }) : [];
-    return new ChaosRig(h, databaseUrl, redisUrl, { ...vars, HERALD_DATA_DIR: h.dataDir, HERALD_QUEUE_PREFIX: h.prefix }, smtp, mastodon, slack, twitter, ids, lockMs);
+    const ids =
+      smtp && options.recipients > 0
+        ? await seedSubscribers(h.herald.store.db, options.recipients, { batch: 1000 })
+        : [];
+    return new ChaosRig(
+      h,
+      databaseUrl,
+      redisUrl,
+      { ...vars, HERALD_DATA_DIR: h.dataDir, HERALD_QUEUE_PREFIX: h.prefix },
+      smtp,
+      mastodon,
+      slack,
+      twitter,
+      ids,
+      lockMs,
+    );
   }
 
   /** Starts `node bin/herald.mjs worker` and waits for "herald worker is up". */
@@ -139,7 +155,14 @@ export class ChaosRig {
     const marker = `worker${n}@example.test`;
     const child = spawn(process.execPath, [resolve(ROOT, 'bin/herald.mjs'), 'worker'], {
       cwd: ROOT,
-      env: { ...process.env, ...this.vars, DATABASE_URL: this.databaseUrl, REDIS_URL: this.redisUrl, EMAIL_FROM: `Worker ${n} <${marker}>`, LOG_LEVEL: 'info' },
+      env: {
+        ...process.env,
+        ...this.vars,
+        DATABASE_URL: this.databaseUrl,
+        REDIS_URL: this.redisUrl,
+        EMAIL_FROM: `Worker ${n} <${marker}>`,
+        LOG_LEVEL: 'info',
+      },
       stdio: ['ignore', 'pipe', 'pipe'],
     });
     this.children.push(child);
@@ -157,7 +180,10 @@ export class ChaosRig {
     child.stdout!.on('data', keep);
     child.stderr!.on('data', keep);
     await new Promise<void>((resolvePromise, reject) => {
-      const timer = setTimeout(() => reject(new Error(`herald worker did not start within ${timeoutMs} ms:\n${output}`)), timeoutMs);
+      const timer = setTimeout(
+        () => reject(new Error(`herald worker did not start within ${timeoutMs} ms:\n${output}`)),
+        timeoutMs,
+      );
       const onData = () => {
         if (output.includes('herald worker is up')) {
           clearTimeout(timer);
@@ -197,16 +223,28 @@ export class ChaosRig {
 
   async open(title: string, message = 'We are investigating.'): Promise<UpdateRef> {
     const token = `T${randomBytes(4).toString('hex')}`;
-    const res = await this.h.api('POST', '/api/v1/incidents', { title, message: `${message} [${token}]`, impact: 'major' });
+    const res = await this.h.api('POST', '/api/v1/incidents', {
+      title,
+      message: `${message} [${token}]`,
+      impact: 'major',
+    });
     if (res.status !== 201) throw new Error(`open failed: ${res.status} ${JSON.stringify(res.body)}`);
-    const ref = { incidentId: res.body.incident.id as string, updateId: res.body.update.id as string, first: true, token };
+    const ref = {
+      incidentId: res.body.incident.id as string,
+      updateId: res.body.update.id as string,
+      first: true,
+      token,
+    };
     this.updates.push(ref);
     return ref;
   }
 
   async post(incidentId: string, status: string, message: string): Promise<UpdateRef> {
     const token = `T${randomBytes(4).toString('hex')}`;
-    const res = await this.h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { status, message: `${message} [${token}]` });
+    const res = await this.h.api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+      status,
+      message: `${message} [${token}]`,
+    });
     if (res.status !== 201) throw new Error(`update failed: ${res.status} ${JSON.stringify(res.body)}`);
     const ref = { incidentId, updateId: res.body.update.id as string, first: false, token };
     this.updates.push(ref);
@@ -218,7 +256,11 @@ export class ChaosRig {
     return this.h.herald.store.db
       .selectFrom('deliveries')
       .select(['channel', 'state', 'update_id', 'error'])
-      .where('update_id', 'in', this.updates.map((u) => u.updateId))
+      .where(
+        'update_id',
+        'in',
+        this.updates.map((u) => u.updateId),
+      )
       .where('state', 'not in', [...SETTLED_DELIVERY_STATES])
       .execute();
   }
@@ -229,7 +271,9 @@ export class ChaosRig {
       await eventually(async () => (await this.unsettled()).length === 0, timeoutMs, 250);
     } catch (error) {
       const rows = await this.unsettled().catch(() => []);
-      throw new Error(`${(error as Error).message}; unsettled: ${JSON.stringify(rows)}; sink total ${this.smtp?.total()}; ${await this.diagnose()}`);
+      throw new Error(
+        `${(error as Error).message}; unsettled: ${JSON.stringify(rows)}; sink total ${this.smtp?.total()}; ${await this.diagnose()}`,
+      );
     }
   }
 
@@ -237,7 +281,11 @@ export class ChaosRig {
   async diagnose(): Promise<string> {
     const db = this.h.herald.store.db;
     try {
-      const deliveries = await db.selectFrom('deliveries').select(['id', 'channel', 'state', 'total', 'delivered', 'failed', 'attempts', 'generation']).where('channel', '=', 'email').execute();
+      const deliveries = await db
+        .selectFrom('deliveries')
+        .select(['id', 'channel', 'state', 'total', 'delivered', 'failed', 'attempts', 'generation'])
+        .where('channel', '=', 'email')
+        .execute();
       const pages = await db.selectFrom('fanout_pages').select(['delivery_id', 'seq', 'count', 'done']).execute();
       const fanouts = await db.selectFrom('fanouts').selectAll().execute();
       const recipients = await db
@@ -247,7 +295,10 @@ export class ChaosRig {
         .execute();
       const jobs: string[] = [];
       for (const name of ['fanout-email', 'deliver-email']) {
-        const queue = new Queue(name, { connection: { host: new URL(this.redisUrl).hostname, port: Number(new URL(this.redisUrl).port) }, prefix: this.vars.HERALD_QUEUE_PREFIX });
+        const queue = new Queue(name, {
+          connection: { host: new URL(this.redisUrl).hostname, port: Number(new URL(this.redisUrl).port) },
+          prefix: this.vars.HERALD_QUEUE_PREFIX,
+        });
         for (const job of await queue.getJobs(['active', 'waiting', 'delayed', 'failed', 'completed', 'prioritized'])) {
           jobs.push(`${job.id}:${await job.getState()}:${job.attemptsMade}:${job.failedReason ?? ''}`);
         }
@@ -267,9 +318,14 @@ export class ChaosRig {
     const deliveries = await db
       .selectFrom('deliveries')
       .select(['id', 'channel', 'state', 'update_id', 'error'])
-      .where('update_id', 'in', this.updates.map((u) => u.updateId))
+      .where(
+        'update_id',
+        'in',
+        this.updates.map((u) => u.updateId),
+      )
       .execute();
-    const rowOf = (updateId: string, channel: string) => deliveries.find((d) => d.update_id === updateId && d.channel === channel);
+    const rowOf = (updateId: string, channel: string) =>
+      deliveries.find((d) => d.update_id === updateId && d.channel === channel);
 
     if (this.smtp) {
       const r: ChannelReport = { channel: 'email', expected: 0, received: 0, lost: 0, duplicates: 0, recorded: 0 };
@@ -287,12 +343,18 @@ export class ChaosRig {
           ).map((x) => [x.subscriber_id, x.error]),
         );
         // Suppressed or disabled after a hard bounce: later updates do not plan them; the subscriber row says why.
-        for (const s of await db.selectFrom('subscribers').select(['id', 'last_error']).where('state', '!=', 'active').execute()) {
+        for (const s of await db
+          .selectFrom('subscribers')
+          .select(['id', 'last_error'])
+          .where('state', '!=', 'active')
+          .execute()) {
           if (!reasons.has(s.id) && s.last_error) reasons.set(s.id, s.last_error);
         }
         for (const id of this.subscriberIds) {
           r.expected++;
-          const messageId = u.first ? `<incident-${u.incidentId}.${id}@${HOST}>` : `<update-${u.updateId}.${id}@${HOST}>`;
+          const messageId = u.first
+            ? `<incident-${u.incidentId}.${id}@${HOST}>`
+            : `<update-${u.updateId}.${id}@${HOST}>`;
           const n = this.smtp.byMessageId.get(messageId) ?? 0;
           if (n > 0) r.received++;
           if (n > 1) r.duplicates += n - 1;
@@ -307,10 +369,13 @@ export class ChaosRig {
     const posts: Array<[ChaosChannel, () => string[]]> = [];
     if (this.mastodon) posts.push(['mastodon', () => this.mastodon!.posts.map((p) => p.text)]);
     if (this.twitter) posts.push(['twitter', () => this.twitter!.posts.map((p) => p.text)]);
-    if (this.slack) posts.push(['slack', () => this.slack!.messages.map((m) => `${m.text} ${JSON.stringify(m.blocks)}`)]);
+    if (this.slack)
+      posts.push(['slack', () => this.slack!.messages.map((m) => `${m.text} ${JSON.stringify(m.blocks)}`)]);
     if (this.vars.CHAOS_STATUS_PAGE === '1') {
       // The page as published: each update once among its incident's updates in incidents.json.
-      const published = JSON.parse(readFileSync(join(this.h.dataDir, 'site', 'api', 'v2', 'incidents.json'), 'utf8')) as { incidents: Array<{ incident_updates: Array<{ body: string }> }> };
+      const published = JSON.parse(
+        readFileSync(join(this.h.dataDir, 'site', 'api', 'v2', 'incidents.json'), 'utf8'),
+      ) as { incidents: Array<{ incident_updates: Array<{ body: string }> }> };
       posts.push(['statuspage', () => published.incidents.flatMap((i) => i.incident_updates.map((u) => u.body))]);
     }
     for (const [channel, texts] of posts) {

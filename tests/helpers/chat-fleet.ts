@@ -6,7 +6,14 @@ import { slack } from '../../src/channels/slack/index.js';
 import { teams } from '../../src/channels/teams/index.js';
 import { type DiscourseFake, startDiscourseFake } from '../fakes/discourse-fake.js';
 import { SLACK_FAKE_CHANNEL, type SlackFake, startSlackFake } from '../fakes/slack-fake.js';
-import { type DiscordFake, type MattermostFake, type TeamsFake, startDiscordFake, startMattermostFake, startTeamsFake } from '../fakes/webhook-chat-fakes.js';
+import {
+  type DiscordFake,
+  type MattermostFake,
+  type TeamsFake,
+  startDiscordFake,
+  startMattermostFake,
+  startTeamsFake,
+} from '../fakes/webhook-chat-fakes.js';
 
 /** Every chat channel, each on its own protocol fake: two Slack workspaces, Teams, Discord, Mattermost, Discourse. */
 export interface ChatFleet {
@@ -43,13 +50,31 @@ export async function startChatFleet(): Promise<ChatFleet> {
   ]);
   const settings: ChatChannelSetting[] = [
     { kind: 'slack', options: { token: slackFake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: slackFake.apiUrl } },
-    { kind: 'slack', options: { name: 'slack-community', token: community.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: community.apiUrl } },
+    {
+      kind: 'slack',
+      options: {
+        name: 'slack-community',
+        token: community.token,
+        channel: SLACK_FAKE_CHANNEL.id,
+        apiUrl: community.apiUrl,
+      },
+    },
     { kind: 'teams', options: { webhookUrl: teamsFake.webhookUrl } },
     { kind: 'discord', options: { webhookUrl: discordFake.webhookUrl } },
     { kind: 'mattermost', options: { webhookUrl: mattermostFake.webhookUrl } },
-    { kind: 'discourse', options: { url: discourseFake.url, apiKey: discourseFake.apiKey, username: discourseFake.username, categoryId: discourseFake.categoryId } },
+    {
+      kind: 'discourse',
+      options: {
+        url: discourseFake.url,
+        apiKey: discourseFake.apiKey,
+        username: discourseFake.username,
+        categoryId: discourseFake.categoryId,
+      },
+    },
   ];
-  const definitions = settings.map(({ kind, options }) => (FACTORIES[kind] as (o: object) => ChannelDefinition)({ ...options, rate: FAST }));
+  const definitions = settings.map(({ kind, options }) =>
+    (FACTORIES[kind] as (o: object) => ChannelDefinition)({ ...options, rate: FAST }),
+  );
   return {
     slack: slackFake,
     slackCommunity: community,
@@ -60,7 +85,9 @@ export async function startChatFleet(): Promise<ChatFleet> {
     settings,
     definitions,
     close: async () => {
-      await Promise.all([slackFake, community, teamsFake, discordFake, mattermostFake, discourseFake].map((f) => f.close()));
+      await Promise.all(
+        [slackFake, community, teamsFake, discordFake, mattermostFake, discourseFake].map((f) => f.close()),
+      );
     },
   };
 }

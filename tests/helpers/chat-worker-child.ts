@@ -10,7 +10,14 @@ const env = readEnv(process.env);
 const herald = await startHerald({
   env,
   config: {
-    channels: [slack({ token: process.env.SLACK_TOKEN!, channel: process.env.SLACK_CHANNEL!, apiUrl: process.env.SLACK_API_URL, rate: { max: 1000, perMs: 1000 } })],
+    channels: [
+      slack({
+        token: process.env.SLACK_TOKEN!,
+        channel: process.env.SLACK_CHANNEL!,
+        apiUrl: process.env.SLACK_API_URL,
+        rate: { max: 1000, perMs: 1000 },
+      }),
+    ],
   },
   logger: createLogger({ level: process.env.CHILD_LOG_LEVEL ?? 'silent', secrets: [process.env.SLACK_TOKEN] }),
   workers: true,

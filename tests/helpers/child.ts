@@ -4,7 +4,13 @@ import { resolve } from 'node:path';
 const ROOT = resolve(import.meta.dirname, '../..');
 
 /** Starts a TypeScript script with tsx in a child process and waits for it to print `ready`. */
-export async function startScript(script: string, env: Record<string, string>, timeoutMs = 20_000, args: string[] = [], ready = 'ready'): Promise<ChildProcess> {
+export async function startScript(
+  script: string,
+  env: Record<string, string>,
+  timeoutMs = 20_000,
+  args: string[] = [],
+  ready = 'ready',
+): Promise<ChildProcess> {
   const runner = script.endsWith('.mjs') ? [resolve(ROOT, script)] : ['--import', 'tsx', resolve(ROOT, script)];
   const child = spawn(process.execPath, [...runner, ...args], {
     cwd: ROOT,

@@ -18,7 +18,10 @@ export function tempDir(prefix = 'herald-test-'): string {
 export type DatabaseKind = 'sqlite' | 'postgres';
 
 /** A fresh, empty database of the given kind; `drop()` removes it. */
-export async function freshDatabase(kind: DatabaseKind, dir = tempDir()): Promise<{ url: string; drop(): Promise<void> }> {
+export async function freshDatabase(
+  kind: DatabaseKind,
+  dir = tempDir(),
+): Promise<{ url: string; drop(): Promise<void> }> {
   if (kind === 'sqlite') return { url: join(dir, 'herald.db'), drop: async () => undefined };
   const name = uniqueName('herald_test_');
   const admin = new pg.Client({ connectionString: POSTGRES_URL });
@@ -54,7 +57,11 @@ export async function dropRedisPrefix(prefix: string, url = REDIS_URL): Promise<
 }
 
 /** Polls `check` until it returns a truthy value or the time runs out. */
-export async function eventually<T>(check: () => Promise<T | undefined | null | false> | T | undefined | null | false, timeoutMs = 15_000, intervalMs = 50): Promise<T> {
+export async function eventually<T>(
+  check: () => Promise<T | undefined | null | false> | T | undefined | null | false,
+  timeoutMs = 15_000,
+  intervalMs = 50,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let last: unknown;
   for (;;) {
@@ -64,7 +71,8 @@ export async function eventually<T>(check: () => Promise<T | undefined | null | 
     } catch (error) {
       last = error;
     }
-    if (Date.now() > deadline) throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
+    if (Date.now() > deadline)
+      throw new Error(`condition not met within ${timeoutMs} ms${last ? `: ${(last as Error).message}` : ''}`);
     await new Promise((r) => setTimeout(r, intervalMs));
   }
 }

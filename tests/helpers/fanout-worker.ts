@@ -9,8 +9,16 @@ import { startHerald } from '../../src/runtime/herald.js';
 const env = readEnv(process.env);
 const herald = await startHerald({
   env,
-  config: { channels: [email({ smtpUrl: process.env.SMTP_URL!, from: process.env.EMAIL_FROM ?? 'Status <status@example.test>' })] },
-  logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'warn', secrets: [env.secret], destination: process.stderr }),
+  config: {
+    channels: [
+      email({ smtpUrl: process.env.SMTP_URL!, from: process.env.EMAIL_FROM ?? 'Status <status@example.test>' }),
+    ],
+  },
+  logger: createLogger({
+    level: process.env.TEST_LOG_LEVEL ?? 'warn',
+    secrets: [env.secret],
+    destination: process.stderr,
+  }),
   workers: true,
   sweeper: false,
 });

@@ -10,7 +10,14 @@ import {
   postmortemSchema,
 } from '../../src/domain/schemas.js';
 import { publicSubscribeSchema } from '../../src/subscribers/service.js';
-import { type FuzzContext, type RawBody, json, mutatedObject, notAnObjectBody, validObject } from './fuzz-arbitraries.js';
+import {
+  type FuzzContext,
+  type RawBody,
+  json,
+  mutatedObject,
+  notAnObjectBody,
+  validObject,
+} from './fuzz-arbitraries.js';
 import { type FullSnapshot, diffSnapshots, snapshotAllTables } from './fuzz-snapshot.js';
 import { TEST_TOKEN, type TestHerald } from './herald.js';
 
@@ -45,11 +52,30 @@ const unknownId: fc.Arbitrary<string> = fc.oneof(
   fc.stringMatching(/^[0-9A-HJKMNP-TV-Z]{26}$/),
   fc.string({ minLength: 1, maxLength: 40 }),
   fc.string({ unit: 'grapheme', minLength: 1, maxLength: 20 }),
-  fc.constantFrom('0', '-1', 'null', 'undefined', '..', '.', '%', '%00', '%E0%A4%A', 'a'.repeat(300), ' ', '\u0000', "1' OR '1'='1", '__proto__', 'constructor'),
+  fc.constantFrom(
+    '0',
+    '-1',
+    'null',
+    'undefined',
+    '..',
+    '.',
+    '%',
+    '%00',
+    '%E0%A4%A',
+    'a'.repeat(300),
+    ' ',
+    '\u0000',
+    "1' OR '1'='1",
+    '__proto__',
+    'constructor',
+  ),
 );
 
 export const idChoice = (kind: IdKind): fc.Arbitrary<IdChoice> =>
-  fc.oneof({ weight: 3, arbitrary: fc.nat().map((index) => ({ known: kind, index })) }, { weight: 2, arbitrary: unknownId.map((value) => ({ unknown: value })) });
+  fc.oneof(
+    { weight: 3, arbitrary: fc.nat().map((index) => ({ known: kind, index })) },
+    { weight: 2, arbitrary: unknownId.map((value) => ({ unknown: value })) },
+  );
 
 /** Path segment for an id: known ids as they are; unknown ones usually encoded, sometimes raw. */
 export function resolveId(choice: IdChoice | undefined, known: Known): string {
@@ -71,17 +97,37 @@ function bodyFor(schema: z.ZodType, ctx: FuzzContext): fc.Arbitrary<RawBody> {
 
 const importBody = (ctx: FuzzContext): fc.Arbitrary<RawBody> =>
   fc.oneof(
-    fc.record({
-      subscribers: fc.array(fc.oneof(validObject(createSubscriberSchema, ctx), mutatedObject(createSubscriberSchema, ctx).map((m) => m.body)), { maxLength: 4 }),
-      confirmed: fc.boolean(),
-    }, { requiredKeys: ['subscribers'] }).map((b) => json('import', b)),
+    fc
+      .record(
+        {
+          subscribers: fc.array(
+            fc.oneof(
+              validObject(createSubscriberSchema, ctx),
+              mutatedObject(createSubscriberSchema, ctx).map((m) => m.body),
+            ),
+            { maxLength: 4 },
+          ),
+          confirmed: fc.boolean(),
+        },
+        { requiredKeys: ['subscribers'] },
+      )
+      .map((b) => json('import', b)),
     mutatedObject(createSubscriberSchema, ctx).map((m) => json(`import ${m.kind}`, m.body)),
     notAnObjectBody,
   );
 
 const common = {
-  auth: fc.oneof({ weight: 12, arbitrary: fc.constant('ok' as const) }, { weight: 1, arbitrary: fc.constantFrom('none' as const, 'wrong' as const) }),
-  idempotencyKey: fc.option(fc.oneof(fc.string({ minLength: 1, maxLength: 40 }).filter((k) => k.trim() === k && /^[\x21-\x7e]+$/.test(k)), fc.constant('k'.repeat(300))), { nil: undefined, freq: 4 }),
+  auth: fc.oneof(
+    { weight: 12, arbitrary: fc.constant('ok' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('none' as const, 'wrong' as const) },
+  ),
+  idempotencyKey: fc.option(
+    fc.oneof(
+      fc.string({ minLength: 1, maxLength: 40 }).filter((k) => k.trim() === k && /^[\x21-\x7e]+$/.test(k)),
+      fc.constant('k'.repeat(300)),
+    ),
+    { nil: undefined, freq: 4 },
+  ),
 };
 
 /** One request on any route of the API. */
@@ -96,12 +142,25 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
       ...common,
     });
   const get = (route: string, path: string, id: IdKind | undefined, method: 'GET' | 'DELETE' | 'POST' = 'GET') =>
-    fc.record({ route: fc.constant(route), method: fc.constant(method), path: fc.constant(path), id: id ? idChoice(id) : fc.constant(undefined), auth: common.auth });
+    fc.record({
+      route: fc.constant(route),
+      method: fc.constant(method),
+      path: fc.constant(path),
+      id: id ? idChoice(id) : fc.constant(undefined),
+      auth: common.auth,
+    });
   return fc.oneof(
     { weight: 3, arbitrary: post('create component', '/api/v1/components', createComponentSchema) },
     {
       weight: 2,
-      arbitrary: fc.record({ route: fc.constant('patch component'), method: fc.constant('PATCH' as const), path: fc.constant('/api/v1/components/{id}'), id: idChoice('component'), body: bodyFor(patchComponentSchema, ctx), auth: common.auth }),
+      arbitrary: fc.record({
+        route: fc.constant('patch component'),
+        method: fc.constant('PATCH' as const),
+        path: fc.constant('/api/v1/components/{id}'),
+        id: idChoice('component'),
+        body: bodyFor(patchComponentSchema, ctx),
+        auth: common.auth,
+      }),
     },
     { weight: 6, arbitrary: post('open incident', '/api/v1/incidents', createIncidentSchema) },
     { weight: 6, arbitrary: post('post update', '/api/v1/incidents/{id}/updates', createUpdateSchema, 'incident') },
@@ -110,11 +169,23 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     { weight: 3, arbitrary: post('add subscriber', '/api/v1/subscribers', createSubscriberSchema) },
     {
       weight: 1,
-      arbitrary: fc.record({ route: fc.constant('import subscribers'), method: fc.constant('POST' as const), path: fc.constant('/api/v1/subscribers/import'), body: importBody(ctx), auth: common.auth }),
+      arbitrary: fc.record({
+        route: fc.constant('import subscribers'),
+        method: fc.constant('POST' as const),
+        path: fc.constant('/api/v1/subscribers/import'),
+        body: importBody(ctx),
+        auth: common.auth,
+      }),
     },
     {
       weight: 2,
-      arbitrary: fc.record({ route: fc.constant('public subscribe'), method: fc.constant('POST' as const), path: fc.constant('/subscribe'), body: bodyFor(publicSubscribeSchema, ctx), auth: fc.constant('none' as const) }),
+      arbitrary: fc.record({
+        route: fc.constant('public subscribe'),
+        method: fc.constant('POST' as const),
+        path: fc.constant('/subscribe'),
+        body: bodyFor(publicSubscribeSchema, ctx),
+        auth: fc.constant('none' as const),
+      }),
     },
     { weight: 1, arbitrary: get('get incident', '/api/v1/incidents/{id}', 'incident') },
     {
@@ -123,7 +194,21 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
         route: fc.constant('list incidents'),
         method: fc.constant('GET' as const),
         path: fc.constant('/api/v1/incidents'),
-        query: fc.oneof(fc.constant(''), fc.constantFrom('?state=unresolved', '?state=all', '?state=open', '?limit=0', '?limit=1001', '?limit=abc', '?limit=5&state=all', '?state=a&state=b', '?limit[]=1'), fc.string({ maxLength: 20 }).map((s) => `?state=${encodeURIComponent(s)}&limit=${encodeURIComponent(s)}`)),
+        query: fc.oneof(
+          fc.constant(''),
+          fc.constantFrom(
+            '?state=unresolved',
+            '?state=all',
+            '?state=open',
+            '?limit=0',
+            '?limit=1001',
+            '?limit=abc',
+            '?limit=5&state=all',
+            '?state=a&state=b',
+            '?limit[]=1',
+          ),
+          fc.string({ maxLength: 20 }).map((s) => `?state=${encodeURIComponent(s)}&limit=${encodeURIComponent(s)}`),
+        ),
         auth: common.auth,
       }),
     },
@@ -135,7 +220,10 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
         method: fc.constant('POST' as const),
         path: fc.constant('/api/v1/updates/{id}/deliveries/{channel}/retry'),
         id: idChoice('update'),
-        channel: fc.oneof(fc.constantFrom(...ctx.channels), fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent)),
+        channel: fc.oneof(
+          fc.constantFrom(...ctx.channels),
+          fc.string({ minLength: 1, maxLength: 20 }).map(encodeURIComponent),
+        ),
         auth: common.auth,
       }),
     },
@@ -180,8 +268,14 @@ export async function send(h: TestHerald, request: FuzzRequest, known: Known): P
 /** Ids of rows that exist now, for the next requests to pick from. */
 export async function knownIds(h: TestHerald): Promise<Known> {
   const db = h.herald.store.db;
-  const ids = async (table: 'components' | 'incidents' | 'incident_updates' | 'subscribers') => (await db.selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
-  return { component: await ids('components'), incident: await ids('incidents'), update: await ids('incident_updates'), subscriber: await ids('subscribers') };
+  const ids = async (table: 'components' | 'incidents' | 'incident_updates' | 'subscribers') =>
+    (await db.selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
+  return {
+    component: await ids('components'),
+    incident: await ids('incidents'),
+    update: await ids('incident_updates'),
+    subscriber: await ids('subscribers'),
+  };
 }
 
 /** Does a 400's answer name the field at fault? (`field: problem` in the message, or details with fields) */
@@ -196,39 +290,65 @@ export function namesAField(body: { message?: unknown; details?: unknown }): boo
  * no 5xx; a 4xx is {error, message} (a 400 names a field) and changed nothing; an accepted publish stored exactly
  * one update with one delivery row per channel it names.
  */
-export async function checkAnswer(h: TestHerald, request: FuzzRequest, answer: Answer, before: FullSnapshot, enabled: string[]): Promise<{ problems: string[]; after: FullSnapshot }> {
+export async function checkAnswer(
+  h: TestHerald,
+  request: FuzzRequest,
+  answer: Answer,
+  before: FullSnapshot,
+  enabled: string[],
+): Promise<{ problems: string[]; after: FullSnapshot }> {
   const after = await snapshotAllTables(h.herald.store.db);
   const problems: string[] = [];
   const diff = diffSnapshots(before, after);
   if (answer.status >= 500) problems.push(`answered ${answer.status}: ${answer.text.slice(0, 300)}`);
   if (answer.status >= 400) {
     const isHtml = String(answer.headers['content-type'] ?? '').startsWith('text/html');
-    if (!isHtml && (typeof answer.body?.error !== 'string' || typeof answer.body?.message !== 'string' || answer.body.message.length === 0)) {
+    if (
+      !isHtml &&
+      (typeof answer.body?.error !== 'string' ||
+        typeof answer.body?.message !== 'string' ||
+        answer.body.message.length === 0)
+    ) {
       problems.push(`${answer.status} body is not {error, message}: ${answer.text.slice(0, 300)}`);
     }
-    if (answer.status === 400 && !isHtml && answer.body && !namesAField(answer.body)) problems.push(`400 does not name a field: ${answer.text.slice(0, 300)}`);
-    if (Object.keys(diff).length > 0) problems.push(`refused with ${answer.status} but the database changed: ${JSON.stringify(diff).slice(0, 600)}`);
+    if (answer.status === 400 && !isHtml && answer.body && !namesAField(answer.body))
+      problems.push(`400 does not name a field: ${answer.text.slice(0, 300)}`);
+    if (Object.keys(diff).length > 0)
+      problems.push(`refused with ${answer.status} but the database changed: ${JSON.stringify(diff).slice(0, 600)}`);
   }
-  const published = answer.status === 201 && request.method === 'POST' && /^\/api\/v1\/incidents(\/[^/]+\/(updates|postmortem))?$/.test(request.path.replace('{id}', 'x'));
+  const published =
+    answer.status === 201 &&
+    request.method === 'POST' &&
+    /^\/api\/v1\/incidents(\/[^/]+\/(updates|postmortem))?$/.test(request.path.replace('{id}', 'x'));
   if (published && answer.headers['idempotent-replayed'] !== 'true') {
     const updates = diff.incident_updates;
-    if (!updates || updates.added.length !== 1 || updates.removed.length !== 0) {
-      problems.push(`accepted publish stored ${updates?.added.length ?? 0} updates (removed ${updates?.removed.length ?? 0}), expected exactly one`);
+    if (updates?.added.length !== 1 || updates.removed.length !== 0) {
+      problems.push(
+        `accepted publish stored ${updates?.added.length ?? 0} updates (removed ${updates?.removed.length ?? 0}), expected exactly one`,
+      );
     } else {
       const update = updates.added[0] as { id: string; channels_json: string };
       // The postmortem answer is {incident} (contract); the others carry the update.
-      if (!request.path.endsWith('/postmortem') && answer.body?.update?.id !== update.id) problems.push(`answer's update ${answer.body?.update?.id} is not the stored one ${update.id}`);
+      if (!request.path.endsWith('/postmortem') && answer.body?.update?.id !== update.id)
+        problems.push(`answer's update ${answer.body?.update?.id} is not the stored one ${update.id}`);
       const channels = JSON.parse(update.channels_json) as string[];
       const requested = JSON.parse(request.body?.payload ?? '{}') as { channels?: string[]; notify?: boolean };
       const expected = request.path.endsWith('/postmortem')
-        ? requested.notify ? enabled : []
-        : requested.channels ? [...new Set(requested.channels)] : enabled;
+        ? requested.notify
+          ? enabled
+          : []
+        : requested.channels
+          ? [...new Set(requested.channels)]
+          : enabled;
       const deliveries = (diff.deliveries?.added ?? []) as Array<{ update_id: string; channel: string; state: string }>;
       if ((diff.deliveries?.removed.length ?? 0) > 0) problems.push('accepted publish removed delivery rows');
-      if (deliveries.some((d) => d.update_id !== update.id)) problems.push('accepted publish added delivery rows of another update');
+      if (deliveries.some((d) => d.update_id !== update.id))
+        problems.push('accepted publish added delivery rows of another update');
       const got = deliveries.map((d) => d.channel).sort();
-      if (JSON.stringify(got) !== JSON.stringify([...expected].sort())) problems.push(`delivery rows ${JSON.stringify(got)} for channels ${JSON.stringify(expected)}`);
-      if (JSON.stringify([...channels].sort()) !== JSON.stringify([...expected].sort())) problems.push(`update channels ${JSON.stringify(channels)} expected ${JSON.stringify(expected)}`);
+      if (JSON.stringify(got) !== JSON.stringify([...expected].sort()))
+        problems.push(`delivery rows ${JSON.stringify(got)} for channels ${JSON.stringify(expected)}`);
+      if (JSON.stringify([...channels].sort()) !== JSON.stringify([...expected].sort()))
+        problems.push(`update channels ${JSON.stringify(channels)} expected ${JSON.stringify(expected)}`);
       if (deliveries.some((d) => d.state !== 'pending')) problems.push('new delivery rows not pending');
     }
   }

@@ -29,7 +29,9 @@ interface Def {
   entries?: Record<string, string>;
   format?: string;
   pattern?: RegExp;
-  checks?: Array<{ _zod: { def: { check: string; minimum?: number; maximum?: number; format?: string; pattern?: RegExp } } }>;
+  checks?: Array<{
+    _zod: { def: { check: string; minimum?: number; maximum?: number; format?: string; pattern?: RegExp } };
+  }>;
 }
 
 const defOf = (schema: z.ZodType): Def => (schema as unknown as { _zod: { def: Def } })._zod.def;
@@ -71,10 +73,15 @@ export function objectShape(schema: z.ZodType): Record<string, z.ZodType> {
   return def.shape!;
 }
 
-export const requiredKeys = (schema: z.ZodType) => Object.entries(objectShape(schema)).filter(([, s]) => !unwrap(s).optional).map(([k]) => k);
+export const requiredKeys = (schema: z.ZodType) =>
+  Object.entries(objectShape(schema))
+    .filter(([, s]) => !unwrap(s).optional)
+    .map(([k]) => k);
 
 const printable = fc.string({ unit: 'grapheme', minLength: 1, maxLength: 40 });
-const isoTime = fc.date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true }).map((d) => d.toISOString());
+const isoTime = fc
+  .date({ min: new Date('2020-01-01T00:00:00Z'), max: new Date('2040-01-01T00:00:00Z'), noInvalidDate: true })
+  .map((d) => d.toISOString());
 
 /** A value the schema accepts (as far as the schema alone can tell), for the field `name`. */
 export function validValue(schema: z.ZodType, ctx: FuzzContext, name = ''): fc.Arbitrary<unknown> {
@@ -88,13 +95,18 @@ function validCore(schema: z.ZodType, ctx: FuzzContext, name: string): fc.Arbitr
   switch (def.type) {
     case 'string': {
       const { min, max, format, pattern } = lengths(def);
-      if (format === 'email') return fc.tuple(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.constantFrom('example.com', 'example.org')).map(([l, d]) => `${l}@${d}`);
+      if (format === 'email')
+        return fc
+          .tuple(fc.stringMatching(/^[a-z0-9]{1,12}$/), fc.constantFrom('example.com', 'example.org'))
+          .map(([l, d]) => `${l}@${d}`);
       if (format === 'url') return fc.stringMatching(/^[a-z0-9]{1,12}$/).map((p) => `https://hooks.example.com/${p}`);
       if (format === 'datetime') return isoTime;
       if (format === 'regex' && pattern) return fc.stringMatching(pattern);
       if (name === 'channels' && ctx.channels.length > 0) return fc.constantFrom(...ctx.channels);
       const hi = Math.min(max, 80);
-      return fc.string({ unit: 'grapheme', minLength: Math.max(min, 1), maxLength: Math.max(hi, 1) }).filter((s) => s.trim().length >= min && s.length <= max);
+      return fc
+        .string({ unit: 'grapheme', minLength: Math.max(min, 1), maxLength: Math.max(hi, 1) })
+        .filter((s) => s.trim().length >= min && s.length <= max);
     }
     case 'enum':
       return fc.constantFrom(...Object.values(def.entries!));
@@ -107,10 +119,19 @@ function validCore(schema: z.ZodType, ctx: FuzzContext, name: string): fc.Arbitr
       if (name === 'components') {
         return fc.constant(null).chain((): fc.Arbitrary<string[]> => {
           const ids = ctx.componentIds();
-          return ids.length === 0 ? fc.constant<string[]>([]) : fc.uniqueArray(fc.constantFrom(...ids), { minLength: Math.min(min, ids.length), maxLength: Math.min(3, ids.length) });
+          return ids.length === 0
+            ? fc.constant<string[]>([])
+            : fc.uniqueArray(fc.constantFrom(...ids), {
+                minLength: Math.min(min, ids.length),
+                maxLength: Math.min(3, ids.length),
+              });
         });
       }
-      if (name === 'channels') return fc.uniqueArray(fc.constantFrom(...ctx.channels), { minLength: Math.max(min, 1), maxLength: ctx.channels.length });
+      if (name === 'channels')
+        return fc.uniqueArray(fc.constantFrom(...ctx.channels), {
+          minLength: Math.max(min, 1),
+          maxLength: ctx.channels.length,
+        });
       return fc.array(validValue(def.element!, ctx, name), { minLength: min, maxLength: Math.max(min, 3) });
     }
     case 'record': {
@@ -147,7 +168,8 @@ function wrongType(schema: z.ZodType): fc.Arbitrary<unknown> {
   if (type !== 'number') options.push(fc.oneof(fc.integer(), fc.double(), fc.constantFrom(1e308, -0, 2 ** 53 + 1)));
   if (type !== 'boolean') options.push(fc.boolean());
   if (type !== 'array') options.push(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }));
-  if (type !== 'object' && type !== 'record') options.push(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }));
+  if (type !== 'object' && type !== 'record')
+    options.push(fc.dictionary(fc.string({ maxLength: 8 }), fc.jsonValue({ maxDepth: 2 }), { maxKeys: 3 }));
   if (!nullable) options.push(fc.constant(null));
   return fc.oneof(...options);
 }
@@ -159,7 +181,20 @@ function nastyString(schema: z.ZodType): fc.Arbitrary<string> {
   return fc.oneof(
     fc.integer({ min: over, max: over + 50 }).map((n) => 'x'.repeat(n)),
     fc.integer({ min: 1, max: 20 }).map((n) => 'é'.repeat(Math.ceil(over / 2) + n)),
-    fc.constantFrom('', ' ', '\t\n', '\u0000', '\u200b', '\ud800', '🙂'.repeat(200), '<script>alert(1)</script>', '${{7*7}}', '{{title}}', '../../etc/passwd', "'; DROP TABLE incidents; --"),
+    fc.constantFrom(
+      '',
+      ' ',
+      '\t\n',
+      '\u0000',
+      '\u200b',
+      '\ud800',
+      '🙂'.repeat(200),
+      '<script>alert(1)</script>',
+      '${{7*7}}',
+      '{{title}}',
+      '../../etc/passwd',
+      "'; DROP TABLE incidents; --",
+    ),
     fc.string({ unit: 'binary', maxLength: 200 }),
     fc.string({ unit: 'grapheme', maxLength: 200 }),
   );
@@ -179,27 +214,69 @@ export function mutatedObject(schema: z.ZodType, ctx: FuzzContext): fc.Arbitrary
   const stringKeys = keys.filter((k) => defOf(unwrap(shape[k]!).core).type === 'string');
   type Edit = { kind: string; edit: (o: Record<string, unknown>) => void };
   const candidates: Array<fc.Arbitrary<Edit> | false> = [
-      required.length > 0 && fc.constantFrom(...required).map((k) => ({ kind: `missing ${k}`, edit: (o: Record<string, unknown>) => void delete o[k] })),
-      fc.constantFrom(...keys).chain((k) => wrongType(shape[k]!).map((v) => ({ kind: `wrong type ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) }))),
-      enumKeys.length > 0 &&
-        fc.constantFrom(...enumKeys).chain((k) =>
-          fc.oneof(fc.string({ maxLength: 30 }), fc.constantFrom('RESOLVED', 'Investigating', 'resolved ', 'major-outage', 'ok'))
-            .filter((v) => !Object.values(defOf(unwrap(shape[k]!).core).entries!).includes(v))
-            .map((v) => ({ kind: `wrong enum ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) })),
-        ),
-      fc.string({ minLength: 1, maxLength: 20 })
-        .filter((k) => !keys.includes(k) && k !== '__proto__')
-        .chain((k) => fc.jsonValue({ maxDepth: 2 }).map((v) => ({ kind: `unknown field ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) }))),
-      fc.constantFrom('__proto__', 'constructor', 'prototype').map((k) => ({ kind: `prototype key ${k}`, edit: (o: Record<string, unknown>) => void Object.defineProperty(o, k, { value: { polluted: true }, enumerable: true, configurable: true, writable: true }) })),
-      stringKeys.length > 0 && fc.constantFrom(...stringKeys).chain((k) => nastyString(shape[k]!).map((v) => ({ kind: `nasty string ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) }))),
-      fc.constantFrom(...keys).chain((k) => fc.anything({ maxDepth: 3, withNullPrototype: true, withBigInt: false }).map((v) => ({ kind: `garbage ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) }))),
-      keys.includes('components') &&
-        fc.oneof(
+    required.length > 0 &&
+      fc
+        .constantFrom(...required)
+        .map((k) => ({ kind: `missing ${k}`, edit: (o: Record<string, unknown>) => void delete o[k] })),
+    fc.constantFrom(...keys).chain((k) =>
+      wrongType(shape[k]!).map((v) => ({
+        kind: `wrong type ${k}`,
+        edit: (o: Record<string, unknown>) => void (o[k] = v),
+      })),
+    ),
+    enumKeys.length > 0 &&
+      fc.constantFrom(...enumKeys).chain((k) =>
+        fc
+          .oneof(
+            fc.string({ maxLength: 30 }),
+            fc.constantFrom('RESOLVED', 'Investigating', 'resolved ', 'major-outage', 'ok'),
+          )
+          .filter((v) => !Object.values(defOf(unwrap(shape[k]!).core).entries!).includes(v))
+          .map((v) => ({ kind: `wrong enum ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) })),
+      ),
+    fc
+      .string({ minLength: 1, maxLength: 20 })
+      .filter((k) => !keys.includes(k) && k !== '__proto__')
+      .chain((k) =>
+        fc
+          .jsonValue({ maxDepth: 2 })
+          .map((v) => ({ kind: `unknown field ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) })),
+      ),
+    fc.constantFrom('__proto__', 'constructor', 'prototype').map((k) => ({
+      kind: `prototype key ${k}`,
+      edit: (o: Record<string, unknown>) =>
+        void Object.defineProperty(o, k, {
+          value: { polluted: true },
+          enumerable: true,
+          configurable: true,
+          writable: true,
+        }),
+    })),
+    stringKeys.length > 0 &&
+      fc.constantFrom(...stringKeys).chain((k) =>
+        nastyString(shape[k]!).map((v) => ({
+          kind: `nasty string ${k}`,
+          edit: (o: Record<string, unknown>) => void (o[k] = v),
+        })),
+      ),
+    fc
+      .constantFrom(...keys)
+      .chain((k) =>
+        fc
+          .anything({ maxDepth: 3, withNullPrototype: true, withBigInt: false })
+          .map((v) => ({ kind: `garbage ${k}`, edit: (o: Record<string, unknown>) => void (o[k] = v) })),
+      ),
+    keys.includes('components') &&
+      fc
+        .oneof(
           fc.dictionary(fc.string({ maxLength: 70 }), fc.jsonValue({ maxDepth: 1 }), { minKeys: 1, maxKeys: 3 }),
           fc.array(fc.string({ maxLength: 70 }), { minLength: 1, maxLength: 3 }),
-        ).map((v) => ({ kind: 'unknown component ids', edit: (o: Record<string, unknown>) => void (o.components = v) })),
-      keys.includes('channels') &&
-        fc.oneof(fc.constant([]), fc.array(fc.string({ maxLength: 70 }), { minLength: 1, maxLength: 3 })).map((v) => ({ kind: 'bad channels', edit: (o: Record<string, unknown>) => void (o.channels = v) })),
+        )
+        .map((v) => ({ kind: 'unknown component ids', edit: (o: Record<string, unknown>) => void (o.components = v) })),
+    keys.includes('channels') &&
+      fc
+        .oneof(fc.constant([]), fc.array(fc.string({ maxLength: 70 }), { minLength: 1, maxLength: 3 }))
+        .map((v) => ({ kind: 'bad channels', edit: (o: Record<string, unknown>) => void (o.channels = v) })),
   ];
   const one = fc.oneof(...candidates.filter((a): a is fc.Arbitrary<Edit> => a !== false));
   return fc.tuple(validObject(schema, ctx), fc.array(one, { minLength: 1, maxLength: 3 })).map(([body, edits]) => {
@@ -216,27 +293,75 @@ export interface RawBody {
   contentType: string | undefined;
 }
 
-export const json = (kind: string, value: unknown): RawBody => ({ kind, payload: JSON.stringify(value), contentType: 'application/json' });
+export const json = (kind: string, value: unknown): RawBody => ({
+  kind,
+  payload: JSON.stringify(value),
+  contentType: 'application/json',
+});
 
 /** Bodies that are not a JSON object at all. */
 export const notAnObjectBody: fc.Arbitrary<RawBody> = fc.oneof(
-  fc.oneof(fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }), fc.string(), fc.double(), fc.boolean(), fc.constant(null)).map((v) => json('JSON non-object', v)),
-  fc.oneof(
-    fc.string({ maxLength: 60 }),
-    fc.constantFrom('{', '{"title": "t", ', '{"title": "t"}}', "{'title': 't'}", '{"title": NaN}', 'undefined', '\u0000', '{"a":1,"a":2', '[', '"'),
-  ).filter((s) => {
-    try {
-      JSON.parse(s);
-      return false;
-    } catch {
-      return true;
-    }
-  }).map((s) => ({ kind: 'invalid JSON text', payload: s, contentType: 'application/json' })),
+  fc
+    .oneof(
+      fc.array(fc.jsonValue({ maxDepth: 2 }), { maxLength: 3 }),
+      fc.string(),
+      fc.double(),
+      fc.boolean(),
+      fc.constant(null),
+    )
+    .map((v) => json('JSON non-object', v)),
+  fc
+    .oneof(
+      fc.string({ maxLength: 60 }),
+      fc.constantFrom(
+        '{',
+        '{"title": "t", ',
+        '{"title": "t"}}',
+        "{'title': 't'}",
+        '{"title": NaN}',
+        'undefined',
+        '\u0000',
+        '{"a":1,"a":2',
+        '[',
+        '"',
+      ),
+    )
+    .filter((s) => {
+      try {
+        JSON.parse(s);
+        return false;
+      } catch {
+        return true;
+      }
+    })
+    .map((s) => ({ kind: 'invalid JSON text', payload: s, contentType: 'application/json' })),
   fc.constant<RawBody>({ kind: 'empty JSON body', payload: '', contentType: 'application/json' }),
-  fc.constant<RawBody>({ kind: 'oversized body (> 1 MiB)', payload: JSON.stringify({ title: 't', message: 'x'.repeat(1024 * 1024 + 10) }), contentType: 'application/json' }),
+  fc.constant<RawBody>({
+    kind: 'oversized body (> 1 MiB)',
+    payload: JSON.stringify({ title: 't', message: 'x'.repeat(1024 * 1024 + 10) }),
+    contentType: 'application/json',
+  }),
   fc.constant<RawBody>({ kind: 'no body', payload: undefined, contentType: undefined }),
-  fc.tuple(fc.constantFrom('text/plain', 'application/xml', 'multipart/form-data; boundary=x', 'application/octet-stream', 'application/json; charset=latin1', 'APPLICATION/JSON', 'application/jsonx', 'application/x-www-form-urlencoded', 'text/html', ''), fc.string({ maxLength: 80 }))
+  fc
+    .tuple(
+      fc.constantFrom(
+        'text/plain',
+        'application/xml',
+        'multipart/form-data; boundary=x',
+        'application/octet-stream',
+        'application/json; charset=latin1',
+        'APPLICATION/JSON',
+        'application/jsonx',
+        'application/x-www-form-urlencoded',
+        'text/html',
+        '',
+      ),
+      fc.string({ maxLength: 80 }),
+    )
     .map(([type, s]) => ({ kind: `content-type ${type || '(empty)'}`, payload: s, contentType: type })),
-  fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 4 })
-    .map((o) => ({ kind: 'form body', payload: new URLSearchParams(o).toString(), contentType: 'application/x-www-form-urlencoded' })),
+  fc.dictionary(fc.string({ minLength: 1, maxLength: 10 }), fc.string({ maxLength: 20 }), { maxKeys: 4 }).map((o) => ({
+    kind: 'form body',
+    payload: new URLSearchParams(o).toString(),
+    contentType: 'application/x-www-form-urlencoded',
+  })),
 );

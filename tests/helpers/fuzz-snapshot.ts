@@ -35,7 +35,10 @@ export async function snapshotAllTables(db: Kysely<Database>): Promise<FullSnaps
 }
 
 /** Rows added and removed per table between two snapshots (tables with no change left out). */
-export function diffSnapshots(before: FullSnapshot, after: FullSnapshot): Record<string, { added: unknown[]; removed: unknown[] }> {
+export function diffSnapshots(
+  before: FullSnapshot,
+  after: FullSnapshot,
+): Record<string, { added: unknown[]; removed: unknown[] }> {
   const diff: Record<string, { added: unknown[]; removed: unknown[] }> = {};
   for (const table of ALL_TABLES) {
     const was = new Set(before[table]);

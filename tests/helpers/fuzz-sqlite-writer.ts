@@ -13,7 +13,11 @@ while (Date.now() < until) {
   try {
     await store.db.transaction().execute(async (tx) => {
       await tx.selectFrom('incidents').select('id').where('id', '=', incidentId!).execute();
-      await tx.updateTable('incidents').set({ updated_at: new Date().toISOString() }).where('id', '=', incidentId!).execute();
+      await tx
+        .updateTable('incidents')
+        .set({ updated_at: new Date().toISOString() })
+        .where('id', '=', incidentId!)
+        .execute();
     });
     committed++;
   } catch (error) {

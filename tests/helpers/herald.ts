@@ -4,7 +4,15 @@ import { readEnv } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { type Herald, startHerald } from '../../src/runtime/herald.js';
-import { type DatabaseKind, REDIS_URL, dropRedisPrefix, eventually, freshDatabase, tempDir, uniqueName } from './env.js';
+import {
+  type DatabaseKind,
+  REDIS_URL,
+  dropRedisPrefix,
+  eventually,
+  freshDatabase,
+  tempDir,
+  uniqueName,
+} from './env.js';
 
 export const TEST_TOKEN = 'test-token-0123456789';
 
@@ -14,20 +22,27 @@ export interface TestHerald {
   databaseUrl: string;
   prefix: string;
   dataDir: string;
-  api<T = any>(method: string, url: string, body?: unknown, headers?: Record<string, string>): Promise<{ status: number; body: T; headers: Record<string, unknown> }>;
+  api<T = any>(
+    method: string,
+    url: string,
+    body?: unknown,
+    headers?: Record<string, string>,
+  ): Promise<{ status: number; body: T; headers: Record<string, unknown> }>;
   close(): Promise<void>;
 }
 
-export async function startTestHerald(options: {
-  database?: DatabaseKind;
-  channels?: ChannelDefinition[];
-  workers?: boolean;
-  env?: Record<string, string>;
-  sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
-  /** A templates folder of the test's own (the console saves into it); default: the repo's templates/. */
-  templatesDir?: string;
-  dataDir?: string;
-} = {}): Promise<TestHerald> {
+export async function startTestHerald(
+  options: {
+    database?: DatabaseKind;
+    channels?: ChannelDefinition[];
+    workers?: boolean;
+    env?: Record<string, string>;
+    sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
+    /** A templates folder of the test's own (the console saves into it); default: the repo's templates/. */
+    templatesDir?: string;
+    dataDir?: string;
+  } = {},
+): Promise<TestHerald> {
   const dataDir = options.dataDir ?? tempDir();
   const database = await freshDatabase(options.database ?? 'sqlite', dataDir);
   const prefix = uniqueName('htest');
@@ -84,7 +99,11 @@ export async function startTestHerald(options: {
  * Waits until every channel of the update is delivered (and, with `channels`, that there are that many rows);
  * throws at once, naming the channel and its error, when one has failed.
  */
-export function deliveredEverywhere(h: TestHerald, updateId: string, options: { channels?: number; timeoutMs?: number } = {}) {
+export function deliveredEverywhere(
+  h: TestHerald,
+  updateId: string,
+  options: { channels?: number; timeoutMs?: number } = {},
+) {
   return eventually(async () => {
     const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
     const channels = res.body.channels as Array<{ channel: string; state: string; error?: string }>;

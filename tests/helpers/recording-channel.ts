@@ -28,8 +28,16 @@ export function recordingChannel(
     create: () => ({
       name,
       kind: 'log',
-      capabilities: { threads: options.threads ?? false, audience: false, attempts: options.attempts ?? 3, rate: options.rate, concurrency: 4 },
-      render: (ctx: UpdateContext) => ({ text: `[${ctx.update.status}] ${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}` }),
+      capabilities: {
+        threads: options.threads ?? false,
+        audience: false,
+        attempts: options.attempts ?? 3,
+        rate: options.rate,
+        concurrency: 4,
+      },
+      render: (ctx: UpdateContext) => ({
+        text: `[${ctx.update.status}] ${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}`,
+      }),
       async send(message, target) {
         calls++;
         const ref = (await options.behave?.(calls, message.text, target)) ?? undefined;

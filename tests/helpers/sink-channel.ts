@@ -15,7 +15,12 @@ export function sinkChannel(url: string, name = 'sink'): ChannelDefinition<Chann
       async send(message, target) {
         let response: Response;
         try {
-          response = await fetch(url, { method: 'POST', body: JSON.stringify(message), headers: { 'idempotency-key': target.idempotencyKey }, signal: target.signal });
+          response = await fetch(url, {
+            method: 'POST',
+            body: JSON.stringify(message),
+            headers: { 'idempotency-key': target.idempotencyKey },
+            signal: target.signal,
+          });
         } catch (error) {
           throw new RetryableError(`sink unreachable: ${(error as Error).message}`);
         }

@@ -20,7 +20,9 @@ export class HttpSink {
       if (hold) await hold(req);
       if (req.socket.destroyed) return; // the sender died: nothing was accepted
       this.accepted.push({ key: String(req.headers['idempotency-key'] ?? ''), body });
-      res.writeHead(201, { 'content-type': 'application/json' }).end(JSON.stringify({ id: `msg-${this.accepted.length}` }));
+      res
+        .writeHead(201, { 'content-type': 'application/json' })
+        .end(JSON.stringify({ id: `msg-${this.accepted.length}` }));
     });
   }
 

@@ -1,7 +1,17 @@
 import type { Kysely } from 'kysely';
 import type { Database } from '../../src/store/schema.js';
 
-const TABLES = ['components', 'incidents', 'incident_components', 'incident_updates', 'maintenances', 'maintenance_components', 'deliveries', 'subscribers', 'idempotency_keys'] as const;
+const TABLES = [
+  'components',
+  'incidents',
+  'incident_components',
+  'incident_updates',
+  'maintenances',
+  'maintenance_components',
+  'deliveries',
+  'subscribers',
+  'idempotency_keys',
+] as const;
 
 /** Every row of every core table, for "the database is unchanged afterwards" assertions. */
 export async function snapshotDatabase(db: Kysely<Database>): Promise<Record<string, unknown[]>> {

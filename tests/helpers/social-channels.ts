@@ -45,7 +45,10 @@ export interface SocialSetup {
 }
 
 /** Starts the kind's fake and a channel definition pointing at it. */
-export async function socialSetup(kind: SocialKind, options: { timeoutMs?: number; rate?: { max: number; perMs: number } } = {}): Promise<SocialSetup> {
+export async function socialSetup(
+  kind: SocialKind,
+  options: { timeoutMs?: number; rate?: { max: number; perMs: number } } = {},
+): Promise<SocialSetup> {
   const timeoutMs = options.timeoutMs ?? 2_000;
   if (kind === 'twitter') {
     const fake = await new TwitterFake().start();
@@ -80,7 +83,13 @@ export async function socialSetup(kind: SocialKind, options: { timeoutMs?: numbe
   return {
     kind,
     fake,
-    definition: bluesky({ service: fake.url, identifier: fake.identifier, appPassword: fake.password, timeoutMs, rate: options.rate }),
+    definition: bluesky({
+      service: fake.url,
+      identifier: fake.identifier,
+      appPassword: fake.password,
+      timeoutMs,
+      rate: options.rate,
+    }),
     env: { BLUESKY_SERVICE: fake.url, BLUESKY_IDENTIFIER: fake.identifier, BLUESKY_APP_PASSWORD: fake.password },
     secrets: [fake.password],
     measure: (r) => postLength(r.text),
@@ -95,7 +104,8 @@ export async function socialContractFixture(kind: SocialKind): Promise<ContractF
   return {
     channel,
     posts: async () => setup.fake.posts.map((p) => ({ text: p.text, replyTo: p.replyTo })),
-    failNext: (kind, options) => setup.fake.failNext(kind === '429' ? { kind, resetAtMs: options?.resetAtMs } : { kind }),
+    failNext: (kind, options) =>
+      setup.fake.failNext(kind === '429' ? { kind, resetAtMs: options?.resetAtMs } : { kind }),
     failSlow: () => setup.fake.failNext({ kind: 'slow', delayMs: timeoutMs * 3 }),
     measure: setup.measure,
     wireText: (r) => r.text,

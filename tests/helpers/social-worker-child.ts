@@ -14,13 +14,32 @@ const env = readEnv(vars);
 const channels: ChannelDefinition[] = [];
 if (vars.TWITTER_APP_KEY) {
   channels.push(
-    twitter({ appKey: vars.TWITTER_APP_KEY, appSecret: vars.TWITTER_APP_SECRET!, accessToken: vars.TWITTER_ACCESS_TOKEN!, accessSecret: vars.TWITTER_ACCESS_SECRET!, apiUrl: vars.TWITTER_API_URL }),
+    twitter({
+      appKey: vars.TWITTER_APP_KEY,
+      appSecret: vars.TWITTER_APP_SECRET!,
+      accessToken: vars.TWITTER_ACCESS_TOKEN!,
+      accessSecret: vars.TWITTER_ACCESS_SECRET!,
+      apiUrl: vars.TWITTER_API_URL,
+    }),
   );
 }
 if (vars.MASTODON_URL) channels.push(mastodon({ url: vars.MASTODON_URL, token: vars.MASTODON_TOKEN! }));
-if (vars.BLUESKY_IDENTIFIER) channels.push(bluesky({ service: vars.BLUESKY_SERVICE, identifier: vars.BLUESKY_IDENTIFIER, appPassword: vars.BLUESKY_APP_PASSWORD! }));
+if (vars.BLUESKY_IDENTIFIER)
+  channels.push(
+    bluesky({
+      service: vars.BLUESKY_SERVICE,
+      identifier: vars.BLUESKY_IDENTIFIER,
+      appPassword: vars.BLUESKY_APP_PASSWORD!,
+    }),
+  );
 
-const herald = await startHerald({ env, config: { channels }, logger: createLogger({ level: vars.TEST_LOG_LEVEL ?? 'silent' }), workers: true, sweeper: false });
+const herald = await startHerald({
+  env,
+  config: { channels },
+  logger: createLogger({ level: vars.TEST_LOG_LEVEL ?? 'silent' }),
+  workers: true,
+  sweeper: false,
+});
 await herald.workers!.waitUntilReady();
 process.stdout.write('ready\n');
 process.on('SIGTERM', () => {

@@ -7,7 +7,13 @@ import { newSubscriberRow } from '../../src/store/subscribers-repo.js';
 export async function seedSubscribers(
   db: Kysely<Database>,
   n: number,
-  options: { kind?: 'email' | 'sms' | 'webhook'; address?: (i: number) => string; components?: (i: number) => string[]; secret?: (i: number) => string | null; batch?: number } = {},
+  options: {
+    kind?: 'email' | 'sms' | 'webhook';
+    address?: (i: number) => string;
+    components?: (i: number) => string[];
+    secret?: (i: number) => string | null;
+    batch?: number;
+  } = {},
 ): Promise<string[]> {
   const kind = options.kind ?? 'email';
   const now = new Date().toISOString();
@@ -21,7 +27,13 @@ export async function seedSubscribers(
       ids.push(id);
       rows.push(
         newSubscriberRow(
-          { kind, address: options.address?.(i) ?? `user${i}@example.test`, components: options.components?.(i) ?? [], confirmed: true, secret: options.secret?.(i) ?? null },
+          {
+            kind,
+            address: options.address?.(i) ?? `user${i}@example.test`,
+            components: options.components?.(i) ?? [],
+            confirmed: true,
+            secret: options.secret?.(i) ?? null,
+          },
           now,
           id,
         ),
@@ -34,8 +46,19 @@ export async function seedSubscribers(
 
 export async function tableCounts(db: Kysely<Database>) {
   const count = async (table: 'subscribers' | 'suppressions' | 'recipient_deliveries') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirst())?.n ?? 0);
-  return { subscribers: await count('subscribers'), suppressions: await count('suppressions'), recipients: await count('recipient_deliveries') };
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirst()
+      )?.n ?? 0,
+    );
+  return {
+    subscribers: await count('subscribers'),
+    suppressions: await count('suppressions'),
+    recipients: await count('recipient_deliveries'),
+  };
 }
 
 export const randomSecret = () => randomBytes(24).toString('base64url');

@@ -44,8 +44,12 @@ describe('channel HTTP calls', () => {
 
   it('does not follow a redirect on a post: a permanent error that says what to fix', async () => {
     const posted = seen.length;
-    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(PermanentError);
-    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(/redirect \(HTTP 301\).*set the URL it redirects to/);
+    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(
+      PermanentError,
+    );
+    await expect(callWebhook({ url: `${base}/moved`, body: { a: 1 }, what: 'Test webhook' })).rejects.toThrow(
+      /redirect \(HTTP 301\).*set the URL it redirects to/,
+    );
     expect(seen.slice(posted).map((s) => s.url)).toEqual(['/moved', '/moved']);
   });
 
@@ -64,8 +68,12 @@ describe('channel HTTP calls', () => {
     }
     setGlobalDispatcher(new Refusing());
     try {
-      await expect(httpCall({ url: `${base}/ok`, body: { a: 1 }, what: 'test' })).resolves.toMatchObject({ status: 200 });
-      await expect(httpCall({ method: 'GET', url: `${base}/moved`, followRedirects: true, what: 'test' })).resolves.toMatchObject({ status: 200 });
+      await expect(httpCall({ url: `${base}/ok`, body: { a: 1 }, what: 'test' })).resolves.toMatchObject({
+        status: 200,
+      });
+      await expect(
+        httpCall({ method: 'GET', url: `${base}/moved`, followRedirects: true, what: 'test' }),
+      ).resolves.toMatchObject({ status: 200 });
       expect((await lightFetch(`${base}/ok`)).status).toBe(200);
     } finally {
       setGlobalDispatcher(previous);
@@ -78,20 +86,29 @@ describe('channel HTTP calls', () => {
     const script = `await import('pg'); const { httpCall } = await import(${JSON.stringify(resolve(import.meta.dirname, '../../src/channels/http.ts'))});
       const answer = await httpCall({ method: 'GET', url: ${JSON.stringify(`${base}/moved`)}, followRedirects: true, what: 'test' });
       console.log(answer.status);`;
-    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], { cwd: resolve(import.meta.dirname, '../..'), timeout: 30_000 });
+    const run = await promisify(execFile)(process.execPath, ['--import', 'tsx', '--input-type=module', '-e', script], {
+      cwd: resolve(import.meta.dirname, '../..'),
+      timeout: 30_000,
+    });
     expect(run.stderr).toBe('');
     expect(run.stdout.trim()).toBe('200');
   });
 
   it('a provider that does not answer in time is a RetryableError naming the wait, never the URL', async () => {
-    const error = await httpCall({ url: `${base}/slow?secret=hook-token`, timeoutMs: 100, what: 'Test webhook' }).catch((e: unknown) => e);
+    const error = await httpCall({ url: `${base}/slow?secret=hook-token`, timeoutMs: 100, what: 'Test webhook' }).catch(
+      (e: unknown) => e,
+    );
     expect(error).toBeInstanceOf(RetryableError);
     expect((error as Error).message).toMatch(/Test webhook could not be reached: timed out after 100 ms/);
     expect((error as Error).message).not.toMatch(/hook-token/);
   });
 
   it('lightFetch gives client libraries a standard Response', async () => {
-    const response = await lightFetch(new URL(`${base}/ok`), { method: 'post', body: new TextEncoder().encode('{"x":1}'), headers: new Headers({ 'content-type': 'application/json' }) });
+    const response = await lightFetch(new URL(`${base}/ok`), {
+      method: 'post',
+      body: new TextEncoder().encode('{"x":1}'),
+      headers: new Headers({ 'content-type': 'application/json' }),
+    });
     expect(response.status).toBe(200);
     expect(await response.json()).toEqual({ ok: true, method: 'POST' });
     expect(seen.at(-1)).toMatchObject({ method: 'POST', body: '{"x":1}' });
@@ -103,7 +120,16 @@ describe('channel HTTP calls', () => {
 
   it("lightFetch's answer reads as fetch()'s does: status, headers, body as text, bytes, stream and clone", async () => {
     const [light, standard] = await Promise.all([lightFetch(`${base}/ok`), fetch(`${base}/ok`)]);
-    const same = (r: Response) => ({ status: r.status, ok: r.ok, statusText: r.statusText, type: r.type, redirected: r.redirected, url: r.url, cookie: r.headers.get('set-cookie'), type2: r.headers.get('content-type') });
+    const same = (r: Response) => ({
+      status: r.status,
+      ok: r.ok,
+      statusText: r.statusText,
+      type: r.type,
+      redirected: r.redirected,
+      url: r.url,
+      cookie: r.headers.get('set-cookie'),
+      type2: r.headers.get('content-type'),
+    });
     expect(same(light)).toEqual(same(standard));
     const body = await standard.text();
     expect(await light.text()).toBe(body);
@@ -112,6 +138,11 @@ describe('channel HTTP calls', () => {
     expect(await new Response(light.body).text()).toBe(body);
     expect(light.bodyUsed).toBe(true);
     const missing = await lightFetch(`${base}/moved`);
-    expect({ status: missing.status, ok: missing.ok, statusText: missing.statusText, location: missing.headers.get('location') }).toEqual({ status: 301, ok: false, statusText: 'Moved Permanently', location: '/ok' });
+    expect({
+      status: missing.status,
+      ok: missing.ok,
+      statusText: missing.statusText,
+      location: missing.headers.get('location'),
+    }).toEqual({ status: 301, ok: false, statusText: 'Moved Permanently', location: '/ok' });
   });
 });

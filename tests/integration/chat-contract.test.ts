@@ -19,7 +19,9 @@ const MD_MENTIONS = [/(^|\s)@(everyone|here|channel|all)\b/];
 
 channelContract('slack', async () => {
   const fake = await startSlackFake();
-  const channel = slack({ token: fake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: fake.apiUrl }).create(chatRuntime());
+  const channel = slack({ token: fake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: fake.apiUrl }).create(
+    chatRuntime(),
+  );
   return {
     channel,
     posts: async () => fake.messages.map((m) => ({ text: m.text, replyTo: m.thread_ts ?? null })),
@@ -34,13 +36,27 @@ channelContract('slack', async () => {
 
 channelContract('discourse', async () => {
   const fake = await startDiscourseFake();
-  const channel = discourse({ url: fake.url, apiKey: fake.apiKey, username: fake.username, categoryId: fake.categoryId }).create(chatRuntime());
+  const channel = discourse({
+    url: fake.url,
+    apiKey: fake.apiKey,
+    username: fake.username,
+    categoryId: fake.categoryId,
+  }).create(chatRuntime());
   let n = 0;
   return {
     // Every contract case opens an incident with the same title: give each render its own, as incidents do.
-    channel: { ...channel, render: (ctx) => channel.render({ ...ctx, incident: { ...ctx.incident, title: `${ctx.incident.title} ${++n}` } }) },
+    channel: {
+      ...channel,
+      render: (ctx) => channel.render({ ...ctx, incident: { ...ctx.incident, title: `${ctx.incident.title} ${++n}` } }),
+    },
     posts: async () =>
-      fake.posts.map((p) => ({ text: p.raw, replyTo: p.post_number === 1 ? null : String(fake.posts.find((f) => f.topic_id === p.topic_id && f.post_number === 1)!.id) })),
+      fake.posts.map((p) => ({
+        text: p.raw,
+        replyTo:
+          p.post_number === 1
+            ? null
+            : String(fake.posts.find((f) => f.topic_id === p.topic_id && f.post_number === 1)!.id),
+      })),
     failNext: (kind, o) => fake.failNext(kind, { resetAtMs: o?.resetAtMs }),
     measure: (m) => Math.max(m.summaryRaw.length, m.replyRaw.length),
     wireText: (m) => `${m.title}\n${m.summaryRaw}\n${m.replyRaw}`,

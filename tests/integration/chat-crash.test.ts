@@ -56,10 +56,14 @@ describe('Slack: a worker SIGKILLed between the post and its record', () => {
       child.kill('SIGKILL');
     });
 
-  const delivery = async (updateId: string) => (await h!.api('GET', `/api/v1/updates/${updateId}/deliveries`)).body.channels[0];
+  const delivery = async (updateId: string) =>
+    (await h!.api('GET', `/api/v1/updates/${updateId}/deliveries`)).body.channels[0];
 
   const withTimeout = <T>(p: Promise<T>, ms: number, what: string) =>
-    Promise.race([p, new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms))]);
+    Promise.race([
+      p,
+      new Promise<never>((_, reject) => setTimeout(() => reject(new Error(`${what} within ${ms} ms`)), ms)),
+    ]);
 
   it('posts the first message and a thread reply exactly once each', async () => {
     fake = await startSlackFake();
@@ -89,7 +93,10 @@ describe('Slack: a worker SIGKILLed between the post and its record', () => {
 
     // 2. A reply in the thread, the same crash.
     held = fake.holdNextPost();
-    const update = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'Found the cause.', status: 'identified' });
+    const update = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, {
+      message: 'Found the cause.',
+      status: 'identified',
+    });
     await withTimeout(held.arrived, 15_000, 'the worker did not reply');
     await kill(worker);
     held.release();

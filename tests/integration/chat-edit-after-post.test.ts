@@ -19,8 +19,21 @@ describe('threaded chat: the update is posted, then the first message edited', (
 
   async function openIncident() {
     fake = await startSlackFake();
-    h = await startTestHerald({ channels: [slack({ token: fake.token, channel: SLACK_FAKE_CHANNEL.id, apiUrl: fake.apiUrl, rate: { max: 1000, perMs: 1000 } })] });
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Investigating.', impact: 'major' });
+    h = await startTestHerald({
+      channels: [
+        slack({
+          token: fake.token,
+          channel: SLACK_FAKE_CHANNEL.id,
+          apiUrl: fake.apiUrl,
+          rate: { max: 1000, perMs: 1000 },
+        }),
+      ],
+    });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout errors',
+      message: 'Investigating.',
+      impact: 'major',
+    });
     expect(opened.status).toBe(201);
     await settled(opened.body.update.id);
     return opened.body.incident.id as string;
@@ -28,7 +41,12 @@ describe('threaded chat: the update is posted, then the first message edited', (
 
   const slackRow = async (updateId: string) => {
     const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
-    return res.body.channels.find((c: { channel: string }) => c.channel === 'slack') as { state: string; attempts: number; externalId?: string; error?: string };
+    return res.body.channels.find((c: { channel: string }) => c.channel === 'slack') as {
+      state: string;
+      attempts: number;
+      externalId?: string;
+      error?: string;
+    };
   };
   const settled = (updateId: string) =>
     eventually(async () => {
@@ -103,17 +121,29 @@ describe('threaded chat on PostgreSQL: the database refuses the post’s record 
 
   it('Discord still shows the update once, and the first message is edited after the database answers again', async () => {
     fake = await startDiscordFake();
-    h = await startTestHerald({ database: 'postgres', channels: [discord({ webhookUrl: fake.webhookUrl, rate: { max: 1000, perMs: 1000 } })] });
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Investigating.', impact: 'major' });
+    h = await startTestHerald({
+      database: 'postgres',
+      channels: [discord({ webhookUrl: fake.webhookUrl, rate: { max: 1000, perMs: 1000 } })],
+    });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout errors',
+      message: 'Investigating.',
+      impact: 'major',
+    });
     await deliveredEverywhere(h, opened.body.update.id);
 
     const admin = new pg.Client({ connectionString: h.databaseUrl });
     await admin.connect();
     try {
       // Refuses exactly the record of a post whose edit failed: a pending row that carries the post's id.
-      await admin.query(`ALTER TABLE deliveries ADD CONSTRAINT test_refuse_posted_pending CHECK (state <> 'pending' OR external_id IS NULL) NOT VALID`);
+      await admin.query(
+        `ALTER TABLE deliveries ADD CONSTRAINT test_refuse_posted_pending CHECK (state <> 'pending' OR external_id IS NULL) NOT VALID`,
+      );
       fake.failNext('5xx', { method: 'PATCH' });
-      const update = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'A bad deploy.', status: 'identified' });
+      const update = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, {
+        message: 'A bad deploy.',
+        status: 'identified',
+      });
       await eventually(() => fake!.messages.length === 2, 10_000);
       await new Promise((resolve) => setTimeout(resolve, 1_500)); // a retry with backoff would have come by now
       await admin.query('ALTER TABLE deliveries DROP CONSTRAINT test_refuse_posted_pending');

@@ -8,7 +8,12 @@ import { chatRuntime } from '../helpers/chat-runtime.js';
 import { type DiscourseFake, startDiscourseFake } from '../fakes/discourse-fake.js';
 import { SLACK_FAKE_CHANNEL, type SlackFake, startSlackFake } from '../fakes/slack-fake.js';
 
-const target = (over: Partial<SendTarget> = {}): SendTarget => ({ idempotencyKey: `d-${Math.random().toString(36).slice(2)}`, attempt: 1, signal: new AbortController().signal, ...over });
+const target = (over: Partial<SendTarget> = {}): SendTarget => ({
+  idempotencyKey: `d-${Math.random().toString(36).slice(2)}`,
+  attempt: 1,
+  signal: new AbortController().signal,
+  ...over,
+});
 const fakes: Array<SlackFake | DiscourseFake> = [];
 afterEach(async () => {
   await Promise.all(fakes.splice(0).map((f) => f.close()));
@@ -18,7 +23,10 @@ describe('Slack errors tell the operator what to fix', () => {
   const setup = async (opts: { botInChannel?: boolean } = {}) => {
     const fake = await startSlackFake(opts);
     fakes.push(fake);
-    return { fake, channel: slack({ token: fake.token, channel: '#status', apiUrl: fake.apiUrl }).create(chatRuntime()) };
+    return {
+      fake,
+      channel: slack({ token: fake.token, channel: '#status', apiUrl: fake.apiUrl }).create(chatRuntime()),
+    };
   };
 
   it('not_in_channel → PermanentError saying to invite the bot', async () => {
@@ -28,23 +36,28 @@ describe('Slack errors tell the operator what to fix', () => {
     expect((error as Error).message).toMatch(/invite it there with \/invite/);
   });
 
-  it.each(['channel_not_found', 'account_inactive', 'token_revoked'])('%s → PermanentError with the fix', async (code) => {
-    const { fake, channel } = await setup();
-    fake.failNext({ error: code });
-    const error = await channel.send(channel.render(sampleContext()), target()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(PermanentError);
-    expect((error as Error).message).toMatch(code === 'channel_not_found' ? /set SLACK_CHANNEL/ : /SLACK_TOKEN/);
-    expect((error as Error).message).not.toContain(fake.token);
-  });
+  it.each(['channel_not_found', 'account_inactive', 'token_revoked'])(
+    '%s → PermanentError with the fix',
+    async (code) => {
+      const { fake, channel } = await setup();
+      fake.failNext({ error: code });
+      const error = await channel.send(channel.render(sampleContext()), target()).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(PermanentError);
+      expect((error as Error).message).toMatch(code === 'channel_not_found' ? /set SLACK_CHANNEL/ : /SLACK_TOKEN/);
+      expect((error as Error).message).not.toContain(fake.token);
+    },
+  );
 
   it('a 429 on the edit of the first message is a RateLimitedError (the queue waits, then edits again)', async () => {
     const { fake, channel } = await setup();
     const first = await channel.send(channel.render(sampleContext()), target());
     fake.failNext('429', { method: 'chat.update', resetAtMs: Date.now() + 5_000 });
     const ref = { externalId: first.externalId!, meta: first.meta ?? null };
-    const error = await channel
-      .editFirstPost!(channel.render(sampleContext({ number: 2, status: 'identified' })), ref, target({ thread: { first: ref, previous: ref } }))
-      .catch((e: unknown) => e);
+    const error = await channel.editFirstPost!(
+      channel.render(sampleContext({ number: 2, status: 'identified' })),
+      ref,
+      target({ thread: { first: ref, previous: ref } }),
+    ).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect((error as RateLimitedError).untilMs).toBeGreaterThan(Date.now() + 3_000);
     expect(fake.messages[0]!.edits).toHaveLength(0);
@@ -66,7 +79,15 @@ describe('Discourse: "Title has already been used"', () => {
   const setup = async () => {
     const fake = await startDiscourseFake();
     fakes.push(fake);
-    return { fake, channel: discourse({ url: fake.url, apiKey: fake.apiKey, username: fake.username, categoryId: fake.categoryId }).create(chatRuntime()) };
+    return {
+      fake,
+      channel: discourse({
+        url: fake.url,
+        apiKey: fake.apiKey,
+        username: fake.username,
+        categoryId: fake.categoryId,
+      }).create(chatRuntime()),
+    };
   };
 
   it('continues in the incident’s own topic (an earlier attempt opened it)', async () => {
@@ -94,7 +115,9 @@ describe('Discourse: "Title has already been used"', () => {
     const first = await channel.send(channel.render(sampleContext()), target());
     const ref = { externalId: first.externalId!, meta: first.meta ?? null };
     const t = target({ thread: { first: ref, previous: ref } });
-    const reply = channel.render(sampleContext({ number: 2, status: 'identified', message: 'Found the cause of the errors.' }));
+    const reply = channel.render(
+      sampleContext({ number: 2, status: 'identified', message: 'Found the cause of the errors.' }),
+    );
     const sent = await channel.send(reply, t);
     expect(await channel.reconcile!(reply, t)).toMatchObject({ externalId: sent.externalId });
     expect(await channel.reconcile!(reply, { ...t, idempotencyKey: 'never-posted' })).toBeNull();

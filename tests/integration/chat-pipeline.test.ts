@@ -10,7 +10,8 @@ describe('chat channels through the real pipeline: open, identified, resolved', 
   let incidentId: string;
   const updateIds: string[] = [];
 
-  const settled = (updateId: string) => deliveredEverywhere(h, updateId, { channels: CHANNELS.length, timeoutMs: 20_000 });
+  const settled = (updateId: string) =>
+    deliveredEverywhere(h, updateId, { channels: CHANNELS.length, timeoutMs: 20_000 });
 
   beforeAll(async () => {
     fleet = await startChatFleet();
@@ -26,8 +27,14 @@ describe('chat channels through the real pipeline: open, identified, resolved', 
     incidentId = opened.body.incident.id;
     updateIds.push(opened.body.update.id);
     // Published back to back: the pipeline itself keeps each channel's replies in order.
-    const identified = await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: 'A bad deploy of the payment gateway.', status: 'identified' });
-    const resolved = await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: 'Rolled back; checkout is healthy again.', status: 'resolved' });
+    const identified = await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+      message: 'A bad deploy of the payment gateway.',
+      status: 'identified',
+    });
+    const resolved = await h.api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+      message: 'Rolled back; checkout is healthy again.',
+      status: 'resolved',
+    });
     updateIds.push(identified.body.update.id, resolved.body.update.id);
     for (const id of updateIds) await settled(id);
   }, 60_000);
@@ -44,21 +51,24 @@ describe('chat channels through the real pipeline: open, identified, resolved', 
     expect(res.body.channels.map((c: { channel: string }) => c.channel).sort()).toEqual(CHANNELS);
   });
 
-  it.each([['slack'], ['slackCommunity']] as const)('%s: one message, updates in its thread, the first message edited to the current status', (key) => {
-    const fake = fleet[key];
-    const top = fake.messages.filter((m) => !m.thread_ts);
-    expect(top).toHaveLength(1);
-    const replies = fake.messages.filter((m) => m.thread_ts);
-    expect(replies.map((r) => r.thread_ts)).toEqual([top[0]!.ts, top[0]!.ts]);
-    expect(replies[0]!.text).toContain('A bad deploy');
-    expect(replies[1]!.text).toContain('Rolled back');
-    expect(replies.map((r) => r.reply_broadcast)).toEqual([false, true]);
-    expect(top[0]!.text).toContain('&amp; timeouts. &lt;!channel&gt;');
-    expect(top[0]!.text).toContain(link());
-    expect(top[0]!.edits).toHaveLength(2);
-    expect(top[0]!.edits[1]!.text).toContain('[Resolved]');
-    for (const m of fake.messages) expect(m.metadata?.event_type).toBe('herald_update');
-  });
+  it.each([['slack'], ['slackCommunity']] as const)(
+    '%s: one message, updates in its thread, the first message edited to the current status',
+    (key) => {
+      const fake = fleet[key];
+      const top = fake.messages.filter((m) => !m.thread_ts);
+      expect(top).toHaveLength(1);
+      const replies = fake.messages.filter((m) => m.thread_ts);
+      expect(replies.map((r) => r.thread_ts)).toEqual([top[0]!.ts, top[0]!.ts]);
+      expect(replies[0]!.text).toContain('A bad deploy');
+      expect(replies[1]!.text).toContain('Rolled back');
+      expect(replies.map((r) => r.reply_broadcast)).toEqual([false, true]);
+      expect(top[0]!.text).toContain('&amp; timeouts. &lt;!channel&gt;');
+      expect(top[0]!.text).toContain(link());
+      expect(top[0]!.edits).toHaveLength(2);
+      expect(top[0]!.edits[1]!.text).toContain('[Resolved]');
+      for (const m of fake.messages) expect(m.metadata?.event_type).toBe('herald_update');
+    },
+  );
 
   it('discourse: one topic, a reply per update, the first post edited', () => {
     const { topics, posts } = fleet.discourse;
@@ -75,7 +85,9 @@ describe('chat channels through the real pipeline: open, identified, resolved', 
   it('discourse: the delivery links the topic', async () => {
     const res = await h.api('GET', `/api/v1/updates/${updateIds[0]}/deliveries`);
     const d = res.body.channels.find((c: { channel: string }) => c.channel === 'discourse');
-    expect(d.externalUrl).toBe(`${fleet.discourse.url}/t/${fleet.discourse.topics[0]!.slug}/${fleet.discourse.topics[0]!.id}`);
+    expect(d.externalUrl).toBe(
+      `${fleet.discourse.url}/t/${fleet.discourse.topics[0]!.slug}/${fleet.discourse.topics[0]!.id}`,
+    );
   });
 
   it('discord: a message per update, never pinging, the first one edited', () => {

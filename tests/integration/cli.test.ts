@@ -39,17 +39,48 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     const component = JSON.parse(added.stdout);
     expect(component).toMatchObject({ name: 'Checkout', group: 'Shop', status: 'operational' });
 
-    const opened = await herald(['incident', 'open', '--title', 'Payments failing', '--message', 'Investigating.', '--impact', 'major', '--component', `${component.id}=major_outage`, '--wait', '--json']);
+    const opened = await herald([
+      'incident',
+      'open',
+      '--title',
+      'Payments failing',
+      '--message',
+      'Investigating.',
+      '--impact',
+      'major',
+      '--component',
+      `${component.id}=major_outage`,
+      '--wait',
+      '--json',
+    ]);
     expect(opened.code).toBe(0);
     const result = JSON.parse(opened.stdout);
     expect(result.incident).toMatchObject({ title: 'Payments failing', impact: 'major', status: 'investigating' });
     expect(result.deliveries.channels).toEqual([expect.objectContaining({ channel: 'recorder', state: 'delivered' })]);
 
-    const updated = await herald(['incident', 'update', result.incident.id, '--message', 'Found it', '--status', 'identified', '--wait']);
+    const updated = await herald([
+      'incident',
+      'update',
+      result.incident.id,
+      '--message',
+      'Found it',
+      '--status',
+      'identified',
+      '--wait',
+    ]);
     expect(updated.code).toBe(0);
     expect(updated.stdout).toMatch(/recorder\s+delivered\s+1\/1/);
 
-    const resolved = await herald(['incident', 'resolve', result.incident.id, '--message', 'Fixed', '--social-text', 'Payments work again. Sorry for the trouble.', '--json']);
+    const resolved = await herald([
+      'incident',
+      'resolve',
+      result.incident.id,
+      '--message',
+      'Fixed',
+      '--social-text',
+      'Payments work again. Sorry for the trouble.',
+      '--json',
+    ]);
     expect(resolved.code).toBe(0);
     expect(JSON.parse(resolved.stdout).incident.status).toBe('resolved');
     expect(JSON.parse(resolved.stdout).update.socialText).toBe('Payments work again. Sorry for the trouble.');
@@ -65,17 +96,60 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
 
   it('resolve takes --component (a status other than operational) and --channels, as update does', async () => {
     const component = JSON.parse((await herald(['component', 'add', 'Search', '--json'])).stdout);
-    const opened = JSON.parse((await herald(['incident', 'open', '--title', 'Search slow', '--message', 'Looking.', '--component', `${component.id}=major_outage`, '--json'])).stdout);
-    const wrong = await herald(['incident', 'resolve', opened.incident.id, '--message', 'Better.', '--channels', 'nosuch']);
+    const opened = JSON.parse(
+      (
+        await herald([
+          'incident',
+          'open',
+          '--title',
+          'Search slow',
+          '--message',
+          'Looking.',
+          '--component',
+          `${component.id}=major_outage`,
+          '--json',
+        ])
+      ).stdout,
+    );
+    const wrong = await herald([
+      'incident',
+      'resolve',
+      opened.incident.id,
+      '--message',
+      'Better.',
+      '--channels',
+      'nosuch',
+    ]);
     expect(wrong.code).not.toBe(0);
     expect(wrong.stderr).toMatch(/nosuch/);
-    const resolved = await herald(['incident', 'resolve', opened.incident.id, '--message', 'Better, still watching.', '--component', `${component.id}=degraded_performance`, '--channels', 'recorder', '--json']);
+    const resolved = await herald([
+      'incident',
+      'resolve',
+      opened.incident.id,
+      '--message',
+      'Better, still watching.',
+      '--component',
+      `${component.id}=degraded_performance`,
+      '--channels',
+      'recorder',
+      '--json',
+    ]);
     expect(resolved.code).toBe(0);
-    expect(JSON.parse(resolved.stdout).incident).toMatchObject({ status: 'resolved', components: [expect.objectContaining({ id: component.id, status: 'degraded_performance' })] });
+    expect(JSON.parse(resolved.stdout).incident).toMatchObject({
+      status: 'resolved',
+      components: [expect.objectContaining({ id: component.id, status: 'degraded_performance' })],
+    });
   });
 
   it('adds subscribers and shows a webhook secret once', async () => {
-    const added = await herald(['subscriber', 'add', '--webhook', 'http://127.0.0.1:8081/status', '--confirmed', '--json']);
+    const added = await herald([
+      'subscriber',
+      'add',
+      '--webhook',
+      'http://127.0.0.1:8081/status',
+      '--confirmed',
+      '--json',
+    ]);
     expect(added.code).toBe(0);
     expect(JSON.parse(added.stdout).secret).toMatch(/^whsec_/);
     const listed = await herald(['subscriber', 'list', '--json']);
@@ -86,7 +160,10 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     const { writeFileSync } = await import('node:fs');
     const { join } = await import('node:path');
     const file = join(h.dataDir, 'subscribers.csv');
-    writeFileSync(file, 'email,phone,components\r\nana@example.com,,\r\n,+14155550100,\r\nnot-an-email,,\r\n"bo@example.com",,\r\nana@example.com,,\r\n');
+    writeFileSync(
+      file,
+      'email,phone,components\r\nana@example.com,,\r\n,+14155550100,\r\nnot-an-email,,\r\n"bo@example.com",,\r\nana@example.com,,\r\n',
+    );
     const imported = await herald(['subscriber', 'import', file, '--confirmed', '--json']);
     expect(imported.code).toBe(3); // some rows were invalid
     const answer = JSON.parse(imported.stdout);
@@ -94,7 +171,9 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     // Line numbers as in the file: the header is line 1.
     expect(answer.invalid).toEqual([expect.objectContaining({ index: 4, field: 'email' })]);
     const listed = JSON.parse((await herald(['subscriber', 'list', '--json'])).stdout);
-    expect(listed.map((s: { email: string | null; phone: string | null }) => s.email ?? s.phone).sort()).toEqual(expect.arrayContaining(['+14155550100', 'ana@example.com', 'bo@example.com']));
+    expect(listed.map((s: { email: string | null; phone: string | null }) => s.email ?? s.phone).sort()).toEqual(
+      expect.arrayContaining(['+14155550100', 'ana@example.com', 'bo@example.com']),
+    );
     const missing = await herald(['subscriber', 'import', join(h.dataDir, 'nope.csv')]);
     expect(missing.stderr).toMatch(/cannot read .*nope.csv: ENOENT/);
   });

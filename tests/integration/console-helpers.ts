@@ -18,8 +18,13 @@ export function lookalikeChannels(): ChannelDefinition[] {
       name: 'twitter',
       kind: 'twitter',
       capabilities: { threads: true, audience: false, maxLength: 280, concurrency: 2 },
-      render: (ctx: UpdateContext) => ({ text: `[${ctx.update.status}] ${ctx.incident.title}\n\n${ctx.update.message}\n\n${ctx.incident.url}` }),
-      send: async (_m, target) => ({ externalId: `tw-${target.idempotencyKey}`, externalUrl: `https://x.example.test/status/${target.attempt}` }),
+      render: (ctx: UpdateContext) => ({
+        text: `[${ctx.update.status}] ${ctx.incident.title}\n\n${ctx.update.message}\n\n${ctx.incident.url}`,
+      }),
+      send: async (_m, target) => ({
+        externalId: `tw-${target.idempotencyKey}`,
+        externalUrl: `https://x.example.test/status/${target.attempt}`,
+      }),
     }),
   };
   const sms: ChannelDefinition<Channel<{ body: string }>> = {
@@ -86,7 +91,12 @@ export async function loginAttempt(h: TestHerald, username: string, password: st
   });
 }
 
-export function formPost(h: TestHerald, url: string, cookie: string | undefined, fields: Record<string, string | string[]>) {
+export function formPost(
+  h: TestHerald,
+  url: string,
+  cookie: string | undefined,
+  fields: Record<string, string | string[]>,
+) {
   const body = new URLSearchParams();
   for (const [k, v] of Object.entries(fields)) for (const item of [v].flat()) body.append(k, item);
   return h.app.inject({
@@ -101,7 +111,11 @@ export function formPost(h: TestHerald, url: string, cookie: string | undefined,
  * A test Herald whose templates are a private copy of templates/ (the console saves into it). Workers and
  * the sweeper are off; tests that call reminder checks themselves keep the console's ticker quiet through env.
  */
-export async function startHeraldWithTemplates(options: { channels: ChannelDefinition[]; database?: DatabaseKind; env?: Record<string, string> }): Promise<TestHerald & { templatesDir: string }> {
+export async function startHeraldWithTemplates(options: {
+  channels: ChannelDefinition[];
+  database?: DatabaseKind;
+  env?: Record<string, string>;
+}): Promise<TestHerald & { templatesDir: string }> {
   const dataDir = tempDir();
   const templatesDir = join(dataDir, 'templates');
   cpSync(TEMPLATES_DIR, templatesDir, { recursive: true });

@@ -38,10 +38,24 @@ describe('console helpers', () => {
     const start = '2026-01-01T00:00:00.000Z';
     const settings = { firstMinutes: 10, nextMinutes: 30 };
     const one = { status: 'investigating' as const, startedAt: start, updates: [{ createdAt: start }] } as never;
-    expect(nextUpdateDue(one, settings, new Date('2026-01-01T00:05:00Z'))).toMatchObject({ overdue: false, label: 'due in 5 min', which: 'first follow-up' });
-    expect(nextUpdateDue(one, settings, new Date('2026-01-01T00:12:00Z'))).toMatchObject({ overdue: true, label: 'overdue by 2 min' });
-    const two = { status: 'identified' as const, startedAt: start, updates: [{ createdAt: '2026-01-01T00:20:00.000Z' }, { createdAt: start }] } as never;
-    expect(nextUpdateDue(two, settings, new Date('2026-01-01T00:30:00Z'))).toMatchObject({ dueAt: '2026-01-01T00:50:00.000Z', which: 'next update' });
+    expect(nextUpdateDue(one, settings, new Date('2026-01-01T00:05:00Z'))).toMatchObject({
+      overdue: false,
+      label: 'due in 5 min',
+      which: 'first follow-up',
+    });
+    expect(nextUpdateDue(one, settings, new Date('2026-01-01T00:12:00Z'))).toMatchObject({
+      overdue: true,
+      label: 'overdue by 2 min',
+    });
+    const two = {
+      status: 'identified' as const,
+      startedAt: start,
+      updates: [{ createdAt: '2026-01-01T00:20:00.000Z' }, { createdAt: start }],
+    } as never;
+    expect(nextUpdateDue(two, settings, new Date('2026-01-01T00:30:00Z'))).toMatchObject({
+      dueAt: '2026-01-01T00:50:00.000Z',
+      which: 'next update',
+    });
     expect(nextUpdateDue({ ...(one as object), status: 'resolved' } as never, settings)).toBeUndefined();
   });
 });
@@ -52,7 +66,11 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
   let componentId: string;
 
   beforeAll(async () => {
-    h = await startTestHerald({ database, channels: [recordingChannel('recorder').definition, ...lookalikeChannels()], workers: false });
+    h = await startTestHerald({
+      database,
+      channels: [recordingChannel('recorder').definition, ...lookalikeChannels()],
+      workers: false,
+    });
     await addUser(h, 'alice', 'commander');
     s = await signIn(h, 'alice');
     componentId = (await h.api('POST', '/api/v1/components', { name: 'API', group: 'Core' })).body.id;
@@ -94,16 +112,38 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
   });
 
   it('warns before publish: over the limit, no component, nothing selected', async () => {
-    const res = await formPost(h, '/console/preview', s.cookie, { _csrf: s.csrf, title: 'Long', message: 'word '.repeat(80), channels: ['twitter'] });
+    const res = await formPost(h, '/console/preview', s.cookie, {
+      _csrf: s.csrf,
+      title: 'Long',
+      message: 'word '.repeat(80),
+      channels: ['twitter'],
+    });
     expect(res.body).toContain('no component selected');
     expect(res.body).toMatch(/twitter: the post is \d+ weighted characters; X takes at most 280/);
     expect(res.body).toContain('(over the limit)');
   });
 
   it('serves every page, the assets with their types, and the CSV', async () => {
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Slow API', message: 'Looking.', components: { [componentId]: 'degraded_performance' } });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Slow API',
+      message: 'Looking.',
+      components: { [componentId]: 'degraded_performance' },
+    });
     const incidentId = opened.body.incident.id;
-    for (const url of ['/console/', '/console/incidents', '/console/incidents/new', `/console/incidents/${incidentId}`, `/console/incidents/${incidentId}/update`, `/console/incidents/${incidentId}/update?status=resolved`, `/console/incidents/${incidentId}/postmortem`, `/console/updates/${opened.body.update.id}`, '/console/maintenances', '/console/components', '/console/subscribers?q=example', '/console/templates']) {
+    for (const url of [
+      '/console/',
+      '/console/incidents',
+      '/console/incidents/new',
+      `/console/incidents/${incidentId}`,
+      `/console/incidents/${incidentId}/update`,
+      `/console/incidents/${incidentId}/update?status=resolved`,
+      `/console/incidents/${incidentId}/postmortem`,
+      `/console/updates/${opened.body.update.id}`,
+      '/console/maintenances',
+      '/console/components',
+      '/console/subscribers?q=example',
+      '/console/templates',
+    ]) {
       const res = await h.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } });
       expect(res.statusCode, url).toBe(200);
       expect(res.headers['content-type']).toContain('text/html');
@@ -112,36 +152,83 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
     expect(js.headers['content-type']).toBe('text/javascript; charset=utf-8');
     const css = await h.app.inject({ method: 'GET', url: '/console/assets/console.css' });
     expect(css.headers['content-type']).toBe('text/css; charset=utf-8');
-    const csv = await h.app.inject({ method: 'GET', url: '/console/subscribers.csv?kind=sms', headers: { cookie: s.cookie } });
+    const csv = await h.app.inject({
+      method: 'GET',
+      url: '/console/subscribers.csv?kind=sms',
+      headers: { cookie: s.cookie },
+    });
     expect(csv.body.trim().split('\r\n')).toHaveLength(2);
     expect(csv.body).toContain(`'+14155550100`);
-    expect((await h.app.inject({ method: 'GET', url: '/console/incidents/nope', headers: { cookie: s.cookie } })).statusCode).toBe(404);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/console/incidents/nope', headers: { cookie: s.cookie } })).statusCode,
+    ).toBe(404);
   });
 
   it('schedules maintenance and edits components from forms', async () => {
-    const created = await formPost(h, '/console/components', s.cookie, { _csrf: s.csrf, name: 'Website', group: 'Public', description: '' });
+    const created = await formPost(h, '/console/components', s.cookie, {
+      _csrf: s.csrf,
+      name: 'Website',
+      group: 'Public',
+      description: '',
+    });
     expect(created.statusCode).toBe(201);
     const list = (await h.api('GET', '/api/v1/components')).body as Array<{ id: string; name: string; group: string }>;
     const website = list.find((c) => c.name === 'Website')!;
     expect(website.group).toBe('Public');
-    const patched = await formPost(h, `/console/components/${website.id}`, s.cookie, { _csrf: s.csrf, name: 'Web site', group: 'Public', position: '0' });
+    const patched = await formPost(h, `/console/components/${website.id}`, s.cookie, {
+      _csrf: s.csrf,
+      name: 'Web site',
+      group: 'Public',
+      position: '0',
+    });
     expect(patched.statusCode).toBe(303);
-    expect((await h.api('GET', '/api/v1/components')).body.find((c: { id: string }) => c.id === website.id)).toMatchObject({ name: 'Web site', position: 0 });
+    expect(
+      (await h.api('GET', '/api/v1/components')).body.find((c: { id: string }) => c.id === website.id),
+    ).toMatchObject({ name: 'Web site', position: 0 });
 
-    const bad = await formPost(h, '/console/maintenances', s.cookie, { _csrf: s.csrf, title: 'DB upgrade', message: 'Short downtime', scheduledFor: '2030-01-01T10:00', scheduledUntil: '2030-01-01T09:00', components: website.id });
+    const bad = await formPost(h, '/console/maintenances', s.cookie, {
+      _csrf: s.csrf,
+      title: 'DB upgrade',
+      message: 'Short downtime',
+      scheduledFor: '2030-01-01T10:00',
+      scheduledUntil: '2030-01-01T09:00',
+      components: website.id,
+    });
     expect(bad.statusCode).toBe(400);
     expect(bad.body).toContain('scheduledUntil: must be after scheduledFor');
-    const good = await formPost(h, '/console/maintenances', s.cookie, { _csrf: s.csrf, title: 'DB upgrade', message: 'Short downtime', scheduledFor: '2030-01-01T10:00', scheduledUntil: '2030-01-01T11:00', components: website.id });
+    const good = await formPost(h, '/console/maintenances', s.cookie, {
+      _csrf: s.csrf,
+      title: 'DB upgrade',
+      message: 'Short downtime',
+      scheduledFor: '2030-01-01T10:00',
+      scheduledUntil: '2030-01-01T11:00',
+      components: website.id,
+    });
     expect(good.statusCode).toBe(201);
     expect(good.body).toContain('DB upgrade');
   });
 
   it('previews a template edit and reports one that does not compile', async () => {
-    const ok = await formPost(h, '/console/templates/preview', s.cookie, { _csrf: s.csrf, kind: 'log', file: 'message.txt.hbs', source: 'Now: {{incident.title}}' });
+    const ok = await formPost(h, '/console/templates/preview', s.cookie, {
+      _csrf: s.csrf,
+      kind: 'log',
+      file: 'message.txt.hbs',
+      source: 'Now: {{incident.title}}',
+    });
     expect(ok.body).toContain('Now: Elevated API error rates');
-    const broken = await formPost(h, '/console/templates/preview', s.cookie, { _csrf: s.csrf, kind: 'log', file: 'message.txt.hbs', source: '{{#if}}' });
+    const broken = await formPost(h, '/console/templates/preview', s.cookie, {
+      _csrf: s.csrf,
+      kind: 'log',
+      file: 'message.txt.hbs',
+      source: '{{#if}}',
+    });
     expect(broken.body).toContain('Does not compile');
-    const traversal = await formPost(h, '/console/templates/preview', s.cookie, { _csrf: s.csrf, kind: '..', file: 'package.json', source: 'x' });
+    const traversal = await formPost(h, '/console/templates/preview', s.cookie, {
+      _csrf: s.csrf,
+      kind: '..',
+      file: 'package.json',
+      source: 'x',
+    });
     expect(traversal.statusCode).toBe(400);
   });
 });

@@ -3,7 +3,11 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email } from '../../src/channels/email/index.js';
 import { CadenceReminders } from '../../src/console/cadence-reminders.js';
-import { MaintenanceReminders, compileMaintenanceTemplates, emailChannelOf } from '../../src/console/maintenance-reminders.js';
+import {
+  MaintenanceReminders,
+  compileMaintenanceTemplates,
+  emailChannelOf,
+} from '../../src/console/maintenance-reminders.js';
 import { readReminderSettings } from '../../src/console/reminders.js';
 import { type SmtpSink, startSmtpSink } from '../fakes/smtp-sink.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
@@ -43,18 +47,35 @@ const plus = (iso: string, minutes: number) => new Date(Date.parse(iso) + minute
 describe('reminder settings', () => {
   it('reads the env and names the variable when it is wrong', () => {
     expect(readReminderSettings({})).toEqual({ webhookUrl: undefined, intervalMs: 30_000, maintenanceLeadMinutes: 60 });
-    expect(readReminderSettings({ HERALD_REMINDER_WEBHOOK_URL: 'https://hooks.example.test/x', HERALD_MAINTENANCE_REMINDER_MINUTES: '0' })).toMatchObject({ webhookUrl: 'https://hooks.example.test/x', maintenanceLeadMinutes: 0 });
-    expect(() => readReminderSettings({ HERALD_REMINDER_WEBHOOK_URL: 'ftp://secret-token' })).toThrow(/HERALD_REMINDER_WEBHOOK_URL is not an http\(s\) URL/);
-    expect(() => readReminderSettings({ HERALD_REMINDER_WEBHOOK_URL: 'ftp://secret-token' })).not.toThrow(/secret-token/);
-    expect(() => readReminderSettings({ HERALD_MAINTENANCE_REMINDER_MINUTES: 'soon' })).toThrow(/HERALD_MAINTENANCE_REMINDER_MINUTES must be a whole number/);
+    expect(
+      readReminderSettings({
+        HERALD_REMINDER_WEBHOOK_URL: 'https://hooks.example.test/x',
+        HERALD_MAINTENANCE_REMINDER_MINUTES: '0',
+      }),
+    ).toMatchObject({ webhookUrl: 'https://hooks.example.test/x', maintenanceLeadMinutes: 0 });
+    expect(() => readReminderSettings({ HERALD_REMINDER_WEBHOOK_URL: 'ftp://secret-token' })).toThrow(
+      /HERALD_REMINDER_WEBHOOK_URL is not an http\(s\) URL/,
+    );
+    expect(() => readReminderSettings({ HERALD_REMINDER_WEBHOOK_URL: 'ftp://secret-token' })).not.toThrow(
+      /secret-token/,
+    );
+    expect(() => readReminderSettings({ HERALD_MAINTENANCE_REMINDER_MINUTES: 'soon' })).toThrow(
+      /HERALD_MAINTENANCE_REMINDER_MINUTES must be a whole number/,
+    );
   });
 });
 
-describe.each(['sqlite', 'postgres'] as const)('cadence reminders to the commanders\' chat on %s', (database) => {
+describe.each(['sqlite', 'postgres'] as const)("cadence reminders to the commanders' chat on %s", (database) => {
   let h: TestHerald;
   let hook: Awaited<ReturnType<typeof fakeWebhook>>;
   const checker = () =>
-    new CadenceReminders({ db: h.herald.store.db, cadence: { firstMinutes: 10, nextMinutes: 30 }, webhookUrl: hook.url, publicUrl: h.herald.env.publicUrl, logger: h.herald.logger });
+    new CadenceReminders({
+      db: h.herald.store.db,
+      cadence: { firstMinutes: 10, nextMinutes: 30 },
+      webhookUrl: hook.url,
+      publicUrl: h.herald.env.publicUrl,
+      logger: h.herald.logger,
+    });
 
   beforeAll(async () => {
     hook = await fakeWebhook();
@@ -76,13 +97,20 @@ describe.each(['sqlite', 'postgres'] as const)('cadence reminders to the command
     expect(a + b).toBe(1);
     expect(hook.received).toHaveLength(1);
     expect(hook.received[0]!.text).toContain('first follow-up for "Checkout &lt;errors&gt;"');
-    expect(hook.received[0]!.text).toContain(`https://status.example.test/console/incidents/${opened.incident.id}/update`);
+    expect(hook.received[0]!.text).toContain(
+      `https://status.example.test/console/incidents/${opened.incident.id}/update`,
+    );
     // A restart (a new checker) later on: same due time, no second reminder.
     expect(await checker().check(plus(startedAt, 25))).toBe(0);
     expect(hook.received).toHaveLength(1);
 
     // The next update moves the due time: a new reminder once that one passes.
-    const update = (await h.api('POST', `/api/v1/incidents/${opened.incident.id}/updates`, { message: 'Found it', status: 'identified' })).body;
+    const update = (
+      await h.api('POST', `/api/v1/incidents/${opened.incident.id}/updates`, {
+        message: 'Found it',
+        status: 'identified',
+      })
+    ).body;
     expect(await checker().check(plus(update.update.createdAt, 20))).toBe(0);
     expect(await checker().check(plus(update.update.createdAt, 31))).toBe(1);
     expect(hook.received[1]!.text).toContain('next update for');
@@ -92,7 +120,11 @@ describe.each(['sqlite', 'postgres'] as const)('cadence reminders to the command
     expect(await checker().check(plus(update.update.createdAt, 300))).toBe(0);
     expect(hook.received).toHaveLength(2);
 
-    const rows = await h.herald.store.db.selectFrom('console_cadence_reminders').selectAll().where('incident_id', '=', opened.incident.id).execute();
+    const rows = await h.herald.store.db
+      .selectFrom('console_cadence_reminders')
+      .selectAll()
+      .where('incident_id', '=', opened.incident.id)
+      .execute();
     expect(rows.map((r) => r.state)).toEqual(['sent', 'sent']);
   });
 
@@ -101,7 +133,11 @@ describe.each(['sqlite', 'postgres'] as const)('cadence reminders to the command
     hook.failNext(1);
     const before = hook.received.length;
     expect(await checker().check(plus(opened.incident.startedAt, 12))).toBe(0);
-    const row = await h.herald.store.db.selectFrom('console_cadence_reminders').selectAll().where('incident_id', '=', opened.incident.id).executeTakeFirstOrThrow();
+    const row = await h.herald.store.db
+      .selectFrom('console_cadence_reminders')
+      .selectAll()
+      .where('incident_id', '=', opened.incident.id)
+      .executeTakeFirstOrThrow();
     expect(row).toMatchObject({ state: 'pending', attempts: 1 });
     expect(row.error).toContain('HTTP 503');
     expect(row.error).not.toContain('secret');
@@ -116,7 +152,10 @@ describe('maintenance reminders to email subscribers', () => {
   let sink: SmtpSink;
 
   beforeAll(async () => {
-    sink = await startSmtpSink({ keep: true, reject: (address) => (address === 'gone@example.test' ? { code: 550, message: '5.1.1 No such user' } : undefined) });
+    sink = await startSmtpSink({
+      keep: true,
+      reject: (address) => (address === 'gone@example.test' ? { code: 550, message: '5.1.1 No such user' } : undefined),
+    });
     h = await startTestHerald({
       channels: [email({ smtpUrl: sink.url, from: 'Example Status <status@example.test>' })],
       // The console's own ticker stays quiet: the test runs the checks itself.
@@ -179,24 +218,43 @@ describe('maintenance reminders to email subscribers', () => {
 
     // Past its start: no reminder any more.
     expect(await checker().check(new Date(start.getTime() + 60_000))).toBe(0);
-    const rows = await h.herald.store.db.selectFrom('console_maintenance_reminders').selectAll().where('maintenance_id', '=', soon.body.id).execute();
+    const rows = await h.herald.store.db
+      .selectFrom('console_maintenance_reminders')
+      .selectAll()
+      .where('maintenance_id', '=', soon.body.id)
+      .execute();
     expect(rows.map((r) => r.state)).toEqual(['sent', 'sent']);
   });
 
   it('a hard bounce on a reminder suppresses the address for later sends too', async () => {
     const db = (await h.api('POST', '/api/v1/components', { name: 'Queue' })).body;
-    const gone = await h.api('POST', '/api/v1/subscribers', { email: 'gone@example.test', components: [db.id], confirmed: true });
+    const gone = await h.api('POST', '/api/v1/subscribers', {
+      email: 'gone@example.test',
+      components: [db.id],
+      confirmed: true,
+    });
     const start = new Date(Date.now() + 20 * 60_000);
     await h.api('POST', '/api/v1/maintenances', {
-      title: 'Queue upgrade', message: 'Brief pause.', components: [db.id],
-      scheduledFor: start.toISOString(), scheduledUntil: new Date(start.getTime() + 600_000).toISOString(),
+      title: 'Queue upgrade',
+      message: 'Brief pause.',
+      components: [db.id],
+      scheduledFor: start.toISOString(),
+      scheduledUntil: new Date(start.getTime() + 600_000).toISOString(),
     });
     await checker().check(); // all@example.test (every component) gets this one; gone@ bounces
     expect(sink.counts.get('gone@example.test')).toBeUndefined();
-    const row = await h.herald.store.db.selectFrom('subscribers').select(['state', 'last_error']).where('id', '=', gone.body.id).executeTakeFirstOrThrow();
+    const row = await h.herald.store.db
+      .selectFrom('subscribers')
+      .select(['state', 'last_error'])
+      .where('id', '=', gone.body.id)
+      .executeTakeFirstOrThrow();
     expect(row.state).toBe('suppressed');
     expect(row.last_error).toMatch(/550/);
-    const suppressions = await h.herald.store.db.selectFrom('suppressions').selectAll().where('kind', '=', 'email').execute();
+    const suppressions = await h.herald.store.db
+      .selectFrom('suppressions')
+      .selectAll()
+      .where('kind', '=', 'email')
+      .execute();
     expect(suppressions).toHaveLength(1);
   });
 

@@ -6,8 +6,21 @@ import { PASSWORD, addUser, formPost, loginAttempt, lookalikeChannels, signIn } 
 const counts = async (h: TestHerald) => {
   const { db } = h.herald.store;
   const n = async (table: 'incidents' | 'incident_updates' | 'deliveries' | 'components' | 'maintenances') =>
-    Number((await db.selectFrom(table).select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n);
-  return { incidents: await n('incidents'), updates: await n('incident_updates'), deliveries: await n('deliveries'), components: await n('components'), maintenances: await n('maintenances') };
+    Number(
+      (
+        await db
+          .selectFrom(table)
+          .select((eb) => eb.fn.countAll<number>().as('n'))
+          .executeTakeFirstOrThrow()
+      ).n,
+    );
+  return {
+    incidents: await n('incidents'),
+    updates: await n('incident_updates'),
+    deliveries: await n('deliveries'),
+    components: await n('components'),
+    maintenances: await n('maintenances'),
+  };
 };
 
 describe('console: sign-in, sessions, CSRF, roles', () => {
@@ -16,7 +29,10 @@ describe('console: sign-in, sessions, CSRF, roles', () => {
   let viewer: { cookie: string; csrf: string };
 
   beforeAll(async () => {
-    h = await startTestHerald({ channels: [recordingChannel('recorder').definition, ...lookalikeChannels()], workers: false });
+    h = await startTestHerald({
+      channels: [recordingChannel('recorder').definition, ...lookalikeChannels()],
+      workers: false,
+    });
     await addUser(h, 'alice', 'commander');
     await addUser(h, 'victor', 'viewer');
     commander = await signIn(h, 'alice');
@@ -64,7 +80,12 @@ describe('console: sign-in, sessions, CSRF, roles', () => {
     const before = await counts(h);
     const missing = await formPost(h, '/console/incidents', commander.cookie, incidentForm());
     expect(missing.statusCode).toBe(403);
-    const wrong = await formPost(h, '/console/incidents', commander.cookie, incidentForm(commander.csrf.slice(0, -2) + 'xx'));
+    const wrong = await formPost(
+      h,
+      '/console/incidents',
+      commander.cookie,
+      incidentForm(`${commander.csrf.slice(0, -2)}xx`),
+    );
     expect(wrong.statusCode).toBe(403);
     const otherSession = await formPost(h, '/console/incidents', commander.cookie, incidentForm(viewer.csrf));
     expect(otherSession.statusCode).toBe(403);
@@ -75,7 +96,9 @@ describe('console: sign-in, sessions, CSRF, roles', () => {
 
   it('lets a viewer look but not publish (403)', async () => {
     const before = await counts(h);
-    expect((await h.app.inject({ method: 'GET', url: '/console/', headers: { cookie: viewer.cookie } })).statusCode).toBe(200);
+    expect(
+      (await h.app.inject({ method: 'GET', url: '/console/', headers: { cookie: viewer.cookie } })).statusCode,
+    ).toBe(200);
     const publish = await formPost(h, '/console/incidents', viewer.cookie, incidentForm(viewer.csrf));
     expect(publish.statusCode).toBe(403);
     expect(publish.body).toContain('commander role');
@@ -95,14 +118,22 @@ describe('console: sign-in, sessions, CSRF, roles', () => {
     const after = await counts(h);
     expect(after.incidents).toBe(before.incidents + 1);
     expect(after.deliveries).toBe(before.deliveries + 1);
-    const progress = await h.app.inject({ method: 'GET', url: String(first.headers.location), headers: { cookie: commander.cookie } });
+    const progress = await h.app.inject({
+      method: 'GET',
+      url: String(first.headers.location),
+      headers: { cookie: commander.cookie },
+    });
     expect(progress.statusCode).toBe(200);
     expect(progress.body).toContain('data-channel="recorder"');
   });
 
   it('names the field when the form is incomplete and stores nothing', async () => {
     const before = await counts(h);
-    const res = await formPost(h, '/console/incidents', commander.cookie, { ...incidentForm(commander.csrf), title: '', channels: [] });
+    const res = await formPost(h, '/console/incidents', commander.cookie, {
+      ...incidentForm(commander.csrf),
+      title: '',
+      channels: [],
+    });
     expect(res.statusCode).toBe(400);
     expect(res.body).toContain('title: must not be empty');
     expect(res.body).toContain('choose at least one channel');

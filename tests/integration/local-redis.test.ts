@@ -31,7 +31,11 @@ describe('first run: a local Redis when none answers', () => {
     const logger = createLogger({ level: 'silent' });
     const running = await ensureRedis(readEnv({ HERALD_DATA_DIR: tempDir() }), logger, 6379);
     expect(running.embedded).toBe(false);
-    const given = await ensureRedis(readEnv({ HERALD_DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:1' }), logger, await freePort());
+    const given = await ensureRedis(
+      readEnv({ HERALD_DATA_DIR: tempDir(), REDIS_URL: 'redis://127.0.0.1:1' }),
+      logger,
+      await freePort(),
+    );
     expect(given).toMatchObject({ embedded: false, url: 'redis://127.0.0.1:1' });
   });
 });

@@ -23,7 +23,10 @@ describe('health and metrics', () => {
     expect(health).toMatchObject({ status: 200, body: { status: 'ok', database: 'ok', queue: 'ok' } });
 
     const { body } = await h.api('POST', '/api/v1/incidents', { title: 'T', message: 'M' });
-    await eventually(async () => (await h.api('GET', `/api/v1/updates/${body.update.id}/deliveries`)).body.channels[0].state === 'delivered');
+    await eventually(
+      async () =>
+        (await h.api('GET', `/api/v1/updates/${body.update.id}/deliveries`)).body.channels[0].state === 'delivered',
+    );
     const metrics = await h.app.inject({ method: 'GET', url: '/metrics' });
     expect(metrics.statusCode).toBe(200);
     expect(metrics.headers['content-type']).toMatch(/text\/plain/);
@@ -38,9 +41,17 @@ describe('health and metrics', () => {
 describe('secrets never reach the logs', () => {
   it('masks configured secret values wherever they appear', () => {
     const lines: string[] = [];
-    const out = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const logger = createLogger({ secrets: ['s3cr3t-token-value', 'p@ss word'], destination: out });
-    logger.info({ url: 'smtp://user:p%40ss%20word@mail.test', nested: { header: 'Bearer s3cr3t-token-value' } }, 'sending with s3cr3t-token-value');
+    logger.info(
+      { url: 'smtp://user:p%40ss%20word@mail.test', nested: { header: 'Bearer s3cr3t-token-value' } },
+      'sending with s3cr3t-token-value',
+    );
     logger.warn({ err: new Error('401 for token s3cr3t-token-value') }, 'failed');
     logger.info({ headers: { authorization: 'Bearer anything' }, password: 'x' }, 'request');
     const text = lines.join('\n');
@@ -55,13 +66,22 @@ describe('secrets never reach the logs', () => {
 describe('request logs', () => {
   it('name the method, path and status, and leave out query strings (links carry tokens)', async () => {
     const lines: string[] = [];
-    const out = new Writable({ write(chunk, _enc, done) { lines.push(chunk.toString()); done(); } });
+    const out = new Writable({
+      write(chunk, _enc, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
     const app = Fastify({ loggerInstance: createLogger({ destination: out }) });
     app.get('/unsubscribe', async () => 'ok');
     await app.inject({ method: 'GET', url: '/unsubscribe?token=c2VjcmV0LXRva2Vu.sig' });
     await app.close();
     const entries = lines.map((l) => JSON.parse(l) as { msg: string; req?: unknown; res?: unknown });
-    expect(entries.find((e) => e.msg === 'incoming request')?.req).toEqual({ method: 'GET', url: '/unsubscribe', remoteAddress: '127.0.0.1' });
+    expect(entries.find((e) => e.msg === 'incoming request')?.req).toEqual({
+      method: 'GET',
+      url: '/unsubscribe',
+      remoteAddress: '127.0.0.1',
+    });
     expect(entries.find((e) => e.msg === 'request completed')?.res).toEqual({ statusCode: 200 });
     expect(lines.join('\n')).not.toContain('c2VjcmV0LXRva2Vu');
   });
@@ -104,12 +124,28 @@ describe('client addresses behind a proxy', () => {
     const seen: string[] = [];
     const plain = await startTestHerald({});
     cleanups.push(() => plain.close());
-    plain.app.get('/whoami', async (request) => { seen.push(request.ip); return {}; });
-    await plain.app.inject({ method: 'GET', url: '/whoami', headers: { 'x-forwarded-for': '203.0.113.9' }, remoteAddress: '127.0.0.1' });
+    plain.app.get('/whoami', async (request) => {
+      seen.push(request.ip);
+      return {};
+    });
+    await plain.app.inject({
+      method: 'GET',
+      url: '/whoami',
+      headers: { 'x-forwarded-for': '203.0.113.9' },
+      remoteAddress: '127.0.0.1',
+    });
     const proxied = await startTestHerald({ env: { HERALD_TRUST_PROXY: '1' } });
     cleanups.push(() => proxied.close());
-    proxied.app.get('/whoami', async (request) => { seen.push(request.ip); return {}; });
-    await proxied.app.inject({ method: 'GET', url: '/whoami', headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' }, remoteAddress: '127.0.0.1' });
+    proxied.app.get('/whoami', async (request) => {
+      seen.push(request.ip);
+      return {};
+    });
+    await proxied.app.inject({
+      method: 'GET',
+      url: '/whoami',
+      headers: { 'x-forwarded-for': '198.51.100.1, 203.0.113.9' },
+      remoteAddress: '127.0.0.1',
+    });
     expect(seen).toEqual(['127.0.0.1', '203.0.113.9']);
   });
 });

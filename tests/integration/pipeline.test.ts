@@ -22,7 +22,12 @@ const settled = (updateId: string, channel: string) =>
 
 describe('typed errors decide what the queue does', () => {
   it('RetryableError: backs off and delivers on a later attempt, recording the attempts', async () => {
-    const flaky = recordingChannel('flaky', { attempts: 4, behave: (n) => { if (n < 3) throw new RetryableError(`provider 503 (try ${n})`); } });
+    const flaky = recordingChannel('flaky', {
+      attempts: 4,
+      behave: (n) => {
+        if (n < 3) throw new RetryableError(`provider 503 (try ${n})`);
+      },
+    });
     h = await startTestHerald({ channels: [flaky.definition] });
     const { body } = await h.api('POST', '/api/v1/incidents', { title: 'T', message: 'M' });
     const d = await settled(body.update.id, 'flaky');
@@ -32,17 +37,32 @@ describe('typed errors decide what the queue does', () => {
   });
 
   it('PermanentError: fails at once without retrying and keeps the reason', async () => {
-    const broken = recordingChannel('broken', { attempts: 5, behave: () => { throw new PermanentError('invalid_auth: the token was revoked; create a new one'); } });
+    const broken = recordingChannel('broken', {
+      attempts: 5,
+      behave: () => {
+        throw new PermanentError('invalid_auth: the token was revoked; create a new one');
+      },
+    });
     h = await startTestHerald({ channels: [broken.definition] });
     const { body } = await h.api('POST', '/api/v1/incidents', { title: 'T', message: 'M' });
     const d = await settled(body.update.id, 'broken');
-    expect(d).toMatchObject({ state: 'failed', attempts: 1, failed: 1, error: 'invalid_auth: the token was revoked; create a new one' });
+    expect(d).toMatchObject({
+      state: 'failed',
+      attempts: 1,
+      failed: 1,
+      error: 'invalid_auth: the token was revoked; create a new one',
+    });
     await new Promise((r) => setTimeout(r, 300));
     expect(broken.calls()).toBe(1);
   });
 
   it('retryable failures become failed after the last attempt', async () => {
-    const down = recordingChannel('down', { attempts: 2, behave: () => { throw new Error('ECONNREFUSED'); } });
+    const down = recordingChannel('down', {
+      attempts: 2,
+      behave: () => {
+        throw new Error('ECONNREFUSED');
+      },
+    });
     h = await startTestHerald({ channels: [down.definition] });
     const { body } = await h.api('POST', '/api/v1/incidents', { title: 'T', message: 'M' });
     const d = await settled(body.update.id, 'down');
@@ -95,8 +115,14 @@ describe('threading', () => {
     await settled(second.body.update.id, 'thread');
     expect(thread.sent.map((s) => s.text.match(/: (\w+) https/)![1])).toEqual(['one', 'two', 'three']);
     expect(thread.sent[0]!.target.thread).toBeUndefined();
-    expect(thread.sent[1]!.target.thread).toMatchObject({ first: { externalId: 'post-1' }, previous: { externalId: 'post-1' } });
-    expect(thread.sent[2]!.target.thread).toMatchObject({ first: { externalId: 'post-1' }, previous: { externalId: 'post-2' } });
+    expect(thread.sent[1]!.target.thread).toMatchObject({
+      first: { externalId: 'post-1' },
+      previous: { externalId: 'post-1' },
+    });
+    expect(thread.sent[2]!.target.thread).toMatchObject({
+      first: { externalId: 'post-1' },
+      previous: { externalId: 'post-2' },
+    });
   });
 });
 
@@ -123,7 +149,9 @@ describe('Idempotency-Key', () => {
   it('concurrent requests with one key publish once', async () => {
     h = await startTestHerald({ channels: [recordingChannel('recorder').definition], workers: false });
     const body = { title: 'Race', message: 'same' };
-    const answers = await Promise.all(Array.from({ length: 8 }, () => h!.api('POST', '/api/v1/incidents', body, { 'idempotency-key': 'race-1' })));
+    const answers = await Promise.all(
+      Array.from({ length: 8 }, () => h!.api('POST', '/api/v1/incidents', body, { 'idempotency-key': 'race-1' })),
+    );
     expect(answers.filter((a) => a.status === 201).length).toBeGreaterThanOrEqual(1);
     for (const a of answers) expect([201, 409]).toContain(a.status);
     expect((await h.api('GET', '/api/v1/incidents')).body).toHaveLength(1);
@@ -131,9 +159,19 @@ describe('Idempotency-Key', () => {
 
   it('a failed request releases its key so the client can try again', async () => {
     h = await startTestHerald({ channels: [recordingChannel('recorder').definition], workers: false });
-    const bad = await h.api('POST', '/api/v1/incidents', { title: 'x', message: 'y', status: 'nope' }, { 'idempotency-key': 'k2' });
+    const bad = await h.api(
+      'POST',
+      '/api/v1/incidents',
+      { title: 'x', message: 'y', status: 'nope' },
+      { 'idempotency-key': 'k2' },
+    );
     expect(bad.status).toBe(400);
-    const good = await h.api('POST', '/api/v1/incidents', { title: 'x', message: 'y', status: 'nope' }, { 'idempotency-key': 'k2' });
+    const good = await h.api(
+      'POST',
+      '/api/v1/incidents',
+      { title: 'x', message: 'y', status: 'nope' },
+      { 'idempotency-key': 'k2' },
+    );
     expect(good.status).toBe(400);
     const fixed = await h.api('POST', '/api/v1/incidents', { title: 'x', message: 'y' }, { 'idempotency-key': 'k3' });
     expect(fixed.status).toBe(201);
@@ -145,9 +183,20 @@ describe('resolving and component state', () => {
     h = await startTestHerald({ channels: [recordingChannel('recorder').definition], workers: false });
     const a = (await h.api('POST', '/api/v1/components', { name: 'A' })).body.id;
     const b = (await h.api('POST', '/api/v1/components', { name: 'B' })).body.id;
-    const one = await h.api('POST', '/api/v1/incidents', { title: 'One', message: 'm', components: { [a]: 'major_outage', [b]: 'partial_outage' } });
-    await h.api('POST', '/api/v1/incidents', { title: 'Two', message: 'm', components: { [b]: 'degraded_performance' } });
-    const resolved = await h.api('POST', `/api/v1/incidents/${one.body.incident.id}/updates`, { message: 'fixed', status: 'resolved' });
+    const one = await h.api('POST', '/api/v1/incidents', {
+      title: 'One',
+      message: 'm',
+      components: { [a]: 'major_outage', [b]: 'partial_outage' },
+    });
+    await h.api('POST', '/api/v1/incidents', {
+      title: 'Two',
+      message: 'm',
+      components: { [b]: 'degraded_performance' },
+    });
+    const resolved = await h.api('POST', `/api/v1/incidents/${one.body.incident.id}/updates`, {
+      message: 'fixed',
+      status: 'resolved',
+    });
     expect(resolved.status).toBe(201);
     expect(resolved.body.incident.status).toBe('resolved');
     expect(resolved.body.incident.resolvedAt).toEqual(expect.any(String));
@@ -159,7 +208,10 @@ describe('resolving and component state', () => {
     expect(components.map((c: { status: string }) => c.status)).toEqual(['operational', 'degraded_performance']);
     const unresolved = (await h.api('GET', '/api/v1/incidents?state=unresolved')).body;
     expect(unresolved.map((i: { title: string }) => i.title)).toEqual(['Two']);
-    const again = await h.api('POST', `/api/v1/incidents/${one.body.incident.id}/updates`, { message: 'again', status: 'resolved' });
+    const again = await h.api('POST', `/api/v1/incidents/${one.body.incident.id}/updates`, {
+      message: 'again',
+      status: 'resolved',
+    });
     expect(again.status).toBe(409);
     const detail = (await h.api('GET', `/api/v1/incidents/${one.body.incident.id}`)).body;
     expect(detail.updates.map((u: { status: string }) => u.status)).toEqual(['resolved', 'investigating']);
@@ -168,7 +220,10 @@ describe('resolving and component state', () => {
   it('a postmortem on a resolved incident becomes part of its timeline', async () => {
     h = await startTestHerald({ channels: [recordingChannel('recorder').definition], workers: false });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'One', message: 'm', status: 'resolved' });
-    const pm = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/postmortem`, { body: '## What happened\nA bad deploy.', notify: true });
+    const pm = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/postmortem`, {
+      body: '## What happened\nA bad deploy.',
+      notify: true,
+    });
     expect(pm.status).toBe(201);
     expect(pm.body.incident).toMatchObject({ status: 'postmortem', postmortem: '## What happened\nA bad deploy.' });
   });
@@ -178,8 +233,11 @@ describe('resolving and component state', () => {
     const a = (await h.api('POST', '/api/v1/components', { name: 'DB' })).body.id;
     const now = Date.now();
     const m = await h.api('POST', '/api/v1/maintenances', {
-      title: 'DB upgrade', message: 'Upgrading', components: [a],
-      scheduledFor: new Date(now - 60_000).toISOString(), scheduledUntil: new Date(now + 3_600_000).toISOString(),
+      title: 'DB upgrade',
+      message: 'Upgrading',
+      components: [a],
+      scheduledFor: new Date(now - 60_000).toISOString(),
+      scheduledUntil: new Date(now + 3_600_000).toISOString(),
     });
     expect(m.status).toBe(201);
     expect(m.body.status).toBe('in_progress');
@@ -190,7 +248,11 @@ describe('resolving and component state', () => {
 describe('manual retry', () => {
   it('a failed delivery can be retried and is then delivered', async () => {
     let fail = true;
-    const ch = recordingChannel('ch', { behave: () => { if (fail) throw new PermanentError('not_in_channel: invite the bot'); } });
+    const ch = recordingChannel('ch', {
+      behave: () => {
+        if (fail) throw new PermanentError('not_in_channel: invite the bot');
+      },
+    });
     h = await startTestHerald({ channels: [ch.definition] });
     const { body } = await h.api('POST', '/api/v1/incidents', { title: 'T', message: 'M' });
     expect((await settled(body.update.id, 'ch')).state).toBe('failed');

@@ -32,7 +32,16 @@ describe.each(['sqlite', 'postgres'] as const)('publish through a real Redis on 
       return res.body.channels[0].state === 'delivered' ? res.body : undefined;
     });
     expect(settled.channels).toEqual([
-      expect.objectContaining({ channel: 'recorder', state: 'delivered', total: 1, delivered: 1, failed: 0, pending: 0, attempts: 1, externalUrl: 'https://example.test/recorder/1' }),
+      expect.objectContaining({
+        channel: 'recorder',
+        state: 'delivered',
+        total: 1,
+        delivered: 1,
+        failed: 0,
+        pending: 0,
+        attempts: 1,
+        externalUrl: 'https://example.test/recorder/1',
+      }),
     ]);
     expect(recorder.sent).toHaveLength(1);
     expect(recorder.sent[0]!.text).toContain(`https://status.example.test/incidents/${opened.body.incident.id}.html`);
@@ -41,27 +50,61 @@ describe.each(['sqlite', 'postgres'] as const)('publish through a real Redis on 
     expect(components.body[0].status).toBe('major_outage');
   });
 
-  it('updates of one incident sent at once get numbers 1…n, each delivery row its update\'s number, the incident the last one\'s state', async () => {
+  it("updates of one incident sent at once get numbers 1…n, each delivery row its update's number, the incident the last one's state", async () => {
     const a = recordingChannel('a');
     const b = recordingChannel('b');
     h = await startTestHerald({ database, channels: [a.definition, b.definition], workers: false });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Race', message: 'first', impact: 'minor' });
     const incidentId = opened.body.incident.id;
-    const statuses = ['identified', 'monitoring', 'identified', 'monitoring', 'identified', 'monitoring', 'identified', 'monitoring'] as const;
-    const answers = await Promise.all(statuses.map((status, i) => h!.api('POST', `/api/v1/incidents/${incidentId}/updates`, { message: `update ${i}`, status, impact: i === 5 ? 'major' : undefined })));
+    const statuses = [
+      'identified',
+      'monitoring',
+      'identified',
+      'monitoring',
+      'identified',
+      'monitoring',
+      'identified',
+      'monitoring',
+    ] as const;
+    const answers = await Promise.all(
+      statuses.map((status, i) =>
+        h!.api('POST', `/api/v1/incidents/${incidentId}/updates`, {
+          message: `update ${i}`,
+          status,
+          impact: i === 5 ? 'major' : undefined,
+        }),
+      ),
+    );
     expect(answers.map((r) => r.status)).toEqual(statuses.map(() => 201));
 
     const { db } = h.herald.store;
-    const updates = await db.selectFrom('incident_updates').select(['id', 'number', 'status']).where('incident_id', '=', incidentId).orderBy('number').execute();
+    const updates = await db
+      .selectFrom('incident_updates')
+      .select(['id', 'number', 'status'])
+      .where('incident_id', '=', incidentId)
+      .orderBy('number')
+      .execute();
     expect(updates.map((u) => Number(u.number))).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9]);
-    const deliveries = await db.selectFrom('deliveries').select(['update_id', 'update_number', 'channel', 'state']).where('incident_id', '=', incidentId).execute();
+    const deliveries = await db
+      .selectFrom('deliveries')
+      .select(['update_id', 'update_number', 'channel', 'state'])
+      .where('incident_id', '=', incidentId)
+      .execute();
     expect(deliveries).toHaveLength(18);
     for (const u of updates) {
       const own = deliveries.filter((d) => d.update_id === u.id);
       expect(own.map((d) => d.channel).sort()).toEqual(['a', 'b']);
-      for (const d of own) expect({ number: Number(d.update_number), state: d.state }).toEqual({ number: Number(u.number), state: 'pending' });
+      for (const d of own)
+        expect({ number: Number(d.update_number), state: d.state }).toEqual({
+          number: Number(u.number),
+          state: 'pending',
+        });
     }
-    const incident = await db.selectFrom('incidents').select(['status', 'impact']).where('id', '=', incidentId).executeTakeFirstOrThrow();
+    const incident = await db
+      .selectFrom('incidents')
+      .select(['status', 'impact'])
+      .where('id', '=', incidentId)
+      .executeTakeFirstOrThrow();
     expect(incident.status).toBe(updates.at(-1)!.status);
     expect(incident.impact).toBe('major');
   });

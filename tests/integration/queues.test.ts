@@ -13,7 +13,8 @@ afterAll(async () => {
   await dropRedisPrefix(prefix);
 });
 
-const jobsIn = async (channel: string) => (await queues.queue(channel).getJobs(['waiting', 'delayed', 'active'])).map((j) => j.id);
+const jobsIn = async (channel: string) =>
+  (await queues.queue(channel).getJobs(['waiting', 'delayed', 'active'])).map((j) => j.id);
 
 describe('DeliveryQueues', () => {
   it("enqueues an update's deliveries, one job per row, and enqueueing them again adds nothing", async () => {
@@ -62,15 +63,21 @@ describe('DeliveryQueues', () => {
       // Redis stops answering (writes and PINGs wait while the clients are paused) but the socket stays up.
       await redis.command('CLIENT', 'PAUSE', 2000, 'ALL');
       await checked.assertAvailable({ answeredWithinMs: 1_000 });
-      await expect(checked.assertAvailable({ timeoutMs: 300 })).rejects.toThrow(/queue unavailable: Redis did not answer PING/);
+      await expect(checked.assertAvailable({ timeoutMs: 300 })).rejects.toThrow(
+        /queue unavailable: Redis did not answer PING/,
+      );
       await new Promise((r) => setTimeout(r, 1_100));
-      await expect(checked.assertAvailable({ timeoutMs: 300, answeredWithinMs: 1_000 })).rejects.toThrow(/did not answer PING/);
+      await expect(checked.assertAvailable({ timeoutMs: 300, answeredWithinMs: 1_000 })).rejects.toThrow(
+        /did not answer PING/,
+      );
       await redis.command('CLIENT', 'UNPAUSE');
       await checked.assertAvailable({ answeredWithinMs: 1_000 });
       // A recent answer does not hide a connection that is gone.
       await redis.stop();
       await new Promise((r) => setTimeout(r, 100));
-      await expect(checked.assertAvailable({ answeredWithinMs: 60_000 })).rejects.toThrow(/queue unavailable: Redis connection is (reconnecting|connecting|close|end)/);
+      await expect(checked.assertAvailable({ answeredWithinMs: 60_000 })).rejects.toThrow(
+        /queue unavailable: Redis connection is (reconnecting|connecting|close|end)/,
+      );
     } finally {
       await checked.close();
       own.disconnect();

@@ -24,7 +24,14 @@ describe('a worker killed with SIGKILL mid-job', () => {
     // API side only; the workers run in child processes that the test kills.
     const h = await startTestHerald({ database, channels: [sinkChannel(sink.url)], workers: false });
     cleanups.push(() => h.close());
-    const env = { DATABASE_URL: h.databaseUrl, REDIS_URL: 'redis://127.0.0.1:6379', HERALD_QUEUE_PREFIX: h.prefix, HERALD_LOCK_DURATION_MS: '1500', SINK_URL: sink.url, HERALD_DATA_DIR: h.dataDir };
+    const env = {
+      DATABASE_URL: h.databaseUrl,
+      REDIS_URL: 'redis://127.0.0.1:6379',
+      HERALD_QUEUE_PREFIX: h.prefix,
+      HERALD_LOCK_DURATION_MS: '1500',
+      SINK_URL: sink.url,
+      HERALD_DATA_DIR: h.dataDir,
+    };
 
     const held = sink.holdNext();
     const first: ChildProcess = await startScript('tests/helpers/worker-process.ts', env);
@@ -61,7 +68,11 @@ describe('Redis going away around a publish', () => {
     await redis.stop();
     const before = await snapshotDatabase(h.herald.store.db);
     const started = Date.now();
-    const refused = await h.api('POST', '/api/v1/incidents', { title: 'During outage', message: 'm', components: { [component]: 'major_outage' } });
+    const refused = await h.api('POST', '/api/v1/incidents', {
+      title: 'During outage',
+      message: 'm',
+      components: { [component]: 'major_outage' },
+    });
     expect(refused.status).toBe(503);
     expect(refused.body.message).toMatch(/queue unavailable.*nothing was stored/);
     expect(Date.now() - started).toBeLessThan(3_000);
@@ -82,7 +93,11 @@ describe('Redis going away around a publish', () => {
     cleanups.push(() => redis.stop());
     const sink = await new HttpSink().start();
     cleanups.push(() => sink.close());
-    const h = await startTestHerald({ channels: [sinkChannel(sink.url)], env: { REDIS_URL: redis.url }, sweeper: { intervalMs: 300, staleAfterMs: 500 } });
+    const h = await startTestHerald({
+      channels: [sinkChannel(sink.url)],
+      env: { REDIS_URL: redis.url },
+      sweeper: { intervalMs: 300, staleAfterMs: 500 },
+    });
     cleanups.push(() => h.close());
     // Writes block for 4 s: PING still answers (so the publish goes ahead), the enqueue times out after 3 s.
     await redis.command('CLIENT', 'PAUSE', 4000, 'WRITE');
@@ -98,13 +113,23 @@ describe('Redis going away around a publish', () => {
     cleanups.push(() => redis.stop());
     const sink = await new HttpSink().start();
     cleanups.push(() => sink.close());
-    const api = await startTestHerald({ channels: [sinkChannel(sink.url)], env: { REDIS_URL: redis.url }, workers: false });
+    const api = await startTestHerald({
+      channels: [sinkChannel(sink.url)],
+      env: { REDIS_URL: redis.url },
+      workers: false,
+    });
     cleanups.push(() => api.close());
     const published = await api.api('POST', '/api/v1/incidents', { title: 'Flushed', message: 'm' });
     expect(published.status).toBe(201);
     await redis.command('FLUSHALL');
 
-    const env = { DATABASE_URL: api.databaseUrl, REDIS_URL: redis.url, HERALD_QUEUE_PREFIX: api.prefix, SINK_URL: sink.url, HERALD_DATA_DIR: api.dataDir };
+    const env = {
+      DATABASE_URL: api.databaseUrl,
+      REDIS_URL: redis.url,
+      HERALD_QUEUE_PREFIX: api.prefix,
+      SINK_URL: sink.url,
+      HERALD_DATA_DIR: api.dataDir,
+    };
     const worker = await startScript('tests/helpers/worker-process.ts', env);
     cleanups.push(() => kill(worker));
     await eventually(async () => (await deliveryState(api, published.body.update.id)).state === 'delivered', 20_000);
@@ -116,7 +141,11 @@ describe('Redis going away around a publish', () => {
     cleanups.push(() => redis.stop());
     const sink = await new HttpSink().start();
     cleanups.push(() => sink.close());
-    const api = await startTestHerald({ channels: [sinkChannel(sink.url)], env: { REDIS_URL: redis.url }, workers: false });
+    const api = await startTestHerald({
+      channels: [sinkChannel(sink.url)],
+      env: { REDIS_URL: redis.url },
+      workers: false,
+    });
     cleanups.push(async () => {
       await redis.start().catch(() => undefined);
       await api.close();
@@ -124,7 +153,13 @@ describe('Redis going away around a publish', () => {
     const published = await api.api('POST', '/api/v1/incidents', { title: 'Restart', message: 'm' });
     await redis.stop();
     await redis.start();
-    const env = { DATABASE_URL: api.databaseUrl, REDIS_URL: redis.url, HERALD_QUEUE_PREFIX: api.prefix, SINK_URL: sink.url, HERALD_DATA_DIR: api.dataDir };
+    const env = {
+      DATABASE_URL: api.databaseUrl,
+      REDIS_URL: redis.url,
+      HERALD_QUEUE_PREFIX: api.prefix,
+      SINK_URL: sink.url,
+      HERALD_DATA_DIR: api.dataDir,
+    };
     const worker = await startScript('tests/helpers/worker-process.ts', env);
     cleanups.push(() => kill(worker));
     await eventually(async () => (await deliveryState(api, published.body.update.id)).state === 'delivered', 20_000);

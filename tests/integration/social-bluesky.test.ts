@@ -10,7 +10,12 @@ import { publishThreeUpdates } from '../helpers/social-pipeline.js';
 
 channelContract('bluesky', () => socialContractFixture('bluesky'));
 
-const target = (over: Partial<SendTarget> = {}): SendTarget => ({ idempotencyKey: `k-${Math.random()}`, attempt: 1, signal: new AbortController().signal, ...over });
+const target = (over: Partial<SendTarget> = {}): SendTarget => ({
+  idempotencyKey: `k-${Math.random()}`,
+  attempt: 1,
+  signal: new AbortController().signal,
+  ...over,
+});
 
 describe('bluesky channel on the PDS fake', () => {
   let setup: SocialSetup;
@@ -27,9 +32,15 @@ describe('bluesky channel on the PDS fake', () => {
     const ctx = sampleContext({ message: '障害 🙂👍🏽 details: https://example.com/a?b=c.' });
     const rendered = channel.render(ctx);
     await channel.send(rendered, target());
-    const record = fake.stored[fake.stored.length - 1]!.value as { text: string; facets: Array<{ index: { byteStart: number; byteEnd: number }; features: Array<{ uri: string }> }> };
+    const record = fake.stored[fake.stored.length - 1]!.value as {
+      text: string;
+      facets: Array<{ index: { byteStart: number; byteEnd: number }; features: Array<{ uri: string }> }>;
+    };
     const bytes = Buffer.from(record.text);
-    const linked = record.facets.map((f) => [bytes.subarray(f.index.byteStart, f.index.byteEnd).toString(), f.features[0]!.uri]);
+    const linked = record.facets.map((f) => [
+      bytes.subarray(f.index.byteStart, f.index.byteEnd).toString(),
+      f.features[0]!.uri,
+    ]);
     expect(linked).toEqual([
       ['https://example.com/a?b=c', 'https://example.com/a?b=c'],
       [ctx.incident.url, ctx.incident.url],
@@ -56,7 +67,8 @@ describe('bluesky channel on the PDS fake', () => {
     expect(fake.sessionsCreated).toBe(created);
     const texts = fake.stored.slice(stored).map((r) => (r.value as { text: string }).text);
     expect(texts).toHaveLength(2);
-    for (const message of ['After expiry, one.', 'After expiry, two.']) expect(texts.filter((t) => t.includes(message))).toHaveLength(1);
+    for (const message of ['After expiry, one.', 'After expiry, two.'])
+      expect(texts.filter((t) => t.includes(message))).toHaveLength(1);
   });
 
   it('signs in afresh when the refresh token is no longer good either', async () => {
@@ -72,7 +84,10 @@ describe('bluesky channel on the PDS fake', () => {
   it('sends the account’s calls to the PDS its session’s DID document names, not the entryway signed in to', async () => {
     const entryway = await new BlueskyFake({ password: 'entry-way-pass-1234', entryway: true }).start();
     try {
-      const client = new BlueskyClient({ service: entryway.url, identifier: entryway.identifier, appPassword: 'entry-way-pass-1234' }, 2_000);
+      const client = new BlueskyClient(
+        { service: entryway.url, identifier: entryway.identifier, appPassword: 'entry-way-pass-1234' },
+        2_000,
+      );
       const sent = await client.post({ text: 'Posted on the PDS.', facets: [] }, undefined);
       expect(entryway.stored.map((r) => (r.value as { text: string }).text)).toEqual(['Posted on the PDS.']);
       expect(sent.externalId).toBe(entryway.stored[0]!.uri);
@@ -88,7 +103,10 @@ describe('bluesky channel on the PDS fake', () => {
     const before = fake.posts.length;
     const ref = await channel.send(rendered, target({ idempotencyKey: 'b1', attempt: 2 }));
     expect(fake.posts.length).toBe(before);
-    expect(ref).toMatchObject({ externalId: fake.stored[before - 1]!.uri, meta: { cid: fake.stored[before - 1]!.cid } });
+    expect(ref).toMatchObject({
+      externalId: fake.stored[before - 1]!.uri,
+      meta: { cid: fake.stored[before - 1]!.cid },
+    });
   });
 });
 

@@ -44,7 +44,10 @@ function startWorker(h: TestHerald, setup: SocialSetup): Promise<ChildProcess> {
   });
 }
 
-const killed = (child: ChildProcess) => new Promise<void>((r) => (child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r())));
+const killed = (child: ChildProcess) =>
+  new Promise<void>((r) =>
+    child.exitCode !== null || child.signalCode !== null ? r() : child.once('exit', () => r()),
+  );
 
 describe.each(['twitter', 'mastodon', 'bluesky'] as SocialKind[])('%s: a worker that dies after posting', (kind) => {
   let h: TestHerald | undefined;
@@ -64,18 +67,28 @@ describe.each(['twitter', 'mastodon', 'bluesky'] as SocialKind[])('%s: a worker 
     // The platform stores the post, then the answer never comes back: the worker is killed in between.
     setup.fake.holdAnswers = true;
     const accepted = setup.fake.nextAccepted();
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Crash test', message: 'Posted once, whatever happens.' });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Crash test',
+      message: 'Posted once, whatever happens.',
+    });
     expect(opened.status).toBe(201);
     const updateId: string = opened.body.update.id;
 
     const first = await startWorker(h, setup);
     children.push(first);
-    const post = await Promise.race([accepted, new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the fake never saw the post')), 20_000))]);
+    const post = await Promise.race([
+      accepted,
+      new Promise<never>((_, rej) => setTimeout(() => rej(new Error('the fake never saw the post')), 20_000)),
+    ]);
     first.kill('SIGKILL');
     await killed(first);
     setup.fake.holdAnswers = false;
 
-    const [row] = await h.herald.store.db.selectFrom('deliveries').select('id').where('update_id', '=', updateId).execute();
+    const [row] = await h.herald.store.db
+      .selectFrom('deliveries')
+      .select('id')
+      .where('update_id', '=', updateId)
+      .execute();
     expect((await getDelivery(h.herald.store.db, row!.id))?.state).toBe('delivering');
 
     children.push(await startWorker(h, setup));

@@ -9,7 +9,12 @@ import { publishThreeUpdates } from '../helpers/social-pipeline.js';
 
 channelContract('mastodon', () => socialContractFixture('mastodon'));
 
-const target = (over: Partial<SendTarget> = {}): SendTarget => ({ idempotencyKey: `k-${Math.random()}`, attempt: 1, signal: new AbortController().signal, ...over });
+const target = (over: Partial<SendTarget> = {}): SendTarget => ({
+  idempotencyKey: `k-${Math.random()}`,
+  attempt: 1,
+  signal: new AbortController().signal,
+  ...over,
+});
 
 describe('mastodon channel on the Mastodon fake', () => {
   let setup: SocialSetup;
@@ -23,7 +28,9 @@ describe('mastodon channel on the Mastodon fake', () => {
   afterAll(() => setup.fake.close());
 
   it('sends the delivery id as Idempotency-Key: a retry after a timeout gets the same status back', async () => {
-    const rendered = channel.render(sampleContext({ message: 'Idempotency check with a link https://example.com/x?a=1&b=2' }));
+    const rendered = channel.render(
+      sampleContext({ message: 'Idempotency check with a link https://example.com/x?a=1&b=2' }),
+    );
     fake.failNext({ kind: 'slow', delayMs: 1_000 });
     await expect(channel.send(rendered, target({ idempotencyKey: 'delivery-m1' }))).rejects.toThrow(/did not answer/);
     const before = fake.posts.length;
@@ -34,7 +41,9 @@ describe('mastodon channel on the Mastodon fake', () => {
   });
 
   it('reconcile() finds a status from its HTML content and the thread it replies to', async () => {
-    const rendered = channel.render(sampleContext({ message: 'A <b>markup</b> & "quotes" check\n\nsecond paragraph\nline two' }));
+    const rendered = channel.render(
+      sampleContext({ message: 'A <b>markup</b> & "quotes" check\n\nsecond paragraph\nline two' }),
+    );
     const sent = await channel.send(rendered, target());
     expect(await channel.reconcile!(rendered, target({ attempt: 2 }))).toMatchObject({ externalId: sent.externalId });
     const asReply = { first: { externalId: sent.externalId! }, previous: { externalId: sent.externalId! } };

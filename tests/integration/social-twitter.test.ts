@@ -10,7 +10,12 @@ import { publishThreeUpdates } from '../helpers/social-pipeline.js';
 
 channelContract('twitter', () => socialContractFixture('twitter'));
 
-const target = (over: Partial<SendTarget> = {}): SendTarget => ({ idempotencyKey: `k-${Math.random()}`, attempt: 1, signal: new AbortController().signal, ...over });
+const target = (over: Partial<SendTarget> = {}): SendTarget => ({
+  idempotencyKey: `k-${Math.random()}`,
+  attempt: 1,
+  signal: new AbortController().signal,
+  ...over,
+});
 
 describe('twitter channel on the X fake', () => {
   let setup: SocialSetup;
@@ -34,13 +39,17 @@ describe('twitter channel on the X fake', () => {
   it('waits for the 24-hour user limit reset, not the 15-minute window', async () => {
     const resetAtMs = Date.now() + 6 * 3600_000;
     fake.failNext({ kind: '429-24h', resetAtMs });
-    const error = await channel.send(channel.render(sampleContext({ message: '24h check.' })), target()).catch((e: unknown) => e);
+    const error = await channel
+      .send(channel.render(sampleContext({ message: '24h check.' })), target())
+      .catch((e: unknown) => e);
     expect(error).toBeInstanceOf(RateLimitedError);
     expect(Math.abs((error as RateLimitedError).untilMs - resetAtMs)).toBeLessThan(2_000);
   });
 
   it('finds a post whose answer timed out instead of posting it again, and reconcile() misses nothing else', async () => {
-    const rendered = channel.render(sampleContext({ message: 'Timed out, but it landed: https://example.com/details' }));
+    const rendered = channel.render(
+      sampleContext({ message: 'Timed out, but it landed: https://example.com/details' }),
+    );
     const key = 'delivery-timeout-1';
     fake.failNext({ kind: 'slow', delayMs: 1_000 });
     await expect(channel.send(rendered, target({ idempotencyKey: key }))).rejects.toThrow(/did not answer/);
@@ -48,7 +57,9 @@ describe('twitter channel on the X fake', () => {
     const ref = await channel.send(rendered, target({ idempotencyKey: key, attempt: 2 }));
     expect(fake.posts.length).toBe(before);
     expect(ref.externalId).toBe(fake.posts[before - 1]!.id);
-    expect(await channel.reconcile!(channel.render(sampleContext({ message: 'never sent' })), target({ attempt: 2 }))).toBeNull();
+    expect(
+      await channel.reconcile!(channel.render(sampleContext({ message: 'never sent' })), target({ attempt: 2 })),
+    ).toBeNull();
   });
 });
 

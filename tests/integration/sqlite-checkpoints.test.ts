@@ -25,7 +25,8 @@ describe('SQLite checkpoints off the main thread', () => {
     await sql`create table blobs (id integer primary key, body text not null)`.execute(db);
     const pagesWritten = 800; // well under MAIN_CONNECTION_AUTOCHECKPOINT_PAGES
     expect(pagesWritten).toBeLessThan(MAIN_CONNECTION_AUTOCHECKPOINT_PAGES);
-    for (let i = 0; i < pagesWritten; i++) await sql`insert into blobs (body) values (${'x'.repeat(PAGE - 200)})`.execute(db);
+    for (let i = 0; i < pagesWritten; i++)
+      await sql`insert into blobs (body) values (${'x'.repeat(PAGE - 200)})`.execute(db);
 
     // Only a checkpoint writes the rows' pages into the database file itself.
     await eventually(() => statSync(path).size >= (pagesWritten / 2) * PAGE, 5_000);
@@ -50,7 +51,10 @@ describe('SQLite checkpoints off the main thread', () => {
   it('closes at once when the thread could not open the database (nothing to wait for)', async () => {
     const checkpointer = startCheckpointer(join(tempDir(), 'missing.db'), { everyMs: 10 });
     await new Promise((resolve) => setTimeout(resolve, 500)); // the thread has failed to open the file and exited
-    const outcome = await Promise.race([checkpointer.stop().then(() => 'stopped'), new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000))]);
+    const outcome = await Promise.race([
+      checkpointer.stop().then(() => 'stopped'),
+      new Promise((resolve) => setTimeout(() => resolve('still waiting'), 1_000)),
+    ]);
     expect(outcome).toBe('stopped');
   });
 

@@ -44,7 +44,9 @@ async function open(limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, maxMs: 60_0
   });
   const db = new Kysely<Tables>({ dialect: new HeraldSqliteDialect(counted, { stop: async () => undefined }, limits) });
   await sql`create table items (id integer primary key, label text not null unique)`.execute(db);
-  await sql`create table children (id integer primary key, item_id integer not null references items (id) deferrable initially deferred)`.execute(db);
+  await sql`create table children (id integer primary key, item_id integer not null references items (id) deferrable initially deferred)`.execute(
+    db,
+  );
   const observer = new SQLite(path, { readonly: true });
   cleanups.push(async () => {
     observer.close();
@@ -52,7 +54,8 @@ async function open(limits: BatchLimits = { ...DEFAULT_BATCH_LIMITS, maxMs: 60_0
   });
   counts.commits = 0;
   counts.begins = 0;
-  const committedLabels = () => (observer.prepare('select label from items order by id').all() as Array<{ label: string }>).map((r) => r.label);
+  const committedLabels = () =>
+    (observer.prepare('select label from items order by id').all() as Array<{ label: string }>).map((r) => r.label);
   return { db, counts, committedLabels };
 }
 
@@ -65,7 +68,10 @@ describe('SQLite group commit', () => {
         db
           .transaction()
           .execute(async (tx) => {
-            await tx.insertInto('items').values({ label: `t${i}` }).execute();
+            await tx
+              .insertInto('items')
+              .values({ label: `t${i}` })
+              .execute();
             await tx.selectFrom('items').select('id').where('label', '=', `t${i}`).executeTakeFirstOrThrow();
           })
           .then(() => seenAtReturn.push(committedLabels().includes(`t${i}`))),
@@ -80,7 +86,16 @@ describe('SQLite group commit', () => {
 
   it('a batch is committed when it is full or old, even while others still queue', async () => {
     const insertAll = (db: Kysely<Tables>, n: number) =>
-      Promise.all(Array.from({ length: n }, (_, i) => db.transaction().execute((tx) => tx.insertInto('items').values({ label: `t${i}` }).execute())));
+      Promise.all(
+        Array.from({ length: n }, (_, i) =>
+          db.transaction().execute((tx) =>
+            tx
+              .insertInto('items')
+              .values({ label: `t${i}` })
+              .execute(),
+          ),
+        ),
+      );
     const full = await open({ maxTransactions: 5, maxMs: 60_000 });
     await insertAll(full.db, 20);
     expect(full.committedLabels()).toHaveLength(20);
@@ -90,7 +105,10 @@ describe('SQLite group commit', () => {
     await Promise.all(
       Array.from({ length: 5 }, (_, i) =>
         old.db.transaction().execute(async (tx) => {
-          await tx.insertInto('items').values({ label: `slow${i}` }).execute();
+          await tx
+            .insertInto('items')
+            .values({ label: `slow${i}` })
+            .execute();
           await new Promise((resolve) => setTimeout(resolve, 2));
         }),
       ),
@@ -102,7 +120,12 @@ describe('SQLite group commit', () => {
   it('a transaction alone commits at once, as SQLite would', async () => {
     const { db, counts, committedLabels } = await open();
     for (let i = 0; i < 3; i++) {
-      await db.transaction().execute((tx) => tx.insertInto('items').values({ label: `solo${i}` }).execute());
+      await db.transaction().execute((tx) =>
+        tx
+          .insertInto('items')
+          .values({ label: `solo${i}` })
+          .execute(),
+      );
       expect(committedLabels()).toContain(`solo${i}`);
     }
     expect(counts.commits).toBe(3);
@@ -113,13 +136,30 @@ describe('SQLite group commit', () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
         db.transaction().execute(async (tx) => {
-          await tx.insertInto('items').values({ label: `t${i}` }).execute();
-          await tx.insertInto('items').values({ label: `t${i}-second` }).execute();
+          await tx
+            .insertInto('items')
+            .values({ label: `t${i}` })
+            .execute();
+          await tx
+            .insertInto('items')
+            .values({ label: `t${i}-second` })
+            .execute();
           if (i === 0 || i === 3 || i === 7) throw new Error(`transaction ${i} gives up`);
         }),
       ),
     );
-    expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled', 'fulfilled', 'rejected', 'fulfilled', 'fulfilled']);
+    expect(outcomes.map((o) => o.status)).toEqual([
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+      'fulfilled',
+      'rejected',
+      'fulfilled',
+      'fulfilled',
+    ]);
     expect((outcomes[3] as PromiseRejectedResult).reason.message).toBe('transaction 3 gives up');
     const expected = [1, 2, 4, 5, 6, 8, 9].flatMap((i) => [`t${i}`, `t${i}-second`]);
     expect(committedLabels().sort()).toEqual(expected.sort());
@@ -228,9 +268,24 @@ describe('SQLite group commit', () => {
       expect(committedLabels()).toContain('held-1');
       await connection.insertInto('items').values({ label: 'held-2' }).execute();
     });
-    const others = Array.from({ length: 5 }, (_, i) => db.transaction().execute((tx) => tx.insertInto('items').values({ label: `other-${i}` }).execute()));
+    const others = Array.from({ length: 5 }, (_, i) =>
+      db.transaction().execute((tx) =>
+        tx
+          .insertInto('items')
+          .values({ label: `other-${i}` })
+          .execute(),
+      ),
+    );
     await Promise.all([held, ...others]);
-    expect(committedLabels().sort()).toEqual(['held-1', 'held-2', 'other-0', 'other-1', 'other-2', 'other-3', 'other-4']);
+    expect(committedLabels().sort()).toEqual([
+      'held-1',
+      'held-2',
+      'other-0',
+      'other-1',
+      'other-2',
+      'other-3',
+      'other-4',
+    ]);
     // The connection is free again: a plain statement runs at once.
     await db.insertInto('items').values({ label: 'after' }).execute();
     expect(committedLabels()).toContain('after');
@@ -255,7 +310,9 @@ describe('SQLite group commit', () => {
     holding();
     const outcomes = await Promise.allSettled([first, second]);
     expect(outcomes.map((o) => o.status)).toEqual(['rejected', 'rejected']);
-    expect((outcomes[0] as PromiseRejectedResult).reason.message).toMatch(/closed before this transaction was committed/);
+    expect((outcomes[0] as PromiseRejectedResult).reason.message).toMatch(
+      /closed before this transaction was committed/,
+    );
     expect(committedLabels()).toEqual([]);
   });
 
@@ -265,8 +322,15 @@ describe('SQLite group commit', () => {
     const outcomes = await Promise.allSettled(
       Array.from({ length: 4 }, (_, i) =>
         db.transaction().execute(async (tx) => {
-          const { id } = await tx.insertInto('items').values({ label: `t${i}` }).returning('id').executeTakeFirstOrThrow();
-          await tx.insertInto('children').values({ item_id: i === 2 ? 9_999 : id }).execute();
+          const { id } = await tx
+            .insertInto('items')
+            .values({ label: `t${i}` })
+            .returning('id')
+            .executeTakeFirstOrThrow();
+          await tx
+            .insertInto('children')
+            .values({ item_id: i === 2 ? 9_999 : id })
+            .execute();
         }),
       ),
     );

@@ -23,12 +23,26 @@ describe('SQLite: waiting for another process’s write lock', () => {
       ],
       { cwd: process.cwd(), stdio: ['ignore', 'pipe', 'inherit'] },
     );
-    await new Promise<void>((resolve) => holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()));
+    await new Promise<void>((resolve) =>
+      holder.stdout!.on('data', (d: Buffer) => d.toString().includes('locked') && resolve()),
+    );
 
     let ticks = 0;
     const ticker = setInterval(() => ticks++, 10);
     const started = Date.now();
-    await store.db.insertInto('components').values({ id: 'c1', name: 'API', group_name: null, description: null, position: 0, status: 'operational', created_at: 'now', updated_at: 'now' }).execute();
+    await store.db
+      .insertInto('components')
+      .values({
+        id: 'c1',
+        name: 'API',
+        group_name: null,
+        description: null,
+        position: 0,
+        status: 'operational',
+        created_at: 'now',
+        updated_at: 'now',
+      })
+      .execute();
     const waited = Date.now() - started;
     clearInterval(ticker);
 

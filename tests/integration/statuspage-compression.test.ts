@@ -11,10 +11,17 @@ describe('status page served compressed', () => {
 
   beforeAll(async () => {
     h = await startTestHerald({ channels: [statuspage()] });
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Search is slow', message: 'We are looking into slow searches. '.repeat(60), impact: 'minor' });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Search is slow',
+      message: 'We are looking into slow searches. '.repeat(60),
+      impact: 'minor',
+    });
     expect(opened.status).toBe(201);
     incidentId = opened.body.incident.id;
-    await eventually(async () => ((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents?.length ?? 0) === 1);
+    await eventually(
+      async () =>
+        ((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents?.length ?? 0) === 1,
+    );
   });
   afterAll(async () => {
     await h?.close();
@@ -53,10 +60,16 @@ describe('status page served compressed', () => {
     expect(new Set(tags).size).toBe(3);
     for (const tag of tags) expect(tag).toMatch(/^"[^"]+"$/);
 
-    const again = await get(`/incidents/${incidentId}.html`, { 'accept-encoding': 'br', 'if-none-match': br.headers.etag as string });
+    const again = await get(`/incidents/${incidentId}.html`, {
+      'accept-encoding': 'br',
+      'if-none-match': br.headers.etag as string,
+    });
     expect(again.statusCode).toBe(304);
     // The Brotli ETag does not validate the gzip form.
-    const other = await get(`/incidents/${incidentId}.html`, { 'accept-encoding': 'gzip', 'if-none-match': br.headers.etag as string });
+    const other = await get(`/incidents/${incidentId}.html`, {
+      'accept-encoding': 'gzip',
+      'if-none-match': br.headers.etag as string,
+    });
     expect(other.statusCode).toBe(200);
     expect(gunzipSync(other.rawPayload).equals(plain.rawPayload)).toBe(true);
   });

@@ -2,7 +2,7 @@
 // to 9× as long as the previous took (at most 2 s), and the requests made meanwhile share it.
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { StatusSite } from '../../src/statuspage/build.js';
+import type { StatusSite } from '../../src/statuspage/build.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
 import { acmeSite, seedComponents, seedIncident } from '../unit/statuspage-seed.js';
@@ -16,7 +16,11 @@ describe('status site rebuild pacing', () => {
     const root = tempDir('herald-sp-pacing-');
     store = await openStore(join(root, 'herald.db'));
     const components = await seedComponents(store, 3);
-    incidentId = await seedIncident(store, { title: 'Queue backlog', startedAt: new Date().toISOString(), components: [{ ...components[0]!, status: 'partial_outage' }] });
+    incidentId = await seedIncident(store, {
+      title: 'Queue backlog',
+      startedAt: new Date().toISOString(),
+      components: [{ ...components[0]!, status: 'partial_outage' }],
+    });
     site = acmeSite(store, join(root, 'site'));
   });
   afterAll(async () => {
@@ -27,7 +31,11 @@ describe('status site rebuild pacing', () => {
     const first = await site.rebuild({ full: true });
     const firstTook = first.buildMs + first.publishMs;
     const asked = performance.now();
-    const requests = [site.rebuild({ incidentIds: [incidentId] }), site.rebuild({ incidentIds: [incidentId] }), site.rebuild()];
+    const requests = [
+      site.rebuild({ incidentIds: [incidentId] }),
+      site.rebuild({ incidentIds: [incidentId] }),
+      site.rebuild(),
+    ];
     const reports = await Promise.all(requests);
     const waited = performance.now() - asked - (reports[0]!.buildMs + reports[0]!.publishMs);
     expect(waited).toBeGreaterThanOrEqual(Math.min(9 * firstTook, 2_000) - 25);

@@ -77,7 +77,9 @@ describe('status page channel through the real pipeline', () => {
     // A component added or renamed without an update shows at once: the admin API refreshes the site.
     const billing = await h.api('POST', '/api/v1/components', { name: 'Billing', group: 'Core' });
     const componentNames = async () =>
-      (await h!.app.inject({ method: 'GET', url: '/api/v2/components.json' })).json().components.map((c: { name: string }) => c.name);
+      (await h!.app.inject({ method: 'GET', url: '/api/v2/components.json' }))
+        .json()
+        .components.map((c: { name: string }) => c.name);
     expect(await componentNames()).toContain('Billing');
     await h.api('PATCH', `/api/v1/components/${billing.body.id}`, { name: 'Billing & invoices' });
     expect(await componentNames()).toContain('Billing & invoices');
@@ -90,15 +92,37 @@ describe('status page channel through the real pipeline', () => {
     const recorder = recordingChannel('recorder');
     h = await startTestHerald({ channels: [statuspage(), recorder.definition] });
     const api = await h.api('POST', '/api/v1/components', { name: 'API' });
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', impact: 'major', components: { [api.body.id]: 'major_outage' } });
-    await eventually(async () => (await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`)).body.channels.every((c: { state: string }) => c.state === 'delivered'));
-    expect((await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator).toBe('critical');
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout errors',
+      message: 'Looking.',
+      impact: 'major',
+      components: { [api.body.id]: 'major_outage' },
+    });
+    await eventually(async () =>
+      (await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`)).body.channels.every(
+        (c: { state: string }) => c.state === 'delivered',
+      ),
+    );
+    expect((await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator).toBe(
+      'critical',
+    );
 
-    const resolved = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'Fixed; Slack only.', status: 'resolved', channels: ['recorder'] });
+    const resolved = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, {
+      message: 'Fixed; Slack only.',
+      status: 'resolved',
+      channels: ['recorder'],
+    });
     expect(resolved.status).toBe(201);
     // Only the channel asked for gets a delivery row; the page's workers refresh it, as they deliver to it.
-    expect((await h.api('GET', `/api/v1/updates/${resolved.body.update.id}/deliveries`)).body.channels.map((c: { channel: string }) => c.channel)).toEqual(['recorder']);
-    await eventually(async () => (await h!.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator === 'none');
+    expect(
+      (await h.api('GET', `/api/v1/updates/${resolved.body.update.id}/deliveries`)).body.channels.map(
+        (c: { channel: string }) => c.channel,
+      ),
+    ).toEqual(['recorder']);
+    await eventually(
+      async () =>
+        (await h!.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json().status.indicator === 'none',
+    );
     const summary = (await h.app.inject({ method: 'GET', url: '/api/v2/summary.json' })).json();
     expect(summary.components).toEqual([expect.objectContaining({ id: api.body.id, status: 'operational' })]);
     const page = await h.app.inject({ method: 'GET', url: `/incidents/${opened.body.incident.id}.html` });
@@ -109,18 +133,28 @@ describe('status page channel through the real pipeline', () => {
     const shared = join(tempDir('herald-sp-later-'), 'www');
     const target = { type: 'directory' as const, path: shared, name: 'shared' };
     // Another machine published a build of data from the future (as far as this one can tell).
-    await createTarget(target, 0).publish({ dir: tempDir('herald-sp-empty-'), manifest: {}, stamp: '2999-01-01T00:00:00.000Z' });
+    await createTarget(target, 0).publish({
+      dir: tempDir('herald-sp-empty-'),
+      manifest: {},
+      stamp: '2999-01-01T00:00:00.000Z',
+    });
     h = await startTestHerald({ channels: [statuspage({ targets: [target] })] });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Search is slow', message: 'Looking.' });
     expect(opened.status).toBe(201);
     const row = await eventually(async () => {
-      const found = await h!.herald.store.db.selectFrom('deliveries').select(['state', 'external_meta_json']).where('update_id', '=', opened.body.update.id).executeTakeFirst();
+      const found = await h!.herald.store.db
+        .selectFrom('deliveries')
+        .select(['state', 'external_meta_json'])
+        .where('update_id', '=', opened.body.update.id)
+        .executeTakeFirst();
       return found?.state === 'delivered' ? found : undefined;
     });
     expect(JSON.parse(row.external_meta_json!).targets).toBe('shared:kept');
     expect(existsSync(join(shared, 'index.html'))).toBe(false);
     // The site this Herald serves has the update all the same.
-    expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents[0].name).toBe('Search is slow');
+    expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents[0].name).toBe(
+      'Search is slow',
+    );
   });
 
   it('the refresh of a page an update leaves out is a job for its workers: it does not hold the answer, and shutdown waits for it', async () => {
@@ -144,7 +178,11 @@ describe('status page channel through the real pipeline', () => {
     };
     h = await startTestHerald({ channels: [slowPageWithRefresh, recorder.definition] });
     const asked = Date.now();
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', channels: ['recorder'] });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout errors',
+      message: 'Looking.',
+      channels: ['recorder'],
+    });
     expect(opened.status).toBe(201);
     // Answered well before the 2 s a publish that waited for the refresh would give it; the page's workers refresh it.
     expect(Date.now() - asked).toBeLessThan(1_000);
@@ -169,12 +207,20 @@ describe('status page channel through the real pipeline', () => {
       throw new Error('enqueue timed out');
     };
     const warn = vi.spyOn(deps.logger, 'warn');
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Looking.', channels: ['recorder'] });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Checkout errors',
+      message: 'Looking.',
+      channels: ['recorder'],
+    });
     expect(opened.status).toBe(201);
     expect((await h.api('GET', `/api/v1/incidents/${opened.body.incident.id}`)).body.updates).toHaveLength(1);
     await eventually(() => recorder.sent.length === 1);
     expect(warn).toHaveBeenCalledWith(
-      expect.objectContaining({ incidentId: opened.body.incident.id, channels: ['statuspage'], err: 'enqueue timed out' }),
+      expect.objectContaining({
+        incidentId: opened.body.incident.id,
+        channels: ['statuspage'],
+        err: 'enqueue timed out',
+      }),
       expect.stringContaining('could not ask for a refresh'),
     );
   });
@@ -182,7 +228,9 @@ describe('status page channel through the real pipeline', () => {
   it('a publish failure is retried and visible on the delivery', async () => {
     const blocker = join(tempDir('herald-sp-fail-'), 'file');
     writeFileSync(blocker, 'not a directory');
-    h = await startTestHerald({ channels: [statuspage({ targets: [{ type: 'directory', path: join(blocker, 'www') }] })] });
+    h = await startTestHerald({
+      channels: [statuspage({ targets: [{ type: 'directory', path: join(blocker, 'www') }] })],
+    });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Down', message: 'Looking' });
     const row = await eventually(async () => {
       const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);

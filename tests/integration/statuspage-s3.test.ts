@@ -18,8 +18,16 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
 
   beforeAll(async () => {
     const root = tempDir('herald-sp-s3-');
-    const { default: S3rver } = (await import('s3rver' as string)) as { default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> } };
-    const s3 = new S3rver({ address: '127.0.0.1', port: 0, silent: true, directory: join(root, 's3'), configureBuckets: [{ name: 'status' }] });
+    const { default: S3rver } = (await import('s3rver' as string)) as {
+      default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> };
+    };
+    const s3 = new S3rver({
+      address: '127.0.0.1',
+      port: 0,
+      silent: true,
+      directory: join(root, 's3'),
+      configureBuckets: [{ name: 'status' }],
+    });
     const address = await s3.run();
     server = s3;
     endpoint = `http://127.0.0.1:${address.port}`;
@@ -39,7 +47,11 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
   it('uploads the whole site once, then only the files an update changed', async () => {
     const components = await seedComponents(store, 10);
     await seedHistory(store, components, 40, NOW, 120);
-    const id = await seedIncident(store, { title: 'Queue backlog', startedAt: '2026-05-20T11:00:00.000Z', components: [{ ...components[0]!, status: 'partial_outage' }] });
+    const id = await seedIncident(store, {
+      title: 'Queue backlog',
+      startedAt: '2026-05-20T11:00:00.000Z',
+      components: [{ ...components[0]!, status: 'partial_outage' }],
+    });
     const site = acmeSite(store, join(tempDir('herald-sp-s3site-'), 'site'), {
       now: () => NOW,
       targets: [{ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }],
@@ -80,10 +92,17 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
     expect((await get(`public/incidents/${id}.html`)).body).toContain('Backlog is draining.');
 
     // Another machine finishes a build of older data only now: the bucket keeps the later one.
-    const target = createTarget({ type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials }, 0);
+    const target = createTarget(
+      { type: 's3', bucket: 'status', prefix: 'public/', endpoint, forcePathStyle: true, credentials },
+      0,
+    );
     const stamp = JSON.parse((await get('public/.herald-build.json')).body).stamp as string;
     expect(stamp).toBe('2026-05-20T11:30:00.000Z');
-    const older = { dir: tempDir('herald-sp-s3-older-'), manifest: { 'index.html': 'an older hash' }, stamp: '2026-05-20T11:00:00.000Z' };
+    const older = {
+      dir: tempDir('herald-sp-s3-older-'),
+      manifest: { 'index.html': 'an older hash' },
+      stamp: '2026-05-20T11:00:00.000Z',
+    };
     const kept = await target.publish(older);
     expect(kept.skipped).toMatch(/later data \(2026-05-20T11:30:00.000Z, this one 2026-05-20T11:00:00.000Z\)/);
     expect(kept.uploaded).toEqual([]);

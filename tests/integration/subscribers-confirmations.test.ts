@@ -14,12 +14,23 @@ describe('confirmation messages go through the queue', () => {
   });
 
   const signup = (h: TestHerald, address: string) =>
-    h.app.inject({ method: 'POST', url: '/subscribe', payload: JSON.stringify({ email: address }), headers: { 'content-type': 'application/json' }, remoteAddress: '10.0.0.7' });
+    h.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: JSON.stringify({ email: address }),
+      headers: { 'content-type': 'application/json' },
+      remoteAddress: '10.0.0.7',
+    });
 
   it('a 451 on the first try is retried with backoff and the message arrives once', async () => {
-    const smtp = await startChaosSmtp({ refuse: (_address, tries) => (tries === 1 ? { code: 451, message: '4.7.1 Try again later' } : undefined) });
+    const smtp = await startChaosSmtp({
+      refuse: (_address, tries) => (tries === 1 ? { code: 451, message: '4.7.1 Try again later' } : undefined),
+    });
     opened.push(smtp);
-    const h = await startTestHerald({ channels: [email({ smtpUrl: smtp.url, from: 'Status <status@example.test>' })], env: { HERALD_SECRET: randomSecret() } });
+    const h = await startTestHerald({
+      channels: [email({ smtpUrl: smtp.url, from: 'Status <status@example.test>' })],
+      env: { HERALD_SECRET: randomSecret() },
+    });
     opened.push(h);
     expect((await signup(h, 'late@example.test')).statusCode).toBe(202);
     await eventually(async () => smtp.total() === 1 || undefined, 20_000, 100);
@@ -40,7 +51,11 @@ describe('confirmation messages go through the queue', () => {
     expect(smtp.total()).toBe(0);
 
     // A worker process on the same database and queue prefix.
-    const worker = await startTestHerald({ channels, dataDir: api.dataDir, env: { HERALD_SECRET: secret, DATABASE_URL: api.databaseUrl, HERALD_QUEUE_PREFIX: api.prefix } });
+    const worker = await startTestHerald({
+      channels,
+      dataDir: api.dataDir,
+      env: { HERALD_SECRET: secret, DATABASE_URL: api.databaseUrl, HERALD_QUEUE_PREFIX: api.prefix },
+    });
     opened.push(worker);
     await eventually(async () => smtp.total() === 1 || undefined, 20_000, 100);
     const row = await api.herald.store.db.selectFrom('subscribers').selectAll().executeTakeFirstOrThrow();
@@ -51,7 +66,10 @@ describe('confirmation messages go through the queue', () => {
   it('a confirmation the queue could not take leaves the subscriber pending and lets a new sign-up send at once', async () => {
     const smtp = await startChaosSmtp();
     opened.push(smtp);
-    const h = await startTestHerald({ channels: [email({ smtpUrl: smtp.url, from: 'Status <status@example.test>' })], env: { HERALD_SECRET: randomSecret() } });
+    const h = await startTestHerald({
+      channels: [email({ smtpUrl: smtp.url, from: 'Status <status@example.test>' })],
+      env: { HERALD_SECRET: randomSecret() },
+    });
     opened.push(h);
     const queue = h.herald.confirmations;
     let refused = 0;

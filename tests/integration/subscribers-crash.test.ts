@@ -11,7 +11,10 @@ const N = 2000;
 const WORKER = resolve(import.meta.dirname, '../helpers/fanout-worker.ts');
 
 function startWorker(env: Record<string, string>): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], { env: { ...process.env, ...env }, stdio: ['ignore', 'pipe', 'inherit'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', WORKER], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => reject(new Error('worker did not start within 20 s')), 20_000);
     child.stdout!.on('data', (chunk: Buffer) => {
@@ -34,7 +37,9 @@ describe('fan-out survives SIGKILL of the worker', () => {
     await sink?.close();
   });
 
-  it(`every one of ${N} subscribers gets the update: none lost, duplicates bounded by the sends in flight`, { timeout: 120_000 }, async () => {
+  it(`every one of ${N} subscribers gets the update: none lost, duplicates bounded by the sends in flight`, {
+    timeout: 120_000,
+  }, async () => {
     sink = await startSmtpSink();
     const secret = randomSecret();
     h = await startTestHerald({
@@ -56,7 +61,10 @@ describe('fan-out survives SIGKILL of the worker', () => {
     };
     children.push(await startWorker(workerEnv));
 
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Crash test', message: 'Everyone must hear this once.' });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Crash test',
+      message: 'Everyone must hear this once.',
+    });
     expect(opened.status).toBe(201);
     await eventually(() => sink!.total() >= N / 4, 30_000, 5);
     children[0]!.kill('SIGKILL');
@@ -64,11 +72,15 @@ describe('fan-out survives SIGKILL of the worker', () => {
     const atKill = sink.total();
 
     children.push(await startWorker(workerEnv));
-    const row = await eventually(async () => {
-      const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);
-      const email = res.body.channels[0];
-      return email.state === 'delivered' ? email : undefined;
-    }, 90_000, 200);
+    const row = await eventually(
+      async () => {
+        const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);
+        const email = res.body.channels[0];
+        return email.state === 'delivered' ? email : undefined;
+      },
+      90_000,
+      200,
+    );
     expect(row).toMatchObject({ total: N, delivered: N, failed: 0, pending: 0 });
 
     let lost = 0;
@@ -82,7 +94,11 @@ describe('fan-out survives SIGKILL of the worker', () => {
     expect(lost).toBe(0);
     // In flight at the kill: at most 2 pages × 50 claimed recipients.
     expect(duplicates).toBeLessThanOrEqual(100);
-    const rows = await h.herald.store.db.selectFrom('recipient_deliveries').select('state').where('state', '!=', 'sent').execute();
+    const rows = await h.herald.store.db
+      .selectFrom('recipient_deliveries')
+      .select('state')
+      .where('state', '!=', 'sent')
+      .execute();
     expect(rows).toEqual([]);
   });
 });

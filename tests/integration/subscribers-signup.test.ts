@@ -19,11 +19,21 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
 
   async function start(env: Record<string, string> = {}) {
     sink = await startSmtpSink({ keep: true });
-    h = await startTestHerald({ database, channels: [email({ smtpUrl: sink.url, from: 'Status <status@example.test>' })], env: { HERALD_SECRET: secret, ...env } });
+    h = await startTestHerald({
+      database,
+      channels: [email({ smtpUrl: sink.url, from: 'Status <status@example.test>' })],
+      env: { HERALD_SECRET: secret, ...env },
+    });
     return h;
   }
   const signup = (h: TestHerald, body: object | string, ip = '10.0.0.1', type = 'application/json') =>
-    h.app.inject({ method: 'POST', url: '/subscribe', payload: typeof body === 'string' ? body : JSON.stringify(body), headers: { 'content-type': type }, remoteAddress: ip });
+    h.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      payload: typeof body === 'string' ? body : JSON.stringify(body),
+      headers: { 'content-type': type },
+      remoteAddress: ip,
+    });
 
   it('double opt-in: same 202 for new and known addresses, one confirmation per window, confirm link works', async () => {
     const h = await start();
@@ -38,7 +48,14 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
     expect(sink!.messages).toHaveLength(1); // at most one confirmation per address per window
 
     const list = (await h.api('GET', '/api/v1/subscribers')).body;
-    expect(list).toEqual([expect.objectContaining({ email: 'reader@example.test', confirmed: false, components: [api.id], state: 'active' })]);
+    expect(list).toEqual([
+      expect.objectContaining({
+        email: 'reader@example.test',
+        confirmed: false,
+        components: [api.id],
+        state: 'active',
+      }),
+    ]);
     const raw = sink!.messages[0]!.raw.toString();
     const token = /subscribe\/confirm\?token=([\w.=-]+)/.exec(raw.replace(/=\r?\n/g, '').replace(/=3D/g, '='))![1]!;
     const confirmed = await h.app.inject({ method: 'GET', url: `/subscribe/confirm?token=${token}` });
@@ -46,7 +63,12 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
     expect((await h.api('GET', '/api/v1/subscribers')).body[0].confirmed).toBe(true);
 
     // Form posts with components[] and the honeypot.
-    const form = await signup(h, `email=form%40example.test&components%5B%5D=${api.id}`, '10.0.0.3', 'application/x-www-form-urlencoded');
+    const form = await signup(
+      h,
+      `email=form%40example.test&components%5B%5D=${api.id}`,
+      '10.0.0.3',
+      'application/x-www-form-urlencoded',
+    );
     expect(form.statusCode).toBe(202);
     const before = await tableCounts(h.herald.store.db);
     const bot = await signup(h, { email: 'bot@example.test', website: 'http://spam.example' }, '10.0.0.4');
@@ -107,7 +129,12 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
       ['/subscribe/confirm', /not valid/],
       [`/unsubscribe?token=${forged.replace('confirm', 'unsubscribe')}`, /not valid/],
     ] as const) {
-      const res = await h.app.inject({ method: url.startsWith('/unsubscribe') ? 'POST' : 'GET', url, headers: { accept: 'application/json', 'content-type': 'application/json' }, payload: '{}' });
+      const res = await h.app.inject({
+        method: url.startsWith('/unsubscribe') ? 'POST' : 'GET',
+        url,
+        headers: { accept: 'application/json', 'content-type': 'application/json' },
+        payload: '{}',
+      });
       expect(res.statusCode, url).toBe(400);
       expect(res.body).toMatch(message);
     }
@@ -129,7 +156,13 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
     const h = await start();
     const res = await h.api('POST', '/api/v1/subscribers/import', {
       confirmed: true,
-      subscribers: [{ email: 'one@example.test' }, { email: 'bad' }, { phone: '+14155550100' }, { email: 'one@example.test' }, { email: 'two@example.test', components: ['zzz'] }],
+      subscribers: [
+        { email: 'one@example.test' },
+        { email: 'bad' },
+        { phone: '+14155550100' },
+        { email: 'one@example.test' },
+        { email: 'two@example.test', components: ['zzz'] },
+      ],
     });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ created: 2, existing: 1, suppressed: 0 });

@@ -10,11 +10,15 @@ import { randomSecret, seedSubscribers } from '../helpers/subscribers.js';
 import { type TwilioFake, startTwilioFake } from '../fakes/twilio-fake.js';
 
 const settled = (h: TestHerald, updateId: string, channel: string) =>
-  eventually(async () => {
-    const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
-    const row = res.body.channels.find((c: { channel: string }) => c.channel === channel);
-    return row && ['delivered', 'partial', 'failed', 'skipped'].includes(row.state) ? row : undefined;
-  }, 25_000, 100);
+  eventually(
+    async () => {
+      const res = await h.api('GET', `/api/v1/updates/${updateId}/deliveries`);
+      const row = res.body.channels.find((c: { channel: string }) => c.channel === channel);
+      return row && ['delivered', 'partial', 'failed', 'skipped'].includes(row.state) ? row : undefined;
+    },
+    25_000,
+    100,
+  );
 
 describe('SMS through a Twilio fake', () => {
   let h: TestHerald | undefined;
@@ -28,7 +32,15 @@ describe('SMS through a Twilio fake', () => {
   it('sends fitted text, retries 429 and 5xx, fails and suppresses invalid numbers, honours STOP', async () => {
     twilio = await startTwilioFake();
     h = await startTestHerald({
-      channels: [sms({ apiUrl: twilio.url, accountSid: twilio.accountSid, authToken: twilio.authToken, from: '+15005550006', maxSegments: 2 })],
+      channels: [
+        sms({
+          apiUrl: twilio.url,
+          accountSid: twilio.accountSid,
+          authToken: twilio.authToken,
+          from: '+15005550006',
+          maxSegments: 2,
+        }),
+      ],
       env: { HERALD_SECRET: randomSecret() },
     });
     for (const phone of ['+14155550101', '+14155550102', '+14155550103', '+14155550104']) {
@@ -37,7 +49,10 @@ describe('SMS through a Twilio fake', () => {
     twilio.invalid.add('+14155550103');
     twilio.failNext('+14155550101', '500');
     twilio.failNext('+14155550102', '429');
-    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Login failures', message: 'Investigating. '.repeat(60) });
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Login failures',
+      message: 'Investigating. '.repeat(60),
+    });
     const row = await settled(h, opened.body.update.id, 'sms');
     expect(row).toMatchObject({ state: 'partial', total: 4, delivered: 3, failed: 1 });
     expect(twilio.messages.map((m) => m.to).sort()).toEqual(['+14155550101', '+14155550102', '+14155550104']);
@@ -51,7 +66,14 @@ describe('SMS through a Twilio fake', () => {
     // Per recipient: the failed one with Twilio's reason, and every one over two pages.
     const recipients = `/api/v1/updates/${opened.body.update.id}/recipients`;
     const failed = (await h.api('GET', `${recipients}?state=failed`)).body;
-    expect(failed.recipients).toEqual([expect.objectContaining({ channel: 'sms', address: '+14155550103', state: 'failed', error: expect.stringMatching(/21211/) })]);
+    expect(failed.recipients).toEqual([
+      expect.objectContaining({
+        channel: 'sms',
+        address: '+14155550103',
+        state: 'failed',
+        error: expect.stringMatching(/21211/),
+      }),
+    ]);
     expect(failed.next).toBeUndefined();
     const first = (await h.api('GET', `${recipients}?limit=3`)).body;
     expect(first.recipients).toHaveLength(3);
@@ -61,21 +83,42 @@ describe('SMS through a Twilio fake', () => {
     const all = [...first.recipients, ...second.recipients] as Array<{ address: string; state: string }>;
     expect(all.map((r) => r.address).sort()).toEqual(['+14155550101', '+14155550102', '+14155550103', '+14155550104']);
     expect(all.filter((r) => r.state === 'sent')).toHaveLength(3);
-    expect((await h.api('GET', `${recipients}?state=lost`)).body).toMatchObject({ error: 'invalid_request', message: expect.stringMatching(/^state: must be one of pending, sending, sent, failed, skipped/) });
+    expect((await h.api('GET', `${recipients}?state=lost`)).body).toMatchObject({
+      error: 'invalid_request',
+      message: expect.stringMatching(/^state: must be one of pending, sending, sent, failed, skipped/),
+    });
     expect((await h.api('GET', `${recipients}?after=garbage`)).status).toBe(400);
     expect((await h.api('GET', `${recipients}?limit=0`)).status).toBe(400);
     expect((await h.api('GET', '/api/v1/updates/nosuch/recipients')).status).toBe(404);
 
     // Inbound STOP: signature checked, then the number is unsubscribed.
-    const params = { From: '+14155550104', To: '+15005550006', Body: 'stop', MessageSid: 'SM1', AccountSid: twilio.accountSid };
+    const params = {
+      From: '+14155550104',
+      To: '+15005550006',
+      Body: 'stop',
+      MessageSid: 'SM1',
+      AccountSid: twilio.accountSid,
+    };
     const payload = new URLSearchParams(params).toString();
-    const forged = await h.app.inject({ method: 'POST', url: '/sms/inbound', payload, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' } });
+    const forged = await h.app.inject({
+      method: 'POST',
+      url: '/sms/inbound',
+      payload,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': 'AAAA' },
+    });
     expect(forged.statusCode).toBe(403);
     const signature = twilioSignature(twilio.authToken, 'https://status.example.test/sms/inbound', params);
-    const stop = await h.app.inject({ method: 'POST', url: '/sms/inbound', payload, headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature } });
+    const stop = await h.app.inject({
+      method: 'POST',
+      url: '/sms/inbound',
+      payload,
+      headers: { 'content-type': 'application/x-www-form-urlencoded', 'x-twilio-signature': signature },
+    });
     expect(stop.statusCode).toBe(200);
     expect(stop.body).toContain('<Response>');
-    expect(((await h.api('GET', '/api/v1/subscribers')).body as Array<{ phone: string }>).map((s) => s.phone)).not.toContain('+14155550104');
+    expect(
+      ((await h.api('GET', '/api/v1/subscribers')).body as Array<{ phone: string }>).map((s) => s.phone),
+    ).not.toContain('+14155550104');
   });
 });
 
@@ -98,7 +141,11 @@ async function receiver(answer: (path: string) => number) {
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   const port = (server.address() as { port: number }).port;
-  return { received, url: (path: string) => `http://127.0.0.1:${port}${path}`, close: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    received,
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    close: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 describe.each(['sqlite', 'postgres'] as const)('signed webhooks on %s', (database) => {
@@ -123,18 +170,27 @@ describe.each(['sqlite', 'postgres'] as const)('signed webhooks on %s', (databas
     await h.api('POST', '/api/v1/subscribers', { webhookUrl: rx.url('/gone'), confirmed: true });
     await h.api('POST', '/api/v1/subscribers', { webhookUrl: rx.url('/broken'), confirmed: true });
     // Many subscribers on the fan-out path too (several pages).
-    await seedSubscribers(h.herald.store.db, 1200, { kind: 'webhook', address: (i) => rx.url(`/ok?n=${i}`), secret: () => good.secret });
+    await seedSubscribers(h.herald.store.db, 1200, {
+      kind: 'webhook',
+      address: (i) => rx.url(`/ok?n=${i}`),
+      secret: () => good.secret,
+    });
 
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Webhooks', message: 'Hello **hooks**' });
     const row = await settled(h, opened.body.update.id, 'webhooks');
     expect(row).toMatchObject({ state: 'partial', total: 1203, delivered: 1201, failed: 2 });
 
     const ok = rx.received.find((r) => r.path === '/ok')!;
-    const event = new Webhook(good.secret).verify(ok.body, ok.headers as Record<string, string>) as { type: string; data: { incident: { id: string }; update: { message: string } } };
+    const event = new Webhook(good.secret).verify(ok.body, ok.headers as Record<string, string>) as {
+      type: string;
+      data: { incident: { id: string }; update: { message: string } };
+    };
     expect(event.type).toBe('incident.created');
     expect(event.data.incident.id).toBe(opened.body.incident.id);
     expect(event.data.update.message).toBe('Hello **hooks**');
-    expect(() => new Webhook(`whsec_${randomSecret()}`).verify(ok.body, ok.headers as Record<string, string>)).toThrow();
+    expect(() =>
+      new Webhook(`whsec_${randomSecret()}`).verify(ok.body, ok.headers as Record<string, string>),
+    ).toThrow();
     const okPaths = new Set(rx.received.filter((r) => r.path.startsWith('/ok')).map((r) => r.path));
     expect(okPaths.size).toBe(1201);
 
@@ -154,8 +210,15 @@ describe('webhook SSRF guard at send time', () => {
   });
   it('refuses a loopback target stored earlier (private webhooks not allowed) without calling it', async () => {
     const rx = await receiver(() => 204);
-    h = await startTestHerald({ channels: [webhooks({ allowPrivate: false })], env: { HERALD_SECRET: randomSecret() } });
-    await seedSubscribers(h.herald.store.db, 1, { kind: 'webhook', address: () => rx.url('/x').replace('http:', 'https:'), secret: () => `whsec_${Buffer.alloc(24, 1).toString('base64')}` });
+    h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: false })],
+      env: { HERALD_SECRET: randomSecret() },
+    });
+    await seedSubscribers(h.herald.store.db, 1, {
+      kind: 'webhook',
+      address: () => rx.url('/x').replace('http:', 'https:'),
+      secret: () => `whsec_${Buffer.alloc(24, 1).toString('base64')}`,
+    });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'SSRF', message: 'x' });
     const row = await settled(h, opened.body.update.id, 'webhooks');
     expect(row).toMatchObject({ state: 'failed', failed: 1 });

@@ -16,9 +16,16 @@ describe('outbox sweeper: a job that BullMQ failed behind the worker’s back', 
 
   it('records the failure, or the delivery when the update had been posted and only its edit was left', async () => {
     const channel = recordingChannel('chat');
-    h = await startTestHerald({ channels: [channel.definition], workers: false, sweeper: { intervalMs: 3_600_000, staleAfterMs: 0 } });
+    h = await startTestHerald({
+      channels: [channel.definition],
+      workers: false,
+      sweeper: { intervalMs: 3_600_000, staleAfterMs: 0 },
+    });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Checkout errors', message: 'Investigating.' });
-    const later = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, { message: 'Found it.', status: 'identified' });
+    const later = await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, {
+      message: 'Found it.',
+      status: 'identified',
+    });
     // What the worker leaves on a row whose post went out before its edit of the first post failed.
     await h.herald.store.db
       .updateTable('deliveries')
@@ -30,19 +37,27 @@ describe('outbox sweeper: a job that BullMQ failed behind the worker’s back', 
     const stall = async () => {
       throw new UnrecoverableError('job stalled more than allowable limit');
     };
-    const staller = new Worker(queueName('chat'), stall, { connection: { url: REDIS_URL, maxRetriesPerRequest: null }, prefix: h.prefix });
+    const staller = new Worker(queueName('chat'), stall, {
+      connection: { url: REDIS_URL, maxRetriesPerRequest: null },
+      prefix: h.prefix,
+    });
     staller.on('failed', () => failedJobs++);
     await expect.poll(() => failedJobs, { timeout: 10_000 }).toBe(2);
     await staller.close();
 
     const result = await h.herald.sweeper!.sweepOnce();
     expect(result).toMatchObject({ checked: 2, failed: 1, delivered: 1, enqueued: 0 });
-    const row = async (updateId: string) => (await h!.api('GET', `/api/v1/updates/${updateId}/deliveries`)).body.channels[0];
-    expect(await row(opened.body.update.id)).toMatchObject({ state: 'failed', error: 'job stalled more than allowable limit' });
+    const row = async (updateId: string) =>
+      (await h!.api('GET', `/api/v1/updates/${updateId}/deliveries`)).body.channels[0];
+    expect(await row(opened.body.update.id)).toMatchObject({
+      state: 'failed',
+      error: 'job stalled more than allowable limit',
+    });
     expect(await row(later.body.update.id)).toMatchObject({
       state: 'delivered',
       externalId: 'post-77',
-      error: "posted, but the incident's first post still shows an earlier status: job stalled more than allowable limit",
+      error:
+        "posted, but the incident's first post still shows an earlier status: job stalled more than allowable limit",
     });
     expect(channel.sent).toHaveLength(0);
   });

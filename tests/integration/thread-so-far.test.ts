@@ -20,7 +20,16 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     await migrateToLatest(opened.db);
     // Only the database matters here: a queue that is always up and enqueues nothing.
     const queues = { assertAvailable: async () => undefined, enqueueAll: async () => [] } as unknown as DeliveryQueues;
-    deps = { store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'], queues, channels: [{ name: 'x', kind: 'twitter' }, { name: 'slack', kind: 'slack' }], publicUrl: 'https://status.example.test', logger: createLogger({ level: 'silent' }) };
+    deps = {
+      store: { db: opened.db, dialect: opened.dialect } as PublishDeps['store'],
+      queues,
+      channels: [
+        { name: 'x', kind: 'twitter' },
+        { name: 'slack', kind: 'slack' },
+      ],
+      publicUrl: 'https://status.example.test',
+      logger: createLogger({ level: 'silent' }),
+    };
   });
   afterAll(async () => {
     await opened.db.destroy();
@@ -31,10 +40,22 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
   async function thread(n: number) {
     const opened = await openIncident(deps, { title: 'T', message: 'first' });
     const deliveries = [opened.deliveries.find((d) => d.channel === 'x')!];
-    for (let i = 1; i < n; i++) deliveries.push((await postUpdate(deps, opened.incident.id, { message: `update ${i}` })).deliveries.find((d) => d.channel === 'x')!);
+    for (let i = 1; i < n; i++)
+      deliveries.push(
+        (await postUpdate(deps, opened.incident.id, { message: `update ${i}` })).deliveries.find(
+          (d) => d.channel === 'x',
+        )!,
+      );
     return deliveries;
   }
-  const posted = (id: string, externalId: string) => recordOutcome(opened.db, id, 0, { state: 'delivered', externalId, externalUrl: `https://x.test/${externalId}` }, new Date().toISOString());
+  const posted = (id: string, externalId: string) =>
+    recordOutcome(
+      opened.db,
+      id,
+      0,
+      { state: 'delivered', externalId, externalUrl: `https://x.test/${externalId}` },
+      new Date().toISOString(),
+    );
 
   it('the first update of an incident has nothing before it', async () => {
     const [first] = await thread(1);
@@ -49,19 +70,38 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     expect((await threadSoFar(opened.db, c!.id)).waiting).toBe(true);
     await recordOutcome(opened.db, b!.id, 0, { state: 'failed', error: 'refused' }, new Date().toISOString());
     // Settled, but failed: the reply goes under the first post and the latest that went out.
-    expect(await threadSoFar(opened.db, c!.id)).toMatchObject({ waiting: false, first: { externalId: 'p1' }, latest: { externalId: 'p1' } });
+    expect(await threadSoFar(opened.db, c!.id)).toMatchObject({
+      waiting: false,
+      first: { externalId: 'p1' },
+      latest: { externalId: 'p1' },
+    });
   });
 
   it('replies under the first post and the latest earlier one, whatever the thread length and the other channels', async () => {
     const deliveries = await thread(6);
     for (const [i, d] of deliveries.slice(0, 5).entries()) {
-      if (i === 3) await recordOutcome(opened.db, d.id, 0, { state: 'skipped', error: 'not for this channel' }, new Date().toISOString());
+      if (i === 3)
+        await recordOutcome(
+          opened.db,
+          d.id,
+          0,
+          { state: 'skipped', error: 'not for this channel' },
+          new Date().toISOString(),
+        );
       else await posted(d.id, `post-${i}`);
     }
     // Slack's deliveries of the same updates stay pending: another channel's thread does not hold this one.
-    expect(await threadSoFar(opened.db, deliveries[5]!.id)).toMatchObject({ waiting: false, first: { externalId: 'post-0' }, latest: { externalId: 'post-4' } });
+    expect(await threadSoFar(opened.db, deliveries[5]!.id)).toMatchObject({
+      waiting: false,
+      first: { externalId: 'post-0' },
+      latest: { externalId: 'post-4' },
+    });
     // Asked for an earlier update, only what came before it counts.
-    expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({ waiting: false, first: { externalId: 'post-0' }, latest: { externalId: 'post-1' } });
+    expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({
+      waiting: false,
+      first: { externalId: 'post-0' },
+      latest: { externalId: 'post-1' },
+    });
   });
 
   it('a database from before the update number was on the delivery row: the migration fills it in', async () => {
@@ -72,9 +112,22 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     const down = await migrator.migrateTo('004_console_reminders');
     expect(down.error).toBeUndefined();
     expect(await migrateToLatest(opened.db)).toEqual(['005_delivery_update_number', '006_update_social_text']);
-    const rows = await opened.db.selectFrom('deliveries as d').innerJoin('incident_updates as u', 'u.id', 'd.update_id').select(['d.update_number', 'u.number']).where('d.id', 'in', deliveries.map((d) => d.id)).execute();
+    const rows = await opened.db
+      .selectFrom('deliveries as d')
+      .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
+      .select(['d.update_number', 'u.number'])
+      .where(
+        'd.id',
+        'in',
+        deliveries.map((d) => d.id),
+      )
+      .execute();
     expect(rows.map((r) => Number(r.update_number)).sort()).toEqual([1, 2, 3]);
     for (const r of rows) expect(Number(r.update_number)).toBe(Number(r.number));
-    expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({ waiting: false, first: { externalId: 'old-1' }, latest: { externalId: 'old-2' } });
+    expect(await threadSoFar(opened.db, deliveries[2]!.id)).toMatchObject({
+      waiting: false,
+      first: { externalId: 'old-1' },
+      latest: { externalId: 'old-2' },
+    });
   });
 });

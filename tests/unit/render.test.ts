@@ -11,7 +11,10 @@ describe('fitText', () => {
   });
 
   it('cuts the body at a word boundary with an ellipsis and keeps the tail', () => {
-    const out = fitText({ head: '[Investigating] API', body: 'word '.repeat(100), tail: 'https://status.test/i/1.html' }, 80);
+    const out = fitText(
+      { head: '[Investigating] API', body: 'word '.repeat(100), tail: 'https://status.test/i/1.html' },
+      80,
+    );
     expect(countGraphemes(out)).toBeLessThanOrEqual(80);
     expect(out.endsWith('https://status.test/i/1.html')).toBe(true);
     expect(out).toMatch(/word…\n\n/);
@@ -19,15 +22,20 @@ describe('fitText', () => {
 
   it('never splits a grapheme and always fits (property)', () => {
     fc.assert(
-      fc.property(fc.string({ unit: 'grapheme', maxLength: 600 }), fc.string({ unit: 'grapheme', maxLength: 40 }), fc.integer({ min: 60, max: 400 }), (body, head, max) => {
-        const tail = 'https://status.example.test/incidents/abc.html';
-        const out = fitText({ head, body, tail }, max);
-        expect(countGraphemes(out)).toBeLessThanOrEqual(max);
-        expect(out.endsWith(tail)).toBe(true);
-        // No half of a surrogate pair left behind, and no replacement character the input did not have.
-        expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
-        if (!`${head}${body}`.includes('\uFFFD')) expect(out.includes('\uFFFD')).toBe(false);
-      }),
+      fc.property(
+        fc.string({ unit: 'grapheme', maxLength: 600 }),
+        fc.string({ unit: 'grapheme', maxLength: 40 }),
+        fc.integer({ min: 60, max: 400 }),
+        (body, head, max) => {
+          const tail = 'https://status.example.test/incidents/abc.html';
+          const out = fitText({ head, body, tail }, max);
+          expect(countGraphemes(out)).toBeLessThanOrEqual(max);
+          expect(out.endsWith(tail)).toBe(true);
+          // No half of a surrogate pair left behind, and no replacement character the input did not have.
+          expect(out).not.toMatch(/[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/);
+          if (!`${head}${body}`.includes('\uFFFD')) expect(out.includes('\uFFFD')).toBe(false);
+        },
+      ),
       { numRuns: 200 },
     );
   });
@@ -57,7 +65,9 @@ describe('markdown', () => {
   });
 
   it('plain text drops markup and keeps link targets', () => {
-    expect(markdownToText('**Degraded** — see [the docs](https://docs.test) & <b>retry</b>')).toBe('Degraded — see the docs (https://docs.test) & retry');
+    expect(markdownToText('**Degraded** — see [the docs](https://docs.test) & <b>retry</b>')).toBe(
+      'Degraded — see the docs (https://docs.test) & retry',
+    );
   });
 });
 
@@ -76,14 +86,16 @@ describe('templates', () => {
 });
 
 describe('plain text from hostile markdown', () => {
-  it.each(['[click](javascript:alert(1))', '<a href="javascript:alert(1)">click</a>', '[click](data:text/html;base64,PHNjcmlwdD4=)', '<a href="&#106;avascript:alert(1)">click</a>'])(
-    'drops the non-web link target of %s',
-    (input) => {
-      const text = markdownToText(input);
-      expect(text).toContain('click');
-      expect(text).not.toMatch(/javascript|data:/i);
-    },
-  );
+  it.each([
+    '[click](javascript:alert(1))',
+    '<a href="javascript:alert(1)">click</a>',
+    '[click](data:text/html;base64,PHNjcmlwdD4=)',
+    '<a href="&#106;avascript:alert(1)">click</a>',
+  ])('drops the non-web link target of %s', (input) => {
+    const text = markdownToText(input);
+    expect(text).toContain('click');
+    expect(text).not.toMatch(/javascript|data:/i);
+  });
 
   it('fits a very long message quickly', () => {
     const started = performance.now();
@@ -97,10 +109,19 @@ describe('countGraphemes', () => {
   it('matches whole-string segmentation on long mixed text (property)', () => {
     const segmenter = new Intl.Segmenter(undefined, { granularity: 'grapheme' });
     fc.assert(
-      fc.property(fc.array(fc.oneof(fc.string({ unit: 'grapheme', maxLength: 30 }), fc.constantFrom('ab', ' ', '\r\n', '👍🏽', 'é', '🇯🇵', 'x\u0301')), { maxLength: 200 }), (parts) => {
-        const text = parts.join('');
-        expect(countGraphemes(text)).toBe(Array.from(segmenter.segment(text)).length);
-      }),
+      fc.property(
+        fc.array(
+          fc.oneof(
+            fc.string({ unit: 'grapheme', maxLength: 30 }),
+            fc.constantFrom('ab', ' ', '\r\n', '👍🏽', 'é', '🇯🇵', 'x\u0301'),
+          ),
+          { maxLength: 200 },
+        ),
+        (parts) => {
+          const text = parts.join('');
+          expect(countGraphemes(text)).toBe(Array.from(segmenter.segment(text)).length);
+        },
+      ),
       { numRuns: 200 },
     );
   });

@@ -14,7 +14,13 @@ describe('planUpdate', () => {
 
   it("an update's status moves the incident and merges component statuses", () => {
     const plan = planUpdate(
-      { status: 'investigating', components: [{ id: 'a', status: 'major_outage' }, { id: 'b', status: 'degraded_performance' }] },
+      {
+        status: 'investigating',
+        components: [
+          { id: 'a', status: 'major_outage' },
+          { id: 'b', status: 'degraded_performance' },
+        ],
+      },
       { status: 'identified', components: { b: 'partial_outage', c: 'degraded_performance' } },
     );
     expect(plan.status).toBe('identified');
@@ -31,7 +37,13 @@ describe('planUpdate', () => {
 
   it('resolving returns affected components to operational unless the update names them', () => {
     const plan = planUpdate(
-      { status: 'monitoring', components: [{ id: 'a', status: 'major_outage' }, { id: 'b', status: 'partial_outage' }] },
+      {
+        status: 'monitoring',
+        components: [
+          { id: 'a', status: 'major_outage' },
+          { id: 'b', status: 'partial_outage' },
+        ],
+      },
       { status: 'resolved', components: { b: 'degraded_performance' } },
     );
     expect(plan.resolves).toBe(true);
@@ -42,7 +54,9 @@ describe('planUpdate', () => {
   });
 
   it('refuses to resolve a resolved incident, with a message that says how to go on', () => {
-    expect(() => planUpdate({ status: 'resolved', components: [] }, { status: 'resolved' })).toThrow(StateConflictError);
+    expect(() => planUpdate({ status: 'resolved', components: [] }, { status: 'resolved' })).toThrow(
+      StateConflictError,
+    );
     expect(() => planUpdate({ status: 'resolved', components: [] }, {})).toThrow(/already resolved; reopen it/);
     expect(() => planUpdate({ status: 'postmortem', components: [] }, {})).toThrow(StateConflictError);
   });

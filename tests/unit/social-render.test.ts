@@ -13,8 +13,16 @@ import { sampleContext } from '../contract/channel-contract.js';
 import { channelRuntime } from '../helpers/social-channels.js';
 
 const runtime = channelRuntime();
-const x = twitter({ appKey: 'k', appSecret: 's', accessToken: 't', accessSecret: 'a', apiUrl: 'http://127.0.0.1:1/2/' }).create(runtime) as Channel<Tweet>;
-const bsky = bluesky({ identifier: 'a.bsky.social', appPassword: 'p', service: 'http://127.0.0.1:1' }).create(runtime) as Channel<BlueskyPost>;
+const x = twitter({
+  appKey: 'k',
+  appSecret: 's',
+  accessToken: 't',
+  accessSecret: 'a',
+  apiUrl: 'http://127.0.0.1:1/2/',
+}).create(runtime) as Channel<Tweet>;
+const bsky = bluesky({ identifier: 'a.bsky.social', appPassword: 'p', service: 'http://127.0.0.1:1' }).create(
+  runtime,
+) as Channel<BlueskyPost>;
 const toot = mastodon({ url: 'http://127.0.0.1:1', token: 't' }).create(runtime) as Channel<{ text: string }>;
 
 const piece = fc.oneof(
@@ -22,7 +30,24 @@ const piece = fc.oneof(
   fc.string({ unit: 'grapheme', maxLength: 60 }),
   fc.string({ unit: 'binary', maxLength: 40 }),
   fc.webUrl(),
-  fc.constantFrom('日本語のテキスト', '障害が発生しています', '🙂', '👨‍👩‍👧‍👦', '🇯🇵', 'é', '\u202E', '\uFEFF', '@everyone', '**bold**', '[x](javascript:alert(1))', '<b>x</b>', '&amp;', '\n\n', '# Heading', '- item'),
+  fc.constantFrom(
+    '日本語のテキスト',
+    '障害が発生しています',
+    '🙂',
+    '👨‍👩‍👧‍👦',
+    '🇯🇵',
+    'é',
+    '\u202E',
+    '\uFEFF',
+    '@everyone',
+    '**bold**',
+    '[x](javascript:alert(1))',
+    '<b>x</b>',
+    '&amp;',
+    '\n\n',
+    '# Heading',
+    '- item',
+  ),
   fc.constant('word '.repeat(200)),
 );
 const message = fc.array(piece, { maxLength: 30 }).map((parts) => parts.join(' '));
@@ -51,7 +76,8 @@ describe('social rendering, fuzzed', () => {
         const bytes = Buffer.from(text);
         expect(bytes.length).toBeLessThanOrEqual(BLUESKY_MAX_BYTES);
         expect(text).toContain(ctx.incident.url);
-        for (const f of facets) expect(bytes.subarray(f.index.byteStart, f.index.byteEnd).toString()).toBe(f.features[0]!.uri);
+        for (const f of facets)
+          expect(bytes.subarray(f.index.byteStart, f.index.byteEnd).toString()).toBe(f.features[0]!.uri);
         expect(facets.some((f) => f.features[0]!.uri === ctx.incident.url)).toBe(true);
       }),
       { numRuns: 150 },

@@ -13,7 +13,10 @@ async function publish(dir: string, files: Record<string, string>) {
 }
 
 const tag = (content: string) => `"${hashOf(content).slice(0, 32)}"`;
-const incidents = (note: string) => JSON.stringify({ incidents: Array.from({ length: 200 }, (_, i) => ({ id: i, body: `still investigating ${note}` })) });
+const incidents = (note: string) =>
+  JSON.stringify({
+    incidents: Array.from({ length: 200 }, (_, i) => ({ id: i, body: `still investigating ${note}` })),
+  });
 
 describe('SiteFileCache', () => {
   it('takes ETags from the build manifest, and carries a file a rebuild left unchanged over, compressed forms and all', async () => {
@@ -55,7 +58,9 @@ describe('SiteFileCache', () => {
     await cache.get('api/v2/incidents.json', 'br');
     expect((await cache.get('gone.json', null))!.body.toString()).toBe('{}');
     await publish(dir, { 'api/v2/incidents.json': incidents('v2') });
-    expect(brotliDecompressSync((await cache.get('api/v2/incidents.json', 'br'))!.body).toString()).toBe(incidents('v2'));
+    expect(brotliDecompressSync((await cache.get('api/v2/incidents.json', 'br'))!.body).toString()).toBe(
+      incidents('v2'),
+    );
     expect(await cache.get('gone.json', null)).toBeNull();
   });
 

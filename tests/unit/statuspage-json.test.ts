@@ -10,11 +10,57 @@ import { acmeSite, seedComponents, seedIncident, seedMaintenance } from './statu
 // Field lists of Atlassian Statuspage's public API (v2), as its documents carry them.
 const PAGE = ['id', 'name', 'url', 'time_zone', 'updated_at'];
 const STATUS = ['indicator', 'description'];
-const COMPONENT = ['id', 'name', 'status', 'created_at', 'updated_at', 'position', 'description', 'showcase', 'start_date', 'group_id', 'page_id', 'group', 'only_show_if_degraded'];
-const INCIDENT = ['id', 'name', 'status', 'created_at', 'updated_at', 'monitoring_at', 'resolved_at', 'impact', 'shortlink', 'started_at', 'page_id', 'incident_updates', 'components'];
-const UPDATE = ['id', 'status', 'body', 'incident_id', 'created_at', 'updated_at', 'display_at', 'affected_components', 'deliver_notifications', 'custom_tweet', 'tweet_id'];
+const COMPONENT = [
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'position',
+  'description',
+  'showcase',
+  'start_date',
+  'group_id',
+  'page_id',
+  'group',
+  'only_show_if_degraded',
+];
+const INCIDENT = [
+  'id',
+  'name',
+  'status',
+  'created_at',
+  'updated_at',
+  'monitoring_at',
+  'resolved_at',
+  'impact',
+  'shortlink',
+  'started_at',
+  'page_id',
+  'incident_updates',
+  'components',
+];
+const UPDATE = [
+  'id',
+  'status',
+  'body',
+  'incident_id',
+  'created_at',
+  'updated_at',
+  'display_at',
+  'affected_components',
+  'deliver_notifications',
+  'custom_tweet',
+  'tweet_id',
+];
 const MAINTENANCE = [...INCIDENT, 'scheduled_for', 'scheduled_until'];
-const COMPONENT_STATUSES = ['operational', 'degraded_performance', 'partial_outage', 'major_outage', 'under_maintenance'];
+const COMPONENT_STATUSES = [
+  'operational',
+  'degraded_performance',
+  'partial_outage',
+  'major_outage',
+  'under_maintenance',
+];
 const INCIDENT_STATUSES = ['investigating', 'identified', 'monitoring', 'resolved', 'postmortem'];
 const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'];
 const ISO = /^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/;
@@ -30,10 +76,36 @@ beforeAll(async () => {
   const [api, web, db] = await seedComponents(store, 3, { groups: 0 });
   await store.db.updateTable('components').set({ group_name: 'Core' }).where('id', 'in', [api!.id, web!.id]).execute();
   await store.db.updateTable('components').set({ status: 'major_outage' }).where('id', '=', api!.id).execute();
-  await seedIncident(store, { title: 'API down', impact: 'critical', startedAt: '2026-05-20T10:00:00.000Z', components: [{ ...api!, status: 'major_outage' }], messages: ['Investigating', 'Found it'] });
-  await seedIncident(store, { title: 'Old blip', startedAt: '2026-04-01T10:00:00.000Z', resolvedAt: '2026-04-01T11:00:00.000Z', components: [{ ...web!, status: 'degraded_performance' }] });
-  await seedMaintenance(store, { title: 'DB upgrade', message: 'Upgrading', status: 'scheduled', scheduledFor: '2026-05-25T00:00:00.000Z', scheduledUntil: '2026-05-25T02:00:00.000Z', components: [db!.id], at: '2026-05-19T00:00:00.000Z' });
-  await seedMaintenance(store, { title: 'Network work', message: 'Working', status: 'in_progress', scheduledFor: '2026-05-20T11:00:00.000Z', scheduledUntil: '2026-05-20T13:00:00.000Z', components: [db!.id] });
+  await seedIncident(store, {
+    title: 'API down',
+    impact: 'critical',
+    startedAt: '2026-05-20T10:00:00.000Z',
+    components: [{ ...api!, status: 'major_outage' }],
+    messages: ['Investigating', 'Found it'],
+  });
+  await seedIncident(store, {
+    title: 'Old blip',
+    startedAt: '2026-04-01T10:00:00.000Z',
+    resolvedAt: '2026-04-01T11:00:00.000Z',
+    components: [{ ...web!, status: 'degraded_performance' }],
+  });
+  await seedMaintenance(store, {
+    title: 'DB upgrade',
+    message: 'Upgrading',
+    status: 'scheduled',
+    scheduledFor: '2026-05-25T00:00:00.000Z',
+    scheduledUntil: '2026-05-25T02:00:00.000Z',
+    components: [db!.id],
+    at: '2026-05-19T00:00:00.000Z',
+  });
+  await seedMaintenance(store, {
+    title: 'Network work',
+    message: 'Working',
+    status: 'in_progress',
+    scheduledFor: '2026-05-20T11:00:00.000Z',
+    scheduledUntil: '2026-05-20T13:00:00.000Z',
+    components: [db!.id],
+  });
   const site = acmeSite(store, dir, { now: () => NOW });
   await site.rebuild({ full: true });
 });
@@ -97,8 +169,12 @@ describe('Statuspage-compatible JSON', () => {
     const all = read('api/v2/scheduled-maintenances.json');
     expect(keys(all)).toEqual(['page', 'scheduled_maintenances']);
     all.scheduled_maintenances.forEach((m: any) => checkIncident(m, MAINTENANCE, MAINTENANCE_STATUSES));
-    expect(read('api/v2/scheduled-maintenances/upcoming.json').scheduled_maintenances.map((m: any) => m.name)).toEqual(['DB upgrade']);
-    expect(read('api/v2/scheduled-maintenances/active.json').scheduled_maintenances.map((m: any) => m.name)).toEqual(['Network work']);
+    expect(read('api/v2/scheduled-maintenances/upcoming.json').scheduled_maintenances.map((m: any) => m.name)).toEqual([
+      'DB upgrade',
+    ]);
+    expect(read('api/v2/scheduled-maintenances/active.json').scheduled_maintenances.map((m: any) => m.name)).toEqual([
+      'Network work',
+    ]);
   });
 });
 
@@ -120,7 +196,9 @@ describe('feeds', () => {
     expect(atom.feed['@_xmlns']).toBe('http://www.w3.org/2005/Atom');
     expect(atom.feed.entry).toHaveLength(3);
     expect(atom.feed.entry[2].title['#text']).toBe('Old blip - Resolved');
-    expect(atom.feed.entry[2].link['@_href']).toMatch(/^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/);
+    expect(atom.feed.entry[2].link['@_href']).toMatch(
+      /^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/,
+    );
   });
 });
 
@@ -132,7 +210,11 @@ describe('feeds read by a feed reader', () => {
     for (const file of ['history.rss', 'history.atom']) {
       const feed = await reader.parseString(readFileSync(join(dir, file), 'utf8'));
       expect(feed.items, file).toHaveLength(3);
-      expect(feed.items.map((i) => i.title).sort(), file).toEqual(['API down - Investigating', 'API down - Investigating', 'Old blip - Resolved']);
+      expect(feed.items.map((i) => i.title).sort(), file).toEqual([
+        'API down - Investigating',
+        'API down - Investigating',
+        'Old blip - Resolved',
+      ]);
       for (const item of feed.items) {
         expect(item.link, file).toMatch(/^https:\/\/status\.acme\.test\/incidents\/[0-9a-z]+\.html#update-/);
         expect(Number.isNaN(Date.parse(item.isoDate ?? '')), file).toBe(false);
@@ -149,7 +231,13 @@ describe('rebuilds under a burst of updates', () => {
       const [c] = await seedComponents(burstStore, 1, { groups: 0 });
       const ids: string[] = [];
       for (let i = 0; i < 6; i++) {
-        ids.push(await seedIncident(burstStore, { title: `Burst ${i}`, startedAt: `2026-05-20T1${i}:00:00.000Z`, components: [{ ...c!, status: 'partial_outage' }] }));
+        ids.push(
+          await seedIncident(burstStore, {
+            title: `Burst ${i}`,
+            startedAt: `2026-05-20T1${i}:00:00.000Z`,
+            components: [{ ...c!, status: 'partial_outage' }],
+          }),
+        );
       }
       const site = acmeSite(burstStore, join(root, 'site'), { now: () => NOW });
       await site.rebuild({ full: true });
@@ -163,7 +251,8 @@ describe('rebuilds under a burst of updates', () => {
       expect(new Set(reports).size).toBe(2);
       expect(reports[1]).toBe(reports[5]);
       expect(reports[1]).not.toBe(reports[0]);
-      for (const id of ids) expect(readFileSync(join(root, 'site', 'incidents', `${id}.html`), 'utf8')).toContain('Burst');
+      for (const id of ids)
+        expect(readFileSync(join(root, 'site', 'incidents', `${id}.html`), 'utf8')).toContain('Burst');
     } finally {
       await burstStore.close();
     }

@@ -11,7 +11,15 @@ import type { Store } from '../../src/store/store.js';
 
 /** The test suites' status site: "Acme" at https://status.acme.test, built into `dir`, logging nothing. */
 export function acmeSite(store: Store, dir: string, options?: StatusPageOptions): StatusSite {
-  return new StatusSite({ store, templates: new Templates(TEMPLATES_DIR), logger: createLogger({ level: 'silent' }), siteName: 'Acme', publicUrl: 'https://status.acme.test', dir, options });
+  return new StatusSite({
+    store,
+    templates: new Templates(TEMPLATES_DIR),
+    logger: createLogger({ level: 'silent' }),
+    siteName: 'Acme',
+    publicUrl: 'https://status.acme.test',
+    dir,
+    options,
+  });
 }
 
 export interface SeedComponent {
@@ -19,7 +27,11 @@ export interface SeedComponent {
   name: string;
 }
 
-export async function seedComponents(store: Store, count: number, options: { groups?: number; at?: string; names?: (i: number) => string } = {}): Promise<SeedComponent[]> {
+export async function seedComponents(
+  store: Store,
+  count: number,
+  options: { groups?: number; at?: string; names?: (i: number) => string } = {},
+): Promise<SeedComponent[]> {
   const at = options.at ?? '2026-01-01T00:00:00.000Z';
   const groups = options.groups ?? 5;
   const rows = Array.from({ length: count }, (_, i) => ({
@@ -32,7 +44,11 @@ export async function seedComponents(store: Store, count: number, options: { gro
     created_at: at,
     updated_at: at,
   }));
-  for (let i = 0; i < rows.length; i += 100) await store.db.insertInto('components').values(rows.slice(i, i + 100)).execute();
+  for (let i = 0; i < rows.length; i += 100)
+    await store.db
+      .insertInto('components')
+      .values(rows.slice(i, i + 100))
+      .execute();
   return rows.map((r) => ({ id: r.id, name: r.name }));
 }
 
@@ -72,7 +88,13 @@ export async function seedIncident(store: Store, input: SeedIncident): Promise<s
     if (components.length > 0) {
       await tx
         .insertInto('incident_components')
-        .values(components.map((c) => ({ incident_id: id, component_id: c.id, status: input.resolvedAt ? 'operational' : c.status })))
+        .values(
+          components.map((c) => ({
+            incident_id: id,
+            component_id: c.id,
+            status: input.resolvedAt ? 'operational' : c.status,
+          })),
+        )
         .execute();
     }
     await tx
@@ -86,7 +108,9 @@ export async function seedIncident(store: Store, input: SeedIncident): Promise<s
             number: i + 1,
             status: last ? status : i === 0 ? 'investigating' : 'identified',
             message,
-            components_json: JSON.stringify(last && input.resolvedAt ? components.map((c) => ({ ...c, status: 'operational' })) : components),
+            components_json: JSON.stringify(
+              last && input.resolvedAt ? components.map((c) => ({ ...c, status: 'operational' })) : components,
+            ),
             channels_json: JSON.stringify(['statuspage']),
             created_at: last ? lastAt : input.startedAt,
           };
@@ -98,8 +122,19 @@ export async function seedIncident(store: Store, input: SeedIncident): Promise<s
 }
 
 /** Adds an update to an incident, as publish() would (status, components, updated_at). */
-export async function seedUpdate(store: Store, incidentId: string, message: string, at: string, status: IncidentStatus = 'identified'): Promise<void> {
-  const last = await store.db.selectFrom('incident_updates').selectAll().where('incident_id', '=', incidentId).orderBy('number', 'desc').executeTakeFirstOrThrow();
+export async function seedUpdate(
+  store: Store,
+  incidentId: string,
+  message: string,
+  at: string,
+  status: IncidentStatus = 'identified',
+): Promise<void> {
+  const last = await store.db
+    .selectFrom('incident_updates')
+    .selectAll()
+    .where('incident_id', '=', incidentId)
+    .orderBy('number', 'desc')
+    .executeTakeFirstOrThrow();
   await store.db
     .insertInto('incident_updates')
     .values({ ...last, id: newId(), number: Number(last.number) + 1, status, message, created_at: at })
@@ -111,19 +146,49 @@ export async function seedUpdate(store: Store, incidentId: string, message: stri
     .execute();
 }
 
-export async function seedMaintenance(store: Store, input: { title: string; message: string; status: 'scheduled' | 'in_progress' | 'completed'; scheduledFor: string; scheduledUntil: string; components: string[]; at?: string }): Promise<string> {
+export async function seedMaintenance(
+  store: Store,
+  input: {
+    title: string;
+    message: string;
+    status: 'scheduled' | 'in_progress' | 'completed';
+    scheduledFor: string;
+    scheduledUntil: string;
+    components: string[];
+    at?: string;
+  },
+): Promise<string> {
   const id = newId();
   const at = input.at ?? input.scheduledFor;
   await store.db
     .insertInto('maintenances')
-    .values({ id, title: input.title, message: input.message, status: input.status, scheduled_for: input.scheduledFor, scheduled_until: input.scheduledUntil, created_at: at, updated_at: at })
+    .values({
+      id,
+      title: input.title,
+      message: input.message,
+      status: input.status,
+      scheduled_for: input.scheduledFor,
+      scheduled_until: input.scheduledUntil,
+      created_at: at,
+      updated_at: at,
+    })
     .execute();
-  if (input.components.length) await store.db.insertInto('maintenance_components').values(input.components.map((c) => ({ maintenance_id: id, component_id: c }))).execute();
+  if (input.components.length)
+    await store.db
+      .insertInto('maintenance_components')
+      .values(input.components.map((c) => ({ maintenance_id: id, component_id: c })))
+      .execute();
   return id;
 }
 
 /** `count` resolved incidents spread over the `days` before `now`, each touching one or two components. */
-export async function seedHistory(store: Store, components: SeedComponent[], count: number, now: Date, days = 1000): Promise<string[]> {
+export async function seedHistory(
+  store: Store,
+  components: SeedComponent[],
+  count: number,
+  now: Date,
+  days = 1000,
+): Promise<string[]> {
   const ids: string[] = [];
   for (let i = 0; i < count; i++) {
     const start = new Date(now.getTime() - ((i * days) / count + 1) * 86_400_000);
@@ -140,7 +205,11 @@ export async function seedHistory(store: Store, components: SeedComponent[], cou
           { ...a, status: 'partial_outage' },
           ...(a.id === b.id ? [] : [{ ...b, status: 'degraded_performance' as const }]),
         ],
-        messages: ['We are investigating elevated errors.', 'We found the cause and are rolling out a fix.', 'This incident has been resolved.'],
+        messages: [
+          'We are investigating elevated errors.',
+          'We found the cause and are rolling out a fix.',
+          'This incident has been resolved.',
+        ],
       }),
     );
   }

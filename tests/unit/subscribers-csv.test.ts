@@ -3,7 +3,8 @@ import { csvToSubscribers } from '../../src/subscribers/csv.js';
 
 describe('subscriber import CSV', () => {
   it('reads email/phone/webhook columns, quoted fields and component lists', () => {
-    const csv = 'Email,Phone,Webhook URL,Components\r\na@example.test,,,"c1;c2"\n,+14155550100,,\n,,https://hooks.example.com/x,c3\n"b@example.test",,,\n';
+    const csv =
+      'Email,Phone,Webhook URL,Components\r\na@example.test,,,"c1;c2"\n,+14155550100,,\n,,https://hooks.example.com/x,c3\n"b@example.test",,,\n';
     expect(csvToSubscribers(csv, 'f.csv')).toEqual([
       { email: 'a@example.test', components: ['c1', 'c2'] },
       { phone: '+14155550100' },

@@ -63,17 +63,28 @@ export class BlueskyClient {
     });
   }
 
-  async post(message: BlueskyPost, thread: { first: PostRef; previous: PostRef } | undefined, signal?: AbortSignal): Promise<SentRef> {
+  async post(
+    message: BlueskyPost,
+    thread: { first: PostRef; previous: PostRef } | undefined,
+    signal?: AbortSignal,
+  ): Promise<SentRef> {
     const record: Record<string, unknown> = { $type: POST, text: message.text, createdAt: new Date().toISOString() };
     if (message.facets.length > 0) record.facets = message.facets;
     if (thread) record.reply = { root: strongRef(thread.first), parent: strongRef(thread.previous) };
-    const res = await this.call('post', (did) => this.agent.com.atproto.repo.createRecord({ repo: did, collection: POST, record }, { signal }));
+    const res = await this.call('post', (did) =>
+      this.agent.com.atproto.repo.createRecord({ repo: did, collection: POST, record }, { signal }),
+    );
     return toRef(res.data);
   }
 
   /** The account's latest posts, newest first, exactly as stored. */
-  async recentPosts(limit = 25, signal?: AbortSignal): Promise<Array<{ uri: string; cid: string; value: Record<string, unknown> }>> {
-    const res = await this.call('look up recent posts', (did) => this.agent.com.atproto.repo.listRecords({ repo: did, collection: POST, limit }, { signal }));
+  async recentPosts(
+    limit = 25,
+    signal?: AbortSignal,
+  ): Promise<Array<{ uri: string; cid: string; value: Record<string, unknown> }>> {
+    const res = await this.call('look up recent posts', (did) =>
+      this.agent.com.atproto.repo.listRecords({ repo: did, collection: POST, limit }, { signal }),
+    );
     return res.data.records as Array<{ uri: string; cid: string; value: Record<string, unknown> }>;
   }
 
@@ -102,7 +113,9 @@ export class BlueskyClient {
   }
 
   private createSession(): Promise<Session> {
-    return this.anonymous.com.atproto.server.createSession({ identifier: this.credentials.identifier, password: this.credentials.appPassword }).then((res) => res.data);
+    return this.anonymous.com.atproto.server
+      .createSession({ identifier: this.credentials.identifier, password: this.credentials.appPassword })
+      .then((res) => res.data);
   }
 
   /** A new session after `refused`: refreshed when its refresh token is still good, otherwise signed in afresh. */
@@ -136,12 +149,17 @@ export class BlueskyClient {
 
 /** The PDS no longer takes the access token: 401, or 400 ExpiredToken. */
 function sessionRefused(error: unknown): boolean {
-  return error instanceof XRPCError && (error.status === 401 || (error.status === 400 && error.error === 'ExpiredToken'));
+  return (
+    error instanceof XRPCError && (error.status === 401 || (error.status === 400 && error.error === 'ExpiredToken'))
+  );
 }
 
 function strongRef(ref: PostRef): StrongRef {
   const cid = ref.meta?.cid;
-  if (!cid) throw new PermanentError(`the earlier Bluesky post ${ref.externalId} was recorded without its cid, so a reply cannot reference it; retry the first update's delivery`);
+  if (!cid)
+    throw new PermanentError(
+      `the earlier Bluesky post ${ref.externalId} was recorded without its cid, so a reply cannot reference it; retry the first update's delivery`,
+    );
   return { uri: ref.externalId, cid };
 }
 
@@ -152,16 +170,22 @@ export function toRef(ref: StrongRef): SentRef {
 }
 
 export function mapError(error: unknown, what: string, now = Date.now()): ChannelError {
-  if (error instanceof PermanentError || error instanceof RetryableError || error instanceof RateLimitedError) return error;
+  if (error instanceof PermanentError || error instanceof RetryableError || error instanceof RateLimitedError)
+    return error;
   if (error instanceof XRPCError) {
     const detail = `${error.error || 'error'}: ${error.message}`.slice(0, 200);
     if (error.status === 429) {
       const reset = Number(error.headers?.['ratelimit-reset']);
       const untilMs = Number.isFinite(reset) && reset > 0 ? reset * 1000 : now + 5 * 60_000;
-      return new RateLimitedError(untilMs, `Bluesky rate limit reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`);
+      return new RateLimitedError(
+        untilMs,
+        `Bluesky rate limit reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`,
+      );
     }
     if (error.status === 401) {
-      return new PermanentError(`Bluesky rejected the sign-in (${what}, HTTP 401 ${detail}); check BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (an app password, not the account password)`);
+      return new PermanentError(
+        `Bluesky rejected the sign-in (${what}, HTTP 401 ${detail}); check BLUESKY_IDENTIFIER and BLUESKY_APP_PASSWORD (an app password, not the account password)`,
+      );
     }
     // XRPC reports network failures and timeouts as status 1 (Unknown) or similar non-HTTP codes.
     if (error.status < 100) return new RetryableError(`Bluesky did not answer (${what}): ${detail}; will retry`);

@@ -24,9 +24,16 @@ export function bluesky(options: BlueskyChannelOptions): ChannelDefinition<Chann
     name,
     kind: 'bluesky',
     create(runtime) {
-      const templates = { head: runtime.templates.compile('bluesky', 'head.txt.hbs'), body: runtime.templates.compile('bluesky', 'body.txt.hbs') };
+      const templates = {
+        head: runtime.templates.compile('bluesky', 'head.txt.hbs'),
+        body: runtime.templates.compile('bluesky', 'body.txt.hbs'),
+      };
       const client = new BlueskyClient(
-        { service: options.service ?? 'https://bsky.social', identifier: options.identifier, appPassword: options.appPassword },
+        {
+          service: options.service ?? 'https://bsky.social',
+          identifier: options.identifier,
+          appPassword: options.appPassword,
+        },
         options.timeoutMs ?? 15_000,
       );
       const looked = new Set<string>();

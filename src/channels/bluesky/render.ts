@@ -31,7 +31,11 @@ export function postLength(text: string): number {
 export function renderBlueskyPost(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): BlueskyPost {
   const parts = ctx.update.socialText
     ? ownTextParts(ctx.update.socialText, ctx.incident.url, BLUESKY_MAX_BYTES)
-    : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), BLUESKY_MAX_BYTES), tail: ctx.incident.url };
+    : {
+        head: plainPostText(templates.head(ctx)),
+        body: precut(plainPostText(templates.body(ctx)), BLUESKY_MAX_BYTES),
+        tail: ctx.incident.url,
+      };
   const text = fitText(parts, BLUESKY_MAX_GRAPHEMES, postLength);
   return { text, facets: linkFacets(text) };
 }
@@ -39,9 +43,12 @@ export function renderBlueskyPost(ctx: UpdateContext, templates: { head: Templat
 export const ownBlueskyPostProblem = (text: string, link: string) =>
   ownTextProblem(text, link, BLUESKY_MAX_BYTES, 'Bluesky', (post) => {
     const graphemes = countGraphemes(post);
-    if (graphemes > BLUESKY_MAX_GRAPHEMES) return `${graphemes} characters with the incident link; Bluesky takes at most ${BLUESKY_MAX_GRAPHEMES}`;
+    if (graphemes > BLUESKY_MAX_GRAPHEMES)
+      return `${graphemes} characters with the incident link; Bluesky takes at most ${BLUESKY_MAX_GRAPHEMES}`;
     const bytes = byteLength(post);
-    return bytes <= BLUESKY_MAX_BYTES ? null : `${bytes} bytes of UTF-8 with the incident link; Bluesky takes at most ${BLUESKY_MAX_BYTES}`;
+    return bytes <= BLUESKY_MAX_BYTES
+      ? null
+      : `${bytes} bytes of UTF-8 with the incident link; Bluesky takes at most ${BLUESKY_MAX_BYTES}`;
   });
 
 /** A facet for every whole http(s) link; a link cut short by fitting (ending in …) is left as text. */
@@ -57,7 +64,10 @@ export function linkFacets(text: string): LinkFacet[] {
       continue;
     }
     const byteStart = byteLength(text.slice(0, match.index));
-    facets.push({ index: { byteStart, byteEnd: byteStart + byteLength(uri) }, features: [{ $type: 'app.bsky.richtext.facet#link', uri }] });
+    facets.push({
+      index: { byteStart, byteEnd: byteStart + byteLength(uri) },
+      features: [{ $type: 'app.bsky.richtext.facet#link', uri }],
+    });
   }
   return facets;
 }

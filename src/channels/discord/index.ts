@@ -21,7 +21,10 @@ export interface DiscordChannelOptions {
 /** Discord's 429: `retry_after` (seconds, fractional) in the JSON body, or X-RateLimit-Reset-After. */
 const discordReset = (answer: HttpAnswer) => {
   const body = answer.json as { retry_after?: unknown } | undefined;
-  const seconds = typeof body?.retry_after === 'number' ? body.retry_after : Number(answer.headers.get('x-ratelimit-reset-after') ?? Number.NaN);
+  const seconds =
+    typeof body?.retry_after === 'number'
+      ? body.retry_after
+      : Number(answer.headers.get('x-ratelimit-reset-after') ?? Number.NaN);
   return Number.isFinite(seconds) ? Date.now() + seconds * 1000 : undefined;
 };
 
@@ -51,22 +54,43 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
       const withUser = (p: DiscordPayload) => (options.username ? { ...p, username: options.username } : p);
 
       const execute = async (payload: object, target: SendTarget, threadId?: string): Promise<DiscordApiMessage> => {
-        const answer = await callWebhook({ url: url('', { wait: 'true', thread_id: threadId }), body: payload, signal: target.signal, timeoutMs: options.timeoutMs, what, fix, resetAt: discordReset });
+        const answer = await callWebhook({
+          url: url('', { wait: 'true', thread_id: threadId }),
+          body: payload,
+          signal: target.signal,
+          timeoutMs: options.timeoutMs,
+          what,
+          fix,
+          resetAt: discordReset,
+        });
         const message = answer.json as Partial<DiscordApiMessage> | undefined;
-        if (!message?.id) throw new RetryableError(`${what} answered without a message id (is ?wait=true being stripped by a proxy?)`);
+        if (!message?.id)
+          throw new RetryableError(`${what} answered without a message id (is ?wait=true being stripped by a proxy?)`);
         return message as DiscordApiMessage;
       };
-      const ref = (m: DiscordApiMessage, threadId?: string): SentRef => ({ externalId: m.id, meta: { channelId: m.channel_id, ...(threadId ? { threadId } : {}) } });
+      const ref = (m: DiscordApiMessage, threadId?: string): SentRef => ({
+        externalId: m.id,
+        meta: { channelId: m.channel_id, ...(threadId ? { threadId } : {}) },
+      });
 
       return {
         name,
         kind: 'discord',
         // threads: the first message is needed for the edit even where Discord cannot thread (text channels).
-        capabilities: { threads: true, audience: false, maxLength: DISCORD_DESCRIPTION_MAX, rate: options.rate ?? { max: 5, perMs: 2_000 }, concurrency: 1 },
+        capabilities: {
+          threads: true,
+          audience: false,
+          maxLength: DISCORD_DESCRIPTION_MAX,
+          rate: options.rate ?? { max: 5, perMs: 2_000 },
+          concurrency: 1,
+        },
         render: renderDiscord,
         async send(message, target) {
           if (!target.thread) {
-            const first = await execute({ ...withUser(message.summary), ...(options.forum ? { thread_name: message.threadName } : {}) }, target);
+            const first = await execute(
+              { ...withUser(message.summary), ...(options.forum ? { thread_name: message.threadName } : {}) },
+              target,
+            );
             // A forum post's thread has the id of its starter message's channel.
             return ref(first, options.forum ? first.channel_id : undefined);
           }
@@ -77,7 +101,9 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
           try {
             await callWebhook({
               method: 'PATCH',
-              url: url(`/messages/${encodeURIComponent(first.externalId)}`, { thread_id: first.meta?.threadId ?? undefined }),
+              url: url(`/messages/${encodeURIComponent(first.externalId)}`, {
+                thread_id: first.meta?.threadId ?? undefined,
+              }),
               body: { embeds: message.summary.embeds, allowed_mentions: message.summary.allowed_mentions },
               signal: target.signal,
               timeoutMs: options.timeoutMs,
@@ -87,7 +113,10 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
             });
           } catch (error) {
             if (!/Unknown Message/i.test((error as Error).message)) throw error;
-            log.warn({ messageId: first.externalId }, 'the incident’s first Discord message is gone; the update was posted anyway');
+            log.warn(
+              { messageId: first.externalId },
+              'the incident’s first Discord message is gone; the update was posted anyway',
+            );
           }
         },
         // No reconcile: a webhook cannot list its messages, so a post whose answer was lost cannot be found

@@ -34,7 +34,10 @@ export interface DiscordMessage {
 
 function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
   const { incident, update } = ctx;
-  const components = incident.components.slice(0, 10).map((c) => `${fitText({ body: c.name }, 80)}: ${COMPONENT_STATUS_LABEL[c.status]}`).join('\n');
+  const components = incident.components
+    .slice(0, 10)
+    .map((c) => `${fitText({ body: c.name }, 80)}: ${COMPONENT_STATUS_LABEL[c.status]}`)
+    .join('\n');
   return {
     title: fitText({ body: `${STATUS_EMOJI[update.status]} ${heading}` }, 256, utf16Length),
     url: incident.url,
@@ -43,7 +46,9 @@ function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
     fields: [
       { name: 'Status', value: statusLabel(update.status), inline: true },
       { name: 'Impact', value: impactLabel(ctx), inline: true },
-      ...(components ? [{ name: 'Affected', value: fitText({ body: components }, 1024, utf16Length), inline: false }] : []),
+      ...(components
+        ? [{ name: 'Affected', value: fitText({ body: components }, 1024, utf16Length), inline: false }]
+        : []),
     ],
     timestamp: update.createdAt,
     footer: { text: fitText({ body: ctx.site.name }, 200) },
@@ -60,4 +65,7 @@ export function renderDiscord(ctx: UpdateContext): DiscordMessage {
 }
 
 export const discordTexts = (m: DiscordMessage) =>
-  [m.summary, m.update].flatMap((p) => [p.content, ...p.embeds.flatMap((e) => [e.title, e.description, e.footer.text, ...e.fields.map((f) => `${f.name} ${f.value}`)])]);
+  [m.summary, m.update].flatMap((p) => [
+    p.content,
+    ...p.embeds.flatMap((e) => [e.title, e.description, e.footer.text, ...e.fields.map((f) => `${f.name} ${f.value}`)]),
+  ]);

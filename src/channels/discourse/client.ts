@@ -37,12 +37,22 @@ export class DiscourseClient {
 
   /** A topic with its first posts' raw Markdown (enough for an incident's updates). */
   topic(topicId: string, signal?: AbortSignal) {
-    return this.json<{ id: number; title: string; slug: string; post_stream: { posts: DiscoursePost[] } }>('GET', `/t/${encodeURIComponent(topicId)}.json?include_raw=1`, undefined, signal);
+    return this.json<{ id: number; title: string; slug: string; post_stream: { posts: DiscoursePost[] } }>(
+      'GET',
+      `/t/${encodeURIComponent(topicId)}.json?include_raw=1`,
+      undefined,
+      signal,
+    );
   }
 
   /** The category's latest topics: immediate, unlike search, whose index lags behind new topics. */
   categoryTopics(categoryId: number, signal?: AbortSignal) {
-    return this.json<{ topic_list: { topics: Array<{ id: number; title: string; slug: string }> } }>('GET', `/c/${categoryId}.json`, undefined, signal);
+    return this.json<{ topic_list: { topics: Array<{ id: number; title: string; slug: string }> } }>(
+      'GET',
+      `/c/${categoryId}.json`,
+      undefined,
+      signal,
+    );
   }
 
   /** Sends one call; answers the parsed body, or throws the typed error. 422 comes back to the caller. */
@@ -63,23 +73,43 @@ export class DiscourseClient {
 
   error(answer: HttpAnswer) {
     const waitSeconds = (answer.json as { extras?: { wait_seconds?: number } } | undefined)?.extras?.wait_seconds;
-    return errorForAnswer(answer, this.what, describeBody(answer), {
-      auth: `check DISCOURSE_API_KEY and DISCOURSE_USERNAME: the key must be active, allowed to act as '${this.options.username}', with the create/edit posts scopes`,
-      gone: 'the topic, post or category is gone, or DISCOURSE_URL / DISCOURSE_CATEGORY_ID is wrong',
-    }, answer.status === 429 && typeof waitSeconds === 'number' && !answer.headers.get('retry-after') ? Date.now() + waitSeconds * 1000 : undefined);
+    return errorForAnswer(
+      answer,
+      this.what,
+      describeBody(answer),
+      {
+        auth: `check DISCOURSE_API_KEY and DISCOURSE_USERNAME: the key must be active, allowed to act as '${this.options.username}', with the create/edit posts scopes`,
+        gone: 'the topic, post or category is gone, or DISCOURSE_URL / DISCOURSE_CATEGORY_ID is wrong',
+      },
+      answer.status === 429 && typeof waitSeconds === 'number' && !answer.headers.get('retry-after')
+        ? Date.now() + waitSeconds * 1000
+        : undefined,
+    );
   }
 
-  private async json<T>(method: 'GET' | 'POST' | 'PUT', path: string, body?: unknown, signal?: AbortSignal): Promise<T> {
+  private async json<T>(
+    method: 'GET' | 'POST' | 'PUT',
+    path: string,
+    body?: unknown,
+    signal?: AbortSignal,
+  ): Promise<T> {
     const answer = await this.call(method, path, body, signal);
-    if (answer.status === 422) throw new Unprocessable(describeBody(answer), `${this.what} refused the post (422): ${describeBody(answer)}`);
-    if (answer.json === undefined) throw new RetryableError(`${this.what} answered ${answer.status} without JSON (is DISCOURSE_URL the forum's base URL?)`);
+    if (answer.status === 422)
+      throw new Unprocessable(describeBody(answer), `${this.what} refused the post (422): ${describeBody(answer)}`);
+    if (answer.json === undefined)
+      throw new RetryableError(
+        `${this.what} answered ${answer.status} without JSON (is DISCOURSE_URL the forum's base URL?)`,
+      );
     return answer.json as T;
   }
 }
 
 /** Discourse's 422: validation errors in `errors[]`. Permanent unless the caller knows better (duplicate title). */
 export class Unprocessable extends PermanentError {
-  constructor(readonly detail: string, message: string) {
+  constructor(
+    readonly detail: string,
+    message: string,
+  ) {
     super(message);
   }
   get duplicateTitle() {

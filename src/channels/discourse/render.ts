@@ -1,7 +1,14 @@
 import type { UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL, formatDayUtc } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
-import { STATUS_EMOJI, chatText, impactLabel, neutralizeMentions, statusLabel, updatedAt } from '../chat-common/text.js';
+import {
+  STATUS_EMOJI,
+  chatText,
+  impactLabel,
+  neutralizeMentions,
+  statusLabel,
+  updatedAt,
+} from '../chat-common/text.js';
 
 /** Discourse's default max_post_length (32000); the marker Herald appends fits in the rest. */
 export const DISCOURSE_RAW_MAX = 31_000;
@@ -22,7 +29,13 @@ export interface DiscourseMessage {
  * plain (no HTML, no [bbcode], no links but the incident's) and mentions are neutralised.
  */
 export function escapeDiscourse(text: string): string {
-  return neutralizeMentions(text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/([[\]\\`*_~|#])/g, '\\$1'));
+  return neutralizeMentions(
+    text
+      .replace(/&/g, '&amp;')
+      .replace(/</g, '&lt;')
+      .replace(/>/g, '&gt;')
+      .replace(/([[\]\\`*_~|#])/g, '\\$1'),
+  );
 }
 
 export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
@@ -38,7 +51,9 @@ export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
   const room = DISCOURSE_RAW_MAX - affected.length - link.length - 200;
   return {
     title: fitText({ body: `${neutralizeMentions(incident.title)} – ${formatDayUtc(incident.startedAt)}` }, 250),
-    summaryRaw: [`${status} · Impact: ${impactLabel(ctx)} · updated ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
+    summaryRaw: [`${status} · Impact: ${impactLabel(ctx)} · updated ${updatedAt(ctx)}`, fitBody(room), affected, link]
+      .filter(Boolean)
+      .join('\n\n'),
     replyRaw: [`${status} · ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
     incidentUrl: incident.url,
   };

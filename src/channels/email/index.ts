@@ -38,8 +38,16 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
         html: runtime.templates.compile('email', 'update.html.hbs'),
         text: runtime.templates.compile('email', 'update.txt.hbs'),
       };
-      const confirmTemplates = { html: runtime.templates.compile('email', 'confirm.html.hbs'), text: runtime.templates.compile('email', 'confirm.txt.hbs') };
-      const transport = createPool({ url: options.smtpUrl, rate: options.rate, dkim: options.dkim, maxConnections: options.maxConnections });
+      const confirmTemplates = {
+        html: runtime.templates.compile('email', 'confirm.html.hbs'),
+        text: runtime.templates.compile('email', 'confirm.txt.hbs'),
+      };
+      const transport = createPool({
+        url: options.smtpUrl,
+        rate: options.rate,
+        dkim: options.dkim,
+        maxConnections: options.maxConnections,
+      });
       const host = new URL(runtime.publicUrl).hostname || 'herald.invalid';
       const site = { name: runtime.siteName, url: runtime.publicUrl };
       const hashOf = (r: Recipient) => () => addressHash(runtime.secret, 'email', r.address);
@@ -57,7 +65,10 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
         async sendTo(message, recipient) {
           const link = unsubscribeUrl(runtime.publicUrl, runtime.secret, recipient.subscriberId);
           const { html, text } = personalise(message, link);
-          const listUnsubscribe = [`<${link}>`, ...(options.unsubscribeMailto ? [`<mailto:${options.unsubscribeMailto}?subject=unsubscribe>`] : [])].join(', ');
+          const listUnsubscribe = [
+            `<${link}>`,
+            ...(options.unsubscribeMailto ? [`<mailto:${options.unsubscribeMailto}?subject=unsubscribe>`] : []),
+          ].join(', ');
           try {
             await transport.sendMail({
               from: options.from,

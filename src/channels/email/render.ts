@@ -25,14 +25,15 @@ export function renderEmail(templates: EmailTemplates, ctx: UpdateContext): Emai
   return {
     subject: templates.subject(ctx).replace(/\s+/g, ' ').trim(),
     html: templates.html(data),
-    text: templates.text(data).trim() + '\n',
+    text: `${templates.text(data).trim()}\n`,
     incidentId: ctx.incident.id,
     updateId: ctx.update.id,
     isFirst: ctx.update.isFirst,
   };
 }
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function personalise(message: EmailMessage, unsubscribeUrl: string): { html: string; text: string } {
   return {
@@ -45,7 +46,11 @@ export function personalise(message: EmailMessage, unsubscribeUrl: string): { ht
  * Threading: the first update's message to a recipient is the root `<incident-ID.SUBSCRIBER@host>`; every later
  * update's message answers it (In-Reply-To, References). Ids are unique per message and stable across retries.
  */
-export function threadHeaders(message: Pick<EmailMessage, 'incidentId' | 'updateId' | 'isFirst'>, subscriberId: string, host: string) {
+export function threadHeaders(
+  message: Pick<EmailMessage, 'incidentId' | 'updateId' | 'isFirst'>,
+  subscriberId: string,
+  host: string,
+) {
   const root = `<incident-${message.incidentId}.${subscriberId}@${host}>`;
   if (message.isFirst) return { messageId: root };
   return { messageId: `<update-${message.updateId}.${subscriberId}@${host}>`, inReplyTo: root, references: root };

@@ -19,7 +19,8 @@ export function createPool(settings: SmtpSettings) {
   } catch {
     throw new Error('SMTP_URL is not a URL; expected smtp://user:pass@host:port');
   }
-  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:') throw new Error(`SMTP_URL must start with smtp:// or smtps://, got ${url.protocol}//`);
+  if (url.protocol !== 'smtp:' && url.protocol !== 'smtps:')
+    throw new Error(`SMTP_URL must start with smtp:// or smtps://, got ${url.protocol}//`);
   const options: SMTPPool.Options = {
     pool: true,
     host: url.hostname.replace(/^\[|\]$/g, ''),
@@ -52,9 +53,11 @@ export function smtpError(error: unknown, suppressionHash: () => string): Channe
   if (code && code >= 400 && code < 500) return new RetryableError(`SMTP ${code}: ${reply}`);
   if (code && code >= 500) {
     const enhancedHard = /\b5\.1\.[0-3]\b/.test(reply);
-    if (HARD_BOUNCE.has(code) || enhancedHard) return new RecipientRejectedError(`SMTP ${code} (hard bounce): ${reply}`, 'suppress', suppressionHash());
+    if (HARD_BOUNCE.has(code) || enhancedHard)
+      return new RecipientRejectedError(`SMTP ${code} (hard bounce): ${reply}`, 'suppress', suppressionHash());
     return new RecipientRejectedError(`SMTP ${code}: ${reply}`, 'none');
   }
-  if (e.code === 'EAUTH') return new PermanentError(`SMTP authentication failed: check the user and password in SMTP_URL (${reply})`);
+  if (e.code === 'EAUTH')
+    return new PermanentError(`SMTP authentication failed: check the user and password in SMTP_URL (${reply})`);
   return new RetryableError(`SMTP ${e.code ?? 'error'}: ${reply}`);
 }

@@ -36,7 +36,10 @@ export function log(options: LogChannelOptions = {}): ChannelDefinition<Channel<
           }
           try {
             await mkdir(dirname(file), { recursive: true });
-            await appendFile(file, JSON.stringify({ id: target.idempotencyKey, at: new Date().toISOString(), text: message.text }) + '\n');
+            await appendFile(
+              file,
+              `${JSON.stringify({ id: target.idempotencyKey, at: new Date().toISOString(), text: message.text })}\n`,
+            );
           } catch (error) {
             throw new RetryableError(`could not write ${file}: ${(error as Error).message}`);
           }

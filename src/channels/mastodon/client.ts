@@ -1,5 +1,12 @@
 import type { PostRef, SentRef } from '../channel.js';
-import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus, retryAfterToMs } from '../errors.js';
+import {
+  type ChannelError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  retryAfterToMs,
+} from '../errors.js';
 import { type AnswerHeaders, type HttpAnswer, httpCall } from '../http.js';
 
 export interface MastodonStatus {
@@ -25,7 +32,10 @@ export class MastodonClient {
     this.base = baseUrl.replace(/\/+$/, '');
   }
 
-  async post(text: string, options: { inReplyTo?: string; visibility: Visibility; idempotencyKey: string; signal?: AbortSignal }): Promise<SentRef> {
+  async post(
+    text: string,
+    options: { inReplyTo?: string; visibility: Visibility; idempotencyKey: string; signal?: AbortSignal },
+  ): Promise<SentRef> {
     const body: Record<string, string> = { status: text, visibility: options.visibility };
     if (options.inReplyTo) body.in_reply_to_id = options.inReplyTo;
     const status = await this.request<MastodonStatus>('POST', '/api/v1/statuses', 'post', {
@@ -39,11 +49,18 @@ export class MastodonClient {
 
   async recentStatuses(limit = 20, signal?: AbortSignal): Promise<MastodonStatus[]> {
     const id = await this.ownAccountId(signal);
-    return this.request<MastodonStatus[]>('GET', `/api/v1/accounts/${encodeURIComponent(id)}/statuses?limit=${limit}`, 'look up recent posts', { signal });
+    return this.request<MastodonStatus[]>(
+      'GET',
+      `/api/v1/accounts/${encodeURIComponent(id)}/statuses?limit=${limit}`,
+      'look up recent posts',
+      { signal },
+    );
   }
 
   private ownAccountId(signal?: AbortSignal): Promise<string> {
-    this.accountId ??= this.request<{ id: string }>('GET', '/api/v1/accounts/verify_credentials', 'verify the token', { signal })
+    this.accountId ??= this.request<{ id: string }>('GET', '/api/v1/accounts/verify_credentials', 'verify the token', {
+      signal,
+    })
       .then((account) => account.id)
       .catch((error: unknown) => {
         this.accountId = undefined;
@@ -70,10 +87,16 @@ export class MastodonClient {
         what: 'the server', // named in the error below
       });
     } catch (error) {
-      throw new RetryableError(`Mastodon did not answer (${what} at ${new URL(this.base).host}): ${(error as Error).message}; will retry`);
+      throw new RetryableError(
+        `Mastodon did not answer (${what} at ${new URL(this.base).host}): ${(error as Error).message}; will retry`,
+      );
     }
-    if (answer.status < 200 || answer.status >= 300) throw errorForMastodonResponse(answer.status, answer.text, answer.headers, what);
-    if (answer.json === undefined) throw new RetryableError(`Mastodon answered ${what} with something that is not JSON (HTTP ${answer.status}); will retry`);
+    if (answer.status < 200 || answer.status >= 300)
+      throw errorForMastodonResponse(answer.status, answer.text, answer.headers, what);
+    if (answer.json === undefined)
+      throw new RetryableError(
+        `Mastodon answered ${what} with something that is not JSON (HTTP ${answer.status}); will retry`,
+      );
     return answer.json as T;
   }
 }
@@ -82,7 +105,13 @@ export function toRef(status: MastodonStatus): SentRef {
   return { externalId: status.id, externalUrl: status.url ?? status.uri };
 }
 
-export function errorForMastodonResponse(status: number, body: string, headers: AnswerHeaders, what: string, now = Date.now()): ChannelError {
+export function errorForMastodonResponse(
+  status: number,
+  body: string,
+  headers: AnswerHeaders,
+  what: string,
+  now = Date.now(),
+): ChannelError {
   let detail = body.slice(0, 200) || 'no detail';
   try {
     const parsed = JSON.parse(body) as { error?: unknown };
@@ -93,11 +122,21 @@ export function errorForMastodonResponse(status: number, body: string, headers: 
   if (status === 429) {
     // X-RateLimit-Reset is an ISO-8601 time on Mastodon.
     const reset = headers.get('x-ratelimit-reset');
-    const untilMs = (reset ? Date.parse(reset) : NaN) || retryAfterToMs(headers.get('retry-after'), now) || now + 5 * 60_000;
-    return new RateLimitedError(untilMs, `Mastodon rate limit reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`);
+    const untilMs =
+      (reset ? Date.parse(reset) : NaN) || retryAfterToMs(headers.get('retry-after'), now) || now + 5 * 60_000;
+    return new RateLimitedError(
+      untilMs,
+      `Mastodon rate limit reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`,
+    );
   }
-  if (status === 401) return new PermanentError(`Mastodon rejected the access token (HTTP 401: ${detail}); set MASTODON_TOKEN to a token with the write:statuses and read:accounts scopes`);
-  if (status === 403) return new PermanentError(`Mastodon refused to ${what} (HTTP 403: ${detail}); the token needs the write:statuses and read:accounts scopes`);
+  if (status === 401)
+    return new PermanentError(
+      `Mastodon rejected the access token (HTTP 401: ${detail}); set MASTODON_TOKEN to a token with the write:statuses and read:accounts scopes`,
+    );
+  if (status === 403)
+    return new PermanentError(
+      `Mastodon refused to ${what} (HTTP 403: ${detail}); the token needs the write:statuses and read:accounts scopes`,
+    );
   if (status === 422) return new PermanentError(`Mastodon refused the post (HTTP 422: ${detail})`);
   return errorForHttpStatus(status, `Mastodon ${what}: ${detail}`, undefined, now);
 }

@@ -25,7 +25,10 @@ export function mastodon(options: MastodonChannelOptions): ChannelDefinition<Cha
     name,
     kind: 'mastodon',
     create(runtime) {
-      const templates = { head: runtime.templates.compile('mastodon', 'head.txt.hbs'), body: runtime.templates.compile('mastodon', 'body.txt.hbs') };
+      const templates = {
+        head: runtime.templates.compile('mastodon', 'head.txt.hbs'),
+        body: runtime.templates.compile('mastodon', 'body.txt.hbs'),
+      };
       const client = new MastodonClient(options.url, options.token, options.timeoutMs ?? 15_000);
       return {
         name,
@@ -46,7 +49,12 @@ export function mastodon(options: MastodonChannelOptions): ChannelDefinition<Cha
         },
         // Retries need no lookup first: the Idempotency-Key makes Mastodon answer with the status it already made.
         send: (message, target) =>
-          client.post(message.text, { inReplyTo: target.thread?.previous.externalId, visibility, idempotencyKey: target.idempotencyKey, signal: target.signal }),
+          client.post(message.text, {
+            inReplyTo: target.thread?.previous.externalId,
+            visibility,
+            idempotencyKey: target.idempotencyKey,
+            signal: target.signal,
+          }),
       };
     },
   };

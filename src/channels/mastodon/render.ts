@@ -29,12 +29,18 @@ export function tootLength(text: string): number {
 export function renderToot(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): Toot {
   const parts = ctx.update.socialText
     ? ownTextParts(ctx.update.socialText, ctx.incident.url, 10 * MASTODON_MAX_CHARS)
-    : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), 10 * MASTODON_MAX_CHARS), tail: ctx.incident.url };
+    : {
+        head: plainPostText(templates.head(ctx)),
+        body: precut(plainPostText(templates.body(ctx)), 10 * MASTODON_MAX_CHARS),
+        tail: ctx.incident.url,
+      };
   return { text: fitText(parts, MASTODON_MAX_CHARS, tootLength) };
 }
 
 export const ownTootProblem = (text: string, link: string) =>
   ownTextProblem(text, link, 10 * MASTODON_MAX_CHARS, 'Mastodon', (post) => {
     const length = tootLength(post);
-    return length <= MASTODON_MAX_CHARS ? null : `${length} characters with the incident link; Mastodon takes at most ${MASTODON_MAX_CHARS}`;
+    return length <= MASTODON_MAX_CHARS
+      ? null
+      : `${length} characters with the incident link; Mastodon takes at most ${MASTODON_MAX_CHARS}`;
   });

@@ -16,7 +16,9 @@ export interface MattermostChannelOptions {
 /** Mattermost's throttle answers 429 with X-Ratelimit-Reset: seconds until the window resets. */
 const mattermostReset = (answer: HttpAnswer) => {
   const seconds = Number(answer.headers.get('x-ratelimit-reset'));
-  return Number.isFinite(seconds) && seconds > 0 && !answer.headers.get('retry-after') ? Date.now() + seconds * 1000 : undefined;
+  return Number.isFinite(seconds) && seconds > 0 && !answer.headers.get('retry-after')
+    ? Date.now() + seconds * 1000
+    : undefined;
 };
 
 export function mattermost(options: MattermostChannelOptions): ChannelDefinition<Channel<MattermostMessage>> {
@@ -29,7 +31,13 @@ export function mattermost(options: MattermostChannelOptions): ChannelDefinition
       name,
       kind: 'mattermost',
       // Incoming webhooks can neither reply in a thread nor edit: each update is its own post.
-      capabilities: { threads: false, audience: false, maxLength: MATTERMOST_TEXT_MAX, rate: options.rate ?? { max: 10, perMs: 1_000 }, concurrency: 1 },
+      capabilities: {
+        threads: false,
+        audience: false,
+        maxLength: MATTERMOST_TEXT_MAX,
+        rate: options.rate ?? { max: 10, perMs: 1_000 },
+        concurrency: 1,
+      },
       render: renderMattermost,
       async send(message, target) {
         await callWebhook({
@@ -40,7 +48,8 @@ export function mattermost(options: MattermostChannelOptions): ChannelDefinition
           what,
           resetAt: mattermostReset,
           fix: {
-            rejected: 'if it says "Invalid webhook", the hook was deleted or MATTERMOST_WEBHOOK_URL is wrong: create an incoming webhook and set it again',
+            rejected:
+              'if it says "Invalid webhook", the hook was deleted or MATTERMOST_WEBHOOK_URL is wrong: create an incoming webhook and set it again',
             gone: 'create an incoming webhook in Mattermost (Integrations → Incoming Webhooks) and set MATTERMOST_WEBHOOK_URL',
           },
         });

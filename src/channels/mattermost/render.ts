@@ -1,7 +1,15 @@
 import type { UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
-import { STATUS_COLOR, STATUS_EMOJI, chatText, impactLabel, neutralizeMentions, statusLabel, updatedAt } from '../chat-common/text.js';
+import {
+  STATUS_COLOR,
+  STATUS_EMOJI,
+  chatText,
+  impactLabel,
+  neutralizeMentions,
+  statusLabel,
+  updatedAt,
+} from '../chat-common/text.js';
 
 /** Mattermost's post limit is 16383 characters (runes); this leaves room for the attachment. */
 export const MATTERMOST_TEXT_MAX = 16_000;
@@ -26,7 +34,11 @@ const runes = (s: string) => [...s].length;
 export function renderMattermost(ctx: UpdateContext): MattermostMessage {
   const { incident, update } = ctx;
   const head = `${STATUS_EMOJI[update.status]} **[${statusLabel(update.status)}] ${safe(incident.title)}**`;
-  const text = fitText({ head, body: safe(chatText(update.message)), tail: `[View incident](${incident.url})` }, MATTERMOST_TEXT_MAX, runes);
+  const text = fitText(
+    { head, body: safe(chatText(update.message)), tail: `[View incident](${incident.url})` },
+    MATTERMOST_TEXT_MAX,
+    runes,
+  );
   return {
     text,
     attachments: [
@@ -38,7 +50,9 @@ export function renderMattermost(ctx: UpdateContext): MattermostMessage {
         fields: [
           { short: true, title: 'Status', value: statusLabel(update.status) },
           { short: true, title: 'Impact', value: impactLabel(ctx) },
-          ...incident.components.slice(0, 20).map((c) => ({ short: true, title: safe(c.name), value: COMPONENT_STATUS_LABEL[c.status] })),
+          ...incident.components
+            .slice(0, 20)
+            .map((c) => ({ short: true, title: safe(c.name), value: COMPONENT_STATUS_LABEL[c.status] })),
         ],
         footer: `${safe(ctx.site.name)} · ${updatedAt(ctx)}`,
       },
@@ -46,4 +60,7 @@ export function renderMattermost(ctx: UpdateContext): MattermostMessage {
   };
 }
 
-export const mattermostTexts = (m: MattermostMessage) => [m.text, ...m.attachments.flatMap((a) => [a.fallback, a.title, a.footer, ...a.fields.map((f) => `${f.title} ${f.value}`)])];
+export const mattermostTexts = (m: MattermostMessage) => [
+  m.text,
+  ...m.attachments.flatMap((a) => [a.fallback, a.title, a.footer, ...a.fields.map((f) => `${f.title} ${f.value}`)]),
+];

@@ -1,8 +1,23 @@
 import { ErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
 import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
 
-const AUTH = new Set(['invalid_auth', 'not_authed', 'account_inactive', 'token_revoked', 'token_expired', 'no_permission', 'ekm_access_denied', 'team_access_not_granted']);
-const TRANSIENT = new Set(['internal_error', 'fatal_error', 'service_unavailable', 'request_timeout', 'team_added_to_org']);
+const AUTH = new Set([
+  'invalid_auth',
+  'not_authed',
+  'account_inactive',
+  'token_revoked',
+  'token_expired',
+  'no_permission',
+  'ekm_access_denied',
+  'team_access_not_granted',
+]);
+const TRANSIENT = new Set([
+  'internal_error',
+  'fatal_error',
+  'service_unavailable',
+  'request_timeout',
+  'team_added_to_org',
+]);
 
 /** Maps what @slack/web-api throws to the channel's typed errors, with a message that says what to fix. */
 export function slackError(error: unknown, method: string, channel: string, now = Date.now()): ChannelError {
@@ -15,15 +30,23 @@ export function slackError(error: unknown, method: string, channel: string, now 
     const http = error as WebAPIHTTPError;
     return errorForHttpStatus(http.statusCode, `Slack ${method} answered ${http.statusCode} ${http.statusMessage}`);
   }
-  if (code === ErrorCode.RequestError) return new RetryableError(`Slack ${method} could not be reached: ${(error as Error & { original?: Error }).original?.message ?? 'network error'}`);
-  if (code !== ErrorCode.PlatformError) return new RetryableError(`Slack ${method} failed unexpectedly: ${(error as Error).message}`);
+  if (code === ErrorCode.RequestError)
+    return new RetryableError(
+      `Slack ${method} could not be reached: ${(error as Error & { original?: Error }).original?.message ?? 'network error'}`,
+    );
+  if (code !== ErrorCode.PlatformError)
+    return new RetryableError(`Slack ${method} failed unexpectedly: ${(error as Error).message}`);
 
   const data = (error as WebAPIPlatformError).data;
   const slackCode = data.error;
-  if (slackCode === 'ratelimited') return new RateLimitedError(now + 60_000, `Slack rate-limited ${method} (ratelimited)`);
-  if (TRANSIENT.has(slackCode)) return new RetryableError(`Slack ${method} failed on Slack's side (${slackCode}); will retry`);
+  if (slackCode === 'ratelimited')
+    return new RateLimitedError(now + 60_000, `Slack rate-limited ${method} (ratelimited)`);
+  if (TRANSIENT.has(slackCode))
+    return new RetryableError(`Slack ${method} failed on Slack's side (${slackCode}); will retry`);
   if (AUTH.has(slackCode)) {
-    return new PermanentError(`Slack refused the bot token (${slackCode}): create or reinstall the Slack app, copy its Bot User OAuth Token (xoxb-…) into SLACK_TOKEN and restart Herald`);
+    return new PermanentError(
+      `Slack refused the bot token (${slackCode}): create or reinstall the Slack app, copy its Bot User OAuth Token (xoxb-…) into SLACK_TOKEN and restart Herald`,
+    );
   }
   const fix: Record<string, string> = {
     channel_not_found: `Slack has no channel '${channel}' the bot can see: set SLACK_CHANNEL to the channel's ID (C…, from the channel's About tab), and for a private channel invite the bot first`,

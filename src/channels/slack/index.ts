@@ -1,4 +1,10 @@
-import { LogLevel, WebClient, type ChatPostMessageArguments, type ChatPostMessageResponse, type ConversationsRepliesResponse } from '@slack/web-api';
+import {
+  LogLevel,
+  WebClient,
+  type ChatPostMessageArguments,
+  type ChatPostMessageResponse,
+  type ConversationsRepliesResponse,
+} from '@slack/web-api';
 import type { Channel, PostRef, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { slackError } from './errors.js';
@@ -54,7 +60,11 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
         }
       }
 
-      const post = async (post: SlackPost, target: SendTarget, extra: { channel: string; thread_ts?: string; reply_broadcast?: boolean }) => {
+      const post = async (
+        post: SlackPost,
+        target: SendTarget,
+        extra: { channel: string; thread_ts?: string; reply_broadcast?: boolean },
+      ) => {
         const answer: ChatPostMessageResponse = await call('chat.postMessage', () =>
           client.chat.postMessage({
             ...extra,
@@ -65,7 +75,12 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
             metadata: { event_type: SLACK_EVENT_TYPE, event_payload: { delivery_id: target.idempotencyKey } },
           } as ChatPostMessageArguments),
         );
-        if (!answer.ts || !answer.channel) throw slackError(new Error('chat.postMessage answered without ts/channel'), 'chat.postMessage', options.channel);
+        if (!answer.ts || !answer.channel)
+          throw slackError(
+            new Error('chat.postMessage answered without ts/channel'),
+            'chat.postMessage',
+            options.channel,
+          );
         channelId ??= answer.channel;
         return answer as ChatPostMessageResponse & { ts: string; channel: string };
       };
@@ -80,7 +95,13 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
       return {
         name,
         kind: 'slack',
-        capabilities: { threads: true, audience: false, maxLength: SLACK_BLOCK_MAX, rate: options.rate ?? { max: 1, perMs: 1_000 }, concurrency: 2 },
+        capabilities: {
+          threads: true,
+          audience: false,
+          maxLength: SLACK_BLOCK_MAX,
+          rate: options.rate ?? { max: 1, perMs: 1_000 },
+          concurrency: 2,
+        },
         render: renderSlack,
 
         async send(message, target) {
@@ -89,22 +110,35 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
             return sentRef(answer.ts, answer.channel);
           }
           const first = target.thread.first;
-          const answer = await post(message.reply, target, { channel: channelOf(first), thread_ts: first.externalId, reply_broadcast: message.broadcast });
+          const answer = await post(message.reply, target, {
+            channel: channelOf(first),
+            thread_ts: first.externalId,
+            reply_broadcast: message.broadcast,
+          });
           return sentRef(answer.ts, answer.channel, first.externalId);
         },
 
         async editFirstPost(message, first) {
           try {
-            await client.chat.update({ channel: channelOf(first), ts: first.externalId, text: message.summary.text, blocks: message.summary.blocks });
+            await client.chat.update({
+              channel: channelOf(first),
+              ts: first.externalId,
+              text: message.summary.text,
+              blocks: message.summary.blocks,
+            });
           } catch (error) {
             const code = (error as { data?: { error?: string } }).data?.error;
             if (!code || !EDIT_GONE.has(code)) throw slackError(error, 'chat.update', options.channel);
-            log.warn({ code, ts: first.externalId }, 'could not edit the incident’s first Slack message (gone or too old); the update is in its thread');
+            log.warn(
+              { code, ts: first.externalId },
+              'could not edit the incident’s first Slack message (gone or too old); the update is in its thread',
+            );
           }
         },
 
         async reconcile(message, target) {
-          const mine = (m: SlackHistoryMessage) => (m.metadata?.event_payload as { delivery_id?: string } | undefined)?.delivery_id === target.idempotencyKey;
+          const mine = (m: SlackHistoryMessage) =>
+            (m.metadata?.event_payload as { delivery_id?: string } | undefined)?.delivery_id === target.idempotencyKey;
           if (target.thread) {
             const first = target.thread.first;
             const channel = channelOf(first);
@@ -115,7 +149,9 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
             return found?.ts ? sentRef(found.ts, channel, first.externalId) : null;
           }
           if (!channelId) {
-            log.warn('SLACK_CHANNEL is a name, not an ID: cannot check whether a crashed attempt had posted; set it to the channel ID (C…) to avoid a possible duplicate');
+            log.warn(
+              'SLACK_CHANNEL is a name, not an ID: cannot check whether a crashed attempt had posted; set it to the channel ID (C…) to avoid a possible duplicate',
+            );
             return null;
           }
           const channel = channelId;

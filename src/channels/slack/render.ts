@@ -28,7 +28,8 @@ export const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g,
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
 const escapedLength = (s: string) => escapeSlack(s).length;
-const link = (url: string, label: string) => `<${url.replace(/&/g, '&amp;')}|${escapeSlack(label).replace(/\|/g, '¦')}>`;
+const link = (url: string, label: string) =>
+  `<${url.replace(/&/g, '&amp;')}|${escapeSlack(label).replace(/\|/g, '¦')}>`;
 
 export function renderSlack(ctx: UpdateContext): SlackMessage {
   const { incident, update } = ctx;
@@ -37,7 +38,9 @@ export function renderSlack(ctx: UpdateContext): SlackMessage {
   const body = chatText(update.message);
   const components = componentsLine(ctx);
   const incidentLink = link(incident.url, `View incident on ${ctx.site.name}`);
-  const affected = components ? [mrkdwn(escapeSlack(fitText({ body: `Affected: ${components}` }, SLACK_BLOCK_MAX - 10, escapedLength)))] : [];
+  const affected = components
+    ? [mrkdwn(escapeSlack(fitText({ body: `Affected: ${components}` }, SLACK_BLOCK_MAX - 10, escapedLength)))]
+    : [];
 
   // Fitted before escaping, measured as escaped: '&' grows to '&amp;' on the wire.
   const summaryHead = `${emoji} *${incident.title}*\n*${status}* · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`;
@@ -50,7 +53,9 @@ export function renderSlack(ctx: UpdateContext): SlackMessage {
     ],
   };
 
-  const replyText = escapeSlack(fitText({ head: `${emoji} *${status}* · ${updatedAt(ctx)}`, body }, SLACK_BLOCK_MAX, escapedLength));
+  const replyText = escapeSlack(
+    fitText({ head: `${emoji} *${status}* · ${updatedAt(ctx)}`, body }, SLACK_BLOCK_MAX, escapedLength),
+  );
   const reply: SlackPost = {
     text: fallback(`${emoji} [${status}]`, body, incident.url),
     blocks: [
@@ -59,7 +64,12 @@ export function renderSlack(ctx: UpdateContext): SlackMessage {
     ],
   };
 
-  return { summary, reply, broadcast: update.status === 'resolved', oldest: String(Math.floor(Date.parse(update.createdAt) / 1000) - 60) };
+  return {
+    summary,
+    reply,
+    broadcast: update.status === 'resolved',
+    oldest: String(Math.floor(Date.parse(update.createdAt) / 1000) - 60),
+  };
 }
 
 function fallback(head: string, body: string, url: string): string {
@@ -78,6 +88,7 @@ export function slackWireText(message: SlackMessage): string {
 
 function blockTexts(block: KnownBlock): string[] {
   if (block.type === 'section') return block.text ? [block.text.text] : [];
-  if (block.type === 'context') return block.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : []));
+  if (block.type === 'context')
+    return block.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : []));
   return [];
 }

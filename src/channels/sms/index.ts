@@ -59,15 +59,24 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
         });
         const { status } = answer;
         // Not JSON (a proxy's error page): the status decides.
-        const json = (answer.json && typeof answer.json === 'object' ? answer.json : {}) as { sid?: string; code?: number; message?: string; more_info?: string };
+        const json = (answer.json && typeof answer.json === 'object' ? answer.json : {}) as {
+          sid?: string;
+          code?: number;
+          message?: string;
+          more_info?: string;
+        };
         if (status >= 200 && status < 300) return { sid: json.sid };
         const detail = `Twilio ${status}${json.code ? ` error ${json.code}` : ''}: ${(json.message ?? answer.text).slice(0, 200)}`;
-        if (status === 429) throw new RateLimitedError(retryAfterToMs(answer.headers.get('retry-after')) ?? Date.now() + 1_000, detail);
+        if (status === 429)
+          throw new RateLimitedError(retryAfterToMs(answer.headers.get('retry-after')) ?? Date.now() + 1_000, detail);
         if (status >= 500 || status === 408) throw new RetryableError(detail);
         if (status === 401 || status === 403 || json.code === 20003) {
-          throw new PermanentError(`Twilio refused the credentials (${status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`);
+          throw new PermanentError(
+            `Twilio refused the credentials (${status}); check TWILIO_ACCOUNT_SID and TWILIO_AUTH_TOKEN`,
+          );
         }
-        if (json.code && SUPPRESS_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'suppress', addressHash(runtime.secret, 'sms', to));
+        if (json.code && SUPPRESS_CODES.has(json.code))
+          throw new RecipientRejectedError(detail, 'suppress', addressHash(runtime.secret, 'sms', to));
         if (json.code && RECIPIENT_CODES.has(json.code)) throw new RecipientRejectedError(detail, 'none');
         throw new PermanentError(detail);
       }
@@ -79,7 +88,10 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
         capabilities: { threads: false, audience: true, maxLength: maxSegments, concurrency: 2, attempts: 10 },
         fanout: { sendConcurrency: options.sendConcurrency ?? 8, pageConcurrency: 1 },
         render(ctx: UpdateContext): SmsMessage {
-          const text = fitSms({ head: head(ctx).trim(), body: body(ctx).replace(/\s+/g, ' ').trim(), tail: tail(ctx).trim() }, maxSegments);
+          const text = fitSms(
+            { head: head(ctx).trim(), body: body(ctx).replace(/\s+/g, ' ').trim(), tail: tail(ctx).trim() },
+            maxSegments,
+          );
           return { text, segments: segmentsOf(text).segments };
         },
         async send() {
@@ -90,7 +102,10 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
           return sid ? { externalId: sid } : {};
         },
         async sendConfirmation(recipient, confirmUrl) {
-          await post(recipient.address, confirm({ site: { name: runtime.siteName, url: runtime.publicUrl }, confirmUrl }).trim());
+          await post(
+            recipient.address,
+            confirm({ site: { name: runtime.siteName, url: runtime.publicUrl }, confirmUrl }).trim(),
+          );
         },
         verifyInbound: (url, params, signature) => verifyTwilioSignature(options.authToken, url, params, signature),
         isStop: isStopMessage,

@@ -22,7 +22,13 @@ export function teams(options: TeamsChannelOptions): ChannelDefinition<Channel<T
       name,
       kind: 'teams',
       // Teams webhooks cannot reply or edit, so every update is a card of its own.
-      capabilities: { threads: false, audience: false, maxLength: TEAMS_TEXT_MAX, rate: options.rate ?? { max: 4, perMs: 1_000 }, concurrency: 1 },
+      capabilities: {
+        threads: false,
+        audience: false,
+        maxLength: TEAMS_TEXT_MAX,
+        rate: options.rate ?? { max: 4, perMs: 1_000 },
+        concurrency: 1,
+      },
       render: renderTeams,
       async send(message, target) {
         await callWebhook({

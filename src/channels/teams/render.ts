@@ -8,7 +8,11 @@ export const TEAMS_TEXT_MAX = 10_000;
 
 export interface TeamsMessage {
   type: 'message';
-  attachments: Array<{ contentType: 'application/vnd.microsoft.card.adaptive'; contentUrl: null; content: AdaptiveCard }>;
+  attachments: Array<{
+    contentType: 'application/vnd.microsoft.card.adaptive';
+    contentUrl: null;
+    content: AdaptiveCard;
+  }>;
 }
 
 export interface AdaptiveCard {
@@ -20,7 +24,13 @@ export interface AdaptiveCard {
   actions: Array<{ type: 'Action.OpenUrl'; title: string; url: string }>;
 }
 
-const STATUS_STYLE = { investigating: 'Attention', identified: 'Warning', monitoring: 'Warning', resolved: 'Good', postmortem: 'Default' } as const;
+const STATUS_STYLE = {
+  investigating: 'Attention',
+  identified: 'Warning',
+  monitoring: 'Warning',
+  resolved: 'Good',
+  postmortem: 'Default',
+} as const;
 
 /** One Adaptive Card 1.4 per update: Teams incoming webhooks (and Workflows) can neither edit nor thread. */
 export function renderTeams(ctx: UpdateContext): TeamsMessage {
@@ -32,17 +42,44 @@ export function renderTeams(ctx: UpdateContext): TeamsMessage {
     version: '1.4',
     msteams: { width: 'Full' },
     body: [
-      { type: 'TextBlock', text: fitText({ body: `${STATUS_EMOJI[update.status]} ${incident.title}` }, 300), weight: 'Bolder', size: 'Medium', wrap: true, style: 'heading' },
-      { type: 'TextBlock', text: `${statusLabel(update.status)} · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`, color: STATUS_STYLE[update.status], weight: 'Bolder', wrap: true, spacing: 'None' },
+      {
+        type: 'TextBlock',
+        text: fitText({ body: `${STATUS_EMOJI[update.status]} ${incident.title}` }, 300),
+        weight: 'Bolder',
+        size: 'Medium',
+        wrap: true,
+        style: 'heading',
+      },
+      {
+        type: 'TextBlock',
+        text: `${statusLabel(update.status)} · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`,
+        color: STATUS_STYLE[update.status],
+        weight: 'Bolder',
+        wrap: true,
+        spacing: 'None',
+      },
       { type: 'TextBlock', text: body, wrap: true },
       ...(incident.components.length
-        ? [{ type: 'FactSet', facts: incident.components.slice(0, 20).map((c) => ({ title: fitText({ body: c.name }, 100), value: COMPONENT_STATUS_LABEL[c.status] })) }]
+        ? [
+            {
+              type: 'FactSet',
+              facts: incident.components
+                .slice(0, 20)
+                .map((c) => ({ title: fitText({ body: c.name }, 100), value: COMPONENT_STATUS_LABEL[c.status] })),
+            },
+          ]
         : []),
     ],
     actions: [{ type: 'Action.OpenUrl', title: 'View incident', url: incident.url }],
   };
-  return { type: 'message', attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }] };
+  return {
+    type: 'message',
+    attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+  };
 }
 
 export const teamsTexts = (m: TeamsMessage) =>
-  m.attachments.flatMap((a) => [...a.content.body.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])), ...a.content.actions.map((x) => x.url)]);
+  m.attachments.flatMap((a) => [
+    ...a.content.body.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])),
+    ...a.content.actions.map((x) => x.url),
+  ]);

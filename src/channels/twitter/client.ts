@@ -25,12 +25,17 @@ export class TwitterClient {
   private readonly host: string;
   private userId?: Promise<string>;
 
-  constructor(credentials: TwitterCredentials, apiUrl: string, private readonly timeoutMs: number) {
+  constructor(
+    credentials: TwitterCredentials,
+    apiUrl: string,
+    private readonly timeoutMs: number,
+  ) {
     this.prefix = apiUrl.endsWith('/') ? apiUrl : `${apiUrl}/`;
     const url = new URL(this.prefix);
     this.host = url.host;
     // twitter-api-v2 sends through https.request; an http:// endpoint works only with an http.Agent.
-    const httpAgent = url.protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
+    const httpAgent =
+      url.protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
     this.api = new TwitterApi({ ...credentials }, { httpAgent });
   }
 
@@ -77,9 +82,12 @@ export class TwitterClient {
   private mapError(error: unknown, what: string): ChannelError {
     if (error instanceof ApiResponseError) return errorForXResponse(error.code, error.data, error.headers, what);
     if (error instanceof ApiRequestError) {
-      return new RetryableError(`X did not answer (${what} at ${this.host}): ${error.requestError?.message ?? error.message}; will retry`);
+      return new RetryableError(
+        `X did not answer (${what} at ${this.host}): ${error.requestError?.message ?? error.message}; will retry`,
+      );
     }
-    if (error instanceof ApiPartialResponseError) return new RetryableError(`X answered with a broken response (${what}); will retry`);
+    if (error instanceof ApiPartialResponseError)
+      return new RetryableError(`X answered with a broken response (${what}); will retry`);
     return new RetryableError(`X ${what} failed: ${(error as Error)?.message ?? String(error)}`);
   }
 }
@@ -91,7 +99,13 @@ export function toRef(id: string): SentRef {
 type Headers = Record<string, string | string[] | undefined>;
 
 /** X's answer → the error that decides the queue's behaviour. Never includes request headers (they carry the OAuth signature). */
-export function errorForXResponse(status: number, data: unknown, headers: Headers, what = 'post', now = Date.now()): ChannelError {
+export function errorForXResponse(
+  status: number,
+  data: unknown,
+  headers: Headers,
+  what = 'post',
+  now = Date.now(),
+): ChannelError {
   const detail = xDetail(data);
   if (status === 429) {
     const header = (name: string) => {
@@ -100,9 +114,11 @@ export function errorForXResponse(status: number, data: unknown, headers: Header
     };
     // The 24-hour limits are announced beside the 15-minute window; whichever is spent decides the wait.
     const resets: Array<[string, string]> = [];
-    if (header('x-user-limit-24hour-remaining') === '0') resets.push(['24-hour user limit', 'x-user-limit-24hour-reset']);
+    if (header('x-user-limit-24hour-remaining') === '0')
+      resets.push(['24-hour user limit', 'x-user-limit-24hour-reset']);
     if (header('x-app-limit-24hour-remaining') === '0') resets.push(['24-hour app limit', 'x-app-limit-24hour-reset']);
-    if (resets.length === 0 || header('x-rate-limit-remaining') === '0') resets.push(['15-minute limit', 'x-rate-limit-reset']);
+    if (resets.length === 0 || header('x-rate-limit-remaining') === '0')
+      resets.push(['15-minute limit', 'x-rate-limit-reset']);
     let until: number | undefined;
     let which = 'rate limit';
     for (const [label, name] of resets) {
@@ -113,16 +129,25 @@ export function errorForXResponse(status: number, data: unknown, headers: Header
       }
     }
     const untilMs = until ?? now + 15 * 60_000;
-    return new RateLimitedError(untilMs, `X ${which} reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`);
+    return new RateLimitedError(
+      untilMs,
+      `X ${which} reached (${what}); posting resumes at ${new Date(untilMs).toISOString()}`,
+    );
   }
   if (status === 403 && /duplicate/i.test(detail)) {
-    return new PermanentError(`X refused the post as duplicate content (HTTP 403: ${detail}); an identical post is already on the account, so it is not retried`);
+    return new PermanentError(
+      `X refused the post as duplicate content (HTTP 403: ${detail}); an identical post is already on the account, so it is not retried`,
+    );
   }
   if (status === 401) {
-    return new PermanentError(`X rejected the credentials (HTTP 401: ${detail}); check TWITTER_APP_KEY, TWITTER_APP_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_SECRET`);
+    return new PermanentError(
+      `X rejected the credentials (HTTP 401: ${detail}); check TWITTER_APP_KEY, TWITTER_APP_SECRET, TWITTER_ACCESS_TOKEN and TWITTER_ACCESS_SECRET`,
+    );
   }
   if (status === 403) {
-    return new PermanentError(`X refused to ${what} (HTTP 403: ${detail}); give the app Read and Write permission and regenerate the access token, or check the project's API access`);
+    return new PermanentError(
+      `X refused to ${what} (HTTP 403: ${detail}); give the app Read and Write permission and regenerate the access token, or check the project's API access`,
+    );
   }
   return errorForHttpStatus(status, `X ${what}: ${detail}`, undefined, now);
 }
@@ -131,7 +156,8 @@ function xDetail(data: unknown): string {
   if (!data || typeof data !== 'object') return typeof data === 'string' && data ? data.slice(0, 200) : 'no detail';
   const d = data as { detail?: unknown; title?: unknown; errors?: Array<{ message?: unknown; code?: unknown }> };
   if (typeof d.detail === 'string') return d.detail;
-  if (Array.isArray(d.errors) && d.errors.length > 0) return d.errors.map((e) => String(e.message ?? e.code ?? '')).join('; ');
+  if (Array.isArray(d.errors) && d.errors.length > 0)
+    return d.errors.map((e) => String(e.message ?? e.code ?? '')).join('; ');
   if (typeof d.title === 'string') return d.title;
   return 'no detail';
 }

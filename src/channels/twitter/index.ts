@@ -34,7 +34,10 @@ export function twitter(options: TwitterChannelOptions): ChannelDefinition<Chann
     name,
     kind: 'twitter',
     create(runtime) {
-      const templates = { head: runtime.templates.compile('twitter', 'head.txt.hbs'), body: runtime.templates.compile('twitter', 'body.txt.hbs') };
+      const templates = {
+        head: runtime.templates.compile('twitter', 'head.txt.hbs'),
+        body: runtime.templates.compile('twitter', 'body.txt.hbs'),
+      };
       const client = new TwitterClient(options, options.apiUrl ?? TWITTER_DEFAULT_API_URL, options.timeoutMs ?? 15_000);
 
       // Attempts whose lookup the worker already made (it reconciles interrupted deliveries before send).

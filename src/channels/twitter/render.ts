@@ -20,7 +20,8 @@ export interface PostTemplates {
  * about 4,000 characters could be misjudged, and then the post comes out shorter, never invalid.
  */
 const TOO_LONG = 4_000;
-export const tweetWeight = (text: string) => (text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength);
+export const tweetWeight = (text: string) =>
+  text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength;
 
 /**
  * Status and title, then the message cut at a word to 280 weighted characters; or the commander's own social text
@@ -29,7 +30,11 @@ export const tweetWeight = (text: string) => (text.length > TOO_LONG ? Number.PO
 export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet {
   const parts = ctx.update.socialText
     ? ownTextParts(ctx.update.socialText, ctx.incident.url, TOO_LONG)
-    : { head: plainPostText(templates.head(ctx)), body: precut(plainPostText(templates.body(ctx)), TOO_LONG), tail: ctx.incident.url };
+    : {
+        head: plainPostText(templates.head(ctx)),
+        body: precut(plainPostText(templates.body(ctx)), TOO_LONG),
+        tail: ctx.incident.url,
+      };
   return { text: fitText(parts, TWEET_MAX_WEIGHT, tweetWeight) };
 }
 
@@ -37,13 +42,22 @@ export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet
  * A post of the commander's own text (X, Mastodon, Bluesky): the text, cleaned like any post text and cut to what
  * the platform's measure could possibly take (`maxUnits`), then the incident link.
  */
-export const ownTextParts = (text: string, link: string, maxUnits: number) => ({ body: precut(plainPostText(text), maxUnits), tail: link });
+export const ownTextParts = (text: string, link: string, maxUnits: number) => ({
+  body: precut(plainPostText(text), maxUnits),
+  tail: link,
+});
 
 /**
  * Why the commander's own text cannot go out as it is, with the link after it, or null. `overLimit` says what the
  * whole post is over on the platform; `platform` names it when nothing of the text is left to post.
  */
-export function ownTextProblem(text: string, link: string, maxUnits: number, platform: string, overLimit: (post: string) => string | null): string | null {
+export function ownTextProblem(
+  text: string,
+  link: string,
+  maxUnits: number,
+  platform: string,
+  overLimit: (post: string) => string | null,
+): string | null {
   const parts = ownTextParts(text, link, maxUnits);
   if (!parts.body) return `nothing is left to post once the characters ${platform} refuses are removed`;
   return overLimit(joinFitParts(parts));
@@ -52,11 +66,14 @@ export function ownTextProblem(text: string, link: string, maxUnits: number, pla
 export const ownTweetProblem = (text: string, link: string) =>
   ownTextProblem(text, link, TOO_LONG, 'X', (post) => {
     const weight = tweetWeight(post);
-    return weight <= TWEET_MAX_WEIGHT ? null : `${weight} weighted characters with the incident link; X takes at most ${TWEET_MAX_WEIGHT} (a link counts 23, CJK and emoji 2)`;
+    return weight <= TWEET_MAX_WEIGHT
+      ? null
+      : `${weight} weighted characters with the incident link; X takes at most ${TWEET_MAX_WEIGHT} (a link counts 23, CJK and emoji 2)`;
   });
 
 // Characters X refuses in a post (twitter-text's invalid set) and unpaired surrogates.
-const INVALID = /[\uFFFE\uFEFF\uFFFF\u202A-\u202E]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const INVALID =
+  /[\uFFFE\uFEFF\uFFFF\u202A-\u202E]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 /**
  * Commander text made safe for a public post: no characters the platform refuses, no script URLs, and

@@ -26,12 +26,17 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
   const timeoutMs = options.timeoutMs ?? 10_000;
 
   async function deliver(recipient: Recipient, id: string, body: string, signal?: AbortSignal) {
-    if (!recipient.secret) throw new PermanentError('webhook subscriber has no signing secret; delete and add it again');
+    if (!recipient.secret)
+      throw new PermanentError('webhook subscriber has no signing secret; delete and add it again');
     const now = new Date();
     const signature = new Webhook(recipient.secret).sign(id, now, body);
     const { status } = await guardedPost(
       recipient.address,
-      { 'webhook-id': id, 'webhook-timestamp': Math.floor(now.getTime() / 1000).toString(), 'webhook-signature': signature },
+      {
+        'webhook-id': id,
+        'webhook-timestamp': Math.floor(now.getTime() / 1000).toString(),
+        'webhook-signature': signature,
+      },
       body,
       { allowPrivate, timeoutMs, signal },
     );
@@ -66,7 +71,11 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
         },
         async sendConfirmation(recipient, confirmUrl) {
           // Public sign-up of a webhook: the endpoint receives its secret and the link its owner must open.
-          const body = JSON.stringify({ type: 'subscription.confirm', timestamp: new Date().toISOString(), data: { confirmUrl, secret: recipient.secret } });
+          const body = JSON.stringify({
+            type: 'subscription.confirm',
+            timestamp: new Date().toISOString(),
+            data: { confirmUrl, secret: recipient.secret },
+          });
           await deliver(recipient, `msg_confirm_${recipient.subscriberId}`, body);
         },
       };

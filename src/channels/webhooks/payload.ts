@@ -11,7 +11,11 @@ export interface WebhookMessage {
 
 /** Pure: `{type, timestamp, data: {incident, update}}`. */
 export function renderWebhook(ctx: UpdateContext): WebhookMessage {
-  const type: WebhookEventType = ctx.update.isFirst ? 'incident.created' : ctx.update.status === 'resolved' ? 'incident.resolved' : 'incident.updated';
+  const type: WebhookEventType = ctx.update.isFirst
+    ? 'incident.created'
+    : ctx.update.status === 'resolved'
+      ? 'incident.resolved'
+      : 'incident.updated';
   const body = JSON.stringify({
     type,
     timestamp: ctx.update.createdAt,
@@ -26,7 +30,13 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
         url: ctx.incident.url,
         components: ctx.incident.components,
       },
-      update: { id: ctx.update.id, status: ctx.update.status, message: ctx.update.message, createdAt: ctx.update.createdAt, number: ctx.update.number },
+      update: {
+        id: ctx.update.id,
+        status: ctx.update.status,
+        message: ctx.update.message,
+        createdAt: ctx.update.createdAt,
+        number: ctx.update.number,
+      },
     },
   });
   return { type, updateId: ctx.update.id, body };

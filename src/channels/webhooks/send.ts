@@ -25,7 +25,10 @@ export async function guardedPost(
     url = checkWebhookUrlForm(rawUrl, policy);
     await resolveSafeAddresses(url.hostname, policy); // IP literals skip the lookup hook: checked here
   } catch (error) {
-    if (error instanceof UnsafeUrlError) throw error.unresolved ? new RetryableError(error.message) : new PermanentError(`webhook URL refused: ${error.message}`);
+    if (error instanceof UnsafeUrlError)
+      throw error.unresolved
+        ? new RetryableError(error.message)
+        : new PermanentError(`webhook URL refused: ${error.message}`);
     throw error;
   }
   const client = url.protocol === 'https:' ? https : http;
@@ -34,7 +37,12 @@ export async function guardedPost(
       url,
       {
         method: 'POST',
-        headers: { 'content-type': 'application/json', 'user-agent': 'Herald-Webhooks/1', 'content-length': Buffer.byteLength(body).toString(), ...headers },
+        headers: {
+          'content-type': 'application/json',
+          'user-agent': 'Herald-Webhooks/1',
+          'content-length': Buffer.byteLength(body).toString(),
+          ...headers,
+        },
         lookup: guardedLookup(policy),
         timeout: options.timeoutMs,
         signal: options.signal,
@@ -46,7 +54,9 @@ export async function guardedPost(
         response.on('error', (err) => reject(err));
       },
     );
-    request.on('timeout', () => request.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })));
+    request.on('timeout', () =>
+      request.destroy(Object.assign(new Error(`no answer within ${options.timeoutMs} ms`), { code: 'ETIMEDOUT' })),
+    );
     request.on('error', reject);
     request.end(body);
   }).catch((error: NodeJS.ErrnoException) => {
@@ -59,7 +69,11 @@ export async function guardedPost(
 /** 2xx delivered; 410 Gone disables the endpoint; 3xx refused (no redirects); everything else retried. */
 export function webhookStatusError(status: number): ChannelError | null {
   if (status >= 200 && status < 300) return null;
-  if (status === 410) return new RecipientRejectedError('endpoint answered 410 Gone: disabled, it gets no more deliveries', 'disable');
-  if (status >= 300 && status < 400) return new RetryableError(`endpoint answered a redirect (${status}); webhook deliveries never follow redirects: subscribe the final URL`);
+  if (status === 410)
+    return new RecipientRejectedError('endpoint answered 410 Gone: disabled, it gets no more deliveries', 'disable');
+  if (status >= 300 && status < 400)
+    return new RetryableError(
+      `endpoint answered a redirect (${status}); webhook deliveries never follow redirects: subscribe the final URL`,
+    );
   return new RetryableError(`endpoint answered HTTP ${status}`);
 }

@@ -5,7 +5,14 @@ import { channelList, cliContext, collect, parseComponentPairs, table } from '..
 import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
 
 interface RecipientsAnswer {
-  recipients: Array<{ channel: string; subscriberId: string; address: string | null; state: string; attempts: number; error?: string }>;
+  recipients: Array<{
+    channel: string;
+    subscriberId: string;
+    address: string | null;
+    state: string;
+    attempts: number;
+    error?: string;
+  }>;
   next?: string;
 }
 
@@ -26,13 +33,19 @@ export function registerClientCommands(program: Command) {
     .option('--description <text>', 'one line shown on the status page')
     .action(async (name: string, options: { group?: string; description?: string }, command: Command) => {
       const ctx = cliContext(command);
-      const created = await ctx.client.request<Component>('POST', 'api/v1/components', { name, group: options.group, description: options.description });
+      const created = await ctx.client.request<Component>('POST', 'api/v1/components', {
+        name,
+        group: options.group,
+        description: options.description,
+      });
       ctx.print(created, () => `component ${created.id} ${created.name} (${created.status})`);
     });
   component.command('list').action(async (_options, command: Command) => {
     const ctx = cliContext(command);
     const components = await ctx.client.request<Component[]>('GET', 'api/v1/components');
-    ctx.print(components, () => table(components as unknown as Array<Record<string, unknown>>, ['id', 'name', 'group', 'status']));
+    ctx.print(components, () =>
+      table(components as unknown as Array<Record<string, unknown>>, ['id', 'name', 'group', 'status']),
+    );
   });
 
   const incident = program.command('incident').description('open, update and resolve incidents');
@@ -44,59 +57,125 @@ export function registerClientCommands(program: Command) {
     .option('--impact <impact>', 'none | minor | major | critical')
     .option('--component <id=status>', 'affected component and its status (repeatable)', collect)
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
-    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
+    .option(
+      '--social-text <text>',
+      'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)',
+    )
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (options: { title: string; message: string; status?: string; impact?: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, 'api/v1/incidents', {
-        title: options.title,
-        message: options.message,
-        status: options.status,
-        impact: options.impact,
-        components: parseComponentPairs(options.component),
-        channels: channelList(options.channels),
-        socialText: options.socialText,
-      }, options.wait);
-    });
+    .action(
+      async (
+        options: {
+          title: string;
+          message: string;
+          status?: string;
+          impact?: string;
+          component?: string[];
+          channels?: string;
+          socialText?: string;
+          wait?: boolean;
+        },
+        command: Command,
+      ) => {
+        await publishAndReport(
+          command,
+          'api/v1/incidents',
+          {
+            title: options.title,
+            message: options.message,
+            status: options.status,
+            impact: options.impact,
+            components: parseComponentPairs(options.component),
+            channels: channelList(options.channels),
+            socialText: options.socialText,
+          },
+          options.wait,
+        );
+      },
+    );
   incident
     .command('update <id>')
     .requiredOption('--message <markdown>', 'the update, in Markdown')
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
     .option('--component <id=status>', 'component and its new status (repeatable)', collect)
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
-    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
+    .option(
+      '--social-text <text>',
+      'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)',
+    )
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (id: string, options: { message: string; status?: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, {
-        message: options.message,
-        status: options.status,
-        components: parseComponentPairs(options.component),
-        channels: channelList(options.channels),
-        socialText: options.socialText,
-      }, options.wait);
-    });
+    .action(
+      async (
+        id: string,
+        options: {
+          message: string;
+          status?: string;
+          component?: string[];
+          channels?: string;
+          socialText?: string;
+          wait?: boolean;
+        },
+        command: Command,
+      ) => {
+        await publishAndReport(
+          command,
+          `api/v1/incidents/${idSegment('ID', id)}/updates`,
+          {
+            message: options.message,
+            status: options.status,
+            components: parseComponentPairs(options.component),
+            channels: channelList(options.channels),
+            socialText: options.socialText,
+          },
+          options.wait,
+        );
+      },
+    );
   incident
     .command('resolve <id>')
     .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
-    .option('--component <id=status>', 'a component and its status after the incident (repeatable; default: operational)', collect)
+    .option(
+      '--component <id=status>',
+      'a component and its status after the incident (repeatable; default: operational)',
+      collect,
+    )
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
-    .option('--social-text <text>', 'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)')
+    .option(
+      '--social-text <text>',
+      'posted on X, Mastodon and Bluesky instead of the message, with the incident link (must fit each)',
+    )
     .option('--wait', 'show live per-channel progress until every channel has settled')
-    .action(async (id: string, options: { message: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean }, command: Command) => {
-      await publishAndReport(command, `api/v1/incidents/${idSegment('ID', id)}/updates`, {
-        message: options.message,
-        status: 'resolved',
-        components: parseComponentPairs(options.component),
-        channels: channelList(options.channels),
-        socialText: options.socialText,
-      }, options.wait);
-    });
+    .action(
+      async (
+        id: string,
+        options: { message: string; component?: string[]; channels?: string; socialText?: string; wait?: boolean },
+        command: Command,
+      ) => {
+        await publishAndReport(
+          command,
+          `api/v1/incidents/${idSegment('ID', id)}/updates`,
+          {
+            message: options.message,
+            status: 'resolved',
+            components: parseComponentPairs(options.component),
+            channels: channelList(options.channels),
+            socialText: options.socialText,
+          },
+          options.wait,
+        );
+      },
+    );
   incident
     .command('list')
     .option('--unresolved', 'only incidents that are not resolved')
     .action(async (options: { unresolved?: boolean }, command: Command) => {
       const ctx = cliContext(command);
-      const incidents = await ctx.client.request<Incident[]>('GET', `api/v1/incidents${options.unresolved ? '?state=unresolved' : ''}`);
-      ctx.print(incidents, () => table(incidents as unknown as Array<Record<string, unknown>>, ['id', 'status', 'impact', 'startedAt', 'title']));
+      const incidents = await ctx.client.request<Incident[]>(
+        'GET',
+        `api/v1/incidents${options.unresolved ? '?state=unresolved' : ''}`,
+      );
+      ctx.print(incidents, () =>
+        table(incidents as unknown as Array<Record<string, unknown>>, ['id', 'status', 'impact', 'startedAt', 'title']),
+      );
     });
 
   program
@@ -107,23 +186,51 @@ export function registerClientCommands(program: Command) {
     .option('--state <state>', 'with --recipients: pending | sending | sent | failed | skipped')
     .option('--limit <n>', 'with --recipients: at most this many (1–1000, default 100)')
     .option('--after <cursor>', "with --recipients: the page after an earlier answer's 'next'")
-    .action(async (updateId: string, options: { recipients?: boolean; channel?: string; state?: string; limit?: string; after?: string }, command: Command) => {
-      const ctx = cliContext(command);
-      const path = `api/v1/updates/${idSegment('UPDATE_ID', updateId)}`;
-      if (!options.recipients) {
-        const answer = await ctx.client.request<DeliveriesAnswer>('GET', `${path}/deliveries`);
-        ctx.print(answer, () => deliveriesTable(answer));
-        return;
-      }
-      const query = new URLSearchParams(Object.entries({ channel: options.channel, state: options.state, limit: options.limit, after: options.after }).filter((e): e is [string, string] => e[1] !== undefined));
-      const answer = await ctx.client.request<RecipientsAnswer>('GET', `${path}/recipients${query.size ? `?${query}` : ''}`);
-      ctx.print(answer, () => {
-        const rows = answer.recipients.map((r) => ({ ...r, address: r.address ?? `(deleted subscriber ${r.subscriberId})`, error: r.error ?? '' }));
-        const filters = [options.channel && `--channel ${options.channel}`, options.state && `--state ${options.state}`, options.limit && `--limit ${options.limit}`].filter(Boolean).join(' ');
-        const more = answer.next ? `\nmore: herald deliveries ${updateId} --recipients ${filters ? `${filters} ` : ''}--after ${answer.next}` : '';
-        return table(rows, ['channel', 'address', 'state', 'attempts', 'error']) + more;
-      });
-    });
+    .action(
+      async (
+        updateId: string,
+        options: { recipients?: boolean; channel?: string; state?: string; limit?: string; after?: string },
+        command: Command,
+      ) => {
+        const ctx = cliContext(command);
+        const path = `api/v1/updates/${idSegment('UPDATE_ID', updateId)}`;
+        if (!options.recipients) {
+          const answer = await ctx.client.request<DeliveriesAnswer>('GET', `${path}/deliveries`);
+          ctx.print(answer, () => deliveriesTable(answer));
+          return;
+        }
+        const query = new URLSearchParams(
+          Object.entries({
+            channel: options.channel,
+            state: options.state,
+            limit: options.limit,
+            after: options.after,
+          }).filter((e): e is [string, string] => e[1] !== undefined),
+        );
+        const answer = await ctx.client.request<RecipientsAnswer>(
+          'GET',
+          `${path}/recipients${query.size ? `?${query}` : ''}`,
+        );
+        ctx.print(answer, () => {
+          const rows = answer.recipients.map((r) => ({
+            ...r,
+            address: r.address ?? `(deleted subscriber ${r.subscriberId})`,
+            error: r.error ?? '',
+          }));
+          const filters = [
+            options.channel && `--channel ${options.channel}`,
+            options.state && `--state ${options.state}`,
+            options.limit && `--limit ${options.limit}`,
+          ]
+            .filter(Boolean)
+            .join(' ');
+          const more = answer.next
+            ? `\nmore: herald deliveries ${updateId} --recipients ${filters ? `${filters} ` : ''}--after ${answer.next}`
+            : '';
+          return table(rows, ['channel', 'address', 'state', 'attempts', 'error']) + more;
+        });
+      },
+    );
 
   const subscriber = program.command('subscriber').description('email, SMS and webhook subscribers');
   subscriber
@@ -133,44 +240,66 @@ export function registerClientCommands(program: Command) {
     .option('--webhook <url>')
     .option('--component <id>', 'only updates affecting this component (repeatable; default all)', collect)
     .option('--confirmed', 'skip the double opt-in (the subscriber agreed elsewhere)')
-    .action(async (options: { email?: string; phone?: string; webhook?: string; component?: string[]; confirmed?: boolean }, command: Command) => {
-      const given = [options.email, options.phone, options.webhook].filter(Boolean).length;
-      if (given !== 1) throw new CliError('give exactly one of --email, --phone or --webhook');
-      const ctx = cliContext(command);
-      const created = await ctx.client.request<Subscriber & { secret?: string }>('POST', 'api/v1/subscribers', {
-        email: options.email,
-        phone: options.phone,
-        webhookUrl: options.webhook,
-        components: options.component,
-        confirmed: options.confirmed,
-      });
-      ctx.print(created, () =>
-        [`subscriber ${created.id} ${created.email ?? created.phone ?? created.webhookUrl} ${created.confirmed ? 'confirmed' : 'awaiting confirmation'}`,
-          created.secret ? `signing secret (shown once): ${created.secret}` : '']
-          .filter(Boolean)
-          .join('\n'),
-      );
-    });
+    .action(
+      async (
+        options: { email?: string; phone?: string; webhook?: string; component?: string[]; confirmed?: boolean },
+        command: Command,
+      ) => {
+        const given = [options.email, options.phone, options.webhook].filter(Boolean).length;
+        if (given !== 1) throw new CliError('give exactly one of --email, --phone or --webhook');
+        const ctx = cliContext(command);
+        const created = await ctx.client.request<Subscriber & { secret?: string }>('POST', 'api/v1/subscribers', {
+          email: options.email,
+          phone: options.phone,
+          webhookUrl: options.webhook,
+          components: options.component,
+          confirmed: options.confirmed,
+        });
+        ctx.print(created, () =>
+          [
+            `subscriber ${created.id} ${created.email ?? created.phone ?? created.webhookUrl} ${created.confirmed ? 'confirmed' : 'awaiting confirmation'}`,
+            created.secret ? `signing secret (shown once): ${created.secret}` : '',
+          ]
+            .filter(Boolean)
+            .join('\n'),
+        );
+      },
+    );
   subscriber.command('list').action(async (_options, command: Command) => {
     const ctx = cliContext(command);
     const subscribers = await ctx.client.request<Subscriber[]>('GET', 'api/v1/subscribers');
     ctx.print(subscribers, () =>
       table(
-        subscribers.map((s) => ({ ...s, address: s.email ?? s.phone ?? s.webhookUrl, components: s.components.join(',') || 'all' })),
+        subscribers.map((s) => ({
+          ...s,
+          address: s.email ?? s.phone ?? s.webhookUrl,
+          components: s.components.join(',') || 'all',
+        })),
         ['id', 'kind', 'address', 'confirmed', 'components'],
       ),
     );
   });
 }
 
-async function publishAndReport(command: Command, path: string, body: Record<string, unknown>, wait: boolean | undefined) {
+async function publishAndReport(
+  command: Command,
+  path: string,
+  body: Record<string, unknown>,
+  wait: boolean | undefined,
+) {
   const ctx = cliContext(command);
   const published = await ctx.client.request<Published>('POST', path, body);
   if (!wait) {
-    ctx.print(published, () => `incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published`);
+    ctx.print(
+      published,
+      () => `incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published`,
+    );
     return;
   }
-  if (!ctx.json) process.stderr.write(`incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published\n`);
+  if (!ctx.json)
+    process.stderr.write(
+      `incident ${published.incident.id} ${published.incident.status}: update ${published.update.id} published\n`,
+    );
   const deliveries = await waitForDeliveries(ctx.client, published.update.id, { json: ctx.json });
   ctx.print({ ...published, deliveries }, () => deliveriesTable(deliveries));
   if (deliveries.channels.some((c) => c.state === 'failed' || c.state === 'partial')) process.exitCode = 3;
@@ -178,7 +307,11 @@ async function publishAndReport(command: Command, path: string, body: Record<str
 
 function deliveriesTable(answer: DeliveriesAnswer): string {
   return table(
-    answer.channels.map((c) => ({ ...c, progress: `${c.delivered}/${c.total}`, where: c.externalUrl ?? c.error ?? '' })),
+    answer.channels.map((c) => ({
+      ...c,
+      progress: `${c.delivered}/${c.total}`,
+      where: c.externalUrl ?? c.error ?? '',
+    })),
     ['channel', 'state', 'progress', 'where'],
   );
 }

@@ -16,7 +16,9 @@ export function registerLocalCommands(program: Command) {
     });
   program
     .command('worker')
-    .description('a delivery worker process (scale out by running more, on any machine with the same Redis and database)')
+    .description(
+      'a delivery worker process (scale out by running more, on any machine with the same Redis and database)',
+    )
     .action(async () => {
       await (await load()).runProcess(process.env, { http: false, workers: true });
     });

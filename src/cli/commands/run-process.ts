@@ -33,7 +33,8 @@ export async function runProcess(vars: NodeJS.ProcessEnv, mode: { http: boolean;
     },
     mode.http ? 'herald serve is up' : 'herald worker is up',
   );
-  if (app && !env.apiToken) logger.warn('HERALD_API_TOKEN is not set: the admin API refuses every call until you set it');
+  if (app && !env.apiToken)
+    logger.warn('HERALD_API_TOKEN is not set: the admin API refuses every call until you set it');
 
   let stopping = false;
   const stop = async (signal: string) => {
@@ -57,7 +58,9 @@ export async function runMigrations(): Promise<void> {
   const { db, description } = openDatabase(env.databaseUrl);
   try {
     const applied = await migrateToLatest(db);
-    process.stdout.write(applied.length ? `applied ${applied.join(', ')} to ${description}\n` : `database ${description} is up to date\n`);
+    process.stdout.write(
+      applied.length ? `applied ${applied.join(', ')} to ${description}\n` : `database ${description} is up to date\n`,
+    );
   } finally {
     await db.destroy();
   }

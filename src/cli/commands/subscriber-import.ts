@@ -5,7 +5,12 @@ import { CliError } from '../client.js';
 import { cliContext } from '../context.js';
 import { CsvError, csvToSubscribers } from '../../subscribers/csv.js';
 
-type ImportAnswer = { created: number; existing: number; suppressed: number; invalid: Array<{ index: number; field: string; problem: string }> };
+type ImportAnswer = {
+  created: number;
+  existing: number;
+  suppressed: number;
+  invalid: Array<{ index: number; field: string; problem: string }>;
+};
 
 const BATCH = 500;
 
@@ -14,7 +19,9 @@ export function registerSubscriberImport(program: Command) {
   const subscriber = program.commands.find((c) => c.name() === 'subscriber') ?? program.command('subscriber');
   subscriber
     .command('import <file>')
-    .description('add subscribers from a CSV file (header: email | phone | webhook_url, optional components); suppressed addresses are skipped')
+    .description(
+      'add subscribers from a CSV file (header: email | phone | webhook_url, optional components); suppressed addresses are skipped',
+    )
     .option('--confirmed', 'they agreed elsewhere: skip the double opt-in')
     .action(async (file: string, options: { confirmed?: boolean }, command: Command) => {
       const ctx = cliContext(command);
@@ -31,11 +38,20 @@ export function registerSubscriberImport(program: Command) {
         throw error instanceof CsvError ? new CliError(error.message) : error;
       }
       const total: ImportAnswer = { created: 0, existing: 0, suppressed: 0, invalid: [] };
-      const bar = ctx.json || !process.stderr.isTTY ? undefined : new SingleBar({ stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows | {created} created' }, Presets.shades_classic);
+      const bar =
+        ctx.json || !process.stderr.isTTY
+          ? undefined
+          : new SingleBar(
+              { stream: process.stderr, format: 'importing [{bar}] {value}/{total} rows | {created} created' },
+              Presets.shades_classic,
+            );
       bar?.start(subscribers.length, 0, { created: 0 });
       for (let start = 0; start < subscribers.length; start += BATCH) {
         const batch = subscribers.slice(start, start + BATCH);
-        const answer = await ctx.client.request<ImportAnswer>('POST', 'api/v1/subscribers/import', { subscribers: batch, confirmed: options.confirmed ?? false });
+        const answer = await ctx.client.request<ImportAnswer>('POST', 'api/v1/subscribers/import', {
+          subscribers: batch,
+          confirmed: options.confirmed ?? false,
+        });
         total.created += answer.created;
         total.existing += answer.existing;
         total.suppressed += answer.suppressed;

@@ -29,7 +29,10 @@ export function registerUserCommands(program: Command) {
           const created = await createUser(db, { username, password, role: options.role as ConsoleRole }, nowIso());
           print(command, created, `created ${created.role} '${created.username}'`);
         } catch (error) {
-          if (isUniqueViolation(error)) throw new CliError(`username '${username}' exists already; use \`herald user passwd ${username}\` to change its password`);
+          if (isUniqueViolation(error))
+            throw new CliError(
+              `username '${username}' exists already; use \`herald user passwd ${username}\` to change its password`,
+            );
           throw error;
         }
       });
@@ -43,7 +46,8 @@ export function registerUserCommands(program: Command) {
       const password = await readPassword(options.passwordStdin);
       const { findUser, setPassword } = await import('../../console/users.js');
       await withDatabase(async (db) => {
-        if (!(await findUser(db, username))) throw new CliError(`no console user '${username}'; see \`herald user list\``);
+        if (!(await findUser(db, username)))
+          throw new CliError(`no console user '${username}'; see \`herald user list\``);
         try {
           await setPassword(db, username, password, nowIso());
         } catch (error) {
@@ -60,7 +64,11 @@ export function registerUserCommands(program: Command) {
       const { listUsers } = await import('../../console/users.js');
       await withDatabase(async (db) => {
         const users = await listUsers(db);
-        print(command, users, table(users as unknown as Array<Record<string, unknown>>, ['username', 'role', 'createdAt']));
+        print(
+          command,
+          users,
+          table(users as unknown as Array<Record<string, unknown>>, ['username', 'role', 'createdAt']),
+        );
       });
     });
 
@@ -70,7 +78,8 @@ export function registerUserCommands(program: Command) {
     .action(async (username: string, _options: unknown, command: Command) => {
       const { removeUser } = await import('../../console/users.js');
       await withDatabase(async (db) => {
-        if (!(await removeUser(db, username))) throw new CliError(`no console user '${username}'; see \`herald user list\``);
+        if (!(await removeUser(db, username)))
+          throw new CliError(`no console user '${username}'; see \`herald user list\``);
         print(command, { username, removed: true }, `removed '${username}'`);
       });
     });
@@ -78,7 +87,7 @@ export function registerUserCommands(program: Command) {
 
 function print(command: Command, data: unknown, human: string) {
   const json = Boolean(command.optsWithGlobals<GlobalOptions>().json);
-  process.stdout.write(json ? JSON.stringify(data, null, 2) + '\n' : human + '\n');
+  process.stdout.write(json ? `${JSON.stringify(data, null, 2)}\n` : `${human}\n`);
 }
 
 /** Opens (and migrates) the local database; loaded on demand so other commands start fast. */
@@ -99,9 +108,12 @@ async function readPassword(fromStdin: boolean | undefined): Promise<string> {
     const chunks: Buffer[] = [];
     for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
     // One trailing newline is the terminator of `echo`, not part of the password.
-    return Buffer.concat(chunks).toString('utf8').replace(/\r?\n$/, '');
+    return Buffer.concat(chunks)
+      .toString('utf8')
+      .replace(/\r?\n$/, '');
   }
-  if (!process.stdin.isTTY) throw new CliError('no terminal to ask for the password: pass --password-stdin and pipe it in');
+  if (!process.stdin.isTTY)
+    throw new CliError('no terminal to ask for the password: pass --password-stdin and pipe it in');
   const first = await promptHidden('Password: ');
   const again = await promptHidden('Repeat password: ');
   if (first !== again) throw new CliError('the passwords do not match; try again');

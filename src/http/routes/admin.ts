@@ -83,16 +83,23 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
     return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
   });
-  app.get<IdParams & { Querystring: { channel?: string; state?: string; limit?: string; after?: string } }>('/updates/:id/recipients', async (request) => {
-    const { channel, state, limit, after } = request.query;
-    if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
-    if (state !== undefined && !isRecipientState(state)) throw InputError.field('state', `must be one of ${RECIPIENT_STATES.join(', ')}, got '${state}'`);
-    return recipientsView(db, request.params.id, { channel, state, limit: pageLimit(limit), after });
-  });
-  app.post<{ Params: { id: string; channel: string } }>('/updates/:id/deliveries/:channel/retry', async (request, reply) => {
-    const reset = await retryDelivery(herald, request.params.id, request.params.channel);
-    return reply.status(202).send(deliveriesView(request.params.id, [reset]).channels[0]);
-  });
+  app.get<IdParams & { Querystring: { channel?: string; state?: string; limit?: string; after?: string } }>(
+    '/updates/:id/recipients',
+    async (request) => {
+      const { channel, state, limit, after } = request.query;
+      if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
+      if (state !== undefined && !isRecipientState(state))
+        throw InputError.field('state', `must be one of ${RECIPIENT_STATES.join(', ')}, got '${state}'`);
+      return recipientsView(db, request.params.id, { channel, state, limit: pageLimit(limit), after });
+    },
+  );
+  app.post<{ Params: { id: string; channel: string } }>(
+    '/updates/:id/deliveries/:channel/retry',
+    async (request, reply) => {
+      const reset = await retryDelivery(herald, request.params.id, request.params.channel);
+      return reply.status(202).send(deliveriesView(request.params.id, [reset]).channels[0]);
+    },
+  );
 
   app.post('/maintenances', (request, reply) =>
     idempotent(store, request, reply, async () => {

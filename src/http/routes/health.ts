@@ -5,8 +5,14 @@ import type { Herald } from '../../runtime/herald.js';
 export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
   app.get('/healthz', async (_request, reply) => {
     const [database, queue] = await Promise.all([
-      sql`select 1`.execute(herald.store.db).then(() => 'ok', (e: Error) => `unreachable: ${e.message}`),
-      herald.queues.assertAvailable().then(() => 'ok', (e: Error) => e.message),
+      sql`select 1`.execute(herald.store.db).then(
+        () => 'ok',
+        (e: Error) => `unreachable: ${e.message}`,
+      ),
+      herald.queues.assertAvailable().then(
+        () => 'ok',
+        (e: Error) => e.message,
+      ),
     ]);
     const ok = database === 'ok' && queue === 'ok';
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, queue });

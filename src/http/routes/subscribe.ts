@@ -41,12 +41,15 @@ function rateSetting(raw: string | undefined, fallback: [number, number]): [numb
   return match ? [Number(match[1]), Number(match[2]) * 1000] : fallback;
 }
 
-const ACCEPTED = 'Thanks. If this address can receive updates, a confirmation message is on its way: follow its link to start getting updates.';
+const ACCEPTED =
+  'Thanks. If this address can receive updates, a confirmation message is on its way: follow its link to start getting updates.';
 
 const wantsHtml = (request: FastifyRequest) =>
-  !/json/.test(String(request.headers['content-type'] ?? '')) && /text\/html/.test(String(request.headers.accept ?? ''));
+  !/json/.test(String(request.headers['content-type'] ?? '')) &&
+  /text\/html/.test(String(request.headers.accept ?? ''));
 
-const escapeHtml = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+const escapeHtml = (s: string) =>
+  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 function page(siteName: string, title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title>
@@ -54,12 +57,29 @@ function page(siteName: string, title: string, body: string): string {
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
-function answer(request: FastifyRequest, reply: FastifyReply, herald: Herald, status: number, title: string, message: string, extraHtml = '') {
+function answer(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  herald: Herald,
+  status: number,
+  title: string,
+  message: string,
+  extraHtml = '',
+) {
   reply.header('cache-control', 'no-store');
   if (wantsHtml(request) || request.method === 'GET') {
-    return reply.status(status).type('text/html; charset=utf-8').send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}`));
+    return reply
+      .status(status)
+      .type('text/html; charset=utf-8')
+      .send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}`));
   }
-  return reply.status(status).send(status >= 400 ? { error: status === 429 ? 'rate_limited' : 'invalid_request', message } : { status: title.toLowerCase().replace(/\s+/g, '_'), message });
+  return reply
+    .status(status)
+    .send(
+      status >= 400
+        ? { error: status === 429 ? 'rate_limited' : 'invalid_request', message }
+        : { status: title.toLowerCase().replace(/\s+/g, '_'), message },
+    );
 }
 
 /** Form bodies spell lists `components[]=a&components[]=b` or `components=a`; JSON sends an array. */
@@ -79,16 +99,27 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   const deps = subscriberDeps(herald);
   const vars = herald.env.vars;
   const [ipMax, ipWindow] = rateSetting(vars.HERALD_SUBSCRIBE_RATE_PER_IP, [10, 15 * 60_000]);
-  const [, resendAfterMs] = rateSetting(vars.HERALD_CONFIRM_RESEND ? `1/${vars.HERALD_CONFIRM_RESEND}` : undefined, [1, 10 * 60_000]);
+  const [, resendAfterMs] = rateSetting(vars.HERALD_CONFIRM_RESEND ? `1/${vars.HERALD_CONFIRM_RESEND}` : undefined, [
+    1,
+    10 * 60_000,
+  ]);
   const perIp = new WindowLimiter(ipMax, ipWindow);
   const linkLimiter = new WindowLimiter(ipMax * 6, ipWindow);
 
   app.post('/subscribe', async (request, reply) => {
     if (!perIp.allow(request.ip)) {
-      return answer(request, reply, herald, 429, 'Too many sign-ups', 'too many sign-ups from your address; wait a few minutes and try again');
+      return answer(
+        request,
+        reply,
+        herald,
+        429,
+        'Too many sign-ups',
+        'too many sign-ups from your address; wait a few minutes and try again',
+      );
     }
     const body = normaliseBody(request.body);
-    if (!body || typeof body !== 'object' || Array.isArray(body)) throw InputError.field('(body)', 'must be a form or a JSON object with email, phone or webhookUrl');
+    if (!body || typeof body !== 'object' || Array.isArray(body))
+      throw InputError.field('(body)', 'must be a form or a JSON object with email, phone or webhookUrl');
     const parsed = publicSubscribeSchema.safeParse(body);
     if (!parsed.success) throw new InputError(describeIssues(parsed.error).details);
     // The honeypot: answered like any sign-up, nothing stored, nothing sent.
@@ -97,10 +128,20 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   });
 
   app.get<TokenQuery>('/subscribe/confirm', async (request, reply) => {
-    if (!linkLimiter.allow(request.ip)) return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+    if (!linkLimiter.allow(request.ip))
+      return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
     const outcome = await confirmSubscription(deps, request.query.token);
     if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
-    return answer(request, reply, herald, 200, 'Subscription confirmed', outcome.already ? 'Your subscription was already confirmed.' : `You will get ${herald.siteName} status updates from now on.`);
+    return answer(
+      request,
+      reply,
+      herald,
+      200,
+      'Subscription confirmed',
+      outcome.already
+        ? 'Your subscription was already confirmed.'
+        : `You will get ${herald.siteName} status updates from now on.`,
+    );
   });
 
   // A GET never unsubscribes (mail scanners follow links): it shows a button that POSTs.
@@ -121,23 +162,37 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
 
   // RFC 8058 one-click: a POST with the token in the URL, body List-Unsubscribe=One-Click, no cookies.
   app.post<TokenQuery>('/unsubscribe', async (request, reply) => {
-    if (!linkLimiter.allow(request.ip)) return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+    if (!linkLimiter.allow(request.ip))
+      return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
     const bodyToken = (request.body as { token?: unknown } | undefined)?.token;
     const outcome = await unsubscribe(deps, request.query.token ?? bodyToken);
     if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
-    return answer(request, reply, herald, 200, 'Unsubscribed', `You will not get ${herald.siteName} status updates any more.`);
+    return answer(
+      request,
+      reply,
+      herald,
+      200,
+      'Unsubscribed',
+      `You will not get ${herald.siteName} status updates any more.`,
+    );
   });
 
   // Twilio's inbound webhook: STOP (and its synonyms) unsubscribes the sender. The signature is checked first.
   app.post('/sms/inbound', async (request, reply) => {
     const handler = herald.channels.find((c): c is typeof c & SmsInboundHandler => isSmsInboundHandler(c));
-    if (!handler) return reply.status(404).send({ error: 'not_found', message: 'the SMS channel is not enabled on this server' });
-    const params = Object.fromEntries(Object.entries((request.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]));
+    if (!handler)
+      return reply.status(404).send({ error: 'not_found', message: 'the SMS channel is not enabled on this server' });
+    const params = Object.fromEntries(
+      Object.entries((request.body ?? {}) as Record<string, unknown>).map(([k, v]) => [k, String(v)]),
+    );
     const signature = String(request.headers['x-twilio-signature'] ?? '');
     const path = request.url;
     const candidates = [`${herald.env.publicUrl}${path}`, `${request.protocol}://${request.host}${path}`];
     if (!candidates.some((url) => handler.verifyInbound(url, params, signature))) {
-      return reply.status(403).send({ error: 'forbidden', message: 'X-Twilio-Signature does not match: the request did not come from Twilio with this account token' });
+      return reply.status(403).send({
+        error: 'forbidden',
+        message: 'X-Twilio-Signature does not match: the request did not come from Twilio with this account token',
+      });
     }
     const from = params.From ?? '';
     if (handler.isStop(params.Body ?? '') && from) {

@@ -2,7 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DirectoryTarget } from '../options.js';
 import { commitTree, currentVersion, readNote } from '../tree.js';
-import { BUILD_NOTE, type BuildNote, type BuiltSite, newerBuildAt, type PublishTargetImpl, type TargetReport } from './index.js';
+import {
+  BUILD_NOTE,
+  type BuildNote,
+  type BuiltSite,
+  newerBuildAt,
+  type PublishTargetImpl,
+  type TargetReport,
+} from './index.js';
 
 /** A local directory for any web server or rsync: the same atomic symlink swap as the site itself. */
 export class DirectoryPublisher implements PublishTargetImpl {

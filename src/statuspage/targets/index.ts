@@ -19,7 +19,9 @@ export interface BuildNote {
 
 /** Why a target kept what it had, or null when `site` may replace it. */
 export function newerBuildAt(target: BuildNote | null, site: BuiltSite): string | null {
-  return target && target.stamp > site.stamp ? `it holds a build of later data (${target.stamp}, this one ${site.stamp})` : null;
+  return target && target.stamp > site.stamp
+    ? `it holds a build of later data (${target.stamp}, this one ${site.stamp})`
+    : null;
 }
 
 export interface TargetReport {
@@ -43,6 +45,8 @@ export function createTarget(target: PublishTarget, index: number): PublishTarge
     case 's3':
       return new S3Publisher(target, target.name ?? `s3://${target.bucket}/${target.prefix ?? ''}`);
     default:
-      throw new Error(`statuspage targets[${index}]: unknown type '${(target as { type: string }).type}'; use 'directory' or 's3'`);
+      throw new Error(
+        `statuspage targets[${index}]: unknown type '${(target as { type: string }).type}'; use 'directory' or 's3'`,
+      );
   }
 }

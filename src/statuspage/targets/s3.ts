@@ -4,7 +4,14 @@ import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } fr
 import { cacheControlOf, contentTypeOf } from '../content-types.js';
 import type { S3Target } from '../options.js';
 import { MANIFEST, type Manifest } from '../tree.js';
-import { BUILD_NOTE, type BuildNote, type BuiltSite, newerBuildAt, type PublishTargetImpl, type TargetReport } from './index.js';
+import {
+  BUILD_NOTE,
+  type BuildNote,
+  type BuiltSite,
+  newerBuildAt,
+  type PublishTargetImpl,
+  type TargetReport,
+} from './index.js';
 
 const CONCURRENCY = 8;
 
@@ -37,7 +44,10 @@ export class S3Publisher implements PublishTargetImpl {
     const remote = (await this.remoteJson<Manifest>(MANIFEST)) ?? {};
     const changed = Object.keys(site.manifest).filter((p) => remote[p] !== site.manifest[p]);
     const entry = (p: string) => !p.startsWith('incidents/') && !p.startsWith('assets/') && !p.startsWith('history/');
-    await this.upload(site.dir, changed.filter((p) => !entry(p)));
+    await this.upload(
+      site.dir,
+      changed.filter((p) => !entry(p)),
+    );
     await this.upload(site.dir, changed.filter(entry));
     const removed = Object.keys(remote).filter((p) => !(p in site.manifest));
     for (let i = 0; i < removed.length; i += 1000) {
@@ -92,12 +102,16 @@ export class S3Publisher implements PublishTargetImpl {
   /** One of Herald's own JSON objects in the bucket, or null when there is none yet. */
   private async remoteJson<T>(name: string): Promise<T | null> {
     try {
-      const object = await this.client.send(new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }));
+      const object = await this.client.send(
+        new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }),
+      );
       return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T | null;
     } catch (error) {
       const code = (error as { name?: string }).name;
       if (code === 'NoSuchKey' || code === 'NotFound') return null;
-      throw new Error(`could not read ${name} from bucket '${this.target.bucket}' (${code}: ${(error as Error).message}); check the bucket name, endpoint and credentials`);
+      throw new Error(
+        `could not read ${name} from bucket '${this.target.bucket}' (${code}: ${(error as Error).message}); check the bucket name, endpoint and credentials`,
+      );
     }
   }
 }

@@ -93,7 +93,11 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addUniqueConstraint('deliveries_update_channel', ['update_id', 'channel'])
     .execute();
   await db.schema.createIndex('deliveries_state').on('deliveries').columns(['state', 'updated_at']).execute();
-  await db.schema.createIndex('deliveries_incident_channel').on('deliveries').columns(['incident_id', 'channel']).execute();
+  await db.schema
+    .createIndex('deliveries_incident_channel')
+    .on('deliveries')
+    .columns(['incident_id', 'channel'])
+    .execute();
 
   await db.schema
     .createTable('subscribers')

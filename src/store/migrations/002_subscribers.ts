@@ -5,8 +5,14 @@ import type { Kysely } from 'kysely';
 
 export async function up(db: Kysely<unknown>): Promise<void> {
   // active | suppressed (hard bounce, STOP) | disabled (webhook answered 410) | quarantined (webhook kept failing)
-  await db.schema.alterTable('subscribers').addColumn('state', 'text', (c) => c.notNull().defaultTo('active')).execute();
-  await db.schema.alterTable('subscribers').addColumn('failure_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+  await db.schema
+    .alterTable('subscribers')
+    .addColumn('state', 'text', (c) => c.notNull().defaultTo('active'))
+    .execute();
+  await db.schema
+    .alterTable('subscribers')
+    .addColumn('failure_count', 'integer', (c) => c.notNull().defaultTo(0))
+    .execute();
   await db.schema.alterTable('subscribers').addColumn('last_error', 'text').execute();
   /** When the last confirmation message went out: at most one per address per window. */
   await db.schema.alterTable('subscribers').addColumn('confirmation_sent_at', 'text').execute();
