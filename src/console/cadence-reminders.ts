@@ -1,7 +1,7 @@
 import type { IncidentWithUpdates } from '../domain/types.js';
 import { IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from '../render/labels.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
 import { type CadenceSettings, nextUpdateDue } from './cadence.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';

@@ -4,7 +4,7 @@ import { RateLimitedError, RetryableError } from '../channels/errors.js';
 import type { Maintenance } from '../domain/types.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';

@@ -1,5 +1,5 @@
 import { sql } from 'kysely';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 
 export interface RecentDelivery {
   updateId: string;

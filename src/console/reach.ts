@@ -1,5 +1,5 @@
 import type { SubscriberKind } from '../domain/types.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 
 export type Reach = Record<SubscriberKind, number>;
 

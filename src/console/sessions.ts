@@ -1,5 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { type ConsoleUser, getUserById } from './users.js';
 
 export const SESSION_TTL_MS = 12 * 60 * 60 * 1000;

@@ -1,7 +1,7 @@
 import { hash, verify } from '@node-rs/argon2';
 import type { Selectable } from 'kysely';
 import { newId } from '../domain/ids.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import type { ConsoleUsersTable } from '../store/schema.js';
 
 import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';

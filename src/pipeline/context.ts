@@ -1,7 +1,7 @@
 import type { UpdateContext } from '../channels/channel.js';
 import { toUpdate } from '../store/incidents-repo.js';
 import type { Selectable } from 'kysely';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { prepared } from '../store/prepared.js';
 import type { IncidentUpdatesTable, IncidentsTable } from '../store/schema.js';
 

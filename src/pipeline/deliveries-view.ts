@@ -1,6 +1,6 @@
 import { InputError } from '../domain/errors.js';
 import type { Delivery } from '../domain/types.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { type RecipientState, listRecipientDeliveries } from '../store/deliveries-repo.js';
 
 export interface ChannelDeliveryView {

@@ -8,7 +8,7 @@ import { nowIso } from '../domain/ids.js';
 import type { Delivery } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { claimDelivery, getDelivery, recordOutcome } from '../store/deliveries-repo.js';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import type { Dialect } from '../store/db.js';
 import type { Database } from '../store/schema.js';
 import { listParam, listParams, listShape, prepared } from '../store/prepared.js';

@@ -6,7 +6,8 @@ import { assertCanPublishPostmortem, planUpdate, worstStatus } from '../domain/r
 import type { CreateIncidentInput, CreateUpdateInput, PostmortemInput } from '../domain/schemas.js';
 import type { Delivery, Incident, IncidentUpdate } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
-import { type Executor, setComponentStatuses, unknownComponentIds } from '../store/components-repo.js';
+import { setComponentStatuses, unknownComponentIds } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { toDelivery } from '../store/deliveries-repo.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from '../store/incidents-repo.js';
 import type { Dialect } from '../store/db.js';

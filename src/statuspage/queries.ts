@@ -7,7 +7,8 @@ import type {
   IncidentWithUpdates,
   Maintenance,
 } from '../domain/types.js';
-import { listComponents, type Executor } from '../store/components-repo.js';
+import { listComponents } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 import { toIncident, toUpdate } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 

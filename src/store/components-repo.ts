@@ -1,12 +1,11 @@
-import type { Kysely, Selectable, Transaction } from 'kysely';
+import type { Selectable } from 'kysely';
 import type { ComponentStatus } from '../domain/enums.js';
 import { newId } from '../domain/ids.js';
 import type { CreateComponentInput, PatchComponentInput } from '../domain/schemas.js';
 import type { Component } from '../domain/types.js';
 import { prepared } from './prepared.js';
-import type { ComponentsTable, Database } from './schema.js';
-
-export type Executor = Kysely<Database> | Transaction<Database>;
+import type { Executor } from './executor.js';
+import type { ComponentsTable } from './schema.js';
 
 export const toComponent = (row: Selectable<ComponentsTable>): Component => ({
   id: row.id,

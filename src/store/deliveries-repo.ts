@@ -2,7 +2,7 @@ import { type Selectable, sql } from 'kysely';
 import type { DeliveryState } from '../domain/enums.js';
 import type { PostRef } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 import { prepared } from './prepared.js';
 import type { DeliveriesTable } from './schema.js';
 

@@ -1,4 +1,4 @@
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 
 export interface StoredResponse {
   requestHash: string;

@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
 import type { AffectedComponent, Incident, IncidentUpdate, IncidentWithUpdates } from '../domain/types.js';
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 import { listParam, listParams, listShape, prepared } from './prepared.js';
 import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
 

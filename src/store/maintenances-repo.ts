@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import type { ComponentStatus, MaintenanceStatus } from '../domain/enums.js';
 import type { AffectedComponent, Maintenance } from '../domain/types.js';
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 import type { MaintenancesTable } from './schema.js';
 
 export async function getMaintenances(

@@ -1,5 +1,5 @@
 import { type CompiledQuery, type Compilable, type QueryResult, createQueryId } from 'kysely';
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 
 /** Stands in for a parameter while the query is built once; never a value a caller could send. */
 const MARK = '\u0000herald-param:';

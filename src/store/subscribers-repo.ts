@@ -1,7 +1,7 @@
 import type { Selectable } from 'kysely';
 import { newId } from '../domain/ids.js';
 import type { Subscriber, SubscriberKind } from '../domain/types.js';
-import type { Executor } from './components-repo.js';
+import type { Executor } from './executor.js';
 import type { SubscribersTable } from './schema.js';
 
 /** active | suppressed (hard bounce, STOP) | disabled (webhook answered 410) | quarantined (webhook kept failing). */

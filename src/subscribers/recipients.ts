@@ -1,4 +1,4 @@
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 
 /**
  * An update reaches a subscriber when the subscriber follows every component (empty filter), when the incident

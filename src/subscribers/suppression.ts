@@ -1,6 +1,6 @@
 import type { RecipientRejectedError } from './errors.js';
 import { createHmac } from 'node:crypto';
-import type { Executor } from '../store/components-repo.js';
+import type { Executor } from '../store/executor.js';
 
 // Unsubscribed and bounced addresses are kept only as an HMAC of (kind, address) with HERALD_SECRET:
 // enough to skip them on re-import, not enough to list them.
