@@ -4,6 +4,14 @@ import { resolve } from 'node:path';
 import type { IncidentWithUpdates } from '../domain/types.js';
 import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
+import {
+  allIncidentIds,
+  incidentIdsInMonth,
+  incidentStamps,
+  incidentsWithUpdates,
+  type StatusPageSnapshot,
+  statusPageSnapshot,
+} from '../store/status-page-reads.js';
 import type { Store } from '../store/store.js';
 import { ExternalGroups } from './external.js';
 import { historyFeeds } from './feeds.js';
@@ -18,16 +26,7 @@ import {
 } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
-import {
-  allIncidentIds,
-  dataStamp,
-  incidentIdsInMonth,
-  incidentStamps,
-  loadIncidents,
-  loadSiteData,
-  type SiteData,
-  stampKey,
-} from './queries.js';
+import { dataStamp, stampKey } from './stamps.js';
 import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
@@ -220,15 +219,18 @@ export class StatusSite {
   }
 
   /** The site's files, and the data they were rendered from. */
-  private async render(full: boolean, changedIds: string[]): Promise<{ files: Map<string, string>; data: SiteData }> {
+  private async render(
+    full: boolean,
+    changedIds: string[],
+  ): Promise<{ files: Map<string, string>; data: StatusPageSnapshot }> {
     const { db } = this.deps.store;
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
     const [data, external] = await Promise.all([
-      loadSiteData(db, { since, recentLimit: this.recentLimit }),
+      statusPageSnapshot(db, { since, recentLimit: this.recentLimit }),
       this.external.views(),
     ]);
-    const pageIncidents = await loadIncidents(db, full ? await allIncidentIds(db) : [...new Set(changedIds)]);
+    const pageIncidents = await incidentsWithUpdates(db, full ? await allIncidentIds(db) : [...new Set(changedIds)]);
 
     const lastChange =
       [
@@ -273,7 +275,7 @@ export class StatusSite {
     for (const month of this.monthsToRender(full, months, pageIncidents)) {
       const incidents = full
         ? pageIncidents.filter((i) => i.startedAt.startsWith(month))
-        : await loadIncidents(db, await incidentIdsInMonth(db, month));
+        : await incidentsWithUpdates(db, await incidentIdsInMonth(db, month));
       const updatedAt = incidents.reduce(
         (max, i) => (i.updatedAt > max ? i.updatedAt : max),
         `${month}-01T00:00:00.000Z`,

@@ -1,11 +1,11 @@
 import type { FastifyInstance } from 'fastify';
-import { sql } from 'kysely';
 import type { Herald } from '../../runtime/herald.js';
+import { pingDatabase } from '../../store/db.js';
 
 export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
   app.get('/healthz', async (_request, reply) => {
     const [database, queue] = await Promise.all([
-      sql`select 1`.execute(herald.store.db).then(
+      pingDatabase(herald.store.db).then(
         () => 'ok',
         (e: Error) => `unreachable: ${e.message}`,
       ),

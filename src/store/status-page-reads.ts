@@ -1,4 +1,4 @@
-// Read-only queries for the status site. They read in bulk (a few queries per build, never one per incident).
+// What the status site reads: in bulk (a few queries per build, never one per incident).
 import type { ComponentStatus } from '../domain/enums.js';
 import type {
   AffectedComponent,
@@ -7,15 +7,15 @@ import type {
   IncidentWithUpdates,
   Maintenance,
 } from '../domain/types.js';
-import { listComponents } from '../store/components-repo.js';
-import type { Executor } from '../store/executor.js';
-import { toIncident, toUpdate } from '../store/incidents-repo.js';
-import { getMaintenances } from '../store/maintenances-repo.js';
+import { listComponents } from './components-repo.js';
+import type { Executor } from './executor.js';
+import { toIncident, toUpdate } from './incidents-repo.js';
+import { getMaintenances } from './maintenances-repo.js';
 
 const OPEN = ['investigating', 'identified', 'monitoring'];
 const CHUNK = 500;
 
-export interface SiteData {
+export interface StatusPageSnapshot {
   components: Component[];
   /** Unresolved, started within the bar window, or among the most recent: enough for index, JSON and feeds. */
   recent: IncidentWithUpdates[];
@@ -24,7 +24,11 @@ export interface SiteData {
   months: Array<{ month: string; count: number }>;
 }
 
-export async function loadSiteData(db: Executor, options: { since: string; recentLimit: number }): Promise<SiteData> {
+/** Components, maintenances, the recent incidents and the count per month: what the index, JSON and feeds show. */
+export async function statusPageSnapshot(
+  db: Executor,
+  options: { since: string; recentLimit: number },
+): Promise<StatusPageSnapshot> {
   const [components, maintenances, latest, windowed, monthRows] = await Promise.all([
     listComponents(db),
     getMaintenances(db),
@@ -55,11 +59,11 @@ export async function loadSiteData(db: Executor, options: { since: string; recen
     counts.set(month, (counts.get(month) ?? 0) + 1);
   }
   const months = [...counts].map(([month, count]) => ({ month, count })).sort((a, b) => (a.month < b.month ? 1 : -1));
-  return { components, maintenances, recent: await loadIncidents(db, ids), months };
+  return { components, maintenances, recent: await incidentsWithUpdates(db, ids), months };
 }
 
 /** Incidents with their updates (newest first) and affected components, newest incident first. */
-export async function loadIncidents(db: Executor, ids: readonly string[]): Promise<IncidentWithUpdates[]> {
+export async function incidentsWithUpdates(db: Executor, ids: readonly string[]): Promise<IncidentWithUpdates[]> {
   const result: IncidentWithUpdates[] = [];
   for (let i = 0; i < ids.length; i += CHUNK) result.push(...(await loadChunk(db, ids.slice(i, i + CHUNK))));
   return result.sort(newestFirst);
@@ -74,8 +78,7 @@ export interface IncidentStamp {
   updates: number;
 }
 
-export const stampKey = (stamp: IncidentStamp) => `${stamp.updatedAt}#${stamp.updates}`;
-
+/** Every incident's stamp. */
 export async function incidentStamps(db: Executor): Promise<Map<string, IncidentStamp>> {
   const rows = await db
     .selectFrom('incidents as i')
@@ -84,20 +87,6 @@ export async function incidentStamps(db: Executor): Promise<Map<string, Incident
     .groupBy(['i.id', 'i.updated_at'])
     .execute();
   return new Map(rows.map((r) => [r.id, { updatedAt: r.updated_at, updates: Number(r.updates) }]));
-}
-
-/**
- * How recent the data a build read is: the latest change to any incident, component or maintenance. Nothing the
- * page shows is ever deleted (only changed, which moves its `updated_at`), so a build that read the database
- * later has a stamp at least as high. Empty for an empty database.
- */
-export function dataStamp(
-  incidents: ReadonlyMap<string, IncidentStamp>,
-  others: ReadonlyArray<{ updatedAt: string }>,
-): string {
-  let latest = '';
-  for (const { updatedAt } of [...incidents.values(), ...others]) if (updatedAt > latest) latest = updatedAt;
-  return latest;
 }
 
 export async function allIncidentIds(db: Executor): Promise<string[]> {
