@@ -5,7 +5,7 @@ import type { Incident } from '../domain/types.js';
 import { openIncident, postUpdate } from '../pipeline/publish.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
 import { listComponents } from '../store/components-repo.js';
-import { getIncident } from '../store/incidents-repo.js';
+import { getIncident, nextUpdateNumber } from '../store/incidents-repo.js';
 import {
   type ComposeValues,
   type FieldIssue,
@@ -18,7 +18,6 @@ import {
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { storeFrame } from './frames.js';
 import { previewCompose } from './preview.js';
-import { nextUpdateNumber } from './queries.js';
 import { randomToken } from './sessions.js';
 import { once } from './submission.js';
 

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { listComponents } from '../store/components-repo.js';
+import { recentDeliveries } from '../store/delivery-reports.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
+import { countSubscribers } from '../store/subscribers-repo.js';
 import { maintenanceStatusAt } from '../pipeline/maintenance.js';
 import { nowIso } from '../domain/ids.js';
 import { nextUpdateDue } from './cadence.js';
 import type { ConsoleContext } from './console-context.js';
-import { recentDeliveries } from './queries.js';
-import { countSubscribers } from './reach.js';
 
 export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const { db } = ctx.herald.store;

@@ -5,11 +5,11 @@ import { postmortemSchema, describeIssues } from '../domain/schemas.js';
 import { publishPostmortem } from '../pipeline/publish.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
 import { markdownToSafeHtml } from '../render/markdown.js';
+import { deliveryStatesByUpdate } from '../store/delivery-reports.js';
 import { getIncidentWithUpdates, listIncidents } from '../store/incidents-repo.js';
 import { nextUpdateDue } from './cadence.js';
 import { type FormBody, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
-import { deliveryStatesByUpdate } from './queries.js';
 
 type IdParams = { Params: { id: string } };
 

@@ -7,8 +7,8 @@ import type { Component, Incident } from '../domain/types.js';
 import { buildUpdateContext } from '../pipeline/context.js';
 import type { Herald } from '../runtime/herald.js';
 import { listComponents } from '../store/components-repo.js';
+import { countReach, type Reach } from '../store/subscribers-repo.js';
 import type { ComposeValues } from './compose-form.js';
-import { countReach, type Reach } from './reach.js';
 import { type PreviewPart, type PreviewMetric, shapeRendered } from './rendered-shape.js';
 
 export interface ChannelPreview {

@@ -4,12 +4,13 @@ import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import { retryDelivery } from '../pipeline/catalog.js';
 import { deliveriesView } from '../pipeline/deliveries-view.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
-import { listDeliveriesForUpdate } from '../store/deliveries-repo.js';
+import { listDeliveriesForUpdate, listRecipientDeliveries } from '../store/deliveries-repo.js';
 import { getIncident, getUpdate } from '../store/incidents-repo.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
-import { failedRecipients } from './queries.js';
 
 type IdParams = { Params: { id: string } };
+/** Failed recipients the page lists per update (all channels together). */
+const FAILED_RECIPIENTS_SHOWN = 50;
 const RETRYABLE = ['failed', 'partial', 'skipped'];
 const POLL_MS = 500;
 const STREAM_MAX_MS = 10 * 60 * 1000;
@@ -23,6 +24,17 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     for (const end of streams) end();
   });
 
+  /** The same read as the API's recipient list (GET /api/v1/updates/:id/recipients?state=failed): its first page. */
+  async function failedRecipients(updateId: string) {
+    const rows = await listRecipientDeliveries(db, updateId, { state: 'failed', limit: FAILED_RECIPIENTS_SHOWN });
+    return rows.map((r) => ({
+      channel: r.channel,
+      address: r.address ?? `(deleted subscriber ${r.subscriberId})`,
+      error: r.error,
+      attempts: r.attempts,
+    }));
+  }
+
   async function progressModel(updateId: string, csrf: string | undefined, isCommander: boolean) {
     const view = deliveriesView(updateId, await listDeliveriesForUpdate(db, updateId));
     const channels = view.channels.map((c) => ({
@@ -30,7 +42,7 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       settled: SETTLED_DELIVERY_STATES.includes(c.state),
       retryable: isCommander && RETRYABLE.includes(c.state),
     }));
-    const failed = channels.some((c) => c.failed > 0) ? await failedRecipients(db, updateId) : [];
+    const failed = channels.some((c) => c.failed > 0) ? await failedRecipients(updateId) : [];
     return {
       updateId,
       channels,

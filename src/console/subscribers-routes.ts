@@ -1,13 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csvToSubscribers } from '../subscribers/csv.js';
 import { InputError } from '../domain/errors.js';
-import { toSubscriber } from '../store/subscribers-repo.js';
+import { countSubscribers, searchSubscribers, toSubscriber } from '../store/subscribers-repo.js';
 import { subscriberDeps } from '../subscribers/deps.js';
 import { type ImportResult, importSubscribers } from '../subscribers/service.js';
 import { type FormBody, first } from './compose-form.js';
 import type { ConsoleContext } from './console-context.js';
-import { searchSubscribers } from './queries.js';
-import { countSubscribers } from './reach.js';
 
 type SearchQuery = { Querystring: { q?: string; kind?: string } };
 const KINDS = ['email', 'sms', 'webhook'];

@@ -191,3 +191,13 @@ const underMaintenanceQuery = prepared(
       .where('m.status', 'in', ['in_progress', 'verifying']),
   listShape('c'),
 );
+
+/** The number the incident's next update gets (1 for its first). */
+export async function nextUpdateNumber(db: Executor, incidentId: string): Promise<number> {
+  const row = await db
+    .selectFrom('incident_updates')
+    .select((eb) => eb.fn.max('number').as('n'))
+    .where('incident_id', '=', incidentId)
+    .executeTakeFirst();
+  return Number(row?.n ?? 0) + 1;
+}

@@ -7,6 +7,7 @@ import { webhooks } from '../../src/channels/webhooks/index.js';
 import { eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { randomSecret, seedSubscribers } from '../helpers/subscribers.js';
+import { addUser, signIn } from './console-helpers.js';
 import { type TwilioFake, startTwilioFake } from '../fakes/twilio-fake.js';
 
 const settled = (h: TestHerald, updateId: string, channel: string) =>
@@ -75,6 +76,17 @@ describe('SMS through a Twilio fake', () => {
       }),
     ]);
     expect(failed.next).toBeUndefined();
+    // The console's delivery page lists the same failed recipients, with the reason.
+    await addUser(h, 'ops', 'viewer');
+    const { cookie } = await signIn(h, 'ops');
+    const progress = await h.app.inject({ url: `/console/updates/${opened.body.update.id}`, headers: { cookie } });
+    const failedTable = /<h2 id="failed-h">[\s\S]*?<\/section>/.exec(progress.body)?.[0] ?? '';
+    const failedRows = [
+      ...failedTable.matchAll(/<tr><td>([^<]*)<\/td><td>([^<]*)<\/td><td>(\d+)<\/td><td[^>]*>([^<]*)</g),
+    ];
+    expect(failedRows.map(([, channel, address, , reason]) => ({ channel, address, reason }))).toEqual([
+      { channel: 'sms', address: '+14155550103', reason: expect.stringMatching(/21211/) },
+    ]);
     const first = (await h.api('GET', `${recipients}?limit=3`)).body;
     expect(first.recipients).toHaveLength(3);
     const second = (await h.api('GET', `${recipients}?limit=3&after=${first.next}`)).body;
