@@ -7,6 +7,7 @@ import { QueueUnavailableError } from '../pipeline/queues.js';
 import { markdownToSafeHtml } from '../render/markdown.js';
 import { deliveryStatesByUpdate } from '../store/delivery-reports.js';
 import { getIncidentWithUpdates, listIncidents } from '../store/incidents-repo.js';
+import { deletePostmortemDraft, findPostmortemDraft, savePostmortemDraft } from '../store/postmortem-drafts-repo.js';
 import { nextUpdateDue } from './cadence.js';
 import { type FormBody, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
@@ -49,12 +50,9 @@ export function incidentRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     });
   });
 
-  const draftOf = async (incidentId: string) =>
-    db.selectFrom('console_postmortem_drafts').selectAll().where('incident_id', '=', incidentId).executeTakeFirst();
-
   app.get<IdParams>('/incidents/:id/postmortem', async (request, reply) => {
     const incident = await load(request.params.id);
-    const draft = await draftOf(incident.id);
+    const draft = await findPostmortemDraft(db, incident.id);
     const body = draft?.body ?? incident.postmortem ?? '';
     return ctx.page(request, reply, 'postmortem', {
       title: `Postmortem: ${incident.title}`,
@@ -91,24 +89,14 @@ export function incidentRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     if (action === 'save') {
       const user = ctx.sessionOf(request).user.username;
       const now = nowIso();
-      const updated = await db
-        .updateTable('console_postmortem_drafts')
-        .set({ body, updated_by: user, updated_at: now })
-        .where('incident_id', '=', incident.id)
-        .executeTakeFirst();
-      if (Number(updated.numUpdatedRows) === 0) {
-        await db
-          .insertInto('console_postmortem_drafts')
-          .values({ incident_id: incident.id, body, updated_by: user, updated_at: now })
-          .execute();
-      }
+      await savePostmortemDraft(db, { incident_id: incident.id, body, updated_by: user, updated_at: now });
       return again({ saved: true, draft: { updated_by: user, updated_at: now } }, 200);
     }
     const parsed = postmortemSchema.safeParse({ body, notify });
     if (!parsed.success) return again({ error: describeIssues(parsed.error).message }, 400);
     try {
       const { update } = await publishPostmortem(herald.publishDeps, incident.id, parsed.data);
-      await db.deleteFrom('console_postmortem_drafts').where('incident_id', '=', incident.id).execute();
+      await deletePostmortemDraft(db, incident.id);
       return reply.redirect(`${CONSOLE_PREFIX}/updates/${update.id}`, 303);
     } catch (error) {
       if (error instanceof StateConflictError) return again({ error: error.message }, 409);

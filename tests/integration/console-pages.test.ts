@@ -164,6 +164,28 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
     ).toBe(404);
   });
 
+  it('keeps one postmortem draft per incident across saves, and drops it once published', async () => {
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'Queue backlog',
+      message: 'Fixed.',
+      status: 'resolved',
+    });
+    const url = `/console/incidents/${opened.body.incident.id}/postmortem`;
+    const save = (body: string) => formPost(h, url, s.cookie, { _csrf: s.csrf, action: 'save', body });
+    const editor = async () => (await h.app.inject({ method: 'GET', url, headers: { cookie: s.cookie } })).body;
+    expect(await editor()).not.toContain('Draft last saved');
+    expect((await save('First draft.')).body).toContain('Draft saved.');
+    expect((await save('Second draft: the root cause.')).body).toContain('Draft saved.');
+    const drafted = await editor();
+    expect(drafted).toContain('Draft last saved by alice');
+    expect(drafted).toMatch(/<textarea[^>]*>Second draft: the root cause\.<\/textarea>/);
+    const published = await formPost(h, url, s.cookie, { _csrf: s.csrf, action: 'publish', body: 'The final text.' });
+    expect(published.statusCode).toBe(303);
+    const after = await editor();
+    expect(after).not.toContain('Draft last saved');
+    expect(after).toMatch(/<textarea[^>]*>The final text\.<\/textarea>/);
+  });
+
   it('schedules maintenance and edits components from forms', async () => {
     const created = await formPost(h, '/console/components', s.cookie, {
       _csrf: s.csrf,
