@@ -68,6 +68,20 @@ export async function insertSubscriber(
   return row;
 }
 
+/** Inserts the subscriber unless one of the same kind and address exists; whether it was inserted. */
+export async function insertSubscriberUnlessPresent(db: Executor, input: NewSubscriber, now: string): Promise<boolean> {
+  const inserted = await db
+    .insertInto('subscribers')
+    .values(newSubscriberRow(input, now))
+    .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
+    .executeTakeFirst();
+  return Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0;
+}
+
+export async function findSubscriberById(db: Executor, id: string) {
+  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
+}
+
 export async function findSubscriber(db: Executor, kind: SubscriberKind, address: string) {
   return db
     .selectFrom('subscribers')
@@ -90,6 +104,40 @@ export async function listSubscribers(db: Executor, options: { after?: string; l
 export async function deleteSubscriber(db: Executor, id: string): Promise<boolean> {
   const result = await db.deleteFrom('subscribers').where('id', '=', id).executeTakeFirst();
   return Number(result.numDeletedRows) > 0;
+}
+
+export async function markSubscriberConfirmed(db: Executor, id: string, now: string): Promise<void> {
+  await db.updateTable('subscribers').set({ confirmed_at: now, updated_at: now }).where('id', '=', id).execute();
+}
+
+/**
+ * Claims the right to send another opt-in message: moves the subscriber's confirmation_sent_at from `previous`
+ * (what the caller read) to `now`, with the components asked for this time. Of two sign-ups racing, one claims.
+ */
+export async function claimConfirmationResend(
+  db: Executor,
+  claim: { id: string; previous: string | null; components: readonly string[]; now: string },
+): Promise<boolean> {
+  const { previous, now } = claim;
+  const claimed = await db
+    .updateTable('subscribers')
+    .set({ confirmation_sent_at: now, components_json: JSON.stringify(claim.components), updated_at: now })
+    .where('id', '=', claim.id)
+    .where((eb) =>
+      previous === null ? eb('confirmation_sent_at', 'is', null) : eb('confirmation_sent_at', '=', previous),
+    )
+    .executeTakeFirst();
+  return Number(claimed.numUpdatedRows) > 0;
+}
+
+/** Forgets the opt-in request made at `requestedAt` (its message could not be queued), unless a newer one replaced it. */
+export async function clearConfirmationRequest(db: Executor, id: string, requestedAt: string): Promise<void> {
+  await db
+    .updateTable('subscribers')
+    .set({ confirmation_sent_at: null })
+    .where('id', '=', id)
+    .where('confirmation_sent_at', '=', requestedAt)
+    .execute();
 }
 
 /** Subscribers whose address contains `q` (case-insensitive), optionally of one kind. */

@@ -9,7 +9,17 @@ import type { Logger } from '../runtime/logger.js';
 import { unknownComponentIds } from '../store/components-repo.js';
 import type { Executor } from '../store/executor.js';
 import { isUniqueViolation } from '../store/db.js';
-import { findSubscriber, insertSubscriber, newSubscriberRow, toSubscriber } from '../store/subscribers-repo.js';
+import {
+  claimConfirmationResend,
+  clearConfirmationRequest,
+  deleteSubscriber,
+  findSubscriber,
+  findSubscriberById,
+  insertSubscriber,
+  insertSubscriberUnlessPresent,
+  markSubscriberConfirmed,
+  toSubscriber,
+} from '../store/subscribers-repo.js';
 import { UnsafeUrlError, validateWebhookUrl } from './ssrf.js';
 import { addSuppression, isSuppressed, removeSuppression, suppressedAmong } from './suppression.js';
 import { type ConfirmationQueue, confirmationChannel } from './confirmations.js';
@@ -181,23 +191,9 @@ export async function importSubscribers(deps: SubscriberDeps, body: unknown): Pr
         continue;
       }
       seen.add(v.address);
-      const inserted = await deps.db
-        .insertInto('subscribers')
-        .values(
-          newSubscriberRow(
-            {
-              kind,
-              address: v.address,
-              components: v.components,
-              confirmed,
-              secret: kind === 'webhook' ? newWebhookSecret() : null,
-            },
-            now,
-          ),
-        )
-        .onConflict((oc) => oc.columns(['kind', 'address']).doNothing())
-        .executeTakeFirst();
-      if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) result.created++;
+      const secret = kind === 'webhook' ? newWebhookSecret() : null;
+      const input = { kind, address: v.address, components: v.components, confirmed, secret };
+      if (await insertSubscriberUnlessPresent(deps.db, input, now)) result.created++;
       else result.existing++;
     }
   }
@@ -221,13 +217,7 @@ async function queueConfirmation(deps: SubscriberDeps, subscriberId: string, req
       { subscriberId, err: (error as Error).message },
       'could not queue the confirmation message; the subscriber can sign up again',
     );
-    await deps.db
-      .updateTable('subscribers')
-      .set({ confirmation_sent_at: null })
-      .where('id', '=', subscriberId)
-      .where('confirmation_sent_at', '=', requestedAt)
-      .execute()
-      .catch(() => undefined);
+    await clearConfirmationRequest(deps.db, subscriberId, requestedAt).catch(() => undefined);
   }
 }
 
@@ -273,17 +263,8 @@ export async function publicSubscribe(
   if (Date.now() - last < options.resendAfterMs) return 'unchanged';
   // Claim the resend atomically: two sign-ups racing send one message.
   const requestedAt = nowIso();
-  const claimed = await deps.db
-    .updateTable('subscribers')
-    .set({ confirmation_sent_at: requestedAt, components_json: JSON.stringify(components), updated_at: requestedAt })
-    .where('id', '=', existing.id)
-    .where((eb) =>
-      existing.confirmation_sent_at === null
-        ? eb('confirmation_sent_at', 'is', null)
-        : eb('confirmation_sent_at', '=', existing.confirmation_sent_at),
-    )
-    .executeTakeFirst();
-  if (Number(claimed.numUpdatedRows) === 0) return 'unchanged';
+  const claim = { id: existing.id, previous: existing.confirmation_sent_at, components, now: requestedAt };
+  if (!(await claimConfirmationResend(deps.db, claim))) return 'unchanged';
   void queueConfirmation(deps, existing.id, requestedAt);
   return 'resent';
 }
@@ -298,18 +279,10 @@ function tokenProblem(check: Extract<TokenCheck, { ok: false }>, what: string): 
 export async function confirmSubscription(deps: SubscriberDeps, token: unknown): Promise<LinkOutcome> {
   const check = verifyToken(deps.secret, 'confirm', token);
   if (!check.ok) return { ok: false, problem: tokenProblem(check, 'confirmation') };
-  const row = await deps.db
-    .selectFrom('subscribers')
-    .selectAll()
-    .where('id', '=', check.subscriberId)
-    .executeTakeFirst();
+  const row = await findSubscriberById(deps.db, check.subscriberId);
   if (!row) return { ok: false, problem: 'this subscription no longer exists; sign up again' };
   if (row.confirmed_at !== null) return { ok: true, already: true };
-  await deps.db
-    .updateTable('subscribers')
-    .set({ confirmed_at: nowIso(), updated_at: nowIso() })
-    .where('id', '=', row.id)
-    .execute();
+  await markSubscriberConfirmed(deps.db, row.id, nowIso());
   // The owner proved the address again: it leaves the suppression list.
   await removeSuppression(deps.db, deps.secret, row.kind, row.address);
   return { ok: true };
@@ -334,14 +307,10 @@ export async function removeSubscriber(
   subscriberId: string,
   reason: string,
 ): Promise<boolean> {
-  const row = await deps.db
-    .selectFrom('subscribers')
-    .select(['id', 'kind', 'address'])
-    .where('id', '=', subscriberId)
-    .executeTakeFirst();
+  const row = await findSubscriberById(deps.db, subscriberId);
   if (!row) return false;
   await addSuppression(deps.db, deps.secret, row.kind, row.address, reason, nowIso());
-  await deps.db.deleteFrom('subscribers').where('id', '=', row.id).execute();
+  await deleteSubscriber(deps.db, row.id);
   return true;
 }
 
