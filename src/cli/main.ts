@@ -6,6 +6,7 @@ import { registerLocalCommands } from './commands/local-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
 import { registerUserCommands } from './commands/user-commands.js';
 
+/** Every command; `main` runs it, and the CLI fuzz suite drives it in-process (exitOverride: no process exit). */
 export function buildProgram(): Command {
   const program = new Command('herald')
     .description('One incident update, every place your customers look.')

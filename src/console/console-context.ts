@@ -44,10 +44,6 @@ export function attachSession(request: FastifyRequest, session: Session) {
   sessions.set(request, session);
 }
 
-export function maybeSession(request: FastifyRequest): Session | undefined {
-  return sessions.get(request);
-}
-
 export function createConsoleContext(herald: Herald, options: ConsoleOptions = {}): ConsoleContext {
   const views = new ConsoleViews(options.templatesDir ?? CONSOLE_TEMPLATES_DIR);
   return {

@@ -51,7 +51,10 @@ export async function importCsv(
   return total;
 }
 
-/** A CSV cell: quoted, and a leading = + - @ neutralised so a spreadsheet never runs it as a formula. */
+/**
+ * A CSV cell: quoted, and a leading = + - @ neutralised so a spreadsheet never runs it as a formula. Exported for
+ * its unit test: no address Herald accepts starts with = or @, so the export route alone cannot show those.
+ */
 export function csvCell(value: string | number | boolean | null): string {
   let text = value === null ? '' : String(value);
   if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;

@@ -23,23 +23,6 @@ export type DeliveryState = (typeof DELIVERY_STATES)[number];
 /** States after which a delivery needs no more work. */
 export const SETTLED_DELIVERY_STATES: readonly DeliveryState[] = ['delivered', 'partial', 'failed', 'skipped'];
 
-export const CHANNEL_KINDS = [
-  'statuspage',
-  'email',
-  'sms',
-  'webhooks',
-  'twitter',
-  'mastodon',
-  'bluesky',
-  'slack',
-  'teams',
-  'discord',
-  'mattermost',
-  'discourse',
-  'log',
-] as const;
-export type ChannelKind = (typeof CHANNEL_KINDS)[number];
-
 /** Worst first: used to pick the status a component shows when several things affect it. */
 export const COMPONENT_STATUS_SEVERITY: Record<ComponentStatus, number> = {
   operational: 0,

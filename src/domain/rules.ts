@@ -75,7 +75,3 @@ export function worstStatus(statuses: Iterable<ComponentStatus>): ComponentStatu
   }
   return worst;
 }
-
-export function isIncidentOpen(status: IncidentStatus): boolean {
-  return !isClosed(status);
-}

@@ -95,7 +95,6 @@ export const createSubscriberSchema = z
     message: 'give exactly one of email, phone or webhookUrl',
     path: ['email'],
   });
-export type CreateSubscriberInput = z.infer<typeof createSubscriberSchema>;
 
 /** "components.abc: Invalid option: expected one of …" — names the field and the problem. */
 export function describeIssues(error: z.ZodError): {

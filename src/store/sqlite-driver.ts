@@ -36,7 +36,10 @@ export class HeraldSqliteDialect extends SqliteDialect {
   }
 }
 
-/** When a batch is committed although others still queue: it holds this many transactions, or is this old. */
+/**
+ * When a batch is committed although others still queue: it holds this many transactions, or is this old.
+ * Exported for the group-commit tests, which open a dialect with a longer window to make batches observable.
+ */
 export interface BatchLimits {
   maxTransactions: number;
   maxMs: number;

@@ -12,7 +12,7 @@ export const UNSUBSCRIBE_TOKEN_TTL_MS = 365 * 24 * 3600_000;
 const mac = (secret: string, payload: string) => createHmac('sha256', secret).update(payload).digest();
 
 /** `<purpose>.<subscriberId>.<expiry seconds>.<base64url mac>` — URL-safe, no ':' or '/'. */
-export function signToken(secret: string, purpose: TokenPurpose, subscriberId: string, expiresAtMs: number): string {
+function signToken(secret: string, purpose: TokenPurpose, subscriberId: string, expiresAtMs: number): string {
   const payload = `${purpose}.${subscriberId}.${Math.floor(expiresAtMs / 1000)}`;
   return `${payload}.${mac(secret, payload).toString('base64url')}`;
 }

@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { email } from '../../src/channels/email/index.js';
-import { signToken } from '../../src/subscribers/tokens.js';
+import { confirmUrl, unsubscribeUrl } from '../../src/subscribers/tokens.js';
 import { eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { randomSecret, tableCounts } from '../helpers/subscribers.js';
@@ -117,10 +117,12 @@ describe.each(['sqlite', 'postgres'] as const)('subscribers on %s', (database) =
       expect(res.status, JSON.stringify(body)).toBe(400);
       expect(res.body.message).toMatch(message);
     }
-    // Forged, expired and wrong-purpose tokens.
-    const forged = signToken('another-secret', 'confirm', known.id, Date.now() + 60_000);
-    const expired = signToken(secret, 'confirm', known.id, Date.now() - 1_000);
-    const wrongPurpose = signToken(secret, 'unsubscribe', known.id, Date.now() + 60_000);
+    // Forged, expired (a confirmation link lasts 48 hours) and wrong-purpose tokens.
+    const tokenOf = (url: string) => new URL(url).searchParams.get('token')!;
+    const site = 'https://status.example.test';
+    const forged = tokenOf(confirmUrl(site, 'another-secret', known.id));
+    const expired = tokenOf(confirmUrl(site, secret, known.id, Date.now() - 48 * 3600_000 - 1_000));
+    const wrongPurpose = tokenOf(unsubscribeUrl(site, secret, known.id));
     for (const [url, message] of [
       [`/subscribe/confirm?token=${forged}`, /not valid/],
       [`/subscribe/confirm?token=${expired}`, /expired/],

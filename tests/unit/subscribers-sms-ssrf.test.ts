@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fitSms, segmentsOf } from '../../src/channels/sms/segments.js';
 import { blockedAddressReason, checkWebhookUrlForm } from '../../src/subscribers/ssrf.js';
-import { signToken, verifyToken } from '../../src/subscribers/tokens.js';
+import { confirmUrl, verifyToken } from '../../src/subscribers/tokens.js';
 
 describe('SMS segments', () => {
   it('counts GSM-7, extension characters and UCS-2', () => {
@@ -61,8 +61,11 @@ describe('SSRF address checks', () => {
 });
 
 describe('HMAC tokens', () => {
-  it('verify, expire and refuse tampering', () => {
-    const token = signToken('k', 'confirm', 'abc123', Date.now() + 60_000);
+  const confirmToken = (secret: string, subscriberId: string, now?: number) =>
+    new URL(confirmUrl('https://status.example.test', secret, subscriberId, now)).searchParams.get('token')!;
+
+  it('verify, expire after 48 hours and refuse tampering', () => {
+    const token = confirmToken('k', 'abc123');
     expect(verifyToken('k', 'confirm', token)).toMatchObject({ ok: true, subscriberId: 'abc123' });
     expect(verifyToken('k', 'unsubscribe', token)).toMatchObject({ ok: false });
     expect(verifyToken('other', 'confirm', token)).toMatchObject({ ok: false, reason: 'forged' });
@@ -70,9 +73,14 @@ describe('HMAC tokens', () => {
       ok: false,
       reason: 'forged',
     });
-    expect(verifyToken('k', 'confirm', signToken('k', 'confirm', 'abc123', Date.now() - 1000))).toMatchObject({
-      ok: false,
-      reason: 'expired',
-    });
+    const fortyEightHours = 48 * 3600_000;
+    const nearlyExpired = confirmToken('k', 'abc123', Date.now() - fortyEightHours + 60_000);
+    expect(verifyToken('k', 'confirm', nearlyExpired)).toMatchObject({ ok: true });
+    expect(verifyToken('k', 'confirm', confirmToken('k', 'abc123', Date.now() - fortyEightHours - 1000))).toMatchObject(
+      {
+        ok: false,
+        reason: 'expired',
+      },
+    );
   });
 });
