@@ -1,4 +1,5 @@
 import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { deleteExpiredSessions, deleteSession, findSession, insertSession } from '../store/console-sessions-repo.js';
 import type { Executor } from '../store/executor.js';
 import { type ConsoleUser, getUserById } from './users.js';
 
@@ -23,18 +24,15 @@ export async function createSession(
   const token = randomToken();
   const csrfToken = randomToken();
   const expiresAt = new Date(now.getTime() + SESSION_TTL_MS).toISOString();
-  await db
-    .insertInto('console_sessions')
-    .values({
-      id_hash: sha256(token),
-      user_id: userId,
-      csrf_token: csrfToken,
-      created_at: now.toISOString(),
-      expires_at: expiresAt,
-    })
-    .execute();
+  await insertSession(db, {
+    id_hash: sha256(token),
+    user_id: userId,
+    csrf_token: csrfToken,
+    created_at: now.toISOString(),
+    expires_at: expiresAt,
+  });
   // Expired sessions are removed as new ones start: no sweeper needed for a table this small.
-  await db.deleteFrom('console_sessions').where('expires_at', '<', now.toISOString()).execute();
+  await deleteExpiredSessions(db, now.toISOString());
   return { token, session: { csrfToken, expiresAt } };
 }
 
@@ -44,11 +42,7 @@ export async function loadSession(
   now: Date = new Date(),
 ): Promise<Session | undefined> {
   if (!token || token.length > 200) return undefined;
-  const row = await db
-    .selectFrom('console_sessions')
-    .selectAll()
-    .where('id_hash', '=', sha256(token))
-    .executeTakeFirst();
+  const row = await findSession(db, sha256(token));
   if (!row || row.expires_at <= now.toISOString()) return undefined;
   const user = await getUserById(db, row.user_id);
   if (!user) return undefined;
@@ -56,7 +50,7 @@ export async function loadSession(
 }
 
 export async function endSession(db: Executor, idHash: string): Promise<void> {
-  await db.deleteFrom('console_sessions').where('id_hash', '=', idHash).execute();
+  await deleteSession(db, idHash);
 }
 
 /** Constant-time comparison of a submitted token with the expected one. */

@@ -1,8 +1,16 @@
 import { hash, verify } from '@node-rs/argon2';
-import type { Selectable } from 'kysely';
 import { newId } from '../domain/ids.js';
+import {
+  type ConsoleUserRow,
+  deleteUserByName,
+  findUserById,
+  findUserByName,
+  insertConsoleUser,
+  listUsersByName,
+  setPasswordHash,
+} from '../store/console-users-repo.js';
+import { deleteSessionsOfUser } from '../store/console-sessions-repo.js';
 import type { Executor } from '../store/executor.js';
-import type { ConsoleUsersTable } from '../store/schema.js';
 
 import { CONSOLE_ROLES, type ConsoleRole } from './roles.js';
 
@@ -24,7 +32,7 @@ const ARGON2 = { memoryCost: 19_456, timeCost: 2, parallelism: 1 };
 /** Checked against when the username is unknown, so both cases take the same time. */
 let dummyHash: Promise<string> | undefined;
 
-const toUser = (row: Selectable<ConsoleUsersTable>): ConsoleUser => ({
+const toUser = (row: ConsoleUserRow): ConsoleUser => ({
   id: row.id,
   username: row.username,
   role: row.role as ConsoleRole,
@@ -61,48 +69,36 @@ export async function createUser(
     created_at: now,
     updated_at: now,
   };
-  await db.insertInto('console_users').values(row).execute();
+  await insertConsoleUser(db, row);
   return toUser(row);
 }
 
 export async function setPassword(db: Executor, username: string, password: string, now: string): Promise<boolean> {
   if ([...password].length < MIN_PASSWORD_LENGTH)
     throw new Error(`password: must be at least ${MIN_PASSWORD_LENGTH} characters`);
-  const result = await db
-    .updateTable('console_users')
-    .set({ password_hash: await hash(password, ARGON2), updated_at: now })
-    .where('username', '=', normaliseUsername(username))
-    .executeTakeFirst();
+  const changed = await setPasswordHash(db, normaliseUsername(username), await hash(password, ARGON2), now);
   const user = await findUser(db, username);
   // A new password ends every session of that user.
-  if (user) await db.deleteFrom('console_sessions').where('user_id', '=', user.id).execute();
-  return Number(result.numUpdatedRows) > 0;
+  if (user) await deleteSessionsOfUser(db, user.id);
+  return changed;
 }
 
 export async function findUser(db: Executor, username: string): Promise<ConsoleUser | undefined> {
-  const row = await db
-    .selectFrom('console_users')
-    .selectAll()
-    .where('username', '=', normaliseUsername(username))
-    .executeTakeFirst();
+  const row = await findUserByName(db, normaliseUsername(username));
   return row ? toUser(row) : undefined;
 }
 
 export async function getUserById(db: Executor, id: string): Promise<ConsoleUser | undefined> {
-  const row = await db.selectFrom('console_users').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await findUserById(db, id);
   return row ? toUser(row) : undefined;
 }
 
 export async function listUsers(db: Executor): Promise<ConsoleUser[]> {
-  return (await db.selectFrom('console_users').selectAll().orderBy('username').execute()).map(toUser);
+  return (await listUsersByName(db)).map(toUser);
 }
 
 export async function removeUser(db: Executor, username: string): Promise<boolean> {
-  const result = await db
-    .deleteFrom('console_users')
-    .where('username', '=', normaliseUsername(username))
-    .executeTakeFirst();
-  return Number(result.numDeletedRows) > 0;
+  return deleteUserByName(db, normaliseUsername(username));
 }
 
 /** The user when the password is right; undefined otherwise (unknown user or wrong password, same time). */
@@ -111,11 +107,7 @@ export async function verifyCredentials(
   username: string,
   password: string,
 ): Promise<ConsoleUser | undefined> {
-  const row = await db
-    .selectFrom('console_users')
-    .selectAll()
-    .where('username', '=', normaliseUsername(username))
-    .executeTakeFirst();
+  const row = await findUserByName(db, normaliseUsername(username));
   if (!row) {
     dummyHash ??= hash('not-a-real-password-0000', ARGON2);
     await verify(await dummyHash, password).catch(() => false);

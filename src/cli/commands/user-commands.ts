@@ -1,11 +1,10 @@
 import { createInterface } from 'node:readline';
 import { Writable } from 'node:stream';
 import type { Command } from 'commander';
-import type { Kysely } from 'kysely';
 import { readEnv } from '../../config/env.js';
 import { CONSOLE_ROLES, type ConsoleRole } from '../../console/roles.js';
 import { nowIso } from '../../domain/ids.js';
-import type { Database } from '../../store/schema.js';
+import type { Executor } from '../../store/executor.js';
 import { CliError } from '../client.js';
 import { type GlobalOptions, table } from '../context.js';
 
@@ -91,7 +90,7 @@ function print(command: Command, data: unknown, human: string) {
 }
 
 /** Opens (and migrates) the local database; loaded on demand so other commands start fast. */
-async function withDatabase(run: (db: Kysely<Database>) => Promise<void>) {
+async function withDatabase(run: (db: Executor) => Promise<void>) {
   const { migrateToLatest, openDatabase } = await import('../../store/db.js');
   const env = readEnv(process.env, { generateSecret: false });
   const { db } = openDatabase(env.databaseUrl);
