@@ -1,7 +1,21 @@
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { isRawHtmlBlockToAvoid, neutraliseRawHtml } from './raw-html.js';
 
-const marked = new Marked({ gfm: true, breaks: true, async: false });
+const marked = new Marked(
+  { gfm: true, breaks: true, async: false },
+  {
+    // Raw HTML in a message never takes the text after it along (an unclosed <style> would): see raw-html.ts.
+    tokenizer: { html: (src) => (isRawHtmlBlockToAvoid(src) ? undefined : false) },
+    renderer: {
+      html: ({ text, block }) => {
+        const safe = neutraliseRawHtml(text);
+        // A block that stopped short of a newline would run into the next paragraph's text in plain text.
+        return block && !safe.endsWith('\n') ? `${safe}\n` : safe;
+      },
+    },
+  },
+);
 
 const SAFE_HTML: sanitizeHtml.IOptions = {
   allowedTags: [

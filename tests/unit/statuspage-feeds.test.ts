@@ -141,6 +141,7 @@ describe('history feeds over hostile text', () => {
     ];
     expect(bodies).toHaveLength(HOSTILE.length * 2);
     for (const body of bodies) {
+      expect(body.text).toContain('<strong>Body</strong>');
       expect(body.text).not.toMatch(/<script/i);
     }
     expect(leavesAt(feeds.atom, 'feed/entry/content').every((l) => l.attributes.type === 'html')).toBe(true);
