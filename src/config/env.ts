@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
+import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
 
 /** Herald's settings, read once from the environment (names per the contract). */
 export interface HeraldEnv {
@@ -96,7 +97,7 @@ function storedSecret(dataDir: string): string {
   if (existsSync(path)) return readFileSync(path, 'utf8').trim();
   mkdirSync(dirname(path), { recursive: true });
   const secret = randomBytes(32).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: 0o600, flag: 'wx' });
-  chmodSync(path, 0o600);
+  writeFileSync(path, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+  chmodSync(path, PRIVATE_FILE_MODE);
   return secret;
 }

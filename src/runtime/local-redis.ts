@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
-import { mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, type HeraldEnv } from '../config/env.js';
+import { makePrivateDirectory } from '../lib/private-files.js';
 import type { Logger } from './logger.js';
 
 export interface RedisHandle {
@@ -26,8 +26,9 @@ export async function ensureRedis(env: HeraldEnv, logger: Logger, port = 6379): 
       `no Redis answers on 127.0.0.1:${port} and redis-server is not installed: install Redis (e.g. apt-get install redis-server) or set REDIS_URL`,
     );
   }
+  // The queue's jobs (every update's text, subscriber pages) are on disk here: the owner's alone.
   const dir = join(env.dataDir, 'redis');
-  mkdirSync(dir, { recursive: true });
+  makePrivateDirectory(dir);
   const child: ChildProcess = spawn(
     binary,
     [

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import pg from 'pg';
+import { makePrivateFile } from '../lib/private-files.js';
 import type { Executor } from './executor.js';
 import { migrationProvider } from './migrations/index.js';
 import { isTemplateSql } from './prepared.js';
@@ -54,6 +55,9 @@ export function openDatabase(url: string): OpenedDatabase {
   }
   const path = url.startsWith('file:') ? fileURLToPath(new URL(url, `file://${process.cwd()}/`)) : resolve(url);
   mkdirSync(dirname(path), { recursive: true });
+  // The file holds webhook secrets and password hashes: 0600. SQLite gives the -wal and -shm files it creates the
+  // database file's mode; ones left by an earlier run are tightened here as well.
+  for (const file of [path, `${path}-wal`, `${path}-shm`]) makePrivateFile(file, { create: file === path });
   const sqlite = new SQLite(path);
   sqlite.pragma('journal_mode = WAL');
   // Waits for another process's write lock happen in JavaScript (see sqlite-driver.ts), not in SQLite's own busy

@@ -1,5 +1,6 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import { PRIVATE_DIRECTORY_MODE, makePrivateFile } from '../../lib/private-files.js';
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { RetryableError } from '../errors.js';
@@ -35,7 +36,9 @@ export function log(options: LogChannelOptions = {}): ChannelDefinition<Channel<
             return { externalId: target.idempotencyKey };
           }
           try {
-            await mkdir(dirname(file), { recursive: true });
+            // The owner's alone, as Herald's other files on disk: 0600 whatever the umask (a rotated file too).
+            await mkdir(dirname(file), { recursive: true, mode: PRIVATE_DIRECTORY_MODE });
+            makePrivateFile(file, { create: true });
             await appendFile(
               file,
               `${JSON.stringify({ id: target.idempotencyKey, at: new Date().toISOString(), text: message.text })}\n`,
