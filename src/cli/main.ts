@@ -5,6 +5,7 @@ import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
 import { registerUserCommands } from './commands/user-commands.js';
+import { StartupError } from './startup-checks.js';
 
 /** Every command; `main` runs it, and the CLI fuzz suite drives it in-process (exitOverride: no process exit). */
 export function buildProgram(): Command {
@@ -28,7 +29,7 @@ export async function main(argv: string[]): Promise<void> {
     if (error instanceof CommanderError) {
       process.exit(error.exitCode);
     }
-    const known = error instanceof CliError || error instanceof ConfigError;
+    const known = error instanceof CliError || error instanceof ConfigError || error instanceof StartupError;
     process.stderr.write(`herald: ${known ? (error as Error).message : ((error as Error).stack ?? String(error))}\n`);
     process.exit(known ? 1 : 2);
   }

@@ -54,8 +54,8 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     publicUrl,
     apiToken: vars.HERALD_API_TOKEN || undefined,
     secret: vars.HERALD_SECRET || (options.generateSecret === false ? '' : storedSecret(dataDir)),
-    databaseUrl: vars.DATABASE_URL || join(dataDir, 'herald.db'),
-    redisUrl: vars.REDIS_URL || 'redis://127.0.0.1:6379',
+    databaseUrl: databaseUrl(vars.DATABASE_URL) ?? join(dataDir, 'herald.db'),
+    redisUrl: redisUrl(vars.REDIS_URL) ?? 'redis://127.0.0.1:6379',
     redisUrlGiven: Boolean(vars.REDIS_URL),
     queuePrefix: prefix,
     configPath: resolve(vars.HERALD_CONFIG ?? './channels.config.ts'),
@@ -66,6 +66,48 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     trustProxy: parseTrustProxy(vars.HERALD_TRUST_PROXY),
     vars,
   };
+}
+
+/** `postgres://…` (a URL that parses) or a SQLite path / `file:` URL; any other scheme is a mistake, not a file name. */
+function databaseUrl(raw: string | undefined): string | undefined {
+  if (!raw) return undefined;
+  const scheme = /^([A-Za-z][A-Za-z0-9+.-]*):\/\//.exec(raw)?.[1]?.toLowerCase();
+  if (scheme === 'postgres' || scheme === 'postgresql') {
+    try {
+      new URL(raw);
+    } catch {
+      throw new ConfigError(
+        `DATABASE_URL '${maskPassword(raw)}' is not a valid URL; write it as postgres://USER:PASSWORD@HOST:PORT/DATABASE`,
+      );
+    }
+  } else if (scheme && scheme !== 'file') {
+    throw new ConfigError(
+      `DATABASE_URL '${maskPassword(raw)}' is a ${scheme}:// URL; Herald takes postgres://USER:PASSWORD@HOST:PORT/DATABASE or a SQLite file path such as ./data/herald.db`,
+    );
+  }
+  return raw;
+}
+
+/** `redis://` or `rediss://` with a host, or the path of a Unix socket. */
+function redisUrl(raw: string | undefined): string | undefined {
+  if (!raw || raw.startsWith('/')) return raw || undefined;
+  let url: URL | undefined;
+  try {
+    url = new URL(raw);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'redis:' && url.protocol !== 'rediss:') || !url.hostname) {
+    throw new ConfigError(
+      `REDIS_URL '${maskPassword(raw)}' is not a Redis URL; write it as redis://HOST:PORT (rediss:// for TLS, redis://:PASSWORD@HOST:PORT with a password)`,
+    );
+  }
+  return raw;
+}
+
+/** A URL as it may be shown: the password replaced, also when the URL does not parse. */
+function maskPassword(raw: string): string {
+  return raw.replace(/^([^:/]+:\/\/[^:@/]*:)[^@/]*@/, '$1***@');
 }
 
 function parseTrustProxy(raw: string | undefined): HeraldEnv['trustProxy'] {
@@ -94,10 +136,17 @@ function integer(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: n
 /** HERALD_SECRET's default: generated once, kept in ./data/secret (mode 600) so links stay valid across restarts. */
 function storedSecret(dataDir: string): string {
   const path = join(dataDir, 'secret');
-  if (existsSync(path)) return readFileSync(path, 'utf8').trim();
-  mkdirSync(dirname(path), { recursive: true });
-  const secret = randomBytes(32).toString('base64url');
-  writeFileSync(path, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
-  chmodSync(path, PRIVATE_FILE_MODE);
-  return secret;
+  try {
+    if (existsSync(path)) return readFileSync(path, 'utf8').trim();
+    mkdirSync(dirname(path), { recursive: true });
+    const secret = randomBytes(32).toString('base64url');
+    writeFileSync(path, `${secret}\n`, { mode: PRIVATE_FILE_MODE, flag: 'wx' });
+    chmodSync(path, PRIVATE_FILE_MODE);
+    return secret;
+  } catch (error) {
+    const reason = (error as Error).message.split(',')[0];
+    throw new ConfigError(
+      `cannot keep HERALD_SECRET's file ${path} (${reason}); make ${dataDir} writable by this user, set HERALD_DATA_DIR to a directory it can write, or set HERALD_SECRET`,
+    );
+  }
 }

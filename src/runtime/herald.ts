@@ -2,7 +2,7 @@ import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
 import type { Channel } from '../channels/channel.js';
 import type { ChannelRuntime, HeraldConfig } from '../config/define.js';
-import type { HeraldEnv } from '../config/env.js';
+import { ConfigError, type HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
@@ -68,7 +68,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
 
   const redis = producerConnection(env.redisUrl);
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
-  await waitForReady(redis, 10_000).catch(async (error) => {
+  await waitForReady(redis, 10_000, env.redisUrlGiven).catch(async (error) => {
     redis.disconnect();
     await store.close();
     throw error;
@@ -142,14 +142,18 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   };
 }
 
-function waitForReady(redis: Redis, timeoutMs: number): Promise<void> {
+function waitForReady(redis: Redis, timeoutMs: number, urlGiven: boolean): Promise<void> {
   if (redis.status === 'ready') return Promise.resolve();
   return new Promise((resolvePromise, reject) => {
     const timer = setTimeout(() => {
       cleanup();
+      const at = redis.options.path ?? `${redis.options.host}:${redis.options.port}`;
+      const within = `did not answer within ${timeoutMs / 1000}s`;
       reject(
-        new Error(
-          `Redis at ${redis.options.host}:${redis.options.port} did not answer within ${timeoutMs / 1000}s; start Redis or set REDIS_URL`,
+        new ConfigError(
+          urlGiven
+            ? `Redis at ${at} (REDIS_URL) ${within}; check it is running and that REDIS_URL points at it`
+            : `Redis at ${at} ${within}; start Redis, or set REDIS_URL to yours`,
         ),
       );
     }, timeoutMs);
