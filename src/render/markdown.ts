@@ -1,12 +1,18 @@
 import { Marked } from 'marked';
 import sanitizeHtml from 'sanitize-html';
-import { isRawHtmlBlockToAvoid, neutraliseRawHtml } from './raw-html.js';
+import { isRawHtmlBlockToAvoid, lineOfRawTextTag, neutraliseRawHtml } from './raw-html.js';
 
 const marked = new Marked(
   { gfm: true, breaks: true, async: false },
   {
     // Raw HTML in a message never takes the text after it along (an unclosed <style> would): see raw-html.ts.
-    tokenizer: { html: (src) => (isRawHtmlBlockToAvoid(src) ? undefined : false) },
+    tokenizer: {
+      html: (src) => {
+        const line = lineOfRawTextTag(src);
+        if (line) return { type: 'html', block: true, pre: false, raw: line, text: '' };
+        return isRawHtmlBlockToAvoid(src) ? undefined : false;
+      },
+    },
     renderer: {
       html: ({ text, block }) => {
         const safe = neutraliseRawHtml(text);

@@ -63,6 +63,17 @@ const UNTIL_END_OF_DOCUMENT: Array<[RegExp, string]> = [
 ];
 
 /**
+ * A line that holds nothing but one such tag (`<style>`, `</script>`): the whole line, to be dropped, so the text
+ * after it starts a paragraph of its own instead of one that opens with a line break.
+ */
+export function lineOfRawTextTag(src: string): string | undefined {
+  const line = /^ {0,3}(<[^\n]*?>)[ \t]*(?:\n|$)/.exec(src);
+  if (!line) return undefined;
+  const tag = new RegExp(`^${TAG_SOURCE}$`).exec(line[1]!);
+  return tag && RAW_TEXT_ELEMENTS.has(tag[2]!.toLowerCase()) ? line[0] : undefined;
+}
+
+/**
  * CommonMark reads a block that starts with `<script>`, `<style>` or `<textarea>`, or with a comment, `<?`, `<!X`
  * or `<![CDATA[` whose end never comes, as HTML up to the end of the message: the rest would lose its Markdown.
  * Such a line is read as an ordinary paragraph instead (its tags then go as {@link neutraliseRawHtml} says).
