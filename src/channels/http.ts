@@ -1,6 +1,13 @@
 import { STATUS_CODES } from 'node:http';
 import { Agent, type Dispatcher, interceptors, request as undiciRequest } from 'undici';
-import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs, type ChannelError } from './errors.js';
+import {
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  noAnswerError,
+  retryAfterToMs,
+  type ChannelError,
+} from './errors.js';
 
 /** Reads one answer header by name (case-insensitive); several values are joined with ", " as in fetch. */
 export interface AnswerHeaders {
@@ -80,9 +87,9 @@ export async function httpCall(request: HttpRequest): Promise<HttpAnswer> {
     const reason = timeout.aborted
       ? `timed out after ${timeoutMs} ms`
       : ((error as Error & { cause?: Error }).cause?.message ?? (error as Error).message);
-    // A timeout after the request left may still have posted: the worker's reconcile covers the crash case,
-    // and for a plain retry the platform's own duplicate handling is all we have (said in docs/channels-chat.md).
-    throw new RetryableError(`${request.what} could not be reached: ${reason}`);
+    // A timeout after the request left may still have posted: the error says the outcome is unknown, and the
+    // engine looks the post up before posting again on channels that can (docs/channels-chat.md).
+    throw noAnswerError(`${request.what} could not be reached: ${reason}`, error);
   }
 }
 

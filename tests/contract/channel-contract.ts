@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget, SentRef, UpdateContext } from '../../src/channels/channel.js';
-import { PermanentError, RateLimitedError, RetryableError } from '../../src/channels/errors.js';
+import { PermanentError, RateLimitedError, RetryableError, OutcomeUnknownError } from '../../src/channels/errors.js';
 
 /**
  * The shared contract every channel runs (after Apprise's shared URL-test table): length limits, escaping and
@@ -147,13 +147,15 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
       expect(error).toBeInstanceOf(RetryableError);
     });
 
-    it('maps a provider that does not answer in time to RetryableError', async () => {
+    it('maps a provider that does not answer in time to RetryableError, its outcome unknown', async () => {
       if (!fixture.failSlow) return;
       fixture.failSlow();
       const error = await fixture.channel
         .send(fixture.channel.render(sampleContext({ message: 'Timeout check.' })), target())
         .catch((e: unknown) => e);
       expect(error).toBeInstanceOf(RetryableError);
+      // The request went out: the engine must look the post up before posting again, where the channel can.
+      expect(error).toBeInstanceOf(OutcomeUnknownError);
     });
 
     it('maps an authentication failure to PermanentError without leaking credentials', async () => {

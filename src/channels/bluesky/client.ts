@@ -2,7 +2,14 @@ import { Agent, XRPCError } from '@atproto/api';
 import { getPdsEndpoint, isValidDidDoc } from '@atproto/common-web';
 import type { PostRef, SentRef } from '../channel.js';
 import { lightFetch } from '../http.js';
-import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
+import {
+  type ChannelError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  noAnswerError,
+} from '../errors.js';
 import type { BlueskyPost } from './render.js';
 
 const POST = 'app.bsky.feed.post';
@@ -188,8 +195,9 @@ export function mapError(error: unknown, what: string, now = Date.now()): Channe
       );
     }
     // XRPC reports network failures and timeouts as status 1 (Unknown) or similar non-HTTP codes.
-    if (error.status < 100) return new RetryableError(`Bluesky did not answer (${what}): ${detail}; will retry`);
+    if (error.status < 100)
+      return noAnswerError(`Bluesky did not answer (${what}): ${detail}; will retry`, error.cause);
     return errorForHttpStatus(error.status, `Bluesky ${what}: ${detail}`, undefined, now);
   }
-  return new RetryableError(`Bluesky ${what} failed: ${(error as Error)?.message ?? String(error)}; will retry`);
+  return noAnswerError(`Bluesky ${what} failed: ${(error as Error)?.message ?? String(error)}; will retry`, error);
 }

@@ -5,6 +5,7 @@ import {
   RateLimitedError,
   RetryableError,
   errorForHttpStatus,
+  noAnswerError,
   retryAfterToMs,
 } from '../errors.js';
 import { type AnswerHeaders, type HttpAnswer, httpCall } from '../http.js';
@@ -87,8 +88,9 @@ export class MastodonClient {
         what: 'the server', // named in the error below
       });
     } catch (error) {
-      throw new RetryableError(
+      throw noAnswerError(
         `Mastodon did not answer (${what} at ${new URL(this.base).host}): ${(error as Error).message}; will retry`,
+        error,
       );
     }
     if (answer.status < 200 || answer.status >= 300)

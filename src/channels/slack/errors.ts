@@ -1,5 +1,12 @@
 import { ErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
-import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
+import {
+  type ChannelError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  noAnswerError,
+} from '../errors.js';
 
 const AUTH = new Set([
   'invalid_auth',
@@ -30,10 +37,10 @@ export function slackError(error: unknown, method: string, channel: string, now 
     const http = error as WebAPIHTTPError;
     return errorForHttpStatus(http.statusCode, `Slack ${method} answered ${http.statusCode} ${http.statusMessage}`);
   }
-  if (code === ErrorCode.RequestError)
-    return new RetryableError(
-      `Slack ${method} could not be reached: ${(error as Error & { original?: Error }).original?.message ?? 'network error'}`,
-    );
+  if (code === ErrorCode.RequestError) {
+    const original = (error as Error & { original?: Error }).original;
+    return noAnswerError(`Slack ${method} could not be reached: ${original?.message ?? 'network error'}`, original);
+  }
   if (code !== ErrorCode.PlatformError)
     return new RetryableError(`Slack ${method} failed unexpectedly: ${(error as Error).message}`);
 

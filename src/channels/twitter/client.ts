@@ -2,7 +2,16 @@ import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
 import { ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi } from 'twitter-api-v2';
 import type { PostRef, SentRef } from '../channel.js';
-import { type ChannelError, PermanentError, RateLimitedError, RetryableError, errorForHttpStatus } from '../errors.js';
+import {
+  type ChannelError,
+  DuplicatePostError,
+  OutcomeUnknownError,
+  PermanentError,
+  RateLimitedError,
+  RetryableError,
+  errorForHttpStatus,
+  noAnswerError,
+} from '../errors.js';
 
 export interface TwitterCredentials {
   appKey: string;
@@ -82,12 +91,14 @@ export class TwitterClient {
   private mapError(error: unknown, what: string): ChannelError {
     if (error instanceof ApiResponseError) return errorForXResponse(error.code, error.data, error.headers, what);
     if (error instanceof ApiRequestError) {
-      return new RetryableError(
+      return noAnswerError(
         `X did not answer (${what} at ${this.host}): ${error.requestError?.message ?? error.message}; will retry`,
+        error.requestError,
       );
     }
+    // The answer began and broke off: X had taken the request.
     if (error instanceof ApiPartialResponseError)
-      return new RetryableError(`X answered with a broken response (${what}); will retry`);
+      return new OutcomeUnknownError(`X answered with a broken response (${what}); will retry`);
     return new RetryableError(`X ${what} failed: ${(error as Error)?.message ?? String(error)}`);
   }
 }
@@ -135,7 +146,7 @@ export function errorForXResponse(
     );
   }
   if (status === 403 && /duplicate/i.test(detail)) {
-    return new PermanentError(
+    return new DuplicatePostError(
       `X refused the post as duplicate content (HTTP 403: ${detail}); an identical post is already on the account, so it is not retried`,
     );
   }
