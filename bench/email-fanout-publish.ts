@@ -1,5 +1,5 @@
 import { openIncident } from '../src/pipeline/publish.js';
-import type { Herald } from '../src/runtime/herald.js';
+import type { Herald } from '../src/app/herald.js';
 
 /** Publishes one incident through the same path the API uses. */
 export async function openPublish(herald: Herald): Promise<{ updateId: string }> {

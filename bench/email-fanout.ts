@@ -15,7 +15,7 @@ import nodemailer from 'nodemailer';
 import { email } from '../src/channels/email/index.js';
 import { readEnv } from '../src/config/env.js';
 import { createLogger } from '../src/runtime/logger.js';
-import { startHerald } from '../src/runtime/herald.js';
+import { startHerald } from '../src/app/herald.js';
 import { seedEmailSubscribers } from './lib/seed-subscribers.js';
 import { openPublish } from './email-fanout-publish.js';
 import { REDIS_URL, dropRedisPrefix, freshDatabase, tempDir, uniqueName } from '../tests/helpers/env.js';

@@ -13,7 +13,7 @@ import type { Channel } from '../src/channels/channel.js';
 import type { ChannelDefinition } from '../src/config/define.js';
 import { readEnv } from '../src/config/env.js';
 import { openIncident, postUpdate } from '../src/pipeline/publish.js';
-import { startHerald } from '../src/runtime/herald.js';
+import { startHerald } from '../src/app/herald.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { preciseNow } from '../tests/fakes/clock.js';
 import { RawBullmq } from './lib/raw-bullmq.js';

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Templates } from '../src/render/templates.js';
 import { createLogger } from '../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../src/app/herald.js';
 import { StatusSite } from '../src/statuspage/build.js';
 import { openStore } from '../src/store/store.js';
 import { seedComponents, seedHistory, seedIncident, seedUpdate } from '../tests/unit/statuspage-seed.js';

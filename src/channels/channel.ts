@@ -89,8 +89,10 @@ export interface Channel<Rendered = unknown> {
    */
   editFirstPost?(message: Rendered, first: PostRef, target: SendTarget): Promise<void>;
   /**
-   * When a post may have gone out without its result being recorded (crash after sending), look it up on
-   * the platform before posting again. Returns the earlier post, or null if it never arrived.
+   * The look-up before posting again, a capability the engine drives: called only when the previous attempt's
+   * outcome is unknown (it died mid-send, or its request went out and no answer came: OutcomeUnknownError), never
+   * after a definite refusal. Returns the earlier post, or null if it never arrived. Throws typed errors; a look-up
+   * the platform refuses (401/403/404, X's Free level) or cannot answer never fails the delivery: the engine posts.
    */
   reconcile?(message: Rendered, target: SendTarget): Promise<SentRef | null>;
   /**
@@ -135,7 +137,7 @@ export interface RecipientTarget {
 export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
   readonly recipientKind: Recipient['kind'];
   sendTo(message: Rendered, recipient: Recipient, target: RecipientTarget): Promise<SentRef>;
-  /** Fan-out tuning; defaults in src/pipeline/fanout.ts. */
+  /** Fan-out tuning; defaults in src/pipeline/fanout/runtime.ts. */
   readonly fanout?: {
     /** Sends in flight per page job. */
     sendConcurrency?: number;

@@ -1,8 +1,11 @@
 import type { IncidentWithUpdates } from '../domain/types.js';
 import { IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from '../render/labels.js';
+import { callWebhook } from '../channels/http.js';
+import { classifyFailure } from '../pipeline/failure.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Executor } from '../store/executor.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
+import { type ReminderState, claimCadenceReminder, recordCadenceReminder } from '../store/reminders-repo.js';
 import { type CadenceSettings, nextUpdateDue } from './cadence.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';
 
@@ -16,7 +19,7 @@ export interface CadenceReminderDeps {
   timeoutMs?: number;
 }
 
-type Outcome = { ok: true } | { ok: false; retry: boolean; error: string };
+type Outcome = { state: ReminderState; error: string | null; refundAttempt?: boolean };
 
 /** Slack's mrkdwn escapes: &, <, > (the same text reads fine in Mattermost, Rocket.Chat, Discord's Slack endpoint). */
 const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
@@ -46,15 +49,17 @@ export class CadenceReminders implements ReminderCheck {
   constructor(private readonly deps: CadenceReminderDeps) {}
 
   async check(now: Date = new Date()): Promise<number> {
-    const open = await listIncidentsWithUpdates(this.deps.db, { unresolvedOnly: true, limit: 200 });
+    const { db } = this.deps;
+    const open = await listIncidentsWithUpdates(db, { unresolvedOnly: true, limit: 200 });
     let sent = 0;
     for (const incident of open) {
       const due = nextUpdateDue(incident, this.deps.cadence, now);
       if (!due?.overdue) continue;
-      if (!(await this.claim(incident.id, due.dueAt, now))) continue;
-      const outcome = await this.post(reminderText(incident, due, this.deps.publicUrl, now));
-      await this.record(incident.id, due.dueAt, outcome, now);
-      if (outcome.ok) sent++;
+      const attempt = await claimCadenceReminder(db, incident.id, due.dueAt, REMINDER_ATTEMPTS, now.toISOString());
+      if (attempt === 0) continue;
+      const outcome = await this.post(reminderText(incident, due, this.deps.publicUrl, now), attempt);
+      await recordCadenceReminder(db, incident.id, due.dueAt, outcome, now.toISOString());
+      if (outcome.state === 'sent') sent++;
       else
         this.deps.logger.warn(
           { incidentId: incident.id, dueAt: due.dueAt, err: outcome.error },
@@ -64,75 +69,36 @@ export class CadenceReminders implements ReminderCheck {
     return sent;
   }
 
-  /** True when this process may send the reminder: a new row, or a row left `pending` by a failed send. */
-  private async claim(incidentId: string, dueAt: string, now: Date): Promise<boolean> {
-    const at = now.toISOString();
-    const inserted = await this.deps.db
-      .insertInto('console_cadence_reminders')
-      .values({
-        incident_id: incidentId,
-        due_at: dueAt,
-        state: 'sending',
-        attempts: 1,
-        error: null,
-        created_at: at,
-        updated_at: at,
-      })
-      .onConflict((oc) => oc.columns(['incident_id', 'due_at']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return true;
-    const retried = await this.deps.db
-      .updateTable('console_cadence_reminders')
-      .set((eb) => ({ state: 'sending', attempts: eb('attempts', '+', 1), updated_at: at }))
-      .where('incident_id', '=', incidentId)
-      .where('due_at', '=', dueAt)
-      .where('state', '=', 'pending')
-      .where('attempts', '<', REMINDER_ATTEMPTS)
-      .executeTakeFirst();
-    return Number(retried.numUpdatedRows) > 0;
-  }
-
-  private async record(incidentId: string, dueAt: string, outcome: Outcome, now: Date) {
-    await this.deps.db
-      .updateTable('console_cadence_reminders')
-      .set({
-        state: outcome.ok ? 'sent' : outcome.retry ? 'pending' : 'failed',
-        error: outcome.ok ? null : outcome.error.slice(0, 500),
-        updated_at: now.toISOString(),
-      })
-      .where('incident_id', '=', incidentId)
-      .where('due_at', '=', dueAt)
-      .execute();
-  }
-
-  /** POST {text} to the incoming webhook. Errors never carry the URL (its path is the secret). */
-  private async post(text: string): Promise<Outcome> {
-    let response: Response;
+  /**
+   * POST {text} to the incoming webhook; the failure is classified like any send's, except that one whose outcome is
+   * unknown (a timeout) is not tried again: it may have arrived. Errors never carry the URL (its path is the secret).
+   */
+  private async post(text: string, attempt: number): Promise<Outcome> {
     try {
-      response = await fetch(this.deps.webhookUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({ text }),
-        redirect: 'error',
-        signal: AbortSignal.timeout(this.deps.timeoutMs ?? 10_000),
+      await callWebhook({
+        url: this.deps.webhookUrl,
+        body: { text },
+        timeoutMs: this.deps.timeoutMs ?? 10_000,
+        what: "the commanders' chat webhook",
+        fix: {
+          auth: 'check HERALD_REMINDER_WEBHOOK_URL',
+          gone: 'check HERALD_REMINDER_WEBHOOK_URL (the incoming webhook may have been removed)',
+          rejected: 'check HERALD_REMINDER_WEBHOOK_URL',
+        },
       });
+      return { state: 'sent', error: null };
     } catch (error) {
-      const e = error as Error & { cause?: { code?: string } };
-      if (e.name === 'TimeoutError' || e.name === 'AbortError')
+      const failure = classifyFailure(
+        error,
+        { made: attempt - 1, max: REMINDER_ATTEMPTS },
+        { retryUnknownOutcome: false },
+      );
+      if (failure.action === 'fail')
         return {
-          ok: false,
-          retry: false,
-          error: 'the webhook did not answer in time; not retried, as it may have arrived',
+          state: 'failed',
+          error: failure.outcomeUnknown ? `${failure.message}; not retried, as it may have arrived` : failure.message,
         };
-      return { ok: false, retry: true, error: `could not reach the webhook (${e.cause?.code ?? e.message})` };
+      return { state: 'pending', error: failure.message, refundAttempt: failure.action === 'wait' };
     }
-    await response.body?.cancel().catch(() => undefined);
-    if (response.ok) return { ok: true };
-    const retry = response.status === 429 || response.status === 408 || response.status >= 500;
-    return {
-      ok: false,
-      retry,
-      error: `the webhook answered HTTP ${response.status}${retry ? '' : '; check HERALD_REMINDER_WEBHOOK_URL (the incoming webhook may have been removed)'}`,
-    };
   }
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { type CadenceSettings, readCadence } from './cadence.js';
 import { type LoginLimits, LoginRateLimiter } from './rate-limit.js';
 import { type ReminderSettings, readReminderSettings } from './reminders.js';
@@ -15,8 +15,6 @@ export const CONSOLE_TEMPLATES_DIR = resolve(import.meta.dirname, '../../templat
 export interface ConsoleOptions {
   loginLimits?: LoginLimits;
   templatesDir?: string;
-  /** false: start no reminder checks in this app (tests drive them directly). */
-  reminders?: false;
 }
 
 /** What every console route needs, built once per app. */

@@ -1,15 +1,22 @@
 import { type AudienceChannel, type Channel, type Recipient, isAudienceChannel } from '../channels/channel.js';
 import { type EmailMessage, UNSUBSCRIBE_PLACEHOLDER } from '../channels/email/render.js';
-import { RateLimitedError, RetryableError } from '../channels/errors.js';
+import { matchingIds } from '../domain/audience.js';
+import { nowIso } from '../domain/ids.js';
 import type { Maintenance } from '../domain/types.js';
+import { classifyFailure } from '../pipeline/failure.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
+import { applyRejection, scanSubscribers, subscriberAddresses } from '../store/audience-repo.js';
 import type { Executor } from '../store/executor.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
-import { matchingIds, scanSubscribers } from '../subscribers/recipients.js';
+import {
+  claimMaintenanceReminder,
+  recordMaintenanceReminder,
+  settledMaintenanceReminders,
+} from '../store/reminders-repo.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';
-import { RecipientRejectedError } from '../subscribers/errors.js';
-import { applyRejection } from '../subscribers/suppression.js';
+
+export { maintenanceReminderCounts } from '../store/reminders-repo.js';
 
 const PAGE = 500;
 const SEND_CONCURRENCY = 8;
@@ -101,21 +108,11 @@ export class MaintenanceReminders implements ReminderCheck {
       after = page[page.length - 1]!.id;
       const ids = matchingIds(page, affected);
       if (ids.length > 0) {
-        const done = new Set(
-          (
-            await this.deps.db
-              .selectFrom('console_maintenance_reminders')
-              .select('subscriber_id')
-              .where('maintenance_id', '=', m.id)
-              .where('subscriber_id', 'in', ids)
-              .where('state', '!=', 'pending')
-              .execute()
-          ).map((r) => r.subscriber_id),
+        const done = await settledMaintenanceReminders(this.deps.db, m.id, ids);
+        const rows = await subscriberAddresses(
+          this.deps.db,
+          ids.filter((id) => !done.has(id)),
         );
-        const todo = ids.filter((id) => !done.has(id));
-        const rows = todo.length
-          ? await this.deps.db.selectFrom('subscribers').select(['id', 'address']).where('id', 'in', todo).execute()
-          : [];
         const queue = [...rows];
         await Promise.all(
           Array.from({ length: Math.min(SEND_CONCURRENCY, queue.length) }, async () => {
@@ -139,92 +136,42 @@ export class MaintenanceReminders implements ReminderCheck {
   }
 
   private async sendOne(m: Maintenance, message: EmailMessage, recipient: Recipient, now: Date): Promise<boolean> {
-    const attempt = await this.claim(m.id, recipient.subscriberId, now);
+    const { db } = this.deps;
+    const attempt = await claimMaintenanceReminder(
+      db,
+      m.id,
+      recipient.subscriberId,
+      REMINDER_ATTEMPTS,
+      now.toISOString(),
+    );
     if (attempt === 0) return false;
-    let state = 'sent';
-    let error: string | null = null;
     try {
       await this.deps.channel.sendTo(message, recipient, {
         idempotencyKey: `maintenance-${m.id}-${recipient.subscriberId}`,
         attempt,
         signal: AbortSignal.timeout(60_000),
       });
+      await recordMaintenanceReminder(db, m.id, recipient.subscriberId, { state: 'sent', error: null }, nowIso());
+      return true;
     } catch (err) {
-      const retry = (err instanceof RetryableError || err instanceof RateLimitedError) && attempt < REMINDER_ATTEMPTS;
-      state = retry ? 'pending' : 'failed';
-      error = (err as Error).message.slice(0, 500);
+      // Tried again on later checks while attempts are left; a rate limit spends none.
+      const failure = classifyFailure(err, { made: attempt - 1, max: REMINDER_ATTEMPTS });
+      const error = failure.message.slice(0, 500);
       this.deps.logger.warn(
         { maintenanceId: m.id, subscriberId: recipient.subscriberId, err: error },
         'maintenance reminder not sent',
       );
       // A hard bounce here counts as anywhere: the address is suppressed for updates too.
-      if (err instanceof RecipientRejectedError)
-        await applyRejection(this.deps.db, recipient.subscriberId, err, new Date().toISOString());
+      if (failure.action === 'fail' && failure.rejected)
+        await applyRejection(db, recipient.subscriberId, failure.rejected, nowIso());
+      await recordMaintenanceReminder(
+        db,
+        m.id,
+        recipient.subscriberId,
+        { state: failure.action === 'fail' ? 'failed' : 'pending', error, refundAttempt: failure.action === 'wait' },
+        nowIso(),
+      );
+      return false;
     }
-    await this.deps.db
-      .updateTable('console_maintenance_reminders')
-      .set({ state, error, updated_at: new Date().toISOString() })
-      .where('maintenance_id', '=', m.id)
-      .where('subscriber_id', '=', recipient.subscriberId)
-      .execute();
-    return state === 'sent';
   }
-
-  /** The attempt number this process may make, or 0 when another has it (or it is done). */
-  private async claim(maintenanceId: string, subscriberId: string, now: Date): Promise<number> {
-    const at = now.toISOString();
-    const inserted = await this.deps.db
-      .insertInto('console_maintenance_reminders')
-      .values({
-        maintenance_id: maintenanceId,
-        subscriber_id: subscriberId,
-        state: 'sending',
-        attempts: 1,
-        error: null,
-        updated_at: at,
-      })
-      .onConflict((oc) => oc.columns(['maintenance_id', 'subscriber_id']).doNothing())
-      .executeTakeFirst();
-    if (Number(inserted.numInsertedOrUpdatedRows ?? 0) > 0) return 1;
-    const row = await this.deps.db
-      .selectFrom('console_maintenance_reminders')
-      .select('attempts')
-      .where('maintenance_id', '=', maintenanceId)
-      .where('subscriber_id', '=', subscriberId)
-      .where('state', '=', 'pending')
-      .executeTakeFirst();
-    if (!row || row.attempts >= REMINDER_ATTEMPTS) return 0;
-    const retried = await this.deps.db
-      .updateTable('console_maintenance_reminders')
-      .set({ state: 'sending', attempts: row.attempts + 1, updated_at: at })
-      .where('maintenance_id', '=', maintenanceId)
-      .where('subscriber_id', '=', subscriberId)
-      .where('state', '=', 'pending')
-      .where('attempts', '=', row.attempts)
-      .executeTakeFirst();
-    return Number(retried.numUpdatedRows) > 0 ? row.attempts + 1 : 0;
-  }
-}
-
-/** Reminder counts of each maintenance, for the console (sent / failed / waiting). */
-export async function maintenanceReminderCounts(
-  db: Executor,
-  ids: string[],
-): Promise<Map<string, { sent: number; failed: number }>> {
-  const out = new Map<string, { sent: number; failed: number }>();
-  if (ids.length === 0) return out;
-  const rows = await db
-    .selectFrom('console_maintenance_reminders')
-    .select(['maintenance_id', 'state'])
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .where('maintenance_id', 'in', ids)
-    .groupBy(['maintenance_id', 'state'])
-    .execute();
-  for (const row of rows) {
-    const entry = out.get(row.maintenance_id) ?? { sent: 0, failed: 0 };
-    if (row.state === 'sent') entry.sent += Number(row.n);
-    if (row.state === 'failed') entry.failed += Number(row.n);
-    out.set(row.maintenance_id, entry);
-  }
-  return out;
 }

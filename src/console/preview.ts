@@ -5,7 +5,7 @@ import { newId, nowIso } from '../domain/ids.js';
 import { planUpdate } from '../domain/rules.js';
 import type { Component, Incident } from '../domain/types.js';
 import { buildUpdateContext } from '../pipeline/context.js';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { listComponents } from '../store/components-repo.js';
 import { countReach, type Reach } from '../store/subscribers-repo.js';
 import type { ComposeValues } from './compose-form.js';

@@ -1,55 +1,100 @@
-import type { Herald } from '../runtime/herald.js';
+import type { Channel } from '../channels/channel.js';
+import type { EngineJob } from '../pipeline/engine.js';
+import type { Templates } from '../render/templates.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Executor } from '../store/executor.js';
 import type { CadenceSettings } from './cadence.js';
 import { CadenceReminders } from './cadence-reminders.js';
 import { MaintenanceReminders, compileMaintenanceTemplates, emailChannelOf } from './maintenance-reminders.js';
-import { type ReminderCheck, type ReminderSettings, ReminderTicker } from './reminders.js';
+import type { ReminderCheck, ReminderSettings } from './reminders.js';
+
+export const REMINDERS_QUEUE = 'reminders';
+
+export interface ReminderDeps {
+  db: Executor;
+  channels: ReadonlyArray<Channel>;
+  templates: Templates;
+  siteName: string;
+  /** HERALD_PUBLIC_URL: reminders link to the console and the status page. */
+  publicUrl: string;
+  logger: Logger;
+}
+
+type Checked = { sent: Record<string, number> };
 
 /**
- * Starts the console's reminders in this process: cadence reminders to the commanders' chat (when
- * HERALD_REMINDER_WEBHOOK_URL is set) and maintenance reminders to email subscribers (when an email channel
- * is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not 0). Safe to run in several processes.
+ * The reminders as a job of the delivery engine, run every `settings.intervalMs` (one job per period across
+ * processes): cadence reminders to the commanders' chat (when HERALD_REMINDER_WEBHOOK_URL is set) and maintenance
+ * reminders to email subscribers (when an email channel is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not
+ * 0). None when neither is on. Each reminder is claimed in the database, so a job run twice sends nothing twice.
  */
-export function startConsoleReminders(
-  herald: Herald,
+export function reminderJob(
+  deps: ReminderDeps,
   settings: ReminderSettings,
   cadence: CadenceSettings,
-): ReminderTicker {
+): EngineJob<Record<string, never>, Checked> | undefined {
+  const checks = reminderChecks(deps, settings, cadence);
+  if (checks.length === 0) return undefined;
+  return {
+    queue: REMINDERS_QUEUE,
+    concurrency: 1,
+    every: { ms: settings.intervalMs, name: 'check' },
+    process: () => runChecks(checks, deps.logger),
+  };
+}
+
+function reminderChecks(
+  deps: ReminderDeps,
+  settings: ReminderSettings,
+  cadence: CadenceSettings,
+): Array<{ name: string; check: ReminderCheck }> {
   const checks: Array<{ name: string; check: ReminderCheck }> = [];
-  const db = herald.store.db;
   if (settings.webhookUrl) {
     checks.push({
       name: 'cadence',
       check: new CadenceReminders({
-        db,
+        db: deps.db,
         cadence,
         webhookUrl: settings.webhookUrl,
-        publicUrl: herald.env.publicUrl,
-        logger: herald.logger,
+        publicUrl: deps.publicUrl,
+        logger: deps.logger,
       }),
     });
   }
-  const channel = emailChannelOf(herald.channels);
+  const channel = emailChannelOf(deps.channels);
   if (channel && settings.maintenanceLeadMinutes > 0) {
     try {
-      const templates = compileMaintenanceTemplates(herald.templates);
-      const site = { name: herald.siteName, url: herald.env.publicUrl };
       checks.push({
         name: 'maintenance',
         check: new MaintenanceReminders({
-          db,
+          db: deps.db,
           channel,
-          templates,
+          templates: compileMaintenanceTemplates(deps.templates),
           leadMinutes: settings.maintenanceLeadMinutes,
-          site,
-          logger: herald.logger,
+          site: { name: deps.siteName, url: deps.publicUrl },
+          logger: deps.logger,
         }),
       });
     } catch (error) {
-      herald.logger.warn(
+      deps.logger.warn(
         { err: (error as Error).message },
         'maintenance reminders are off: their email templates do not compile',
       );
     }
   }
-  return new ReminderTicker(checks, herald.logger, settings.intervalMs).start();
+  return checks;
+}
+
+/** Each check on its own: one failing (its error logged) does not hold back the others. */
+async function runChecks(checks: Array<{ name: string; check: ReminderCheck }>, logger: Logger): Promise<Checked> {
+  const sent: Record<string, number> = {};
+  for (const { name, check } of checks) {
+    try {
+      sent[name] = await check.check();
+      if (sent[name] > 0) logger.info({ reminder: name, sent: sent[name] }, 'reminders sent');
+    } catch (err) {
+      logger.warn({ reminder: name, err: (err as Error).message }, 'reminder check failed');
+    }
+  }
+  return { sent };
 }

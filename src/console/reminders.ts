@@ -1,6 +1,3 @@
-import type { Logger } from '../runtime/logger.js';
-import { PeriodicTask } from '../runtime/periodic.js';
-
 /** Attempts of one reminder whose earlier sends surely did not arrive (refused connection, 5xx, 429). */
 export const REMINDER_ATTEMPTS = 5;
 
@@ -58,49 +55,4 @@ export function readReminderSettings(vars: NodeJS.ProcessEnv): ReminderSettings 
 export interface ReminderCheck {
   /** Sends what is due at `now`; returns how many reminders went out. Idempotent across processes. */
   check(now?: Date): Promise<number>;
-}
-
-/**
- * Runs the reminder checks every `intervalMs` (and once at start), one run at a time per process; several
- * processes may run it side by side: each reminder is claimed in the database before it is sent.
- */
-export class ReminderTicker {
-  private readonly periodic: PeriodicTask<void>;
-
-  constructor(
-    private readonly checks: ReadonlyArray<{ name: string; check: ReminderCheck }>,
-    private readonly logger: Logger,
-    intervalMs: number,
-  ) {
-    this.periodic = new PeriodicTask(
-      () => this.runChecks(),
-      intervalMs,
-      () => undefined,
-    );
-  }
-
-  start(): this {
-    if (this.checks.length > 0) this.periodic.start({ runNow: true });
-    return this;
-  }
-
-  tick(): Promise<void> {
-    return this.periodic.runOnce();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  /** Each check on its own: one failing (its error logged) does not hold back the others. */
-  private async runChecks(): Promise<void> {
-    for (const { name, check } of this.checks) {
-      try {
-        const sent = await check.check();
-        if (sent > 0) this.logger.info({ reminder: name, sent }, 'reminders sent');
-      } catch (err) {
-        this.logger.warn({ reminder: name, err: (err as Error).message }, 'reminder check failed');
-      }
-    }
-  }
 }

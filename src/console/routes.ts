@@ -1,6 +1,6 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { NotFoundError } from '../domain/errors.js';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { assetsRoutes } from './assets-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { catalogRoutes } from './catalog-routes.js';
@@ -11,7 +11,6 @@ import { frameRoutes } from './frames.js';
 import { postGuard, sessionGuard } from './guard.js';
 import { incidentRoutes } from './incident-routes.js';
 import { progressRoutes } from './progress-routes.js';
-import { startConsoleReminders } from './reminder-runtime.js';
 import { subscribersRoutes } from './subscribers-routes.js';
 import { templatesRoutes } from './templates-routes.js';
 
@@ -61,11 +60,4 @@ export async function consoleRoutes(app: FastifyInstance, options: { herald: Her
   subscribersRoutes(app, ctx);
   templatesRoutes(app, ctx);
   frameRoutes(app, ctx);
-
-  // Reminders run where the console runs (every `herald serve`); each is claimed in the database, so
-  // several servers never send one twice.
-  if (options.reminders !== false) {
-    const ticker = startConsoleReminders(options.herald, ctx.reminders, ctx.cadence);
-    app.addHook('onClose', async () => ticker.stop());
-  }
 }

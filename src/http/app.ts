@@ -1,7 +1,7 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
 import { consoleRoutes } from '../console/routes.js';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { handleError } from './errors.js';
 import { refuseNulCharacters } from './nul-guard.js';
 import { adminRoutes } from './routes/admin.js';

@@ -1,9 +1,7 @@
 import type { UpdateContext } from '../channels/channel.js';
 import { toUpdate } from '../store/incidents-repo.js';
-import type { Selectable } from 'kysely';
 import type { Executor } from '../store/executor.js';
-import { prepared } from '../store/prepared.js';
-import type { IncidentUpdatesTable, IncidentsTable } from '../store/schema.js';
+import { getUpdateWithIncident } from '../store/updates-repo.js';
 
 export interface SiteInfo {
   name: string;
@@ -19,7 +17,7 @@ export const incidentUrl = (publicUrl: string, incidentId: string) =>
  */
 export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: string): Promise<UpdateContext> {
   // The update carries its own component snapshot: with the incident's row, that is all a channel shows.
-  const [row] = (await updateWithIncident<UpdateRow>(db, { updateId })).rows;
+  const row = await getUpdateWithIncident(db, updateId);
   if (!row) throw new Error(`update ${updateId} not found`);
   const update = toUpdate(row);
   return buildUpdateContext(
@@ -35,18 +33,6 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
     { ...update, number: Number(row.number) },
   );
 }
-
-type UpdateRow = Selectable<IncidentUpdatesTable> &
-  Pick<Selectable<IncidentsTable>, 'title' | 'impact' | 'started_at' | 'resolved_at'>;
-
-const updateWithIncident = prepared((db, p: { updateId: string }) =>
-  db
-    .selectFrom('incident_updates as u')
-    .innerJoin('incidents as i', 'i.id', 'u.incident_id')
-    .selectAll('u')
-    .select(['i.title', 'i.impact', 'i.started_at', 'i.resolved_at'])
-    .where('u.id', '=', p.updateId),
-);
 
 export function buildUpdateContext(
   site: SiteInfo,

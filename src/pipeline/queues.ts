@@ -1,4 +1,4 @@
-import { FlowProducer, Queue, Worker, type ConnectionOptions, type JobsOptions } from 'bullmq';
+import { FlowProducer, Queue, type ConnectionOptions, type JobsOptions } from 'bullmq';
 import { Redis, type RedisOptions } from 'ioredis';
 import type { ChannelCapabilities, StateChange } from '../channels/channel.js';
 import type { Delivery } from '../domain/types.js';
@@ -42,20 +42,11 @@ export function jobOptions(capabilities: ChannelCapabilities): JobsOptions {
 }
 
 /**
- * A worker's limiter: the provider's rate, or one too high to matter. BullMQ honours worker.rateLimit() (our
- * 429 handling, see pauseQueueUntil) only on a worker that has a limiter.
+ * A worker's limiter: the provider's rate, or one too high to matter. BullMQ honours worker.rateLimit() (a 429's
+ * wait for the whole queue, see ./failure.ts) only on a worker that has a limiter.
  */
 export function workerLimiter(rate?: { max: number; perMs: number }): { max: number; duration: number } {
   return rate ? { max: rate.max, duration: rate.perMs } : { max: 100_000, duration: 1_000 };
-}
-
-/**
- * A provider's rate limit is the account's, so the whole queue pauses until its reset; the job goes back
- * without spending an attempt. Throw what this returns from the processor.
- */
-export async function pauseQueueUntil(worker: Worker, untilMs: number): Promise<Error> {
-  await worker.rateLimit(Math.max(untilMs - Date.now(), 1));
-  return Worker.RateLimitError();
 }
 
 /**

@@ -4,7 +4,7 @@ import { PeriodicTask } from '../runtime/periodic.js';
 import { listUnsettledBefore, recordOutcome } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
 import { type DeliveryQueues, jobIdFor } from './queues.js';
-import { firstPostNotEdited } from './worker.js';
+import { firstPostNotEdited } from './deliver.js';
 
 export interface SweepResult {
   checked: number;

@@ -2,7 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Channel, UpdateContext } from '../channels/channel.js';
 import { RetryableError } from '../channels/errors.js';
 import type { ChannelDefinition } from '../config/define.js';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { type RebuildReport, type RebuildRequest, StatusSite } from './build.js';
 import type { StatusPageOptions } from './options.js';
 

@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import { isStatusPageChannel, rebuildStatusSite } from './channel.js';
 import { codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';

@@ -1,16 +1,18 @@
-import { Queue, UnrecoverableError, Worker, type ConnectionOptions, type Job } from 'bullmq';
+import { type ConnectionOptions, type Job, Queue, type Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { type AudienceChannel, type Channel, isAudienceChannel } from '../channels/channel.js';
-import { PermanentError, RateLimitedError } from '../channels/errors.js';
 import type { SubscriberKind } from '../domain/types.js';
-import { pauseQueueUntil, withTimeout, workerConnectionOptions, workerLimiter } from '../pipeline/queues.js';
+import type { EngineJob } from '../pipeline/engine.js';
+import { classifyFailure, failJob, jobAttempts } from '../pipeline/failure.js';
+import { withTimeout, workerLimiter } from '../pipeline/queues.js';
 import type { Logger } from '../runtime/logger.js';
+import { getSubscriberRow, noteSubscriberError } from '../store/audience-repo.js';
 import type { Store } from '../store/store.js';
 import { confirmUrl } from './tokens.js';
 
-// Opt-in messages go through a queue of their own, like deliveries: a provider that is down or rate-limiting
-// when someone signs up delays the message (retried with backoff) instead of losing it, and `herald serve
-// --no-workers` leaves the sending to the worker processes.
+// Opt-in messages are jobs of the delivery engine, on a queue of their own: a provider that is down or
+// rate-limiting when someone signs up delays the message (retried with backoff, as ../pipeline/failure.ts
+// decides) instead of losing it, and `herald serve --no-workers` leaves the sending to the worker processes.
 
 export const CONFIRMATIONS_QUEUE = 'confirmations';
 
@@ -66,11 +68,9 @@ export class ConfirmationQueue {
   }
 }
 
-export interface ConfirmationWorkerOptions {
+export interface ConfirmationJobOptions {
   store: Store;
   channels: ReadonlyArray<Channel>;
-  redisUrl: string;
-  prefix: string;
   publicUrl: string;
   secret: string;
   logger: Logger;
@@ -78,33 +78,26 @@ export interface ConfirmationWorkerOptions {
 
 type Outcome = { outcome: 'sent' | 'noop'; reason?: string };
 
-/** The consumer side, started with the delivery workers; none when no channel sends opt-in messages. */
-export function startConfirmationWorker(
-  options: ConfirmationWorkerOptions,
-): Worker<ConfirmationJobData, Outcome> | undefined {
+/** The engine's job for opt-in messages; none when no channel sends them. */
+export function confirmationJob(options: ConfirmationJobOptions): EngineJob<ConfirmationJobData, Outcome> | undefined {
   if (!options.channels.some((c) => isAudienceChannel(c) && typeof c.sendConfirmation === 'function')) return undefined;
-  const worker: Worker<ConfirmationJobData, Outcome> = new Worker<ConfirmationJobData, Outcome>(
-    CONFIRMATIONS_QUEUE,
-    (job) => sendConfirmationJob(options, worker, job),
-    {
-      connection: workerConnectionOptions(options.redisUrl),
-      prefix: options.prefix,
-      concurrency: 4,
-      limiter: workerLimiter(),
-    },
-  );
-  worker.on('error', (error) => options.logger.warn({ err: error }, 'confirmation worker connection error'));
-  return worker;
+  return {
+    queue: CONFIRMATIONS_QUEUE,
+    concurrency: 4,
+    limiter: workerLimiter(),
+    process: (job, worker, token) => sendConfirmationJob(options, worker, job, token),
+  };
 }
 
 async function sendConfirmationJob(
-  options: ConfirmationWorkerOptions,
+  options: ConfirmationJobOptions,
   worker: Worker,
   job: Job<ConfirmationJobData, Outcome>,
+  token: string | undefined,
 ): Promise<Outcome> {
   const { db } = options.store;
   const { subscriberId, requestedAt } = job.data;
-  const row = await db.selectFrom('subscribers').selectAll().where('id', '=', subscriberId).executeTakeFirst();
+  const row = await getSubscriberRow(db, subscriberId);
   if (!row) return { outcome: 'noop', reason: 'the subscriber was removed' };
   if (row.confirmed_at !== null) return { outcome: 'noop', reason: 'already confirmed' };
   if (row.confirmation_sent_at !== requestedAt) return { outcome: 'noop', reason: 'superseded by a newer request' };
@@ -120,27 +113,20 @@ async function sendConfirmationJob(
     );
     return { outcome: 'sent' };
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    if (error instanceof RateLimitedError) {
+    const failure = classifyFailure(error, jobAttempts(job));
+    if (failure.action === 'wait') {
       log.warn(
-        { until: new Date(error.untilMs).toISOString() },
+        { until: new Date(failure.untilMs).toISOString() },
         'confirmation rate-limited by the provider; waiting without spending an attempt',
       );
-      throw await pauseQueueUntil(worker, error.untilMs);
+    } else {
+      const final = failure.action === 'fail';
+      if (final) await noteSubscriberError(db, subscriberId, `confirmation not sent: ${failure.message}`);
+      log.warn(
+        { err: failure.message, attempt: job.attemptsMade + 1, final },
+        final ? 'confirmation message could not be sent' : 'confirmation attempt failed; will retry',
+      );
     }
-    const permanent = error instanceof PermanentError; // RecipientRejectedError included
-    const final = permanent || job.attemptsMade + 1 >= (job.opts.attempts ?? 1);
-    if (final)
-      await db
-        .updateTable('subscribers')
-        .set({ last_error: `confirmation not sent: ${message}` })
-        .where('id', '=', subscriberId)
-        .execute();
-    log.warn(
-      { err: message, attempt: job.attemptsMade + 1, final },
-      final ? 'confirmation message could not be sent' : 'confirmation attempt failed; will retry',
-    );
-    if (permanent) throw new UnrecoverableError(message);
-    throw error instanceof Error ? error : new Error(message);
+    return failJob(failure, { worker, job, token, scope: 'queue' }, error);
   }
 }

@@ -1,4 +1,4 @@
-import type { Herald } from '../runtime/herald.js';
+import type { Herald } from '../app/herald.js';
 import type { SubscriberDeps } from './service.js';
 
 export const subscriberDeps = (herald: Herald): SubscriberDeps => ({

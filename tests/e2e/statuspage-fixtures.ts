@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR, type Herald } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR, type Herald } from '../../src/app/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { statusPageRoutes } from '../../src/statuspage/routes.js';
 import { openStore, type Store } from '../../src/store/store.js';

@@ -244,6 +244,8 @@ export class BlueskyFake extends FakeControls {
   }
 
   private listRecords(res: ServerResponse, query: URLSearchParams) {
+    this.lookUps++;
+    if (this.lookUp === 'refused') return xrpcError(res, 403, 'Forbidden', 'listRecords is not available here');
     if (query.get('repo') !== this.did && query.get('repo') !== this.handle)
       return xrpcError(res, 400, 'InvalidRequest', 'Could not find repo');
     const limit = Math.min(100, Math.max(1, Number(query.get('limit') ?? 50) || 50));

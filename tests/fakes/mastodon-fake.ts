@@ -58,6 +58,10 @@ export class MastodonFake extends FakeControls {
         return sendJson(res, 200, this.account(), limitHeaders());
       const listing = url.pathname.match(/^\/api\/v1\/accounts\/([^/]+)\/statuses$/);
       if (req.method === 'GET' && listing) {
+        this.lookUps++;
+        // A token without the read scope: Mastodon's answer to a call outside its scopes.
+        if (this.lookUp === 'refused')
+          return sendJson(res, 403, { error: 'This action is outside the authorized scopes' });
         if (listing[1] !== this.accountId) return sendJson(res, 404, { error: 'Record not found' });
         const limit = Math.min(40, Number(url.searchParams.get('limit') ?? 20) || 20);
         return sendJson(

@@ -134,6 +134,24 @@ export class TwitterFake extends FakeControls {
   }
 
   private timeline(res: import('node:http').ServerResponse, userId: string, query: URLSearchParams) {
+    this.lookUps++;
+    // X's Free access level: POST /2/tweets and GET /2/users/me only; the timeline is refused like this.
+    if (this.lookUp === 'refused')
+      return sendJson(
+        res,
+        403,
+        {
+          client_id: '27316216',
+          detail:
+            'When authenticating requests to the Twitter API v2 endpoints, you must use keys and tokens from a Twitter developer App that is attached to a Project. You can create a project via the developer portal.',
+          registration_url: 'https://developer.twitter.com/en/docs/projects/overview',
+          title: 'Client Forbidden',
+          required_enrollment: 'Appropriate Level of API Access',
+          reason: 'client-not-enrolled',
+          type: 'https://api.twitter.com/2/problems/client-forbidden',
+        },
+        { 'content-type': 'application/problem+json' },
+      );
     if (userId !== this.userId)
       return problem(
         res,

@@ -1,6 +1,6 @@
 import type { ChannelRuntime } from '../../src/config/define.js';
 import { Templates } from '../../src/render/templates.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { createLogger } from '../../src/runtime/logger.js';
 
 /** What a chat channel needs from Herald to be created outside the pipeline (contract and unit tests). */

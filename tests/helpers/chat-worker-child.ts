@@ -3,7 +3,7 @@
 // Prints "ready" once its workers listen; the test SIGKILLs it mid-send.
 import { slack } from '../../src/channels/slack/index.js';
 import { readEnv } from '../../src/config/env.js';
-import { startHerald } from '../../src/runtime/herald.js';
+import { startHerald } from '../../src/app/herald.js';
 import { createLogger } from '../../src/runtime/logger.js';
 
 const env = readEnv(process.env);

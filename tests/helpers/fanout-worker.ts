@@ -4,7 +4,7 @@
 import { email } from '../../src/channels/email/index.js';
 import { readEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { startHerald } from '../../src/runtime/herald.js';
+import { startHerald } from '../../src/app/herald.js';
 
 const env = readEnv(process.env);
 const herald = await startHerald({

@@ -3,7 +3,7 @@ import type { ChannelDefinition } from '../../src/config/define.js';
 import { readEnv } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { type Herald, startHerald } from '../../src/runtime/herald.js';
+import { type Herald, startHerald } from '../../src/app/herald.js';
 import {
   type DatabaseKind,
   REDIS_URL,

@@ -8,7 +8,7 @@ import { tweetWeight } from '../../src/channels/twitter/render.js';
 import type { ChannelDefinition, ChannelRuntime } from '../../src/config/define.js';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import type { Store } from '../../src/store/store.js';
 import type { ContractFixture } from '../contract/channel-contract.js';
 import { BlueskyFake } from '../fakes/bluesky-fake.js';

@@ -34,6 +34,13 @@ export class FakeControls extends EventEmitter<{ accepted: [AcceptedPost] }> {
   holdAnswers = false;
   /** Added to every answer (all endpoints), for latency experiments. */
   latencyMs = 0;
+  /**
+   * How the account's look-up of its recent posts is answered: `works`, or `refused` as the platform refuses it to
+   * an account without access (X's Free level: 403 client-not-enrolled on GET /2/users/:id/tweets).
+   */
+  lookUp: 'works' | 'refused' = 'works';
+  /** Look-ups of recent posts asked for, answered or refused. */
+  lookUps = 0;
 
   failNext(fault: FakeFault): void {
     this.faults.push(fault);

@@ -6,7 +6,7 @@ import { mastodon } from '../../src/channels/mastodon/index.js';
 import { twitter } from '../../src/channels/twitter/index.js';
 import type { ChannelDefinition } from '../../src/config/define.js';
 import { readEnv } from '../../src/config/env.js';
-import { startHerald } from '../../src/runtime/herald.js';
+import { startHerald } from '../../src/app/herald.js';
 import { createLogger } from '../../src/runtime/logger.js';
 
 const vars = process.env;

@@ -2,7 +2,7 @@
 // HERALD_QUEUE_PREFIX, HERALD_LOCK_DURATION_MS, SINK_URL. Prints "ready" once its workers listen.
 import { readEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { startHerald } from '../../src/runtime/herald.js';
+import { startHerald } from '../../src/app/herald.js';
 import { sinkChannel } from './sink-channel.js';
 
 const env = readEnv(process.env);

@@ -3,7 +3,7 @@ import type { ChannelDefinition } from '../../src/config/define.js';
 import { createUser, type ConsoleRole } from '../../src/console/users.js';
 import { cpSync } from 'node:fs';
 import { join } from 'node:path';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { type DatabaseKind, tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 

@@ -1,5 +1,6 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget } from '../../src/channels/channel.js';
+import { OutcomeUnknownError } from '../../src/channels/errors.js';
 import type { BlueskyPost } from '../../src/channels/bluesky/render.js';
 import { channelContract, sampleContext } from '../contract/channel-contract.js';
 import { BlueskyFake } from '../fakes/bluesky-fake.js';
@@ -96,13 +97,18 @@ describe('bluesky channel on the PDS fake', () => {
     }
   });
 
-  it('finds a post whose answer timed out instead of posting it again', async () => {
+  it('says a post whose answer timed out has an unknown outcome, and its look-up finds it', async () => {
     const rendered = channel.render(sampleContext({ message: 'Timed out, but it landed.' }));
     fake.failNext({ kind: 'slow', delayMs: 1_000 });
-    await expect(channel.send(rendered, target({ idempotencyKey: 'b1' }))).rejects.toThrow(/did not answer/);
+    const error = await channel.send(rendered, target({ idempotencyKey: 'b1' })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect((error as Error).message).toMatch(/did not answer/);
     const before = fake.posts.length;
-    const ref = await channel.send(rendered, target({ idempotencyKey: 'b1', attempt: 2 }));
+    const ref = await channel.reconcile!(rendered, target({ idempotencyKey: 'b1', attempt: 2 }));
     expect(fake.posts.length).toBe(before);
+    expect(
+      await channel.reconcile!(channel.render(sampleContext({ message: 'never sent' })), target({ attempt: 2 })),
+    ).toBeNull();
     expect(ref).toMatchObject({
       externalId: fake.stored[before - 1]!.uri,
       meta: { cid: fake.stored[before - 1]!.cid },

@@ -1,6 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget } from '../../src/channels/channel.js';
-import { PermanentError, RateLimitedError } from '../../src/channels/errors.js';
+import {
+  DuplicatePostError,
+  OutcomeUnknownError,
+  PermanentError,
+  RateLimitedError,
+} from '../../src/channels/errors.js';
 import type { Tweet } from '../../src/channels/twitter/render.js';
 import { channelContract, sampleContext } from '../contract/channel-contract.js';
 import type { TwitterFake } from '../fakes/twitter-fake.js';
@@ -32,6 +37,7 @@ describe('twitter channel on the X fake', () => {
     const rendered = channel.render(sampleContext({ message: 'Duplicate check.' }));
     await channel.send(rendered, target());
     const error = await channel.send(rendered, target()).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(DuplicatePostError);
     expect(error).toBeInstanceOf(PermanentError);
     expect((error as Error).message).toMatch(/duplicate/);
   });
@@ -46,17 +52,19 @@ describe('twitter channel on the X fake', () => {
     expect(Math.abs((error as RateLimitedError).untilMs - resetAtMs)).toBeLessThan(2_000);
   });
 
-  it('finds a post whose answer timed out instead of posting it again, and reconcile() misses nothing else', async () => {
+  it('says a post whose answer timed out has an unknown outcome; reconcile() finds it and misses nothing else', async () => {
     const rendered = channel.render(
       sampleContext({ message: 'Timed out, but it landed: https://example.com/details' }),
     );
     const key = 'delivery-timeout-1';
     fake.failNext({ kind: 'slow', delayMs: 1_000 });
-    await expect(channel.send(rendered, target({ idempotencyKey: key }))).rejects.toThrow(/did not answer/);
+    const error = await channel.send(rendered, target({ idempotencyKey: key })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(OutcomeUnknownError);
+    expect((error as Error).message).toMatch(/did not answer/);
     const before = fake.posts.length;
-    const ref = await channel.send(rendered, target({ idempotencyKey: key, attempt: 2 }));
+    const ref = await channel.reconcile!(rendered, target({ idempotencyKey: key, attempt: 2 }));
     expect(fake.posts.length).toBe(before);
-    expect(ref.externalId).toBe(fake.posts[before - 1]!.id);
+    expect(ref?.externalId).toBe(fake.posts[before - 1]!.id);
     expect(
       await channel.reconcile!(channel.render(sampleContext({ message: 'never sent' })), target({ attempt: 2 })),
     ).toBeNull();

@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { countGraphemes, fitText } from '../../src/render/fit.js';
 import { markdownToSafeHtml, markdownToText } from '../../src/render/markdown.js';
 import { Templates } from '../../src/render/templates.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 
 describe('fitText', () => {
   it('returns the whole text when it fits', () => {

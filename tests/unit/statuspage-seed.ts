@@ -3,7 +3,7 @@
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../../src/domain/enums.js';
 import { newId } from '../../src/domain/ids.js';
 import { Templates } from '../../src/render/templates.js';
-import { TEMPLATES_DIR } from '../../src/runtime/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import type { StatusPageOptions } from '../../src/statuspage/options.js';

@@ -36,10 +36,8 @@ export function bluesky(options: BlueskyChannelOptions): ChannelDefinition<Chann
         },
         options.timeoutMs ?? 15_000,
       );
-      const looked = new Set<string>();
+      // Bluesky has no idempotency key: after an attempt whose outcome is unknown the engine looks here first.
       const reconcile: Channel<BlueskyPost>['reconcile'] = async (message, target) => {
-        if (looked.size > 1000) looked.clear();
-        looked.add(`${target.idempotencyKey}#${target.attempt}`);
         const parent = target.thread?.previous.externalId;
         const recent = await client.recentPosts(25, target.signal);
         const found = recent.find((r) => {
@@ -61,14 +59,7 @@ export function bluesky(options: BlueskyChannelOptions): ChannelDefinition<Chann
         render: (ctx) => renderBlueskyPost(ctx, templates),
         checkSocialText: ownBlueskyPostProblem,
         reconcile,
-        async send(message, target) {
-          // Bluesky has no idempotency key: a retry after a timeout looks for the post before making another.
-          if (target.attempt > 1 && !looked.delete(`${target.idempotencyKey}#${target.attempt}`)) {
-            const found = await reconcile(message, target);
-            if (found) return found;
-          }
-          return client.post(message, target.thread, target.signal);
-        },
+        send: (message, target) => client.post(message, target.thread, target.signal),
       };
     },
   };

@@ -47,7 +47,8 @@ export function mastodon(options: MastodonChannelOptions): ChannelDefinition<Cha
           const found = recent.find((s) => sameTootText(s, message.text) && repliesTo(s, target.thread?.previous));
           return found ? toRef(found) : null;
         },
-        // Retries need no lookup first: the Idempotency-Key makes Mastodon answer with the status it already made.
+        // The Idempotency-Key makes Mastodon answer a repeat (within an hour) with the status it already made; the
+        // engine's look-up after an unknown outcome covers a retry later than that.
         send: (message, target) =>
           client.post(message.text, {
             inReplyTo: target.thread?.previous.externalId,

@@ -40,11 +40,10 @@ export function twitter(options: TwitterChannelOptions): ChannelDefinition<Chann
       };
       const client = new TwitterClient(options, options.apiUrl ?? TWITTER_DEFAULT_API_URL, options.timeoutMs ?? 15_000);
 
-      // Attempts whose lookup the worker already made (it reconciles interrupted deliveries before send).
-      const looked = new Set<string>();
+      // Looked up by the engine before posting again after an attempt whose outcome is unknown. On X's Free access
+      // level the account's timeline is refused (403 client-not-enrolled): the engine then posts, and a post that
+      // had landed is refused as duplicate content (DuplicatePostError), which the engine records as delivered.
       const reconcile: Channel<Tweet>['reconcile'] = async (message, target) => {
-        if (looked.size > 1000) looked.clear();
-        looked.add(`${target.idempotencyKey}#${target.attempt}`);
         const recent = await client.recentPosts(10);
         const found = recent.find((t) => sameTweetText(t, message.text) && repliesTo(t, target.thread?.previous));
         return found ? toRef(found.id) : null;
@@ -57,14 +56,7 @@ export function twitter(options: TwitterChannelOptions): ChannelDefinition<Chann
         render: (ctx) => renderTweet(ctx, templates),
         checkSocialText: ownTweetProblem,
         reconcile,
-        async send(message, target) {
-          // A retry may follow a timeout whose post did land: look before posting again.
-          if (target.attempt > 1 && !looked.delete(`${target.idempotencyKey}#${target.attempt}`)) {
-            const found = await reconcile(message, target);
-            if (found) return found;
-          }
-          return client.post(message.text, target.thread?.previous.externalId);
-        },
+        send: (message, target) => client.post(message.text, target.thread?.previous.externalId),
       };
     },
   };

@@ -2,7 +2,7 @@ import { type AddressInfo, isIP } from 'node:net';
 import { readEnv } from '../../config/env.js';
 import { loadConfigFile } from '../../config/load.js';
 import { buildApp } from '../../http/app.js';
-import { type Herald, startHerald } from '../../runtime/herald.js';
+import { type Herald, startHerald } from '../../app/herald.js';
 import { createLogger, maskUrlPassword } from '../../runtime/logger.js';
 import { ensureRedis } from '../../runtime/local-redis.js';
 import { migrateToLatest, openDatabase } from '../../store/db.js';

@@ -12,7 +12,7 @@ import {
 import { deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
 import { addComponent, changeComponent, retryDelivery, scheduleMaintenance } from '../../pipeline/catalog.js';
 import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
-import type { Herald } from '../../runtime/herald.js';
+import type { Herald } from '../../app/herald.js';
 import { listComponents } from '../../store/components-repo.js';
 import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';

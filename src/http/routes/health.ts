@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Herald } from '../../runtime/herald.js';
+import type { Herald } from '../../app/herald.js';
 import { pingDatabase } from '../../store/db.js';
 
 export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {

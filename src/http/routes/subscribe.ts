@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../domain/errors.js';
 import { describeIssues } from '../../domain/schemas.js';
-import type { Herald } from '../../runtime/herald.js';
+import type { Herald } from '../../app/herald.js';
 import { subscriberDeps } from '../../subscribers/deps.js';
 import {
   checkUnsubscribeToken,

@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { Herald } from '../../runtime/herald.js';
+import type { Herald } from '../../app/herald.js';
 import { subscriberDeps } from '../../subscribers/deps.js';
 import { importSubscribers } from '../../subscribers/service.js';
 import { bearerAuth } from '../auth.js';

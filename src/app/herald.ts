@@ -4,16 +4,19 @@ import type { Channel } from '../channels/channel.js';
 import type { ChannelRuntime, HeraldConfig } from '../config/define.js';
 import { ConfigError, type HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
+import { readCadence } from '../console/cadence.js';
+import { reminderJob } from '../console/reminder-runtime.js';
+import { readReminderSettings } from '../console/reminders.js';
+import { type AnyEngineJob, DeliveryEngine, erasedJob } from '../pipeline/engine.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
 import { MaintenanceTicker } from '../pipeline/state-refresh.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
-import { DeliveryWorkers } from '../pipeline/worker.js';
-import { ConfirmationQueue } from '../subscribers/confirmations.js';
 import { Templates } from '../render/templates.js';
+import { type Logger, createLogger } from '../runtime/logger.js';
+import { Metrics } from '../runtime/metrics.js';
 import { openStore, type Store } from '../store/store.js';
-import { type Logger, createLogger } from './logger.js';
-import { Metrics } from './metrics.js';
+import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
 
 export const TEMPLATES_DIR = resolve(import.meta.dirname, '../../templates');
 
@@ -21,13 +24,19 @@ export interface HeraldOptions {
   env: HeraldEnv;
   config: HeraldConfig;
   logger?: Logger;
-  /** Run delivery workers in this process (serve's default; `--no-workers` and the API-only tests turn it off). */
+  /**
+   * Run the delivery engine in this process: channel deliveries, fan-out pages, confirmation messages and
+   * reminders (serve's default; `--no-workers` and the API-only tests turn it off).
+   */
   workers?: boolean;
   sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
   templatesDir?: string;
 }
 
-/** One running Herald: database, queues, channels, and optionally workers and the outbox sweeper. */
+/**
+ * One running Herald, built and started here (the composition root) and closed by close(): database, queues,
+ * channels, and optionally the delivery engine, the outbox sweeper and the maintenance ticker.
+ */
 export interface Herald {
   env: HeraldEnv;
   logger: Logger;
@@ -40,7 +49,8 @@ export interface Herald {
   siteName: string;
   metrics: Metrics;
   publishDeps: PublishDeps;
-  workers?: DeliveryWorkers;
+  /** The delivery engine, when this process runs it. */
+  workers?: DeliveryEngine;
   sweeper?: OutboxSweeper;
   templates: Templates;
   close(): Promise<void>;
@@ -90,19 +100,33 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   );
   const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
 
+  const site = { name: siteName, publicUrl: env.publicUrl };
+  // Opt-in messages and reminders are the engine's jobs too.
+  const otherSenders = () => {
+    const jobs: AnyEngineJob[] = [];
+    const confirm = confirmationJob({ store, channels, publicUrl: env.publicUrl, secret: env.secret, logger });
+    if (confirm) jobs.push(erasedJob(confirm));
+    const remind = reminderJob(
+      { db: store.db, channels, templates, siteName, publicUrl: env.publicUrl, logger },
+      readReminderSettings(env.vars),
+      readCadence(env.vars),
+    );
+    if (remind) jobs.push(erasedJob(remind));
+    return jobs;
+  };
   const workers =
     options.workers === false
       ? undefined
-      : new DeliveryWorkers({
+      : new DeliveryEngine({
           store,
           channels,
           redisUrl: env.redisUrl,
           prefix: env.queuePrefix,
-          site: { name: siteName, publicUrl: env.publicUrl },
-          secret: env.secret,
+          site,
           logger,
           metrics,
           lockDurationMs: env.lockDurationMs,
+          jobs: otherSenders(),
         }).start();
   const sweeper =
     options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
