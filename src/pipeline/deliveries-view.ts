@@ -34,7 +34,9 @@ export function deliveriesView(updateId: string, deliveries: Delivery[]) {
         ...(d.externalUrl ? { externalUrl: d.externalUrl } : {}),
         ...(d.externalId ? { externalId: d.externalId } : {}),
         ...(d.error ? { error: d.error } : {}),
-        ...(d.rateLimitedUntil && d.state === 'pending' ? { rateLimitedUntil: d.rateLimitedUntil } : {}),
+        ...(d.rateLimitedUntil && (d.state === 'pending' || d.state === 'delivering')
+          ? { rateLimitedUntil: d.rateLimitedUntil }
+          : {}),
         ...(d.deliveredAt ? { deliveredAt: d.deliveredAt } : {}),
       }),
     ),
