@@ -8,19 +8,6 @@ import { describe, expect, it } from 'vitest';
 
 const ROOT = resolve(import.meta.dirname, '../..');
 
-/**
- * Files whose SQL is still being moved into src/store, as path prefixes (a folder ends with '/'). Temporary:
- * delete each entry once its files have no query left; the last test below fails while an entry is not needed.
- */
-const NOT_YET_MOVED = [
-  'src/pipeline/',
-  'src/subscribers/confirmations.ts',
-  'src/subscribers/recipients.ts',
-  'src/subscribers/suppression.ts',
-  'src/console/cadence-reminders.ts',
-  'src/console/maintenance-reminders.ts',
-];
-
 /** Kysely's ways into the database; names no other library Herald uses has on its objects. */
 const QUERY_METHODS = new Set([
   'selectFrom',
@@ -79,7 +66,6 @@ function sourceFiles(dir: string): string[] {
 }
 
 const outsideStore = sourceFiles(join(ROOT, 'src')).filter((file) => !file.startsWith('src/store/'));
-const excepted = (file: string) => NOT_YET_MOVED.some((prefix) => file.startsWith(prefix));
 const usesByFile = new Map(
   outsideStore.map((file) => [file, queryBuilderUses(file, readFileSync(join(ROOT, file), 'utf8'))]),
 );
@@ -113,17 +99,9 @@ describe('SQL lives in src/store', () => {
   });
 
   it('no file outside src/store imports kysely or builds a query', () => {
-    const violations = outsideStore.filter((file) => !excepted(file)).flatMap(usesIn);
+    const violations = outsideStore.flatMap(usesIn);
     expect(
       violations.map((v) => `${v.file}:${v.line} ${v.what}: move it into a src/store function named for what it does`),
     ).toEqual([]);
-  });
-
-  it('every entry of NOT_YET_MOVED still holds SQL (remove the ones that no longer do)', () => {
-    const stale = NOT_YET_MOVED.filter((prefix) => {
-      const files = outsideStore.filter((file) => file.startsWith(prefix));
-      return files.every((file) => usesIn(file).length === 0);
-    });
-    expect(stale).toEqual([]);
   });
 });
