@@ -1,6 +1,4 @@
-import type { Selectable } from 'kysely';
 import type { Executor } from './executor.js';
-import type { SubscribersTable } from './schema.js';
 
 // What the senders read and change about subscribers: the keyset scan a fan-out plans from, the state a refused
 // recipient moves to (suppressed, disabled, quarantined) and the suppression list. Sign-up, import and the admin
@@ -44,10 +42,6 @@ export async function subscriberAddresses(
     .select(['id', 'address'])
     .where('id', 'in', [...ids])
     .execute();
-}
-
-export function getSubscriberRow(db: Executor, id: string): Promise<Selectable<SubscribersTable> | undefined> {
-  return db.selectFrom('subscribers').selectAll().where('id', '=', id).executeTakeFirst();
 }
 
 /** Keeps why a subscriber's last message could not be sent, for the admin views. */

@@ -6,7 +6,8 @@ import type { EngineJob } from '../pipeline/engine.js';
 import { classifyFailure, failJob, jobAttempts } from '../pipeline/failure.js';
 import { withTimeout, workerLimiter } from '../pipeline/queues.js';
 import type { Logger } from '../runtime/logger.js';
-import { getSubscriberRow, noteSubscriberError } from '../store/audience-repo.js';
+import { noteSubscriberError } from '../store/audience-repo.js';
+import { findSubscriberById } from '../store/subscribers-repo.js';
 import type { Store } from '../store/store.js';
 import { confirmUrl } from './tokens.js';
 
@@ -97,7 +98,7 @@ async function sendConfirmationJob(
 ): Promise<Outcome> {
   const { db } = options.store;
   const { subscriberId, requestedAt } = job.data;
-  const row = await getSubscriberRow(db, subscriberId);
+  const row = await findSubscriberById(db, subscriberId);
   if (!row) return { outcome: 'noop', reason: 'the subscriber was removed' };
   if (row.confirmed_at !== null) return { outcome: 'noop', reason: 'already confirmed' };
   if (row.confirmation_sent_at !== requestedAt) return { outcome: 'noop', reason: 'superseded by a newer request' };
