@@ -37,6 +37,8 @@ const noop: ChannelDefinition<Channel<string>> = {
     kind: 'log',
     capabilities: { threads: false, audience: false, concurrency: CONCURRENCY },
     render: (ctx) => ctx.update.message,
+    preview: (message) => [{ label: 'Message', text: message }],
+    measure: () => [],
     send: async () => ({ externalId: 'x' }),
   }),
 };

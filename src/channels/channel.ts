@@ -67,6 +67,36 @@ export interface SentRef {
   skipped?: string;
 }
 
+/**
+ * One part of a rendered message as a person would see it: a post, an SMS, an email's subject or body.
+ * `html` is a whole document the console shows in a sandboxed frame (no script, no network).
+ */
+export type PreviewPart = { label: string; text: string; code?: boolean } | { label: string; html: string };
+
+/** A rendered message measured in the channel's own unit, against its limit when it has one. */
+export interface Measure {
+  /** What is counted, e.g. "Weighted length", "SMS segments", "Longest block". */
+  label: string;
+  value: number;
+  limit?: number;
+  /** Plural unit of value and limit: "weighted characters", "segments", "bytes". */
+  unit: string;
+  /** How the count came about, when that helps: "UCS-2, 117 code units". */
+  detail?: string;
+  /** Worth telling the commander even within the limit (the characters that turn an SMS into UCS-2). */
+  advice?: string;
+}
+
+export interface ChannelTemplates {
+  /** Its folder under templates/: the console lists, previews and saves the files in it. */
+  folder: string;
+  /** One template's output in the channel's units, for refusing a template that alone exceeds a limit. */
+  measureText?(text: string): Measure[];
+}
+
+/** How the console shows and counts a channel's rendered message: the describing part of a Channel. */
+export type MessageView<Rendered> = Pick<Channel<Rendered>, 'preview' | 'measure' | 'templates'>;
+
 export interface Channel<Rendered = unknown> {
   /** Unique name in the config, e.g. `slack` or `slack-community`. */
   readonly name: string;
@@ -74,6 +104,15 @@ export interface Channel<Rendered = unknown> {
   readonly capabilities: ChannelCapabilities;
   /** Pure: no I/O. The console preview calls the same function the worker does. */
   render(ctx: UpdateContext): Rendered;
+  /** Pure: what a person would see of a rendered message (posts, email parts, the SMS), for the console. */
+  preview(message: Rendered): PreviewPart[];
+  /**
+   * Pure: the rendered message against the channel's limits, counted by the same counter its rendering fits with
+   * (X's weighted length, SMS segments, …). Empty when the channel has nothing to count.
+   */
+  measure(message: Rendered): Measure[];
+  /** The channel's templates, when it renders from any (a channel that renders in code has none). */
+  readonly templates?: ChannelTemplates;
   /** Throws only the typed errors of ./errors.ts. */
   send(message: Rendered, target: SendTarget): Promise<SentRef>;
   /**

@@ -9,7 +9,7 @@ import type { Herald } from '../app/herald.js';
 import { listComponents } from '../store/components-repo.js';
 import { countReach, type Reach } from '../store/subscribers-repo.js';
 import type { ComposeValues } from './compose-form.js';
-import { type PreviewPart, type PreviewMetric, shapeRendered } from './rendered-shape.js';
+import { type ShownMeasure, type ShownPart, describeUpdate, showDescribed } from './channel-view.js';
 
 export interface ChannelPreview {
   name: string;
@@ -17,9 +17,8 @@ export interface ChannelPreview {
   selected: boolean;
   /** "New post" / "Reply 3 in the thread" for channels that thread. */
   threadPosition?: string;
-  parts: Array<PreviewPart & { frameUrl?: string }>;
-  metrics: PreviewMetric[];
-  raw?: string;
+  parts: ShownPart[];
+  measures: ShownMeasure[];
   error?: string;
 }
 
@@ -37,7 +36,8 @@ const VALID_IMPACTS: readonly string[] = ['none', 'minor', 'major', 'critical'];
 /**
  * What each channel will show for the update being composed, rendered by the channels' own `render` from
  * the same context the workers build. Works on a half-filled form: missing fields become visible gaps.
- * `storeHtml` keeps an email body for its sandboxed frame and returns the frame's URL.
+ * Each channel says what it shows and how it measures (its `preview` and `measure`); the console knows no kind.
+ * `storeHtml` keeps an HTML part (an email, a status page) for its sandboxed frame and returns the frame's URL.
  */
 export async function previewCompose(
   herald: Herald,
@@ -108,7 +108,7 @@ async function previewChannel(
     kind: channel.kind,
     selected,
     parts: [],
-    metrics: [],
+    measures: [],
     ...(channel.capabilities.threads
       ? {
           threadPosition: ctx.update.isFirst
@@ -117,22 +117,14 @@ async function previewChannel(
         }
       : {}),
   };
-  let rendered: unknown;
+  let described: ReturnType<typeof describeUpdate>;
   try {
-    rendered = channel.render(ctx);
+    described = describeUpdate(channel, ctx);
   } catch (error) {
     return { preview: { ...base, error: (error as Error).message || String(error) }, warnings: [] };
   }
-  const shaped = shapeRendered(channel, rendered);
-  const parts = await Promise.all(
-    shaped.parts.map(async (part) =>
-      part.html !== undefined ? { label: part.label, frameUrl: await storeHtml(part.html) } : part,
-    ),
-  );
-  return {
-    preview: { ...base, parts, metrics: shaped.metrics, ...(shaped.raw ? { raw: shaped.raw } : {}) },
-    warnings: shaped.warnings,
-  };
+  const { parts, measures, warnings } = await showDescribed(channel.name, described, storeHtml);
+  return { preview: { ...base, parts, measures }, warnings };
 }
 
 function contextFor(

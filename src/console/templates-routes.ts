@@ -1,14 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Channel, UpdateContext } from '../channels/channel.js';
+import type { UpdateContext } from '../channels/channel.js';
 import { buildUpdateContext } from '../pipeline/context.js';
-import { countGraphemes } from '../render/fit.js';
+import { type ShownMessage, describeUpdate, isOver, showDescribed } from './channel-view.js';
 import { type FormBody, first } from './compose-form.js';
 import type { ConsoleContext } from './console-context.js';
 import { storeFrame } from './frames.js';
-import { shapeRendered } from './rendered-shape.js';
-import { smsSegments } from './sms-segments.js';
 import {
   MAX_TEMPLATE_LENGTH,
   TemplateFileError,
@@ -20,7 +18,6 @@ import {
   templateFiles,
   templatePath,
 } from './template-files.js';
-import { tweetWeight } from './twitter-weight.js';
 
 const SAMPLE_ID = '01jsample0000000000000000ab';
 
@@ -72,23 +69,18 @@ function sampleData(ctx: ConsoleContext) {
   };
 }
 
-/** A template's output measured in the channel's unit, as the compose preview measures posts. */
-function measure(channel: Channel, text: string): { value: number; unit: string } {
-  const kind = channel.kind.toLowerCase();
-  if (kind === 'twitter') return { value: tweetWeight(text).weighted, unit: 'weighted characters' };
-  if (kind === 'sms') return { value: smsSegments(text).segments, unit: 'SMS segments' };
-  return { value: countGraphemes(text), unit: 'characters' };
-}
-
 type Page = { notice?: string; error?: string; drafts?: Map<string, string>; open?: string };
 const fileId = (kind: string, file: string) => `${kind}-${file}`.replace(/[^a-z0-9-]/gi, '-');
 
-/** Each channel's templates with a live preview against a sample update; commanders save them (validated). */
+/**
+ * Each channel's templates with a live preview against a sample update; commanders save them (validated). A
+ * channel names its templates folder (`templates.folder`); the form's `kind` field carries that folder.
+ */
 export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const { herald } = ctx;
   const dir = herald.templates.dir;
-  /** Kinds whose templates may be saved: those of enabled channels (never the console's own pages). */
-  const editableKind = (kind: string) => kind !== 'console' && herald.channels.some((c) => c.kind === kind);
+  /** Folders whose templates may be saved: those enabled channels render from (never the console's own pages). */
+  const editableKind = (kind: string) => herald.channels.some((c) => c.templates?.folder === kind);
 
   const renderSource = (source: string, file: string) => {
     try {
@@ -108,10 +100,10 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const result = renderSource(source, file);
     if (result.compileError !== undefined)
       return `${kind}/${file} does not compile: ${result.compileError}. Fix the template; nothing was saved.`;
-    for (const channel of herald.channels.filter((c) => c.kind === kind && c.capabilities.maxLength)) {
-      const { value, unit } = measure(channel, result.output ?? '');
-      if (value > channel.capabilities.maxLength!) {
-        return `${kind}/${file} renders ${value} ${unit} for the sample update, over channel '${channel.name}''s limit of ${channel.capabilities.maxLength} (its maxLength) before anything else is added. Shorten the template; nothing was saved.`;
+    for (const channel of herald.channels.filter((c) => c.templates?.folder === kind)) {
+      const over = (channel.templates?.measureText?.(result.output ?? '') ?? []).find(isOver);
+      if (over) {
+        return `${kind}/${file} renders ${over.value} ${over.unit} for the sample update, over channel '${channel.name}''s limit of ${over.limit} (${over.label.toLowerCase()}) before anything else is added. Shorten the template; nothing was saved.`;
       }
     }
     return undefined;
@@ -121,49 +113,47 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const sample = sampleContext(ctx);
     const session = ctx.sessionOf(request);
     const isCommander = session.user.role === 'commander';
-    const kinds = new Set<string>();
+    const folders = new Set<string>();
     const channels = [];
     for (const channel of herald.channels) {
-      let rendered: ReturnType<typeof shapeRendered> | undefined;
+      let shown: ShownMessage | undefined;
       let renderError: string | undefined;
+      let described: ReturnType<typeof describeUpdate> | undefined;
       try {
-        rendered = shapeRendered(channel, channel.render(sample));
+        described = describeUpdate(channel, sample);
       } catch (error) {
         renderError = (error as Error).message;
       }
-      const parts = rendered
-        ? await Promise.all(
-            rendered.parts.map(async (p) =>
-              p.html !== undefined ? { label: p.label, frameUrl: await storeFrame(ctx, session.idHash, p.html) } : p,
-            ),
-          )
-        : [];
-      const files = kinds.has(channel.kind)
-        ? []
-        : templateFiles(dir, channel.kind).map((file) => {
-            const id = fileId(channel.kind, file);
-            const onDisk = readFileSync(join(dir, channel.kind, file), 'utf8');
-            const source = extra.drafts?.get(id) ?? onDisk;
-            return {
-              file,
-              id,
-              source,
-              hash: sourceHash(onDisk),
-              open: extra.open === id,
-              editable: isCommander && editableKind(channel.kind),
-              hasBackup: hasBackup(dir, channel.kind, file),
-              ...renderSource(source, file),
-            };
-          });
-      kinds.add(channel.kind);
+      if (described)
+        shown = await showDescribed(channel.name, described, (html) => storeFrame(ctx, session.idHash, html));
+      const folder = channel.templates?.folder;
+      const files =
+        folder === undefined || folders.has(folder)
+          ? []
+          : templateFiles(dir, folder).map((file) => {
+              const id = fileId(folder, file);
+              const onDisk = readFileSync(join(dir, folder, file), 'utf8');
+              const source = extra.drafts?.get(id) ?? onDisk;
+              return {
+                file,
+                id,
+                source,
+                hash: sourceHash(onDisk),
+                open: extra.open === id,
+                editable: isCommander,
+                hasBackup: hasBackup(dir, folder, file),
+                ...renderSource(source, file),
+              };
+            });
+      if (folder !== undefined) folders.add(folder);
       channels.push({
         name: channel.name,
         kind: channel.kind,
+        folder,
         files,
-        parts,
-        metrics: rendered?.metrics ?? [],
-        raw: rendered?.raw,
-        warnings: rendered?.warnings ?? [],
+        parts: shown?.parts ?? [],
+        measures: shown?.measures ?? [],
+        warnings: shown?.warnings ?? [],
         renderError,
       });
     }

@@ -1,18 +1,21 @@
 import { join, resolve } from 'node:path';
 import type { Channel, UpdateContext } from '../channels/channel.js';
+import type { IncidentWithUpdates } from '../domain/types.js';
 import { RetryableError } from '../channels/errors.js';
 import type { ChannelDefinition } from '../config/define.js';
 import type { Herald } from '../app/herald.js';
 import { type RebuildReport, type RebuildRequest, StatusSite } from './build.js';
 import type { StatusPageOptions } from './options.js';
+import { incidentAsOf, statusPagePreview } from './preview.js';
 
 export type { StatusPageOptions } from './options.js';
 
 export interface StatusPageMessage {
   incidentId: string;
   url: string;
-  /** The incident's entry as it will show on the index: sanitised HTML, for the console preview. */
-  preview: string;
+  /** The incident as of this update, as its page and its card show it (for the console preview). */
+  incident: IncidentWithUpdates;
+  isFirst: boolean;
 }
 
 export interface StatusPageChannel extends Channel<StatusPageMessage> {
@@ -61,17 +64,21 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
         site,
         // Several jobs at once: the site builds one at a time and coalesces the requests that wait (StatusSite).
         capabilities: { threads: false, audience: false, concurrency: 16, attempts: 8 },
-        render(ctx: UpdateContext): StatusPageMessage {
-          const preview = site.renderer.renderEntry({
-            id: ctx.incident.id,
-            title: ctx.incident.title,
-            status: ctx.update.status,
-            impact: ctx.incident.impact,
-            startedAt: ctx.incident.startedAt,
-            updates: [{ message: ctx.update.message, createdAt: ctx.update.createdAt }],
-          });
-          return { incidentId: ctx.incident.id, url: ctx.incident.url, preview };
-        },
+        render: (ctx: UpdateContext): StatusPageMessage => ({
+          incidentId: ctx.incident.id,
+          url: ctx.incident.url,
+          incident: incidentAsOf(ctx),
+          isFirst: ctx.update.isFirst,
+        }),
+        preview: (message) =>
+          statusPagePreview(
+            site.renderer,
+            { siteName: runtime.siteName, historyDays: options.historyDays ?? 90 },
+            message.incident,
+            message.isFirst,
+          ),
+        measure: () => [],
+        templates: { folder: 'statuspage' },
         async send(message) {
           const report = await rebuild({ incidentIds: [message.incidentId] });
           return {

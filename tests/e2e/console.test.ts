@@ -102,11 +102,11 @@ describe('the commander console in Chromium', () => {
     const twitter = page.locator('#preview [data-channel="twitter"]');
     await expect.poll(() => twitter.locator('pre.msg').textContent()).toContain('Some card payments fail');
     const weighted = await twitter.locator('.metrics dd').first().textContent();
-    expect(weighted).toMatch(/^\d+ \/ 280$/);
+    expect(weighted).toMatch(/^\d+ \/ 280 weighted characters$/);
     expect(Number(weighted!.split(' ')[0])).toBeGreaterThan(100);
     await expect
       .poll(() => page.locator('#preview [data-channel="sms"] .metrics').textContent())
-      .toMatch(/SMS segments\s*3 \(UCS-2, 187 code units\)/);
+      .toMatch(/SMS segments\s*3 \/ 3 segments \(UCS-2, 187 code units\)/);
     await expect.poll(() => page.getByTestId('reach').textContent()).toContain('1 SMS');
     await expect.poll(() => page.locator('#preview .warnings').textContent()).toContain('switch the SMS to UCS-2');
     await expect.poll(() => twitter.locator('.thread').textContent()).toContain('New post');

@@ -38,6 +38,8 @@ export function recordingChannel(
       render: (ctx: UpdateContext) => ({
         text: `[${ctx.update.status}] ${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}`,
       }),
+      preview: (message) => [{ label: 'Message', text: message.text }],
+      measure: () => [],
       async send(message, target) {
         calls++;
         const ref = (await options.behave?.(calls, message.text, target)) ?? undefined;

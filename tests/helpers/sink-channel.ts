@@ -12,6 +12,8 @@ export function sinkChannel(url: string, name = 'sink'): ChannelDefinition<Chann
       kind: 'log',
       capabilities: { threads: false, audience: false, attempts: 5 },
       render: (ctx) => ({ text: `${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}` }),
+      preview: (message) => [{ label: 'Message', text: message.text }],
+      measure: () => [],
       async send(message, target) {
         let response: Response;
         try {

@@ -1,4 +1,6 @@
 import type { Channel, UpdateContext } from '../../src/channels/channel.js';
+import { smsMeasure } from '../../src/channels/sms/segments.js';
+import { tweetMeasure } from '../../src/channels/twitter/render.js';
 import type { ChannelDefinition } from '../../src/config/define.js';
 import { createUser, type ConsoleRole } from '../../src/console/users.js';
 import { cpSync } from 'node:fs';
@@ -9,7 +11,10 @@ import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 
 export const PASSWORD = 'correct horse battery staple';
 
-/** Channels shaped like the real twitter and SMS channels (only their render shapes), for previews. */
+/**
+ * Stand-ins for the twitter, SMS and email channels that do not fit their text (so previews can show a post over
+ * its limit) and describe themselves with the real channels' counters.
+ */
 export function lookalikeChannels(): ChannelDefinition[] {
   const twitter: ChannelDefinition<Channel<{ text: string }>> = {
     name: 'twitter',
@@ -21,6 +26,9 @@ export function lookalikeChannels(): ChannelDefinition[] {
       render: (ctx: UpdateContext) => ({
         text: `[${ctx.update.status}] ${ctx.incident.title}\n\n${ctx.update.message}\n\n${ctx.incident.url}`,
       }),
+      preview: (message) => [{ label: 'Post', text: message.text }],
+      measure: (message) => [tweetMeasure(message.text)],
+      templates: { folder: 'twitter', measureText: (text) => [tweetMeasure(text)] },
       send: async (_m, target) => ({
         externalId: `tw-${target.idempotencyKey}`,
         externalUrl: `https://x.example.test/status/${target.attempt}`,
@@ -35,6 +43,9 @@ export function lookalikeChannels(): ChannelDefinition[] {
       kind: 'sms',
       capabilities: { threads: false, audience: true, concurrency: 2 },
       render: (ctx: UpdateContext) => ({ body: `${ctx.incident.title}: ${ctx.update.message} ${ctx.incident.url}` }),
+      preview: (message) => [{ label: 'SMS', text: message.body }],
+      measure: (message) => [smsMeasure(message.body, 3)],
+      templates: { folder: 'sms', measureText: (text) => [smsMeasure(text, 3)] },
       send: async () => ({ externalId: 'sms-batch' }),
     }),
   };
@@ -50,6 +61,13 @@ export function lookalikeChannels(): ChannelDefinition[] {
         html: `<div style="font-family:sans-serif"><h1>${ctx.incident.title}</h1><p>${ctx.update.message}</p><script>parent.hacked=1</script></div>`,
         text: `${ctx.update.message}\n${ctx.incident.url}`,
       }),
+      preview: (message) => [
+        { label: 'Subject', text: message.subject },
+        { label: 'HTML', html: message.html },
+        { label: 'Plain text', text: message.text },
+      ],
+      measure: () => [],
+      templates: { folder: 'email' },
       send: async () => ({ externalId: 'mail-batch' }),
     }),
   };

@@ -2,7 +2,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCookies, serializeCookie } from '../../src/console/cookies.js';
 import { nextUpdateDue } from '../../src/console/cadence.js';
 import { safeNext } from '../../src/console/guard.js';
-import { smsSegments } from '../../src/console/sms-segments.js';
 import { csvCell } from '../../src/console/subscribers-routes.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
@@ -15,13 +14,6 @@ describe('console helpers', () => {
       's=v%3B1; Path=/console; Max-Age=60; HttpOnly; Secure; SameSite=Strict',
     );
     expect(() => serializeCookie('bad name', 'v')).toThrow(/cookie name/);
-  });
-  it('counts SMS segments in GSM-7 and UCS-2', () => {
-    expect(smsSegments('a'.repeat(160))).toMatchObject({ encoding: 'GSM-7', segments: 1 });
-    expect(smsSegments('a'.repeat(161))).toMatchObject({ encoding: 'GSM-7', segments: 2 });
-    expect(smsSegments('€'.repeat(80))).toMatchObject({ encoding: 'GSM-7', units: 160, segments: 1 });
-    expect(smsSegments('Outage ✅')).toMatchObject({ encoding: 'UCS-2', segments: 1, nonGsm: ['✅'] });
-    expect(smsSegments('é'.repeat(10) + '😀'.repeat(36))).toMatchObject({ encoding: 'UCS-2', segments: 2 });
   });
   it('neutralises spreadsheet formulas in CSV', () => {
     expect(csvCell('=HYPERLINK("x")')).toBe(`"'=HYPERLINK(""x"")"`);
@@ -93,9 +85,9 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
     });
     expect(res.statusCode).toBe(200);
     const html = res.body;
-    expect(html).toMatch(/Weighted length<\/dt><dd>\d+ \/ 280/);
+    expect(html).toMatch(/Weighted length<\/dt><dd>\d+ \/ 280 weighted characters/);
     // 117 UTF-16 units: the ✅ forces UCS-2, so two parts of 67.
-    expect(html).toMatch(/SMS segments<\/dt><dd>2 \(UCS-2, 117 code units/);
+    expect(html).toMatch(/SMS segments<\/dt><dd>2 \/ 3 segments \(UCS-2, 117 code units\)/);
     expect(html).toContain('sms: &#x27;✅&#x27; switch the SMS to UCS-2');
     expect(html).toContain('New post: starts the thread');
     expect(html).toContain('This reaches 2 email, 1 SMS and 0 webhook subscribers');
@@ -119,7 +111,9 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
       channels: ['twitter'],
     });
     expect(res.body).toContain('no component selected');
-    expect(res.body).toMatch(/twitter: the post is \d+ weighted characters; X takes at most 280/);
+    expect(res.body).toMatch(
+      /twitter: Weighted length is \d+ weighted characters; the limit is 280 weighted characters/,
+    );
     expect(res.body).toContain('(over the limit)');
   });
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
-import { fitSms, segmentsOf } from '../../src/channels/sms/segments.js';
+import { fitSms, segmentsOf, smsMeasure } from '../../src/channels/sms/segments.js';
 import { blockedAddressReason, checkWebhookUrlForm } from '../../src/subscribers/ssrf.js';
 import { confirmUrl, verifyToken } from '../../src/subscribers/tokens.js';
 
@@ -14,6 +14,21 @@ describe('SMS segments', () => {
     expect(segmentsOf('ł'.repeat(70))).toMatchObject({ encoding: 'UCS-2', segments: 1 });
     expect(segmentsOf('ł'.repeat(71))).toMatchObject({ segments: 2 });
     expect(segmentsOf('😀'.repeat(35))).toMatchObject({ encoding: 'UCS-2', units: 70, segments: 1 });
+    expect(segmentsOf('é'.repeat(10) + '😀'.repeat(36))).toMatchObject({ encoding: 'UCS-2', segments: 2 });
+    // Nothing to send costs nothing.
+    expect(segmentsOf('')).toMatchObject({ encoding: 'GSM-7', units: 0, segments: 0 });
+  });
+  it('measures a text against the budget and names the characters that force UCS-2', () => {
+    expect(smsMeasure('a'.repeat(161), 2)).toMatchObject({
+      label: 'SMS segments',
+      value: 2,
+      limit: 2,
+      detail: 'GSM-7, 161 septets',
+    });
+    expect(smsMeasure('a'.repeat(161), 2).advice).toBeUndefined();
+    const forced = smsMeasure('Outage ✅ fixed ✅ 😀', 1);
+    expect(forced).toMatchObject({ value: 1, detail: 'UCS-2, 19 code units' });
+    expect(forced.advice).toBe("'✅' '😀' switch the SMS to UCS-2 (70 characters per segment instead of 160)");
   });
   it('fits any body in the budget and keeps head and tail', () => {
     fc.assert(

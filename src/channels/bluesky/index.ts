@@ -1,7 +1,13 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { BlueskyClient, toRef } from './client.js';
-import { BLUESKY_MAX_GRAPHEMES, type BlueskyPost, ownBlueskyPostProblem, renderBlueskyPost } from './render.js';
+import {
+  BLUESKY_MAX_GRAPHEMES,
+  type BlueskyPost,
+  blueskyView,
+  ownBlueskyPostProblem,
+  renderBlueskyPost,
+} from './render.js';
 
 export interface BlueskyChannelOptions {
   /** Channel name; default `bluesky`. */
@@ -49,6 +55,7 @@ export function bluesky(options: BlueskyChannelOptions): ChannelDefinition<Chann
       return {
         name,
         kind: 'bluesky',
+        ...blueskyView,
         capabilities: {
           maxLength: BLUESKY_MAX_GRAPHEMES, // graphemes (and at most 3000 UTF-8 bytes)
           threads: true,

@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { Measure, MessageView, UpdateContext } from '../channel.js';
 import { countGraphemes, fitText } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
 import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
@@ -27,6 +27,29 @@ export function postLength(text: string): number {
   const graphemes = countGraphemes(text);
   return byteLength(text) > BLUESKY_MAX_BYTES ? Math.max(graphemes, BLUESKY_MAX_GRAPHEMES + 1) : graphemes;
 }
+
+/**
+ * A post against both of Bluesky's limits, by the counts fitting uses (postLength): graphemes, and UTF-8 bytes.
+ * Text too long to be counted quickly is reported by its UTF-16 length, which is over the limit either way.
+ */
+export function blueskyMeasure(text: string): Measure[] {
+  const quick = text.length > BLUESKY_MAX_BYTES;
+  return [
+    {
+      label: 'Length',
+      value: quick ? text.length : countGraphemes(text),
+      limit: BLUESKY_MAX_GRAPHEMES,
+      unit: 'characters',
+    },
+    { label: 'Size', value: quick ? text.length : byteLength(text), limit: BLUESKY_MAX_BYTES, unit: 'bytes of UTF-8' },
+  ];
+}
+
+export const blueskyView: MessageView<BlueskyPost> = {
+  preview: (post) => [{ label: 'Post', text: post.text }],
+  measure: (post) => blueskyMeasure(post.text),
+  templates: { folder: 'bluesky', measureText: blueskyMeasure },
+};
 
 export function renderBlueskyPost(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): BlueskyPost {
   const parts = ctx.update.socialText

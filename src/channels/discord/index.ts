@@ -2,7 +2,13 @@ import type { Channel, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { RetryableError } from '../errors.js';
 import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
-import { DISCORD_DESCRIPTION_MAX, type DiscordMessage, type DiscordPayload, renderDiscord } from './render.js';
+import {
+  DISCORD_DESCRIPTION_MAX,
+  type DiscordMessage,
+  type DiscordPayload,
+  discordView,
+  renderDiscord,
+} from './render.js';
 
 export interface DiscordChannelOptions {
   name?: string;
@@ -85,6 +91,7 @@ export function discord(options: DiscordChannelOptions): ChannelDefinition<Chann
           concurrency: 1,
         },
         render: renderDiscord,
+        ...discordView,
         async send(message, target) {
           if (!target.thread) {
             const first = await execute(

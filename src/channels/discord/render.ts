@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
 import { STATUS_COLOR, STATUS_EMOJI, chatText, impactLabel, statusLabel, utf16Length } from '../chat-common/text.js';
@@ -30,6 +30,8 @@ export interface DiscordMessage {
   update: DiscordPayload;
   /** Name of the forum post (thread) a forum webhook opens: at most 100 characters. */
   threadName: string;
+  /** The incident's first update: the summary is posted, there is no update message yet. */
+  isFirst: boolean;
 }
 
 function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
@@ -61,6 +63,7 @@ export function renderDiscord(ctx: UpdateContext): DiscordMessage {
     summary: payload(embed(ctx, `[${statusLabel(ctx.update.status)}] ${ctx.incident.title}`)),
     update: payload(embed(ctx, `${statusLabel(ctx.update.status)}: ${ctx.incident.title}`)),
     threadName: fitText({ body: ctx.incident.title }, 100, utf16Length),
+    isFirst: ctx.update.isFirst,
   };
 }
 
@@ -69,3 +72,31 @@ export const discordTexts = (m: DiscordMessage) =>
     p.content,
     ...p.embeds.flatMap((e) => [e.title, e.description, e.footer.text, ...e.fields.map((f) => `${f.name} ${f.value}`)]),
   ]);
+
+const embedShown = (e: DiscordEmbed) =>
+  [e.title, e.description, e.fields.map((f) => `${f.name}: ${f.value}`).join('\n'), e.footer.text]
+    .filter(Boolean)
+    .join('\n\n');
+
+export const discordView: MessageView<DiscordMessage> = {
+  preview(message) {
+    const summary: PreviewPart = {
+      label: message.isFirst
+        ? `First message (a forum post is named “${message.threadName}”)`
+        : 'First message, edited to',
+      text: message.summary.embeds.map(embedShown).join('\n\n'),
+    };
+    if (message.isFirst) return [summary];
+    return [{ label: 'Update message', text: message.update.embeds.map(embedShown).join('\n\n') }, summary];
+  },
+  measure: (message) => [
+    {
+      label: 'Embed description',
+      value: Math.max(
+        ...[message.summary, message.update].flatMap((p) => p.embeds.map((e) => utf16Length(e.description))),
+      ),
+      limit: DISCORD_DESCRIPTION_MAX,
+      unit: 'characters',
+    },
+  ],
+};

@@ -2,7 +2,7 @@ import type { Channel, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { RetryableError } from '../errors.js';
 import { DiscourseClient, type DiscoursePost, Unprocessable } from './client.js';
-import { type DiscourseMessage, renderDiscourse } from './render.js';
+import { DISCOURSE_POST_MAX, type DiscourseMessage, discourseView, renderDiscourse } from './render.js';
 
 export interface DiscourseChannelOptions {
   name?: string;
@@ -86,11 +86,12 @@ export function discourse(options: DiscourseChannelOptions): ChannelDefinition<C
         capabilities: {
           threads: true,
           audience: false,
-          maxLength: 32_000,
+          maxLength: DISCOURSE_POST_MAX,
           rate: options.rate ?? { max: 1, perMs: 1_000 },
           concurrency: 1,
         },
         render: renderDiscourse,
+        ...discourseView,
 
         async send(message, target) {
           if (!target.thread) return openTopic(message, target);

@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL, formatDayUtc } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
 import {
@@ -22,6 +22,8 @@ export interface DiscourseMessage {
   replyRaw: string;
   /** In every post: how Herald recognises its own topic when a title clash or a crash sends it looking. */
   incidentUrl: string;
+  /** The incident's first update: the topic is opened, there is no reply yet. */
+  isFirst: boolean;
 }
 
 /**
@@ -56,5 +58,28 @@ export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
       .join('\n\n'),
     replyRaw: [`${status} · ${updatedAt(ctx)}`, fitBody(room), affected, link].filter(Boolean).join('\n\n'),
     incidentUrl: incident.url,
+    isFirst: update.isFirst,
   };
 }
+
+/** Discourse's max_post_length by default: the limit a post (with Herald's marker) must stay under. */
+export const DISCOURSE_POST_MAX = 32_000;
+
+export const discourseView: MessageView<DiscourseMessage> = {
+  preview(message) {
+    const first: PreviewPart = {
+      label: message.isFirst ? 'First post of the topic' : 'First post, edited to',
+      text: message.summaryRaw,
+    };
+    const title: PreviewPart = { label: 'Topic title', text: message.title };
+    return message.isFirst ? [title, first] : [{ label: 'Reply in the topic', text: message.replyRaw }, first];
+  },
+  measure: (message) => [
+    {
+      label: 'Longest post',
+      value: Math.max(message.summaryRaw.length, message.replyRaw.length),
+      limit: DISCOURSE_POST_MAX,
+      unit: 'characters',
+    },
+  ],
+};

@@ -3,7 +3,7 @@ import type { ChannelDefinition } from '../../config/define.js';
 import { PermanentError } from '../errors.js';
 import { addressHash } from '../../subscribers/suppression.js';
 import { unsubscribeUrl } from '../../subscribers/tokens.js';
-import { type EmailMessage, personalise, renderEmail, threadHeaders } from './render.js';
+import { type EmailMessage, emailView, personalise, renderEmail, threadHeaders } from './render.js';
 import { type SmtpSettings, createPool, smtpError } from './send.js';
 
 export interface EmailChannelOptions {
@@ -57,6 +57,8 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
         kind: 'email',
         recipientKind: 'email',
         capabilities: { threads: true, audience: true, concurrency: 2, attempts: 10 },
+        // Each recipient's own unsubscribe link goes in at send time; the preview shows where it will be.
+        ...emailView(`${runtime.publicUrl.replace(/\/+$/, '')}/unsubscribe?token=per-recipient`),
         fanout: { sendConcurrency: options.sendConcurrency ?? 16, pageConcurrency: options.pageConcurrency ?? 2 },
         render: (ctx) => renderEmail(templates, ctx),
         async send() {

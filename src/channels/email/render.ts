@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, UpdateContext } from '../channel.js';
 import type { TemplateFn } from '../../render/templates.js';
 
 /** Stands in for the per-recipient unsubscribe URL in the rendered bodies; replaced in sendTo. */
@@ -39,6 +39,39 @@ export function personalise(message: EmailMessage, unsubscribeUrl: string): { ht
   return {
     html: message.html.split(UNSUBSCRIBE_PLACEHOLDER).join(escapeHtml(unsubscribeUrl)),
     text: message.text.split(UNSUBSCRIBE_PLACEHOLDER).join(unsubscribeUrl),
+  };
+}
+
+/** Gmail shows "[Message clipped]" past about 102 KB of message, hiding the rest (the unsubscribe link too). */
+export const GMAIL_CLIP_KB = 102;
+
+/**
+ * What a recipient sees: subject, HTML and plain text, with `sampleUnsubscribeUrl` where each recipient gets
+ * their own link. Measured: the HTML's size against Gmail's clipping.
+ */
+export function emailView(sampleUnsubscribeUrl: string): MessageView<EmailMessage> {
+  return {
+    preview(message) {
+      const { html, text } = personalise(message, sampleUnsubscribeUrl);
+      return [
+        { label: 'Subject', text: message.subject },
+        { label: 'HTML', html },
+        { label: 'Plain text', text },
+      ];
+    },
+    measure(message) {
+      const bytes = Buffer.byteLength(personalise(message, sampleUnsubscribeUrl).html);
+      return [
+        {
+          label: 'HTML size',
+          value: Math.ceil(bytes / 102.4) / 10,
+          limit: GMAIL_CLIP_KB,
+          unit: 'KB',
+          detail: 'Gmail clips a longer message',
+        },
+      ];
+    },
+    templates: { folder: 'email' },
   };
 }
 

@@ -30,6 +30,9 @@ export function log(options: LogChannelOptions = {}): ChannelDefinition<Channel<
         kind: 'log',
         capabilities: { threads: false, audience: false, concurrency: 1 },
         render: (ctx) => ({ text: template(ctx).trim() }),
+        preview: (message) => [{ label: 'Log message', text: message.text }],
+        measure: () => [],
+        templates: { folder: 'log' },
         async send(message, target) {
           if (!file) {
             runtime.logger.info({ channel: name, text: message.text }, 'log channel message');

@@ -1,7 +1,7 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { MastodonClient, type Visibility, repliesTo, sameTootText, toRef } from './client.js';
-import { MASTODON_MAX_CHARS, type Toot, ownTootProblem, renderToot } from './render.js';
+import { MASTODON_MAX_CHARS, type Toot, ownTootProblem, renderToot, tootView } from './render.js';
 
 export interface MastodonChannelOptions {
   /** Channel name; default `mastodon`. */
@@ -33,6 +33,7 @@ export function mastodon(options: MastodonChannelOptions): ChannelDefinition<Cha
       return {
         name,
         kind: 'mastodon',
+        ...tootView,
         capabilities: {
           maxLength: MASTODON_MAX_CHARS, // graphemes, every link counted as 23
           threads: true,

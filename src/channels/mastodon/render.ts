@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { Measure, MessageView, UpdateContext } from '../channel.js';
 import { countGraphemes, fitText } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
 import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
@@ -24,6 +24,26 @@ export function tootLength(text: string): number {
   });
   return countGraphemes(rest) + extra;
 }
+
+/** A post's length as Mastodon counts it, against its limit: the counter fitting uses. */
+export function tootMeasure(text: string): Measure {
+  const length = tootLength(text);
+  return Number.isFinite(length)
+    ? { label: 'Length', value: length, limit: MASTODON_MAX_CHARS, unit: 'characters', detail: 'a link counts 23' }
+    : {
+        label: 'Length',
+        value: text.length,
+        limit: MASTODON_MAX_CHARS,
+        unit: 'characters',
+        detail: 'far over the limit: not counted link by link',
+      };
+}
+
+export const tootView: MessageView<Toot> = {
+  preview: (toot) => [{ label: 'Post', text: toot.text }],
+  measure: (toot) => [tootMeasure(toot.text)],
+  templates: { folder: 'mastodon', measureText: (text) => [tootMeasure(text)] },
+};
 
 /** As on X: status, title and message fitted to 500 characters, or the commander's own social text; then the link. */
 export function renderToot(ctx: UpdateContext, templates: { head: TemplateFn; body: TemplateFn }): Toot {

@@ -1,7 +1,7 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
-import { MATTERMOST_TEXT_MAX, type MattermostMessage, renderMattermost } from './render.js';
+import { MATTERMOST_TEXT_MAX, type MattermostMessage, mattermostView, renderMattermost } from './render.js';
 
 export interface MattermostChannelOptions {
   name?: string;
@@ -39,6 +39,7 @@ export function mattermost(options: MattermostChannelOptions): ChannelDefinition
         concurrency: 1,
       },
       render: renderMattermost,
+      ...mattermostView,
       async send(message, target) {
         await callWebhook({
           url: options.webhookUrl,

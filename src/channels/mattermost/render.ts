@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
 import {
@@ -64,3 +64,16 @@ export const mattermostTexts = (m: MattermostMessage) => [
   m.text,
   ...m.attachments.flatMap((a) => [a.fallback, a.title, a.footer, ...a.fields.map((f) => `${f.title} ${f.value}`)]),
 ];
+
+export const mattermostView: MessageView<MattermostMessage> = {
+  preview: (message) => [
+    { label: 'Post', text: message.text },
+    ...message.attachments.map((a) => ({
+      label: 'Attachment',
+      text: [a.title, a.fields.map((f) => `${f.title}: ${f.value}`).join('\n'), a.footer].join('\n\n'),
+    })),
+  ],
+  measure: (message) => [
+    { label: 'Post length', value: runes(message.text), limit: MATTERMOST_TEXT_MAX, unit: 'characters' },
+  ],
+};

@@ -9,7 +9,7 @@ import type { Channel, PostRef, SendTarget, SentRef } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { slackError } from './errors.js';
 import { lightFetch } from '../http.js';
-import { SLACK_BLOCK_MAX, type SlackMessage, type SlackPost, renderSlack } from './render.js';
+import { SLACK_BLOCK_MAX, type SlackMessage, type SlackPost, renderSlack, slackView } from './render.js';
 
 export interface SlackChannelOptions {
   /** Channel name in Herald; default `slack`. A second workspace/channel gets its own, e.g. `slack-community`. */
@@ -103,6 +103,7 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
           concurrency: 2,
         },
         render: renderSlack,
+        ...slackView,
 
         async send(message, target) {
           if (!target.thread) {

@@ -1,5 +1,5 @@
 import type { KnownBlock } from '@slack/web-api';
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
 import { fitText } from '../../render/fit.js';
 import { STATUS_EMOJI, chatText, componentsLine, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
 
@@ -21,6 +21,8 @@ export interface SlackMessage {
   broadcast: boolean;
   /** Epoch seconds a minute before the update was written: where a lookup after a crash starts. */
   oldest: string;
+  /** The incident's first update: the top message is posted, there is no reply yet. */
+  isFirst: boolean;
 }
 
 /** Slack's escaping for text it formats: only &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
@@ -69,6 +71,7 @@ export function renderSlack(ctx: UpdateContext): SlackMessage {
     reply,
     broadcast: update.status === 'resolved',
     oldest: String(Math.floor(Date.parse(update.createdAt) / 1000) - 60),
+    isFirst: update.isFirst,
   };
 }
 
@@ -92,3 +95,32 @@ function blockTexts(block: KnownBlock): string[] {
     return block.elements.flatMap((e) => ('text' in e && typeof e.text === 'string' ? [e.text] : []));
   return [];
 }
+
+/** A post's blocks as Slack shows them: links as their label and address, Slack's escapes undone. */
+function slackShown(post: SlackPost): string {
+  return post.blocks
+    .flatMap(blockTexts)
+    .map((t) =>
+      t
+        .replace(/<([^|>]+)\|([^>]*)>/g, (_m, url: string, label: string) => `${label} (${url.replace(/&amp;/g, '&')})`)
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&'),
+    )
+    .join('\n\n');
+}
+
+export const slackView: MessageView<SlackMessage> = {
+  preview(message) {
+    const top: PreviewPart = {
+      label: message.isFirst ? 'Message in the channel' : 'Top message, edited to',
+      text: slackShown(message.summary),
+    };
+    if (message.isFirst) return [top];
+    const where = message.broadcast ? 'Reply in the thread, also sent to the channel' : 'Reply in the thread';
+    return [{ label: where, text: slackShown(message.reply) }, top];
+  },
+  measure: (message) => [
+    { label: 'Longest text', value: slackMeasure(message), limit: SLACK_BLOCK_MAX, unit: 'characters' },
+  ],
+};

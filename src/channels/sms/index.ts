@@ -5,7 +5,7 @@ import { httpCall } from '../http.js';
 import { RecipientRejectedError } from '../../subscribers/errors.js';
 import { addressHash } from '../../subscribers/suppression.js';
 import { type SmsInboundHandler, isStopMessage, verifyTwilioSignature } from './inbound.js';
-import { fitSms, segmentsOf } from './segments.js';
+import { fitSms, segmentsOf, smsMeasure } from './segments.js';
 
 export interface SmsChannelOptions {
   /** Channel name; default `sms`. */
@@ -86,6 +86,9 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
         kind: 'sms',
         recipientKind: 'sms',
         capabilities: { threads: false, audience: true, maxLength: maxSegments, concurrency: 2, attempts: 10 },
+        preview: (message) => [{ label: 'SMS', text: message.text }],
+        measure: (message) => [smsMeasure(message.text, maxSegments)],
+        templates: { folder: 'sms', measureText: (text) => [smsMeasure(text, maxSegments)] },
         fanout: { sendConcurrency: options.sendConcurrency ?? 8, pageConcurrency: 1 },
         render(ctx: UpdateContext): SmsMessage {
           const text = fitSms(

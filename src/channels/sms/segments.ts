@@ -1,3 +1,5 @@
+import type { Measure } from '../channel.js';
+
 // SMS length in segments, as carriers count it. GSM-7 (the default alphabet): 160 units in one segment,
 // 153 per segment once split (the rest is the concatenation header); characters of the extension table
 // (^ { } \ [ ~ ] | € and form feed) take two units. Anything outside GSM-7 turns the whole message into UCS-2:
@@ -24,11 +26,37 @@ export function unitsOf(text: string, encoding: SmsEncoding = encodingOf(text)):
   return n;
 }
 
+/** Segments a text costs: none for an empty text (nothing is sent), then 1 up to 160/70 units, then 153/67 each. */
 export function segmentsOf(text: string): { encoding: SmsEncoding; units: number; segments: number } {
   const encoding = encodingOf(text);
   const units = unitsOf(text, encoding);
   const [single, multi] = encoding === 'GSM-7' ? [160, 153] : [70, 67];
-  return { encoding, units, segments: units === 0 ? 1 : units <= single ? 1 : Math.ceil(units / multi) };
+  return { encoding, units, segments: units === 0 ? 0 : units <= single ? 1 : Math.ceil(units / multi) };
+}
+
+/** The characters outside GSM-7 that turn a text into UCS-2 (the first ten), to show what to replace. */
+export function nonGsmCharacters(text: string): string[] {
+  const found = new Set<string>();
+  for (const ch of text) if (!basic.has(ch) && !extension.has(ch)) found.add(ch);
+  return [...found].slice(0, 10);
+}
+
+/** A text's segments against the channel's budget, with its encoding and what forced UCS-2. */
+export function smsMeasure(text: string, maxSegments: number): Measure {
+  const { encoding, units, segments } = segmentsOf(text);
+  const forced = encoding === 'UCS-2' ? nonGsmCharacters(text) : [];
+  return {
+    label: 'SMS segments',
+    value: segments,
+    limit: maxSegments,
+    unit: 'segments',
+    detail: `${encoding}, ${units} ${encoding === 'GSM-7' ? 'septets' : 'code units'}`,
+    ...(forced.length
+      ? {
+          advice: `${forced.map((c) => `'${c}'`).join(' ')} switch the SMS to UCS-2 (70 characters per segment instead of 160)`,
+        }
+      : {}),
+  };
 }
 
 /** Units that fit in `segments` segments of the encoding. */

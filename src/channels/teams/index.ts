@@ -1,7 +1,7 @@
 import type { Channel } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { callWebhook, hostOf } from '../http.js';
-import { TEAMS_TEXT_MAX, type TeamsMessage, renderTeams } from './render.js';
+import { TEAMS_TEXT_MAX, type TeamsMessage, renderTeams, teamsView } from './render.js';
 
 export interface TeamsChannelOptions {
   /** Default `teams`; a second Teams target gets its own name. */
@@ -30,6 +30,7 @@ export function teams(options: TeamsChannelOptions): ChannelDefinition<Channel<T
         concurrency: 1,
       },
       render: renderTeams,
+      ...teamsView,
       async send(message, target) {
         await callWebhook({
           url: options.webhookUrl,

@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
 import { STATUS_EMOJI, chatText, impactLabel, statusLabel, updatedAt, utf16Length } from '../chat-common/text.js';
@@ -83,3 +83,33 @@ export const teamsTexts = (m: TeamsMessage) =>
     ...a.content.body.flatMap((b) => (typeof b.text === 'string' ? [b.text] : [])),
     ...a.content.actions.map((x) => x.url),
   ]);
+
+export const teamsView: MessageView<TeamsMessage> = {
+  preview: (message) =>
+    message.attachments.map((a) => ({
+      label: 'Card',
+      text: [
+        ...a.content.body.flatMap((block) =>
+          typeof block.text === 'string'
+            ? [block.text]
+            : Array.isArray(block.facts)
+              ? (block.facts as Array<{ title: string; value: string }>).map((f) => `${f.title}: ${f.value}`)
+              : [],
+        ),
+        ...a.content.actions.map((x) => `[${x.title}] ${x.url}`),
+      ].join('\n\n'),
+    })),
+  measure: (message) => [
+    {
+      label: 'Longest text',
+      value: Math.max(
+        0,
+        ...message.attachments.flatMap((a) =>
+          a.content.body.flatMap((block) => (typeof block.text === 'string' ? [utf16Length(block.text)] : [])),
+        ),
+      ),
+      limit: TEAMS_TEXT_MAX,
+      unit: 'characters',
+    },
+  ],
+};

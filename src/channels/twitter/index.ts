@@ -1,7 +1,7 @@
 import type { Channel, ChannelCapabilities } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { TwitterClient, type TwitterCredentials, repliesTo, sameTweetText, toRef } from './client.js';
-import { TWEET_MAX_WEIGHT, type Tweet, ownTweetProblem, renderTweet } from './render.js';
+import { TWEET_MAX_WEIGHT, type Tweet, ownTweetProblem, renderTweet, tweetView } from './render.js';
 
 export interface TwitterChannelOptions extends TwitterCredentials {
   /** Channel name; default `twitter`. */
@@ -52,6 +52,7 @@ export function twitter(options: TwitterChannelOptions): ChannelDefinition<Chann
       return {
         name,
         kind: 'twitter',
+        ...tweetView,
         capabilities,
         render: (ctx) => renderTweet(ctx, templates),
         checkSocialText: ownTweetProblem,

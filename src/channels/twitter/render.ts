@@ -1,5 +1,5 @@
 import twitterText from 'twitter-text';
-import type { UpdateContext } from '../channel.js';
+import type { Measure, MessageView, UpdateContext } from '../channel.js';
 import { fitText, joinFitParts } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
 
@@ -22,6 +22,26 @@ export interface PostTemplates {
 const TOO_LONG = 4_000;
 export const tweetWeight = (text: string) =>
   text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength;
+
+/** A post's weighted length against X's limit, by the counter fitting uses. */
+export function tweetMeasure(text: string): Measure {
+  const weight = tweetWeight(text);
+  return Number.isFinite(weight)
+    ? { label: 'Weighted length', value: weight, limit: TWEET_MAX_WEIGHT, unit: 'weighted characters' }
+    : {
+        label: 'Weighted length',
+        value: text.length,
+        limit: TWEET_MAX_WEIGHT,
+        unit: 'characters',
+        detail: `more than ${TOO_LONG} characters: not weighed`,
+      };
+}
+
+export const tweetView: MessageView<Tweet> = {
+  preview: (tweet) => [{ label: 'Post', text: tweet.text }],
+  measure: (tweet) => [tweetMeasure(tweet.text)],
+  templates: { folder: 'twitter', measureText: (text) => [tweetMeasure(text)] },
+};
 
 /**
  * Status and title, then the message cut at a word to 280 weighted characters; or the commander's own social text

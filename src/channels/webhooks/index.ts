@@ -2,7 +2,7 @@ import { Webhook } from 'standardwebhooks';
 import type { AudienceChannel, Recipient } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { PermanentError } from '../errors.js';
-import { type WebhookMessage, renderWebhook } from './payload.js';
+import { type WebhookMessage, renderWebhook, webhookView } from './payload.js';
 import { guardedPost, webhookStatusError } from './send.js';
 
 export interface WebhooksChannelOptions {
@@ -61,6 +61,7 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
           quarantineAfter: options.quarantineAfter ?? 10,
         },
         render: renderWebhook,
+        ...webhookView,
         async send() {
           throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);
         },

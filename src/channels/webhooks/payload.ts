@@ -1,4 +1,4 @@
-import type { UpdateContext } from '../channel.js';
+import type { MessageView, UpdateContext } from '../channel.js';
 
 export type WebhookEventType = 'incident.created' | 'incident.updated' | 'incident.resolved';
 
@@ -41,3 +41,11 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
   });
   return { type, updateId: ctx.update.id, body };
 }
+
+/** The JSON every endpoint receives (signed per recipient), shown indented; its size is what receivers must accept. */
+export const webhookView: MessageView<WebhookMessage> = {
+  preview: (message) => [
+    { label: `POST body (${message.type})`, text: JSON.stringify(JSON.parse(message.body), null, 2), code: true },
+  ],
+  measure: (message) => [{ label: 'Body size', value: Buffer.byteLength(message.body), unit: 'bytes' }],
+};

@@ -1,0 +1,75 @@
+import type { Channel, Measure, PreviewPart, UpdateContext } from '../channels/channel.js';
+
+/** A part as a page shows it: text (monospaced when it is code), or HTML in a sandboxed frame at `frameUrl`. */
+export interface ShownPart {
+  label: string;
+  text?: string;
+  code?: boolean;
+  frameUrl?: string;
+}
+
+export interface ShownMeasure {
+  label: string;
+  value: string;
+  over: boolean;
+}
+
+export interface ShownMessage {
+  parts: ShownPart[];
+  measures: ShownMeasure[];
+  /** Over a limit, or the channel's advice: "<channel>: …", for the list before publishing. */
+  warnings: string[];
+}
+
+const number = (n: number) => n.toLocaleString('en-US', { maximumFractionDigits: 1 });
+
+/** "312 / 280 weighted characters (UCS-2, 117 code units)". */
+export function measureLine(measure: Measure): string {
+  const count =
+    measure.limit === undefined
+      ? `${number(measure.value)} ${measure.unit}`
+      : `${number(measure.value)} / ${number(measure.limit)} ${measure.unit}`;
+  return measure.detail ? `${count} (${measure.detail})` : count;
+}
+
+export const isOver = (measure: Measure) => measure.limit !== undefined && measure.value > measure.limit;
+
+/** Why a measure keeps a message from going out as it is, or the channel's advice, naming the channel. */
+export function measureWarnings(channelName: string, measures: Measure[]): string[] {
+  return measures.flatMap((m) => [
+    ...(isOver(m)
+      ? [`${channelName}: ${m.label} is ${number(m.value)} ${m.unit}; the limit is ${number(m.limit!)} ${m.unit}`]
+      : []),
+    ...(m.advice ? [`${channelName}: ${m.advice}`] : []),
+  ]);
+}
+
+/**
+ * Renders the context with the channel and asks the channel what that shows and how it measures: the console
+ * reads nothing from the rendered value itself. Throws what the channel throws (a template error, a bad config).
+ */
+export function describeUpdate(channel: Channel, ctx: UpdateContext): { parts: PreviewPart[]; measures: Measure[] } {
+  const rendered = channel.render(ctx);
+  return { parts: channel.preview(rendered), measures: channel.measure(rendered) };
+}
+
+/** The parts and measures as a page shows them; `frame` keeps an HTML part for its sandboxed frame, giving its URL. */
+export async function showDescribed(
+  channelName: string,
+  described: { parts: PreviewPart[]; measures: Measure[] },
+  frame: (html: string) => Promise<string>,
+): Promise<ShownMessage> {
+  const parts = await Promise.all(
+    described.parts.map(
+      async (part): Promise<ShownPart> =>
+        'html' in part
+          ? { label: part.label, frameUrl: await frame(part.html) }
+          : { label: part.label, text: part.text, ...(part.code ? { code: true } : {}) },
+    ),
+  );
+  return {
+    parts,
+    measures: described.measures.map((m) => ({ label: m.label, value: measureLine(m), over: isOver(m) })),
+    warnings: measureWarnings(channelName, described.measures),
+  };
+}
