@@ -8,6 +8,8 @@ export interface SmtpSinkOptions {
   /** Answer RCPT TO for an address with an SMTP error, e.g. { code: 550, message: 'No such user' }. */
   reject?: (address: string) => { code: number; message: string } | undefined;
   port?: number;
+  /** Require AUTH PLAIN/LOGIN (over plain text: a local sink) with these credentials. */
+  auth?: { user: string; pass: string };
 }
 
 export interface SmtpSink {
@@ -16,6 +18,8 @@ export interface SmtpSink {
   /** Accepted messages per recipient address. */
   counts: Map<string, number>;
   messages: Array<{ to: string[]; raw: Buffer }>;
+  /** Answers the next RCPT TO with this SMTP error (a 4xx "try later", a 5xx refusal). */
+  failNext(reply: { code: number; message: string }): void;
   total(): number;
   firstAt(): number | undefined;
   lastAt(): number | undefined;
@@ -29,14 +33,22 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
   let total = 0;
   let firstAt: number | undefined;
   let lastAt: number | undefined;
+  const failures: Array<{ code: number; message: string }> = [];
+  const auth = options.auth;
   const server = new SMTPServer({
-    authOptional: true,
-    disabledCommands: ['STARTTLS', 'AUTH'],
+    authOptional: !auth,
+    allowInsecureAuth: true,
+    disabledCommands: auth ? ['STARTTLS'] : ['STARTTLS', 'AUTH'],
     logger: false,
     maxClients: 200,
     size: 10 * 1024 * 1024,
+    onAuth(login, _session, callback) {
+      if (auth && login.username === auth.user && login.password === auth.pass)
+        return callback(null, { user: auth.user });
+      callback(Object.assign(new Error('5.7.8 Authentication credentials invalid'), { responseCode: 535 }));
+    },
     onRcptTo(address, _session, callback) {
-      const refusal = options.reject?.(address.address.toLowerCase());
+      const refusal = failures.shift() ?? options.reject?.(address.address.toLowerCase());
       if (refusal) return callback(Object.assign(new Error(refusal.message), { responseCode: refusal.code }));
       callback();
     },
@@ -64,6 +76,7 @@ export async function startSmtpSink(options: SmtpSinkOptions = {}): Promise<Smtp
     url: `smtp://127.0.0.1:${port}?tls=off`,
     counts,
     messages,
+    failNext: (reply) => failures.push(reply),
     total: () => total,
     firstAt: () => firstAt,
     lastAt: () => lastAt,

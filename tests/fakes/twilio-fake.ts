@@ -21,6 +21,8 @@ export interface TwilioFake {
   messages: FakeMessage[];
   /** Answers for the next requests to a number (or '*' for any), consumed in order. */
   failNext(to: string, ...answers: FakeAnswer[]): void;
+  /** Retry-After (seconds) the fake's 429 announces; default 1. */
+  retryAfterSeconds: number;
   /** Numbers that always get 21211 (invalid 'To'). */
   invalid: Set<string>;
   requests: number;
@@ -36,7 +38,7 @@ export async function startTwilioFake(): Promise<TwilioFake> {
   const messages: FakeMessage[] = [];
   const queued = new Map<string, FakeAnswer[]>();
   const invalid = new Set<string>();
-  const fake = { requests: 0 } as { requests: number };
+  const fake = { requests: 0, retryAfterSeconds: 1 };
   const server = http.createServer((request, response) => {
     const chunks: Buffer[] = [];
     request.on('data', (c: Buffer) => chunks.push(c));
@@ -64,7 +66,7 @@ export async function startTwilioFake(): Promise<TwilioFake> {
       const next = answers.shift() ?? (invalid.has(to) ? '21211' : undefined);
       if (next === '429') {
         response.statusCode = 429;
-        response.setHeader('retry-after', '1');
+        response.setHeader('retry-after', String(fake.retryAfterSeconds));
         return response.end(errorBody(20429, 'Too Many Requests', 429));
       }
       if (next === '500') {
@@ -123,6 +125,12 @@ export async function startTwilioFake(): Promise<TwilioFake> {
     invalid,
     get requests() {
       return fake.requests;
+    },
+    get retryAfterSeconds() {
+      return fake.retryAfterSeconds;
+    },
+    set retryAfterSeconds(seconds: number) {
+      fake.retryAfterSeconds = seconds;
     },
     failNext(to, ...answers) {
       queued.set(to, [...(queued.get(to) ?? []), ...answers]);

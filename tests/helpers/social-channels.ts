@@ -1,16 +1,12 @@
 import type { Channel } from '../../src/channels/channel.js';
 import { bluesky } from '../../src/channels/bluesky/index.js';
-import { postLength } from '../../src/channels/bluesky/render.js';
 import { mastodon } from '../../src/channels/mastodon/index.js';
-import { tootLength } from '../../src/channels/mastodon/render.js';
 import { twitter } from '../../src/channels/twitter/index.js';
-import { tweetWeight } from '../../src/channels/twitter/render.js';
 import type { ChannelDefinition, ChannelRuntime } from '../../src/config/define.js';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import type { Store } from '../../src/store/store.js';
-import type { ContractFixture } from '../contract/channel-contract.js';
 import { BlueskyFake } from '../fakes/bluesky-fake.js';
 import { MastodonFake } from '../fakes/mastodon-fake.js';
 import { TwitterFake } from '../fakes/twitter-fake.js';
@@ -41,7 +37,6 @@ export interface SocialSetup {
   /** The channel's env variables as channels.config.ts reads them. */
   env: Record<string, string>;
   secrets: string[];
-  measure(rendered: { text: string }): number;
 }
 
 /** Starts the kind's fake and a channel definition pointing at it. */
@@ -65,7 +60,6 @@ export async function socialSetup(
         TWITTER_ACCESS_SECRET: creds.accessSecret,
       },
       secrets: [creds.appSecret, creds.accessSecret, creds.accessToken],
-      measure: (r) => tweetWeight(r.text),
     };
   }
   if (kind === 'mastodon') {
@@ -76,7 +70,6 @@ export async function socialSetup(
       definition: mastodon({ url: fake.url, token: fake.token, timeoutMs, rate: options.rate }),
       env: { MASTODON_URL: fake.url, MASTODON_TOKEN: fake.token },
       secrets: [fake.token],
-      measure: (r) => tootLength(r.text),
     };
   }
   const fake = await new BlueskyFake({ password: 'fake-pass-word-3d9b' }).start();
@@ -92,28 +85,5 @@ export async function socialSetup(
     }),
     env: { BLUESKY_SERVICE: fake.url, BLUESKY_IDENTIFIER: fake.identifier, BLUESKY_APP_PASSWORD: fake.password },
     secrets: [fake.password],
-    measure: (r) => postLength(r.text),
-  };
-}
-
-/** The shared contract fixture for a social channel on its fake. */
-export async function socialContractFixture(kind: SocialKind): Promise<ContractFixture<{ text: string }>> {
-  const timeoutMs = 400;
-  const setup = await socialSetup(kind, { timeoutMs });
-  const channel = setup.definition.create(channelRuntime()) as Channel<{ text: string }>;
-  return {
-    channel,
-    posts: async () => setup.fake.posts.map((p) => ({ text: p.text, replyTo: p.replyTo })),
-    failNext: (kind, options) =>
-      setup.fake.failNext(kind === '429' ? { kind, resetAtMs: options?.resetAtMs } : { kind }),
-    failSlow: () => setup.fake.failNext({ kind: 'slow', delayMs: timeoutMs * 3 }),
-    measure: setup.measure,
-    wireText: (r) => r.text,
-    forbidden: [/<script/i, /@everyone/, /@here/],
-    secrets: setup.secrets,
-    close: async () => {
-      await channel.close?.();
-      await setup.fake.close();
-    },
   };
 }

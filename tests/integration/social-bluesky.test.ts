@@ -2,14 +2,12 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget } from '../../src/channels/channel.js';
 import { OutcomeUnknownError } from '../../src/channels/errors.js';
 import type { BlueskyPost } from '../../src/channels/bluesky/render.js';
-import { channelContract, sampleContext } from '../contract/channel-contract.js';
+import { sampleContext } from '../contract/channel-contract.js';
 import { BlueskyFake } from '../fakes/bluesky-fake.js';
 import { BlueskyClient } from '../../src/channels/bluesky/client.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
-import { type SocialSetup, channelRuntime, socialContractFixture, socialSetup } from '../helpers/social-channels.js';
+import { type SocialSetup, channelRuntime, socialSetup } from '../helpers/social-channels.js';
 import { publishThreeUpdates } from '../helpers/social-pipeline.js';
-
-channelContract('bluesky', () => socialContractFixture('bluesky'));
 
 const target = (over: Partial<SendTarget> = {}): SendTarget => ({
   idempotencyKey: `k-${Math.random()}`,

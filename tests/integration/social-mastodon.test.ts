@@ -1,13 +1,11 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import type { Channel, SendTarget } from '../../src/channels/channel.js';
 import type { Toot } from '../../src/channels/mastodon/render.js';
-import { channelContract, sampleContext } from '../contract/channel-contract.js';
+import { sampleContext } from '../contract/channel-contract.js';
 import type { MastodonFake } from '../fakes/mastodon-fake.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
-import { type SocialSetup, channelRuntime, socialContractFixture, socialSetup } from '../helpers/social-channels.js';
+import { type SocialSetup, channelRuntime, socialSetup } from '../helpers/social-channels.js';
 import { publishThreeUpdates } from '../helpers/social-pipeline.js';
-
-channelContract('mastodon', () => socialContractFixture('mastodon'));
 
 const target = (over: Partial<SendTarget> = {}): SendTarget => ({
   idempotencyKey: `k-${Math.random()}`,

@@ -7,13 +7,11 @@ import {
   RateLimitedError,
 } from '../../src/channels/errors.js';
 import type { Tweet } from '../../src/channels/twitter/render.js';
-import { channelContract, sampleContext } from '../contract/channel-contract.js';
+import { sampleContext } from '../contract/channel-contract.js';
 import type { TwitterFake } from '../fakes/twitter-fake.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
-import { type SocialSetup, channelRuntime, socialContractFixture, socialSetup } from '../helpers/social-channels.js';
+import { type SocialSetup, channelRuntime, socialSetup } from '../helpers/social-channels.js';
 import { publishThreeUpdates } from '../helpers/social-pipeline.js';
-
-channelContract('twitter', () => socialContractFixture('twitter'));
 
 const target = (over: Partial<SendTarget> = {}): SendTarget => ({
   idempotencyKey: `k-${Math.random()}`,
