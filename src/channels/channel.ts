@@ -69,9 +69,13 @@ export interface SentRef {
 
 /**
  * One part of a rendered message as a person would see it: a post, an SMS, an email's subject or body.
- * `html` is a whole document the console shows in a sandboxed frame (no script, no network).
+ * `text` is shown as it is, or as code, or rendered from Markdown (as the platform formats it); `html` is a whole
+ * document the console shows in a sandboxed frame (no script, no network), about `height` CSS pixels tall (the
+ * frame cannot size itself to what it shows).
  */
-export type PreviewPart = { label: string; text: string; code?: boolean } | { label: string; html: string };
+export type PreviewPart =
+  | { label: string; text: string; format?: 'plain' | 'code' | 'markdown' }
+  | { label: string; html: string; height?: number };
 
 /** A rendered message measured in the channel's own unit, against its limit when it has one. */
 export interface Measure {

@@ -1,18 +1,28 @@
 import type { Channel, Measure, PreviewPart, UpdateContext } from '../channels/channel.js';
+import { markdownToSafeHtml } from '../render/markdown.js';
 
-/** A part as a page shows it: text (monospaced when it is code), or HTML in a sandboxed frame at `frameUrl`. */
+/**
+ * A part as a page shows it: text (monospaced when it is code), Markdown rendered to safe HTML, or a whole document
+ * in a sandboxed frame at `frameUrl`, `height` pixels tall.
+ */
 export interface ShownPart {
   label: string;
   text?: string;
   code?: boolean;
+  safeHtml?: string;
   frameUrl?: string;
+  height?: number;
 }
 
 export interface ShownMeasure {
   label: string;
   value: string;
   over: boolean;
+  /** For a gauge: the count and the limit (absent when the channel has none). */
+  gauge?: { value: number; max: number; low: number };
 }
+
+const FRAME_HEIGHT = 320;
 
 export interface ShownMessage {
   parts: ShownPart[];
@@ -60,16 +70,21 @@ export async function showDescribed(
   frame: (html: string) => Promise<string>,
 ): Promise<ShownMessage> {
   const parts = await Promise.all(
-    described.parts.map(
-      async (part): Promise<ShownPart> =>
-        'html' in part
-          ? { label: part.label, frameUrl: await frame(part.html) }
-          : { label: part.label, text: part.text, ...(part.code ? { code: true } : {}) },
-    ),
+    described.parts.map(async (part): Promise<ShownPart> => {
+      if ('html' in part)
+        return { label: part.label, frameUrl: await frame(part.html), height: part.height ?? FRAME_HEIGHT };
+      if (part.format === 'markdown') return { label: part.label, safeHtml: markdownToSafeHtml(part.text) };
+      return { label: part.label, text: part.text, ...(part.format === 'code' ? { code: true } : {}) };
+    }),
   );
   return {
     parts,
-    measures: described.measures.map((m) => ({ label: m.label, value: measureLine(m), over: isOver(m) })),
+    measures: described.measures.map((m) => ({
+      label: m.label,
+      value: measureLine(m),
+      over: isOver(m),
+      ...(m.limit ? { gauge: { value: Math.min(m.value, m.limit), max: m.limit, low: m.limit * 0.8 } } : {}),
+    })),
     warnings: measureWarnings(channelName, described.measures),
   };
 }

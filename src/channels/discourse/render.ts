@@ -70,9 +70,12 @@ export const discourseView: MessageView<DiscourseMessage> = {
     const first: PreviewPart = {
       label: message.isFirst ? 'First post of the topic' : 'First post, edited to',
       text: message.summaryRaw,
+      format: 'markdown',
     };
     const title: PreviewPart = { label: 'Topic title', text: message.title };
-    return message.isFirst ? [title, first] : [{ label: 'Reply in the topic', text: message.replyRaw }, first];
+    return message.isFirst
+      ? [title, first]
+      : [{ label: 'Reply in the topic', text: message.replyRaw, format: 'markdown' }, first];
   },
   measure: (message) => [
     {

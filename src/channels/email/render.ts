@@ -55,7 +55,7 @@ export function emailView(sampleUnsubscribeUrl: string): MessageView<EmailMessag
       const { html, text } = personalise(message, sampleUnsubscribeUrl);
       return [
         { label: 'Subject', text: message.subject },
-        { label: 'HTML', html },
+        { label: 'HTML', html, height: 500 },
         { label: 'Plain text', text },
       ];
     },

@@ -67,7 +67,7 @@ export const mattermostTexts = (m: MattermostMessage) => [
 
 export const mattermostView: MessageView<MattermostMessage> = {
   preview: (message) => [
-    { label: 'Post', text: message.text },
+    { label: 'Post', text: message.text, format: 'markdown' },
     ...message.attachments.map((a) => ({
       label: 'Attachment',
       text: [a.title, a.fields.map((f) => `${f.title}: ${f.value}`).join('\n'), a.footer].join('\n\n'),

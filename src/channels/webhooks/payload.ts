@@ -45,7 +45,7 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
 /** The JSON every endpoint receives (signed per recipient), shown indented; its size is what receivers must accept. */
 export const webhookView: MessageView<WebhookMessage> = {
   preview: (message) => [
-    { label: `POST body (${message.type})`, text: JSON.stringify(JSON.parse(message.body), null, 2), code: true },
+    { label: `POST body (${message.type})`, text: JSON.stringify(JSON.parse(message.body), null, 2), format: 'code' },
   ],
   measure: (message) => [{ label: 'Body size', value: Buffer.byteLength(message.body), unit: 'bytes' }],
 };

@@ -1,0 +1,113 @@
+import { mkdirSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import * as registry from '../../src/channels/registry.js';
+import type { ContractFixture } from '../contract/channel-contract.js';
+import { contractFixtures } from '../contract/fixtures/index.js';
+import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { PASSWORD, addUser } from '../integration/console-helpers.js';
+
+const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/compose-preview');
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
+
+// The compose page with every registered channel configured (each pointed at its fake, nothing is sent): the preview
+// panel shows each channel as the channel describes itself, the status page as its real card and page.
+describe('the compose preview of every registered channel in Chromium', () => {
+  let h: TestHerald;
+  let base: string;
+  let browser: Browser;
+  let page: Page;
+  const fixtures: ContractFixture[] = [];
+
+  beforeAll(async () => {
+    mkdirSync(ARTIFACTS, { recursive: true });
+    for (const name of Object.keys(registry) as Array<keyof typeof contractFixtures>)
+      fixtures.push(await contractFixtures[name]());
+    h = await startTestHerald({ channels: fixtures.map((f) => f.definition), workers: false });
+    await addUser(h, 'commander', 'commander');
+    await h.api('POST', '/api/v1/components', { name: 'Checkout API', group: 'Payments' });
+    await h.api('POST', '/api/v1/components', { name: 'Dashboard', group: 'Web' });
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const address = h.app.server.address();
+    base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
+    browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: CHROMIUM_ARGS });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    page.setDefaultTimeout(15_000);
+    await page.goto(`${base}/console/login`);
+    await page.getByLabel('Username').fill('commander');
+    await page.getByLabel('Password').fill(PASSWORD);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Dashboard', level: 1 }).waitFor();
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await h?.close();
+    for (const fixture of fixtures) await fixture.close();
+  });
+
+  it('previews every channel, the status page as its card and page, with no standing warning', async () => {
+    await page.goto(`${base}/console/incidents/new`);
+    // The compose page as it opens previews every channel; its one warning is about the empty form.
+    expect(await page.locator('#preview .warnings li').allTextContents()).toEqual([
+      'no component selected: the status page will show no affected component',
+    ]);
+    await page.getByLabel('Title').fill('Card payments failing');
+    await page.getByLabel('Impact').selectOption('major');
+    await page.getByLabel('Checkout API (Payments)').selectOption('major_outage');
+    await page
+      .getByLabel('Message (Markdown)')
+      .fill(
+        'Some card payments fail at checkout with **error 502**. We are rolling back the latest deploy and will update within 30 minutes.',
+      );
+    await expect
+      .poll(() => page.locator('#preview [data-channel="twitter"] pre.msg').textContent())
+      .toContain('rolling back');
+
+    const names = Object.keys(registry);
+    for (const name of names) {
+      const article = page.locator(`#preview [data-channel="${name}"]`);
+      expect(await article.locator('.alert').count(), name).toBe(0);
+      expect(await article.locator('pre.msg, iframe.frame').count(), name).toBeGreaterThan(0);
+    }
+    expect(await page.locator('#preview .warnings').count()).toBe(0);
+
+    const status = page.locator('#preview [data-channel="statuspage"]');
+    const card = page.frameLocator('#preview [data-channel="statuspage"] iframe.frame >> nth=0');
+    const incidentPage = page.frameLocator('#preview [data-channel="statuspage"] iframe.frame >> nth=1');
+    await expect.poll(() => card.locator('article.card h3').textContent()).toBe('Card payments failing');
+    await expect.poll(() => incidentPage.locator('h1').textContent()).toBe('Card payments failing');
+    expect(await incidentPage.locator('.msg strong').textContent()).toBe('error 502');
+    // The site's stylesheet came inline: the card is drawn as the status page draws it.
+    // A string expression: the test project has no DOM types.
+    expect(await card.locator('article.card').evaluate('(e) => getComputedStyle(e).borderRadius')).not.toBe('0px');
+    expect(await status.locator('h4').allTextContents()).toEqual(['Card on the status page', 'Incident page']);
+
+    // What the commander sees: the page at each width, then each channel's part of the panel (scrolled into view
+    // in the panel, which scrolls on its own beside the form on a wide screen).
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 1400 });
+      await page.evaluate('window.scrollTo(0, 0)');
+      // Nothing in the panel (a long link, a JSON body) makes the page wider than the screen.
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      await page.screenshot({ path: `${ARTIFACTS}/page-${width}.png` });
+      for (const name of names) {
+        const article = page.locator(`#preview [data-channel="${name}"]`);
+        await article.scrollIntoViewIfNeeded();
+        const box = (await article.boundingBox())!;
+        await page.screenshot({
+          path: `${ARTIFACTS}/${name}-${width}.png`,
+          clip: { x: box.x, y: box.y, width: box.width, height: Math.min(box.height, 1400 - box.y) },
+        });
+      }
+    }
+  }, 120_000);
+});
