@@ -49,7 +49,7 @@ export function statusPagePreview(
     {
       label: 'Card on the status page',
       html: `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width,initial-scale=1">${style}</head><body><main class="wrap">${card}</main></body></html>`,
-      height: 240,
+      height: 280,
     },
     {
       label: isFirst ? 'Incident page' : 'Incident page (the earlier updates follow this one)',

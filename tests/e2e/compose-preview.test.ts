@@ -94,11 +94,12 @@ describe('the compose preview of every registered channel in Chromium', () => {
     // What the commander sees: the page at each width, then each channel's part of the panel (scrolled into view
     // in the panel, which scrolls on its own beside the form on a wide screen).
     for (const width of [1280, 390]) {
-      await page.setViewportSize({ width, height: 1400 });
+      await page.setViewportSize({ width, height: 900 });
       await page.evaluate('window.scrollTo(0, 0)');
       // Nothing in the panel (a long link, a JSON body) makes the page wider than the screen.
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
       await page.screenshot({ path: `${ARTIFACTS}/page-${width}.png` });
+      await page.setViewportSize({ width, height: 1400 });
       for (const name of names) {
         const article = page.locator(`#preview [data-channel="${name}"]`);
         await article.scrollIntoViewIfNeeded();
