@@ -16,7 +16,7 @@ const COPY = join(REPO, 'test-artifacts', uniqueName('new-channel-'));
 /** The new channel's folder: src/channels/pager/index.ts. A page of at most 160 characters to a paging gateway. */
 const PAGER_CHANNEL = `import type { Channel, Measure } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
-import { RetryableError, errorForHttpStatus, retryAfterToMs } from '../errors.js';
+import { errorForHttpStatus, noAnswerError, retryAfterToMs } from '../errors.js';
 import { countGraphemes, fitText } from '../../render/fit.js';
 
 export interface PagerOptions {
@@ -69,7 +69,7 @@ export function pager(options: PagerOptions): ChannelDefinition<Channel<Page>> {
               signal: AbortSignal.any([target.signal, AbortSignal.timeout(options.timeoutMs ?? 10_000)]),
             });
           } catch (error) {
-            throw new RetryableError(\`paging gateway unreachable: \${(error as Error).message}\`);
+            throw noAnswerError(\`paging gateway unreachable: \${(error as Error).message}\`, error);
           }
           const answer = await response.text();
           if (!response.ok)

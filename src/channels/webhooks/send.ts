@@ -1,6 +1,6 @@
 import http from 'node:http';
 import https from 'node:https';
-import { RetryableError, PermanentError, type ChannelError } from '../errors.js';
+import { RetryableError, PermanentError, type ChannelError, noAnswerError } from '../errors.js';
 import { RecipientRejectedError } from '../../subscribers/errors.js';
 import { UnsafeUrlError, checkWebhookUrlForm, guardedLookup, resolveSafeAddresses } from '../../subscribers/ssrf.js';
 
@@ -62,7 +62,7 @@ export async function guardedPost(
   }).catch((error: NodeJS.ErrnoException) => {
     if (error instanceof RetryableError || error instanceof PermanentError) throw error;
     if (error.code === 'EHERALDUNSAFE') throw new PermanentError(`webhook URL refused: ${error.message}`);
-    throw new RetryableError(`webhook endpoint unreachable: ${error.code ?? ''} ${error.message}`.trim());
+    throw noAnswerError(`webhook endpoint unreachable: ${error.code ?? ''} ${error.message}`.trim(), error);
   });
 }
 
