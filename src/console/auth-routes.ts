@@ -49,7 +49,7 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       return loginPage(reply, request, { next, username, error: 'Enter your username and password.' }, 400);
     }
     const ip = request.ip;
-    const waitMs = await ctx.limiter.blockedFor(ip, username);
+    const waitMs = await ctx.limiter.takeAttempt(ip, username);
     if (waitMs > 0) {
       const minutes = Math.ceil(waitMs / 60_000);
       reply.header('retry-after', String(Math.ceil(waitMs / 1000)));
@@ -66,10 +66,9 @@ export function authRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     }
     const user = await verifyCredentials(ctx.herald.store.db, username, password);
     if (!user) {
-      await ctx.limiter.recordFailure(ip, username);
       return loginPage(reply, request, { next, username, error: 'Wrong username or password.' }, 401);
     }
-    await ctx.limiter.recordSuccess(username);
+    await ctx.limiter.recordSuccess(ip, username);
     const { token } = await createSession(ctx.herald.store.db, user.id);
     reply.header('set-cookie', [
       serializeCookie(SESSION_COOKIE, token, { ...cookieBase, sameSite: 'Lax', maxAgeSeconds: SESSION_TTL_MS / 1000 }),
