@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import { z } from 'zod';
 import type { ComponentStatus } from '../domain/enums.js';
 import {
   type CreateIncidentInput,
@@ -80,3 +80,14 @@ export const parseOpenIncident = (body: FormBody): ComposeParse<CreateIncidentIn
 
 export const parseIncidentUpdate = (body: FormBody): ComposeParse<CreateUpdateInput> =>
   parse(createUpdateSchema, readComposeValues(body), false);
+
+/**
+ * The publish's own size limits (its schema's `too_big` issues: a message over 20,000 characters, a title over
+ * 255…) for a form that may still be half-filled: a preview refuses what publishing would refuse for its size.
+ */
+export function overPublishLimits(values: ComposeValues, isUpdate: boolean): FieldIssue[] {
+  const result = (isUpdate ? createUpdateSchema : createIncidentSchema).safeParse(toApiShape(values, !isUpdate));
+  if (result.success) return [];
+  const tooBig = result.error.issues.filter((issue) => issue.code === 'too_big');
+  return tooBig.length ? describeIssues(new z.ZodError(tooBig)).details : [];
+}

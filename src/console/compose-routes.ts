@@ -11,13 +11,14 @@ import {
   type FieldIssue,
   type FormBody,
   first,
+  overPublishLimits,
   parseIncidentUpdate,
   parseOpenIncident,
   readComposeValues,
 } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { storeFrame } from './frames.js';
-import { previewCompose } from './preview.js';
+import { type ComposePreview, previewCompose, refusedPreview } from './preview.js';
 import { randomToken } from './sessions.js';
 import { once } from './submission.js';
 
@@ -35,10 +36,19 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return incident;
   };
 
-  const preview = (request: FastifyRequest, values: ComposeValues, incident: Incident | undefined) =>
-    (incident ? nextUpdateNumber(db, incident.id) : Promise.resolve(1)).then((number) =>
-      previewCompose(herald, values, incident, number, (html) => storeFrame(ctx, ctx.sessionOf(request).idHash, html)),
+  /** Every channel's preview; none when publishing would refuse the form for its size (nothing is kept then). */
+  const preview = async (
+    request: FastifyRequest,
+    values: ComposeValues,
+    incident: Incident | undefined,
+  ): Promise<ComposePreview> => {
+    const number = incident ? await nextUpdateNumber(db, incident.id) : 1;
+    const tooBig = overPublishLimits(values, incident !== undefined);
+    if (tooBig.length) return refusedPreview(tooBig, number);
+    return previewCompose(herald, values, incident, number, (html) =>
+      storeFrame(ctx, ctx.sessionOf(request).idHash, html),
     );
+  };
 
   async function composePage(
     request: FastifyRequest,
@@ -189,7 +199,11 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const incident = incidentId ? await loadIncident(incidentId) : undefined;
     const values = readComposeValues(body);
     if (incident) values.title = incident.title;
-    const html = ctx.views.fragment('preview', { preview: await preview(request, values, incident) });
-    return reply.type('text/html; charset=utf-8').send(html);
+    const shown = await preview(request, values, incident);
+    const html = ctx.views.fragment('preview', { preview: shown });
+    return reply
+      .status(shown.refused ? 400 : 200)
+      .type('text/html; charset=utf-8')
+      .send(html);
   });
 }

@@ -9,6 +9,7 @@ import type { Herald } from '../app/herald.js';
 import { listComponents } from '../store/components-repo.js';
 import { countReach, type Reach } from '../store/subscribers-repo.js';
 import type { ComposeValues } from './compose-form.js';
+import { FrameTooLargeError } from './frames.js';
 import { type ShownMeasure, type ShownPart, describeUpdate, showDescribed } from './channel-view.js';
 
 export interface ChannelPreview {
@@ -28,6 +29,23 @@ export interface ComposePreview {
   reach: Reach;
   reachLine: string;
   updateNumber: number;
+  /** Set when the form is over the publish's limits: nothing was rendered or kept. */
+  refused?: boolean;
+}
+
+/** The preview of a form publishing would refuse for its size: the problems, no channel rendered. */
+export function refusedPreview(
+  issues: Array<{ field: string; problem: string }>,
+  updateNumber: number,
+): ComposePreview {
+  return {
+    channels: [],
+    warnings: issues.map((i) => `${i.field}: ${i.problem}; publishing would refuse it, so nothing is previewed`),
+    reach: { email: 0, sms: 0, webhook: 0 },
+    reachLine: '',
+    updateNumber,
+    refused: true,
+  };
 }
 
 const VALID_STATUSES: readonly string[] = ['investigating', 'identified', 'monitoring', 'resolved'];
@@ -123,8 +141,13 @@ async function previewChannel(
   } catch (error) {
     return { preview: { ...base, error: (error as Error).message || String(error) }, warnings: [] };
   }
-  const { parts, measures, warnings } = await showDescribed(channel.name, described, storeHtml);
-  return { preview: { ...base, parts, measures }, warnings };
+  try {
+    const { parts, measures, warnings } = await showDescribed(channel.name, described, storeHtml);
+    return { preview: { ...base, parts, measures }, warnings };
+  } catch (error) {
+    if (!(error instanceof FrameTooLargeError)) throw error;
+    return { preview: { ...base, error: error.message }, warnings: [] };
+  }
 }
 
 function contextFor(

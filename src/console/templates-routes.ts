@@ -6,7 +6,7 @@ import { buildUpdateContext } from '../pipeline/context.js';
 import { type ShownMessage, describeUpdate, isOver, showDescribed } from './channel-view.js';
 import { type FormBody, first } from './compose-form.js';
 import type { ConsoleContext } from './console-context.js';
-import { storeFrame } from './frames.js';
+import { FrameTooLargeError, storeFrame } from './frames.js';
 import {
   MAX_TEMPLATE_LENGTH,
   TemplateFileError,
@@ -124,8 +124,14 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       } catch (error) {
         renderError = (error as Error).message;
       }
-      if (described)
-        shown = await showDescribed(channel.name, described, (html) => storeFrame(ctx, session.idHash, html));
+      if (described) {
+        try {
+          shown = await showDescribed(channel.name, described, (html) => storeFrame(ctx, session.idHash, html));
+        } catch (error) {
+          if (!(error instanceof FrameTooLargeError)) throw error;
+          renderError = error.message;
+        }
+      }
       const folder = channel.templates?.folder;
       const files =
         folder === undefined || folders.has(folder)

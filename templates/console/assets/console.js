@@ -34,7 +34,7 @@
         .then(function (result) {
           if (mine !== sequence) return;
           target.removeAttribute('aria-busy');
-          if (result.ok) {
+          if (result.ok || result.status === 400) {
             target.innerHTML = result.text;
           } else {
             target.setAttribute('data-preview-error', String(result.status));
