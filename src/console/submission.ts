@@ -4,6 +4,7 @@ import { isUniqueViolation } from '../store/db.js';
 import {
   completeIdempotencyKey,
   findIdempotencyKey,
+  idempotencyCutoff,
   releaseIdempotencyKey,
   reserveIdempotencyKey,
 } from '../store/idempotency-repo.js';
@@ -22,14 +23,14 @@ export async function once(
   if (!/^[A-Za-z0-9_-]{16,64}$/.test(submission)) return { location: await run(), repeated: false };
   const key = `console:${submission}`;
   const hash = createHash('sha256').update(JSON.stringify(body)).digest('hex');
-  const existing = await findIdempotencyKey(store.db, key);
+  const existing = await findIdempotencyKey(store.db, key, idempotencyCutoff());
   if (existing) {
     if (existing.statusCode === null)
       return { conflict: 'this form is being published already; wait a moment and reload' };
     return { location: (existing.body as { location: string }).location, repeated: true };
   }
   try {
-    await reserveIdempotencyKey(store.db, key, hash, nowIso());
+    await reserveIdempotencyKey(store.db, key, hash, nowIso(), idempotencyCutoff());
   } catch (error) {
     if (isUniqueViolation(error)) return { conflict: 'this form is being published already; wait a moment and reload' };
     throw error;

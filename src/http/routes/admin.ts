@@ -25,6 +25,9 @@ import { idempotent } from '../idempotency.js';
 
 type IdParams = { Params: { id: string } };
 
+const SECRET_WITHHELD =
+  "a webhook subscriber's secret is shown once, in the first answer; this repeated answer leaves it out. Lost it? Delete the subscriber and add it again for a new secret";
+
 /** The admin API of the contract, under /api/v1, behind the bearer token. */
 export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
   const { store, publishDeps } = herald;
@@ -112,7 +115,15 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     idempotent(store, request, reply, async () => {
       const input = parseInput(createSubscriberSchema, request.body);
       // Checks components, the webhook URL (https, public address) and the suppression list; see src/subscribers/.
-      return { status: 201, body: await adminCreateSubscriber(subscriberDeps(herald), input) };
+      const created = await adminCreateSubscriber(subscriberDeps(herald), input);
+      if (!('secret' in created)) return { status: 201, body: created };
+      // The webhook's signing secret is shown once: a repeat of this request gets the answer without it.
+      const { secret: _shownOnce, ...withoutSecret } = created;
+      return {
+        status: 201,
+        body: created,
+        replay: { ...withoutSecret, secret: null, secretWithheld: SECRET_WITHHELD },
+      };
     }),
   );
   app.get('/subscribers', async () => listSubscribers(db, { limit: 10_000 }));
