@@ -20,6 +20,7 @@ import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.
 import { subscriberDeps } from '../../subscribers/deps.js';
 import { adminCreateSubscriber } from '../../subscribers/service.js';
 import { bearerAuth } from '../auth.js';
+import { requireJsonBody } from '../json-only.js';
 import { pageLimit, parseInput } from '../errors.js';
 import { idempotent } from '../idempotency.js';
 
@@ -33,6 +34,7 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
   const { store, publishDeps } = herald;
   const { db } = store;
   app.addHook('onRequest', bearerAuth(herald.env.apiToken));
+  app.addHook('onRequest', requireJsonBody);
 
   app.post('/components', (request, reply) =>
     idempotent(store, request, reply, async () => {
