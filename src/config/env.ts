@@ -8,6 +8,8 @@ export interface HeraldEnv {
   port: number;
   publicUrl: string;
   apiToken: string | undefined;
+  /** When set, GET /metrics needs `Authorization: Bearer` with it. */
+  metricsToken: string | undefined;
   secret: string;
   databaseUrl: string;
   redisUrl: string;
@@ -53,6 +55,7 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     port,
     publicUrl,
     apiToken: vars.HERALD_API_TOKEN || undefined,
+    metricsToken: vars.HERALD_METRICS_TOKEN || undefined,
     secret: vars.HERALD_SECRET || (options.generateSecret === false ? '' : storedSecret(dataDir)),
     databaseUrl: databaseUrl(vars.DATABASE_URL) ?? join(dataDir, 'herald.db'),
     redisUrl: redisUrl(vars.REDIS_URL) ?? 'redis://127.0.0.1:6379',

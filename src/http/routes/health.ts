@@ -1,6 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import type { Herald } from '../../app/herald.js';
 import { pingDatabase } from '../../store/db.js';
+import { bearerAuth } from '../auth.js';
 
 export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
   app.get('/healthz', async (_request, reply) => {
@@ -17,7 +18,12 @@ export async function healthRoutes(app: FastifyInstance, { herald }: { herald: H
     const ok = database === 'ok' && queue === 'ok';
     return reply.status(ok ? 200 : 503).send({ status: ok ? 'ok' : 'degraded', database, queue });
   });
-  app.get('/metrics', async (_request, reply) => {
+  const metricsAuth = bearerAuth(herald.env.metricsToken, {
+    variable: 'HERALD_METRICS_TOKEN',
+    label: 'metrics',
+    openWhenUnset: true,
+  });
+  app.get('/metrics', { onRequest: metricsAuth }, async (_request, reply) => {
     const body = await herald.metrics.registry.metrics();
     return reply.type(herald.metrics.registry.contentType).send(body);
   });

@@ -12,6 +12,7 @@ import {
   unsubscribeAddress,
 } from '../../subscribers/service.js';
 import { type SmsInboundHandler, isSmsInboundHandler } from '../../channels/sms/inbound.js';
+import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
 
 // Public routes (no auth): sign-up with double opt-in, confirmation, one-click unsubscribe, inbound SMS STOP.
 
@@ -24,15 +25,16 @@ class WindowLimiter {
     private readonly max: number,
     private readonly windowMs: number,
   ) {}
-  allow(key: string, now = Date.now()): boolean {
+  /** Counts a hit: 0 when allowed, else the milliseconds until the window resets (for Retry-After). */
+  waitFor(key: string, now = Date.now()): number {
     if (this.hits.size > 50_000) for (const [k, v] of this.hits) if (v.resetAt <= now) this.hits.delete(k);
     const entry = this.hits.get(key);
     if (!entry || entry.resetAt <= now) {
       this.hits.set(key, { count: 1, resetAt: now + this.windowMs });
-      return true;
+      return 0;
     }
     entry.count++;
-    return entry.count <= this.max;
+    return entry.count <= this.max ? 0 : entry.resetAt - now;
   }
 }
 
@@ -51,10 +53,20 @@ const wantsHtml = (request: FastifyRequest) =>
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
+// The pages' own stylesheet: with the status page's CSP (no inline style) it is a file of its own.
+const PAGE_CSS_PATH = '/subscribe/page.css';
+const PAGE_CSS =
+  'body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}\n';
+
 function page(siteName: string, title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title>
-<style>body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}</style></head>
+<link rel="stylesheet" href="${PAGE_CSS_PATH}"></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
+}
+
+/** A 429 with how long to wait, in whole seconds (at least 1). */
+function tooMany(reply: FastifyReply, waitMs: number) {
+  reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
 }
 
 function answer(
@@ -69,6 +81,7 @@ function answer(
   reply.header('cache-control', 'no-store');
   if (wantsHtml(request) || request.method === 'GET') {
     return reply
+      .headers(SECURITY_HEADERS)
       .status(status)
       .type('text/html; charset=utf-8')
       .send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}`));
@@ -106,8 +119,18 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   const perIp = new WindowLimiter(ipMax, ipWindow);
   const linkLimiter = new WindowLimiter(ipMax * 6, ipWindow);
 
+  app.get(PAGE_CSS_PATH, async (_request, reply) =>
+    reply
+      .headers(SECURITY_HEADERS)
+      .header('cache-control', 'public, max-age=3600')
+      .type('text/css; charset=utf-8')
+      .send(PAGE_CSS),
+  );
+
   app.post('/subscribe', async (request, reply) => {
-    if (!perIp.allow(request.ip)) {
+    const wait = perIp.waitFor(request.ip);
+    if (wait > 0) {
+      tooMany(reply, wait);
       return answer(
         request,
         reply,
@@ -128,8 +151,11 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   });
 
   app.get<TokenQuery>('/subscribe/confirm', async (request, reply) => {
-    if (!linkLimiter.allow(request.ip))
+    const wait = linkLimiter.waitFor(request.ip);
+    if (wait > 0) {
+      tooMany(reply, wait);
       return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+    }
     const outcome = await confirmSubscription(deps, request.query.token);
     if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
     return answer(
@@ -162,8 +188,11 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
 
   // RFC 8058 one-click: a POST with the token in the URL, body List-Unsubscribe=One-Click, no cookies.
   app.post<TokenQuery>('/unsubscribe', async (request, reply) => {
-    if (!linkLimiter.allow(request.ip))
+    const wait = linkLimiter.waitFor(request.ip);
+    if (wait > 0) {
+      tooMany(reply, wait);
       return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+    }
     const bodyToken = (request.body as { token?: unknown } | undefined)?.token;
     const outcome = await unsubscribe(deps, request.query.token ?? bodyToken);
     if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
