@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { Channel } from '../channels/channel.js';
-import type { ChannelRuntime, HeraldConfig } from '../config/define.js';
+import type { Channel, ChannelRuntime } from '../channels/channel.js';
+import type { HeraldConfig } from '../config/define.js';
 import { ConfigError, type HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
 import { readCadence } from '../console/cadence.js';
@@ -17,6 +17,7 @@ import { type Logger, createLogger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
+import type { SubscriberDeps } from '../subscribers/service.js';
 
 export const TEMPLATES_DIR = resolve(import.meta.dirname, '../../templates');
 
@@ -49,6 +50,8 @@ export interface Herald {
   siteName: string;
   metrics: Metrics;
   publishDeps: PublishDeps;
+  /** What sign-ups, imports and unsubscribes use (the API, the public pages, the console). */
+  subscriberDeps: SubscriberDeps;
   /** The delivery engine, when this process runs it. */
   workers?: DeliveryEngine;
   sweeper?: OutboxSweeper;
@@ -99,6 +102,15 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     () => confirmations.depth(),
   );
   const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
+  const subscriberDeps: SubscriberDeps = {
+    db: store.db,
+    secret: env.secret,
+    publicUrl: env.publicUrl,
+    allowPrivateWebhooks: env.allowPrivateWebhooks,
+    channels,
+    logger,
+    confirmations,
+  };
 
   const site = { name: siteName, publicUrl: env.publicUrl };
   // Opt-in messages and reminders are the engine's jobs too.
@@ -144,6 +156,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     siteName,
     metrics,
     publishDeps,
+    subscriberDeps,
     workers,
     sweeper,
     templates,

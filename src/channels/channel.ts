@@ -1,4 +1,29 @@
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+import type { PostRef } from '../domain/types.js';
+import type { Templates } from '../render/templates.js';
+import type { Logger } from '../runtime/logger.js';
+import type { Store } from '../store/store.js';
+
+export type { PostRef };
+
+/** What a channel gets when Herald builds it: shared services, never process.env. */
+export interface ChannelRuntime {
+  store: Store;
+  templates: Templates;
+  logger: Logger;
+  publicUrl: string;
+  siteName: string;
+  /** Key for HMAC tokens in links. */
+  secret: string;
+  dataDir: string;
+}
+
+/** One entry of channels.config.ts: a named channel of a kind, built when Herald starts. */
+export interface ChannelDefinition<C extends Channel = Channel> {
+  name: string;
+  kind: string;
+  create(runtime: ChannelRuntime): C;
+}
 
 /** What a channel can do, as data. The core enforces it (queue rate limit, concurrency, threading). */
 export interface ChannelCapabilities {
@@ -41,13 +66,6 @@ export interface UpdateContext {
     /** The commander's own text for social posts (X, Mastodon, Bluesky), posted instead of the message. */
     socialText?: string;
   };
-}
-
-/** A post a channel made earlier, as recorded on its delivery row. */
-export interface PostRef {
-  externalId: string;
-  externalUrl?: string | null;
-  meta?: Record<string, string> | null;
 }
 
 export interface SendTarget {

@@ -75,7 +75,7 @@ export class RecipientRejectedError extends PermanentError {
   constructor(
     message: string,
     readonly action: 'suppress' | 'disable' | 'none' = 'none',
-    /** For `suppress`: the address's suppression hash (see src/subscribers/suppression.ts), computed by the channel. */
+    /** For `suppress`: the address's suppression hash (see addressHash in src/domain/audience.ts), computed by the channel. */
     readonly suppressionHash?: string,
   ) {
     super(message);

@@ -1,25 +1,8 @@
-import type { Channel } from '../channels/channel.js';
-import type { Templates } from '../render/templates.js';
-import type { Logger } from '../runtime/logger.js';
-import type { Store } from '../store/store.js';
+import type { ChannelDefinition } from '../channels/channel.js';
 
-/** What a channel gets when Herald builds it: shared services, never process.env. */
-export interface ChannelRuntime {
-  store: Store;
-  templates: Templates;
-  logger: Logger;
-  publicUrl: string;
-  siteName: string;
-  /** Key for HMAC tokens in links. */
-  secret: string;
-  dataDir: string;
-}
-
-export interface ChannelDefinition<C extends Channel = Channel> {
-  name: string;
-  kind: string;
-  create(runtime: ChannelRuntime): C;
-}
+// channels.config.ts is typed from here; a channel's own types (its definition, what it gets when built) belong to
+// src/channels/channel.ts and are named here too for the config file's authors.
+export type { ChannelDefinition, ChannelRuntime } from '../channels/channel.js';
 
 export interface HeraldConfig {
   site?: { name?: string };

@@ -1,6 +1,14 @@
 import { resolve } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
-import type { Herald } from '../app/herald.js';
+import type { Redis } from 'ioredis';
+import type { Channel } from '../channels/channel.js';
+import type { HeraldEnv } from '../config/env.js';
+import type { CatalogDeps } from '../pipeline/catalog.js';
+import type { PublishDeps } from '../pipeline/publish.js';
+import type { Templates } from '../render/templates.js';
+import type { Metrics } from '../runtime/metrics.js';
+import type { Store } from '../store/store.js';
+import type { SubscriberDeps } from '../subscribers/service.js';
 import { type CadenceSettings, readCadence } from './cadence.js';
 import { type LoginLimits, LoginRateLimiter } from './rate-limit.js';
 import { type ReminderSettings, readReminderSettings } from './reminders.js';
@@ -17,9 +25,23 @@ export interface ConsoleOptions {
   templatesDir?: string;
 }
 
+/** What the console uses of a running Herald (built by the composition root, src/app). */
+export interface ConsoleHerald extends CatalogDeps {
+  env: Pick<HeraldEnv, 'publicUrl' | 'queuePrefix' | 'vars'>;
+  store: Store;
+  channels: ReadonlyArray<Channel>;
+  siteName: string;
+  /** Login attempts and preview frames are kept here. */
+  redis: Redis;
+  templates: Templates;
+  metrics: Pick<Metrics, 'published'>;
+  publishDeps: PublishDeps;
+  subscriberDeps: SubscriberDeps;
+}
+
 /** What every console route needs, built once per app. */
 export interface ConsoleContext {
-  herald: Herald;
+  herald: ConsoleHerald;
   views: ConsoleViews;
   limiter: LoginRateLimiter;
   cadence: CadenceSettings;
@@ -42,7 +64,7 @@ export function attachSession(request: FastifyRequest, session: Session) {
   sessions.set(request, session);
 }
 
-export function createConsoleContext(herald: Herald, options: ConsoleOptions = {}): ConsoleContext {
+export function createConsoleContext(herald: ConsoleHerald, options: ConsoleOptions = {}): ConsoleContext {
   const views = new ConsoleViews(options.templatesDir ?? CONSOLE_TEMPLATES_DIR);
   return {
     herald,

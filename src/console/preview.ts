@@ -5,11 +5,11 @@ import { newId, nowIso } from '../domain/ids.js';
 import { planUpdate } from '../domain/rules.js';
 import type { Component, Incident } from '../domain/types.js';
 import { buildUpdateContext } from '../pipeline/context.js';
-import type { Herald } from '../app/herald.js';
 import { listComponents } from '../store/components-repo.js';
 import { countReach, type Reach } from '../store/subscribers-repo.js';
 import type { ComposeValues } from './compose-form.js';
 import { FrameTooLargeError } from './frames.js';
+import type { ConsoleHerald } from './console-context.js';
 import { type ShownMeasure, type ShownPart, describeUpdate, showDescribed } from './channel-view.js';
 
 export interface ChannelPreview {
@@ -58,7 +58,7 @@ const VALID_IMPACTS: readonly string[] = ['none', 'minor', 'major', 'critical'];
  * `storeHtml` keeps an HTML part (an email, a status page) for its sandboxed frame and returns the frame's URL.
  */
 export async function previewCompose(
-  herald: Herald,
+  herald: Pick<ConsoleHerald, 'store' | 'channels' | 'siteName' | 'env'>,
   values: ComposeValues,
   incident: Incident | undefined,
   nextNumber: number,
@@ -151,7 +151,7 @@ async function previewChannel(
 }
 
 function contextFor(
-  herald: Herald,
+  herald: Pick<ConsoleHerald, 'siteName' | 'env'>,
   values: ComposeValues,
   incident: Incident | undefined,
   number: number,

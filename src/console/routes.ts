@@ -1,11 +1,10 @@
 import type { FastifyError, FastifyInstance } from 'fastify';
 import { NotFoundError } from '../domain/errors.js';
-import type { Herald } from '../app/herald.js';
 import { assetsRoutes } from './assets-routes.js';
 import { authRoutes } from './auth-routes.js';
 import { catalogRoutes } from './catalog-routes.js';
 import { composeRoutes } from './compose-routes.js';
-import { type ConsoleOptions, createConsoleContext } from './console-context.js';
+import { type ConsoleHerald, type ConsoleOptions, createConsoleContext } from './console-context.js';
 import { dashboardRoutes } from './dashboard-routes.js';
 import { frameRoutes } from './frames.js';
 import { postGuard, sessionGuard } from './guard.js';
@@ -18,7 +17,7 @@ import { templatesRoutes } from './templates-routes.js';
  * The incident commander's console, a Fastify plugin: register with `{ prefix: '/console', herald }`.
  * Server-rendered pages, one static script, sessions in the database, CSRF token on every form.
  */
-export async function consoleRoutes(app: FastifyInstance, options: { herald: Herald } & ConsoleOptions) {
+export async function consoleRoutes(app: FastifyInstance, options: { herald: ConsoleHerald } & ConsoleOptions) {
   const ctx = createConsoleContext(options.herald, options);
   app.addHook('onRequest', sessionGuard(ctx));
   app.addHook('preHandler', postGuard(ctx));

@@ -2,7 +2,6 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { csvToSubscribers } from '../subscribers/csv.js';
 import { InputError } from '../domain/errors.js';
 import { countSubscribers, searchSubscribers, toSubscriber } from '../store/subscribers-repo.js';
-import { subscriberDeps } from '../subscribers/deps.js';
 import { type ImportResult, importSubscribers } from '../subscribers/service.js';
 import { type FormBody, first } from './compose-form.js';
 import type { ConsoleContext } from './console-context.js';
@@ -113,7 +112,7 @@ export function subscribersRoutes(app: FastifyInstance, ctx: ConsoleContext) {
         400,
       );
     try {
-      const result = await importCsv(subscriberDeps(ctx.herald), csv, confirmed);
+      const result = await importCsv(ctx.herald.subscriberDeps, csv, confirmed);
       request.log.info(
         {
           user: ctx.sessionOf(request).user.username,

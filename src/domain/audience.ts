@@ -1,3 +1,5 @@
+import { createHmac } from 'node:crypto';
+
 /**
  * An update reaches a subscriber when the subscriber follows every component (empty filter), when the incident
  * affects no component, or when any affected component is in the subscriber's filter.
@@ -23,3 +25,11 @@ export function matchingIds(
   }
   return out;
 }
+
+/**
+ * How an address is kept on the suppression list: only as an HMAC of (kind, address) with HERALD_SECRET, enough to
+ * skip an unsubscribed or bounced address on re-import, not enough to list them. Channels compute it for the
+ * addresses they see refused.
+ */
+export const addressHash = (secret: string, kind: string, address: string) =>
+  createHmac('sha256', secret).update(`suppression\0${kind}\0${address}`).digest('base64url');

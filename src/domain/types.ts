@@ -96,3 +96,10 @@ export interface Delivery {
   updatedAt: string;
   deliveredAt: string | null;
 }
+
+/** A post a channel made earlier, as recorded on its delivery row. */
+export interface PostRef {
+  externalId: string;
+  externalUrl?: string | null;
+  meta?: Record<string, string> | null;
+}

@@ -1,23 +1,39 @@
 import Fastify, { type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import formbody from '@fastify/formbody';
+import { type StatusPageChannel, isStatusPageChannel, rebuildStatusSite } from '../channels/statuspage/index.js';
+import type { HeraldEnv } from '../config/env.js';
+import type { ConsoleHerald } from '../console/console-context.js';
 import { consoleRoutes } from '../console/routes.js';
-import type { Herald } from '../app/herald.js';
+import type { Logger } from '../runtime/logger.js';
 import { handleError } from './errors.js';
 import { refuseNulCharacters } from './nul-guard.js';
-import { adminRoutes } from './routes/admin.js';
-import { healthRoutes } from './routes/health.js';
-import { subscribeRoutes } from './routes/subscribe.js';
-import { subscriberAdminRoutes } from './routes/subscribers-admin.js';
+import { type AdminDeps, adminRoutes } from './routes/admin.js';
+import { type HealthDeps, healthRoutes } from './routes/health.js';
+import { type SubscribeDeps, subscribeRoutes } from './routes/subscribe.js';
+import { type SubscriberAdminDeps, subscriberAdminRoutes } from './routes/subscribers-admin.js';
 import { statusPageRoutes } from '../statuspage/routes.js';
+
+/**
+ * What the HTTP app uses of a running Herald: the union of what its routes declare they use. The composition root
+ * (src/app) hands over its Herald, which has all of it; each route sees only its own part.
+ */
+export type WebDeps = AdminDeps &
+  HealthDeps &
+  SubscribeDeps &
+  SubscriberAdminDeps &
+  ConsoleHerald & {
+    env: Pick<HeraldEnv, 'trustProxy' | 'statusPageDir'>;
+    logger: Logger;
+  };
 
 export interface AppOptions {
   bodyLimit?: number;
-  /** Extra route plugins (the status page, the console) registered on the same app. */
-  plugins?: Array<(app: FastifyInstance, herald: Herald) => Promise<void>>;
+  /** Extra route plugins registered on the same app. */
+  plugins?: Array<(app: FastifyInstance, herald: WebDeps) => Promise<void>>;
 }
 
 /** The HTTP app, apart from listening: tests drive it with inject() or a real port. */
-export async function buildApp(herald: Herald, options: AppOptions = {}): Promise<FastifyInstance> {
+export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promise<FastifyInstance> {
   const app = Fastify({
     bodyLimit: options.bodyLimit ?? 1024 * 1024,
     loggerInstance: herald.logger.child({ component: 'http' }) as FastifyBaseLogger,
@@ -37,7 +53,12 @@ export async function buildApp(herald: Herald, options: AppOptions = {}): Promis
   await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
   await app.register(subscribeRoutes, { herald });
   await app.register(consoleRoutes, { prefix: '/console', herald });
-  await statusPageRoutes(app, herald);
+  // The site is served from the status page channel's directory, built on first request when nothing is there yet.
+  const statusPage: StatusPageChannel | undefined = herald.channels.find(isStatusPageChannel);
+  await statusPageRoutes(app, {
+    dir: statusPage?.site.dir ?? herald.env.statusPageDir,
+    build: statusPage ? () => rebuildStatusSite(herald) : undefined,
+  });
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;
 }

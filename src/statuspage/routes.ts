@@ -1,18 +1,20 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { Herald } from '../app/herald.js';
-import { isStatusPageChannel, rebuildStatusSite } from './channel.js';
 import { codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';
 import { type Representation, SiteFileCache } from './file-cache.js';
 import { SECURITY_HEADERS } from './security-headers.js';
 
+/** Where the built site is, and how to build it when nothing is there yet (when a status page channel exists). */
+export interface StatusPageFiles {
+  dir: string;
+  build?: () => Promise<unknown>;
+}
+
 /**
- * `GET /`, the static site and `GET /api/v2/*.json`, read from STATUS_PAGE_DIR (the channel's `dir` when a
- * status page channel is configured) so a rebuild by any process shows within milliseconds.
+ * `GET /`, the static site and `GET /api/v2/*.json`, read from the site's directory so a rebuild by any process
+ * shows within milliseconds.
  */
-export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Promise<void> {
-  const channel = herald.channels.find(isStatusPageChannel);
-  const dir = channel?.site.dir ?? herald.env.statusPageDir;
+export async function statusPageRoutes(app: FastifyInstance, { dir, build }: StatusPageFiles): Promise<void> {
   let firstBuild: Promise<unknown> | undefined;
   const files = new SiteFileCache(dir);
 
@@ -21,9 +23,9 @@ export async function statusPageRoutes(app: FastifyInstance, herald: Herald): Pr
     if (relative === null) return reply.callNotFound();
     const find = (path: string) => files.get(path, codingFor(request.headers['accept-encoding'], path));
     let file = await find(relative);
-    if (file === null && relative === 'index.html' && channel) {
+    if (file === null && relative === 'index.html' && build) {
       // Nothing built yet (fresh install, no update so far): build once, then serve.
-      firstBuild ??= rebuildStatusSite(herald).catch((error) => {
+      firstBuild ??= build().catch((error) => {
         firstBuild = undefined;
         request.log.warn({ err: (error as Error).message }, 'first status site build failed');
       });

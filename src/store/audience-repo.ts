@@ -131,7 +131,7 @@ export async function countFailure(
   return { state: sub.state, failures, quarantinedNow: false };
 }
 
-// ---- The suppression list: addresses as an HMAC (see src/subscribers/suppression.ts), never in the clear. ----
+// ---- The suppression list: addresses as an HMAC (addressHash in src/domain/audience.ts), never in the clear. ----
 
 export async function isHashSuppressed(db: Executor, kind: string, hash: string): Promise<boolean> {
   const row = await db

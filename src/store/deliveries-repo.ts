@@ -1,7 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import type { DeliveryState } from '../domain/enums.js';
-import type { PostRef } from '../channels/channel.js';
-import type { Delivery } from '../domain/types.js';
+import type { Delivery, PostRef } from '../domain/types.js';
 import type { Executor } from './executor.js';
 import { prepared } from './prepared.js';
 import type { DeliveriesTable } from './schema.js';

@@ -9,7 +9,7 @@ import type { Logger } from '../runtime/logger.js';
 import { noteSubscriberError } from '../store/audience-repo.js';
 import { findSubscriberById } from '../store/subscribers-repo.js';
 import type { Store } from '../store/store.js';
-import { confirmUrl } from './tokens.js';
+import { confirmUrl } from '../domain/link-tokens.js';
 
 // Opt-in messages are jobs of the delivery engine, on a queue of their own: a provider that is down or
 // rate-limiting when someone signs up delays the message (retried with backoff, as ../pipeline/failure.ts

@@ -20,10 +20,10 @@ import {
   markSubscriberConfirmed,
   toSubscriber,
 } from '../store/subscribers-repo.js';
-import { UnsafeUrlError, validateWebhookUrl } from './ssrf.js';
+import { UnsafeUrlError, validateWebhookUrl } from '../lib/ssrf.js';
 import { addSuppression, isSuppressed, removeSuppression, suppressedAmong } from './suppression.js';
 import { type ConfirmationQueue, confirmationChannel } from './confirmations.js';
-import { verifyToken, type TokenCheck } from './tokens.js';
+import { verifyToken, type TokenCheck } from '../domain/link-tokens.js';
 
 export interface SubscriberDeps {
   db: Executor;

@@ -1,12 +1,8 @@
-import { createHmac } from 'node:crypto';
+import { addressHash } from '../domain/audience.js';
 import { deleteSuppression, isHashSuppressed, putSuppression, suppressedHashes } from '../store/audience-repo.js';
 import type { Executor } from '../store/executor.js';
 
-// Unsubscribed and bounced addresses are kept only as an HMAC of (kind, address) with HERALD_SECRET:
-// enough to skip them on re-import, not enough to list them.
-
-export const addressHash = (secret: string, kind: string, address: string) =>
-  createHmac('sha256', secret).update(`suppression\0${kind}\0${address}`).digest('base64url');
+// The suppression list, read and written by its address hash (src/domain/audience.ts).
 
 export const isSuppressed = (db: Executor, secret: string, kind: string, address: string): Promise<boolean> =>
   isHashSuppressed(db, kind, addressHash(secret, kind, address));

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { TEMPLATES_DIR, type Herald } from '../../src/app/herald.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { statusPageRoutes } from '../../src/statuspage/routes.js';
 import { openStore, type Store } from '../../src/store/store.js';
@@ -118,7 +118,7 @@ export async function startFixture(): Promise<Fixture> {
   });
   await site.rebuild({ full: true });
   const app: FastifyInstance = Fastify();
-  await statusPageRoutes(app, { channels: [], env: { statusPageDir: dir } } as unknown as Herald);
+  await statusPageRoutes(app, { dir });
   const baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
   return {
     store,

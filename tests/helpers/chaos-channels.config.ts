@@ -6,7 +6,7 @@ import { mastodon } from '../../src/channels/mastodon/index.js';
 import { slack } from '../../src/channels/slack/index.js';
 import { twitter } from '../../src/channels/twitter/index.js';
 import { defineConfig } from '../../src/config/define.js';
-import { statuspage } from '../../src/statuspage/channel.js';
+import { statuspage } from '../../src/channels/statuspage/index.js';
 
 // The fakes answer at once; the providers' real limits would only add waiting.
 const FAST = { max: 1000, perMs: 1000 };

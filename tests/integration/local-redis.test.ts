@@ -4,7 +4,7 @@ import { Redis } from 'ioredis';
 import { describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { ensureRedis } from '../../src/runtime/local-redis.js';
+import { ensureRedis } from '../../src/cli/local-redis.js';
 import { freePort, tempDir } from '../helpers/env.js';
 
 describe('first run: a local Redis when none answers', () => {

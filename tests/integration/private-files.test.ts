@@ -6,7 +6,7 @@ import { join, resolve } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { readEnv } from '../../src/config/env.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { ensureRedis } from '../../src/runtime/local-redis.js';
+import { ensureRedis } from '../../src/cli/local-redis.js';
 import { kill } from '../helpers/child.js';
 import { REDIS_URL, dropRedisPrefix, eventually, freePort, tempDir, uniqueName } from '../helpers/env.js';
 

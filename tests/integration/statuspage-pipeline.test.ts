@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { statuspage } from '../../src/channels/registry.js';
 import type { StateChange } from '../../src/channels/channel.js';
-import { rebuildStatusSite } from '../../src/statuspage/channel.js';
+import { rebuildStatusSite } from '../../src/channels/statuspage/index.js';
 import { createTarget } from '../../src/statuspage/targets/index.js';
 import { eventually, tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';

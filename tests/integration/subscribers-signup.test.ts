@@ -1,6 +1,6 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { email } from '../../src/channels/email/index.js';
-import { confirmUrl, unsubscribeUrl } from '../../src/subscribers/tokens.js';
+import { confirmUrl, unsubscribeUrl } from '../../src/domain/link-tokens.js';
 import { eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { randomSecret, tableCounts } from '../helpers/subscribers.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ChannelError, PermanentError, RateLimitedError, RetryableError } from '../../src/channels/errors.js';
-import { RecipientRejectedError } from '../../src/subscribers/errors.js';
+import { RecipientRejectedError } from '../../src/channels/errors.js';
 
 describe('typed channel errors', () => {
   it('instanceof follows the class hierarchy', () => {

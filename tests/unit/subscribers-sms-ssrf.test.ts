@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import fc from 'fast-check';
 import { fitSms, segmentsOf, smsMeasure } from '../../src/channels/sms/segments.js';
-import { blockedAddressReason, checkWebhookUrlForm } from '../../src/subscribers/ssrf.js';
-import { confirmUrl, verifyToken } from '../../src/subscribers/tokens.js';
+import { blockedAddressReason, checkWebhookUrlForm } from '../../src/lib/ssrf.js';
+import { confirmUrl, verifyToken } from '../../src/domain/link-tokens.js';
 
 describe('SMS segments', () => {
   it('counts GSM-7, extension characters and UCS-2', () => {

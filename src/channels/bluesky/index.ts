@@ -1,5 +1,4 @@
-import type { Channel } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelDefinition } from '../channel.js';
 import { BlueskyClient, toRef } from './client.js';
 import {
   BLUESKY_MAX_GRAPHEMES,

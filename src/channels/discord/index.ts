@@ -1,5 +1,4 @@
-import type { Channel, SendTarget, SentRef } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, SendTarget, SentRef, ChannelDefinition } from '../channel.js';
 import { RetryableError } from '../errors.js';
 import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
 import {

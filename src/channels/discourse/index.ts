@@ -1,5 +1,4 @@
-import type { Channel, SendTarget, SentRef } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, SendTarget, SentRef, ChannelDefinition } from '../channel.js';
 import { RetryableError } from '../errors.js';
 import { DiscourseClient, type DiscoursePost, Unprocessable } from './client.js';
 import { DISCOURSE_POST_MAX, type DiscourseMessage, discourseView, renderDiscourse } from './render.js';

@@ -1,8 +1,7 @@
-import type { AudienceChannel, Recipient } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.js';
 import { PermanentError } from '../errors.js';
-import { addressHash } from '../../subscribers/suppression.js';
-import { unsubscribeUrl } from '../../subscribers/tokens.js';
+import { addressHash } from '../../domain/audience.js';
+import { unsubscribeUrl } from '../../domain/link-tokens.js';
 import { type EmailMessage, emailView, personalise, renderEmail, threadHeaders } from './render.js';
 import { type SmtpSettings, createPool, smtpError } from './send.js';
 

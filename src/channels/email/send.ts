@@ -1,7 +1,6 @@
 import nodemailer from 'nodemailer';
 import type SMTPPool from 'nodemailer/lib/smtp-pool/index.js';
-import { PermanentError, RetryableError, type ChannelError } from '../errors.js';
-import { RecipientRejectedError } from '../../subscribers/errors.js';
+import { PermanentError, RecipientRejectedError, RetryableError, type ChannelError } from '../errors.js';
 
 export interface SmtpSettings {
   /** smtp://user:pass@host:port or smtps://… (implicit TLS). `?tls=off` skips STARTTLS (local sinks only). */

@@ -1,8 +1,7 @@
 import { appendFile, mkdir } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { PRIVATE_DIRECTORY_MODE, makePrivateFile } from '../../lib/private-files.js';
-import type { Channel } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelDefinition } from '../channel.js';
 import { RetryableError } from '../errors.js';
 
 export interface LogChannelOptions {

@@ -1,5 +1,4 @@
-import type { Channel } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelDefinition } from '../channel.js';
 import { MastodonClient, type Visibility, repliesTo, sameTootText, toRef } from './client.js';
 import { MASTODON_MAX_CHARS, type Toot, ownTootProblem, renderToot, tootView } from './render.js';
 

@@ -1,5 +1,4 @@
-import type { Channel } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelDefinition } from '../channel.js';
 import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
 import { MATTERMOST_TEXT_MAX, type MattermostMessage, mattermostView, renderMattermost } from './render.js';
 

@@ -5,8 +5,7 @@ import {
   type ChatPostMessageResponse,
   type ConversationsRepliesResponse,
 } from '@slack/web-api';
-import type { Channel, PostRef, SendTarget, SentRef } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, PostRef, SendTarget, SentRef, ChannelDefinition } from '../channel.js';
 import { slackError } from './errors.js';
 import { lightFetch } from '../http.js';
 import { SLACK_BLOCK_MAX, type SlackMessage, type SlackPost, renderSlack, slackView } from './render.js';

@@ -1,9 +1,7 @@
-import type { AudienceChannel, UpdateContext } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
-import { PermanentError, RateLimitedError, RetryableError, retryAfterToMs } from '../errors.js';
+import type { AudienceChannel, UpdateContext, ChannelDefinition } from '../channel.js';
+import { PermanentError, RateLimitedError, RecipientRejectedError, RetryableError, retryAfterToMs } from '../errors.js';
 import { httpCall } from '../http.js';
-import { RecipientRejectedError } from '../../subscribers/errors.js';
-import { addressHash } from '../../subscribers/suppression.js';
+import { addressHash } from '../../domain/audience.js';
 import { type SmsInboundHandler, isStopMessage, verifyTwilioSignature } from './inbound.js';
 import { fitSms, segmentsOf, smsMeasure } from './segments.js';
 

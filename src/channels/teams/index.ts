@@ -1,5 +1,4 @@
-import type { Channel } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelDefinition } from '../channel.js';
 import { callWebhook, hostOf } from '../http.js';
 import { TEAMS_TEXT_MAX, type TeamsMessage, renderTeams, teamsView } from './render.js';
 

@@ -1,5 +1,4 @@
-import type { Channel, ChannelCapabilities } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { Channel, ChannelCapabilities, ChannelDefinition } from '../channel.js';
 import { TwitterClient, type TwitterCredentials, repliesTo, sameTweetText, toRef } from './client.js';
 import { TWEET_MAX_WEIGHT, type Tweet, ownTweetProblem, renderTweet, tweetView } from './render.js';
 

@@ -1,6 +1,5 @@
 import { Webhook } from 'standardwebhooks';
-import type { AudienceChannel, Recipient } from '../channel.js';
-import type { ChannelDefinition } from '../../config/define.js';
+import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.js';
 import { PermanentError } from '../errors.js';
 import { type WebhookMessage, renderWebhook, webhookView } from './payload.js';
 import { guardedPost, webhookStatusError } from './send.js';

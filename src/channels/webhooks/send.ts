@@ -1,8 +1,7 @@
 import http from 'node:http';
 import https from 'node:https';
-import { RetryableError, PermanentError, type ChannelError, noAnswerError } from '../errors.js';
-import { RecipientRejectedError } from '../../subscribers/errors.js';
-import { UnsafeUrlError, checkWebhookUrlForm, guardedLookup, resolveSafeAddresses } from '../../subscribers/ssrf.js';
+import { RetryableError, PermanentError, RecipientRejectedError, type ChannelError, noAnswerError } from '../errors.js';
+import { UnsafeUrlError, checkWebhookUrlForm, guardedLookup, resolveSafeAddresses } from '../../lib/ssrf.js';
 
 export interface PostResult {
   status: number;

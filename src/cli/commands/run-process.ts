@@ -4,7 +4,7 @@ import { loadConfigFile } from '../../config/load.js';
 import { buildApp } from '../../http/app.js';
 import { type Herald, startHerald } from '../../app/herald.js';
 import { createLogger, maskUrlPassword } from '../../runtime/logger.js';
-import { ensureRedis } from '../../runtime/local-redis.js';
+import { ensureRedis } from '../local-redis.js';
 import { migrateToLatest, openDatabase } from '../../store/db.js';
 import { checkDatabase, listenProblem } from '../startup-checks.js';
 

@@ -10,15 +10,21 @@ import {
   postmortemSchema,
 } from '../../domain/schemas.js';
 import { deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
-import { addComponent, changeComponent, retryDelivery, scheduleMaintenance } from '../../pipeline/catalog.js';
-import { openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
-import type { Herald } from '../../app/herald.js';
+import {
+  type CatalogDeps,
+  addComponent,
+  changeComponent,
+  retryDelivery,
+  scheduleMaintenance,
+} from '../../pipeline/catalog.js';
+import type { HeraldEnv } from '../../config/env.js';
+import { type PublishDeps, openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import { listComponents } from '../../store/components-repo.js';
 import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
 import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.js';
-import { subscriberDeps } from '../../subscribers/deps.js';
-import { adminCreateSubscriber } from '../../subscribers/service.js';
+import { type SubscriberDeps, adminCreateSubscriber } from '../../subscribers/service.js';
 import { bearerAuth } from '../auth.js';
 import { requireJsonBody } from '../json-only.js';
 import { pageLimit, parseInput } from '../errors.js';
@@ -29,8 +35,16 @@ type IdParams = { Params: { id: string } };
 const SECRET_WITHHELD =
   "a webhook subscriber's secret is shown once, in the first answer; this repeated answer leaves it out. Lost it? Delete the subscriber and add it again for a new secret";
 
+/** What the admin API uses of a running Herald. */
+export interface AdminDeps extends CatalogDeps {
+  env: Pick<HeraldEnv, 'apiToken'>;
+  publishDeps: PublishDeps;
+  subscriberDeps: SubscriberDeps;
+  metrics: Pick<Metrics, 'published'>;
+}
+
 /** The admin API of the contract, under /api/v1, behind the bearer token. */
-export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
+export async function adminRoutes(app: FastifyInstance, { herald }: { herald: AdminDeps }) {
   const { store, publishDeps } = herald;
   const { db } = store;
   app.addHook('onRequest', bearerAuth(herald.env.apiToken));
@@ -117,7 +131,7 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: He
     idempotent(store, request, reply, async () => {
       const input = parseInput(createSubscriberSchema, request.body);
       // Checks components, the webhook URL (https, public address) and the suppression list; see src/subscribers/.
-      const created = await adminCreateSubscriber(subscriberDeps(herald), input);
+      const created = await adminCreateSubscriber(herald.subscriberDeps, input);
       if (!('secret' in created)) return { status: 201, body: created };
       // The webhook's signing secret is shown once: a repeat of this request gets the answer without it.
       const { secret: _shownOnce, ...withoutSecret } = created;

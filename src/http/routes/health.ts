@@ -1,9 +1,19 @@
 import type { FastifyInstance } from 'fastify';
-import type { Herald } from '../../app/herald.js';
+import type { HeraldEnv } from '../../config/env.js';
+import type { DeliveryQueues } from '../../pipeline/queues.js';
+import type { Metrics } from '../../runtime/metrics.js';
 import { pingDatabase } from '../../store/db.js';
+import type { Store } from '../../store/store.js';
 import { bearerAuth } from '../auth.js';
 
-export async function healthRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
+export interface HealthDeps {
+  store: Pick<Store, 'db'>;
+  queues: Pick<DeliveryQueues, 'assertAvailable'>;
+  metrics: Pick<Metrics, 'registry'>;
+  env: Pick<HeraldEnv, 'metricsToken'>;
+}
+
+export async function healthRoutes(app: FastifyInstance, { herald }: { herald: HealthDeps }) {
   app.get('/healthz', async (_request, reply) => {
     const [database, queue] = await Promise.all([
       pingDatabase(herald.store.db).then(

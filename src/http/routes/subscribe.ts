@@ -1,9 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../domain/errors.js';
 import { describeIssues } from '../../domain/schemas.js';
-import type { Herald } from '../../app/herald.js';
-import { subscriberDeps } from '../../subscribers/deps.js';
+import type { Channel } from '../../channels/channel.js';
+import type { HeraldEnv } from '../../config/env.js';
+import type { Logger } from '../../runtime/logger.js';
 import {
+  type SubscriberDeps,
   checkUnsubscribeToken,
   confirmSubscription,
   publicSubscribe,
@@ -17,6 +19,15 @@ import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
 // Public routes (no auth): sign-up with double opt-in, confirmation, one-click unsubscribe, inbound SMS STOP.
 
 type TokenQuery = { Querystring: { token?: string } };
+
+/** What the public sign-up routes use of a running Herald. */
+export interface SubscribeDeps {
+  env: Pick<HeraldEnv, 'vars' | 'publicUrl'>;
+  siteName: string;
+  channels: ReadonlyArray<Channel>;
+  logger: Logger;
+  subscriberDeps: SubscriberDeps;
+}
 
 /** Fixed-window counter per key, bounded in size (one process; put a proxy limit in front for more). */
 class WindowLimiter {
@@ -72,7 +83,7 @@ function tooMany(reply: FastifyReply, waitMs: number) {
 function answer(
   request: FastifyRequest,
   reply: FastifyReply,
-  herald: Herald,
+  herald: Pick<SubscribeDeps, 'siteName'>,
   status: number,
   title: string,
   message: string,
@@ -108,8 +119,8 @@ function normaliseBody(body: unknown): unknown {
   return input;
 }
 
-export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald: Herald }) {
-  const deps = subscriberDeps(herald);
+export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald: SubscribeDeps }) {
+  const deps = herald.subscriberDeps;
   const vars = herald.env.vars;
   const [ipMax, ipWindow] = rateSetting(vars.HERALD_SUBSCRIBE_RATE_PER_IP, [10, 15 * 60_000]);
   const [, resendAfterMs] = rateSetting(vars.HERALD_CONFIRM_RESEND ? `1/${vars.HERALD_CONFIRM_RESEND}` : undefined, [

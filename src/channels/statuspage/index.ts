@@ -1,14 +1,12 @@
 import { join, resolve } from 'node:path';
-import type { Channel, UpdateContext } from '../channels/channel.js';
-import type { IncidentWithUpdates } from '../domain/types.js';
-import { RetryableError } from '../channels/errors.js';
-import type { ChannelDefinition } from '../config/define.js';
-import type { Herald } from '../app/herald.js';
-import { type RebuildReport, type RebuildRequest, StatusSite } from './build.js';
-import type { StatusPageOptions } from './options.js';
+import type { IncidentWithUpdates } from '../../domain/types.js';
+import { type RebuildReport, type RebuildRequest, StatusSite } from '../../statuspage/build.js';
+import type { StatusPageOptions } from '../../statuspage/options.js';
+import type { Channel, ChannelDefinition, UpdateContext } from '../channel.js';
+import { RetryableError } from '../errors.js';
 import { incidentAsOf, statusPagePreview } from './preview.js';
 
-export type { StatusPageOptions } from './options.js';
+export type { StatusPageOptions } from '../../statuspage/options.js';
 
 export interface StatusPageMessage {
   incidentId: string;
@@ -109,7 +107,7 @@ export const isStatusPageChannel = (channel: Channel): channel is StatusPageChan
  * Resolves to null when no status page channel is configured. Throws RetryableError when the rebuild fails.
  */
 export async function rebuildStatusSite(
-  herald: Pick<Herald, 'channels'>,
+  herald: { channels: ReadonlyArray<Channel> },
   request: RebuildRequest = {},
 ): Promise<RebuildReport | null> {
   const channels = herald.channels.filter(isStatusPageChannel);

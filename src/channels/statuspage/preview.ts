@@ -1,8 +1,8 @@
 // What the console shows of a status page delivery: the incident's card and its page, rendered by the site's own
 // templates and stylesheet, as whole documents for a sandboxed frame (the stylesheet inline: the frame fetches nothing).
-import type { PreviewPart, UpdateContext } from '../channels/channel.js';
-import type { IncidentWithUpdates } from '../domain/types.js';
-import type { PageRenderer } from './pages.js';
+import type { IncidentWithUpdates } from '../../domain/types.js';
+import type { PageRenderer } from '../../statuspage/pages.js';
+import type { PreviewPart, UpdateContext } from '../channel.js';
 
 /**
  * The incident as of this update, shaped as the site's pages read it. It holds this update only: the context

@@ -3,7 +3,7 @@ import { connect } from 'node:net';
 import { join } from 'node:path';
 import { ConfigError, type HeraldEnv } from '../config/env.js';
 import { makePrivateDirectory } from '../lib/private-files.js';
-import type { Logger } from './logger.js';
+import type { Logger } from '../runtime/logger.js';
 
 export interface RedisHandle {
   url: string;
