@@ -27,7 +27,8 @@ import {
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
-import { createTarget, type PublishTargetImpl, type TargetReport } from './targets/index.js';
+import { createTarget } from './targets/index.js';
+import type { PublishTargetImpl, TargetReport } from './targets/target.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
 export interface StatusSiteDeps {

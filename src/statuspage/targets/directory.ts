@@ -9,7 +9,7 @@ import {
   newerBuildAt,
   type PublishTargetImpl,
   type TargetReport,
-} from './index.js';
+} from './target.js';
 
 /** A local directory for any web server or rsync: the same atomic symlink swap as the site itself. */
 export class DirectoryPublisher implements PublishTargetImpl {

@@ -11,7 +11,7 @@ import {
   newerBuildAt,
   type PublishTargetImpl,
   type TargetReport,
-} from './index.js';
+} from './target.js';
 
 const CONCURRENCY = 8;
 
