@@ -119,7 +119,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     const confirm = confirmationJob({ store, channels, publicUrl: env.publicUrl, secret: env.secret, logger });
     if (confirm) jobs.push(erasedJob(confirm));
     const remind = reminderJob(
-      { db: store.db, channels, templates, siteName, publicUrl: env.publicUrl, logger },
+      { db: store.db, channels, siteName, publicUrl: env.publicUrl, logger },
       readReminderSettings(env.vars),
       readCadence(env.vars),
     );

@@ -1,5 +1,5 @@
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
-import type { PostRef } from '../domain/types.js';
+import type { Maintenance, PostRef } from '../domain/types.js';
 import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/store.js';
@@ -212,6 +212,18 @@ export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
   };
   /** Sends a double opt-in confirmation link (email, SMS, webhooks). Throws typed errors. */
   sendConfirmation?(recipient: Recipient, confirmUrl: string): Promise<void>;
+  /**
+   * Channels that tell their subscribers of a scheduled maintenance before it starts (email): prepares how that
+   * notice renders, its templates compiled (throws when they do not compile: the reminders are then off). The
+   * console's reminder sends the rendered notice with `sendTo` to the affected subscribers.
+   */
+  maintenanceNotice?(): (notice: MaintenanceNotice) => Rendered;
+}
+
+/** A scheduled maintenance as its reminder tells it. */
+export interface MaintenanceNotice {
+  site: { name: string; url: string };
+  maintenance: Maintenance;
 }
 
 export function isAudienceChannel(channel: Channel): channel is AudienceChannel {

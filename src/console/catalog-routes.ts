@@ -15,7 +15,7 @@ import { getMaintenances } from '../store/maintenances-repo.js';
 import { type FormBody, all, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { groupComponents } from './dashboard-routes.js';
-import { emailChannelOf, maintenanceReminderCounts, reminderAt } from './maintenance-reminders.js';
+import { maintenanceNoticeChannelOf, maintenanceReminderCounts, reminderAt } from './maintenance-reminders.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -85,7 +85,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   ) => {
     const now = nowIso();
     const lead = ctx.reminders.maintenanceLeadMinutes;
-    const remindersOn = lead > 0 && emailChannelOf(ctx.herald.channels) !== undefined;
+    const remindersOn = lead > 0 && maintenanceNoticeChannelOf(ctx.herald.channels) !== undefined;
     const all = (await getMaintenances(db)).reverse();
     const counts = remindersOn
       ? await maintenanceReminderCounts(

@@ -1,10 +1,14 @@
-import { type AudienceChannel, type Channel, type Recipient, isAudienceChannel } from '../channels/channel.js';
-import { type EmailMessage, UNSUBSCRIBE_PLACEHOLDER } from '../channels/email/render.js';
+import {
+  type AudienceChannel,
+  type Channel,
+  type MaintenanceNotice,
+  type Recipient,
+  isAudienceChannel,
+} from '../channels/channel.js';
 import { matchingIds } from '../domain/audience.js';
 import { nowIso } from '../domain/ids.js';
 import type { Maintenance } from '../domain/types.js';
 import { classifyFailure } from '../pipeline/failure.js';
-import type { TemplateFn, Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import { applyRejection, scanSubscribers, subscriberAddresses } from '../store/audience-repo.js';
 import type { Executor } from '../store/executor.js';
@@ -21,24 +25,15 @@ export { maintenanceReminderCounts } from '../store/reminders-repo.js';
 const PAGE = 500;
 const SEND_CONCURRENCY = 8;
 
-export interface MaintenanceEmailTemplates {
-  subject: TemplateFn;
-  html: TemplateFn;
-  text: TemplateFn;
-}
-
-/** templates/email/maintenance-subject.txt.hbs, maintenance.html.hbs, maintenance.txt.hbs. */
-export function compileMaintenanceTemplates(templates: Templates): MaintenanceEmailTemplates {
-  return {
-    subject: templates.compile('email', 'maintenance-subject.txt.hbs'),
-    html: templates.compile('email', 'maintenance.html.hbs'),
-    text: templates.compile('email', 'maintenance.txt.hbs'),
-  };
-}
-
-/** The built-in email channel (its `sendTo` takes the {subject, html, text} message it renders itself). */
-export function emailChannelOf(channels: ReadonlyArray<Channel>): AudienceChannel | undefined {
-  return channels.filter(isAudienceChannel).find((c) => c.kind === 'email' && c.recipientKind === 'email');
+/** The channel that tells subscribers of a maintenance ahead of time: the first that says it can (email does). */
+export function maintenanceNoticeChannelOf(
+  channels: ReadonlyArray<Channel>,
+): (AudienceChannel & Required<Pick<AudienceChannel, 'maintenanceNotice'>>) | undefined {
+  return channels
+    .filter(isAudienceChannel)
+    .find((c): c is AudienceChannel & Required<Pick<AudienceChannel, 'maintenanceNotice'>> =>
+      Boolean(c.maintenanceNotice),
+    );
 }
 
 /** When the reminder of a maintenance goes out: `leadMinutes` before it starts. */
@@ -48,14 +43,15 @@ export const reminderAt = (m: Pick<Maintenance, 'scheduledFor'>, leadMinutes: nu
 export interface MaintenanceReminderDeps {
   db: Executor;
   channel: AudienceChannel;
-  templates: MaintenanceEmailTemplates;
+  /** The channel's rendering of the notice (its `maintenanceNotice()`). */
+  render: (notice: MaintenanceNotice) => unknown;
   leadMinutes: number;
   site: { name: string; url: string };
   logger: Logger;
 }
 
 /**
- * Emails confirmed, active email subscribers of a scheduled maintenance's components `leadMinutes` before it
+ * Tells confirmed, active subscribers of the notice channel (email) of a scheduled maintenance's components `leadMinutes` before it
  * starts (a maintenance scheduled closer to its start is announced at once; one that has started is not).
  * Each (maintenance, subscriber) row is claimed in console_maintenance_reminders before sending: once per
  * subscriber across restarts and processes. Retryable failures are tried again on later checks (5 attempts).
@@ -74,36 +70,13 @@ export class MaintenanceReminders implements ReminderCheck {
     return sent;
   }
 
-  private render(m: Maintenance): EmailMessage {
-    const data = {
-      site: this.deps.site,
-      maintenance: {
-        title: m.title,
-        message: m.message,
-        scheduledFor: m.scheduledFor,
-        scheduledUntil: m.scheduledUntil,
-        components: m.components,
-      },
-      unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER,
-    };
-    // incidentId/updateId only name the Message-ID; `maintenance-` keeps it apart from incident threads.
-    return {
-      subject: this.deps.templates.subject(data).replace(/\s+/g, ' ').trim(),
-      html: this.deps.templates.html(data),
-      text: `${this.deps.templates.text(data).trim()}\n`,
-      incidentId: `maintenance-${m.id}`,
-      updateId: `maintenance-${m.id}`,
-      isFirst: true,
-    };
-  }
-
   private async remind(m: Maintenance, now: Date): Promise<number> {
-    const message = this.render(m);
+    const message = this.deps.render({ site: this.deps.site, maintenance: m });
     const affected = new Set(m.components.map((c) => c.id));
     let sent = 0;
     let after: string | null = null;
     for (;;) {
-      const page = await scanSubscribers(this.deps.db, 'email', after, PAGE);
+      const page = await scanSubscribers(this.deps.db, this.deps.channel.recipientKind, after, PAGE);
       if (page.length === 0) break;
       after = page[page.length - 1]!.id;
       const ids = matchingIds(page, affected);
@@ -121,7 +94,7 @@ export class MaintenanceReminders implements ReminderCheck {
                 await this.sendOne(
                   m,
                   message,
-                  { subscriberId: row.id, kind: 'email', address: row.address, secret: null },
+                  { subscriberId: row.id, kind: this.deps.channel.recipientKind, address: row.address, secret: null },
                   now,
                 )
               )
@@ -135,7 +108,7 @@ export class MaintenanceReminders implements ReminderCheck {
     return sent;
   }
 
-  private async sendOne(m: Maintenance, message: EmailMessage, recipient: Recipient, now: Date): Promise<boolean> {
+  private async sendOne(m: Maintenance, message: unknown, recipient: Recipient, now: Date): Promise<boolean> {
     const { db } = this.deps;
     const attempt = await claimMaintenanceReminder(
       db,

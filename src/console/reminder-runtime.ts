@@ -1,11 +1,10 @@
 import type { Channel } from '../channels/channel.js';
 import type { EngineJob } from '../pipeline/engine.js';
-import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Executor } from '../store/executor.js';
 import type { CadenceSettings } from './cadence.js';
 import { CadenceReminders } from './cadence-reminders.js';
-import { MaintenanceReminders, compileMaintenanceTemplates, emailChannelOf } from './maintenance-reminders.js';
+import { MaintenanceReminders, maintenanceNoticeChannelOf } from './maintenance-reminders.js';
 import type { ReminderCheck, ReminderSettings } from './reminders.js';
 
 export const REMINDERS_QUEUE = 'reminders';
@@ -13,7 +12,6 @@ export const REMINDERS_QUEUE = 'reminders';
 export interface ReminderDeps {
   db: Executor;
   channels: ReadonlyArray<Channel>;
-  templates: Templates;
   siteName: string;
   /** HERALD_PUBLIC_URL: reminders link to the console and the status page. */
   publicUrl: string;
@@ -25,7 +23,7 @@ type Checked = { sent: Record<string, number> };
 /**
  * The reminders as a job of the delivery engine, run every `settings.intervalMs` (one job per period across
  * processes): cadence reminders to the commanders' chat (when HERALD_REMINDER_WEBHOOK_URL is set) and maintenance
- * reminders to email subscribers (when an email channel is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not
+ * reminders to subscribers (when a channel that sends maintenance notices, email, is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not
  * 0). None when neither is on. Each reminder is claimed in the database, so a job run twice sends nothing twice.
  */
 export function reminderJob(
@@ -61,7 +59,7 @@ function reminderChecks(
       }),
     });
   }
-  const channel = emailChannelOf(deps.channels);
+  const channel = maintenanceNoticeChannelOf(deps.channels);
   if (channel && settings.maintenanceLeadMinutes > 0) {
     try {
       checks.push({
@@ -69,7 +67,7 @@ function reminderChecks(
         check: new MaintenanceReminders({
           db: deps.db,
           channel,
-          templates: compileMaintenanceTemplates(deps.templates),
+          render: channel.maintenanceNotice(),
           leadMinutes: settings.maintenanceLeadMinutes,
           site: { name: deps.siteName, url: deps.publicUrl },
           logger: deps.logger,
@@ -77,8 +75,8 @@ function reminderChecks(
       });
     } catch (error) {
       deps.logger.warn(
-        { err: (error as Error).message },
-        'maintenance reminders are off: their email templates do not compile',
+        { channel: channel.name, err: (error as Error).message },
+        'maintenance reminders are off: their templates do not compile',
       );
     }
   }

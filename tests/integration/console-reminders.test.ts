@@ -3,11 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { email } from '../../src/channels/email/index.js';
 import { CadenceReminders } from '../../src/console/cadence-reminders.js';
-import {
-  MaintenanceReminders,
-  compileMaintenanceTemplates,
-  emailChannelOf,
-} from '../../src/console/maintenance-reminders.js';
+import { MaintenanceReminders, maintenanceNoticeChannelOf } from '../../src/console/maintenance-reminders.js';
 import { readReminderSettings } from '../../src/console/reminders.js';
 import { type SmtpSink, startSmtpSink } from '../fakes/smtp-sink.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
@@ -167,15 +163,17 @@ describe('maintenance reminders to email subscribers', () => {
     await sink?.close();
   });
 
-  const checker = () =>
-    new MaintenanceReminders({
+  const checker = () => {
+    const channel = maintenanceNoticeChannelOf(h.herald.channels)!;
+    return new MaintenanceReminders({
       db: h.herald.store.db,
-      channel: emailChannelOf(h.herald.channels)!,
-      templates: compileMaintenanceTemplates(h.herald.templates),
+      channel,
+      render: channel.maintenanceNotice(),
       leadMinutes: 60,
       site: { name: h.herald.siteName, url: h.herald.env.publicUrl },
       logger: h.herald.logger,
     });
+  };
 
   it('emails matching confirmed subscribers once, shortly before the start', async () => {
     const api = (await h.api('POST', '/api/v1/components', { name: 'API' })).body;

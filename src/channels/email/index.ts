@@ -2,7 +2,15 @@ import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.j
 import { PermanentError } from '../errors.js';
 import { addressHash } from '../../domain/audience.js';
 import { unsubscribeUrl } from '../../domain/link-tokens.js';
-import { type EmailMessage, emailView, personalise, renderEmail, threadHeaders } from './render.js';
+import {
+  type EmailMessage,
+  compileMaintenanceTemplates,
+  emailView,
+  personalise,
+  renderEmail,
+  renderMaintenanceNotice,
+  threadHeaders,
+} from './render.js';
 import { type SmtpSettings, createPool, smtpError } from './send.js';
 
 export interface EmailChannelOptions {
@@ -105,6 +113,10 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
           } catch (error) {
             throw smtpError(error, hashOf(recipient));
           }
+        },
+        maintenanceNotice() {
+          const maintenanceTemplates = compileMaintenanceTemplates(runtime.templates);
+          return (notice) => renderMaintenanceNotice(maintenanceTemplates, notice);
         },
         async close() {
           transport.close();
