@@ -4,6 +4,7 @@ import {
   type FakeResponse,
   type FakeServer,
   retryAfterSeconds,
+  gate,
   startFakeServer,
 } from './webhook-chat-fake-server.js';
 import { preciseNow } from './clock.js';
@@ -40,6 +41,8 @@ export interface DiscourseFake {
   failNext(kind: FailureKind, options?: { resetAtMs?: number }): void;
   /** A topic made outside Herald's current attempt (an earlier, lost attempt, or another incident). */
   seedTopic(title: string, raw: string): DiscourseFakeTopic;
+  /** The next post is stored but its answer is held until `release()` (or the client gives up): an unknown outcome. */
+  holdNextPost(): { arrived: Promise<void>; release(): void };
   close(): Promise<void>;
 }
 
@@ -55,6 +58,15 @@ export async function startDiscourseFake(
   const failures: Array<{ kind: FailureKind; resetAtMs?: number }> = [];
   let nextPostId = 100;
   let nextTopicId = 10;
+  let hold: ReturnType<typeof gate> | undefined;
+  const held = async (req: FakeRequest, answer: FakeResponse): Promise<FakeResponse> => {
+    if (!hold) return answer;
+    const h = hold;
+    hold = undefined;
+    h.reached();
+    await Promise.race([h.released, req.gone]);
+    return answer;
+  };
 
   const slugify = (t: string) =>
     t
@@ -96,7 +108,7 @@ export async function startDiscourseFake(
     body: { action: 'create_post', errors: list, ...extra },
   });
 
-  const server = await startFakeServer((req: FakeRequest): FakeResponse => {
+  const server = await startFakeServer(async (req: FakeRequest): Promise<FakeResponse> => {
     calls.push({ method: req.method, path: req.path, at: preciseNow() });
     const failure = failures.shift();
     if (failure?.kind === '429') {
@@ -142,7 +154,7 @@ export async function startDiscourseFake(
           createdAt: preciseNow(),
         };
         posts.push(post);
-        return { status: 200, body: postView(post) };
+        return held(req, { status: 200, body: postView(post) });
       }
       const title = String(body.title ?? '');
       if (title.length < (options.minTitleLength ?? 15))
@@ -150,7 +162,7 @@ export async function startDiscourseFake(
       if (Number(body.category) !== categoryId) return errors(422, ['Category can’t be blank']);
       if (topics.some((t) => t.title.toLowerCase() === title.toLowerCase()))
         return errors(422, ['Title has already been used']);
-      return { status: 200, body: postView(newTopic(title, raw)) };
+      return held(req, { status: 200, body: postView(newTopic(title, raw)) });
     }
     if (req.method === 'PUT' && (m = req.path.match(/^\/posts\/(\d+)\.json$/))) {
       const post = posts.find((p) => p.id === Number(m![1]));
@@ -227,6 +239,10 @@ export async function startDiscourseFake(
     calls,
     failNext(kind, opts = {}) {
       failures.push({ kind, ...opts });
+    },
+    holdNextPost() {
+      hold = gate();
+      return { arrived: hold.arrived, release: hold.release };
     },
     seedTopic(title, raw) {
       const post = newTopic(title, raw);
