@@ -18,6 +18,11 @@ import { Metrics } from '../runtime/metrics.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
 import type { SubscriberDeps } from '../subscribers/service.js';
+import type { AlertIntakeDeps } from '../alerts/intake.js';
+import { AlertQueues, holdingJob, pageJob } from '../alerts/jobs.js';
+import { AlertMetrics } from '../alerts/metrics.js';
+import { Pager } from '../alerts/paging.js';
+import { AlertRules } from '../alerts/rules.js';
 
 export const TEMPLATES_DIR = resolve(import.meta.dirname, '../../templates');
 
@@ -32,6 +37,8 @@ export interface HeraldOptions {
   workers?: boolean;
   sweeper?: { intervalMs?: number; staleAfterMs?: number } | false;
   templatesDir?: string;
+  /** How often the engine looks for holding statements that are due and not scheduled (default a minute). */
+  alertSweepMs?: number;
 }
 
 /**
@@ -56,6 +63,8 @@ export interface Herald {
   workers?: DeliveryEngine;
   sweeper?: OutboxSweeper;
   templates: Templates;
+  /** Alerts → drafts: the intake the alert routes call, its metrics and queues. */
+  alerts: { intake: AlertIntakeDeps; metrics: AlertMetrics; queues: AlertQueues };
   close(): Promise<void>;
 }
 
@@ -63,6 +72,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const { env, config } = options;
   const logger =
     options.logger ?? createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
+  const alertRules = new AlertRules(config.alerts?.rules, env.alertAutopublishMinutes);
   const store = await openStore(env.databaseUrl);
   const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR, (message) =>
     logger.warn(`template reload failed: ${message}`),
@@ -78,6 +88,13 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     dataDir: env.dataDir,
   };
   const channels = enabledDefinitions(config).map((definition) => definition.create(runtime));
+  try {
+    checkRuleChannels(alertRules, channels);
+  } catch (error) {
+    await Promise.allSettled(channels.map((c) => c.close?.()));
+    await store.close();
+    throw error;
+  }
 
   const redis = producerConnection(env.redisUrl);
   redis.on('error', (err) => logger.debug({ err: err.message }, 'redis connection error'));
@@ -112,6 +129,20 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     confirmations,
   };
 
+  const alertMetrics = new AlertMetrics(metrics.registry);
+  const alertQueues = new AlertQueues(redis, env.queuePrefix);
+  const alerts = {
+    metrics: alertMetrics,
+    queues: alertQueues,
+    intake: {
+      publishDeps,
+      rules: alertRules,
+      queues: alertQueues,
+      metrics: alertMetrics,
+      flapWindowMs: (config.alerts?.flapWindowMinutes ?? 10) * 60_000,
+    },
+  };
+
   const site = { name: siteName, publicUrl: env.publicUrl };
   // Opt-in messages and reminders are the engine's jobs too.
   const otherSenders = () => {
@@ -124,6 +155,27 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       readCadence(env.vars),
     );
     if (remind) jobs.push(erasedJob(remind));
+    jobs.push(
+      erasedJob(
+        holdingJob({
+          publishDeps,
+          queues: alertQueues,
+          metrics: alertMetrics,
+          siteName,
+          logger,
+          sweepMs: options.alertSweepMs,
+        }),
+      ),
+    );
+    const pager = new Pager({
+      db: store.db,
+      channels,
+      webhookUrl: readReminderSettings(env.vars).webhookUrl,
+      consoleBaseUrl: env.publicUrl,
+      siteName,
+      logger,
+    });
+    jobs.push(erasedJob(pageJob(pager)));
     return jobs;
   };
   const workers =
@@ -160,12 +212,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     workers,
     sweeper,
     templates,
+    alerts,
     close() {
       closing ??= (async () => {
         await sweeper?.stop();
         await maintenance?.stop();
         await workers?.close();
         await queues.close();
+        await alertQueues.close();
         await confirmations.close().catch(() => undefined);
         await Promise.allSettled(channels.map((c) => c.close?.()));
         // QUIT lets commands already sent finish (a bare disconnect rejects them: "Connection is closed");
@@ -204,6 +258,17 @@ function waitForReady(redis: Redis, timeoutMs: number, urlGiven: boolean): Promi
     };
     redis.on('ready', onReady);
   });
+}
+
+/** A rule's holding statement to a channel that is not enabled would fail when nobody is looking: refuse at start. */
+function checkRuleChannels(rules: AlertRules, channels: ReadonlyArray<Channel>) {
+  const names = channels.map((c) => c.name);
+  for (const { rule, channel } of rules.channelsNamed()) {
+    if (!names.includes(channel))
+      throw new ConfigError(
+        `alerts rule '${rule}': channel '${channel}' is not enabled; enabled channels: ${names.join(', ') || '(none)'}`,
+      );
+  }
 }
 
 /** BullMQ loses jobs if Redis evicts keys: say so loudly at start. */

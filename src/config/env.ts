@@ -21,6 +21,12 @@ export interface HeraldEnv {
   dataDir: string;
   lockDurationMs: number;
   allowPrivateWebhooks: boolean;
+  /** HERALD_ALERT_TOKEN: bearer token of the alert endpoints (not the admin token); unset: they refuse every call. */
+  alertToken: string | undefined;
+  /** HERALD_PAGERDUTY_SECRET: the PagerDuty webhook subscription's signing secret(s), comma-separated while rotating. */
+  pagerdutySecrets: string[];
+  /** HERALD_ALERT_AUTOPUBLISH_MINUTES: the default rule's holding statement delay; undefined: never. */
+  alertAutopublishMinutes: number | undefined;
   /**
    * Which proxies' X-Forwarded-For to believe (Fastify's trustProxy): false by default, so a client cannot
    * spoof its address past the per-IP limits; a hop count or a list of proxy addresses/CIDRs behind a proxy.
@@ -66,6 +72,15 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     dataDir,
     lockDurationMs: integer(vars, 'HERALD_LOCK_DURATION_MS', 30_000, 1_000, 3_600_000),
     allowPrivateWebhooks: vars.HERALD_ALLOW_PRIVATE_WEBHOOKS === '1',
+    alertToken: vars.HERALD_ALERT_TOKEN || undefined,
+    pagerdutySecrets: (vars.HERALD_PAGERDUTY_SECRET ?? '')
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean),
+    alertAutopublishMinutes:
+      vars.HERALD_ALERT_AUTOPUBLISH_MINUTES === undefined || vars.HERALD_ALERT_AUTOPUBLISH_MINUTES === ''
+        ? undefined
+        : integer(vars, 'HERALD_ALERT_AUTOPUBLISH_MINUTES', 0, 0, 10_080),
     trustProxy: parseTrustProxy(vars.HERALD_TRUST_PROXY),
     vars,
   };

@@ -110,3 +110,15 @@ export function describeIssues(error: z.ZodError): {
   });
   return { message: details.map((d) => `${d.field}: ${d.problem}`).join('; '), details };
 }
+
+/** POST /api/v1/incidents/:id/publish: the draft as it is, or with any of these changed. */
+export const publishDraftSchema = z.strictObject({
+  title: text(255).optional(),
+  message: text(20_000).optional(),
+  status: incidentStatusSchema.optional(),
+  impact: incidentImpactSchema.optional(),
+  components: componentStatusMap.optional(),
+  channels: channelList.optional(),
+  socialText: socialText.optional(),
+});
+export type PublishDraftInput = z.infer<typeof publishDraftSchema>;

@@ -11,6 +11,7 @@ import { type AdminDeps, adminRoutes } from './routes/admin.js';
 import { type HealthDeps, healthRoutes } from './routes/health.js';
 import { type SubscribeDeps, subscribeRoutes } from './routes/subscribe.js';
 import { type SubscriberAdminDeps, subscriberAdminRoutes } from './routes/subscribers-admin.js';
+import { type AlertRouteDeps, alertRoutes } from './routes/alerts.js';
 import { statusPageRoutes } from '../statuspage/routes.js';
 
 /**
@@ -18,6 +19,7 @@ import { statusPageRoutes } from '../statuspage/routes.js';
  * (src/app) hands over its Herald, which has all of it; each route sees only its own part.
  */
 export type WebDeps = AdminDeps &
+  AlertRouteDeps &
   HealthDeps &
   SubscribeDeps &
   SubscriberAdminDeps &
@@ -49,6 +51,7 @@ export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promi
     reply.status(404).send({ error: 'not_found', message: `no route ${request.method} ${request.url.split('?')[0]}` }),
   );
   await app.register(adminRoutes, { prefix: '/api/v1', herald });
+  await app.register(alertRoutes, { prefix: '/api/v1', herald });
   await app.register(healthRoutes, { herald });
   await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
   await app.register(subscribeRoutes, { herald });

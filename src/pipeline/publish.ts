@@ -39,6 +39,8 @@ interface PublishRequest {
   components?: Record<string, ComponentStatus>;
   channels?: string[];
   socialText?: string;
+  /** Publishes this draft: the incident gets the draft's id, and the draft is published in the same transaction. */
+  draft?: { id: string; by: 'commander' | 'holding' };
 }
 
 export const openIncident = (deps: PublishDeps, input: CreateIncidentInput) => publish(deps, input);
@@ -56,13 +58,18 @@ export const postUpdate = (deps: PublishDeps, incidentId: string, input: CreateU
 export async function publish(deps: PublishDeps, request: PublishRequest): Promise<Published> {
   const channels = resolveChannels(deps.channels, request.channels);
   // A new incident's id is chosen here: a social text is checked with the very link it will be posted with.
-  const newIncidentId = newId();
+  const newIncidentId = request.draft?.id ?? newId();
   if (request.socialText !== undefined)
     checkSocialText(deps, channels, request.socialText, request.incidentId ?? newIncidentId);
   const redisAnswers = redisCheck(deps);
   const now = (deps.now ?? nowIso)();
 
-  const published = await storePublishedUpdate(deps.store, { ...request, newIncidentId, channels, now }, redisAnswers);
+  const { draft, ...update } = request;
+  const published = await storePublishedUpdate(
+    deps.store,
+    { ...update, newIncidentId, channels, now, ...(draft ? { fromDraft: { by: draft.by } } : {}) },
+    redisAnswers,
+  );
 
   await enqueuePublished(deps, published);
   await showStateLeftOut(deps, channels, published.incident.id);

@@ -1,10 +1,11 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
-import { InputError, NotFoundError } from '../domain/errors.js';
+import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { assertCanPublishPostmortem, planUpdate, worstStatus } from '../domain/rules.js';
 import type { Delivery, Incident, IncidentUpdate } from '../domain/types.js';
 import { setComponentStatuses, unknownComponentIds } from './components-repo.js';
 import type { Dialect } from './db.js';
+import { claimDraftForPublish } from './drafts-repo.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from './incidents-repo.js';
 import { prepared } from './prepared.js';
 import { storeUpdate, updateIncidentState } from './update-rows.js';
@@ -37,6 +38,8 @@ export interface UpdateToStore {
   /** The channels the update goes to: one delivery row each. */
   channels: string[];
   now: string;
+  /** Publishes this draft (its id is `newIncidentId`): refused (409) when it is no longer a draft. */
+  fromDraft?: { by: 'commander' | 'holding' };
 }
 
 /**
@@ -51,6 +54,11 @@ export async function storePublishedUpdate(
 ): Promise<Publication> {
   const { channels, now } = input;
   return store.db.transaction().execute(async (tx): Promise<Publication> => {
+    if (input.fromDraft && !(await claimDraftForPublish(tx, input.newIncidentId, input.fromDraft.by, now))) {
+      throw new StateConflictError(
+        `draft '${input.newIncidentId}' is no longer a draft: it was published or dismissed already`,
+      );
+    }
     const named = Object.keys(input.components ?? {});
     const unknown = named.length > 0 ? await unknownComponentIds(tx, named) : [];
     if (unknown.length > 0) {

@@ -194,6 +194,40 @@ export interface ConsoleMaintenanceRemindersTable {
   updated_at: string;
 }
 
+/** 007: an incident proposed by alerts, not published (see migrations/007_alert_drafts.ts). */
+export interface IncidentDraftsTable {
+  id: string;
+  source: string;
+  group_key: string;
+  rule: string;
+  state: string;
+  title: string;
+  message: string;
+  status: string;
+  impact: string;
+  components_json: string;
+  channels_json: string | null;
+  alerts_json: string;
+  auto_resolve: number;
+  autopublish_at: string | null;
+  resolved_at: string | null;
+  closed_by: string | null;
+  paged_at: string | null;
+  reminded_due_at: string | null;
+  created_at: string;
+  updated_at: string;
+  published_at: string | null;
+  dismissed_at: string | null;
+}
+
+/** 007: which draft an alert group attaches to. */
+export interface AlertGroupsTable {
+  source: string;
+  group_key: string;
+  draft_id: string;
+  updated_at: string;
+}
+
 export interface Database {
   components: ComponentsTable;
   incidents: IncidentsTable;
@@ -213,4 +247,6 @@ export interface Database {
   console_postmortem_drafts: ConsolePostmortemDraftsTable;
   console_cadence_reminders: ConsoleCadenceRemindersTable;
   console_maintenance_reminders: ConsoleMaintenanceRemindersTable;
+  incident_drafts: IncidentDraftsTable;
+  alert_groups: AlertGroupsTable;
 }

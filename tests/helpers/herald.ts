@@ -1,5 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import type { ChannelDefinition } from '../../src/config/define.js';
+import type { ChannelDefinition, HeraldConfig } from '../../src/config/define.js';
 import { readEnv } from '../../src/config/env.js';
 import { buildApp } from '../../src/http/app.js';
 import { createLogger } from '../../src/runtime/logger.js';
@@ -41,6 +41,8 @@ export async function startTestHerald(
     /** A templates folder of the test's own (the console saves into it); default: the repo's templates/. */
     templatesDir?: string;
     dataDir?: string;
+    /** channels.config.ts's `alerts` (rules, flap window). */
+    alerts?: HeraldConfig['alerts'];
   } = {},
 ): Promise<TestHerald> {
   const dataDir = options.dataDir ?? tempDir();
@@ -57,7 +59,7 @@ export async function startTestHerald(
   });
   const herald = await startHerald({
     env,
-    config: { channels: options.channels ?? [] },
+    config: { channels: options.channels ?? [], ...(options.alerts ? { alerts: options.alerts } : {}) },
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
     workers: options.workers,
     sweeper: options.sweeper ?? false,

@@ -1,4 +1,5 @@
 import type { Command } from 'commander';
+import type { Draft } from '../../domain/drafts.js';
 import type { Component, Incident, IncidentUpdate, Subscriber } from '../../domain/types.js';
 import { CliError } from '../client.js';
 import { channelList, cliContext, collect, parseComponentPairs, table } from '../context.js';
@@ -167,8 +168,26 @@ export function registerClientCommands(program: Command) {
   incident
     .command('list')
     .option('--unresolved', 'only incidents that are not resolved')
-    .action(async (options: { unresolved?: boolean }, command: Command) => {
+    .option('--drafts', 'only drafts: incidents proposed by alerts and not published')
+    .action(async (options: { unresolved?: boolean; drafts?: boolean }, command: Command) => {
       const ctx = cliContext(command);
+      if (options.drafts && options.unresolved) throw new CliError('give --drafts or --unresolved, not both');
+      if (options.drafts) {
+        const drafts = await ctx.client.request<Draft[]>('GET', 'api/v1/incidents?state=draft');
+        ctx.print(drafts, () =>
+          drafts.length === 0
+            ? 'no drafts'
+            : table(
+                drafts.map((d) => ({
+                  ...d,
+                  components: d.components.map((c) => c.name).join(', '),
+                  holding: d.autoPublishAt ?? 'never',
+                })),
+                ['id', 'source', 'impact', 'firing', 'components', 'holding', 'title'],
+              ),
+        );
+        return;
+      }
       const incidents = await ctx.client.request<Incident[]>(
         'GET',
         `api/v1/incidents${options.unresolved ? '?state=unresolved' : ''}`,
@@ -176,6 +195,53 @@ export function registerClientCommands(program: Command) {
       ctx.print(incidents, () =>
         table(incidents as unknown as Array<Record<string, unknown>>, ['id', 'status', 'impact', 'startedAt', 'title']),
       );
+    });
+  incident
+    .command('publish <id>')
+    .description('publish a draft, as it is or with any of these changed')
+    .option('--title <title>', 'incident title')
+    .option('--message <markdown>', 'the first update, in Markdown')
+    .option('--status <status>', 'investigating | identified | monitoring | resolved')
+    .option('--impact <impact>', 'none | minor | major | critical')
+    .option('--component <id=status>', "affected component and its status (repeatable; replaces the draft's)", collect)
+    .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
+    .option('--wait', 'show live per-channel progress until every channel has settled')
+    .action(
+      async (
+        id: string,
+        options: {
+          title?: string;
+          message?: string;
+          status?: string;
+          impact?: string;
+          component?: string[];
+          channels?: string;
+          wait?: boolean;
+        },
+        command: Command,
+      ) => {
+        await publishAndReport(
+          command,
+          `api/v1/incidents/${idSegment('ID', id)}/publish`,
+          {
+            title: options.title,
+            message: options.message,
+            status: options.status,
+            impact: options.impact,
+            components: parseComponentPairs(options.component),
+            channels: channelList(options.channels),
+          },
+          options.wait,
+        );
+      },
+    );
+  incident
+    .command('dismiss <id>')
+    .description('dismiss a draft: it is never published')
+    .action(async (id: string, _options: unknown, command: Command) => {
+      const ctx = cliContext(command);
+      await ctx.client.request('DELETE', `api/v1/incidents/${idSegment('ID', id)}`);
+      ctx.print({ id, dismissed: true }, () => `draft ${id} dismissed`);
     });
 
   program

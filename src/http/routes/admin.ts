@@ -8,7 +8,10 @@ import {
   createUpdateSchema,
   patchComponentSchema,
   postmortemSchema,
+  publishDraftSchema,
 } from '../../domain/schemas.js';
+import { dismiss, publishDraft } from '../../alerts/drafts.js';
+import { getDraft, listDrafts } from '../../store/drafts-repo.js';
 import { deliveriesView, recipientsView } from '../../pipeline/deliveries-view.js';
 import {
   type CatalogDeps,
@@ -25,6 +28,7 @@ import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
 import { deleteSubscriber, listSubscribers } from '../../store/subscribers-repo.js';
 import { type SubscriberDeps, adminCreateSubscriber } from '../../subscribers/service.js';
+import type { AlertMetrics } from '../../alerts/metrics.js';
 import { bearerAuth } from '../auth.js';
 import { requireJsonBody } from '../json-only.js';
 import { pageLimit, parseInput } from '../errors.js';
@@ -41,6 +45,7 @@ export interface AdminDeps extends CatalogDeps {
   publishDeps: PublishDeps;
   subscriberDeps: SubscriberDeps;
   metrics: Pick<Metrics, 'published'>;
+  alerts: { metrics: Pick<AlertMetrics, 'published'> };
 }
 
 /** The admin API of the contract, under /api/v1, behind the bearer token. */
@@ -72,15 +77,32 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
   );
   app.get<{ Querystring: { state?: string; limit?: string } }>('/incidents', async (request) => {
     const { state, limit } = request.query;
-    if (state !== undefined && state !== 'unresolved' && state !== 'all') {
-      throw InputError.field('state', `must be 'unresolved' or 'all', got '${state}'`);
+    if (state !== undefined && state !== 'unresolved' && state !== 'all' && state !== 'draft') {
+      throw InputError.field('state', `must be 'unresolved', 'draft' or 'all', got '${state}'`);
     }
+    if (state === 'draft') return listDrafts(db, 'draft', pageLimit(limit));
     return listIncidents(db, { unresolvedOnly: state === 'unresolved', limit: pageLimit(limit) });
   });
   app.get<IdParams>('/incidents/:id', async (request) => {
     const incident = await getIncidentWithUpdates(db, request.params.id);
-    if (!incident) throw new NotFoundError('incident', request.params.id);
-    return incident;
+    if (incident) return incident;
+    // A draft not published (yet, or ever) answers under the same path, marked `draft`.
+    const draft = await getDraft(db, request.params.id);
+    if (!draft || draft.state === 'published') throw new NotFoundError('incident', request.params.id);
+    return draft;
+  });
+  app.post<IdParams>('/incidents/:id/publish', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(publishDraftSchema, request.body ?? {});
+      const { incident, update, draft } = await publishDraft(publishDeps, request.params.id, input);
+      herald.metrics.published.inc();
+      herald.alerts.metrics.published(draft, 'commander');
+      return { status: 201, body: { incident, update } };
+    }),
+  );
+  app.delete<IdParams>('/incidents/:id', async (request, reply) => {
+    await dismiss(publishDeps, request.params.id);
+    return reply.status(204).send();
   });
   app.post<IdParams>('/incidents/:id/updates', (request, reply) =>
     idempotent(store, request, reply, async () => {

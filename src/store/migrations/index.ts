@@ -5,6 +5,7 @@ import * as consoleTables from './003_console.js';
 import * as consoleReminders from './004_console_reminders.js';
 import * as deliveryUpdateNumber from './005_delivery_update_number.js';
 import * as updateSocialText from './006_update_social_text.js';
+import * as alertDrafts from './007_alert_drafts.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -14,6 +15,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '004_console_reminders': consoleReminders,
   '005_delivery_update_number': deliveryUpdateNumber,
   '006_update_social_text': updateSocialText,
+  '007_alert_drafts': alertDrafts,
 };
 
 export const migrationProvider: MigrationProvider = {
