@@ -3,7 +3,9 @@ import type { ComponentStatus } from '../domain/enums.js';
 import {
   type CreateIncidentInput,
   type CreateUpdateInput,
+  type PublishDraftInput,
   createIncidentSchema,
+  publishDraftSchema,
   createUpdateSchema,
   describeIssues,
 } from '../domain/schemas.js';
@@ -91,3 +93,7 @@ export function overPublishLimits(values: ComposeValues, isUpdate: boolean): Fie
   const tooBig = result.error.issues.filter((issue) => issue.code === 'too_big');
   return tooBig.length ? describeIssues(new z.ZodError(tooBig)).details : [];
 }
+
+/** The draft page's form: a draft published with the commander's edits. */
+export const parseDraftPublish = (body: FormBody): ComposeParse<PublishDraftInput> =>
+  parse(publishDraftSchema, readComposeValues(body), true);

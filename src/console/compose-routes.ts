@@ -36,59 +36,8 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return incident;
   };
 
-  /** Every channel's preview; none when publishing would refuse the form for its size (nothing is kept then). */
-  const preview = async (
-    request: FastifyRequest,
-    values: ComposeValues,
-    incident: Incident | undefined,
-  ): Promise<ComposePreview> => {
-    const number = incident ? await nextUpdateNumber(db, incident.id) : 1;
-    const tooBig = overPublishLimits(values, incident !== undefined);
-    if (tooBig.length) return refusedPreview(tooBig, number);
-    return previewCompose(herald, values, incident, number, (html) =>
-      storeFrame(ctx, ctx.sessionOf(request).idHash, html),
-    );
-  };
-
-  async function composePage(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    values: ComposeValues,
-    incident: Incident | undefined,
-    extra: { issues?: FieldIssue[]; error?: string; status?: number } = {},
-  ) {
-    const components = await listComponents(db);
-    const issues = extra.issues ?? [];
-    return ctx.page(
-      request,
-      reply,
-      'compose',
-      {
-        title: incident ? `Update: ${incident.title}` : 'Open an incident',
-        incident,
-        values,
-        formAction: incident ? `${CONSOLE_PREFIX}/incidents/${incident.id}/updates` : `${CONSOLE_PREFIX}/incidents`,
-        submission: randomToken(),
-        statuses: UPDATE_STATUSES.map((s) => ({ value: s, selected: s === values.status })),
-        impacts: INCIDENT_IMPACTS.map((i) => ({ value: i, selected: i === values.impact })),
-        components: components.map((c) => ({
-          ...c,
-          options: COMPONENT_STATUSES.map((s) => ({ value: s, selected: values.components[c.id] === s })),
-          affected: Boolean(values.components[c.id]),
-        })),
-        channels: herald.channels.map((c) => ({
-          name: c.name,
-          kind: c.kind,
-          checked: values.channels.includes(c.name),
-        })),
-        issues,
-        issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
-        error: extra.error,
-        preview: await preview(request, values, incident),
-      },
-      extra.status ?? (issues.length || extra.error ? 400 : 200),
-    );
-  }
+  const composePage = composePageFor(ctx);
+  const preview = previewFor(ctx);
 
   const allChannels = () => herald.channels.map((c) => c.name);
 
@@ -206,4 +155,83 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       .type('text/html; charset=utf-8')
       .send(html);
   });
+}
+
+/** Extra parts of the compose page: the draft page is the compose page with a draft's values and its own action. */
+export interface ComposeExtra {
+  issues?: FieldIssue[];
+  error?: string;
+  status?: number;
+  heading?: string;
+  formAction?: string;
+  data?: Record<string, unknown>;
+}
+
+/** The compose page (form, every channel's preview), for the routes that fill it. */
+export function composePageFor(ctx: ConsoleContext) {
+  const { herald } = ctx;
+  const { db } = herald.store;
+  const preview = previewFor(ctx);
+
+  return async function composePage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    values: ComposeValues,
+    incident: Incident | undefined,
+    extra: ComposeExtra = {},
+  ) {
+    const components = await listComponents(db);
+    const issues = extra.issues ?? [];
+    return ctx.page(
+      request,
+      reply,
+      'compose',
+      {
+        title: extra.heading ?? (incident ? `Update: ${incident.title}` : 'Open an incident'),
+        incident,
+        values,
+        formAction:
+          extra.formAction ??
+          (incident ? `${CONSOLE_PREFIX}/incidents/${incident.id}/updates` : `${CONSOLE_PREFIX}/incidents`),
+        ...extra.data,
+        submission: randomToken(),
+        statuses: UPDATE_STATUSES.map((s) => ({ value: s, selected: s === values.status })),
+        impacts: INCIDENT_IMPACTS.map((i) => ({ value: i, selected: i === values.impact })),
+        components: components.map((c) => ({
+          ...c,
+          options: COMPONENT_STATUSES.map((s) => ({ value: s, selected: values.components[c.id] === s })),
+          affected: Boolean(values.components[c.id]),
+        })),
+        channels: herald.channels.map((c) => ({
+          name: c.name,
+          kind: c.kind,
+          checked: values.channels.includes(c.name),
+        })),
+        issues,
+        issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
+        error: extra.error,
+        preview: await preview(request, values, incident),
+      },
+      extra.status ?? (issues.length || extra.error ? 400 : 200),
+    );
+  };
+}
+
+/** Every channel's preview; none when publishing would refuse the form for its size (nothing is kept then). */
+function previewFor(ctx: ConsoleContext) {
+  const { herald } = ctx;
+  const { db } = herald.store;
+  /** Every channel's preview; none when publishing would refuse the form for its size (nothing is kept then). */
+  return async (
+    request: FastifyRequest,
+    values: ComposeValues,
+    incident: Incident | undefined,
+  ): Promise<ComposePreview> => {
+    const number = incident ? await nextUpdateNumber(db, incident.id) : 1;
+    const tooBig = overPublishLimits(values, incident !== undefined);
+    if (tooBig.length) return refusedPreview(tooBig, number);
+    return previewCompose(herald, values, incident, number, (html) =>
+      storeFrame(ctx, ctx.sessionOf(request).idHash, html),
+    );
+  };
 }

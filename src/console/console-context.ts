@@ -1,3 +1,4 @@
+import type { AlertMetrics } from '../alerts/metrics.js';
 import { resolve } from 'node:path';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Redis } from 'ioredis';
@@ -37,6 +38,7 @@ export interface ConsoleHerald extends CatalogDeps {
   metrics: Pick<Metrics, 'published'>;
   publishDeps: PublishDeps;
   subscriberDeps: SubscriberDeps;
+  alerts: { metrics: Pick<AlertMetrics, 'published'> };
 }
 
 /** What every console route needs, built once per app. */

@@ -1,5 +1,7 @@
 import type { FastifyInstance } from 'fastify';
 import { listComponents } from '../store/components-repo.js';
+import { listDrafts, resolutionsOffered } from '../store/drafts-repo.js';
+import { draftView } from './draft-routes.js';
 import { recentDeliveries } from '../store/delivery-reports.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
@@ -13,7 +15,9 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   const { db } = ctx.herald.store;
   app.get('/', async (request, reply) => {
     const now = new Date();
-    const [open, components, maintenances, deliveries, failures, subscribers] = await Promise.all([
+    const [drafts, offers, open, components, maintenances, deliveries, failures, subscribers] = await Promise.all([
+      listDrafts(db, 'draft', 50),
+      resolutionsOffered(db, 20),
       listIncidentsWithUpdates(db, { unresolvedOnly: true, limit: 50 }),
       listComponents(db),
       getMaintenances(db, { statuses: ['scheduled', 'in_progress', 'verifying'] }),
@@ -30,6 +34,8 @@ export function dashboardRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const at = nowIso();
     return ctx.page(request, reply, 'dashboard', {
       title: 'Dashboard',
+      drafts: drafts.map((d) => draftView(d, now.getTime())),
+      offers,
       incidents,
       overdue,
       groups: groupComponents(components),

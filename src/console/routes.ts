@@ -6,6 +6,7 @@ import { catalogRoutes } from './catalog-routes.js';
 import { composeRoutes } from './compose-routes.js';
 import { type ConsoleHerald, type ConsoleOptions, createConsoleContext } from './console-context.js';
 import { dashboardRoutes } from './dashboard-routes.js';
+import { draftRoutes } from './draft-routes.js';
 import { frameRoutes } from './frames.js';
 import { postGuard, sessionGuard } from './guard.js';
 import { incidentRoutes } from './incident-routes.js';
@@ -53,6 +54,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { herald: Con
   assetsRoutes(app, ctx);
   dashboardRoutes(app, ctx);
   composeRoutes(app, ctx);
+  draftRoutes(app, ctx);
   progressRoutes(app, ctx);
   incidentRoutes(app, ctx);
   catalogRoutes(app, ctx);

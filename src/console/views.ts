@@ -30,6 +30,7 @@ export class ConsoleViews {
     const hbs = this.hbs;
     hbs.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     hbs.registerHelper('or', (...args: unknown[]) => args.slice(0, -1).some(Boolean));
+    hbs.registerHelper('and', (...args: unknown[]) => args.slice(0, -1).every(Boolean));
     hbs.registerHelper('not', (a: unknown) => !a);
     hbs.registerHelper('includes', (list: unknown, value: unknown) => Array.isArray(list) && list.includes(value));
     hbs.registerHelper(

@@ -73,7 +73,26 @@
     });
   }
 
+  // A draft's holding statement countdown, from the time the page carries (the page shows it without script too).
+  function countdowns() {
+    var items = document.querySelectorAll('[data-countdown]');
+    if (items.length === 0) return;
+    var tick = function () {
+      for (var i = 0; i < items.length; i++) {
+        var left = Math.round((Date.parse(items[i].getAttribute('data-countdown')) - Date.now()) / 1000);
+        items[i].textContent =
+          left <= 0
+            ? 'now'
+            : 'in ' + (left >= 3600 ? Math.floor(left / 3600) + ' h ' : '') +
+              Math.floor((left % 3600) / 60) + ' min ' + (left % 60 < 10 ? '0' : '') + (left % 60) + ' s';
+      }
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
   function start() {
+    countdowns();
     var forms = document.querySelectorAll('form[data-preview-url]');
     for (var i = 0; i < forms.length; i++) livePreview(forms[i]);
     var table = document.querySelector('table[data-live]');
