@@ -5,6 +5,8 @@ import { classifyFailure } from '../pipeline/failure.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Executor } from '../store/executor.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
+import { claimDraftReminder, listDrafts } from '../store/drafts-repo.js';
+import { pageLines } from '../alerts/paging.js';
 import { type ReminderState, claimCadenceReminder, recordCadenceReminder } from '../store/reminders-repo.js';
 import { type CadenceSettings, nextUpdateDue } from './cadence.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';
@@ -23,6 +25,14 @@ type Outcome = { state: ReminderState; error: string | null; refundAttempt?: boo
 
 /** Slack's mrkdwn escapes: &, <, > (the same text reads fine in Mattermost, Rocket.Chat, Discord's Slack endpoint). */
 const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+
+/** The latest due time of a draft at `now`: `firstMinutes` after it was made, then every `nextMinutes`. */
+export function draftDueAt(createdAt: string, cadence: CadenceSettings, now: Date): string | undefined {
+  const first = Date.parse(createdAt) + cadence.firstMinutes * 60_000;
+  if (now.getTime() < first) return undefined;
+  const periods = Math.floor((now.getTime() - first) / (cadence.nextMinutes * 60_000));
+  return new Date(first + periods * cadence.nextMinutes * 60_000).toISOString();
+}
 
 export function reminderText(
   incident: Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact'>,
@@ -65,6 +75,33 @@ export class CadenceReminders implements ReminderCheck {
           { incidentId: incident.id, dueAt: due.dueAt, err: outcome.error },
           'cadence reminder not sent',
         );
+    }
+    return sent + (await this.checkDrafts(now));
+  }
+
+  /**
+   * Drafts waiting for a commander are due like an incident's first follow-up (`firstMinutes` after the alert),
+   * then every `nextMinutes`: one reminder per due time, claimed on the draft's row before it is sent.
+   */
+  private async checkDrafts(now: Date): Promise<number> {
+    const { db, cadence } = this.deps;
+    let sent = 0;
+    for (const draft of await listDrafts(db, 'draft', 200)) {
+      const dueAt = draftDueAt(draft.createdAt, cadence, now);
+      if (!dueAt) continue;
+      if (!(await claimDraftReminder(db, draft.id, dueAt))) continue;
+      const waited = Math.max(1, Math.round((now.getTime() - Date.parse(draft.createdAt)) / 60_000));
+      const { lines } = pageLines(draft, this.deps.publicUrl, now);
+      const text = [
+        `Reminder: a draft has waited ${waited} min for a commander.`,
+        ...lines.slice(0, 1),
+        ...lines.slice(2),
+      ]
+        .map(slackEscape)
+        .join('\n');
+      const outcome = await this.post(text, 1);
+      if (outcome.state === 'sent') sent++;
+      else this.deps.logger.warn({ draftId: draft.id, dueAt, err: outcome.error }, 'draft reminder not sent');
     }
     return sent;
   }
