@@ -69,8 +69,8 @@ export class AlertRules {
           `${at}.components.${component}: '${status}' is not one of ${COMPONENT_STATUSES.join(', ')}`,
         );
     const minutes = rule.autoPublishMinutes;
-    if (minutes !== undefined && (!Number.isInteger(minutes) || minutes < 0 || minutes > 10_080))
-      throw new ConfigError(`${at}.autoPublishMinutes: must be a whole number of minutes from 0 to 10080`);
+    if (minutes !== undefined && (!Number.isFinite(minutes) || minutes < 0 || minutes > 10_080))
+      throw new ConfigError(`${at}.autoPublishMinutes: must be a number of minutes from 0 to 10080 (0 = at once)`);
     const template = (source: string | undefined, fallback: string, field: string): Template => {
       try {
         const compiled = this.hbs.compile(source ?? fallback, { noEscape: true, strict: false });

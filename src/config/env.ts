@@ -77,10 +77,7 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
       .split(',')
       .map((s) => s.trim())
       .filter(Boolean),
-    alertAutopublishMinutes:
-      vars.HERALD_ALERT_AUTOPUBLISH_MINUTES === undefined || vars.HERALD_ALERT_AUTOPUBLISH_MINUTES === ''
-        ? undefined
-        : integer(vars, 'HERALD_ALERT_AUTOPUBLISH_MINUTES', 0, 0, 10_080),
+    alertAutopublishMinutes: minutes(vars, 'HERALD_ALERT_AUTOPUBLISH_MINUTES', 10_080),
     trustProxy: parseTrustProxy(vars.HERALD_TRUST_PROXY),
     vars,
   };
@@ -139,6 +136,17 @@ function parseTrustProxy(raw: string | undefined): HeraldEnv['trustProxy'] {
     .split(',')
     .map((s) => s.trim())
     .filter(Boolean);
+}
+
+/** A number of minutes, fractions allowed (0.5 = 30 s); unset or empty: undefined. */
+function minutes(vars: NodeJS.ProcessEnv, name: string, max: number): number | undefined {
+  const raw = vars[name];
+  if (raw === undefined || raw === '') return undefined;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > max) {
+    throw new ConfigError(`${name} must be a number of minutes from 0 to ${max} (0 = at once), got '${raw}'`);
+  }
+  return value;
 }
 
 function integer(vars: NodeJS.ProcessEnv, name: string, fallback: number, min: number, max: number): number {

@@ -73,6 +73,8 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
       source: 'alertmanager',
       firing: 2,
       components: [{ id: api.id, name: 'API', status: 'major_outage' }],
+      // No HERALD_ALERT_AUTOPUBLISH_MINUTES: no holding statement, ever.
+      autoPublishAt: null,
     });
     const updatedAt = draft.updatedAt;
 
