@@ -26,6 +26,7 @@ const benches: Bench[] = [
   { name: 'publish-postgres', file: 'bench/publish.ts', env: { BENCH_DB: 'postgres' }, timeoutMs: 3 * 60_000 },
   { name: 'social', file: 'bench/social.ts', timeoutMs: 3 * 60_000 },
   { name: 'chat', file: 'bench/chat.ts', timeoutMs: 3 * 60_000 },
+  { name: 'alerts', file: 'bench/alerts.ts', timeoutMs: 3 * 60_000 },
   {
     name: 'email-fanout',
     file: 'bench/email-fanout.ts',

@@ -104,7 +104,11 @@ export async function stopHeralds(processes: ChildProcess[], graceMs = 10_000): 
  * through bench/lib/providers.config.ts: the per-update latency benches' Herald. `stop()` shuts it down and
  * removes its queues from Redis.
  */
-export async function startProviderBenchServe(name: string, channels: BenchChannel[]) {
+export async function startProviderBenchServe(
+  name: string,
+  channels: BenchChannel[],
+  extraEnv: Record<string, string> = {},
+) {
   const token = 'bench-token-0123456789';
   const dataDir = tempDir(`herald-bench-${name}-`);
   const prefix = uniqueName(`hb${name}`);
@@ -123,6 +127,7 @@ export async function startProviderBenchServe(name: string, channels: BenchChann
     HERALD_CONFIG: join(ROOT, 'bench/lib/providers.config.ts'),
     BENCH_CHANNELS: JSON.stringify(channels),
     LOG_LEVEL: 'warn',
+    ...extraEnv,
   };
   // BENCH_WORKERS=N: `herald serve --no-workers` and N `herald worker` processes instead of one `herald serve`.
   const workers = Number(process.env.BENCH_WORKERS ?? 0);
@@ -131,6 +136,7 @@ export async function startProviderBenchServe(name: string, channels: BenchChann
   for (let i = 0; i < workers; i++) processes.push(spawnHerald(['worker'], env, dataDir));
   if (workers > 0) await sleep(3_000); // the workers' queues are up well before this
   return {
+    base,
     api: heraldApi(base, token),
     /** CPU time (user + system) Herald's processes have used so far, ms: a steadier figure than latency here. */
     cpuMs: () => processes.reduce((sum, child) => sum + processCpuMs(child.pid!), 0),

@@ -107,6 +107,11 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
       other.body.incident.id,
     );
     expect(recorder.sent.map((s) => s.text).join('\n')).not.toContain('API error rate');
+
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toContain('herald_alerts_received_total{source="alertmanager",outcome="created"} 1');
+    expect(metrics).toContain('herald_alerts_received_total{source="alertmanager",outcome="unchanged"} 3');
+    expect(metrics).toMatch(/herald_alert_to_draft_seconds_count\{source="alertmanager"\} 1/);
   });
 
   it('all alerts of a never-published draft resolved: the draft dismisses itself; a refire within the window revives it', async () => {
@@ -219,6 +224,9 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
     expect((await h.api('DELETE', `/api/v1/incidents/${incidentId}`)).status).toBe(409);
     expect((await h.api('GET', '/api/v1/incidents')).body.map((i: { id: string }) => i.id)).toContain(incidentId);
     await deliveredEverywhere(h, res.body.update.id);
+    expect((await h.app.inject({ method: 'GET', url: '/metrics' })).body).toMatch(
+      /herald_draft_to_published_seconds_count\{source="generic",by="commander"\} 1/,
+    );
     expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).body).toContain(incidentId);
     expect(recorder.sent.some((s) => s.text.includes('Sign-in is failing for some customers'))).toBe(true);
 
