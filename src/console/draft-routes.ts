@@ -66,7 +66,7 @@ export function draftRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       ...extra,
       heading: `Draft: ${draft.title}`,
       formAction: `${CONSOLE_PREFIX}/drafts/${draft.id}/publish`,
-      data: { draft: draftView(draft) },
+      data: { draft: draftView(draft), nav: 'draft' },
     });
 
   app.get<IdParams>('/drafts/:id', async (request, reply) => {

@@ -137,6 +137,16 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
     expect((await h.api('GET', `/api/v1/incidents/${created.incidentId}`)).body).toMatchObject({ state: 'draft' });
   });
 
+  it('the two Alertmanagers of an HA pair deliver a new group at the same moment: one draft', async () => {
+    const before = await counts();
+    const body = JSON.parse(fixture('alertmanager-firing.json'));
+    body.groupKey = `{}:{alertname="HA-${database}"}`;
+    const answers = await Promise.all(Array.from({ length: 4 }, () => post('alertmanager', JSON.stringify(body))));
+    expect(answers.map((a) => a.statusCode)).toEqual([202, 202, 202, 202]);
+    expect(new Set(answers.map((a) => a.json().incidentId)).size).toBe(1);
+    expect((await counts()).drafts - before.drafts).toBe(1);
+  });
+
   it('Grafana and the generic form: default rule by label, severity warning → partial outage', async () => {
     const grafana = (await post('grafana', fixture('grafana-firing.json'))).json() as { incidentId: string };
     expect((await h.api('GET', `/api/v1/incidents/${grafana.incidentId}`)).body).toMatchObject({
