@@ -23,11 +23,10 @@ export interface PagerDeps {
 export type PageOutcome = { outcome: 'paged' | 'noop'; reason?: string; sent?: number };
 
 const slackEscape = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
-const htmlEscape = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-const emailChannelOf = (channels: ReadonlyArray<Channel>): AudienceChannel | undefined =>
-  channels.filter(isAudienceChannel).find((c) => c.kind === 'email' && c.recipientKind === 'email');
+/** The channel that sends notices to staff email addresses (the email channel says it can). */
+const staffMailer = (channels: ReadonlyArray<Channel>): AudienceChannel | undefined =>
+  channels.filter(isAudienceChannel).find((c) => c.recipientKind === 'email' && c.sendStaffNotice !== undefined);
 
 export const draftLink = (base: string, id: string) => `${base.replace(/\/+$/, '')}/console/drafts/${id}`;
 
@@ -87,7 +86,7 @@ export class Pager {
     }
     for (const address of await this.commanderAddresses()) {
       try {
-        await this.email(draft, address, text);
+        await this.email(address, text);
         sent++;
       } catch (error) {
         errors.push(error);
@@ -119,34 +118,18 @@ export class Pager {
   }
 
   private async commanderAddresses(): Promise<Array<{ id: string; address: string }>> {
-    if (!emailChannelOf(this.deps.channels)) return [];
+    if (!staffMailer(this.deps.channels)) return [];
     const users = await listUsersByName(this.deps.db);
     return users
       .filter((u) => u.role === 'commander' && /^[^@\s]+@[^@\s]+\.[^@\s]+$/.test(u.username))
       .map((u) => ({ id: u.id, address: u.username }));
   }
 
-  private async email(draft: Draft, to: { id: string; address: string }, text: ReturnType<typeof pageLines>) {
-    const channel = emailChannelOf(this.deps.channels)!;
-    const html = `<p><strong>${htmlEscape(text.lines[0]!)}</strong></p>${text.lines
-      .slice(1)
-      .map((l) =>
-        l.startsWith('Review')
-          ? `<p>Review, publish or dismiss: <a href="${htmlEscape(text.link)}">${htmlEscape(text.link)}</a></p>`
-          : `<p>${htmlEscape(l)}</p>`,
-      )
-      .join('')}`;
-    await channel.sendTo(
-      {
-        subject: text.subject.replace(/\s+/g, ' ').slice(0, 200),
-        html,
-        text: `${text.lines.join('\n\n')}\n`,
-        incidentId: `draft-${draft.id}`,
-        updateId: `draft-${draft.id}`,
-        isFirst: true,
-      },
-      { subscriberId: `commander-${to.id}`, kind: 'email', address: to.address, secret: null },
-      { idempotencyKey: `page-${draft.id}-${to.id}`, attempt: 1, signal: AbortSignal.timeout(30_000) },
-    );
+  private async email(to: { address: string }, text: ReturnType<typeof pageLines>) {
+    await staffMailer(this.deps.channels)!.sendStaffNotice!(to.address, {
+      subject: text.subject,
+      lines: text.lines,
+      link: text.link,
+    });
   }
 }

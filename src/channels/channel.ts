@@ -218,6 +218,18 @@ export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
    * console's reminder sends the rendered notice with `sendTo` to the affected subscribers.
    */
   maintenanceNotice?(): (notice: MaintenanceNotice) => Rendered;
+  /**
+   * Sends a message to Herald's own people rather than to a subscriber (the commanders' page about a draft from
+   * alerts): no unsubscribe link, no list headers. `address` is of the channel's `recipientKind`. Throws typed errors.
+   */
+  sendStaffNotice?(address: string, notice: StaffNotice): Promise<void>;
+}
+
+/** A message to the commanders: a subject, lines of plain text, and the link they act on. */
+export interface StaffNotice {
+  subject: string;
+  lines: string[];
+  link: string;
 }
 
 /** A scheduled maintenance as its reminder tells it. */

@@ -87,6 +87,8 @@ describe('commanders are paged about a new draft', () => {
     expect(mail.text).toContain(link);
     expect(mail.html).toContain(`href="${link}"`);
     expect(mail.text).toContain('holding statement goes out');
+    // A message to Herald's own people: no subscriber's unsubscribe headers.
+    expect(mail.headers.get('list-unsubscribe')).toBeUndefined();
 
     // Alertmanager resends the group: no second page.
     await post();

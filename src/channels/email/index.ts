@@ -114,6 +114,28 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
             throw smtpError(error, hashOf(recipient));
           }
         },
+        async sendStaffNotice(address, notice) {
+          const escapeHtml = (t: string) =>
+            t.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+          const link = `<a href="${escapeHtml(notice.link)}">${escapeHtml(notice.link)}</a>`;
+          try {
+            await transport.sendMail({
+              from: options.from,
+              to: address,
+              subject: notice.subject.replace(/\s+/g, ' ').slice(0, 200),
+              text: `${notice.lines.join('\n\n')}\n`,
+              html: notice.lines
+                .map((line, i) => {
+                  const html = escapeHtml(line).split(escapeHtml(notice.link)).join(link);
+                  return i === 0 ? `<p><strong>${html}</strong></p>` : `<p>${html}</p>`;
+                })
+                .join(''),
+              headers: { 'Auto-Submitted': 'auto-generated' },
+            });
+          } catch (error) {
+            throw smtpError(error, () => addressHash(runtime.secret, 'email', address));
+          }
+        },
         maintenanceNotice() {
           const maintenanceTemplates = compileMaintenanceTemplates(runtime.templates);
           return (notice) => renderMaintenanceNotice(maintenanceTemplates, notice);
