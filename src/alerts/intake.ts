@@ -79,9 +79,12 @@ export async function receiveAlerts(
     );
   }
   if (outcome.kind === 'changed' && outcome.allResolved && draft.state === 'published' && draft.autoResolve) {
-    await postUpdate(publishDeps, draft.id, {
-      message: 'The problem is resolved: every alert behind this incident has cleared.',
-      status: 'resolved',
+    // Not posted (the queue is away, or a commander resolved it meanwhile): the console still offers it.
+    await afterCommit(publishDeps, draft.id, 'post the automatic resolution', async () => {
+      await postUpdate(publishDeps, draft.id, {
+        message: 'The problem is resolved: every alert behind this incident has cleared.',
+        status: 'resolved',
+      });
     });
   }
   return { incidentId: draft.id, draft: draft.state === 'draft' };

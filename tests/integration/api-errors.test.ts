@@ -243,7 +243,7 @@ describe.each(['sqlite', 'postgres'] as const)('admin API refuses bad input and 
       () => '/api/v1/incidents?state=open',
       () => undefined,
       400,
-      /state: must be 'unresolved' or 'all'/,
+      /state: must be 'unresolved', 'draft' or 'all'/,
     ],
   ];
 

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { type AlertIntakeDeps, receiveAlerts } from '../../alerts/intake.js';
 import type { AlertMetrics } from '../../alerts/metrics.js';
 import type { HeraldEnv } from '../../config/env.js';
+import type { AlertSource } from '../../domain/drafts.js';
 import { pagerdutySignatureValid } from '../../alerts/signature.js';
 import { type AlertBatch, readAlertmanager, readGeneric, readGrafana, readPagerDuty } from '../../alerts/sources.js';
 import { InputError } from '../../domain/errors.js';
@@ -44,7 +45,7 @@ export async function alertRoutes(app: FastifyInstance, { herald }: { herald: Al
     label: 'alert',
   });
   const take =
-    (read: (body: unknown, receivedAt: string) => AlertBatch) =>
+    (source: AlertSource, read: (body: unknown, receivedAt: string) => AlertBatch) =>
     async (request: FastifyRequest, reply: FastifyReply) => {
       const receivedAtMs = Date.now();
       let batch: AlertBatch;
@@ -52,16 +53,16 @@ export async function alertRoutes(app: FastifyInstance, { herald }: { herald: Al
         if (request.body === NOT_JSON) throw InputError.field('(body)', 'is not valid JSON');
         batch = read(request.body, new Date(receivedAtMs).toISOString());
       } catch (error) {
-        herald.alerts.metrics.received.inc({ source: request.url.split('/').pop()!, outcome: 'rejected' });
+        herald.alerts.metrics.received.inc({ source, outcome: 'rejected' });
         throw error;
       }
       const answer = await receiveAlerts(herald.alerts.intake, batch, receivedAtMs);
       return reply.status(202).send(answer);
     };
 
-  app.post('/alerts/alertmanager', { onRequest: bearer }, take(readAlertmanager));
-  app.post('/alerts/grafana', { onRequest: bearer }, take(readGrafana));
-  app.post('/alerts/generic', { onRequest: bearer }, take(readGeneric));
+  app.post('/alerts/alertmanager', { onRequest: bearer }, take('alertmanager', readAlertmanager));
+  app.post('/alerts/grafana', { onRequest: bearer }, take('grafana', readGrafana));
+  app.post('/alerts/generic', { onRequest: bearer }, take('generic', readGeneric));
   app.post(
     '/alerts/pagerduty',
     {
@@ -86,6 +87,6 @@ export async function alertRoutes(app: FastifyInstance, { herald }: { herald: Al
           });
       },
     },
-    take((body) => readPagerDuty(body)),
+    take('pagerduty', (body) => readPagerDuty(body)),
   );
 }
