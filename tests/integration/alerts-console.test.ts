@@ -148,4 +148,10 @@ describe('drafts in the console', () => {
     expect(incident.status).toBe('resolved');
     expect(incident.components[0].status).toBe('operational');
   });
+
+  it('a rule whose holding statement names a channel that is not enabled stops Herald at start', async () => {
+    await expect(
+      startTestHerald({ channels: [recorder.definition], alerts: { rules: [{ name: 'pager', channels: ['slack'] }] } }),
+    ).rejects.toThrow("alerts rule 'pager': channel 'slack' is not enabled; enabled channels: recorder");
+  });
 });
