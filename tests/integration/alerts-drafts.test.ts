@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { publishDraft } from '../../src/alerts/drafts.js';
 import { pagerdutySignature } from '../../src/alerts/signature.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
 import { type TestHerald, deliveredEverywhere, startTestHerald } from '../helpers/herald.js';
@@ -250,5 +251,30 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
     expect((await h.api('POST', `/api/v1/incidents/${second.incidentId}/publish`, {})).status).toBe(409);
     expect((await h.api('DELETE', '/api/v1/incidents/nope')).status).toBe(404);
     expect((await h.api('POST', '/api/v1/incidents/nope/publish', {})).status).toBe(404);
+  });
+
+  it('a commander and the holding statement publishing one draft at the same moment: one publication', async () => {
+    const body = JSON.parse(fixture('generic-firing.json'));
+    body.id = `race-${database}`;
+    const { incidentId } = (await post('generic', JSON.stringify(body))).json();
+    const results = await Promise.allSettled([
+      publishDraft(h.herald.publishDeps, incidentId, {}, 'commander'),
+      publishDraft(
+        h.herald.publishDeps,
+        incidentId,
+        { message: 'We are investigating reports of problems with API.' },
+        'holding',
+      ),
+      h.api('POST', `/api/v1/incidents/${incidentId}/publish`, {}),
+    ]);
+    const published = results.filter(
+      (r) => r.status === 'fulfilled' && (!('status' in r.value) || r.value.status === 201),
+    );
+    expect(published).toHaveLength(1);
+    for (const r of results.filter((x) => !published.includes(x))) {
+      if (r.status === 'rejected') expect((r.reason as Error).name).toBe('StateConflictError');
+      else expect((r.value as { status: number }).status).toBe(409);
+    }
+    expect((await h.api('GET', `/api/v1/incidents/${incidentId}`)).body.updates).toHaveLength(1);
   });
 });
