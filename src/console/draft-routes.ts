@@ -85,8 +85,10 @@ export function draftRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   app.post<IdParams & { Body: FormBody }>('/drafts/:id/publish', async (request, reply) => {
     const draft = await load(request.params.id);
     const body = request.body ?? {};
-    const parsed = parseDraftPublish(body);
-    if (first(body.action) !== 'publish') return page(request, reply, draft, parsed.values, { status: 200 });
+    // "Publish as is" (the dashboard's one click) sends no form: the draft's own values.
+    const asIs = first(body.action) === 'publish-as-is';
+    const parsed = asIs ? { values: valuesOf(draft), input: {}, issues: [] } : parseDraftPublish(body);
+    if (!asIs && first(body.action) !== 'publish') return page(request, reply, draft, parsed.values, { status: 200 });
     if (!parsed.input) return page(request, reply, draft, parsed.values, { issues: parsed.issues });
     try {
       const published = await publishDraft(herald.publishDeps, draft.id, parsed.input);

@@ -97,6 +97,24 @@ describe('drafts in the console', () => {
     expect((await h.api('GET', `/api/v1/incidents/${incidentId}`)).body.status).toBe('investigating');
   });
 
+  it('publish as is is one click from the dashboard', async () => {
+    const { incidentId } = (await alertmanager(firing('{}:{alertname="console-3"}'))).json();
+    const dashboard = await h.app.inject({ method: 'GET', url: '/console/', headers: { cookie: session.cookie } });
+    expect(dashboard.body).toContain(`action="/console/drafts/${incidentId}/publish"`);
+    expect(dashboard.body).toContain('value="publish-as-is"');
+    const res = await formPost(h, `/console/drafts/${incidentId}/publish`, session.cookie, {
+      _csrf: session.csrf,
+      action: 'publish-as-is',
+    });
+    expect(res.statusCode, res.body).toBe(303);
+    const incident = (await h.api('GET', `/api/v1/incidents/${incidentId}`)).body;
+    expect(incident).toMatchObject({ id: incidentId, title: 'API error rate is high', impact: 'major' });
+    expect(incident.updates[0].message).toBe('5xx responses above 20% for 5 minutes on api-1.');
+    // Through the one publish path: a delivery row per channel.
+    const deliveries = (await h.api('GET', `/api/v1/updates/${incident.updates[0].id}/deliveries`)).body;
+    expect(deliveries.channels.map((c: { channel: string }) => c.channel)).toEqual(['recorder']);
+  });
+
   it('dismiss is one click; a viewer can do neither', async () => {
     const { incidentId } = (await alertmanager(firing('{}:{alertname="console-2"}'))).json();
     await addUser(h, 'viewer', 'viewer');
