@@ -52,6 +52,8 @@ export interface UpdateContext {
     startedAt: string;
     resolvedAt: string | null;
     url: string;
+    /** `/i/<code>` on Herald's address, redirecting to `url`: for channels that count every character (SMS). */
+    shortUrl: string;
     components: Array<{ id: string; name: string; status: ComponentStatus }>;
   };
   update: {
@@ -87,12 +89,19 @@ export interface SentRef {
 
 /**
  * One part of a rendered message as a person would see it: a post, an SMS, an email's subject or body.
- * `text` is shown as it is, or as code, or rendered from Markdown (as the platform formats it); `html` is a whole
+ * `text` is shown as it is, or as code, or rendered from Markdown (as the platform formats it), with `cut` saying
+ * where it was shortened; `html` is a whole
  * document the console shows in a sandboxed frame (no script, no network), about `height` CSS pixels tall (the
  * frame cannot size itself to what it shows).
  */
 export type PreviewPart =
-  | { label: string; text: string; format?: 'plain' | 'code' | 'markdown' }
+  | {
+      label: string;
+      text: string;
+      format?: 'plain' | 'code' | 'markdown';
+      /** Where the channel cut the message to fit, and what it left out (see render/cut-note.ts). */
+      cut?: string;
+    }
   | { label: string; html: string; height?: number };
 
 /** A rendered message measured in the channel's own unit, against its limit when it has one. */

@@ -12,6 +12,8 @@ export interface ShownPart {
   safeHtml?: string;
   frameUrl?: string;
   height?: number;
+  /** Where the channel cut the message, and what it left out. */
+  cut?: string;
 }
 
 export interface ShownMeasure {
@@ -73,8 +75,9 @@ export async function showDescribed(
     described.parts.map(async (part): Promise<ShownPart> => {
       if ('html' in part)
         return { label: part.label, frameUrl: await frame(part.html), height: part.height ?? FRAME_HEIGHT };
-      if (part.format === 'markdown') return { label: part.label, safeHtml: markdownToSafeHtml(part.text) };
-      return { label: part.label, text: part.text, ...(part.format === 'code' ? { code: true } : {}) };
+      const cut = part.cut ? { cut: part.cut } : {};
+      if (part.format === 'markdown') return { label: part.label, safeHtml: markdownToSafeHtml(part.text), ...cut };
+      return { label: part.label, text: part.text, ...(part.format === 'code' ? { code: true } : {}), ...cut };
     }),
   );
   return {

@@ -9,6 +9,7 @@ import { handleError } from './errors.js';
 import { refuseNulCharacters } from './nul-guard.js';
 import { type AdminDeps, adminRoutes } from './routes/admin.js';
 import { type HealthDeps, healthRoutes } from './routes/health.js';
+import { type ShortLinkDeps, shortLinkRoutes } from './routes/short-links.js';
 import { type SubscribeDeps, subscribeRoutes } from './routes/subscribe.js';
 import { type SubscriberAdminDeps, subscriberAdminRoutes } from './routes/subscribers-admin.js';
 import { type AlertRouteDeps, alertRoutes } from './routes/alerts.js';
@@ -21,6 +22,7 @@ import { statusPageRoutes } from '../statuspage/routes.js';
 export type WebDeps = AdminDeps &
   AlertRouteDeps &
   HealthDeps &
+  ShortLinkDeps &
   SubscribeDeps &
   SubscriberAdminDeps &
   ConsoleHerald & {
@@ -55,6 +57,7 @@ export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promi
   await app.register(healthRoutes, { herald });
   await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
   await app.register(subscribeRoutes, { herald });
+  await app.register(shortLinkRoutes, { herald });
   await app.register(consoleRoutes, { prefix: '/console', herald });
   // The site is served from the status page channel's directory, built on first request when nothing is there yet.
   const statusPage: StatusPageChannel | undefined = herald.channels.find(isStatusPageChannel);

@@ -1,4 +1,6 @@
 import type { UpdateContext } from '../channels/channel.js';
+import { shortIncidentUrl } from '../domain/short-links.js';
+import { appUrlOf } from '../lib/app-url.js';
 import { toUpdate } from '../store/incidents-repo.js';
 import type { Executor } from '../store/executor.js';
 import { getUpdateWithIncident } from '../store/updates-repo.js';
@@ -6,6 +8,8 @@ import { getUpdateWithIncident } from '../store/updates-repo.js';
 export interface SiteInfo {
   name: string;
   publicUrl: string;
+  /** Where Herald answers, when apart from the status page (short links); see appUrlOf. */
+  appUrl?: string;
 }
 
 export const incidentUrl = (publicUrl: string, incidentId: string) =>
@@ -81,5 +85,6 @@ function toIncidentView(
     startedAt: incident.startedAt,
     resolvedAt: incident.resolvedAt,
     url: incidentUrl(site.publicUrl, incident.id),
+    shortUrl: shortIncidentUrl(appUrlOf(site), incident.id),
   };
 }

@@ -201,3 +201,19 @@ export async function nextUpdateNumber(db: Executor, incidentId: string): Promis
     .executeTakeFirst();
   return Number(row?.n ?? 0) + 1;
 }
+
+/**
+ * The incident a short link's code names: the incident whose id is the code, else the only one whose id starts with
+ * it (two would make the link ambiguous: none is returned).
+ */
+export async function findIncidentIdByShortCode(db: Executor, code: string): Promise<string | undefined> {
+  const rows = await db
+    .selectFrom('incidents')
+    .select('id')
+    .where((eb) => eb.or([eb('id', '=', code), eb('id', 'like', `${code.replace(/[\\%_]/g, '')}%`)]))
+    .limit(3)
+    .execute();
+  const exact = rows.find((r) => r.id === code);
+  if (exact) return exact.id;
+  return rows.length === 1 ? rows[0]!.id : undefined;
+}

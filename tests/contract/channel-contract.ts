@@ -82,6 +82,7 @@ export function sampleContext(overrides: ContextOptions = {}): UpdateContext {
       startedAt: '2026-11-29T04:00:00.000Z',
       resolvedAt: status === 'resolved' ? '2026-11-29T05:00:00.000Z' : null,
       url: 'https://status.example.test/incidents/01jexampleincident0000000.html',
+      shortUrl: 'https://status.example.test/i/01jexampleincident0000000',
       components: [{ id: 'c1', name: 'Checkout API', status: status === 'resolved' ? 'operational' : 'major_outage' }],
     },
     update: {

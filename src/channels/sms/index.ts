@@ -3,7 +3,9 @@ import { PermanentError, RateLimitedError, RecipientRejectedError, RetryableErro
 import { httpCall } from '../http.js';
 import { addressHash } from '../../domain/audience.js';
 import { type SmsInboundHandler, isStopMessage, verifyTwilioSignature } from './inbound.js';
-import { fitSms, segmentsOf, smsMeasure } from './segments.js';
+import { fitSmsWithCut, segmentsOf, smsMeasure } from './segments.js';
+import type { Cut } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
 
 export interface SmsChannelOptions {
   /** Channel name; default `sms`. */
@@ -24,6 +26,18 @@ export interface SmsChannelOptions {
 export interface SmsMessage {
   text: string;
   segments: number;
+  /** Where the message was shortened to fit the segment budget (null when it fit whole). */
+  cut: Cut | null;
+}
+
+/** "Affected: Checkout API, Search", or after resolution "Recovered: Checkout API": names only, SMS is short. */
+export function smsComponentsLine(ctx: UpdateContext): string {
+  const components = ctx.incident.components;
+  if (components.length === 0) return '';
+  const names = components.map((c) => c.name).join(', ');
+  if (ctx.update.status === 'resolved' || components.every((c) => c.status === 'operational'))
+    return `Recovered: ${names}`;
+  return `Affected: ${names}`;
 }
 
 /** Twilio errors that mean "this number will never take a message": the recipient fails and is suppressed. */
@@ -84,16 +98,31 @@ export function sms(options: SmsChannelOptions): ChannelDefinition<AudienceChann
         kind: 'sms',
         recipientKind: 'sms',
         capabilities: { threads: false, audience: true, maxLength: maxSegments, concurrency: 2, attempts: 10 },
-        preview: (message) => [{ label: 'SMS', text: message.text }],
+        preview: (message) => [
+          { label: 'SMS', text: message.text, ...(message.cut ? { cut: cutNote(message.cut) } : {}) },
+        ],
         measure: (message) => [smsMeasure(message.text, maxSegments)],
         templates: { folder: 'sms', measureText: (text) => [smsMeasure(text, maxSegments)] },
         fanout: { sendConcurrency: options.sendConcurrency ?? 8, pageConcurrency: 1 },
         render(ctx: UpdateContext): SmsMessage {
-          const text = fitSms(
-            { head: head(ctx).trim(), body: body(ctx).replace(/\s+/g, ' ').trim(), tail: tail(ctx).trim() },
-            maxSegments,
-          );
-          return { text, segments: segmentsOf(text).segments };
+          const parts = {
+            head: head(ctx).trim(),
+            // One line per paragraph or list item: a newline costs what a space does.
+            body: body(ctx)
+              .replace(/[ \t]+/g, ' ')
+              .replace(/ ?\n[\s]*/g, '\n')
+              .trim(),
+            tail: tail(ctx).trim(),
+            extra: smsComponentsLine(ctx),
+          };
+          let { text, cut } = fitSmsWithCut(parts, maxSegments);
+          if (cut || (parts.extra && !text.includes(parts.extra))) {
+            // Not all of it fits with the incident page's address: the short link (/i/<code>, redirecting there)
+            // leaves the message more room.
+            const short = { ...ctx, incident: { ...ctx.incident, url: ctx.incident.shortUrl } };
+            ({ text, cut } = fitSmsWithCut({ ...parts, tail: tail(short).trim() }, maxSegments));
+          }
+          return { text, segments: segmentsOf(text).segments, cut };
         },
         async send() {
           throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);

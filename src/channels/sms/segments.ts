@@ -1,4 +1,6 @@
 import type { Measure } from '../channel.js';
+import { type Cut, fitTextWithCut } from '../../render/fit.js';
+import { toGsmForms } from './transliterate.js';
 
 // SMS length in segments, as carriers count it. GSM-7 (the default alphabet): 160 units in one segment,
 // 153 per segment once split (the rest is the concatenation header); characters of the extension table
@@ -65,29 +67,42 @@ export function budgetFor(encoding: SmsEncoding, segments: number): number {
   return segments <= 1 ? single : multi * segments;
 }
 
+export interface SmsParts {
+  /** Site, status and title: shortened first when the message needs the room. */
+  head: string;
+  /** The update's message: always carried, from its start, cut at a sentence, clause or word. */
+  body: string;
+  /** The link and the opt-out line: never cut. */
+  tail: string;
+  /** Optional (the affected components): included only when the whole message still fits. */
+  extra?: string;
+}
+
 /**
- * head + body + tail in at most `maxSegments` segments: the body is cut at a word boundary with an ellipsis
- * ("..." in GSM-7, which has no "…"), head and tail (the link, the opt-out line) are always kept.
+ * The SMS in at most `maxSegments` segments. Typographic characters take their GSM-7 forms first, so only what
+ * truly needs UCS-2 costs UCS-2. The tail is always kept; the body keeps at least two thirds of the room the tail leaves
+ * (the head, the title, is shortened first); a cut falls at a boundary and ends in "..." (GSM-7 has no "…").
  */
-export function fitSms(parts: { head: string; body: string; tail: string }, maxSegments: number): string {
-  const join = (body: string) => [parts.head, body, parts.tail].filter(Boolean).join('\n');
-  const whole = join(parts.body);
-  if (segmentsOf(whole).segments <= maxSegments) return whole;
-  const encoding = encodingOf(whole);
-  const ellipsis = encoding === 'GSM-7' ? '...' : '…';
-  const budget = budgetFor(encoding, maxSegments);
-  const chars = Array.from(parts.body);
-  let lo = 0;
-  let hi = chars.length;
-  while (lo < hi) {
-    const mid = Math.ceil((lo + hi) / 2);
-    const candidate = join(chars.slice(0, mid).join('').trimEnd() + ellipsis);
-    if (unitsOf(candidate, encoding) <= budget) lo = mid;
-    else hi = mid - 1;
+export function fitSms(parts: SmsParts, maxSegments: number): string {
+  return fitSmsWithCut(parts, maxSegments).text;
+}
+
+export function fitSmsWithCut(parts: SmsParts, maxSegments: number): { text: string; cut: Cut | null } {
+  const head = toGsmForms(parts.head).trim();
+  const body = toGsmForms(parts.body).trim();
+  const tail = toGsmForms(parts.tail).trim();
+  const extra = parts.extra ? toGsmForms(parts.extra).trim() : '';
+  const join = (...lines: string[]) => lines.filter(Boolean).join('\n');
+  if (extra) {
+    const all = join(head, body, extra, tail);
+    if (segmentsOf(all).segments <= maxSegments) return { text: all, cut: null };
   }
-  let cut = chars.slice(0, lo).join('');
-  const space = cut.search(/\s\S*$/);
-  if (space > cut.length * 0.6) cut = cut.slice(0, space);
-  const body = cut.trimEnd();
-  return join(body ? body + ellipsis : '').replace(/\n\n+/g, '\n');
+  const whole = join(head, body, tail);
+  if (segmentsOf(whole).segments <= maxSegments) return { text: whole, cut: null };
+  const encoding = encodingOf(whole);
+  return fitTextWithCut({ head, body, tail }, budgetFor(encoding, maxSegments), (t) => unitsOf(t, encoding), {
+    separator: '\n',
+    ellipsis: encoding === 'GSM-7' ? '...' : '…',
+    bodyFloor: 0.65,
+  });
 }
