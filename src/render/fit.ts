@@ -131,10 +131,10 @@ export function fitTextWithCut(
 
 // Boundaries, checked on the text before the cut. A sentence ends with . ! ? (or their CJK forms) before a space,
 // or at a line break (a list item, a paragraph); a clause at , ; : or a dash between spaces.
-const SENTENCE_END = /(?:[.!?。！？][)"'’”»]*(?=\s)|[。！？])|\n/g;
+const SENTENCE_END = /(?:[.!?…。！？][)"'’”»]*(?=\s)|[。！？])|\n/g;
 const CLAUSE_END = /[,;:،、，；：](?=\s)|[、，；：]|\s[-–—](?=\s)/g;
 /** Spans never cut in the middle: links (bare, Markdown, Slack's <url|label>) and Markdown emphasis markers. */
-const ATOMIC = /\[[^\]\n]*\]\([^)\s]*\)|<https?:[^>\s]*>|https?:\/\/[^\s<>]*|mailto:[^\s<>]*/g;
+const ATOMIC = /\[[^\]\n]*\]\([^)\s]*\)|<(?:https?|mailto):[^>\n]*>|https?:\/\/[^\s<>]*|mailto:[^\s<>]*/g;
 /** What must not be left dangling at the end of a cut: list markers, openers, dashes and separators. */
 const DANGLING = /(?:(?:^|\n)\s*(?:[-*+•]|\d+[.)])\s*|[\s([{«“‘*_~`|\-–—,;:/\\]+)$/u;
 

@@ -177,7 +177,9 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
       const rendered = fixture.channel.render(ctx);
       for (const measure of fixture.channel.measure(rendered))
         if (measure.limit !== undefined) expect(measure.value, measure.label).toBeLessThanOrEqual(measure.limit);
-      expect(wire(rendered)).toContain(ctx.incident.url);
+      // The page's address, or (where every character counts: SMS) the short link that redirects to it.
+      const text = wire(rendered);
+      expect(text.includes(ctx.incident.url) || text.includes(`${ctx.incident.shortUrl}\n`)).toBe(true);
     });
 
     it('neutralises markup and mention injection', async () => {

@@ -217,7 +217,11 @@ export async function startDiscordFake(): Promise<DiscordFake> {
     messages,
     textOf: (message) => {
       const embeds = message.edits.at(-1)?.embeds ?? message.embeds;
-      return [message.content, ...embeds.flatMap((e) => [String(e.title ?? ''), String(e.description ?? '')])]
+      // The embed's url is where its title links: on the wire, as a reader follows it.
+      return [
+        message.content,
+        ...embeds.flatMap((e) => [String(e.title ?? ''), String(e.url ?? ''), String(e.description ?? '')]),
+      ]
         .filter(Boolean)
         .join('\n');
     },

@@ -1,7 +1,7 @@
 import type { Measure, MessageView, UpdateContext } from '../channel.js';
-import { countGraphemes, fitText } from '../../render/fit.js';
+import { type Cut, countGraphemes, fitTextWithCut } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
-import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
+import { ownTextParts, ownTextProblem, plainPostText, postPreview, precut } from '../twitter/render.js';
 
 export const BLUESKY_MAX_GRAPHEMES = 300;
 /** app.bsky.feed.post also caps the text at 3000 bytes (maxLength), which long emoji sequences can reach first. */
@@ -16,6 +16,7 @@ export interface BlueskyPost {
   text: string;
   /** Links made clickable: Bluesky shows plain text unless a facet marks the range (UTF-8 byte offsets). */
   facets: LinkFacet[];
+  cut?: Cut | null;
 }
 
 const encoder = new TextEncoder();
@@ -46,7 +47,7 @@ export function blueskyMeasure(text: string): Measure[] {
 }
 
 export const blueskyView: MessageView<BlueskyPost> = {
-  preview: (post) => [{ label: 'Post', text: post.text }],
+  preview: postPreview,
   measure: (post) => blueskyMeasure(post.text),
   templates: { folder: 'bluesky', measureText: blueskyMeasure },
 };
@@ -59,8 +60,8 @@ export function renderBlueskyPost(ctx: UpdateContext, templates: { head: Templat
         body: precut(plainPostText(templates.body(ctx)), BLUESKY_MAX_BYTES),
         tail: ctx.incident.url,
       };
-  const text = fitText(parts, BLUESKY_MAX_GRAPHEMES, postLength);
-  return { text, facets: linkFacets(text) };
+  const { text, cut } = fitTextWithCut(parts, BLUESKY_MAX_GRAPHEMES, postLength);
+  return { text, facets: linkFacets(text), cut };
 }
 
 export const ownBlueskyPostProblem = (text: string, link: string) =>

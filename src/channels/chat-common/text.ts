@@ -1,7 +1,6 @@
 import type { UpdateContext } from '../channel.js';
 import type { IncidentStatus } from '../../domain/enums.js';
 import { COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from '../../render/labels.js';
-import { markdownToText } from '../../render/markdown.js';
 
 /** Colour per incident status, as hex without '#' (Discord wants it as a number, Slack/Mattermost/Teams as '#hex'). */
 export const STATUS_COLOR: Record<IncidentStatus, string> = {
@@ -23,16 +22,6 @@ export const STATUS_EMOJI: Record<IncidentStatus, string> = {
 export const statusLabel = (s: IncidentStatus) => INCIDENT_STATUS_LABEL[s];
 export const impactLabel = (ctx: UpdateContext) => IMPACT_LABEL[ctx.incident.impact];
 export const updatedAt = (ctx: UpdateContext) => formatUtc(ctx.update.createdAt);
-
-/**
- * The commander's Markdown as plain text for a chat post. markdownToText keeps link targets as "label (url)";
- * a target that is not http(s)/mailto (javascript:, data:, vbscript:) is dropped here so no client can make it clickable.
- */
-export function chatText(markdown: string): string {
-  return markdownToText(markdown)
-    .replace(/\s*\(\s*(?:javascript|vbscript|data):(?:[^()]|\([^()]*\))*\)/gi, '')
-    .replace(/\b(javascript|vbscript|data):/gi, '$1\u200b:');
-}
 
 /** "@everyone", "@here", "@alice": a zero-width space after the '@' keeps the text readable and pings nobody. */
 export function neutralizeMentions(text: string): string {

@@ -1,7 +1,9 @@
 import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
-import { fitText } from '../../render/fit.js';
-import { STATUS_COLOR, STATUS_EMOJI, chatText, impactLabel, statusLabel, utf16Length } from '../chat-common/text.js';
+import { type Cut, fitText, fitTextWithCut } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
+import { STATUS_COLOR, STATUS_EMOJI, impactLabel, statusLabel, utf16Length } from '../chat-common/text.js';
+import { toChatMarkdown } from '../../render/dialects/markdown.js';
 
 /** Discord's embed description limit (4096 characters); the whole embed stays under 6000. */
 export const DISCORD_DESCRIPTION_MAX = 4096;
@@ -32,18 +34,25 @@ export interface DiscordMessage {
   threadName: string;
   /** The incident's first update: the summary is posted, there is no update message yet. */
   isFirst: boolean;
+  /** Where the message was cut to fit the embed (null when it fit). */
+  cut?: Cut | null;
 }
 
-function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
+function embed(ctx: UpdateContext, description: string): DiscordEmbed {
   const { incident, update } = ctx;
   const components = incident.components
     .slice(0, 10)
     .map((c) => `${fitText({ body: c.name }, 80)}: ${COMPONENT_STATUS_LABEL[c.status]}`)
     .join('\n');
   return {
-    title: fitText({ body: `${STATUS_EMOJI[update.status]} ${heading}` }, 256, utf16Length),
+    // The same title on every message of the incident; it links to the incident, so the text does not repeat it.
+    title: fitText(
+      { body: `${STATUS_EMOJI[update.status]} [${statusLabel(update.status)}] ${incident.title}` },
+      256,
+      utf16Length,
+    ),
     url: incident.url,
-    description: fitText({ body: chatText(update.message), tail: incident.url }, DISCORD_DESCRIPTION_MAX, utf16Length),
+    description,
     color: Number.parseInt(STATUS_COLOR[update.status], 16),
     fields: [
       { name: 'Status', value: statusLabel(update.status), inline: true },
@@ -58,19 +67,31 @@ function embed(ctx: UpdateContext, heading: string): DiscordEmbed {
 }
 
 export function renderDiscord(ctx: UpdateContext): DiscordMessage {
+  const description = fitTextWithCut(
+    { body: toChatMarkdown(ctx.update.message) },
+    DISCORD_DESCRIPTION_MAX,
+    utf16Length,
+  );
   const payload = (e: DiscordEmbed): DiscordPayload => ({ content: '', embeds: [e], allowed_mentions: { parse: [] } });
   return {
-    summary: payload(embed(ctx, `[${statusLabel(ctx.update.status)}] ${ctx.incident.title}`)),
-    update: payload(embed(ctx, `${statusLabel(ctx.update.status)}: ${ctx.incident.title}`)),
+    summary: payload(embed(ctx, description.text)),
+    update: payload(embed(ctx, description.text)),
     threadName: fitText({ body: ctx.incident.title }, 100, utf16Length),
     isFirst: ctx.update.isFirst,
+    cut: description.cut,
   };
 }
 
 export const discordTexts = (m: DiscordMessage) =>
   [m.summary, m.update].flatMap((p) => [
     p.content,
-    ...p.embeds.flatMap((e) => [e.title, e.description, e.footer.text, ...e.fields.map((f) => `${f.name} ${f.value}`)]),
+    ...p.embeds.flatMap((e) => [
+      e.title,
+      e.url,
+      e.description,
+      e.footer.text,
+      ...e.fields.map((f) => `${f.name} ${f.value}`),
+    ]),
   ]);
 
 const embedShown = (e: DiscordEmbed) =>
@@ -85,6 +106,7 @@ export const discordView: MessageView<DiscordMessage> = {
         ? `First message (a forum post is named “${message.threadName}”)`
         : 'First message, edited to',
       text: message.summary.embeds.map(embedShown).join('\n\n'),
+      ...(message.cut ? { cut: cutNote(message.cut) } : {}),
     };
     if (message.isFirst) return [summary];
     return [{ label: 'Update message', text: message.update.embeds.map(embedShown).join('\n\n') }, summary];

@@ -1,14 +1,8 @@
 import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL, formatDayUtc } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
-import {
-  STATUS_EMOJI,
-  chatText,
-  impactLabel,
-  neutralizeMentions,
-  statusLabel,
-  updatedAt,
-} from '../chat-common/text.js';
+import { STATUS_EMOJI, impactLabel, neutralizeMentions, statusLabel, updatedAt } from '../chat-common/text.js';
+import { toForumMarkdown } from '../../render/dialects/markdown.js';
 
 /** Discourse's default max_post_length (32000); the marker Herald appends fits in the rest. */
 export const DISCOURSE_RAW_MAX = 31_000;
@@ -27,8 +21,8 @@ export interface DiscourseMessage {
 }
 
 /**
- * Discourse cooks Markdown, BBCode and some HTML, and '@name' notifies people: the commander's text is made
- * plain (no HTML, no [bbcode], no links but the incident's) and mentions are neutralised.
+ * Discourse cooks Markdown, BBCode and some HTML, and '@name' notifies people: text Herald writes (names, the
+ * site) is escaped and its mentions neutralised. The commander's Markdown goes through the forum dialect.
  */
 export function escapeDiscourse(text: string): string {
   return neutralizeMentions(
@@ -43,13 +37,12 @@ export function escapeDiscourse(text: string): string {
 export function renderDiscourse(ctx: UpdateContext): DiscourseMessage {
   const { incident, update } = ctx;
   const status = `${STATUS_EMOJI[update.status]} **${statusLabel(update.status)}**`;
-  const body = chatText(update.message);
+  const body = neutralizeMentions(toForumMarkdown(update.message));
   const affected = incident.components.length
     ? `**Affected:** ${incident.components.map((c) => `${escapeDiscourse(c.name)} (${COMPONENT_STATUS_LABEL[c.status]})`).join(', ')}`
     : '';
   const link = `[View the incident on ${escapeDiscourse(ctx.site.name)}](${incident.url})`;
-  const measureEscaped = (s: string) => escapeDiscourse(s).length;
-  const fitBody = (room: number) => escapeDiscourse(fitText({ body }, room, measureEscaped));
+  const fitBody = (room: number) => fitText({ body }, room);
   const room = DISCOURSE_RAW_MAX - affected.length - link.length - 200;
   return {
     title: fitText({ body: `${neutralizeMentions(incident.title)} – ${formatDayUtc(incident.startedAt)}` }, 250),

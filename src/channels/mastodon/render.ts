@@ -1,13 +1,14 @@
 import type { Measure, MessageView, UpdateContext } from '../channel.js';
-import { countGraphemes, fitText } from '../../render/fit.js';
+import { type Cut, countGraphemes, fitTextWithCut } from '../../render/fit.js';
 import type { TemplateFn } from '../../render/templates.js';
-import { ownTextParts, ownTextProblem, plainPostText, precut } from '../twitter/render.js';
+import { ownTextParts, ownTextProblem, plainPostText, postPreview, precut } from '../twitter/render.js';
 
 export const MASTODON_MAX_CHARS = 500;
 const URL_WEIGHT = 23;
 
 export interface Toot {
   text: string;
+  cut?: Cut | null;
 }
 
 /**
@@ -40,7 +41,7 @@ export function tootMeasure(text: string): Measure {
 }
 
 export const tootView: MessageView<Toot> = {
-  preview: (toot) => [{ label: 'Post', text: toot.text }],
+  preview: postPreview,
   measure: (toot) => [tootMeasure(toot.text)],
   templates: { folder: 'mastodon', measureText: (text) => [tootMeasure(text)] },
 };
@@ -54,7 +55,7 @@ export function renderToot(ctx: UpdateContext, templates: { head: TemplateFn; bo
         body: precut(plainPostText(templates.body(ctx)), 10 * MASTODON_MAX_CHARS),
         tail: ctx.incident.url,
       };
-  return { text: fitText(parts, MASTODON_MAX_CHARS, tootLength) };
+  return fitTextWithCut(parts, MASTODON_MAX_CHARS, tootLength);
 }
 
 export const ownTootProblem = (text: string, link: string) =>

@@ -4,12 +4,12 @@ import { fitText } from '../../render/fit.js';
 import {
   STATUS_COLOR,
   STATUS_EMOJI,
-  chatText,
   impactLabel,
   neutralizeMentions,
   statusLabel,
   updatedAt,
 } from '../chat-common/text.js';
+import { toChatMarkdown } from '../../render/dialects/markdown.js';
 
 /** Mattermost's post limit is 16383 characters (runes); this leaves room for the attachment. */
 export const MATTERMOST_TEXT_MAX = 16_000;
@@ -35,7 +35,7 @@ export function renderMattermost(ctx: UpdateContext): MattermostMessage {
   const { incident, update } = ctx;
   const head = `${STATUS_EMOJI[update.status]} **[${statusLabel(update.status)}] ${safe(incident.title)}**`;
   const text = fitText(
-    { head, body: safe(chatText(update.message)), tail: `[View incident](${incident.url})` },
+    { head, body: safe(toChatMarkdown(update.message)), tail: `[View incident](${incident.url})` },
     MATTERMOST_TEXT_MAX,
     runes,
   );

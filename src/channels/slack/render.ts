@@ -1,7 +1,10 @@
 import type { KnownBlock } from '@slack/web-api';
 import type { MessageView, PreviewPart, UpdateContext } from '../channel.js';
-import { fitText } from '../../render/fit.js';
-import { STATUS_EMOJI, chatText, componentsLine, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
+import { type Cut, fitText, fitTextWithCut } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
+import { STATUS_EMOJI, componentsLine, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
+import { toPlainText } from '../../render/dialects/plain.js';
+import { escapeSlack, slackLink, toSlackMrkdwn } from '../../render/dialects/slack-mrkdwn.js';
 
 /** Slack's limit for one section/context text, in characters; the `text` fallback is fitted to it as well. */
 export const SLACK_BLOCK_MAX = 3000;
@@ -23,43 +26,45 @@ export interface SlackMessage {
   oldest: string;
   /** The incident's first update: the top message is posted, there is no reply yet. */
   isFirst: boolean;
+  /** Where the message was cut to fit one block (null when it fit). */
+  cut?: Cut | null;
 }
 
-/** Slack's escaping for text it formats: only &, < and > (https://api.slack.com/reference/surfaces/formatting#escaping). */
-export const escapeSlack = (s: string) => s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;');
+export { escapeSlack };
 
 const mrkdwn = (text: string) => ({ type: 'mrkdwn' as const, text });
 const escapedLength = (s: string) => escapeSlack(s).length;
-const link = (url: string, label: string) =>
-  `<${url.replace(/&/g, '&amp;')}|${escapeSlack(label).replace(/\|/g, '¦')}>`;
+const link = (url: string, label: string) => slackLink(url, escapeSlack(label));
 
 export function renderSlack(ctx: UpdateContext): SlackMessage {
   const { incident, update } = ctx;
   const emoji = STATUS_EMOJI[update.status];
   const status = statusLabel(update.status);
-  const body = chatText(update.message);
+  // The message in mrkdwn (already escaped for Slack), and as plain text for the notification fallback.
+  const body = toSlackMrkdwn(update.message);
+  const plain = toPlainText(update.message);
   const components = componentsLine(ctx);
   const incidentLink = link(incident.url, `View incident on ${ctx.site.name}`);
   const affected = components
     ? [mrkdwn(escapeSlack(fitText({ body: `Affected: ${components}` }, SLACK_BLOCK_MAX - 10, escapedLength)))]
     : [];
 
-  // Fitted before escaping, measured as escaped: '&' grows to '&amp;' on the wire.
-  const summaryHead = `${emoji} *${incident.title}*\n*${status}* · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`;
-  const summaryText = escapeSlack(fitText({ head: summaryHead, body }, SLACK_BLOCK_MAX, escapedLength));
+  const summaryHead = `${emoji} *${escapeSlack(incident.title)}*\n*${status}* · Impact: ${impactLabel(ctx)} · ${updatedAt(ctx)}`;
+  const summaryText = fitText({ head: summaryHead, body }, SLACK_BLOCK_MAX);
   const summary: SlackPost = {
-    text: fallback(`${emoji} [${status}] ${incident.title}`, body, incident.url),
+    text: fallback(`${emoji} [${status}] ${incident.title}`, plain, incident.url),
     blocks: [
       { type: 'section', text: mrkdwn(summaryText) },
       { type: 'context', elements: [...affected, mrkdwn(incidentLink)] },
     ],
   };
 
-  const replyText = escapeSlack(
-    fitText({ head: `${emoji} *${status}* · ${updatedAt(ctx)}`, body }, SLACK_BLOCK_MAX, escapedLength),
+  const { text: replyText, cut } = fitTextWithCut(
+    { head: `${emoji} *${status}* · ${updatedAt(ctx)}`, body },
+    SLACK_BLOCK_MAX,
   );
   const reply: SlackPost = {
-    text: fallback(`${emoji} [${status}]`, body, incident.url),
+    text: fallback(`${emoji} [${status}]`, plain, incident.url),
     blocks: [
       { type: 'section', text: mrkdwn(replyText) },
       { type: 'context', elements: [...affected, mrkdwn(incidentLink)] },
@@ -72,6 +77,7 @@ export function renderSlack(ctx: UpdateContext): SlackMessage {
     broadcast: update.status === 'resolved',
     oldest: String(Math.floor(Date.parse(update.createdAt) / 1000) - 60),
     isFirst: update.isFirst,
+    cut,
   };
 }
 
@@ -115,10 +121,14 @@ export const slackView: MessageView<SlackMessage> = {
     const top: PreviewPart = {
       label: message.isFirst ? 'Message in the channel' : 'Top message, edited to',
       text: slackShown(message.summary),
+      ...(message.cut ? { cut: cutNote(message.cut) } : {}),
     };
     if (message.isFirst) return [top];
     const where = message.broadcast ? 'Reply in the thread, also sent to the channel' : 'Reply in the thread';
-    return [{ label: where, text: slackShown(message.reply) }, top];
+    return [
+      { label: where, text: slackShown(message.reply), ...(message.cut ? { cut: cutNote(message.cut) } : {}) },
+      top,
+    ];
   },
   measure: (message) => [
     { label: 'Longest text', value: slackMeasure(message), limit: SLACK_BLOCK_MAX, unit: 'characters' },

@@ -1,7 +1,8 @@
 import type { MessageView, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
 import { fitText } from '../../render/fit.js';
-import { STATUS_EMOJI, chatText, impactLabel, statusLabel, updatedAt, utf16Length } from '../chat-common/text.js';
+import { STATUS_EMOJI, impactLabel, statusLabel, updatedAt, utf16Length } from '../chat-common/text.js';
+import { toTeamsText } from '../../render/dialects/teams.js';
 
 /** Longest body text Herald puts in a card, in UTF-16 units: Teams refuses messages over about 28 KB. */
 export const TEAMS_TEXT_MAX = 10_000;
@@ -35,7 +36,8 @@ const STATUS_STYLE = {
 /** One Adaptive Card 1.4 per update: Teams incoming webhooks (and Workflows) can neither edit nor thread. */
 export function renderTeams(ctx: UpdateContext): TeamsMessage {
   const { incident, update } = ctx;
-  const body = fitText({ body: chatText(update.message), tail: incident.url }, TEAMS_TEXT_MAX, utf16Length);
+  // The card's button opens the incident: the text does not repeat its address.
+  const body = fitText({ body: toTeamsText(update.message) }, TEAMS_TEXT_MAX, utf16Length);
   const card: AdaptiveCard = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',

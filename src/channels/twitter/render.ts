@@ -1,13 +1,21 @@
 import twitterText from 'twitter-text';
 import type { Measure, MessageView, UpdateContext } from '../channel.js';
-import { fitText, joinFitParts } from '../../render/fit.js';
+import { type Cut, fitTextWithCut, joinFitParts } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
 import type { TemplateFn } from '../../render/templates.js';
 
 export const TWEET_MAX_WEIGHT = 280;
 
 export interface Tweet {
   text: string;
+  /** Where the message was cut to fit (null or absent when it fit whole). */
+  cut?: Cut | null;
 }
+
+/** The preview part of a post: its text, and where it was cut. */
+export const postPreview = (post: { text: string; cut?: Cut | null }) => [
+  { label: 'Post', text: post.text, ...(post.cut ? { cut: cutNote(post.cut) } : {}) },
+];
 
 export interface PostTemplates {
   head: TemplateFn;
@@ -38,7 +46,7 @@ export function tweetMeasure(text: string): Measure {
 }
 
 export const tweetView: MessageView<Tweet> = {
-  preview: (tweet) => [{ label: 'Post', text: tweet.text }],
+  preview: postPreview,
   measure: (tweet) => [tweetMeasure(tweet.text)],
   templates: { folder: 'twitter', measureText: (text) => [tweetMeasure(text)] },
 };
@@ -55,7 +63,7 @@ export function renderTweet(ctx: UpdateContext, templates: PostTemplates): Tweet
         body: precut(plainPostText(templates.body(ctx)), TOO_LONG),
         tail: ctx.incident.url,
       };
-  return { text: fitText(parts, TWEET_MAX_WEIGHT, tweetWeight) };
+  return fitTextWithCut(parts, TWEET_MAX_WEIGHT, tweetWeight);
 }
 
 /**
