@@ -3,7 +3,7 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 // Links in confirmation and unsubscribe messages carry a token: HMAC-SHA256 over (purpose, subscriber id,
 // expiry) with HERALD_SECRET. Nothing is stored per token; a changed secret invalidates every link.
 
-export type TokenPurpose = 'confirm' | 'unsubscribe';
+export type TokenPurpose = 'confirm' | 'unsubscribe' | 'manage';
 
 export const CONFIRM_TOKEN_TTL_MS = 48 * 3600_000;
 /** Unsubscribe links sit in old emails: they stay valid for a year. */
@@ -39,6 +39,11 @@ export function verifyToken(secret: string, purpose: TokenPurpose, token: unknow
 
 export function confirmUrl(publicUrl: string, secret: string, subscriberId: string, now = Date.now()): string {
   return `${publicUrl.replace(/\/+$/, '')}/subscribe/confirm?token=${signToken(secret, 'confirm', subscriberId, now + CONFIRM_TOKEN_TTL_MS)}`;
+}
+
+/** The preference page's link, in every email: valid as long as an unsubscribe link. */
+export function manageUrl(appUrl: string, secret: string, subscriberId: string, now = Date.now()): string {
+  return `${appUrl.replace(/\/+$/, '')}/subscribe/manage?token=${signToken(secret, 'manage', subscriberId, now + UNSUBSCRIBE_TOKEN_TTL_MS)}`;
 }
 
 export function unsubscribeUrl(publicUrl: string, secret: string, subscriberId: string, now = Date.now()): string {

@@ -62,7 +62,7 @@ describe('email channel through a real SMTP server', () => {
     const updates = sink!.messages.filter((m) => !m.to.includes('pending@example.test'));
     expect(updates.map((m) => m.to[0]).sort()).toEqual(['all@example.test', 'api@example.test']);
     const mail = await simpleParser(updates.find((m) => m.to[0] === 'all@example.test')!.raw);
-    expect(mail.subject).toBe('[Status] API errors');
+    expect(mail.subject).toBe('[Investigating] API errors');
     expect(mail.text).toContain(`https://status.example.test/incidents/${opened.body.incident.id}.html`);
     expect(mail.html).toContain('<strong>errors</strong>');
     expect(mail.html).not.toContain('<script>');

@@ -1,7 +1,8 @@
 import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.js';
 import { PermanentError } from '../errors.js';
 import { addressHash } from '../../domain/audience.js';
-import { unsubscribeUrl } from '../../domain/link-tokens.js';
+import { manageUrl, unsubscribeUrl } from '../../domain/link-tokens.js';
+import { appUrlOf } from '../../lib/app-url.js';
 import {
   type EmailMessage,
   compileMaintenanceTemplates,
@@ -64,16 +65,20 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
         kind: 'email',
         recipientKind: 'email',
         capabilities: { threads: true, audience: true, concurrency: 2, attempts: 10 },
-        // Each recipient's own unsubscribe link goes in at send time; the preview shows where it will be.
-        ...emailView(`${runtime.publicUrl.replace(/\/+$/, '')}/unsubscribe?token=per-recipient`),
+        // Each recipient's own links go in at send time; the preview shows where they will be.
+        ...emailView({
+          unsubscribeUrl: `${appUrlOf(runtime)}/unsubscribe?token=per-recipient`,
+          manageUrl: `${appUrlOf(runtime)}/subscribe/manage?token=per-recipient`,
+        }),
         fanout: { sendConcurrency: options.sendConcurrency ?? 16, pageConcurrency: options.pageConcurrency ?? 2 },
         render: (ctx) => renderEmail(templates, ctx),
         async send() {
           throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);
         },
         async sendTo(message, recipient) {
-          const link = unsubscribeUrl(runtime.publicUrl, runtime.secret, recipient.subscriberId);
-          const { html, text } = personalise(message, link);
+          const link = unsubscribeUrl(appUrlOf(runtime), runtime.secret, recipient.subscriberId);
+          const manage = manageUrl(appUrlOf(runtime), runtime.secret, recipient.subscriberId);
+          const { html, text } = personalise(message, { unsubscribeUrl: link, manageUrl: manage });
           const listUnsubscribe = [
             `<${link}>`,
             ...(options.unsubscribeMailto ? [`<mailto:${options.unsubscribeMailto}?subject=unsubscribe>`] : []),
@@ -92,6 +97,8 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
                 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
                 'List-Id': `${runtime.siteName} status updates <updates.${host}>`,
                 'Auto-Submitted': 'auto-generated',
+                // Exchange and Outlook send no out-of-office or auto-replies back to a status notice.
+                'X-Auto-Response-Suppress': 'OOF, AutoReply',
               },
             });
           } catch (error) {
@@ -108,7 +115,7 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
               subject: `Confirm your ${runtime.siteName} status updates`,
               text: confirmTemplates.text(data),
               html: confirmTemplates.html(data),
-              headers: { 'Auto-Submitted': 'auto-generated' },
+              headers: { 'Auto-Submitted': 'auto-generated', 'X-Auto-Response-Suppress': 'OOF, AutoReply' },
             });
           } catch (error) {
             throw smtpError(error, hashOf(recipient));

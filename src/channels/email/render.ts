@@ -1,8 +1,56 @@
 import type { MaintenanceNotice, MessageView, UpdateContext } from '../channel.js';
+import type { ComponentStatus, IncidentStatus } from '../../domain/enums.js';
+import { toPlainText } from '../../render/dialects/plain.js';
+import { cutAtBoundary } from '../../render/fit.js';
+import { COMPONENT_STATUS_LABEL, INCIDENT_STATUS_LABEL } from '../../render/labels.js';
 import type { TemplateFn, Templates } from '../../render/templates.js';
 
-/** Stands in for the per-recipient unsubscribe URL in the rendered bodies; replaced in sendTo. */
+/** Stand in for the per-recipient links in the rendered bodies; replaced in sendTo. */
 export const UNSUBSCRIBE_PLACEHOLDER = 'HERALD-UNSUBSCRIBE-URL-7f3a9c';
+export const MANAGE_PLACEHOLDER = 'HERALD-MANAGE-URL-3c81d2';
+
+/** Badge colours: white text on each reads at WCAG AA (4.5:1) in light and dark mail clients alike. */
+const STATUS_BADGE: Record<IncidentStatus, string> = {
+  investigating: '#cf222e',
+  identified: '#bc4c00',
+  monitoring: '#7d4e00',
+  resolved: '#1a7f37',
+  postmortem: '#57606a',
+};
+
+const COMPONENT_DOT: Record<ComponentStatus, string> = {
+  operational: '#1a7f37',
+  degraded_performance: '#bf8700',
+  partial_outage: '#bc4c00',
+  major_outage: '#cf222e',
+  under_maintenance: '#0969da',
+};
+
+/** The inbox preview: the update's first sentence (never the site name and title again, which the subject has). */
+export function firstSentence(markdown: string, max = 140): string {
+  const text = toPlainText(markdown).replace(/\s+/g, ' ').trim();
+  const sentence = /^.+?[.!?。！？](?=\s|$)/u.exec(text)?.[0] ?? text;
+  if ([...sentence].length <= max) return sentence;
+  return cutAtBoundary(sentence, (c) => [...c].length <= max, '…', 'word-only')?.kept ?? '';
+}
+
+/** What the email templates show beyond the update itself: badge, preheader and the components' state. */
+export function emailExtras(ctx: UpdateContext) {
+  const resolved = ctx.update.status === 'resolved' || ctx.update.status === 'postmortem';
+  return {
+    preheader: firstSentence(ctx.update.message),
+    // Mail clients fill the preview with whatever text follows: invisible spacers keep it to the preheader.
+    preheaderPadding: '&#847;&zwnj;&nbsp;'.repeat(60),
+    badge: { label: INCIDENT_STATUS_LABEL[ctx.update.status], color: STATUS_BADGE[ctx.update.status] },
+    // After resolution the components read as what recovered, not "Affected: X (Operational)".
+    componentsHeading: resolved ? 'Recovered' : 'Affected',
+    components: ctx.incident.components.map((c) => ({
+      name: c.name,
+      state: COMPONENT_STATUS_LABEL[c.status],
+      color: COMPONENT_DOT[c.status],
+    })),
+  };
+}
 
 export interface EmailMessage {
   subject: string;
@@ -21,7 +69,12 @@ export interface EmailTemplates {
 
 /** Pure: one rendering per update; the recipient's link goes in at send time. */
 export function renderEmail(templates: EmailTemplates, ctx: UpdateContext): EmailMessage {
-  const data = { ...ctx, unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER };
+  const data = {
+    ...ctx,
+    email: emailExtras(ctx),
+    unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER,
+    manageUrl: MANAGE_PLACEHOLDER,
+  };
   return {
     subject: templates.subject(ctx).replace(/\s+/g, ' ').trim(),
     html: templates.html(data),
@@ -56,6 +109,7 @@ export function renderMaintenanceNotice(templates: EmailTemplates, { site, maint
       components: m.components,
     },
     unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER,
+    manageUrl: MANAGE_PLACEHOLDER,
   };
   // incidentId/updateId only name the Message-ID; `maintenance-` keeps it apart from incident threads.
   const message: EmailMessage = {
@@ -69,24 +123,29 @@ export function renderMaintenanceNotice(templates: EmailTemplates, { site, maint
   return message;
 }
 
-export function personalise(message: EmailMessage, unsubscribeUrl: string): { html: string; text: string } {
-  return {
-    html: message.html.split(UNSUBSCRIBE_PLACEHOLDER).join(escapeHtml(unsubscribeUrl)),
-    text: message.text.split(UNSUBSCRIBE_PLACEHOLDER).join(unsubscribeUrl),
-  };
+export function personalise(
+  message: EmailMessage,
+  links: { unsubscribeUrl: string; manageUrl: string },
+): { html: string; text: string } {
+  const fill = (s: string, encode: (s: string) => string) =>
+    s
+      .split(UNSUBSCRIBE_PLACEHOLDER)
+      .join(encode(links.unsubscribeUrl))
+      .split(MANAGE_PLACEHOLDER)
+      .join(encode(links.manageUrl));
+  return { html: fill(message.html, escapeHtml), text: fill(message.text, (s) => s) };
 }
 
 /** Gmail shows "[Message clipped]" past about 102 KB of message, hiding the rest (the unsubscribe link too). */
 export const GMAIL_CLIP_KB = 102;
 
 /**
- * What a recipient sees: subject, HTML and plain text, with `sampleUnsubscribeUrl` where each recipient gets
- * their own link. Measured: the HTML's size against Gmail's clipping.
+ * What a recipient sees: subject, HTML and plain text, with sample links where each recipient gets their own. Measured: the HTML's size against Gmail's clipping.
  */
-export function emailView(sampleUnsubscribeUrl: string): MessageView<EmailMessage> {
+export function emailView(sample: { unsubscribeUrl: string; manageUrl: string }): MessageView<EmailMessage> {
   return {
     preview(message) {
-      const { html, text } = personalise(message, sampleUnsubscribeUrl);
+      const { html, text } = personalise(message, sample);
       return [
         { label: 'Subject', text: message.subject },
         { label: 'HTML', html, height: 500 },
@@ -94,7 +153,7 @@ export function emailView(sampleUnsubscribeUrl: string): MessageView<EmailMessag
       ];
     },
     measure(message) {
-      const bytes = Buffer.byteLength(personalise(message, sampleUnsubscribeUrl).html);
+      const bytes = Buffer.byteLength(personalise(message, sample).html);
       return [
         {
           label: 'HTML size',
