@@ -9,6 +9,7 @@ import { handleError } from './errors.js';
 import { refuseNulCharacters } from './nul-guard.js';
 import { type AdminDeps, adminRoutes } from './routes/admin.js';
 import { type HealthDeps, healthRoutes } from './routes/health.js';
+import { manageRoutes } from './routes/manage.js';
 import { type ShortLinkDeps, shortLinkRoutes } from './routes/short-links.js';
 import { type SubscribeDeps, subscribeRoutes } from './routes/subscribe.js';
 import { type SubscriberAdminDeps, subscriberAdminRoutes } from './routes/subscribers-admin.js';
@@ -58,6 +59,7 @@ export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promi
   await app.register(subscriberAdminRoutes, { prefix: '/api/v1', herald });
   await app.register(subscribeRoutes, { herald });
   await app.register(shortLinkRoutes, { herald });
+  await app.register(manageRoutes, { herald });
   await app.register(consoleRoutes, { prefix: '/console', herald });
   // The site is served from the status page channel's directory, built on first request when nothing is there yet.
   const statusPage: StatusPageChannel | undefined = herald.channels.find(isStatusPageChannel);

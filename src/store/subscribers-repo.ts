@@ -204,3 +204,18 @@ export async function countSubscribers(db: Executor): Promise<{ total: number; c
     .executeTakeFirst();
   return { total: Number(row?.total ?? 0), confirmed: Number(row?.confirmed ?? 0) };
 }
+
+/** The components a subscriber follows (empty: every component), as chosen on the preference page. */
+export async function setSubscriberComponents(
+  db: Executor,
+  id: string,
+  components: readonly string[],
+  now: string,
+): Promise<boolean> {
+  const result = await db
+    .updateTable('subscribers')
+    .set({ components_json: JSON.stringify(components), updated_at: now })
+    .where('id', '=', id)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}

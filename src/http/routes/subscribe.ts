@@ -15,6 +15,8 @@ import {
 } from '../../subscribers/service.js';
 import { type SmsInboundHandler, isSmsInboundHandler } from '../../channels/sms/inbound.js';
 import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
+import { appUrlOf } from '../../lib/app-url.js';
+import { manageUrl, verifyToken } from '../../domain/link-tokens.js';
 
 // Public routes (no auth): sign-up with double opt-in, confirmation, one-click unsubscribe, inbound SMS STOP.
 
@@ -30,7 +32,7 @@ export interface SubscribeDeps {
 }
 
 /** Fixed-window counter per key, bounded in size (one process; put a proxy limit in front for more). */
-class WindowLimiter {
+export class WindowLimiter {
   private readonly hits = new Map<string, { count: number; resetAt: number }>();
   constructor(
     private readonly max: number,
@@ -49,7 +51,7 @@ class WindowLimiter {
   }
 }
 
-function rateSetting(raw: string | undefined, fallback: [number, number]): [number, number] {
+export function rateSetting(raw: string | undefined, fallback: [number, number]): [number, number] {
   const match = raw ? /^(\d+)\/(\d+)$/.exec(raw) : null;
   return match ? [Number(match[1]), Number(match[2]) * 1000] : fallback;
 }
@@ -57,30 +59,31 @@ function rateSetting(raw: string | undefined, fallback: [number, number]): [numb
 const ACCEPTED =
   'Thanks. If this address can receive updates, a confirmation message is on its way: follow its link to start getting updates.';
 
-const wantsHtml = (request: FastifyRequest) =>
+export const wantsHtml = (request: FastifyRequest) =>
   !/json/.test(String(request.headers['content-type'] ?? '')) &&
   /text\/html/.test(String(request.headers.accept ?? ''));
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 // The pages' own stylesheet: with the status page's CSP (no inline style) it is a file of its own.
 const PAGE_CSS_PATH = '/subscribe/page.css';
 const PAGE_CSS =
-  'body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}\n';
+  'body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}' +
+  'fieldset{border:1px solid #d0d7de;border-radius:6px;margin:0 0 1rem;padding:.6rem 1rem}legend{font-weight:600;padding:0 .3rem}label{display:block;margin:.35rem 0}.nested{margin-left:1.6rem}input[type=tel]{font:inherit;padding:.3rem .5rem;border:1px solid #d0d7de;border-radius:6px;max-width:100%}.hint{color:#57606a;font-size:.9rem}\n';
 
-function page(siteName: string, title: string, body: string): string {
+export function page(siteName: string, title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title>
 <link rel="stylesheet" href="${PAGE_CSS_PATH}"></head>
 <body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
 }
 
 /** A 429 with how long to wait, in whole seconds (at least 1). */
-function tooMany(reply: FastifyReply, waitMs: number) {
+export function tooMany(reply: FastifyReply, waitMs: number) {
   reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
 }
 
-function answer(
+export function answer(
   request: FastifyRequest,
   reply: FastifyReply,
   herald: Pick<SubscribeDeps, 'siteName'>,
@@ -107,7 +110,7 @@ function answer(
 }
 
 /** Form bodies spell lists `components[]=a&components[]=b` or `components=a`; JSON sends an array. */
-function normaliseBody(body: unknown): unknown {
+export function normaliseBody(body: unknown): unknown {
   if (!body || typeof body !== 'object' || Array.isArray(body)) return body;
   const input = { ...(body as Record<string, unknown>) };
   if ('components[]' in input) {
@@ -186,6 +189,8 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
     const outcome = checkUnsubscribeToken(deps, request.query.token);
     if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
     const action = `/unsubscribe?token=${encodeURIComponent(String(request.query.token))}`;
+    const check = verifyToken(deps.secret, 'unsubscribe', request.query.token);
+    const manage = check.ok ? manageUrl(appUrlOf(herald.env), deps.secret, check.subscriberId) : '';
     return answer(
       request,
       reply,
@@ -193,7 +198,10 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
       200,
       'Unsubscribe',
       `Stop getting ${herald.siteName} status updates?`,
-      `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>`,
+      `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>` +
+        (manage
+          ? `<p class="hint">Or <a href="${escapeHtml(manage)}">manage your subscription</a>: choose the components and channels you get updates for.</p>`
+          : ''),
     );
   });
 
