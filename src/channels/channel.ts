@@ -54,7 +54,8 @@ export interface UpdateContext {
     url: string;
     /** `/i/<code>` on Herald's address, redirecting to `url`: for channels that count every character (SMS). */
     shortUrl: string;
-    components: Array<{ id: string; name: string; status: ComponentStatus }>;
+    /** `previousStatus`: as the update before recorded it (operational when it was not affected then). */
+    components: Array<{ id: string; name: string; status: ComponentStatus; previousStatus?: ComponentStatus }>;
   };
   update: {
     id: string;
@@ -190,6 +191,8 @@ export interface Recipient {
   address: string;
   /** Webhook signing secret (`whsec_…`); null for other kinds. */
   secret: string | null;
+  /** Webhooks: Statuspage's webhook body instead of Herald's own. */
+  format?: 'herald' | 'statuspage';
 }
 
 export interface RecipientTarget {

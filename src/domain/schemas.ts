@@ -90,10 +90,15 @@ export const createSubscriberSchema = z
       .optional(),
     components: z.array(id).optional(),
     confirmed: z.boolean().optional(),
+    format: z.enum(['herald', 'statuspage'], { message: "must be 'herald' (the default) or 'statuspage'" }).optional(),
   })
   .refine((s) => [s.email, s.phone, s.webhookUrl].filter((v) => v !== undefined).length === 1, {
     message: 'give exactly one of email, phone or webhookUrl',
     path: ['email'],
+  })
+  .refine((s) => s.format === undefined || s.webhookUrl !== undefined, {
+    message: 'only a webhook subscriber (webhookUrl) has a format',
+    path: ['format'],
   });
 
 /** "components.abc: Invalid option: expected one of …" — names the field and the problem. */

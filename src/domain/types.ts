@@ -73,7 +73,11 @@ export interface Subscriber {
   confirmed: boolean;
   confirmedAt: string | null;
   createdAt: string;
+  /** Webhook subscribers: the body they receive (Herald's own, or Statuspage's webhook body). */
+  format?: WebhookFormat;
 }
+
+export type WebhookFormat = 'herald' | 'statuspage';
 
 export interface Delivery {
   id: string;

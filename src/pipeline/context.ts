@@ -1,9 +1,10 @@
 import type { UpdateContext } from '../channels/channel.js';
+import type { ComponentStatus } from '../domain/enums.js';
 import { shortIncidentUrl } from '../domain/short-links.js';
 import { appUrlOf } from '../lib/app-url.js';
 import { toUpdate } from '../store/incidents-repo.js';
 import type { Executor } from '../store/executor.js';
-import { getUpdateWithIncident } from '../store/updates-repo.js';
+import { componentsBeforeUpdate, getUpdateWithIncident } from '../store/updates-repo.js';
 
 export interface SiteInfo {
   name: string;
@@ -24,6 +25,9 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
   const row = await getUpdateWithIncident(db, updateId);
   if (!row) throw new Error(`update ${updateId} not found`);
   const update = toUpdate(row);
+  const before = await componentsBeforeUpdate(db, row.incident_id, Number(row.number));
+  const previous = new Map(before.map((c) => [c.id, c.status as ComponentStatus]));
+  const components = update.components.map((c) => ({ ...c, previousStatus: previous.get(c.id) ?? 'operational' }));
   return buildUpdateContext(
     site,
     {
@@ -34,7 +38,7 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
       startedAt: row.started_at,
       resolvedAt: row.resolved_at,
     },
-    { ...update, number: Number(row.number) },
+    { ...update, components, number: Number(row.number) },
   );
 }
 

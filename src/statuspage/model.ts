@@ -12,8 +12,8 @@ export const INDICATOR_DESCRIPTION: Record<Indicator, string> = {
   critical: 'Major System Outage',
 };
 
-const INDICATOR_RANK: Record<Indicator, number> = { none: 0, minor: 1, major: 2, critical: 3 };
-const FROM_COMPONENT: Record<ComponentStatus, Indicator> = {
+export const INDICATOR_RANK: Record<Indicator, number> = { none: 0, minor: 1, major: 2, critical: 3 };
+export const FROM_COMPONENT: Record<ComponentStatus, Indicator> = {
   operational: 'none',
   under_maintenance: 'none',
   degraded_performance: 'minor',

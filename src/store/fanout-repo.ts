@@ -185,6 +185,7 @@ export interface PageRecipient {
   kind: string | null;
   address: string | null;
   secret: string | null;
+  webhook_format: string | null;
   sstate: string | null;
   confirmed_at: string | null;
 }
@@ -203,6 +204,7 @@ export function unsentRecipients(db: Executor, deliveryId: string, page: FanoutP
       's.kind',
       's.address',
       's.secret',
+      's.webhook_format',
       's.state as sstate',
       's.confirmed_at',
     ])

@@ -99,6 +99,8 @@ export interface SubscribersTable {
   failure_count: number;
   last_error: string | null;
   confirmation_sent_at: string | null;
+  /** 008: 'statuspage' for Statuspage's webhook body; null for Herald's own. */
+  webhook_format: string | null;
 }
 
 /** 002: unsubscribed/bounced addresses as an HMAC of the address. */

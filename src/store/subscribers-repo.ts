@@ -1,6 +1,6 @@
 import { type Selectable, sql } from 'kysely';
 import { newId } from '../domain/ids.js';
-import type { Subscriber, SubscriberKind } from '../domain/types.js';
+import type { Subscriber, SubscriberKind, WebhookFormat } from '../domain/types.js';
 import type { Executor } from './executor.js';
 import type { SubscribersTable } from './schema.js';
 
@@ -23,6 +23,7 @@ export function toSubscriber(
     confirmed: row.confirmed_at !== null,
     confirmedAt: row.confirmed_at,
     createdAt: row.created_at,
+    ...(kind === 'webhook' ? { format: (row.webhook_format ?? 'herald') as WebhookFormat } : {}),
   };
 }
 
@@ -34,6 +35,8 @@ export interface NewSubscriber {
   secret: string | null;
   /** An opt-in message is asked for now (its time is the row's confirmation_sent_at). */
   confirmationRequested?: boolean;
+  /** Webhooks: the body's format; default Herald's own. */
+  format?: WebhookFormat;
 }
 
 /**
@@ -58,6 +61,7 @@ export function newSubscriberRow(
     failure_count: 0,
     last_error: null,
     confirmation_sent_at: input.confirmationRequested ? now : null,
+    webhook_format: input.kind === 'webhook' && input.format === 'statuspage' ? 'statuspage' : null,
   };
 }
 

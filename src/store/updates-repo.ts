@@ -23,3 +23,21 @@ const updateWithIncident = prepared((db, p: { updateId: string }) =>
     .select(['i.title', 'i.impact', 'i.started_at', 'i.resolved_at'])
     .where('u.id', '=', p.updateId),
 );
+
+/** The components as the incident's update before `number` recorded them (none before the first). */
+export async function componentsBeforeUpdate(
+  db: Executor,
+  incidentId: string,
+  number: number,
+): Promise<Array<{ id: string; status: string }>> {
+  if (number <= 1) return [];
+  const row = await db
+    .selectFrom('incident_updates')
+    .select('components_json')
+    .where('incident_id', '=', incidentId)
+    .where('number', '<', number)
+    .orderBy('number', 'desc')
+    .limit(1)
+    .executeTakeFirst();
+  return row ? (JSON.parse(row.components_json) as Array<{ id: string; status: string }>) : [];
+}

@@ -4,7 +4,7 @@ import type { Channel } from '../channels/channel.js';
 import { InputError, StateConflictError } from '../domain/errors.js';
 import { nowIso } from '../domain/ids.js';
 import { describeIssues } from '../domain/schemas.js';
-import type { SubscriberKind } from '../domain/types.js';
+import type { SubscriberKind, WebhookFormat } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { unknownComponentIds } from '../store/components-repo.js';
 import type { Executor } from '../store/executor.js';
@@ -94,7 +94,14 @@ const newWebhookSecret = () => `whsec_${randomBytes(24).toString('base64')}`;
 /** Admin add (API/CLI): `confirmed: true` skips the opt-in. A suppressed address is refused (409). */
 export async function adminCreateSubscriber(
   deps: SubscriberDeps,
-  input: { email?: string; phone?: string; webhookUrl?: string; components?: string[]; confirmed?: boolean },
+  input: {
+    email?: string;
+    phone?: string;
+    webhookUrl?: string;
+    components?: string[];
+    confirmed?: boolean;
+    format?: WebhookFormat;
+  },
 ) {
   const { kind, address, components } = await normalise(deps, input);
   if (await isSuppressed(deps.db, deps.secret, kind, address)) {
@@ -107,7 +114,15 @@ export async function adminCreateSubscriber(
     const confirm = !input.confirmed && canConfirm(deps, kind);
     const row = await insertSubscriber(
       deps.db,
-      { kind, address, components, confirmed: input.confirmed ?? false, secret, confirmationRequested: confirm },
+      {
+        kind,
+        address,
+        components,
+        confirmed: input.confirmed ?? false,
+        secret,
+        confirmationRequested: confirm,
+        format: input.format,
+      },
       nowIso(),
     );
     if (confirm) void queueConfirmation(deps, row.id, row.confirmation_sent_at!);

@@ -2,6 +2,9 @@ import { Webhook } from 'standardwebhooks';
 import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.js';
 import { PermanentError } from '../errors.js';
 import { type WebhookMessage, renderWebhook, webhookView } from './payload.js';
+import { STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER } from './statuspage-body.js';
+import { appUrlOf } from '../../lib/app-url.js';
+import { unsubscribeUrl } from '../../domain/link-tokens.js';
 import { guardedPost, webhookStatusError } from './send.js';
 
 export interface WebhooksChannelOptions {
@@ -46,7 +49,12 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
   return {
     name,
     kind: 'webhooks',
-    create() {
+    create(runtime) {
+      // A Statuspage body's meta.unsubscribe is the recipient's own unsubscribe link.
+      const forRecipient = (body: string, recipient: Recipient) =>
+        body
+          .split(JSON.stringify(STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER))
+          .join(JSON.stringify(unsubscribeUrl(appUrlOf(runtime), runtime.secret, recipient.subscriberId)));
       return {
         name,
         kind: 'webhooks',
@@ -65,8 +73,16 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
           throw new PermanentError(`'${name}' is an audience channel: the fan-out sends per recipient`);
         },
         async sendTo(message, recipient, target) {
-          // The same id on every retry: receivers deduplicate on webhook-id.
-          await deliver(recipient, `msg_${message.updateId}_${recipient.subscriberId}`, message.body, target.signal);
+          // The same ids on every retry: receivers deduplicate on webhook-id (a retry after a failed component
+          // event sends the incident's event again, under its first id).
+          const statuspage = recipient.format === 'statuspage';
+          const incident = statuspage ? forRecipient(message.statuspage, recipient) : message.body;
+          await deliver(recipient, `msg_${message.updateId}_${recipient.subscriberId}`, incident, target.signal);
+          for (const component of message.components) {
+            const body = statuspage ? forRecipient(component.statuspage, recipient) : component.body;
+            const id = `msg_${message.updateId}_${component.componentId}_${recipient.subscriberId}`;
+            await deliver(recipient, id, body, target.signal);
+          }
           return {};
         },
         async sendConfirmation(recipient, confirmUrl) {

@@ -1,4 +1,5 @@
 import type { MessageView, UpdateContext } from '../channel.js';
+import { statuspageComponentBodies, statuspageIncidentBody } from './statuspage-body.js';
 
 export type WebhookEventType = 'incident.created' | 'incident.updated' | 'incident.resolved';
 
@@ -7,6 +8,10 @@ export interface WebhookMessage {
   updateId: string;
   /** The JSON body, identical for every recipient (the signature differs). */
   body: string;
+  /** Statuspage's incident body, for subscribers with `format: "statuspage"` (their unsubscribe link goes in per recipient). */
+  statuspage: string;
+  /** One event per component whose status the update changed, in both formats, sent after the incident's. */
+  components: Array<{ componentId: string; body: string; statuspage: string }>;
 }
 
 /** Pure: `{type, timestamp, data: {incident, update}}`. */
@@ -39,13 +44,39 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
       },
     },
   });
-  return { type, updateId: ctx.update.id, body };
+  const statuspage = new Map(statuspageComponentBodies(ctx).map((c) => [c.componentId, JSON.stringify(c.body)]));
+  const components = ctx.incident.components
+    .filter((c) => statuspage.has(c.id))
+    .map((c) => ({
+      componentId: c.id,
+      body: JSON.stringify({
+        type: 'component.updated',
+        timestamp: ctx.update.createdAt,
+        data: {
+          component: { id: c.id, name: c.name, status: c.status, previousStatus: c.previousStatus },
+          incident: { id: ctx.incident.id, title: ctx.incident.title, url: ctx.incident.url },
+          update: { id: ctx.update.id },
+        },
+      }),
+      statuspage: statuspage.get(c.id)!,
+    }));
+  return { type, updateId: ctx.update.id, body, statuspage: JSON.stringify(statuspageIncidentBody(ctx)), components };
 }
 
 /** The JSON every endpoint receives (signed per recipient), shown indented; its size is what receivers must accept. */
 export const webhookView: MessageView<WebhookMessage> = {
   preview: (message) => [
     { label: `POST body (${message.type})`, text: JSON.stringify(JSON.parse(message.body), null, 2), format: 'code' },
+    ...message.components.map((c) => ({
+      label: 'POST body (component.updated)',
+      text: JSON.stringify(JSON.parse(c.body), null, 2),
+      format: 'code' as const,
+    })),
+    {
+      label: 'POST body for subscribers with format "statuspage"',
+      text: JSON.stringify(JSON.parse(message.statuspage), null, 2),
+      format: 'code',
+    },
   ],
   measure: (message) => [{ label: 'Body size', value: Buffer.byteLength(message.body), unit: 'bytes' }],
 };

@@ -77,6 +77,7 @@ export async function sendPage(
       kind: row.kind as Recipient['kind'],
       address: row.address!,
       secret: row.secret ?? null,
+      ...(row.webhook_format === 'statuspage' ? { format: 'statuspage' as const } : {}),
     };
     try {
       const ref = await channel.sendTo(rendered, recipient, {

@@ -6,6 +6,7 @@ import * as consoleReminders from './004_console_reminders.js';
 import * as deliveryUpdateNumber from './005_delivery_update_number.js';
 import * as updateSocialText from './006_update_social_text.js';
 import * as alertDrafts from './007_alert_drafts.js';
+import * as webhookFormat from './008_webhook_format.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -16,6 +17,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '005_delivery_update_number': deliveryUpdateNumber,
   '006_update_social_text': updateSocialText,
   '007_alert_drafts': alertDrafts,
+  '008_webhook_format': webhookFormat,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,112 @@
+import type { UpdateContext } from '../channel.js';
+import {
+  FROM_COMPONENT,
+  INDICATOR_DESCRIPTION,
+  INDICATOR_RANK,
+  type Indicator,
+  isOpen,
+} from '../../statuspage/model.js';
+
+// Statuspage's webhook bodies (https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/): an
+// incident body `{meta, page, incident: {…, incident_updates}}` and, for each component whose status changed,
+// `{meta, page, component_update: {old_status, new_status, …}, component}`. A consumer of Statuspage's webhooks
+// can subscribe with `format: "statuspage"` and keep its parser.
+
+/** Stands in for the recipient's unsubscribe link in `meta.unsubscribe`; replaced per recipient. */
+export const STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER = 'HERALD-WEBHOOK-UNSUBSCRIBE-9b2e41';
+
+const DOCUMENTATION = 'https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/';
+
+function page(ctx: UpdateContext) {
+  let indicator: Indicator = 'none';
+  const raise = (candidate: Indicator) => {
+    if (INDICATOR_RANK[candidate] > INDICATOR_RANK[indicator]) indicator = candidate;
+  };
+  for (const c of ctx.incident.components) raise(FROM_COMPONENT[c.status]);
+  if (isOpen({ status: ctx.update.status }) && ctx.incident.impact !== 'none') raise(ctx.incident.impact);
+  return {
+    id: new URL(ctx.site.url).hostname,
+    status_indicator: indicator,
+    status_description: INDICATOR_DESCRIPTION[indicator],
+  };
+}
+
+const meta = () => ({ unsubscribe: STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER, documentation: DOCUMENTATION });
+
+/**
+ * The incident as Statuspage sends it. `incident_updates` holds this update (Herald renders from one update's
+ * context), with the components it changed as `affected_components`.
+ */
+export function statuspageIncidentBody(ctx: UpdateContext): object {
+  const { incident, update } = ctx;
+  const pageInfo = page(ctx);
+  const changed = incident.components.filter((c) => c.previousStatus !== undefined && c.previousStatus !== c.status);
+  return {
+    meta: meta(),
+    page: pageInfo,
+    incident: {
+      backfilled: false,
+      created_at: incident.startedAt,
+      id: incident.id,
+      impact: incident.impact,
+      impact_override: null,
+      monitoring_at: update.status === 'monitoring' ? update.createdAt : null,
+      name: incident.title,
+      page_id: pageInfo.id,
+      postmortem_body: null,
+      postmortem_ignored: false,
+      postmortem_notified_subscribers: false,
+      postmortem_notified_twitter: false,
+      postmortem_published_at: null,
+      resolved_at: incident.resolvedAt,
+      scheduled_auto_transition: false,
+      scheduled_for: null,
+      scheduled_remind_prior: false,
+      scheduled_reminded_at: null,
+      scheduled_until: null,
+      shortlink: incident.shortUrl,
+      status: update.status,
+      updated_at: update.createdAt,
+      incident_updates: [
+        {
+          body: update.message,
+          created_at: update.createdAt,
+          display_at: update.createdAt,
+          id: update.id,
+          incident_id: incident.id,
+          status: update.status,
+          twitter_updated_at: null,
+          updated_at: update.createdAt,
+          wants_twitter_update: false,
+          affected_components: changed.map((c) => ({
+            code: c.id,
+            name: c.name,
+            old_status: c.previousStatus,
+            new_status: c.status,
+          })),
+        },
+      ],
+    },
+  };
+}
+
+/** One body per component whose status this update changed. */
+export function statuspageComponentBodies(ctx: UpdateContext): Array<{ componentId: string; body: object }> {
+  return ctx.incident.components
+    .filter((c) => c.previousStatus !== undefined && c.previousStatus !== c.status)
+    .map((c) => ({
+      componentId: c.id,
+      body: {
+        meta: meta(),
+        page: page(ctx),
+        component_update: {
+          created_at: ctx.update.createdAt,
+          new_status: c.status,
+          old_status: c.previousStatus,
+          id: `${ctx.update.id}-${c.id}`,
+          component_id: c.id,
+        },
+        component: { created_at: null, id: c.id, name: c.name, status: c.status },
+      },
+    }));
+}
