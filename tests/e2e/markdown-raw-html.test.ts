@@ -81,7 +81,9 @@ describe('raw HTML in a message: text channels keep the text after it', () => {
   ])
     it.each(CASES)(`${name}: %j`, (message, visible) => {
       const text = render(sampleContext({ message }));
-      for (const part of visible) expect(text).toContain(part);
+      // Channels that render Markdown keep the emphasis as markup (**text**): a reader sees the words.
+      const shown = text.replace(/\*\*/g, '');
+      for (const part of visible) expect(shown).toContain(part);
       expect(text).not.toMatch(/<\/?(style|script|textarea|title)\b/i);
     });
 });
