@@ -111,7 +111,11 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     const migrator = new Migrator({ db: opened.db, provider: migrationProvider });
     const down = await migrator.migrateTo('004_console_reminders');
     expect(down.error).toBeUndefined();
-    expect(await migrateToLatest(opened.db)).toEqual(['005_delivery_update_number', '006_update_social_text']);
+    expect(await migrateToLatest(opened.db)).toEqual([
+      '005_delivery_update_number',
+      '006_update_social_text',
+      '007_webhook_format',
+    ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')
       .innerJoin('incident_updates as u', 'u.id', 'd.update_id')
