@@ -70,7 +70,7 @@ export const escapeHtml = (s: string) =>
 const PAGE_CSS_PATH = '/subscribe/page.css';
 const PAGE_CSS =
   'body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}' +
-  'fieldset{border:1px solid #d0d7de;border-radius:6px;margin:0 0 1rem;padding:.6rem 1rem}legend{font-weight:600;padding:0 .3rem}label{display:block;margin:.35rem 0}.nested{margin-left:1.6rem}input[type=tel]{font:inherit;padding:.3rem .5rem;border:1px solid #d0d7de;border-radius:6px;max-width:100%}.hint{color:#57606a;font-size:.9rem}\n';
+  'p,label{overflow-wrap:anywhere}fieldset{min-width:0;border:1px solid #d0d7de;border-radius:6px;margin:0 0 1rem;padding:.6rem 1rem}legend{font-weight:600;padding:0 .3rem}label{display:block;margin:.35rem 0}.nested{margin-left:1.6rem}input[type=tel]{font:inherit;padding:.3rem .5rem;border:1px solid #d0d7de;border-radius:6px;max-width:100%}.hint{color:#57606a;font-size:.9rem}\n';
 
 export function page(siteName: string, title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title>
