@@ -114,7 +114,8 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
     expect(await migrateToLatest(opened.db)).toEqual([
       '005_delivery_update_number',
       '006_update_social_text',
-      '007_webhook_format',
+      '007_alert_drafts',
+      '008_webhook_format',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')
