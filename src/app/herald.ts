@@ -83,6 +83,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     templates,
     logger,
     publicUrl: env.publicUrl,
+    appUrl: env.appUrl,
     siteName,
     secret: env.secret,
     dataDir: env.dataDir,
@@ -122,7 +123,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const subscriberDeps: SubscriberDeps = {
     db: store.db,
     secret: env.secret,
-    publicUrl: env.publicUrl,
+    appUrl: env.appUrl,
     allowPrivateWebhooks: env.allowPrivateWebhooks,
     channels,
     logger,
@@ -143,14 +144,14 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     },
   };
 
-  const site = { name: siteName, publicUrl: env.publicUrl };
+  const site = { name: siteName, publicUrl: env.publicUrl, appUrl: env.appUrl };
   // Opt-in messages and reminders are the engine's jobs too.
   const otherSenders = () => {
     const jobs: AnyEngineJob[] = [];
-    const confirm = confirmationJob({ store, channels, publicUrl: env.publicUrl, secret: env.secret, logger });
+    const confirm = confirmationJob({ store, channels, appUrl: env.appUrl, secret: env.secret, logger });
     if (confirm) jobs.push(erasedJob(confirm));
     const remind = reminderJob(
-      { db: store.db, channels, siteName, publicUrl: env.publicUrl, logger },
+      { db: store.db, channels, siteName, publicUrl: env.publicUrl, appUrl: env.appUrl, logger },
       readReminderSettings(env.vars),
       readCadence(env.vars),
     );

@@ -11,7 +11,10 @@ export interface ChannelRuntime {
   store: Store;
   templates: Templates;
   logger: Logger;
+  /** The status page's address: links in messages. */
   publicUrl: string;
+  /** Herald's own address: sign-up, confirm and unsubscribe links. */
+  appUrl: string;
   siteName: string;
   /** Key for HMAC tokens in links. */
   secret: string;

@@ -6,7 +6,13 @@ import { PRIVATE_FILE_MODE } from '../lib/private-files.js';
 /** Herald's settings, read once from the environment (names per the contract). */
 export interface HeraldEnv {
   port: number;
+  /** Where the status page lives (HERALD_PUBLIC_URL): every link in messages, feeds and JSON. */
   publicUrl: string;
+  /**
+   * Where Herald itself answers (HERALD_APP_URL, default the public URL): sign-up, confirm and unsubscribe links,
+   * Twilio's inbound webhook, the console.
+   */
+  appUrl: string;
   apiToken: string | undefined;
   /** When set, GET /metrics needs `Authorization: Bearer` with it. */
   metricsToken: string | undefined;
@@ -49,17 +55,17 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
       `HERALD_QUEUE_PREFIX '${prefix}' may hold only letters, digits and _ - . { } (no ':' or spaces)`,
     );
   }
-  const publicUrl = (vars.HERALD_PUBLIC_URL ?? `http://localhost:${port}`).replace(/\/+$/, '');
-  try {
-    new URL(publicUrl);
-  } catch {
-    throw new ConfigError(
-      `HERALD_PUBLIC_URL '${publicUrl}' is not a URL; set it to the status page's address, e.g. https://status.example.com`,
-    );
-  }
+  const publicUrl = baseUrl(
+    vars,
+    'HERALD_PUBLIC_URL',
+    `http://localhost:${port}`,
+    "the status page's address, e.g. https://status.example.com",
+  );
+  const appUrl = baseUrl(vars, 'HERALD_APP_URL', publicUrl, "Herald's own address, e.g. https://herald.example.com");
   return {
     port,
     publicUrl,
+    appUrl,
     apiToken: vars.HERALD_API_TOKEN || undefined,
     metricsToken: vars.HERALD_METRICS_TOKEN || undefined,
     secret: vars.HERALD_SECRET || (options.generateSecret === false ? '' : storedSecret(dataDir)),
@@ -81,6 +87,26 @@ export function readEnv(vars: NodeJS.ProcessEnv = process.env, options: { genera
     trustProxy: parseTrustProxy(vars.HERALD_TRUST_PROXY),
     vars,
   };
+}
+
+/** An http(s) base URL without a trailing slash, query or fragment; `fallback` when the variable is unset or empty. */
+function baseUrl(vars: NodeJS.ProcessEnv, name: string, fallback: string, what: string): string {
+  const raw = vars[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = raw.trim().replace(/\/+$/, '');
+  let url: URL | undefined;
+  try {
+    url = new URL(value);
+  } catch {
+    url = undefined;
+  }
+  if (!url || (url.protocol !== 'http:' && url.protocol !== 'https:') || !url.hostname)
+    throw new ConfigError(`${name} '${raw}' is not an http(s) URL; set it to ${what}`);
+  if (url.search || url.hash || url.username || url.password)
+    throw new ConfigError(
+      `${name} '${raw}' must be a plain base URL (no query, fragment or credentials); set it to ${what}`,
+    );
+  return value;
 }
 
 /** `postgres://…` (a URL that parses) or a SQLite path / `file:` URL; any other scheme is a mistake, not a file name. */

@@ -16,7 +16,8 @@ export interface CadenceReminderDeps {
   cadence: CadenceSettings;
   webhookUrl: string;
   /** Base URL of this Herald (HERALD_PUBLIC_URL): the reminder links to the console's compose page. */
-  publicUrl: string;
+  /** Herald's own address, for the console link. */
+  appUrl: string;
   logger: Logger;
   timeoutMs?: number;
 }
@@ -37,7 +38,7 @@ export function draftDueAt(createdAt: string, cadence: CadenceSettings, now: Dat
 export function reminderText(
   incident: Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact'>,
   due: { dueAt: string; which: string },
-  publicUrl: string,
+  appUrl: string,
   now: Date,
 ): string {
   const late = Math.max(0, Math.round((now.getTime() - Date.parse(due.dueAt)) / 60_000));
@@ -45,7 +46,7 @@ export function reminderText(
   const impact = IMPACT_LABEL[incident.impact] ?? incident.impact;
   return (
     `Reminder: the ${due.which} for "${slackEscape(incident.title)}" (${status}, impact ${impact}) was due at ${formatUtc(due.dueAt)}` +
-    `${late > 0 ? `, ${late} min ago` : ''}. Post an update: ${publicUrl}/console/incidents/${incident.id}/update`
+    `${late > 0 ? `, ${late} min ago` : ''}. Post an update: ${appUrl}/console/incidents/${incident.id}/update`
   );
 }
 
@@ -67,7 +68,7 @@ export class CadenceReminders implements ReminderCheck {
       if (!due?.overdue) continue;
       const attempt = await claimCadenceReminder(db, incident.id, due.dueAt, REMINDER_ATTEMPTS, now.toISOString());
       if (attempt === 0) continue;
-      const outcome = await this.post(reminderText(incident, due, this.deps.publicUrl, now), attempt);
+      const outcome = await this.post(reminderText(incident, due, this.deps.appUrl, now), attempt);
       await recordCadenceReminder(db, incident.id, due.dueAt, outcome, now.toISOString());
       if (outcome.state === 'sent') sent++;
       else
@@ -91,7 +92,7 @@ export class CadenceReminders implements ReminderCheck {
       if (!dueAt) continue;
       if (!(await claimDraftReminder(db, draft.id, dueAt))) continue;
       const waited = Math.max(1, Math.round((now.getTime() - Date.parse(draft.createdAt)) / 60_000));
-      const { lines } = pageLines(draft, this.deps.publicUrl, now);
+      const { lines } = pageLines(draft, this.deps.appUrl, now);
       const text = [
         `Reminder: a draft has waited ${waited} min for a commander.`,
         ...lines.slice(0, 1),

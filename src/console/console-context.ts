@@ -28,7 +28,7 @@ export interface ConsoleOptions {
 
 /** What the console uses of a running Herald (built by the composition root, src/app). */
 export interface ConsoleHerald extends CatalogDeps {
-  env: Pick<HeraldEnv, 'publicUrl' | 'queuePrefix' | 'vars'>;
+  env: Pick<HeraldEnv, 'publicUrl' | 'appUrl' | 'queuePrefix' | 'vars'>;
   store: Store;
   channels: ReadonlyArray<Channel>;
   siteName: string;
@@ -74,7 +74,7 @@ export function createConsoleContext(herald: ConsoleHerald, options: ConsoleOpti
     limiter: new LoginRateLimiter(herald.redis, herald.env.queuePrefix, options.loginLimits),
     cadence: readCadence(herald.env.vars),
     reminders: readReminderSettings(herald.env.vars),
-    secureCookies: herald.env.publicUrl.startsWith('https:'),
+    secureCookies: herald.env.appUrl.startsWith('https:'),
     sessionOf(request) {
       const session = sessions.get(request);
       if (!session) throw new Error('console route reached without a session: the guard must run first');

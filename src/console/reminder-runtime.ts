@@ -15,6 +15,8 @@ export interface ReminderDeps {
   siteName: string;
   /** HERALD_PUBLIC_URL: reminders link to the console and the status page. */
   publicUrl: string;
+  /** Herald's own address: the console link in a reminder. */
+  appUrl: string;
   logger: Logger;
 }
 
@@ -54,7 +56,7 @@ function reminderChecks(
         db: deps.db,
         cadence,
         webhookUrl: settings.webhookUrl,
-        publicUrl: deps.publicUrl,
+        appUrl: deps.appUrl,
         logger: deps.logger,
       }),
     });

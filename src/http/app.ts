@@ -27,7 +27,7 @@ export type WebDeps = AdminDeps &
   SubscribeDeps &
   SubscriberAdminDeps &
   ConsoleHerald & {
-    env: Pick<HeraldEnv, 'trustProxy' | 'statusPageDir'>;
+    env: Pick<HeraldEnv, 'trustProxy' | 'statusPageDir' | 'appUrl'>;
     logger: Logger;
   };
 
@@ -66,6 +66,7 @@ export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promi
   await statusPageRoutes(app, {
     dir: statusPage?.site.dir ?? herald.env.statusPageDir,
     build: statusPage ? () => rebuildStatusSite(herald) : undefined,
+    appUrl: herald.env.appUrl,
   });
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;

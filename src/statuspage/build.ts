@@ -25,7 +25,7 @@ import {
   upcomingMaintenances,
 } from './model.js';
 import type { StatusPageOptions } from './options.js';
-import { PageRenderer, type PageSite } from './pages.js';
+import { PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createTarget } from './targets/index.js';
 import type { PublishTargetImpl, TargetReport } from './targets/target.js';
@@ -36,7 +36,10 @@ export interface StatusSiteDeps {
   templates: Templates;
   logger: Logger;
   siteName: string;
+  /** Where the page lives: every link in pages, feeds and JSON. */
   publicUrl: string;
+  /** Where Herald answers: the subscribe form posts there. Default: publicUrl. */
+  appUrl?: string;
   /** Where the site is written; resolved against the working directory. */
   dir: string;
   options?: StatusPageOptions;
@@ -263,7 +266,14 @@ export class StatusSite {
         external,
       }),
     );
-    files.set('subscribe.html', this.pages.renderSubscribe(site, data.components));
+    files.set(subscribeScript.path, subscribeScript.js);
+    files.set(
+      'subscribe.html',
+      this.pages.renderSubscribe(site, data.components, {
+        appUrl: this.deps.appUrl ?? base,
+        follow: this.deps.options?.follow,
+      }),
+    );
     files.set('history.html', this.pages.renderHistoryIndex(site, data.months));
 
     for (const incident of pageIncidents) {

@@ -41,6 +41,8 @@ export interface StatusPageOptions {
   /** Off-site copies, published after every rebuild. */
   targets?: PublishTarget[];
   externalGroups?: ExternalGroup[];
+  /** Other ways to follow, listed on subscribe.html beside the feeds (e.g. the X or Mastodon account). */
+  follow?: Array<{ label: string; url: string }>;
   /** Days of history bars per component; default 90. */
   historyDays?: number;
   /** Incidents in incidents.json and the feeds; default 50 (as Statuspage). */

@@ -10,6 +10,19 @@ import type { BarSegment, ComponentGroup } from './model.js';
 import { withUtc } from './time.js';
 
 const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
+const SUBSCRIBE_JS = readFileSync(join(import.meta.dirname, 'assets', 'subscribe.js'), 'utf8');
+
+/** subscribe.html's script, named by a hash of its content like the stylesheet. */
+export const subscribeScript = {
+  path: `assets/subscribe.${createHash('sha256').update(SUBSCRIBE_JS).digest('hex').slice(0, 10)}.js`,
+  js: SUBSCRIBE_JS,
+};
+
+/** Another way to follow the page, listed on subscribe.html (a social account, a chat community). */
+export interface FollowLink {
+  label: string;
+  url: string;
+}
 
 export interface PageSite {
   siteName: string;
@@ -70,8 +83,16 @@ export class PageRenderer {
     this.css = stylesheet(historyDays, sources.join('\0'));
   }
 
-  private page(site: PageSite, root: string, title: string, description: string, body: string): string {
-    return this.layout({ ...withUtc(site, 'updatedAt'), root, title, description, body, stylesheet: this.css.path });
+  private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
+    return this.layout({
+      ...withUtc(site, 'updatedAt'),
+      root,
+      title,
+      description,
+      body,
+      stylesheet: this.css.path,
+      script,
+    });
   }
 
   /** One incident as it shows on the index (also the channel's preview). */
@@ -158,9 +179,12 @@ export class PageRenderer {
     );
   }
 
-  renderSubscribe(site: PageSite, components: Component[]): string {
+  /** The sign-up form, posting to Herald's own address (`appUrl`), and the ways to follow without signing up. */
+  renderSubscribe(site: PageSite, components: Component[], app: { appUrl: string; follow?: FollowLink[] }): string {
     const body = this.subscribe({
       root: '',
+      appUrl: app.appUrl.replace(/\/+$/, ''),
+      follow: app.follow ?? [],
       components: components.map((c) => ({ id: c.id, label: c.group ? `${c.group}: ${c.name}` : c.name })),
     });
     return this.page(
@@ -169,6 +193,7 @@ export class PageRenderer {
       `Subscribe - ${site.siteName} status`,
       `Subscribe to ${site.siteName} status updates`,
       body,
+      subscribeScript.path,
     );
   }
 }

@@ -2,21 +2,24 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';
 import { type Representation, SiteFileCache } from './file-cache.js';
-import { SECURITY_HEADERS } from './security-headers.js';
+import { securityHeaders } from './security-headers.js';
 
 /** Where the built site is, and how to build it when nothing is there yet (when a status page channel exists). */
 export interface StatusPageFiles {
   dir: string;
   build?: () => Promise<unknown>;
+  /** Herald's own address (HERALD_APP_URL), which the subscribe form posts to and its script asks. */
+  appUrl?: string;
 }
 
 /**
  * `GET /`, the static site and `GET /api/v2/*.json`, read from the site's directory so a rebuild by any process
  * shows within milliseconds.
  */
-export async function statusPageRoutes(app: FastifyInstance, { dir, build }: StatusPageFiles): Promise<void> {
+export async function statusPageRoutes(app: FastifyInstance, { dir, build, appUrl }: StatusPageFiles): Promise<void> {
   let firstBuild: Promise<unknown> | undefined;
   const files = new SiteFileCache(dir);
+  const headers = securityHeaders(appUrl);
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const relative = safePath(path);
@@ -34,18 +37,30 @@ export async function statusPageRoutes(app: FastifyInstance, { dir, build }: Sta
     }
     if (file === null && !/\.[a-z0-9]+$/.test(relative)) {
       file = await find(`${relative}.html`);
-      if (file !== null) return send(request, reply, `${relative}.html`, file);
+      if (file !== null) return send(request, reply, `${relative}.html`, file, headers);
     }
-    if (file === null) return reply.callNotFound();
-    return send(request, reply, relative, file);
+    if (file === null) {
+      // The site's own 404 page, as a static host configured with it as its error document serves it.
+      const missing = wantsPage(request, relative) ? await find('404.html') : null;
+      if (missing === null) return reply.callNotFound();
+      reply.status(404);
+      return send(request, reply, '404.html', missing, headers);
+    }
+    return send(request, reply, relative, file, headers);
   };
 
   app.get('/', (request, reply) => serve(request, reply, 'index.html'));
   app.get('/*', (request, reply) => serve(request, reply, (request.params as { '*': string })['*']));
 }
 
-function send(request: FastifyRequest, reply: FastifyReply, path: string, file: Representation) {
-  reply.headers(SECURITY_HEADERS);
+function send(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  path: string,
+  file: Representation,
+  headers: Readonly<Record<string, string>>,
+) {
+  reply.headers(headers);
   reply.header('etag', file.etag);
   reply.header('cache-control', cacheControlOf(path));
   reply.header('content-type', contentTypeOf(path));
@@ -55,6 +70,11 @@ function send(request: FastifyRequest, reply: FastifyReply, path: string, file: 
   if (matches(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
   if (file.coding !== null) reply.header('content-encoding', file.coding);
   return reply.send(file.body);
+}
+
+/** A browser asking for a page (not the JSON API, not a script): it gets the site's 404 page. */
+function wantsPage(request: FastifyRequest, path: string): boolean {
+  return !path.startsWith('api/') && /text\/html/.test(String(request.headers.accept ?? ''));
 }
 
 function matches(header: string | undefined, etag: string): boolean {

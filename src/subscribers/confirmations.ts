@@ -72,7 +72,8 @@ export class ConfirmationQueue {
 export interface ConfirmationJobOptions {
   store: Store;
   channels: ReadonlyArray<Channel>;
-  publicUrl: string;
+  /** Herald's own address: the confirm link points there. */
+  appUrl: string;
   secret: string;
   logger: Logger;
 }
@@ -110,7 +111,7 @@ async function sendConfirmationJob(
   try {
     await channel.sendConfirmation!(
       { subscriberId, kind, address: row.address, secret: row.secret },
-      confirmUrl(options.publicUrl, options.secret, subscriberId),
+      confirmUrl(options.appUrl, options.secret, subscriberId),
     );
     return { outcome: 'sent' };
   } catch (error) {

@@ -28,7 +28,7 @@ import { verifyToken, type TokenCheck } from '../domain/link-tokens.js';
 export interface SubscriberDeps {
   db: Executor;
   secret: string;
-  publicUrl: string;
+  appUrl: string;
   allowPrivateWebhooks: boolean;
   channels: ReadonlyArray<Channel>;
   logger: Logger;

@@ -10,6 +10,7 @@ export function chatRuntime(): ChannelRuntime {
     templates: new Templates(TEMPLATES_DIR),
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }),
     publicUrl: 'https://status.example.test',
+    appUrl: 'https://status.example.test',
     siteName: 'Example Status',
     secret: 'test-secret',
     dataDir: '/tmp',

@@ -24,6 +24,7 @@ export function channelRuntime(): ChannelRuntime {
     templates: new Templates(TEMPLATES_DIR),
     logger: createLogger({ level: 'silent' }),
     publicUrl: 'https://status.example.test',
+    appUrl: 'https://status.example.test',
     siteName: 'Example Status',
     secret: 'test-secret',
     dataDir: '/tmp',

@@ -100,7 +100,7 @@ describe('commanders are paged about a new draft', () => {
       db: h.herald.store.db,
       cadence: { firstMinutes: 10, nextMinutes: 30 },
       webhookUrl: hook.url,
-      publicUrl: h.herald.env.publicUrl,
+      appUrl: h.herald.env.appUrl,
       logger: h.herald.logger,
     });
     const draft = (await h.api('GET', `/api/v1/incidents/${incidentId}`)).body;

@@ -69,7 +69,7 @@ describe.each(['sqlite', 'postgres'] as const)("cadence reminders to the command
       db: h.herald.store.db,
       cadence: { firstMinutes: 10, nextMinutes: 30 },
       webhookUrl: hook.url,
-      publicUrl: h.herald.env.publicUrl,
+      appUrl: h.herald.env.appUrl,
       logger: h.herald.logger,
     });
 

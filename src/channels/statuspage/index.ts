@@ -35,6 +35,7 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
         logger: runtime.logger,
         siteName: runtime.siteName,
         publicUrl: runtime.publicUrl,
+        appUrl: runtime.appUrl,
         dir: resolve(options.dir ?? join(runtime.dataDir, 'site')),
         options,
       });

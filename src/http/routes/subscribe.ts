@@ -24,7 +24,7 @@ type TokenQuery = { Querystring: { token?: string } };
 
 /** What the public sign-up routes use of a running Herald. */
 export interface SubscribeDeps {
-  env: Pick<HeraldEnv, 'vars' | 'publicUrl'>;
+  env: Pick<HeraldEnv, 'vars' | 'publicUrl' | 'appUrl'>;
   siteName: string;
   channels: ReadonlyArray<Channel>;
   logger: Logger;
@@ -86,7 +86,7 @@ export function tooMany(reply: FastifyReply, waitMs: number) {
 export function answer(
   request: FastifyRequest,
   reply: FastifyReply,
-  herald: Pick<SubscribeDeps, 'siteName'>,
+  herald: Pick<SubscribeDeps, 'siteName' | 'env'>,
   status: number,
   title: string,
   message: string,
@@ -98,7 +98,7 @@ export function answer(
       .headers(SECURITY_HEADERS)
       .status(status)
       .type('text/html; charset=utf-8')
-      .send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}`));
+      .send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}${backToPage(herald)}`));
   }
   return reply
     .status(status)
@@ -108,6 +108,10 @@ export function answer(
         : { status: title.toLowerCase().replace(/\s+/g, '_'), message },
     );
 }
+
+/** The way back to the status page, which may live elsewhere (HERALD_PUBLIC_URL) than Herald (HERALD_APP_URL). */
+const backToPage = (herald: Pick<SubscribeDeps, 'siteName' | 'env'>) =>
+  `<p><a href="${escapeHtml(herald.env.publicUrl)}/">Back to the ${escapeHtml(herald.siteName)} status page</a></p>`;
 
 /** Form bodies spell lists `components[]=a&components[]=b` or `components=a`; JSON sends an array. */
 export function normaliseBody(body: unknown): unknown {
@@ -235,7 +239,7 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
     );
     const signature = String(request.headers['x-twilio-signature'] ?? '');
     const path = request.url;
-    const candidates = [`${herald.env.publicUrl}${path}`, `${request.protocol}://${request.host}${path}`];
+    const candidates = [`${herald.env.appUrl}${path}`, `${request.protocol}://${request.host}${path}`];
     if (!candidates.some((url) => handler.verifyInbound(url, params, signature))) {
       return reply.status(403).send({
         error: 'forbidden',
