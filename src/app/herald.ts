@@ -15,6 +15,8 @@ import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { Templates } from '../render/templates.js';
 import { type Logger, createLogger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
+import { statusPageReconcileJob } from '../pipeline/statuspage-reconciler.js';
+import { targetViews } from '../channels/statuspage/target-view.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
 import type { SubscriberDeps } from '../subscribers/service.js';
@@ -118,6 +120,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       return rows;
     },
     () => confirmations.depth(),
+    async () =>
+      [...(await targetViews(store.db, channels)).values()]
+        .flat()
+        .map((t) => ({ target: t.name, seconds: t.lagSeconds })),
   );
   const publishDeps: PublishDeps = { store, queues, channels, publicUrl: env.publicUrl, logger };
   const subscriberDeps: SubscriberDeps = {
@@ -177,6 +183,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
       logger,
     });
     jobs.push(erasedJob(pageJob(pager)));
+    // The status page's reconciler: every target converges on the latest build by itself.
+    const reconcile = statusPageReconcileJob(channels, logger);
+    if (reconcile) jobs.push(erasedJob(reconcile));
     return jobs;
   };
   const workers =

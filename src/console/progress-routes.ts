@@ -3,6 +3,7 @@ import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
 import { retryDelivery } from '../pipeline/catalog.js';
 import { deliveriesView } from '../pipeline/deliveries-view.js';
+import { withTargetViews } from '../channels/statuspage/target-view.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
 import { listDeliveriesForUpdate, listRecipientDeliveries } from '../store/deliveries-repo.js';
 import { getIncident, getUpdate } from '../store/incidents-repo.js';
@@ -36,7 +37,11 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
   }
 
   async function progressModel(updateId: string, csrf: string | undefined, isCommander: boolean) {
-    const view = deliveriesView(updateId, await listDeliveriesForUpdate(db, updateId));
+    const view = await withTargetViews(
+      db,
+      ctx.herald.channels,
+      deliveriesView(updateId, await listDeliveriesForUpdate(db, updateId)),
+    );
     const channels = view.channels.map((c) => ({
       ...c,
       settled: SETTLED_DELIVERY_STATES.includes(c.state),

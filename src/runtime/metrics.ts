@@ -25,6 +25,7 @@ export class Metrics {
   constructor(
     queueDepth?: () => Promise<Array<{ channel: string; state: string; count: number }>>,
     confirmationDepth?: () => Promise<Record<string, number>>,
+    targetLag?: () => Promise<Array<{ target: string; seconds: number }>>,
   ) {
     collectDefaultMetrics({ register: this.registry, prefix: 'herald_' });
     if (queueDepth) {
@@ -37,6 +38,18 @@ export class Metrics {
           this.reset();
           for (const { channel, state, count } of await queueDepth().catch(() => []))
             this.set({ channel, state }, count);
+        },
+      });
+    }
+    if (targetLag) {
+      new Gauge({
+        name: 'herald_statuspage_target_lag_seconds',
+        help: 'Seconds each off-site copy of the status page has been behind the latest build (0 when current)',
+        labelNames: ['target'] as const,
+        registers: [this.registry],
+        async collect() {
+          this.reset();
+          for (const { target, seconds } of await targetLag().catch(() => [])) this.set({ target }, seconds);
         },
       });
     }

@@ -12,6 +12,7 @@ import {
   type StatusPageSnapshot,
   statusPageSnapshot,
 } from '../store/status-page-reads.js';
+import { latestDataChange } from '../store/statuspage-targets-repo.js';
 import type { Store } from '../store/store.js';
 import { ExternalGroups } from './external.js';
 import { historyFeeds } from './feeds.js';
@@ -27,8 +28,9 @@ import {
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
+import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
 import { createTarget } from './targets/index.js';
-import type { PublishTargetImpl, TargetReport } from './targets/target.js';
+import { BUILD_NOTE, type BuildNote, type BuiltSite, type PublishTargetImpl } from './targets/target.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
 
 export interface StatusSiteDeps {
@@ -42,6 +44,8 @@ export interface StatusSiteDeps {
   appUrl?: string;
   /** Where the site is written; resolved against the working directory. */
   dir: string;
+  /** The status page channel's name, which its targets' recorded state is kept under; default `statuspage`. */
+  channel?: string;
   options?: StatusPageOptions;
 }
 
@@ -60,11 +64,15 @@ export interface RebuildReport {
   changed: string[];
   buildMs: number;
   publishMs: number;
-  targets: TargetReport[];
+  /** Per target: what it took, or that it is behind (a target never fails the build). */
+  targets: TargetOutcome[];
 }
 
-export class PublishError extends Error {
-  override name = 'PublishError';
+/** What the reconciler found and did (see StatusSite.catchUp). */
+export interface CatchUpReport {
+  /** Why the site itself was rebuilt: its data was behind the database, or its copies were due a republish. */
+  rebuilt?: 'behind' | 'heartbeat';
+  targets: Array<{ name: string; action: 'current' | 'published' | 'waiting' | 'failed'; error?: string }>;
 }
 
 /** A rebuild that follows another closely waits this many times as long as the other took, … */
@@ -76,7 +84,10 @@ export class StatusSite {
   readonly dir: string;
   private readonly pages: PageRenderer;
   private readonly external: ExternalGroups;
-  private readonly targets: PublishTargetImpl[];
+  private readonly publisher: TargetPublisher;
+  private readonly reconcile: { heartbeatMs: number; staleGraceMs: number };
+  /** The latest data change the reconciler already rebuilt for (so a stamp the build never reaches is not looped). */
+  private rebuiltFor = '';
   private readonly days: number;
   private readonly recentLimit: number;
   private readonly now: () => Date;
@@ -94,7 +105,101 @@ export class StatusSite {
     this.now = options.now ?? (() => new Date());
     this.pages = new PageRenderer(deps.templates, this.days);
     this.external = new ExternalGroups(options.externalGroups ?? [], deps.logger);
-    this.targets = (options.targets ?? []).map((t, i) => createTarget(t, i));
+    const publishing = options.publishing ?? {};
+    this.reconcile = {
+      heartbeatMs: publishing.heartbeatMs ?? 10 * 60_000,
+      staleGraceMs: publishing.staleGraceMs ?? 10_000,
+    };
+    this.publisher = new TargetPublisher({
+      store: deps.store,
+      logger: deps.logger,
+      channel: deps.channel ?? 'statuspage',
+      targets: (options.targets ?? []).map((t, i) => createTarget(t, i)),
+      tuning: {
+        targetTimeoutMs: publishing.targetTimeoutMs ?? DEFAULT_PUBLISH_TUNING.targetTimeoutMs,
+        probeTimeoutMs: publishing.probeTimeoutMs ?? DEFAULT_PUBLISH_TUNING.probeTimeoutMs,
+        retryBaseMs: publishing.retryBaseMs ?? DEFAULT_PUBLISH_TUNING.retryBaseMs,
+        retryMaxMs: publishing.retryMaxMs ?? DEFAULT_PUBLISH_TUNING.retryMaxMs,
+      },
+    });
+  }
+
+  /** The off-site targets, in the order configured. */
+  get targets(): ReadonlyArray<PublishTargetImpl> {
+    return this.publisher.targets;
+  }
+
+  /** Waits for the rebuild under way and for every target's publish to end (bounded by targetTimeoutMs). */
+  async close(): Promise<void> {
+    await this.queue;
+    await this.publisher.idle();
+  }
+
+  /** The build the site directory holds now, or null before the first. */
+  currentBuild(): BuiltSite | null {
+    const dir = currentVersion(this.dir);
+    const note = readNote<BuildNote>(dir, BUILD_NOTE);
+    if (!dir || !note) return null;
+    return { dir, manifest: readManifest(dir), stamp: note.stamp, publishedAt: note.publishedAt };
+  }
+
+  /**
+   * The reconciler's round (a job of the delivery engine, every reconcileIntervalMs): brings every target to the
+   * latest build, whatever made it miss one — an outage of any length, a restart, a rebuild that failed.
+   *  1. The site itself: rebuilt in full when the database holds a change it does not show (its own rebuild failed
+   *     for a component or maintenance change), or rebuilt as it is when its copies are due a republish (heartbeat).
+   *  2. Each target not waiting out a backoff: its build note is read; a target holding an older build (older data,
+   *     or the same data published before this build) is published to; one that cannot be read is behind.
+   */
+  async catchUp(): Promise<CatchUpReport> {
+    const report: CatchUpReport = { targets: [] };
+    const latest = await latestDataChange(this.deps.store.db);
+    let build = this.currentBuild();
+    const now = this.now().getTime();
+    const behind =
+      build === null ||
+      (latest > build.stamp &&
+        latest !== this.rebuiltFor &&
+        Date.now() - Date.parse(latest) >= this.reconcile.staleGraceMs);
+    const ageOf = (note: { publishedAt?: string } | null) =>
+      note?.publishedAt ? now - Date.parse(note.publishedAt) : Number.POSITIVE_INFINITY;
+    if (behind) {
+      await this.rebuild({ full: true });
+      this.rebuiltFor = latest;
+      report.rebuilt = 'behind';
+    } else if (ageOf(build) >= this.reconcile.heartbeatMs) {
+      await this.rebuild({});
+      report.rebuilt = 'heartbeat';
+    }
+    build = this.currentBuild();
+    if (!build) return report;
+    const current = build;
+    const states = await this.publisher.states();
+    report.targets = await Promise.all(
+      this.publisher.targets.map(async (target) => {
+        const state = states.get(target.name);
+        if (state?.nextAttemptAt && Date.parse(state.nextAttemptAt) > Date.now())
+          return { name: target.name, action: 'waiting' as const };
+        const probed = await this.publisher.probe(target);
+        if ('failure' in probed) return { name: target.name, action: 'failed' as const, error: probed.failure.error };
+        const note = probed.note;
+        const stale =
+          note === null ||
+          note.stamp < current.stamp ||
+          (note.stamp === current.stamp && (note.publishedAt ?? '') < (current.publishedAt ?? ''));
+        if (!stale) {
+          if (state?.behindSince || state?.publishedStamp !== note.stamp)
+            await this.publisher.markCurrent(target, note.stamp);
+          return { name: target.name, action: 'current' as const };
+        }
+        // A rebuild meanwhile made a later one: publish the latest.
+        const outcome = await this.publisher.submit(target, this.currentBuild() ?? current);
+        return outcome.error
+          ? { name: target.name, action: 'failed' as const, error: outcome.error }
+          : { name: target.name, action: 'published' as const };
+      }),
+    );
+    return report;
   }
 
   get renderer(): PageRenderer {
@@ -118,7 +223,7 @@ export class StatusSite {
       return this.next.report;
     }
     const merged = { full: Boolean(request.full), incidentIds: new Set(request.incidentIds ?? []) };
-    const report = this.queue.then(async () => {
+    const built = this.queue.then(async () => {
       await this.quiet();
       this.next = undefined;
       const started = performance.now();
@@ -128,8 +233,14 @@ export class StatusSite {
         this.last = { endedAt: performance.now(), tookMs: performance.now() - started };
       }
     });
+    // The next build waits for this one's commit, not for its targets: each target publishes in its own lane.
+    this.queue = built.catch(() => undefined);
+    const report = built.then(async ({ report, targets, builtAt }) => ({
+      ...report,
+      targets: await targets,
+      publishMs: performance.now() - builtAt,
+    }));
     this.next = { request: merged, report };
-    this.queue = report.catch(() => undefined);
     return report;
   }
 
@@ -145,16 +256,18 @@ export class StatusSite {
     }
   }
 
-  private run(request: RebuildRequest): Promise<RebuildReport> {
-    return withSiteLock(
-      this.dir,
-      () => this.buildAndPublish(request),
-      (error) =>
-        this.deps.logger.warn({ err: error.message }, 'status site lock was taken over while this process held it'),
+  private run(request: RebuildRequest): Promise<Built> {
+    return this.underLock(() => this.buildAndPublish(request));
+  }
+
+  private underLock<T>(fn: () => Promise<T>): Promise<T> {
+    return withSiteLock(this.dir, fn, (error) =>
+      this.deps.logger.warn({ err: error.message }, 'status site lock was taken over while this process held it'),
     );
   }
 
-  private async buildAndPublish(request: RebuildRequest): Promise<RebuildReport> {
+  /** Builds and commits the site, and hands the build to each target's lane (see TargetPublisher). */
+  private async buildAndPublish(request: RebuildRequest): Promise<Built> {
     const started = performance.now();
     const current = currentVersion(this.dir);
     const previous = readManifest(current);
@@ -178,6 +291,7 @@ export class StatusSite {
     }
     for (const [path, content] of files) manifest[path] = hashOf(content);
     for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
+    const publishedAt = this.now().toISOString();
     let committed: Awaited<ReturnType<typeof commitTree>>;
     try {
       committed = await commitTree(
@@ -188,37 +302,22 @@ export class StatusSite {
           if (content === undefined) throw new MissingFileError(path);
           return content;
         },
-        { [RENDERED_PAGES]: JSON.stringify(pages) },
+        {
+          [RENDERED_PAGES]: JSON.stringify(pages),
+          [BUILD_NOTE]: JSON.stringify({ stamp, publishedAt } satisfies BuildNote),
+        },
       );
     } catch (error) {
       if (!(error instanceof MissingFileError) || full) throw error;
       this.deps.logger.warn({ path: error.message }, 'status site version is incomplete; rebuilding every page');
       return this.buildAndPublish({ full: true });
     }
-    const built = performance.now();
-    const targets: TargetReport[] = [];
-    for (const target of this.targets) {
-      try {
-        const report = await target.publish({ dir: committed.versionDir, manifest, stamp });
-        if (report.skipped)
-          this.deps.logger.info(
-            { target: target.name, reason: report.skipped },
-            'status site not published to a target',
-          );
-        targets.push(report);
-      } catch (error) {
-        throw new PublishError(`publishing the status site to ${target.name} failed: ${(error as Error).message}`, {
-          cause: error,
-        });
-      }
-    }
+    const builtAt = performance.now();
+    const targets = this.publisher.publishAll({ dir: committed.versionDir, manifest, stamp, publishedAt });
     return {
-      full,
-      rendered: files.size,
-      changed: committed.changed,
-      buildMs: built - started,
-      publishMs: performance.now() - built,
+      report: { full, rendered: files.size, changed: committed.changed, buildMs: builtAt - started },
       targets,
+      builtAt,
     };
   }
 
@@ -340,6 +439,13 @@ export class StatusSite {
 }
 
 class MissingFileError extends Error {}
+
+/** A committed build, its targets still publishing. */
+interface Built {
+  report: Omit<RebuildReport, 'targets' | 'publishMs'>;
+  targets: Promise<TargetOutcome[]>;
+  builtAt: number;
+}
 
 /** What a version's incident pages show: incident id → its stamp when rendered (stampKey). */
 interface RenderedPages {

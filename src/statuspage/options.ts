@@ -47,6 +47,27 @@ export interface StatusPageOptions {
   historyDays?: number;
   /** Incidents in incidents.json and the feeds; default 50 (as Statuspage). */
   recentIncidents?: number;
+  /** How the off-site copies are kept current (see docs/statuspage.md, "Every target catches up"). */
+  publishing?: PublishingOptions;
   /** Clock for tests and previews; default the system clock. */
   now?: () => Date;
+}
+
+export interface PublishingOptions {
+  /** How often the reconciler compares each target with the latest build; default 15 s. */
+  reconcileIntervalMs?: number;
+  /**
+   * How often a copy is republished although nothing changed, so its "published" time shows visitors and monitors
+   * that it is alive; default 10 minutes. A copy whose time is older than twice this is republished.
+   */
+  heartbeatMs?: number;
+  /** A change the site has not shown for this long is rebuilt by the reconciler (its own rebuild failed); default 10 s. */
+  staleGraceMs?: number;
+  /** How long one publish to one target may take; default 60 s. */
+  targetTimeoutMs?: number;
+  /** How long reading a target's build note may take; default 10 s. */
+  probeTimeoutMs?: number;
+  /** Backoff after a failed publish: first delay (default 2 s), doubled per failure, at most retryMaxMs (30 s). */
+  retryBaseMs?: number;
+  retryMaxMs?: number;
 }

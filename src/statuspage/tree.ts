@@ -174,12 +174,32 @@ async function prune(parent: string, name: string, keep: string, previous: strin
         return m !== null && parseInt(m[1]!, 36) < cutoff;
       })
       .map((e) => join(parent, e))
-      .filter((p) => p !== keep && p !== previous)
+      .filter((p) => p !== keep && p !== previous && !pinned.has(p))
       .map((p) => rm(p, { recursive: true, force: true })),
   );
 }
 
 const PRUNE_AFTER_MS = 10_000;
+
+/** Version directories a publish in this process still reads from (see pinVersion): never pruned meanwhile. */
+const pinned = new Map<string, number>();
+
+/**
+ * Keeps a version directory from being pruned while it is published from (targets publish after the site lock is
+ * released, so later builds go on meanwhile). Returns the release; releasing twice is harmless.
+ */
+export function pinVersion(versionDir: string): () => void {
+  const dir = resolve(versionDir);
+  pinned.set(dir, (pinned.get(dir) ?? 0) + 1);
+  let released = false;
+  return () => {
+    if (released) return;
+    released = true;
+    const left = (pinned.get(dir) ?? 1) - 1;
+    if (left > 0) pinned.set(dir, left);
+    else pinned.delete(dir);
+  };
+}
 
 function assertSafePath(path: string) {
   if (path.startsWith('/') || path.split('/').some((part) => part === '..' || part === '')) {

@@ -230,6 +230,20 @@ export interface AlertGroupsTable {
   updated_at: string;
 }
 
+/** 009: each status page target's publishing state. */
+export interface StatuspageTargetsTable {
+  channel: string;
+  target: string;
+  published_stamp: string | null;
+  published_at: string | null;
+  behind_since: string | null;
+  failures: number;
+  last_error: string | null;
+  last_error_at: string | null;
+  next_attempt_at: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   components: ComponentsTable;
   incidents: IncidentsTable;
@@ -251,4 +265,5 @@ export interface Database {
   console_maintenance_reminders: ConsoleMaintenanceRemindersTable;
   incident_drafts: IncidentDraftsTable;
   alert_groups: AlertGroupsTable;
+  statuspage_targets: StatuspageTargetsTable;
 }

@@ -149,7 +149,9 @@ describe('status page channel through the real pipeline', () => {
         .executeTakeFirst();
       return found?.state === 'delivered' ? found : undefined;
     });
-    expect(JSON.parse(row.external_meta_json!).targets).toBe('shared:kept');
+    expect(JSON.parse(row.external_meta_json!)['target shared']).toMatch(
+      /^shared: kept \(it holds a build of later data/,
+    );
     expect(existsSync(join(shared, 'index.html'))).toBe(false);
     // The site this Herald serves has the update all the same.
     expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents[0].name).toBe(
@@ -225,19 +227,31 @@ describe('status page channel through the real pipeline', () => {
     );
   });
 
-  it('a publish failure is retried and visible on the delivery', async () => {
+  it('a target that fails does not fail the delivery: the record shows it behind since when, and why', async () => {
     const blocker = join(tempDir('herald-sp-fail-'), 'file');
     writeFileSync(blocker, 'not a directory');
     h = await startTestHerald({
-      channels: [statuspage({ targets: [{ type: 'directory', path: join(blocker, 'www') }] })],
+      workers: true,
+      channels: [statuspage({ targets: [{ type: 'directory', path: join(blocker, 'www'), name: 'mirror' }] })],
     });
     const opened = await h.api('POST', '/api/v1/incidents', { title: 'Down', message: 'Looking' });
     const row = await eventually(async () => {
       const res = await h!.api('GET', `/api/v1/updates/${opened.body.update.id}/deliveries`);
       const r = res.body.channels.find((c: { channel: string }) => c.channel === 'statuspage');
-      return r?.error ? r : undefined;
+      return r?.state === 'delivered' && r.targets?.[0]?.state === 'behind' ? r : undefined;
     });
-    expect(row.state).not.toBe('delivered');
-    expect(row.error).toMatch(/publishing the status site to directory:.*failed/);
+    expect(row.targets[0]).toMatchObject({
+      name: 'mirror',
+      state: 'behind',
+      behindSince: expect.stringMatching(/^20\d\d-/),
+      retryAt: expect.stringMatching(/^20\d\d-/),
+      error: expect.stringMatching(/EEXIST|ENOTDIR/),
+    });
+    // Herald's own copy has the update all the same.
+    expect((await h.app.inject({ method: 'GET', url: '/api/v2/incidents.json' })).json().incidents[0].name).toBe(
+      'Down',
+    );
+    const metrics = (await h.app.inject({ method: 'GET', url: '/metrics' })).body;
+    expect(metrics).toMatch(/^herald_statuspage_target_lag_seconds\{target="mirror"\} [0-9.]+$/m);
   });
 });

@@ -4,6 +4,8 @@ import { type RebuildReport, type RebuildRequest, StatusSite } from '../../statu
 import type { StatusPageOptions } from '../../statuspage/options.js';
 import type { Channel, ChannelDefinition, UpdateContext } from '../channel.js';
 import { RetryableError } from '../errors.js';
+import type { CatchUpReport } from '../../statuspage/build.js';
+import type { TargetOutcome } from '../../statuspage/publishing.js';
 import { incidentAsOf, statusPagePreview } from './preview.js';
 
 export type { StatusPageOptions } from '../../statuspage/options.js';
@@ -20,6 +22,18 @@ export interface StatusPageChannel extends Channel<StatusPageMessage> {
   readonly kind: 'statuspage';
   readonly site: StatusSite;
   rebuild(request?: RebuildRequest): Promise<RebuildReport>;
+  /** The reconciler's round: brings the site and every target to the latest build (StatusSite.catchUp). */
+  catchUp(): Promise<CatchUpReport>;
+  /** How often the reconciler runs for this page. */
+  readonly reconcileIntervalMs: number;
+}
+
+/** A target's part in a delivery, as its record shows it: files uploaded, kept, or behind since when. */
+export function describeTarget(t: TargetOutcome): string {
+  if (t.error !== undefined)
+    return `${t.name}: behind since ${t.behindSince ?? 'now'} (retry after ${t.waitingUntil}): ${t.error}`;
+  if (t.skipped) return `${t.name}: kept (${t.skipped})`;
+  return `${t.name}: ${t.uploaded.length} uploaded, ${t.deleted.length} deleted`;
 }
 
 /** The public status page: a static site, Statuspage-compatible JSON and feeds, rebuilt on every update. */
@@ -37,6 +51,7 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
         publicUrl: runtime.publicUrl,
         appUrl: runtime.appUrl,
         dir: resolve(options.dir ?? join(runtime.dataDir, 'site')),
+        channel: name,
         options,
       });
       const log = runtime.logger.child({ channel: name });
@@ -83,10 +98,11 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
           return {
             externalId: message.incidentId,
             externalUrl: message.url,
-            // Per target: files uploaded, or "kept" when it already held a build of later data.
+            // Per target: files uploaded, "kept" when it already held a build of later data, or "behind since T":
+            // a target that failed is the reconciler's to bring up to date, never a reason to fail the update.
             meta: {
               changed: String(report.changed.length),
-              targets: report.targets.map((t) => `${t.name}:${t.skipped ? 'kept' : t.uploaded.length}`).join(','),
+              ...Object.fromEntries(report.targets.map((t) => [`target ${t.name}`, describeTarget(t)])),
             },
           };
         },
@@ -94,6 +110,9 @@ export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<S
           await rebuild({ full: change.full, incidentIds: change.incidentIds });
         },
         rebuild,
+        catchUp: () => site.catchUp(),
+        close: () => site.close(),
+        reconcileIntervalMs: options.publishing?.reconcileIntervalMs ?? 15_000,
       };
     },
   };

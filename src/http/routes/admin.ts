@@ -23,6 +23,7 @@ import {
 import type { HeraldEnv } from '../../config/env.js';
 import { type PublishDeps, openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Metrics } from '../../runtime/metrics.js';
+import { withTargetViews } from '../../channels/statuspage/target-view.js';
 import { listComponents } from '../../store/components-repo.js';
 import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
@@ -122,7 +123,9 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
 
   app.get<IdParams>('/updates/:id/deliveries', async (request) => {
     if (!(await getUpdate(db, request.params.id))) throw new NotFoundError('update', request.params.id);
-    return deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
+    const view = deliveriesView(request.params.id, await listDeliveriesForUpdate(db, request.params.id));
+    // The status page's off-site copies: each one current, or behind since when (the reconciler catches it up).
+    return withTargetViews(db, herald.channels, view);
   });
   app.get<IdParams & { Querystring: { channel?: string; state?: string; limit?: string; after?: string } }>(
     '/updates/:id/recipients',

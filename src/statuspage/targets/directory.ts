@@ -18,10 +18,20 @@ export class DirectoryPublisher implements PublishTargetImpl {
     readonly name: string,
   ) {}
 
-  async publish(site: BuiltSite): Promise<TargetReport> {
-    const skipped = newerBuildAt(readNote<BuildNote>(currentVersion(this.target.path), BUILD_NOTE), site);
+  async readBuild(): Promise<BuildNote | null> {
+    return readNote<BuildNote>(currentVersion(this.target.path), BUILD_NOTE);
+  }
+
+  async publish(site: BuiltSite, signal?: AbortSignal): Promise<TargetReport> {
+    const skipped = newerBuildAt(await this.readBuild(), site);
     if (skipped) return { name: this.name, uploaded: [], deleted: [], skipped };
-    const note = { [BUILD_NOTE]: JSON.stringify({ stamp: site.stamp } satisfies BuildNote) };
+    signal?.throwIfAborted();
+    const note = {
+      [BUILD_NOTE]: JSON.stringify({
+        stamp: site.stamp,
+        publishedAt: site.publishedAt ?? new Date().toISOString(),
+      } satisfies BuildNote),
+    };
     const result = await commitTree(this.target.path, site.manifest, (path) => readFile(join(site.dir, path)), note);
     return { name: this.name, uploaded: result.changed, deleted: result.removed };
   }

@@ -38,17 +38,23 @@ export class S3Publisher implements PublishTargetImpl {
     this.prefix = target.prefix ? target.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
   }
 
-  async publish(site: BuiltSite): Promise<TargetReport> {
-    const skipped = newerBuildAt(await this.remoteJson<BuildNote>(BUILD_NOTE), site);
+  readBuild(signal?: AbortSignal): Promise<BuildNote | null> {
+    return this.remoteJson<BuildNote>(BUILD_NOTE, signal);
+  }
+
+  async publish(site: BuiltSite, signal?: AbortSignal): Promise<TargetReport> {
+    const skipped = newerBuildAt(await this.readBuild(signal), site);
     if (skipped) return { name: this.name, uploaded: [], deleted: [], skipped };
-    const remote = (await this.remoteJson<Manifest>(MANIFEST)) ?? {};
+    const remote = (await this.remoteJson<Manifest>(MANIFEST, signal)) ?? {};
     const changed = Object.keys(site.manifest).filter((p) => remote[p] !== site.manifest[p]);
     const entry = (p: string) => !p.startsWith('incidents/') && !p.startsWith('assets/') && !p.startsWith('history/');
+    const send = { abortSignal: signal };
     await this.upload(
       site.dir,
       changed.filter((p) => !entry(p)),
+      signal,
     );
-    await this.upload(site.dir, changed.filter(entry));
+    await this.upload(site.dir, changed.filter(entry), signal);
     const removed = Object.keys(remote).filter((p) => !(p in site.manifest));
     for (let i = 0; i < removed.length; i += 1000) {
       await this.client.send(
@@ -56,6 +62,7 @@ export class S3Publisher implements PublishTargetImpl {
           Bucket: this.target.bucket,
           Delete: { Objects: removed.slice(i, i + 1000).map((p) => ({ Key: this.prefix + p })), Quiet: true },
         }),
+        send,
       );
     }
     await this.client.send(
@@ -66,20 +73,25 @@ export class S3Publisher implements PublishTargetImpl {
         ContentType: 'application/json',
         CacheControl: 'no-store',
       }),
+      send,
     );
     await this.client.send(
       new PutObjectCommand({
         Bucket: this.target.bucket,
         Key: this.prefix + BUILD_NOTE,
-        Body: JSON.stringify({ stamp: site.stamp } satisfies BuildNote),
+        Body: JSON.stringify({
+          stamp: site.stamp,
+          publishedAt: site.publishedAt ?? new Date().toISOString(),
+        } satisfies BuildNote),
         ContentType: 'application/json',
         CacheControl: 'no-store',
       }),
+      send,
     );
     return { name: this.name, uploaded: changed.sort(), deleted: removed };
   }
 
-  private async upload(dir: string, paths: string[]) {
+  private async upload(dir: string, paths: string[], signal?: AbortSignal) {
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, paths.length) }, async () => {
@@ -93,6 +105,7 @@ export class S3Publisher implements PublishTargetImpl {
               ContentType: contentTypeOf(path),
               CacheControl: cacheControlOf(path),
             }),
+            { abortSignal: signal },
           );
         }
       }),
@@ -100,10 +113,11 @@ export class S3Publisher implements PublishTargetImpl {
   }
 
   /** One of Herald's own JSON objects in the bucket, or null when there is none yet. */
-  private async remoteJson<T>(name: string): Promise<T | null> {
+  private async remoteJson<T>(name: string, signal?: AbortSignal): Promise<T | null> {
     try {
       const object = await this.client.send(
         new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }),
+        { abortSignal: signal },
       );
       return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T | null;
     } catch (error) {

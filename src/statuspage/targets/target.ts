@@ -7,12 +7,22 @@ export interface BuiltSite {
   manifest: Manifest;
   /** How recent the data it was built from is (see dataStamp): a target holding a later build keeps it. */
   stamp: string;
+  /** When this copy is published: written into the target's build note for outside monitors (default: now). */
+  publishedAt?: string;
 }
 
-/** Beside the files at a target: the stamp of the build they are, so an older build does not replace them. */
+/**
+ * Beside the files at a target: the stamp of the build they are, so an older build does not replace them, and when
+ * they were published (what an outside monitor checks). Written last, after every file of the build.
+ */
 export const BUILD_NOTE = '.herald-build.json';
 export interface BuildNote {
+  /** The latest change to the data the build shows (ISO time; empty for an empty database). */
   stamp: string;
+  /** When this copy was published. */
+  publishedAt?: string;
+  /** The break-glass banner the copy carries (`herald statuspage emergency`), if any. */
+  emergency?: { message: string; at: string };
 }
 
 /** Why a target kept what it had, or null when `site` may replace it. */
@@ -33,5 +43,8 @@ export interface TargetReport {
 
 export interface PublishTargetImpl {
   readonly name: string;
-  publish(site: BuiltSite): Promise<TargetReport>;
+  /** Publishes the build; `signal` ends it early (the target's time is up). Throws when the target fails. */
+  publish(site: BuiltSite, signal?: AbortSignal): Promise<TargetReport>;
+  /** The build note the target holds, null when it holds none. Throws when the target cannot be read. */
+  readBuild(signal?: AbortSignal): Promise<BuildNote | null>;
 }

@@ -7,6 +7,7 @@ import * as deliveryUpdateNumber from './005_delivery_update_number.js';
 import * as updateSocialText from './006_update_social_text.js';
 import * as alertDrafts from './007_alert_drafts.js';
 import * as webhookFormat from './008_webhook_format.js';
+import * as statuspageTargets from './009_statuspage_targets.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -18,6 +19,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '006_update_social_text': updateSocialText,
   '007_alert_drafts': alertDrafts,
   '008_webhook_format': webhookFormat,
+  '009_statuspage_targets': statuspageTargets,
 };
 
 export const migrationProvider: MigrationProvider = {
