@@ -281,7 +281,9 @@ export class StatusSite {
     const outdated = full
       ? []
       : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
-    const { files, data } = await this.render(full, [...new Set([...(request.incidentIds ?? []), ...outdated])]);
+    const { files, data, publishedAt } = await this.render(full, [
+      ...new Set([...(request.incidentIds ?? []), ...outdated]),
+    ]);
     const stamp = dataStamp(stamps, [...data.components, ...data.maintenances]);
     const manifest: Manifest = full ? {} : { ...previous };
     for (const id of Object.keys(pages.incidents)) {
@@ -291,7 +293,6 @@ export class StatusSite {
     }
     for (const [path, content] of files) manifest[path] = hashOf(content);
     for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
-    const publishedAt = this.now().toISOString();
     let committed: Awaited<ReturnType<typeof commitTree>>;
     try {
       committed = await commitTree(
@@ -325,7 +326,7 @@ export class StatusSite {
   private async render(
     full: boolean,
     changedIds: string[],
-  ): Promise<{ files: Map<string, string>; data: StatusPageSnapshot }> {
+  ): Promise<{ files: Map<string, string>; data: StatusPageSnapshot; publishedAt: string }> {
     const { db } = this.deps.store;
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
@@ -342,7 +343,8 @@ export class StatusSite {
         ...data.maintenances.map((m) => m.updatedAt),
       ].reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined) ??
       now.toISOString(); // an empty page: built now
-    const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days };
+    const publishedAt = now.toISOString();
+    const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days, publishedAt };
     const base = this.deps.publicUrl.replace(/\/+$/, '');
     const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
     const files = new Map<string, string>();
@@ -366,6 +368,7 @@ export class StatusSite {
       }),
     );
     files.set(subscribeScript.path, subscribeScript.js);
+    files.set('404.html', this.pages.renderNotFound(site, base));
     files.set(
       'subscribe.html',
       this.pages.renderSubscribe(site, data.components, {
@@ -422,7 +425,7 @@ export class StatusSite {
     });
     files.set('history.rss', feeds.rss);
     files.set('history.atom', feeds.atom);
-    return { files, data };
+    return { files, data, publishedAt };
   }
 
   /** Full: every month. Otherwise the months of the changed incidents and their neighbours (their pager links). */

@@ -26,8 +26,11 @@ export interface FollowLink {
 
 export interface PageSite {
   siteName: string;
+  /** The last change to what the page shows. */
   updatedAt: string;
   historyDays: number;
+  /** When this copy of the page was built for publishing (absent in previews): the freshness line. */
+  publishedAt?: string;
 }
 
 export type EntryInput = Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | 'impact' | 'startedAt'> & {
@@ -65,6 +68,7 @@ export class PageRenderer {
   private readonly incident: TemplateFn;
   private readonly history: TemplateFn;
   private readonly subscribe: TemplateFn;
+  private readonly notFound: TemplateFn;
   readonly css: { path: string; css: string };
 
   constructor(templates: Templates, historyDays: number) {
@@ -80,12 +84,13 @@ export class PageRenderer {
     this.incident = t('incident.html.hbs');
     this.history = t('history.html.hbs');
     this.subscribe = t('subscribe.html.hbs');
+    this.notFound = t('404.html.hbs');
     this.css = stylesheet(historyDays, sources.join('\0'));
   }
 
   private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
     return this.layout({
-      ...withUtc(site, 'updatedAt'),
+      ...withUtc(site, 'updatedAt', 'publishedAt'),
       root,
       title,
       description,
@@ -176,6 +181,21 @@ export class PageRenderer {
       `${monthLabel(month)} - ${site.siteName} status history`,
       `Incidents of ${site.siteName} in ${monthLabel(month)}`,
       body,
+    );
+  }
+
+  /**
+   * 404.html, for hosts that serve it for a missing page at any depth (S3 website error document, nginx error_page):
+   * its links are absolute, from `base` (HERALD_PUBLIC_URL).
+   */
+  renderNotFound(site: PageSite, base: string): string {
+    const root = `${base.replace(/\/+$/, '')}/`;
+    return this.page(
+      site,
+      root,
+      `Page not found - ${site.siteName} status`,
+      `No such page on the ${site.siteName} status page`,
+      this.notFound({ root, siteName: site.siteName }),
     );
   }
 

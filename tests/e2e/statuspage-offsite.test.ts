@@ -88,6 +88,16 @@ describe.skipIf(!hasChromium)('an off-site copy served by a plain static web ser
     await Promise.all([page.waitForURL(`${publicUrl}/`), back.click()]);
     expect(await page.locator('h1, .overall').first().innerText()).not.toBe('');
     await context.close();
+    for (const width of [1280, 390]) {
+      const shot = await browser.newContext({ viewport: { width, height: 900 } });
+      const index = await shot.newPage();
+      await index.goto(`${publicUrl}/`);
+      expect(await index.locator('footer .fresh').innerText()).toMatch(
+        /^This copy was published .+ UTC; the status shown last changed .+ UTC\.$/,
+      );
+      await index.screenshot({ path: join(ARTIFACTS, `offsite-index-${width}.png`), fullPage: true });
+      await shot.close();
+    }
     const subscribers = await h.api('GET', '/api/v1/subscribers');
     expect(subscribers.body.map((s: { email: string }) => s.email)).toEqual(['reader@example.org']);
   });
