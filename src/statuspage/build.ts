@@ -28,6 +28,7 @@ import {
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
+import { createPurger } from './purge.js';
 import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
 import { createTarget } from './targets/index.js';
 import { BUILD_NOTE, type BuildNote, type BuiltSite, type PublishTargetImpl } from './targets/target.js';
@@ -110,11 +111,26 @@ export class StatusSite {
       heartbeatMs: publishing.heartbeatMs ?? 10 * 60_000,
       staleGraceMs: publishing.staleGraceMs ?? 10_000,
     };
+    const targets = (options.targets ?? []).map((t, i) => createTarget(t, i));
+    const purgers = new Map(
+      targets.map((t, i) => [t.name, (options.targets?.[i]?.purge ?? []).map((p) => createPurger(p))] as const),
+    );
     this.publisher = new TargetPublisher({
       store: deps.store,
       logger: deps.logger,
       channel: deps.channel ?? 'statuspage',
-      targets: (options.targets ?? []).map((t, i) => createTarget(t, i)),
+      targets,
+      afterPublish: async (target, report, site) => {
+        const paths = [...report.uploaded, ...report.deleted];
+        for (const purge of purgers.get(target.name) ?? [])
+          await purge({
+            target: target.name,
+            stamp: site.stamp,
+            publishedAt: site.publishedAt,
+            paths,
+            publicUrl: deps.publicUrl,
+          });
+      },
       tuning: {
         targetTimeoutMs: publishing.targetTimeoutMs ?? DEFAULT_PUBLISH_TUNING.targetTimeoutMs,
         probeTimeoutMs: publishing.probeTimeoutMs ?? DEFAULT_PUBLISH_TUNING.probeTimeoutMs,

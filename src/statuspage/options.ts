@@ -1,3 +1,5 @@
+import type { PurgeOption } from './purge.js';
+
 /** A group on the page that stands for another status page (e.g. the cloud provider a shop runs on). */
 export interface ExternalGroup {
   /** Heading shown on the page. */
@@ -15,6 +17,8 @@ export interface DirectoryTarget {
   /** Published with the same atomic swap as the site: the path becomes a symlink to the current version. */
   path: string;
   name?: string;
+  /** CDN purges after each publish that changed files (see purge.ts). */
+  purge?: PurgeOption[];
 }
 
 export interface S3Target {
@@ -29,6 +33,8 @@ export interface S3Target {
   /** Default: the AWS SDK's credential chain (env, profile, instance role). */
   credentials?: { accessKeyId: string; secretAccessKey: string };
   name?: string;
+  /** CDN purges after each publish that changed files (see purge.ts). */
+  purge?: PurgeOption[];
 }
 
 export type PublishTarget = DirectoryTarget | S3Target;

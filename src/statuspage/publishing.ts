@@ -47,7 +47,7 @@ export interface TargetPublisherDeps {
   targets: PublishTargetImpl[];
   tuning: PublishTuning;
   /** After a publish that changed files at a target (CDN purge); a failure is logged, never fails the publish. */
-  afterPublish?: (target: PublishTargetImpl, report: TargetReport) => Promise<void>;
+  afterPublish?: (target: PublishTargetImpl, report: TargetReport, site: BuiltSite) => Promise<void>;
 }
 
 export class TargetPublisher {
@@ -131,7 +131,7 @@ export class TargetPublisher {
       );
       if (this.deps.afterPublish && (report.uploaded.length > 0 || report.deleted.length > 0)) {
         await this.deps
-          .afterPublish(target, report)
+          .afterPublish(target, report, site)
           .catch((error: unknown) =>
             this.deps.logger.warn({ target: target.name, err: (error as Error).message }, 'CDN purge failed'),
           );
