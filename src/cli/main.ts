@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env.js';
 import { CliError } from './client.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
+import { registerStatusPageCommands } from './commands/statuspage-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
 import { registerUserCommands } from './commands/user-commands.js';
 import { StartupError } from './startup-checks.js';
@@ -16,6 +17,7 @@ export function buildProgram(): Command {
     .showHelpAfterError()
     .exitOverride();
   registerLocalCommands(program);
+  registerStatusPageCommands(program);
   registerClientCommands(program);
   registerSubscriberImport(program);
   registerUserCommands(program);

@@ -37,11 +37,15 @@ export function describeTarget(t: TargetOutcome): string {
 }
 
 /** The public status page: a static site, Statuspage-compatible JSON and feeds, rebuilt on every update. */
-export function statuspage(options: StatusPageOptions = {}): ChannelDefinition<StatusPageChannel> {
+export function statuspage(
+  options: StatusPageOptions = {},
+): ChannelDefinition<StatusPageChannel> & { statusPage: StatusPageOptions } {
   const name = options.name ?? 'statuspage';
   return {
     name,
     kind: 'statuspage',
+    // Read without building the channel (no database): `herald statuspage emergency` finds the targets here.
+    statusPage: options,
     create(runtime) {
       const site = new StatusSite({
         store: runtime.store,
