@@ -12,12 +12,32 @@ export default defineConfig((env) => ({
     env.HERALD_STATUS_PAGE !== '0' &&
       channel.statuspage({
         dir: env.STATUS_PAGE_DIR,
+        // Off-site copies, each on from its variables: a directory any web server serves, and an S3-compatible
+        // bucket (AWS, MinIO, R2, B2 …; credentials from AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY or the AWS chain).
         targets: [
-          // { type: 'directory', path: '/var/www/status' },
-          // { type: 's3', bucket: 'status-example-com', region: 'eu-west-1' },
-          // S3-compatible (MinIO, R2, B2): { type: 's3', bucket: 'status', endpoint: 'https://…', forcePathStyle: true,
-          //   credentials: { accessKeyId: env.STATUS_S3_KEY!, secretAccessKey: env.STATUS_S3_SECRET! } },
+          ...(env.STATUS_PAGE_MIRROR_DIR
+            ? [{ type: 'directory' as const, name: 'mirror', path: env.STATUS_PAGE_MIRROR_DIR }]
+            : []),
+          ...(env.STATUS_PAGE_S3_BUCKET
+            ? [
+                {
+                  type: 's3' as const,
+                  name: 's3',
+                  bucket: env.STATUS_PAGE_S3_BUCKET,
+                  region: env.STATUS_PAGE_S3_REGION || undefined,
+                  endpoint: env.STATUS_PAGE_S3_ENDPOINT || undefined,
+                  // S3-compatible stores at their own endpoint usually want path-style addresses.
+                  forcePathStyle: Boolean(env.STATUS_PAGE_S3_ENDPOINT),
+                  credentials:
+                    env.AWS_ACCESS_KEY_ID && env.AWS_SECRET_ACCESS_KEY
+                      ? { accessKeyId: env.AWS_ACCESS_KEY_ID, secretAccessKey: env.AWS_SECRET_ACCESS_KEY }
+                      : undefined,
+                },
+              ]
+            : []),
         ],
+        // A CDN in front of a target: purge: [{ type: 'cloudfront', distributionId: 'E2…' }] on that target.
+        // Other ways to follow, listed on subscribe.html: follow: [{ label: 'Mastodon', url: 'https://…' }],
         // A group that stands for another status page, e.g. your cloud provider's:
         // externalGroups: [{ name: 'Cloud provider', url: 'https://status.example-cloud.com', summaryUrl: 'https://status.example-cloud.com/api/v2/summary.json' }],
       }),
