@@ -57,7 +57,7 @@ describe.each(['sqlite', 'postgres'] as const)('webhook events and the Statuspag
     const secret = randomSecret();
     h = await startTestHerald({
       database,
-      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100 })],
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
       env: { HERALD_SECRET: secret, HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
     });
     const apiId = (await h.api('POST', '/api/v1/components', { name: 'Checkout API' })).body.id;

@@ -19,6 +19,12 @@ export interface WebhooksChannelOptions {
   /** Consecutive failed attempts after which an endpoint is quarantined (default 10). */
   quarantineAfter?: number;
   sendConcurrency?: number;
+  /**
+   * Also send Herald-format subscribers a `component.updated` event per component an update changes (default off:
+   * one event per update, as the contract promises). Subscribers with `format: "statuspage"` always get Statuspage's
+   * `component_update` bodies, as Statuspage sends them.
+   */
+  componentEvents?: boolean;
 }
 
 /** Standard Webhooks: `webhook-id`, `webhook-timestamp`, `webhook-signature` (v1, HMAC-SHA256 with the subscriber's whsec_ secret). */
@@ -78,7 +84,8 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
           const statuspage = recipient.format === 'statuspage';
           const incident = statuspage ? forRecipient(message.statuspage, recipient) : message.body;
           await deliver(recipient, `msg_${message.updateId}_${recipient.subscriberId}`, incident, target.signal);
-          for (const component of message.components) {
+          const components = statuspage || options.componentEvents ? message.components : [];
+          for (const component of components) {
             const body = statuspage ? forRecipient(component.statuspage, recipient) : component.body;
             const id = `msg_${message.updateId}_${component.componentId}_${recipient.subscriberId}`;
             await deliver(recipient, id, body, target.signal);
