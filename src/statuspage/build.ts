@@ -17,19 +17,13 @@ import type { Store } from '../store/store.js';
 import { ExternalGroups } from './external.js';
 import { historyFeeds } from './feeds.js';
 import { shortId, statuspageDocuments } from './json.js';
-import {
-  activeMaintenances,
-  groupComponents,
-  historyBars,
-  isOpen,
-  overallStatus,
-  upcomingMaintenances,
-} from './model.js';
+import { activeMaintenances, groupComponents, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
 import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
+import { dailyUptime } from './uptime.js';
 import { createTarget } from './targets/index.js';
 import { BUILD_NOTE, type BuildNote, type BuiltSite, type PublishTargetImpl } from './targets/target.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
@@ -375,7 +369,8 @@ export class StatusSite {
         active: data.recent.filter(isOpen),
         recentlyResolved: data.recent.filter((i) => !isOpen(i) && i.resolvedAt && i.resolvedAt >= since).slice(0, 10),
         groups: groupComponents(data.components, groupId),
-        bars: historyBars(data.components, data.recent, data.maintenances, now, this.days),
+        uptime: dailyUptime(data.components, data.statusChanges, now, this.days),
+        dayLinks: dayLinks(data.recent, new Set(data.months.map((m) => m.month)), now),
         maintenance: {
           active: activeMaintenances(data.maintenances),
           upcoming: upcomingMaintenances(data.maintenances),
@@ -464,6 +459,33 @@ interface Built {
   report: Omit<RebuildReport, 'targets' | 'publishMs'>;
   targets: Promise<TargetOutcome[]>;
   builtAt: number;
+}
+
+/**
+ * Per component, each day an incident affected it → where that incident is listed in the history (the month page
+ * of its start, anchored at its start day). Of several incidents on one day, the one that started last.
+ */
+function dayLinks(incidents: IncidentWithUpdates[], months: Set<string>, now: Date): Map<string, Map<string, string>> {
+  const links = new Map<string, Map<string, string>>();
+  const DAY = 86_400_000;
+  for (const incident of [...incidents].reverse()) {
+    const month = incident.startedAt.slice(0, 7);
+    if (!months.has(month)) continue;
+    const href = `history/${month}.html#d${incident.startedAt.slice(0, 10)}`;
+    const first = Math.floor(Date.parse(incident.startedAt) / DAY);
+    const last = Math.floor((incident.resolvedAt ? Date.parse(incident.resolvedAt) : now.getTime()) / DAY);
+    const ids = new Set([
+      ...incident.components.map((c) => c.id),
+      ...incident.updates.flatMap((u) => u.components.map((c) => c.id)),
+    ]);
+    for (const id of ids) {
+      let days = links.get(id);
+      if (!days) links.set(id, (days = new Map()));
+      for (let d = first; d <= last && d - first < 400; d++)
+        days.set(new Date(d * DAY).toISOString().slice(0, 10), href);
+    }
+  }
+  return links;
 }
 
 /** What a version's incident pages show: incident id → its stamp when rendered (stampKey). */

@@ -6,8 +6,12 @@ import { join } from 'node:path';
 import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { ExternalGroupView } from './external.js';
-import type { BarSegment, ComponentGroup } from './model.js';
+import type { ComponentGroup } from './model.js';
+import { dayLabel, formatUptime, groupUptime, type UptimeRow } from './uptime.js';
 import { withUtc } from './time.js';
+
+/** How many of the latest days the bars show on a narrow screen. */
+const PHONE_DAYS = 30;
 
 const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
 const SUBSCRIBE_JS = readFileSync(join(import.meta.dirname, 'assets', 'subscribe.js'), 'utf8');
@@ -43,7 +47,9 @@ export interface IndexInput {
   active: IncidentWithUpdates[];
   recentlyResolved: IncidentWithUpdates[];
   groups: ComponentGroup[];
-  bars: Map<string, { segments: BarSegment[]; affectedDays: number }>;
+  uptime: Map<string, UptimeRow>;
+  /** Per component, day (YYYY-MM-DD) → the history page anchor of an incident that affected it that day. */
+  dayLinks: Map<string, Map<string, string>>;
   maintenance: { active: Maintenance[]; upcoming: Maintenance[] };
   external: ExternalGroupView[];
 }
@@ -53,9 +59,11 @@ export interface IndexInput {
  * name tells the builder that every page must be rendered again (a changed template).
  */
 export function stylesheet(historyDays: number, templateSources = ''): { path: string; css: string } {
-  let widths = '';
-  for (let d = 1; d <= historyDays; d++) widths += `.w${d}{flex:${d} 1 0}`;
-  const css = `${BASE_CSS}${widths}\n`;
+  // A phone shows the last PHONE_DAYS days of the bars, as Statuspage does.
+  let days = `.bars{grid-template-columns:repeat(${historyDays},1fr)}`;
+  if (historyDays > PHONE_DAYS)
+    days += `@media (max-width:40rem){.bars{grid-template-columns:repeat(${PHONE_DAYS},1fr)}.bars>:nth-child(-n+${historyDays - PHONE_DAYS}){display:none}.up .long{display:none}}@media (min-width:40.01rem){.up .short{display:none}}`;
+  const css = `${BASE_CSS}${days}\n`;
   const hash = createHash('sha256').update(css).update(templateSources).digest('hex').slice(0, 10);
   return { path: `assets/style.${hash}.css`, css };
 }
@@ -69,6 +77,7 @@ export class PageRenderer {
   private readonly history: TemplateFn;
   private readonly subscribe: TemplateFn;
   private readonly notFound: TemplateFn;
+  private readonly uptime: TemplateFn;
   readonly css: { path: string; css: string };
 
   constructor(templates: Templates, historyDays: number) {
@@ -85,6 +94,7 @@ export class PageRenderer {
     this.history = t('history.html.hbs');
     this.subscribe = t('subscribe.html.hbs');
     this.notFound = t('404.html.hbs');
+    this.uptime = t('uptime.html.hbs');
     this.css = stylesheet(historyDays, sources.join('\0'));
   }
 
@@ -115,10 +125,17 @@ export class PageRenderer {
         active: input.maintenance.active.map((m) => ({ html: this.renderMaintenance(m) })),
         upcoming: input.maintenance.upcoming.map((m) => ({ html: this.renderMaintenance(m) })),
       },
-      groups: input.groups.map((g) => ({
-        ...g,
-        components: g.components.map((c) => componentView(c, input.bars.get(c.id), site.historyDays)),
-      })),
+      groups: input.groups.map((g) => {
+        const rows = g.components.map((c) => input.uptime.get(c.id)).filter((r): r is UptimeRow => r !== undefined);
+        return {
+          ...g,
+          uptime: g.name ? this.renderUptime(site, groupUptime(rows), new Map()) : undefined,
+          components: g.components.map((c) => ({
+            ...c,
+            uptime: this.renderUptime(site, input.uptime.get(c.id), input.dayLinks.get(c.id) ?? new Map()),
+          })),
+        };
+      }),
       external: input.external,
       recent: input.recentlyResolved.map((i) => withUtc(i, 'resolvedAt')),
     });
@@ -129,6 +146,16 @@ export class PageRenderer {
       `${input.status.description}: current status of ${site.siteName}`,
       body,
     );
+  }
+
+  private renderUptime(site: PageSite, row: UptimeRow | undefined, links: Map<string, string>): string {
+    const shortDays = site.historyDays > PHONE_DAYS ? PHONE_DAYS : undefined;
+    return this.uptime({
+      root: '',
+      historyDays: site.historyDays,
+      shortDays,
+      ...uptimeView(row, links, site.historyDays),
+    });
   }
 
   private renderMaintenance(m: Maintenance): string {
@@ -171,7 +198,7 @@ export class PageRenderer {
     const link = (m: string | undefined) => (m ? { href: `${m}.html`, label: monthLabel(m) } : undefined);
     const body = this.history({
       heading: `Incidents in ${monthLabel(month)}`,
-      incidents: incidents.map((i) => withUtc(i, 'startedAt')),
+      days: byStartDay(incidents),
       newer: link(months[at - 1]),
       older: link(months[at + 1]),
     });
@@ -218,15 +245,48 @@ export class PageRenderer {
   }
 }
 
-function componentView(c: Component, bars: { segments: BarSegment[]; affectedDays: number } | undefined, days: number) {
-  const affected = bars?.affectedDays ?? 0;
+/** A row of day segments (oldest first) with its uptime; only days with something to tell carry a title. */
+function uptimeView(row: UptimeRow | undefined, links: Map<string, string>, days: number) {
+  if (!row) return { days: [], percent: formatUptime(null), summary: `No data for the last ${days} days.` };
+  const affected = row.days.filter((d) => d.level !== 'n' && d.level !== 0).length;
+  const unknown = row.days.filter((d) => d.level === 'n').length;
+  const percent = formatUptime(row.uptime);
   return {
-    ...c,
-    bars: bars?.segments ?? [{ severity: 0, days }],
+    days: row.days.map((d) => ({
+      level: d.level,
+      title: d.level === 0 && !links.has(d.day) ? undefined : dayLabel(d),
+      href: links.get(d.day),
+    })),
+    percent,
     summary:
-      affected === 0 ? `No incidents in the last ${days} days.` : `Affected on ${affected} of the last ${days} days.`,
+      `${percent} uptime over the last ${days} days` +
+      (affected > 0 ? `; affected on ${affected} of them` : '; no incidents') +
+      (unknown > 0 ? `; no data for the first ${unknown}.` : '.'),
   };
 }
 
 const MONTH_LABEL = new Intl.DateTimeFormat('en-GB', { month: 'long', year: 'numeric', timeZone: 'UTC' });
 export const monthLabel = (month: string) => MONTH_LABEL.format(new Date(`${month}-01T00:00:00Z`));
+
+const DAY_LABEL = new Intl.DateTimeFormat('en-GB', {
+  weekday: 'short',
+  day: 'numeric',
+  month: 'long',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+export const longDayLabel = (day: string) => DAY_LABEL.format(new Date(`${day}T00:00:00Z`)).replace(/,/g, '');
+
+/** Incidents by the UTC day they started, newest day first; each day's section is anchored `d<YYYY-MM-DD>`. */
+function byStartDay(incidents: IncidentWithUpdates[]) {
+  const days = new Map<string, IncidentWithUpdates[]>();
+  for (const i of incidents) {
+    const day = i.startedAt.slice(0, 10);
+    const list = days.get(day);
+    if (list) list.push(i);
+    else days.set(day, [i]);
+  }
+  return [...days]
+    .sort(([a], [b]) => (a < b ? 1 : -1))
+    .map(([day, list]) => ({ day, label: longDayLabel(day), incidents: list.map((i) => withUtc(i, 'startedAt')) }));
+}

@@ -40,6 +40,7 @@ export async function createComponent(db: Executor, input: CreateComponentInput,
     updated_at: now,
   };
   await db.insertInto('components').values(row).execute();
+  await recordStatusChange(db, { componentId: row.id, status: row.status, at: now });
   return toComponent(row);
 }
 
@@ -65,7 +66,10 @@ export async function patchComponent(
   if (patch.description !== undefined) values.description = patch.description;
   if (patch.status !== undefined) values.status = patch.status;
   if (patch.position !== undefined) values.position = patch.position;
+  const before = patch.status === undefined ? undefined : await getComponent(db, id);
   await db.updateTable('components').set(values).where('id', '=', id).execute();
+  if (before && patch.status !== undefined && before.status !== patch.status)
+    await recordStatusChange(db, { componentId: id, status: patch.status, at: now });
   return getComponent(db, id);
 }
 
@@ -86,8 +90,21 @@ export async function setComponentStatuses(
   statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>,
   now: string,
 ) {
-  for (const { id, status } of statuses) await setComponentStatus(db, { id, status, now });
+  for (const { id, status } of statuses) {
+    const result = await setComponentStatus(db, { id, status, now });
+    if (Number(result.numAffectedRows ?? 0) > 0) await recordStatusChange(db, { componentId: id, status, at: now });
+  }
 }
+
+/** Kept beside every change of a component's status (same transaction): the history the daily bars are drawn from. */
+function recordStatusChange(db: Executor, change: { componentId: string; status: string; at: string }) {
+  return insertStatusChange(db, { id: newId(), ...change });
+}
+const insertStatusChange = prepared((db, p: { id: string; componentId: string; status: string; at: string }) =>
+  db
+    .insertInto('component_status_changes')
+    .values({ id: p.id, component_id: p.componentId, status: p.status, at: p.at }),
+);
 
 const setComponentStatus = prepared((db, p: { id: string; status: ComponentStatus; now: string }) =>
   db

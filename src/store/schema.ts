@@ -244,8 +244,17 @@ export interface StatuspageTargetsTable {
   updated_at: string;
 }
 
+/** One change of a component's status (what the page shows), for the daily uptime bars. */
+export interface ComponentStatusChangesTable {
+  id: string;
+  component_id: string;
+  status: string;
+  at: string;
+}
+
 export interface Database {
   components: ComponentsTable;
+  component_status_changes: ComponentStatusChangesTable;
   incidents: IncidentsTable;
   incident_components: IncidentComponentsTable;
   incident_updates: IncidentUpdatesTable;

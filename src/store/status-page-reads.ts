@@ -22,6 +22,13 @@ export interface StatusPageSnapshot {
   maintenances: Maintenance[];
   /** 'YYYY-MM' → number of incidents started that month, newest month first. */
   months: Array<{ month: string; count: number }>;
+  /** Per component, its status changes since `since` (oldest first), led by the last one before it. */
+  statusChanges: Map<string, StatusChange[]>;
+}
+
+export interface StatusChange {
+  status: ComponentStatus;
+  at: string;
 }
 
 /** Components, maintenances, the recent incidents and the count per month: what the index, JSON and feeds show. */
@@ -29,7 +36,7 @@ export async function statusPageSnapshot(
   db: Executor,
   options: { since: string; recentLimit: number },
 ): Promise<StatusPageSnapshot> {
-  const [components, maintenances, latest, windowed, monthRows] = await Promise.all([
+  const [components, maintenances, latest, windowed, monthRows, statusChanges] = await Promise.all([
     listComponents(db),
     getMaintenances(db),
     db
@@ -51,6 +58,7 @@ export async function statusPageSnapshot(
       )
       .execute(),
     db.selectFrom('incidents').select('started_at').execute(),
+    statusChangesSince(db, options.since),
   ]);
   const ids = [...new Set([...latest, ...windowed].map((r) => r.id))];
   const counts = new Map<string, number>();
@@ -59,7 +67,45 @@ export async function statusPageSnapshot(
     counts.set(month, (counts.get(month) ?? 0) + 1);
   }
   const months = [...counts].map(([month, count]) => ({ month, count })).sort((a, b) => (a.month < b.month ? 1 : -1));
-  return { components, maintenances, recent: await incidentsWithUpdates(db, ids), months };
+  return { components, maintenances, recent: await incidentsWithUpdates(db, ids), months, statusChanges };
+}
+
+/** Every component's status changes since `since`, each list led by the change in force at `since` (if any). */
+export async function statusChangesSince(db: Executor, since: string): Promise<Map<string, StatusChange[]>> {
+  const [before, after] = await Promise.all([
+    db
+      .selectFrom('component_status_changes as c')
+      .select(['c.component_id', 'c.status', 'c.at'])
+      .where('c.at', '=', (eb) =>
+        eb
+          .selectFrom('component_status_changes as p')
+          .select((e) => e.fn.max('p.at').as('at'))
+          .whereRef('p.component_id', '=', 'c.component_id')
+          .where('p.at', '<', since),
+      )
+      .execute(),
+    db
+      .selectFrom('component_status_changes')
+      .select(['component_id', 'status', 'at'])
+      .where('at', '>=', since)
+      .orderBy('at')
+      .orderBy('id')
+      .execute(),
+  ]);
+  const result = new Map<string, StatusChange[]>();
+  const seen = new Set<string>();
+  for (const row of [...before, ...after]) {
+    // Two changes at the same instant before `since`: keep one (either is the state at `since` up to a tie).
+    if (row.at < since) {
+      if (seen.has(row.component_id)) continue;
+      seen.add(row.component_id);
+    }
+    const list = result.get(row.component_id);
+    const change = { status: row.status as ComponentStatus, at: row.at };
+    if (list) list.push(change);
+    else result.set(row.component_id, [change]);
+  }
+  return result;
 }
 
 /** Incidents with their updates (newest first) and affected components, newest incident first. */

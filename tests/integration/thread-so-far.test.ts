@@ -116,6 +116,8 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '006_update_social_text',
       '007_alert_drafts',
       '008_webhook_format',
+      '009_statuspage_targets',
+      '010_component_status_changes',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')

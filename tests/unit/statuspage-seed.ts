@@ -97,6 +97,18 @@ export async function seedIncident(store: Store, input: SeedIncident): Promise<s
         )
         .execute();
     }
+    if (components.length > 0) {
+      // The statuses the incident gave its components, and operational again when it was resolved.
+      await tx
+        .insertInto('component_status_changes')
+        .values([
+          ...components.map((c) => ({ id: newId(), component_id: c.id, status: c.status, at: input.startedAt })),
+          ...(input.resolvedAt
+            ? components.map((c) => ({ id: newId(), component_id: c.id, status: 'operational', at: input.resolvedAt! }))
+            : []),
+        ])
+        .execute();
+    }
     await tx
       .insertInto('incident_updates')
       .values(

@@ -8,6 +8,7 @@ import * as updateSocialText from './006_update_social_text.js';
 import * as alertDrafts from './007_alert_drafts.js';
 import * as webhookFormat from './008_webhook_format.js';
 import * as statuspageTargets from './009_statuspage_targets.js';
+import * as componentStatusChanges from './010_component_status_changes.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -20,6 +21,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '007_alert_drafts': alertDrafts,
   '008_webhook_format': webhookFormat,
   '009_statuspage_targets': statuspageTargets,
+  '010_component_status_changes': componentStatusChanges,
 };
 
 export const migrationProvider: MigrationProvider = {
