@@ -44,3 +44,8 @@ const DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', y
 export function formatDayUtc(date: Date | string): string {
   return DAY.format(typeof date === 'string' ? new Date(date) : date);
 }
+
+/** "Acme status", or the name as it is when it already says so ("Status", "Acme Status"): never "Status status". */
+export function statusTitle(siteName: string): string {
+  return /(^|\s)status$/i.test(siteName.trim()) ? siteName.trim() : `${siteName} status`;
+}

@@ -19,7 +19,7 @@ import { historyFeeds } from './feeds.js';
 import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
-import { PageRenderer, type PageSite, subscribeScript } from './pages.js';
+import { PAST_DAYS, PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
 import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
@@ -362,12 +362,16 @@ export class StatusSite {
     files.set(this.pages.css.path, this.pages.css.css);
     const status = overallStatus(data.components, data.recent, data.maintenances);
     const groupId = (name: string) => shortId(`group:${name}`);
+    const pastSince = new Date(
+      Math.floor(now.getTime() / 86_400_000) * 86_400_000 - (PAST_DAYS - 1) * 86_400_000,
+    ).toISOString();
     files.set(
       'index.html',
       this.pages.renderIndex(site, {
         status,
         active: data.recent.filter(isOpen),
-        recentlyResolved: data.recent.filter((i) => !isOpen(i) && i.resolvedAt && i.resolvedAt >= since).slice(0, 10),
+        past: data.recent.filter((i) => i.startedAt >= pastSince),
+        today: now.toISOString().slice(0, 10),
         groups: groupComponents(data.components, groupId),
         uptime: dailyUptime(data.components, data.statusChanges, now, this.days),
         dayLinks: dayLinks(data.recent, new Set(data.months.map((m) => m.month)), now),

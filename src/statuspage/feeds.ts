@@ -1,5 +1,5 @@
 import type { IncidentWithUpdates } from '../domain/types.js';
-import { INCIDENT_STATUS_LABEL } from '../render/labels.js';
+import { INCIDENT_STATUS_LABEL, statusTitle } from '../render/labels.js';
 import { markdownToSafeHtml } from '../render/markdown.js';
 import { element, xmlDocument } from './xml.js';
 
@@ -36,7 +36,7 @@ export function historyFeeds(input: FeedInput): { rss: string; atom: string } {
     }));
   const site = {
     base,
-    title: `${isolateBidi(input.siteName)} status - incident history`,
+    title: `${isolateBidi(statusTitle(input.siteName))} - incident history`,
     description: `Incidents and their updates from ${isolateBidi(input.siteName)}`,
     updatedAt: input.updatedAt,
   };

@@ -4,11 +4,15 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
+import { statusTitle } from '../render/labels.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { ExternalGroupView } from './external.js';
 import type { ComponentGroup } from './model.js';
 import { dayLabel, formatUptime, groupUptime, type UptimeRow } from './uptime.js';
 import { withUtc } from './time.js';
+
+/** Days of "Past incidents" on the index, today included (Statuspage shows 15). */
+export const PAST_DAYS = 15;
 
 /** How many of the latest days the bars show on a narrow screen. */
 const PHONE_DAYS = 30;
@@ -45,7 +49,10 @@ export type EntryInput = Pick<IncidentWithUpdates, 'id' | 'title' | 'status' | '
 export interface IndexInput {
   status: { indicator: string; description: string };
   active: IncidentWithUpdates[];
-  recentlyResolved: IncidentWithUpdates[];
+  /** Incidents started in the last PAST_DAYS days (up to `today`), any state: the index's "Past incidents". */
+  past: IncidentWithUpdates[];
+  /** YYYY-MM-DD, UTC: the newest day of the past incidents. */
+  today: string;
   groups: ComponentGroup[];
   uptime: Map<string, UptimeRow>;
   /** Per component, day (YYYY-MM-DD) → the history page anchor of an incident that affected it that day. */
@@ -101,6 +108,7 @@ export class PageRenderer {
   private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
     return this.layout({
       ...withUtc(site, 'updatedAt', 'publishedAt'),
+      brand: statusTitle(site.siteName),
       root,
       title,
       description,
@@ -126,9 +134,11 @@ export class PageRenderer {
         upcoming: input.maintenance.upcoming.map((m) => ({ html: this.renderMaintenance(m) })),
       },
       groups: input.groups.map((g) => {
+        const troubled = g.components.some((c) => c.status !== 'operational');
         const rows = g.components.map((c) => input.uptime.get(c.id)).filter((r): r is UptimeRow => r !== undefined);
         return {
           ...g,
+          open: troubled,
           uptime: g.name ? this.renderUptime(site, groupUptime(rows), new Map()) : undefined,
           components: g.components.map((c) => ({
             ...c,
@@ -137,12 +147,19 @@ export class PageRenderer {
         };
       }),
       external: input.external,
-      recent: input.recentlyResolved.map((i) => withUtc(i, 'resolvedAt')),
+      brand: statusTitle(site.siteName),
+      past: pastDays(input.past, input.today, PAST_DAYS).map((d) => ({
+        ...d,
+        incidents: d.incidents.map((i) => {
+          const latest = i.updates[0];
+          return { ...i, latest: latest && withUtc(latest, 'createdAt') };
+        }),
+      })),
     });
     return this.page(
       site,
       '',
-      `${site.siteName} status`,
+      statusTitle(site.siteName),
       `${input.status.description}: current status of ${site.siteName}`,
       body,
     );
@@ -169,7 +186,7 @@ export class PageRenderer {
     return this.page(
       site,
       '../',
-      `${incident.title} - ${site.siteName} status`,
+      `${incident.title} - ${statusTitle(site.siteName)}`,
       `Incident report: ${incident.title}`,
       this.incident({
         ...withUtc(incident, 'startedAt', 'resolvedAt'),
@@ -186,7 +203,7 @@ export class PageRenderer {
     return this.page(
       site,
       '',
-      `Incident history - ${site.siteName} status`,
+      `Incident history - ${statusTitle(site.siteName)}`,
       `Incident history of ${site.siteName}`,
       body,
     );
@@ -205,7 +222,7 @@ export class PageRenderer {
     return this.page(
       site,
       '../',
-      `${monthLabel(month)} - ${site.siteName} status history`,
+      `${monthLabel(month)} - ${statusTitle(site.siteName)} history`,
       `Incidents of ${site.siteName} in ${monthLabel(month)}`,
       body,
     );
@@ -237,8 +254,8 @@ export class PageRenderer {
     return this.page(
       site,
       '',
-      `Subscribe - ${site.siteName} status`,
-      `Subscribe to ${site.siteName} status updates`,
+      `Subscribe - ${statusTitle(site.siteName)}`,
+      `Subscribe to ${statusTitle(site.siteName)} updates`,
       body,
       subscribeScript.path,
     );
@@ -289,4 +306,13 @@ function byStartDay(incidents: IncidentWithUpdates[]) {
   return [...days]
     .sort(([a], [b]) => (a < b ? 1 : -1))
     .map(([day, list]) => ({ day, label: longDayLabel(day), incidents: list.map((i) => withUtc(i, 'startedAt')) }));
+}
+
+/** The `count` days up to `today`, newest first, each with the incidents that started on it (maybe none). */
+function pastDays(incidents: IncidentWithUpdates[], today: string, count: number) {
+  const start = Date.parse(`${today}T00:00:00Z`);
+  return Array.from({ length: count }, (_, i) => {
+    const day = new Date(start - i * 86_400_000).toISOString().slice(0, 10);
+    return { day, label: longDayLabel(day), incidents: incidents.filter((x) => x.startedAt.startsWith(day)) };
+  });
 }

@@ -75,14 +75,17 @@ export async function statusChangesSince(db: Executor, since: string): Promise<M
   const [before, after] = await Promise.all([
     db
       .selectFrom('component_status_changes as c')
-      .select(['c.component_id', 'c.status', 'c.at'])
-      .where('c.at', '=', (eb) =>
-        eb
-          .selectFrom('component_status_changes as p')
-          .select((e) => e.fn.max('p.at').as('at'))
-          .whereRef('p.component_id', '=', 'c.component_id')
-          .where('p.at', '<', since),
+      .innerJoin(
+        (eb) =>
+          eb
+            .selectFrom('component_status_changes')
+            .select(['component_id', (e) => e.fn.max('at').as('last')])
+            .where('at', '<', since)
+            .groupBy('component_id')
+            .as('l'),
+        (join) => join.onRef('l.component_id', '=', 'c.component_id').onRef('l.last', '=', 'c.at'),
       )
+      .select(['c.component_id', 'c.status', 'c.at'])
       .execute(),
     db
       .selectFrom('component_status_changes')

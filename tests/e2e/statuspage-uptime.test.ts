@@ -53,6 +53,9 @@ describe.skipIf(!existsSync(CHROMIUM))('daily uptime bars in Chromium', () => {
     browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
     page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
     await page.goto(`${baseUrl}/`);
+    // Groups whose components are all operational start folded, as on Statuspage.
+    expect(await page.locator('details.group').getAttribute('open')).toBeNull();
+    await page.locator('details.group > summary').click();
   });
   afterAll(async () => {
     await browser?.close();
@@ -81,6 +84,7 @@ describe.skipIf(!existsSync(CHROMIUM))('daily uptime bars in Chromium', () => {
     const day = page.locator('#d2026-05-19');
     expect(await day.locator(`a[href="../incidents/${incidentId}.html"]`).innerText()).toBe('API unreachable');
     await page.goBack();
+    await page.locator('details.group').evaluate((d) => d.setAttribute('open', ''));
   });
 
   it('a component added today shows no data before today, and its uptime since', async () => {

@@ -1,3 +1,4 @@
+import { statusTitle } from '../../render/labels.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../domain/errors.js';
 import { describeIssues } from '../../domain/schemas.js';
@@ -184,7 +185,7 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
       'Subscription confirmed',
       outcome.already
         ? 'Your subscription was already confirmed.'
-        : `You will get ${herald.siteName} status updates from now on.`,
+        : `You will get ${statusTitle(herald.siteName)} updates from now on.`,
     );
   });
 
@@ -201,7 +202,7 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
       herald,
       200,
       'Unsubscribe',
-      `Stop getting ${herald.siteName} status updates?`,
+      `Stop getting ${statusTitle(herald.siteName)} updates?`,
       `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>` +
         (manage
           ? `<p class="hint">Or <a href="${escapeHtml(manage)}">manage your subscription</a>: choose the components and channels you get updates for.</p>`
@@ -225,7 +226,7 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
       herald,
       200,
       'Unsubscribed',
-      `You will not get ${herald.siteName} status updates any more.`,
+      `You will not get ${statusTitle(herald.siteName)} updates any more.`,
     );
   });
 
