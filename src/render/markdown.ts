@@ -63,3 +63,32 @@ function convertToSafeHtml(markdown: string): string {
   const html = marked.parse(markdown) as string;
   return sanitizeHtml(html, { ...SAFE_HTML, allowedAttributes: { a: ['href', 'title', 'rel', 'target'] } }).trim();
 }
+
+/**
+ * Markdown → safe HTML for a page whose outline the message sits in: its headings are kept, shifted so that its
+ * highest becomes `top` (h2…h6) and the rest keep their distance below it (never deeper than h6).
+ */
+export function markdownToPageHtml(markdown: string, top: number): string {
+  const html = marked.parse(markdown) as string;
+  let highest = 7;
+  for (const m of html.matchAll(/<h([1-6])[\s>]/gi)) highest = Math.min(highest, Number(m[1]));
+  const shift = highest === 7 ? 0 : Math.max(2, Math.min(6, top)) - highest;
+  const heading = (tagName: string) => ({
+    tagName: `h${Math.max(1, Math.min(6, Number(tagName.slice(1)) + shift))}`,
+    attribs: {},
+  });
+  return sanitizeHtml(html, {
+    ...SAFE_HTML,
+    allowedTags: [...(SAFE_HTML.allowedTags as string[]), 'h1', 'h2', 'h5', 'h6'],
+    allowedAttributes: { a: ['href', 'title', 'rel', 'target'] },
+    transformTags: {
+      ...SAFE_HTML.transformTags,
+      h1: heading,
+      h2: heading,
+      h3: heading,
+      h4: heading,
+      h5: heading,
+      h6: heading,
+    },
+  }).trim();
+}

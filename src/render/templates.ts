@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
 import { COMPONENT_STATUS_LABEL, IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from './labels.js';
-import { markdownToSafeHtml, markdownToText } from './markdown.js';
+import { markdownToPageHtml, markdownToSafeHtml, markdownToText } from './markdown.js';
 
 export type TemplateFn = (context: object) => string;
 
@@ -30,6 +30,11 @@ export class Templates {
       env.registerHelper('eq', (a: unknown, b: unknown) => a === b);
     }
     this.html.registerHelper('markdown', (md: string) => new Handlebars.SafeString(markdownToSafeHtml(md ?? '')));
+    // {{markdownAt message 4}}: the message's headings start at h4, below the page's own.
+    this.html.registerHelper(
+      'markdownAt',
+      (md: string, top: number) => new Handlebars.SafeString(markdownToPageHtml(md ?? '', Number(top))),
+    );
     this.text.registerHelper('markdown', (md: string) => markdownToText(md ?? ''));
   }
 

@@ -190,7 +190,10 @@ export class PageRenderer {
       `Incident report: ${incident.title}`,
       this.incident({
         ...withUtc(incident, 'startedAt', 'resolvedAt'),
-        updates: incident.updates.map((u) => withUtc(u, 'createdAt')),
+        // The postmortem has its own section; its timeline entry would show it twice.
+        updates: incident.updates
+          .filter((u) => !(u.status === 'postmortem' && u.message === incident.postmortem))
+          .map((u) => withUtc(u, 'createdAt')),
       }),
     );
   }

@@ -1,0 +1,140 @@
+// How the status page reads in Chromium: the name, the past incidents, messages rendered as written.
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Fastify, { type FastifyInstance } from 'fastify';
+import { chromium, type Browser, type Page } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { StatusSite } from '../../src/statuspage/build.js';
+import { statusPageRoutes } from '../../src/statuspage/routes.js';
+import { createComponent } from '../../src/store/components-repo.js';
+import { storePostmortem, storePublishedUpdate } from '../../src/store/publish-repo.js';
+import { openStore, type Store } from '../../src/store/store.js';
+import { tempDir } from '../helpers/env.js';
+
+const CHROMIUM = '/usr/bin/chromium';
+const NOW = new Date('2026-05-20T12:00:00.000Z');
+const POSTMORTEM = `# Postmortem: API errors
+
+## What happened
+
+The pool was too small.
+
+### Follow-up
+
+- validate pool limits
+- alert on saturation`;
+
+describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chromium', () => {
+  let store: Store;
+  let app: FastifyInstance;
+  let browser: Browser;
+  let page: Page;
+  let baseUrl: string;
+  let dir: string;
+  let incidentId: string;
+
+  beforeAll(async () => {
+    const root = tempDir('herald-look-');
+    store = await openStore(join(root, 'herald.db'));
+    const api = await createComponent(store.db, { name: 'API' }, '2026-01-01T00:00:00.000Z');
+    const publish = (at: string, message: string, status: 'investigating' | 'resolved', id?: string) =>
+      storePublishedUpdate(
+        store,
+        {
+          incidentId: id,
+          newIncidentId: 'api-errors',
+          title: 'API errors',
+          impact: 'major',
+          message,
+          status,
+          components: { [api.id]: status === 'resolved' ? 'operational' : 'partial_outage' },
+          channels: [],
+          now: at,
+        },
+        async () => undefined,
+      );
+    incidentId = (
+      await publish(
+        '2026-05-17T09:00:00.000Z',
+        '## Impact\n\nSome requests fail:\n\n- `POST /orders`\n- `GET /orders`',
+        'investigating',
+      )
+    ).incident.id;
+    await publish('2026-05-17T10:00:00.000Z', 'Resolved.', 'resolved', incidentId);
+    await storePostmortem(
+      store,
+      { incidentId, body: POSTMORTEM, channels: [], now: '2026-05-18T09:00:00.000Z' },
+      async () => undefined,
+    );
+    dir = join(root, 'site');
+    // The shipped default name.
+    await new StatusSite({
+      store,
+      templates: new Templates(TEMPLATES_DIR),
+      logger: createLogger({ level: 'silent' }),
+      siteName: 'Status',
+      publicUrl: 'https://status.example.test',
+      dir,
+      options: { now: () => NOW },
+    }).rebuild({ full: true });
+    app = Fastify();
+    await statusPageRoutes(app, { dir });
+    baseUrl = await app.listen({ host: '127.0.0.1', port: 0 });
+    browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu'] });
+    page = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+  });
+  afterAll(async () => {
+    await browser?.close();
+    await app?.close();
+    await store?.close();
+  });
+
+  it('the default name reads "Status" in the header, the title and the feeds, never "Status status"', async () => {
+    await page.goto(`${baseUrl}/`);
+    expect(await page.locator('header .brand').innerText()).toBe('Status');
+    expect(await page.title()).toBe('Status');
+    expect(await page.content()).not.toMatch(/status status/i);
+    const atom = readFileSync(join(dir, 'history.atom'), 'utf8');
+    const rss = readFileSync(join(dir, 'history.rss'), 'utf8');
+    expect(atom).toContain('<title type="text">Status - incident history</title>');
+    expect(`${atom}${rss}`).not.toMatch(/status status/i);
+  });
+
+  it('past incidents: the last 15 days, newest first, with "No incidents reported" on the quiet ones', async () => {
+    await page.goto(`${baseUrl}/`);
+    const days = page.locator('#h-past ~ section.day');
+    expect(await days.count()).toBe(15);
+    expect(await days.first().locator('time').getAttribute('datetime')).toBe('2026-05-20');
+    expect(await days.last().locator('time').getAttribute('datetime')).toBe('2026-05-06');
+    const may17 = page.locator('section.day', { has: page.locator('time[datetime="2026-05-17"]') });
+    expect(await may17.locator('h4 a').innerText()).toBe('API errors');
+    expect(await page.locator('section.day', { hasText: 'No incidents reported.' }).count()).toBe(14);
+  });
+
+  it('headings in messages are kept, shifted under the page outline; the postmortem shows once; lists look like lists', async () => {
+    await page.goto(`${baseUrl}/incidents/${incidentId}.html`);
+    const postmortem = page.locator('section[aria-labelledby="h-pm"]');
+    // "#" → h3 under the section's h2, "##" → h4, "###" → h5.
+    expect(await postmortem.locator('.msg h3').innerText()).toBe('Postmortem: API errors');
+    expect(await postmortem.locator('.msg h4').innerText()).toBe('What happened');
+    expect(await postmortem.locator('.msg h5').innerText()).toBe('Follow-up');
+    expect(await page.getByText('The pool was too small.').count()).toBe(1);
+    // The timeline: the two updates, not the postmortem again; under each update's h3, the message's "##" is an h4.
+    expect(await page.locator('.timeline > li').count()).toBe(2);
+    expect(await page.locator('.timeline > li .msg h4').innerText()).toBe('Impact');
+    const item = page.locator('.timeline .msg li').first();
+    const style = await item.evaluate((li: any) => {
+      const css = (globalThis as any).getComputedStyle;
+      return { border: css(li).borderLeftStyle, bullet: css(li.parentElement).listStyleType };
+    });
+    expect(style).toEqual({ border: 'none', bullet: 'disc' });
+    const timelineItem = await page
+      .locator('.timeline > li')
+      .first()
+      .evaluate((li: any) => (globalThis as any).getComputedStyle(li).borderLeftStyle);
+    expect(timelineItem).toBe('solid');
+  });
+});
