@@ -87,6 +87,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     publicUrl: env.publicUrl,
     appUrl: env.appUrl,
     siteName,
+    site: config.site,
     secret: env.secret,
     dataDir: env.dataDir,
   };

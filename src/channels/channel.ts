@@ -16,6 +16,8 @@ export interface ChannelRuntime {
   /** Herald's own address: sign-up, confirm and unsubscribe links. */
   appUrl: string;
   siteName: string;
+  /** The brand from channels.config.ts `site` (paths to files, an accent colour). */
+  site?: { logo?: string; favicon?: string; accentColor?: string };
   /** Key for HMAC tokens in links. */
   secret: string;
   dataDir: string;

@@ -31,7 +31,8 @@ export interface AlertRule {
 }
 
 export interface HeraldConfig {
-  site?: { name?: string };
+  /** The public page's name and brand: logo and favicon are paths to SVG/PNG files, accentColor `#rrggbb`. */
+  site?: { name?: string; logo?: string; favicon?: string; accentColor?: string };
   /** Alerts → drafts. Without rules the default rule applies (docs/alerts.md). */
   alerts?: {
     rules?: AlertRule[];

@@ -20,6 +20,7 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { PAST_DAYS, PageRenderer, type PageSite, subscribeScript } from './pages.js';
+import { type Brand, loadBrand } from './brand.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
 import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
@@ -33,6 +34,8 @@ export interface StatusSiteDeps {
   templates: Templates;
   logger: Logger;
   siteName: string;
+  /** Logo, favicon and accent colour (loadBrand); default: Herald's green and a dot for a favicon. */
+  brand?: Brand;
   /** Where the page lives: every link in pages, feeds and JSON. */
   publicUrl: string;
   /** Where Herald answers: the subscribe form posts there. Default: publicUrl. */
@@ -84,6 +87,7 @@ export class StatusSite {
   /** The latest data change the reconciler already rebuilt for (so a stamp the build never reaches is not looped). */
   private rebuiltFor = '';
   private readonly days: number;
+  private readonly brand: Brand;
   private readonly recentLimit: number;
   private readonly now: () => Date;
   private queue: Promise<unknown> = Promise.resolve();
@@ -98,7 +102,8 @@ export class StatusSite {
     this.days = options.historyDays ?? 90;
     this.recentLimit = options.recentIncidents ?? 50;
     this.now = options.now ?? (() => new Date());
-    this.pages = new PageRenderer(deps.templates, this.days);
+    this.brand = deps.brand ?? loadBrand();
+    this.pages = new PageRenderer(deps.templates, this.days, this.brand);
     this.external = new ExternalGroups(options.externalGroups ?? [], deps.logger);
     const publishing = options.publishing ?? {};
     this.reconcile = {
@@ -336,7 +341,7 @@ export class StatusSite {
   private async render(
     full: boolean,
     changedIds: string[],
-  ): Promise<{ files: Map<string, string>; data: StatusPageSnapshot; publishedAt: string }> {
+  ): Promise<{ files: Map<string, string | Uint8Array>; data: StatusPageSnapshot; publishedAt: string }> {
     const { db } = this.deps.store;
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
@@ -357,9 +362,10 @@ export class StatusSite {
     const site: PageSite = { siteName: this.deps.siteName, updatedAt: lastChange, historyDays: this.days, publishedAt };
     const base = this.deps.publicUrl.replace(/\/+$/, '');
     const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
-    const files = new Map<string, string>();
+    const files = new Map<string, string | Uint8Array>();
 
     files.set(this.pages.css.path, this.pages.css.css);
+    for (const file of [this.brand.logo, this.brand.favicon]) if (file) files.set(file.path, file.content);
     const status = overallStatus(data.components, data.recent, data.maintenances);
     const groupId = (name: string) => shortId(`group:${name}`);
     const pastSince = new Date(

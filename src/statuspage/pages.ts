@@ -5,6 +5,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
 import { statusTitle } from '../render/labels.js';
+import { type Brand, loadBrand } from './brand.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { ExternalGroupView } from './external.js';
 import type { ComponentGroup } from './model.js';
@@ -65,12 +66,12 @@ export interface IndexInput {
  * The stylesheet, named by a hash of its content and of the page templates: cacheable for good, and a new
  * name tells the builder that every page must be rendered again (a changed template).
  */
-export function stylesheet(historyDays: number, templateSources = ''): { path: string; css: string } {
+export function stylesheet(historyDays: number, templateSources = '', brandCss = ''): { path: string; css: string } {
   // A phone shows the last PHONE_DAYS days of the bars, as Statuspage does.
   let days = `.bars{grid-template-columns:repeat(${historyDays},1fr)}`;
   if (historyDays > PHONE_DAYS)
     days += `@media (max-width:40rem){.bars{grid-template-columns:repeat(${PHONE_DAYS},1fr)}.bars>:nth-child(-n+${historyDays - PHONE_DAYS}){display:none}.up .long{display:none}}@media (min-width:40.01rem){.up .short{display:none}}`;
-  const css = `${BASE_CSS}${days}\n`;
+  const css = `${BASE_CSS}${days}${brandCss}\n`;
   const hash = createHash('sha256').update(css).update(templateSources).digest('hex').slice(0, 10);
   return { path: `assets/style.${hash}.css`, css };
 }
@@ -87,7 +88,11 @@ export class PageRenderer {
   private readonly uptime: TemplateFn;
   readonly css: { path: string; css: string };
 
-  constructor(templates: Templates, historyDays: number) {
+  constructor(
+    templates: Templates,
+    historyDays: number,
+    private readonly brand: Brand = loadBrand(),
+  ) {
     const sources: string[] = [];
     const t = (file: string) => {
       sources.push(readFileSync(join(templates.dir, 'statuspage', file), 'utf8'));
@@ -102,7 +107,7 @@ export class PageRenderer {
     this.subscribe = t('subscribe.html.hbs');
     this.notFound = t('404.html.hbs');
     this.uptime = t('uptime.html.hbs');
-    this.css = stylesheet(historyDays, sources.join('\0'));
+    this.css = stylesheet(historyDays, sources.join('\0'), brand.css);
   }
 
   private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
@@ -115,6 +120,8 @@ export class PageRenderer {
       body,
       stylesheet: this.css.path,
       script,
+      logo: this.brand.logo?.path,
+      favicon: this.brand.favicon.path,
     });
   }
 

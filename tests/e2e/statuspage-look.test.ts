@@ -1,5 +1,6 @@
 // How the status page reads in Chromium: the name, the past incidents, messages rendered as written.
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { join } from 'node:path';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,6 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
+import { BrandError, contrast, loadBrand, parse } from '../../src/statuspage/brand.js';
 import { StatusSite } from '../../src/statuspage/build.js';
 import { statusPageRoutes } from '../../src/statuspage/routes.js';
 import { createComponent } from '../../src/store/components-repo.js';
@@ -70,12 +72,18 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chr
       async () => undefined,
     );
     dir = join(root, 'site');
-    // The shipped default name.
+    const logo = join(root, 'logo.svg');
+    writeFileSync(
+      logo,
+      '<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 32 32"><rect width="32" height="32" rx="6" fill="#ffcc00"/></svg>',
+    );
+    // The shipped default name; a logo, and an accent colour too pale to read on white as it is.
     await new StatusSite({
       store,
       templates: new Templates(TEMPLATES_DIR),
       logger: createLogger({ level: 'silent' }),
       siteName: 'Status',
+      brand: loadBrand({ logo, accentColor: '#ffcc00' }),
       publicUrl: 'https://status.example.test',
       dir,
       options: { now: () => NOW },
@@ -101,6 +109,50 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chr
     const rss = readFileSync(join(dir, 'history.rss'), 'utf8');
     expect(atom).toContain('<title type="text">Status - incident history</title>');
     expect(`${atom}${rss}`).not.toMatch(/status status/i);
+  });
+
+  for (const scheme of ['light', 'dark'] as const)
+    it(`brand: the logo and favicon load, the accent colour is made readable, axe finds nothing (${scheme})`, async () => {
+      const context = await browser.newContext({
+        colorScheme: scheme,
+        viewport: { width: 1280, height: 900 },
+        bypassCSP: true, // for axe's own script
+      });
+      const p = await context.newPage();
+      const responses: Array<{ url: string; status: number; type: string | undefined }> = [];
+      p.on('response', (r) => responses.push({ url: r.url(), status: r.status(), type: r.headers()['content-type'] }));
+      for (const path of ['/', `/incidents/${incidentId}.html`, '/subscribe.html']) {
+        await p.goto(baseUrl + path);
+        expect(await p.locator('header .brand img').evaluate((img: any) => img.naturalWidth)).toBeGreaterThan(0);
+        await p.addScriptTag({ path: resolve('node_modules/axe-core/axe.min.js') });
+        const violations = await p.evaluate(async () => {
+          const result = await (globalThis as any).axe.run((globalThis as any).document, {
+            resultTypes: ['violations'],
+          });
+          return result.violations.map(
+            (v: any) => `${v.id}: ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`,
+          );
+        });
+        expect(violations, path).toEqual([]);
+      }
+      const favicon = responses.find((r) => /assets\/favicon\.[0-9a-f]+\.svg$/.test(r.url));
+      expect(favicon).toMatchObject({ status: 200, type: 'image/svg+xml' });
+      const link = await p
+        .locator('main a')
+        .first()
+        .evaluate((a: any) => (globalThis as any).getComputedStyle(a).color);
+      const rgb = link.match(/\d+/g)!.slice(0, 3).map(Number) as [number, number, number];
+      expect(contrast(rgb, parse(scheme === 'light' ? '#ffffff' : '#0d1117'))).toBeGreaterThanOrEqual(4.5);
+      await context.close();
+    });
+
+  it('a bad brand is refused at start, naming the field', () => {
+    expect(() => loadBrand({ accentColor: 'blue' })).toThrow(BrandError);
+    expect(() => loadBrand({ accentColor: 'blue' })).toThrow(/site\.accentColor 'blue'/);
+    expect(() => loadBrand({ logo: '/nonexistent/logo.svg' })).toThrow(
+      /site\.logo '\/nonexistent\/logo\.svg' cannot be read/,
+    );
+    expect(() => loadBrand({ logo: 'logo.gif' })).toThrow(/site\.logo 'logo\.gif' must be a \.svg, \.png file/);
   });
 
   it('past incidents: the last 15 days, newest first, with "No incidents reported" on the quiet ones', async () => {

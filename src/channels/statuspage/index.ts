@@ -1,3 +1,4 @@
+import { loadBrand } from '../../statuspage/brand.js';
 import { join, resolve } from 'node:path';
 import type { IncidentWithUpdates } from '../../domain/types.js';
 import { type RebuildReport, type RebuildRequest, StatusSite } from '../../statuspage/build.js';
@@ -52,6 +53,7 @@ export function statuspage(
         templates: runtime.templates,
         logger: runtime.logger,
         siteName: runtime.siteName,
+        brand: loadBrand(runtime.site),
         publicUrl: runtime.publicUrl,
         appUrl: runtime.appUrl,
         dir: resolve(options.dir ?? join(runtime.dataDir, 'site')),
