@@ -19,7 +19,7 @@ import { historyFeeds } from './feeds.js';
 import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
-import { PAST_DAYS, PageRenderer, type PageSite, subscribeScript } from './pages.js';
+import { localTimeScript, PAST_DAYS, PageRenderer, type PageSite, subscribeScript } from './pages.js';
 import { type Brand, loadBrand } from './brand.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
@@ -365,6 +365,7 @@ export class StatusSite {
     const files = new Map<string, string | Uint8Array>();
 
     files.set(this.pages.css.path, this.pages.css.css);
+    files.set(localTimeScript.path, localTimeScript.js);
     for (const file of [this.brand.logo, this.brand.favicon]) if (file) files.set(file.path, file.content);
     const status = overallStatus(data.components, data.recent, data.maintenances);
     const groupId = (name: string) => shortId(`group:${name}`);

@@ -18,6 +18,13 @@ export const PAST_DAYS = 15;
 /** How many of the latest days the bars show on a narrow screen. */
 const PHONE_DAYS = 30;
 
+/** The one script: local times beside the UTC ones, named by its content like the stylesheet. */
+const LOCAL_TIME_JS = readFileSync(join(import.meta.dirname, 'assets', 'local-time.js'), 'utf8');
+export const localTimeScript = {
+  path: `assets/local-time.${createHash('sha256').update(LOCAL_TIME_JS).digest('hex').slice(0, 10)}.js`,
+  js: LOCAL_TIME_JS,
+};
+
 const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
 const SUBSCRIBE_JS = readFileSync(join(import.meta.dirname, 'assets', 'subscribe.js'), 'utf8');
 
@@ -122,6 +129,7 @@ export class PageRenderer {
       script,
       logo: this.brand.logo?.path,
       favicon: this.brand.favicon.path,
+      localTime: localTimeScript.path,
     });
   }
 

@@ -89,9 +89,11 @@ describe.skipIf(!hasChromium)('status page in Chromium', () => {
       const found: string[] = [];
       for (const el of Array.from(document.querySelectorAll('*')) as any[]) {
         const tag = el.tagName.toLowerCase();
-        // The one script of the site's own (subscribe.html's, from the site's assets) is not user text.
+        // The site's own scripts (local times on every page, subscribe.html's), from its assets, no inline code.
         const ownScript =
-          tag === 'script' && /^assets\/subscribe\.[0-9a-f]{10}\.js$/.test(el.getAttribute('src') ?? '');
+          tag === 'script' &&
+          /^(\.\.\/)?assets\/(local-time|subscribe)\.[0-9a-f]{10}\.js$/.test(el.getAttribute('src') ?? '') &&
+          !el.text;
         if (['script', 'iframe', 'object', 'embed', 'base'].includes(tag) && !ownScript) found.push(`<${tag}>`);
         if (tag === 'meta' && el.getAttribute('http-equiv')) found.push('<meta http-equiv>');
         for (const attr of Array.from(el.attributes) as any[]) {

@@ -155,6 +155,31 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chr
     expect(() => loadBrand({ logo: 'logo.gif' })).toThrow(/site\.logo 'logo\.gif' must be a \.svg, \.png file/);
   });
 
+  it("times: <time datetime> in UTC; the local time added by the site's own script under the CSP", async () => {
+    const path = `/incidents/${incidentId}.html`;
+    const errors: string[] = [];
+    const withJs = await browser.newContext({ timezoneId: 'America/New_York', locale: 'en-US' });
+    const p = await withJs.newPage();
+    p.on('console', (m) => errors.push(m.text()));
+    p.on('pageerror', (e) => errors.push(e.message));
+    await p.goto(baseUrl + path);
+    const first = p.locator('main time[datetime*="T"]').first();
+    expect(await first.getAttribute('datetime')).toBe('2026-05-17T09:00:00.000Z');
+    expect(await first.innerText()).toBe('Sun 17 May 2026 09:00 UTC');
+    // 09:00 UTC is 5:00 AM in New York (EDT).
+    await p.locator('.lt').first().waitFor();
+    expect((await p.locator('main .lt').first().innerText()).trim()).toBe('(May 17, 2026, 5:00 AM your time)');
+    expect(await p.locator('main .lt').count()).toBe(await p.locator('main time[datetime*="T"]').count());
+    expect(errors).toEqual([]);
+    await withJs.close();
+    const noJs = await browser.newContext({ javaScriptEnabled: false, timezoneId: 'America/New_York' });
+    const q = await noJs.newPage();
+    await q.goto(baseUrl + path);
+    expect(await q.locator('.lt').count()).toBe(0);
+    expect(await q.locator('main time').first().innerText()).toBe('Sun 17 May 2026 09:00 UTC');
+    await noJs.close();
+  });
+
   it('past incidents: the last 15 days, newest first, with "No incidents reported" on the quiet ones', async () => {
     await page.goto(`${baseUrl}/`);
     const days = page.locator('#h-past ~ section.day');
