@@ -32,8 +32,9 @@ export class BrandError extends Error {
   override name = 'BrandError';
 }
 
-const LIGHT_BG = '#ffffff';
-const DARK_BG = '#0d1117';
+// The lighter of each scheme's surfaces (page, card): text readable on it is readable on both.
+const LIGHT_BG = '#f6f8fa';
+const DARK_BG = '#151b23';
 const DEFAULT_ACCENT = '#1a7f37';
 const IMAGE_TYPES: Record<string, string> = { '.svg': 'image/svg+xml', '.png': 'image/png', '.ico': 'image/x-icon' };
 
@@ -47,6 +48,8 @@ export function loadBrand(options: BrandOptions = {}): Brand {
     : hashed('favicon', '.svg', Buffer.from(dotSvg(readable(accent, LIGHT_BG))));
   const light = readable(accent, LIGHT_BG);
   const dark = readable(accent, DARK_BG);
+  // Without an accent colour the page keeps its own link colours.
+  if (!options.accentColor) return { logo, favicon, css: '' };
   const css =
     `:root{--link:${light};--accent:${light}}@media (prefers-color-scheme:dark){:root{--link:${dark}}}` +
     'header.site{border-top:4px solid var(--accent)}button{background:var(--accent);border-color:var(--accent);color:#fff}';

@@ -142,7 +142,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chr
         .first()
         .evaluate((a: any) => (globalThis as any).getComputedStyle(a).color);
       const rgb = link.match(/\d+/g)!.slice(0, 3).map(Number) as [number, number, number];
-      expect(contrast(rgb, parse(scheme === 'light' ? '#ffffff' : '#0d1117'))).toBeGreaterThanOrEqual(4.5);
+      expect(contrast(rgb, parse(scheme === 'light' ? '#f6f8fa' : '#151b23'))).toBeGreaterThanOrEqual(4.5);
       await context.close();
     });
 
