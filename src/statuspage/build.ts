@@ -20,6 +20,8 @@ import { shortId, statuspageDocuments } from './json.js';
 import { activeMaintenances, groupComponents, isOpen, overallStatus, upcomingMaintenances } from './model.js';
 import type { StatusPageOptions } from './options.js';
 import { localTimeScript, PAST_DAYS, PageRenderer, type PageSite, subscribeScript } from './pages.js';
+import { COMPONENT_STATUS_LABEL, statusTitle } from '../render/labels.js';
+import { componentBadge, indicatorBadge } from './badge.js';
 import { type Brand, loadBrand } from './brand.js';
 import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
@@ -389,6 +391,9 @@ export class StatusSite {
         external,
       }),
     );
+    files.set('badge.svg', indicatorBadge(statusTitle(this.deps.siteName), status.description, status.indicator));
+    for (const c of data.components)
+      files.set(`components/${c.id}/badge.svg`, componentBadge(c.name, COMPONENT_STATUS_LABEL[c.status], c.status));
     files.set(subscribeScript.path, subscribeScript.js);
     files.set('404.html', this.pages.renderNotFound(site, base));
     files.set(

@@ -7,7 +7,6 @@ const TYPES: Record<string, string> = {
   rss: 'application/rss+xml; charset=utf-8',
   atom: 'application/atom+xml; charset=utf-8',
   txt: 'text/plain; charset=utf-8',
-  js: 'text/javascript; charset=utf-8',
   svg: 'image/svg+xml',
   png: 'image/png',
   ico: 'image/x-icon',
