@@ -43,14 +43,22 @@ export const channelList = (names: string | undefined) =>
     .map((c) => c.trim())
     .filter(Boolean);
 
+/** `startedAt` → `STARTED AT`: a header a person reads at a glance. */
+export const header = (column: string) =>
+  column
+    .replace(/([a-z0-9])([A-Z])/g, '$1 $2')
+    .replace(/[_-]+/g, ' ')
+    .toUpperCase();
+
 export function table(rows: Array<Record<string, unknown>>, columns: string[]): string {
   if (rows.length === 0) return '(none)';
   const cells = rows.map((row) => columns.map((c) => String(row[c] ?? '')));
-  const widths = columns.map((c, i) => Math.max(c.length, ...cells.map((r) => r[i]!.length)));
+  const headers = columns.map(header);
+  const widths = columns.map((_c, i) => Math.max(headers[i]!.length, ...cells.map((r) => r[i]!.length)));
   const line = (values: string[]) =>
     values
       .map((v, i) => v.padEnd(widths[i]!))
       .join('  ')
       .trimEnd();
-  return [line(columns.map((c) => c.toUpperCase())), ...cells.map(line)].join('\n');
+  return [line(headers), ...cells.map(line)].join('\n');
 }

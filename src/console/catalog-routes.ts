@@ -1,6 +1,5 @@
 import type { FastifyInstance } from 'fastify';
-import { NotFoundError } from '../domain/errors.js';
-import { InputError } from '../domain/errors.js';
+import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { nowIso } from '../domain/ids.js';
 import {
   createComponentSchema,
@@ -8,7 +7,13 @@ import {
   describeIssues,
   patchComponentSchema,
 } from '../domain/schemas.js';
-import { addComponent, changeComponent, scheduleMaintenance } from '../pipeline/catalog.js';
+import {
+  addComponent,
+  changeComponent,
+  removeComponent,
+  reorderComponent,
+  scheduleMaintenance,
+} from '../pipeline/catalog.js';
 import { advanceMaintenances, maintenanceStatusAt } from '../pipeline/maintenance.js';
 import { getComponent, listComponents } from '../store/components-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
@@ -65,16 +70,49 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const parsed = createComponentSchema.safeParse(componentFields(request.body ?? {}, false));
     if (!parsed.success)
       return componentsPage(request, reply, { error: describeIssues(parsed.error).message, draft: request.body }, 400);
-    const created = await addComponent(ctx.herald, parsed.data);
-    return componentsPage(request, reply, { notice: `Component '${created.name}' added.` }, 201);
+    try {
+      const created = await addComponent(ctx.herald, parsed.data);
+      return componentsPage(request, reply, { notice: `Component '${created.name}' added.` }, 201);
+    } catch (error) {
+      if (error instanceof StateConflictError)
+        return componentsPage(request, reply, { error: error.message, draft: request.body }, 409);
+      throw error;
+    }
   });
 
   app.post<IdParams & { Body: FormBody }>('/components/:id', async (request, reply) => {
     if (!(await getComponent(db, request.params.id))) throw new NotFoundError('component', request.params.id);
     const parsed = patchComponentSchema.safeParse(componentFields(request.body ?? {}, true));
     if (!parsed.success) return componentsPage(request, reply, { error: describeIssues(parsed.error).message }, 400);
-    await changeComponent(ctx.herald, request.params.id, parsed.data);
+    try {
+      await changeComponent(ctx.herald, request.params.id, parsed.data);
+    } catch (error) {
+      if (error instanceof StateConflictError) return componentsPage(request, reply, { error: error.message }, 409);
+      throw error;
+    }
     return reply.redirect(`${CONSOLE_PREFIX}/components`, 303);
+  });
+
+  app.post<IdParams & { Body: FormBody }>('/components/:id/move', async (request, reply) => {
+    const direction = first(request.body?.direction);
+    if (direction !== 'up' && direction !== 'down')
+      return componentsPage(request, reply, { error: "direction: must be 'up' or 'down'" }, 400);
+    try {
+      await reorderComponent(ctx.herald, request.params.id, direction);
+    } catch (error) {
+      if (error instanceof StateConflictError) return componentsPage(request, reply, { error: error.message }, 409);
+      throw error;
+    }
+    return reply.redirect(`${CONSOLE_PREFIX}/components`, 303);
+  });
+
+  app.post<IdParams>('/components/:id/delete', async (request, reply) => {
+    const component = await getComponent(db, request.params.id);
+    if (!component) throw new NotFoundError('component', request.params.id);
+    await removeComponent(ctx.herald, component.id);
+    return componentsPage(request, reply, {
+      notice: `Component '${component.name}' deleted. Past incidents still show its name.`,
+    });
   });
 
   const maintenancesPage = async (

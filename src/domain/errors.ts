@@ -27,4 +27,11 @@ export class NotFoundError extends Error {
 /** A state change the rules do not allow: HTTP 409. */
 export class StateConflictError extends Error {
   override name = 'StateConflictError';
+  constructor(
+    message: string,
+    /** Shown as the answer's `details` (e.g. `{existingId}` of the row the request clashes with). */
+    readonly details?: Record<string, unknown>,
+  ) {
+    super(message);
+  }
 }

@@ -33,7 +33,11 @@ export function errorResponse(error: unknown): { status: number; body: ErrorBody
   if (error instanceof InputError)
     return { status: 400, body: { error: 'invalid_request', message: error.message, details: error.details } };
   if (error instanceof NotFoundError) return { status: 404, body: { error: 'not_found', message: error.message } };
-  if (error instanceof StateConflictError) return { status: 409, body: { error: 'conflict', message: error.message } };
+  if (error instanceof StateConflictError)
+    return {
+      status: 409,
+      body: { error: 'conflict', message: error.message, ...(error.details ? { details: error.details } : {}) },
+    };
   if (error instanceof QueueUnavailableError)
     return { status: 503, body: { error: 'unavailable', message: `${error.message}; nothing was stored, try again` } };
   // SQLite's extended busy codes (SQLITE_BUSY_SNAPSHOT: another process wrote first) are as transient as SQLITE_BUSY.

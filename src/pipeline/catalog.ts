@@ -4,7 +4,14 @@ import { nowIso } from '../domain/ids.js';
 import type { CreateComponentInput, CreateMaintenanceInput, PatchComponentInput } from '../domain/schemas.js';
 import type { Component, Delivery, Maintenance } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
-import { createComponent, getComponent, patchComponent } from '../store/components-repo.js';
+import {
+  createComponent,
+  deleteComponent,
+  getComponent,
+  moveComponent,
+  patchComponent,
+  sameNameInGroup,
+} from '../store/components-repo.js';
 import { listDeliveriesForUpdate, resetForRetry } from '../store/deliveries-repo.js';
 import { getUpdate } from '../store/incidents-repo.js';
 import type { Store } from '../store/store.js';
@@ -25,18 +32,50 @@ export interface CatalogDeps {
 const refreshState = (deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) =>
   refreshSoon(deps.channels, { reason, full }, deps.logger);
 
+/** Two components of one name in one group read as one: 409 naming the one that exists. */
+async function refuseSameName(deps: CatalogDeps, name: string, group: string | null, exceptId?: string) {
+  const existing = await sameNameInGroup(deps.store.db, name, group, exceptId);
+  if (existing) {
+    throw new StateConflictError(
+      `a component named '${existing.name}' already exists ${group === null ? 'without a group' : `in group '${group}'`} (id ${existing.id}); edit that one or choose another name`,
+      { existingId: existing.id },
+    );
+  }
+}
+
 export async function addComponent(deps: CatalogDeps, input: CreateComponentInput): Promise<Component> {
+  await refuseSameName(deps, input.name, input.group ?? null);
   const component = await createComponent(deps.store.db, input, nowIso());
   await refreshState(deps, 'components', false);
   return component;
 }
 
 export async function changeComponent(deps: CatalogDeps, id: string, patch: PatchComponentInput): Promise<Component> {
-  if (!(await getComponent(deps.store.db, id))) throw new NotFoundError('component', id);
+  const before = await getComponent(deps.store.db, id);
+  if (!before) throw new NotFoundError('component', id);
+  if (patch.name !== undefined || patch.group !== undefined)
+    await refuseSameName(deps, patch.name ?? before.name, patch.group === undefined ? before.group : patch.group, id);
   const component = (await patchComponent(deps.store.db, id, patch, nowIso()))!;
   // A new name or group shows on every incident page that lists the component.
   await refreshState(deps, 'components', patch.name !== undefined || patch.group !== undefined);
   return component;
+}
+
+/**
+ * Deletes a component: it leaves the page, the JSON and the subscribe form; incidents that affected it keep
+ * showing its name. Every page may list it, so the whole site is rebuilt.
+ */
+export async function removeComponent(deps: CatalogDeps, id: string): Promise<void> {
+  if (!(await deleteComponent(deps.store.db, id, nowIso()))) throw new NotFoundError('component', id);
+  await refreshState(deps, 'components', true);
+}
+
+/** One place up or down within its group; 409 when it is already at that end. */
+export async function reorderComponent(deps: CatalogDeps, id: string, direction: 'up' | 'down'): Promise<void> {
+  if (!(await getComponent(deps.store.db, id))) throw new NotFoundError('component', id);
+  if (!(await moveComponent(deps.store.db, id, direction, nowIso())))
+    throw new StateConflictError(`the component is already ${direction === 'up' ? 'first' : 'last'} in its group`);
+  await refreshState(deps, 'components', false);
 }
 
 export async function scheduleMaintenance(deps: CatalogDeps, input: CreateMaintenanceInput): Promise<Maintenance> {

@@ -7,7 +7,7 @@ import { prepared } from './prepared.js';
 import type { Executor } from './executor.js';
 import type { ComponentsTable } from './schema.js';
 
-export const toComponent = (row: Selectable<ComponentsTable>): Component => ({
+export const toComponent = (row: Omit<Selectable<ComponentsTable>, 'deleted_at'>): Component => ({
   id: row.id,
   name: row.name,
   group: row.group_name,
@@ -44,14 +44,84 @@ export async function createComponent(db: Executor, input: CreateComponentInput,
   return toComponent(row);
 }
 
+/** The components that are not deleted, in page order. */
 export async function listComponents(db: Executor): Promise<Component[]> {
-  const rows = await db.selectFrom('components').selectAll().orderBy('position').orderBy('name').execute();
+  const rows = await db
+    .selectFrom('components')
+    .selectAll()
+    .where('deleted_at', 'is', null)
+    .orderBy('position')
+    .orderBy('name')
+    .execute();
   return rows.map(toComponent);
 }
 
 export async function getComponent(db: Executor, id: string): Promise<Component | undefined> {
-  const row = await db.selectFrom('components').selectAll().where('id', '=', id).executeTakeFirst();
+  const row = await db
+    .selectFrom('components')
+    .selectAll()
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
   return row ? toComponent(row) : undefined;
+}
+
+/**
+ * The component (not deleted) already named `name` in `group` (names compared without case or surrounding
+ * space), other than `exceptId`: two rows of one name in one group read as one on the page.
+ */
+export async function sameNameInGroup(
+  db: Executor,
+  name: string,
+  group: string | null,
+  exceptId?: string,
+): Promise<Component | undefined> {
+  let query = db.selectFrom('components').selectAll().where('deleted_at', 'is', null);
+  query = group === null ? query.where('group_name', 'is', null) : query.where('group_name', '=', group);
+  const key = name.trim().toLowerCase();
+  const rows = await query.execute();
+  const row = rows.find((r) => r.id !== exceptId && r.name.trim().toLowerCase() === key);
+  return row ? toComponent(row) : undefined;
+}
+
+/** Marks a component deleted; false when there is none (or it was deleted already). */
+export async function deleteComponent(db: Executor, id: string, now: string): Promise<boolean> {
+  const result = await db
+    .updateTable('components')
+    .set({ deleted_at: now, updated_at: now })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
+/**
+ * Moves a component one place up or down among the components of its group, renumbering the group's positions
+ * so they stay distinct. Returns false when it is already first (up) or last (down).
+ */
+export async function moveComponent(db: Executor, id: string, direction: 'up' | 'down', now: string): Promise<boolean> {
+  const all = await listComponents(db);
+  const component = all.find((c) => c.id === id);
+  if (!component) return false;
+  const group = all.filter((c) => c.group === component.group);
+  const index = group.findIndex((c) => c.id === id);
+  const target = direction === 'up' ? index - 1 : index + 1;
+  if (target < 0 || target >= group.length) return false;
+  const positions = group.map((c) => c.position).sort((a, b) => a - b);
+  // Positions shared by several components (all 0, say) are spread first, so a swap changes the order.
+  for (let i = 1; i < positions.length; i++)
+    if (positions[i]! <= positions[i - 1]!) positions[i] = positions[i - 1]! + 1;
+  const order = [...group];
+  [order[index], order[target]] = [order[target]!, order[index]!];
+  for (let i = 0; i < order.length; i++) {
+    if (order[i]!.position === positions[i]) continue;
+    await db
+      .updateTable('components')
+      .set({ position: positions[i]!, updated_at: now })
+      .where('id', '=', order[i]!.id)
+      .execute();
+  }
+  return true;
 }
 
 export async function patchComponent(
@@ -80,6 +150,7 @@ export async function unknownComponentIds(db: Executor, ids: readonly string[]):
     .selectFrom('components')
     .select('id')
     .where('id', 'in', [...ids])
+    .where('deleted_at', 'is', null)
     .execute();
   const known = new Set(found.map((r) => r.id));
   return ids.filter((id) => !known.has(id));

@@ -9,6 +9,8 @@ export interface ComponentsTable {
   status: string;
   created_at: string;
   updated_at: string;
+  /** Set when deleted: gone from the page and every choice, still named by the incidents that affected it. */
+  deleted_at?: string | null;
 }
 
 export interface IncidentsTable {
@@ -22,6 +24,8 @@ export interface IncidentsTable {
   postmortem_published_at: string | null;
   created_at: string;
   updated_at: string;
+  /** Set on the row that threads a maintenance's notices: never shown or counted as an incident. */
+  maintenance_id?: string | null;
 }
 
 export interface IncidentComponentsTable {
@@ -54,6 +58,13 @@ export interface MaintenancesTable {
   scheduled_until: string;
   created_at: string;
   updated_at: string;
+  /** JSON: channel names its notices go to; null: every enabled channel. */
+  channels_json?: string | null;
+  cancelled_at?: string | null;
+  /** When the "starts soon" notice went out (claimed once across processes). */
+  reminded_at?: string | null;
+  /** The incidents row its notices are threaded on. */
+  thread_id?: string | null;
 }
 
 export interface MaintenanceComponentsTable {

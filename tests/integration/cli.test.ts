@@ -88,7 +88,7 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
     const list = await herald(['incident', 'list', '--json']);
     expect(JSON.parse(list.stdout)).toHaveLength(1);
     const components = await herald(['component', 'list']);
-    expect(components.stdout).toMatch(/Checkout\s+Shop\s+operational/);
+    expect(components.stdout).toMatch(/Checkout\s+Shop\s+\d+\s+operational/);
 
     const deliveries = await herald(['deliveries', result.update.id, '--json']);
     expect(JSON.parse(deliveries.stdout).channels[0].state).toBe('delivered');

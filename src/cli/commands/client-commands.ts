@@ -19,6 +19,13 @@ interface RecipientsAnswer {
 
 type Published = { incident: Incident; update: IncidentUpdate };
 
+/** A whole-number option, or a clear error naming it. */
+function wholeNumber(option: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value.trim())) throw new CliError(`${option} must be a whole number, got '${value}'`);
+  return Number(value.trim());
+}
+
 /** An id argument as a path segment; an empty one would change the route (`incidents//updates`). */
 function idSegment(name: string, value: string): string {
   if (value.trim() === '') throw new CliError(`${name} must not be empty`);
@@ -30,24 +37,78 @@ export function registerClientCommands(program: Command) {
   const component = program.command('component').description('status page components');
   component
     .command('add <name>')
+    .description('add a component to the status page')
     .option('--group <group>', 'group the component belongs to')
     .option('--description <text>', 'one line shown on the status page')
-    .action(async (name: string, options: { group?: string; description?: string }, command: Command) => {
-      const ctx = cliContext(command);
-      const created = await ctx.client.request<Component>('POST', 'api/v1/components', {
-        name,
-        group: options.group,
-        description: options.description,
-      });
-      ctx.print(created, () => `component ${created.id} ${created.name} (${created.status})`);
-    });
-  component.command('list').action(async (_options, command: Command) => {
-    const ctx = cliContext(command);
-    const components = await ctx.client.request<Component[]>('GET', 'api/v1/components');
-    ctx.print(components, () =>
-      table(components as unknown as Array<Record<string, unknown>>, ['id', 'name', 'group', 'status']),
+    .option('--position <n>', 'place in the page order (smaller first)')
+    .action(
+      async (name: string, options: { group?: string; description?: string; position?: string }, command: Command) => {
+        const ctx = cliContext(command);
+        const created = await ctx.client.request<Component>('POST', 'api/v1/components', {
+          name,
+          group: options.group,
+          description: options.description,
+          position: wholeNumber('--position', options.position),
+        });
+        ctx.print(created, () => `component ${created.id} ${created.name} (${created.status})`);
+      },
     );
-  });
+  component
+    .command('list')
+    .description('every component, in page order')
+    .action(async (_options, command: Command) => {
+      const ctx = cliContext(command);
+      const components = await ctx.client.request<Component[]>('GET', 'api/v1/components');
+      ctx.print(components, () =>
+        table(
+          components.map((c) => ({ ...c, group: c.group ?? '' })),
+          ['id', 'name', 'group', 'position', 'status'],
+        ),
+      );
+    });
+  component
+    .command('edit <id>')
+    .description('rename, regroup, describe, reorder or set the status of a component')
+    .option('--name <name>', 'new name (unique within its group)')
+    .option('--group <group>', "new group ('' for none)")
+    .option('--description <text>', "one line shown on the status page ('' for none)")
+    .option('--position <n>', 'place in the page order (smaller first)')
+    .option(
+      '--status <status>',
+      'operational | degraded_performance | partial_outage | major_outage | under_maintenance',
+    )
+    .action(
+      async (
+        id: string,
+        options: { name?: string; group?: string; description?: string; position?: string; status?: string },
+        command: Command,
+      ) => {
+        const body = {
+          name: options.name,
+          group: options.group === undefined ? undefined : options.group.trim() || null,
+          description: options.description === undefined ? undefined : options.description.trim() || null,
+          position: wholeNumber('--position', options.position),
+          status: options.status,
+        };
+        if (Object.values(body).every((v) => v === undefined))
+          throw new CliError('nothing to change: give --name, --group, --description, --position or --status');
+        const ctx = cliContext(command);
+        const changed = await ctx.client.request<Component>('PATCH', `api/v1/components/${idSegment('ID', id)}`, body);
+        ctx.print(
+          changed,
+          () =>
+            `component ${changed.id} ${changed.name}${changed.group ? ` in ${changed.group}` : ''} (${changed.status})`,
+        );
+      },
+    );
+  component
+    .command('delete <id>')
+    .description('remove a component from the page, its JSON and subscriber choices (past incidents keep its name)')
+    .action(async (id: string, _options, command: Command) => {
+      const ctx = cliContext(command);
+      await ctx.client.request('DELETE', `api/v1/components/${idSegment('ID', id)}`);
+      ctx.print({ id, deleted: true }, () => `component ${id} deleted`);
+    });
 
   const incident = program.command('incident').description('open, update and resolve incidents');
   incident

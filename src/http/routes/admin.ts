@@ -17,6 +17,7 @@ import {
   type CatalogDeps,
   addComponent,
   changeComponent,
+  removeComponent,
   retryDelivery,
   scheduleMaintenance,
 } from '../../pipeline/catalog.js';
@@ -66,6 +67,10 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
   app.patch<IdParams>('/components/:id', async (request) => {
     const input = parseInput(patchComponentSchema, request.body);
     return changeComponent(herald, request.params.id, input);
+  });
+  app.delete<IdParams>('/components/:id', async (request, reply) => {
+    await removeComponent(herald, request.params.id);
+    return reply.status(204).send();
   });
 
   app.post('/incidents', (request, reply) =>

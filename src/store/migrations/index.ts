@@ -9,6 +9,7 @@ import * as alertDrafts from './007_alert_drafts.js';
 import * as webhookFormat from './008_webhook_format.js';
 import * as statuspageTargets from './009_statuspage_targets.js';
 import * as componentStatusChanges from './010_component_status_changes.js';
+import * as lifecycle from './011_lifecycle.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -22,6 +23,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '008_webhook_format': webhookFormat,
   '009_statuspage_targets': statuspageTargets,
   '010_component_status_changes': componentStatusChanges,
+  '011_lifecycle': lifecycle,
 };
 
 export const migrationProvider: MigrationProvider = {
