@@ -10,7 +10,7 @@ import { readReminderSettings } from '../console/reminders.js';
 import { type AnyEngineJob, DeliveryEngine, erasedJob } from '../pipeline/engine.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
-import { MaintenanceTicker } from '../pipeline/state-refresh.js';
+import { maintenanceClockJob, readMaintenanceCheckMs } from '../pipeline/maintenance.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { Templates } from '../render/templates.js';
 import { type Logger, createLogger } from '../runtime/logger.js';
@@ -45,7 +45,7 @@ export interface HeraldOptions {
 
 /**
  * One running Herald, built and started here (the composition root) and closed by close(): database, queues,
- * channels, and optionally the delivery engine, the outbox sweeper and the maintenance ticker.
+ * channels, and optionally the delivery engine (maintenances' own clock among its jobs) and the outbox sweeper.
  */
 export interface Herald {
   env: HeraldEnv;
@@ -187,6 +187,17 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     // The status page's reconciler: every target converges on the latest build by itself.
     const reconcile = statusPageReconcileJob(channels, logger);
     if (reconcile) jobs.push(erasedJob(reconcile));
+    jobs.push(
+      erasedJob(
+        maintenanceClockJob(
+          { store, queues, channels, logger },
+          {
+            intervalMs: readMaintenanceCheckMs(env.vars),
+            leadMinutes: readReminderSettings(env.vars).maintenanceLeadMinutes,
+          },
+        ),
+      ),
+    );
     return jobs;
   };
   const workers =
@@ -205,7 +216,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
         }).start();
   const sweeper =
     options.sweeper === false ? undefined : new OutboxSweeper(store, queues, logger, options.sweeper ?? {}).start();
-  const maintenance = options.sweeper === false ? undefined : new MaintenanceTicker(store, channels, logger).start();
 
   let closing: Promise<void> | undefined;
   return {
@@ -227,7 +237,6 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     close() {
       closing ??= (async () => {
         await sweeper?.stop();
-        await maintenance?.stop();
         await workers?.close();
         await queues.close();
         await alertQueues.close();

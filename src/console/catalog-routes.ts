@@ -1,10 +1,9 @@
 import type { FastifyInstance } from 'fastify';
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
-import { nowIso } from '../domain/ids.js';
 import {
   createComponentSchema,
-  createMaintenanceSchema,
   describeIssues,
+  maintenanceUpdateSchema,
   patchComponentSchema,
 } from '../domain/schemas.js';
 import {
@@ -14,13 +13,17 @@ import {
   reorderComponent,
   scheduleMaintenance,
 } from '../pipeline/catalog.js';
-import { advanceMaintenances, maintenanceStatusAt } from '../pipeline/maintenance.js';
+import {
+  cancelMaintenance,
+  editMaintenance,
+  parseMaintenance,
+  postMaintenanceUpdate,
+} from '../pipeline/maintenance.js';
 import { getComponent, listComponents } from '../store/components-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { type FormBody, all, first } from './compose-form.js';
 import { type ConsoleContext, CONSOLE_PREFIX } from './console-context.js';
 import { groupComponents } from './dashboard-routes.js';
-import { maintenanceNoticeChannelOf, maintenanceReminderCounts, reminderAt } from './maintenance-reminders.js';
 
 type IdParams = { Params: { id: string } };
 
@@ -121,54 +124,118 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     extra: Record<string, unknown> = {},
     status = 200,
   ) => {
-    const now = nowIso();
     const lead = ctx.reminders.maintenanceLeadMinutes;
-    const remindersOn = lead > 0 && maintenanceNoticeChannelOf(ctx.herald.channels) !== undefined;
-    const all = (await getMaintenances(db)).reverse();
-    const counts = remindersOn
-      ? await maintenanceReminderCounts(
-          db,
-          all.map((m) => m.id),
-        )
-      : new Map<string, { sent: number; failed: number }>();
-    const maintenances = all.map((m) => ({
+    const list = (await getMaintenances(db, { includeCancelled: true })).reverse();
+    const channelNames = ctx.herald.channels.map((c) => c.name);
+    const view = (m: (typeof list)[number]) => ({
       ...m,
-      current: maintenanceStatusAt(m, now),
-      reminder: remindersOn ? { at: reminderAt(m, lead), ...(counts.get(m.id) ?? { sent: 0, failed: 0 }) } : undefined,
-    }));
+      state: m.cancelledAt ? 'cancelled' : m.status,
+      open: !m.cancelledAt && m.status !== 'completed',
+      started: m.status === 'in_progress' || m.status === 'verifying',
+      channelList: (m.channels ?? channelNames).join(', '),
+      reminderAt: lead > 0 ? new Date(Date.parse(m.scheduledFor) - lead * 60_000).toISOString() : null,
+      forInput: m.scheduledFor.slice(0, 16),
+      untilInput: m.scheduledUntil.slice(0, 16),
+      componentIds: m.components.map((c) => c.id),
+    });
+    const maintenances = list.map(view);
     const components = await listComponents(db);
     return ctx.page(
       request,
       reply,
       'maintenances',
-      { title: 'Scheduled maintenance', maintenances, components, remindersOn, reminderLead: lead, ...extra },
+      {
+        title: 'Maintenance',
+        active: maintenances.filter((m) => m.started && m.open),
+        upcoming: maintenances.filter((m) => m.status === 'scheduled' && m.open).reverse(),
+        past: maintenances.filter((m) => !m.open),
+        components,
+        channels: channelNames,
+        reminderLead: lead,
+        ...extra,
+      },
       status,
     );
+  };
+
+  /** A step that may be refused: bad input (400) or a state that does not allow it (409) shows on the page. */
+  const step = async (
+    request: Parameters<ConsoleContext['page']>[0],
+    reply: Parameters<ConsoleContext['page']>[1],
+    run: () => Promise<string>,
+    draft?: unknown,
+    okStatus = 200,
+  ) => {
+    try {
+      const notice = await run();
+      return maintenancesPage(request, reply, { notice }, okStatus);
+    } catch (error) {
+      if (error instanceof InputError) return maintenancesPage(request, reply, { error: error.message, draft }, 400);
+      if (error instanceof StateConflictError) return maintenancesPage(request, reply, { error: error.message }, 409);
+      throw error;
+    }
+  };
+
+  const windowFields = (body: FormBody) => {
+    const out: Record<string, unknown> = {};
+    for (const field of ['title', 'message'] as const) if (first(body[field]).trim()) out[field] = first(body[field]);
+    for (const field of ['scheduledFor', 'scheduledUntil'] as const)
+      if (first(body[field]).trim()) out[field] = utcFromLocalInput(first(body[field]));
+    return out;
   };
 
   app.get('/maintenances', async (request, reply) => maintenancesPage(request, reply));
 
   app.post<{ Body: FormBody }>('/maintenances', async (request, reply) => {
     const body = request.body ?? {};
-    const input = {
-      title: first(body.title),
-      message: first(body.message),
-      scheduledFor: utcFromLocalInput(first(body.scheduledFor)),
-      scheduledUntil: utcFromLocalInput(first(body.scheduledUntil)),
-      components: all(body.components).filter(Boolean),
-    };
-    const parsed = createMaintenanceSchema.safeParse(input);
-    if (!parsed.success)
-      return maintenancesPage(request, reply, { error: describeIssues(parsed.error).message, draft: body }, 400);
-    try {
-      const created = await scheduleMaintenance(ctx.herald, parsed.data);
-      // Start/complete follow the schedule; catching up here keeps the page true without waiting for a sweep.
-      await advanceMaintenances(store);
-      return maintenancesPage(request, reply, { notice: `Maintenance '${created.title}' scheduled.` }, 201);
-    } catch (error) {
-      if (error instanceof InputError)
-        return maintenancesPage(request, reply, { error: error.message, draft: body }, 400);
-      throw error;
-    }
+    return step(
+      request,
+      reply,
+      async () => {
+        const chosen = all(body.channels).filter(Boolean);
+        const input = parseMaintenance({
+          title: first(body.title),
+          message: first(body.message),
+          scheduledFor: utcFromLocalInput(first(body.scheduledFor)),
+          scheduledUntil: utcFromLocalInput(first(body.scheduledUntil)),
+          components: all(body.components).filter(Boolean),
+          ...(first(body.channelsShown) ? { channels: chosen } : {}),
+        });
+        const created = await scheduleMaintenance(ctx.herald, input);
+        return `Maintenance '${created.title}' scheduled and announced.`;
+      },
+      body,
+      201,
+    );
   });
+
+  app.post<IdParams & { Body: FormBody }>('/maintenances/:id', async (request, reply) => {
+    const body = request.body ?? {};
+    return step(request, reply, async () => {
+      const components = all(body.components).filter(Boolean);
+      const changed = await editMaintenance(ctx.herald, request.params.id, {
+        ...windowFields(body),
+        ...(components.length ? { components } : {}),
+      });
+      return `Maintenance '${changed.title}' saved.`;
+    });
+  });
+
+  app.post<IdParams & { Body: FormBody }>('/maintenances/:id/updates', async (request, reply) => {
+    const body = request.body ?? {};
+    return step(request, reply, async () => {
+      const status = first(body.status);
+      const input = maintenanceUpdateSchema.safeParse({ message: first(body.message), ...(status ? { status } : {}) });
+      if (!input.success) throw new InputError(describeIssues(input.error).details);
+      const { maintenance } = await postMaintenanceUpdate(ctx.herald, request.params.id, input.data);
+      return `Update posted on '${maintenance.title}'.`;
+    });
+  });
+
+  app.post<IdParams>('/maintenances/:id/cancel', async (request, reply) =>
+    step(request, reply, async () => {
+      const cancelled = await cancelMaintenance(ctx.herald, request.params.id);
+      return `Maintenance '${cancelled.title}' cancelled; the cancellation goes where its announcement went.`;
+    }),
+  );
 }

@@ -4,7 +4,6 @@ import type { Logger } from '../runtime/logger.js';
 import type { Executor } from '../store/executor.js';
 import type { CadenceSettings } from './cadence.js';
 import { CadenceReminders } from './cadence-reminders.js';
-import { MaintenanceReminders, maintenanceNoticeChannelOf } from './maintenance-reminders.js';
 import type { ReminderCheck, ReminderSettings } from './reminders.js';
 
 export const REMINDERS_QUEUE = 'reminders';
@@ -24,9 +23,9 @@ type Checked = { sent: Record<string, number> };
 
 /**
  * The reminders as a job of the delivery engine, run every `settings.intervalMs` (one job per period across
- * processes): cadence reminders to the commanders' chat (when HERALD_REMINDER_WEBHOOK_URL is set) and maintenance
- * reminders to subscribers (when a channel that sends maintenance notices, email, is enabled and HERALD_MAINTENANCE_REMINDER_MINUTES is not
- * 0). None when neither is on. Each reminder is claimed in the database, so a job run twice sends nothing twice.
+ * processes): cadence reminders to the commanders' chat, when HERALD_REMINDER_WEBHOOK_URL is set (none otherwise).
+ * Each is claimed in the database, so a job run twice sends nothing twice. A maintenance's "starts soon" notice is a
+ * step of its own life, sent through its channels: see src/pipeline/maintenance.ts.
  */
 export function reminderJob(
   deps: ReminderDeps,
@@ -60,27 +59,6 @@ function reminderChecks(
         logger: deps.logger,
       }),
     });
-  }
-  const channel = maintenanceNoticeChannelOf(deps.channels);
-  if (channel && settings.maintenanceLeadMinutes > 0) {
-    try {
-      checks.push({
-        name: 'maintenance',
-        check: new MaintenanceReminders({
-          db: deps.db,
-          channel,
-          render: channel.maintenanceNotice(),
-          leadMinutes: settings.maintenanceLeadMinutes,
-          site: { name: deps.siteName, url: deps.publicUrl },
-          logger: deps.logger,
-        }),
-      });
-    } catch (error) {
-      deps.logger.warn(
-        { channel: channel.name, err: (error as Error).message },
-        'maintenance reminders are off: their templates do not compile',
-      );
-    }
   }
   return checks;
 }

@@ -17,6 +17,14 @@ export type IncidentImpact = (typeof INCIDENT_IMPACTS)[number];
 export const MAINTENANCE_STATUSES = ['scheduled', 'in_progress', 'verifying', 'completed'] as const;
 export type MaintenanceStatus = (typeof MAINTENANCE_STATUSES)[number];
 
+/**
+ * The status a maintenance's notice carries on every channel: its status then, or `cancelled`. Notices travel as
+ * updates of the maintenance's thread (see src/pipeline/maintenance.ts), so channels label them like incident updates.
+ */
+export type NoticeStatus = MaintenanceStatus | 'cancelled';
+/** What a channel may find in an update's status: an incident's, or a maintenance notice's. */
+export type UpdateStatus = IncidentStatus | NoticeStatus;
+
 export const DELIVERY_STATES = ['pending', 'delivering', 'delivered', 'partial', 'failed', 'skipped'] as const;
 export type DeliveryState = (typeof DELIVERY_STATES)[number];
 

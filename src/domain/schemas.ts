@@ -64,19 +64,55 @@ export type PostmortemInput = z.infer<typeof postmortemSchema>;
 
 const isoTime = z.iso.datetime({ offset: true, message: 'must be an ISO-8601 time such as 2026-01-31T22:00:00Z' });
 
-export const createMaintenanceSchema = z
-  .strictObject({
-    title: text(255),
-    message: text(20_000),
-    scheduledFor: isoTime,
-    scheduledUntil: isoTime,
-    components: z.array(id).min(1, 'must name at least one component'),
-  })
-  .refine((m) => Date.parse(m.scheduledUntil) > Date.parse(m.scheduledFor), {
-    path: ['scheduledUntil'],
-    message: 'must be after scheduledFor',
-  });
+const maintenanceFields = {
+  title: text(255),
+  message: text(20_000),
+  scheduledFor: isoTime,
+  scheduledUntil: isoTime,
+  components: z.array(id).min(1, 'must name at least one component'),
+};
+
+/** The window is checked apart (see maintenanceWindowProblems), so a bad scheduledFor hides no other error. */
+export const createMaintenanceSchema = z.strictObject({ ...maintenanceFields, channels: channelList.optional() });
 export type CreateMaintenanceInput = z.infer<typeof createMaintenanceSchema>;
+
+export const patchMaintenanceSchema = z.strictObject(maintenanceFields).partial();
+export type PatchMaintenanceInput = z.infer<typeof patchMaintenanceSchema>;
+
+export const maintenanceUpdateSchema = z.strictObject({
+  message: text(20_000),
+  status: z.enum(['in_progress', 'verifying', 'completed']).optional(),
+});
+export type MaintenanceUpdateInput = z.infer<typeof maintenanceUpdateSchema>;
+
+/** How far in the past a start may be (a clock a little behind): anything older is a window in the past. */
+const START_SLACK_MS = 60_000;
+
+/**
+ * The window's own problems, one per field, from whichever times are valid: a start in the past, an end in the past,
+ * an end not after the start. `fixedStart`: the start may not move (the maintenance has begun), so it is not checked.
+ */
+export function maintenanceWindowProblems(
+  window: { scheduledFor?: unknown; scheduledUntil?: unknown },
+  now: string,
+  options: { fixedStart?: boolean } = {},
+): Array<{ field: string; problem: string }> {
+  const time = (v: unknown) => (typeof v === 'string' && isoTime.safeParse(v).success ? Date.parse(v) : undefined);
+  const start = time(window.scheduledFor);
+  const end = time(window.scheduledUntil);
+  const at = Date.parse(now);
+  const problems: Array<{ field: string; problem: string }> = [];
+  if (start !== undefined && !options.fixedStart && start < at - START_SLACK_MS)
+    problems.push({
+      field: 'scheduledFor',
+      problem: `is in the past (now is ${now}); a maintenance starts now at the earliest`,
+    });
+  if (end !== undefined && end <= at)
+    problems.push({ field: 'scheduledUntil', problem: `is in the past (now is ${now})` });
+  else if (end !== undefined && start !== undefined && end <= start)
+    problems.push({ field: 'scheduledUntil', problem: 'must be after scheduledFor' });
+  return problems;
+}
 
 const E164 = /^\+[1-9]\d{6,14}$/;
 

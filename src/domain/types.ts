@@ -1,4 +1,11 @@
-import type { ComponentStatus, DeliveryState, IncidentImpact, IncidentStatus, MaintenanceStatus } from './enums.js';
+import type {
+  ComponentStatus,
+  DeliveryState,
+  IncidentImpact,
+  IncidentStatus,
+  MaintenanceStatus,
+  NoticeStatus,
+} from './enums.js';
 
 export interface Component {
   id: string;
@@ -29,6 +36,8 @@ export interface Incident {
   createdAt: string;
   updatedAt: string;
   components: AffectedComponent[];
+  /** Only on the row that threads a maintenance's notices (never listed as an incident). */
+  maintenanceId?: string;
 }
 
 export interface IncidentUpdate {
@@ -56,8 +65,24 @@ export interface Maintenance {
   scheduledFor: string;
   scheduledUntil: string;
   components: AffectedComponent[];
+  /** Where its notices go; null: every enabled channel. */
+  channels: string[] | null;
+  /** Set when cancelled (its status is then `completed`). */
+  cancelledAt: string | null;
+  /** When its "starts soon" notice went out. */
+  remindedAt: string | null;
+  /** Its notices, newest first: each went out like an incident update (GET /api/v1/updates/ID/deliveries). */
+  updates: MaintenanceNotice[];
   createdAt: string;
   updatedAt: string;
+}
+
+export interface MaintenanceNotice {
+  id: string;
+  status: NoticeStatus;
+  message: string;
+  channels: string[];
+  createdAt: string;
 }
 
 export type SubscriberKind = 'email' | 'sms' | 'webhook';

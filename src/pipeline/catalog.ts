@@ -29,7 +29,7 @@ export interface CatalogDeps {
   logger: Logger;
 }
 
-const refreshState = (deps: CatalogDeps, reason: 'components' | 'maintenances', full: boolean) =>
+const refreshState = (deps: CatalogDeps, reason: 'components', full: boolean) =>
   refreshSoon(deps.channels, { reason, full }, deps.logger);
 
 /** Two components of one name in one group read as one: 409 naming the one that exists. */
@@ -79,9 +79,7 @@ export async function reorderComponent(deps: CatalogDeps, id: string, direction:
 }
 
 export async function scheduleMaintenance(deps: CatalogDeps, input: CreateMaintenanceInput): Promise<Maintenance> {
-  const maintenance = await createMaintenance(deps.store, input);
-  await refreshState(deps, 'maintenances', false);
-  return maintenance;
+  return createMaintenance(deps, input);
 }
 
 const RETRYABLE_STATES: readonly Delivery['state'][] = ['failed', 'partial', 'skipped'];

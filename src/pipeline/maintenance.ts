@@ -1,9 +1,43 @@
+import type { Channel } from '../channels/channel.js';
 import type { MaintenanceStatus } from '../domain/enums.js';
+import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { newId, nowIso } from '../domain/ids.js';
-import type { CreateMaintenanceInput } from '../domain/schemas.js';
+import {
+  type CreateMaintenanceInput,
+  type MaintenanceUpdateInput,
+  type PatchMaintenanceInput,
+  createMaintenanceSchema,
+  describeIssues,
+  maintenanceWindowProblems,
+  patchMaintenanceSchema,
+} from '../domain/schemas.js';
 import type { Maintenance } from '../domain/types.js';
-import { getMaintenances, setMaintenanceStatus, storeMaintenance } from '../store/maintenances-repo.js';
+import { formatUtc } from '../render/labels.js';
+import type { Logger } from '../runtime/logger.js';
+import {
+  type NoticeToStore,
+  type StoredStep,
+  getMaintenance,
+  getMaintenances,
+  storeMaintenance,
+  storeMaintenanceStep,
+} from '../store/maintenances-repo.js';
 import type { Store } from '../store/store.js';
+import type { EngineJob } from './engine.js';
+import type { DeliveryQueues } from './queues.js';
+
+// A maintenance's whole life. Each step (announced, reminder, started, update, completed, cancelled) is stored with
+// its notice in one transaction, the notice as an update of the maintenance's own thread: every channel sends and
+// threads it like an incident update, through the delivery engine. Starting, completing and reminding run as the
+// engine's periodic job (maintenanceClockJob), each step claimed in the database so it happens once, however many
+// workers run.
+
+export interface MaintenanceDeps {
+  store: Store;
+  queues: DeliveryQueues;
+  channels: ReadonlyArray<Pick<Channel, 'name' | 'refresh'>>;
+  logger: Logger;
+}
 
 /** Scheduled → in_progress at scheduledFor, → completed at scheduledUntil (Statuspage's auto-transitions). */
 export function maintenanceStatusAt(
@@ -15,33 +49,303 @@ export function maintenanceStatusAt(
   return 'scheduled';
 }
 
+const iso = (value: string) => new Date(value).toISOString();
+
+/** A create body: schema problems and window problems together, one per field. */
+export function parseMaintenance(body: unknown, now = nowIso()): CreateMaintenanceInput {
+  return parseWith(createMaintenanceSchema, body, now, false) as CreateMaintenanceInput;
+}
+
+function parseWith(
+  schema: typeof createMaintenanceSchema | typeof patchMaintenanceSchema,
+  body: unknown,
+  now: string,
+  fixedStart: boolean,
+  current?: { scheduledFor: string; scheduledUntil: string },
+) {
+  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
+    throw InputError.field('(body)', 'must be a JSON object');
+  const parsed = schema.safeParse(body);
+  const problems = parsed.success ? [] : describeIssues(parsed.error).details;
+  const given = body as { scheduledFor?: unknown; scheduledUntil?: unknown };
+  const window = {
+    scheduledFor: given.scheduledFor ?? current?.scheduledFor,
+    scheduledUntil: given.scheduledUntil ?? current?.scheduledUntil,
+  };
+  for (const p of maintenanceWindowProblems(window, now, { fixedStart }))
+    if (!problems.some((q) => q.field === p.field)) problems.push(p);
+  if (problems.length > 0 || !parsed.success) throw new InputError(problems);
+  return parsed.data;
+}
+
+/** Where a maintenance's notices go: its own channels (or every enabled one) among those enabled now. */
+function noticeChannels(deps: MaintenanceDeps, m: Pick<Maintenance, 'channels'>) {
+  const enabled = deps.channels.map((c) => c.name);
+  const wanted = (m.channels ?? enabled).filter((name) => enabled.includes(name));
+  const showsState = new Set(deps.channels.filter((c) => c.refresh).map((c) => c.name));
+  // A channel that shows current state (the status page) shows the maintenance itself: it is refreshed, not sent to.
+  return { send: wanted.filter((n) => !showsState.has(n)), refresh: [...showsState] };
+}
+
+function checkChannels(deps: MaintenanceDeps, requested: string[] | undefined): string[] | null {
+  if (!requested) return null;
+  const names = deps.channels.map((c) => c.name);
+  const unknown = requested.filter((n) => !names.includes(n));
+  if (unknown.length > 0)
+    throw InputError.field(
+      'channels',
+      `unknown or disabled channel ${unknown.map((n) => `'${n}'`).join(', ')}; enabled channels: ${names.join(', ') || '(none)'}`,
+    );
+  return [...new Set(requested)];
+}
+
+const window = (m: Maintenance) => `from ${formatUtc(m.scheduledFor)} to ${formatUtc(m.scheduledUntil)}`;
+
+/** The text of each step's notice, in Markdown like a commander's update. */
+export const NOTICE_TEXT = {
+  announced: (m: Maintenance) => `**Scheduled maintenance** ${window(m)}.\n\n${m.message}`,
+  reminder: (m: Maintenance) =>
+    `**Maintenance starts ${formatUtc(m.scheduledFor)}** and is planned to end ${formatUtc(m.scheduledUntil)}.\n\n${m.message}`,
+  rescheduled: (m: Maintenance) => `**Maintenance rescheduled**: now ${window(m)}.\n\n${m.message}`,
+  started: (m: Maintenance) => `**Maintenance has started.** It is planned to end ${formatUtc(m.scheduledUntil)}.`,
+  completed: () => '**Maintenance completed.** Everything it affected is back in service.',
+  cancelled: (m: Maintenance) => `**Maintenance cancelled.** The work planned ${window(m)} will not take place.`,
+};
+
+async function afterCommit(deps: MaintenanceDeps, step: StoredStep | null): Promise<void> {
+  if (!step) return;
+  if (step.notice) {
+    const notEnqueued = await deps.queues.enqueueAll(step.notice.deliveries);
+    if (notEnqueued.length > 0)
+      deps.logger.warn(
+        { maintenanceId: step.maintenance.id, deliveries: notEnqueued },
+        'maintenance notice stored but not all jobs were enqueued; the sweeper will enqueue them',
+      );
+  }
+  const refresh = deps.channels.filter((c) => c.refresh).map((c) => c.name);
+  if (refresh.length === 0) return;
+  try {
+    await deps.queues.enqueueRefresh(refresh, { reason: 'maintenances', full: false });
+  } catch (error) {
+    deps.logger.warn({ err: (error as Error).message }, 'could not ask for a refresh of the status page');
+  }
+}
+
+const queueAnswers = (deps: MaintenanceDeps) => () => deps.queues.assertAvailable({ answeredWithinMs: 1_000 });
+
+const notice =
+  (deps: MaintenanceDeps, status: NoticeToStore['status'], text: (m: Maintenance) => string) =>
+  (m: Maintenance): NoticeToStore => ({ status, message: text(m), channels: noticeChannels(deps, m).send });
+
 export async function createMaintenance(
-  store: Store,
+  deps: MaintenanceDeps,
   input: CreateMaintenanceInput,
   now = nowIso(),
 ): Promise<Maintenance> {
-  const id = newId();
-  const scheduledFor = new Date(input.scheduledFor).toISOString();
-  const scheduledUntil = new Date(input.scheduledUntil).toISOString();
-  const status = maintenanceStatusAt({ scheduledFor, scheduledUntil }, now);
-  await storeMaintenance(
-    store.db,
-    { id, title: input.title, message: input.message, status, scheduledFor, scheduledUntil },
+  const channels = checkChannels(deps, input.channels);
+  const step = await storeMaintenance(
+    deps.store,
+    {
+      id: newId(),
+      title: input.title,
+      message: input.message,
+      scheduledFor: iso(input.scheduledFor),
+      scheduledUntil: iso(input.scheduledUntil),
+      channels,
+    },
     [...new Set(input.components)],
+    notice(deps, 'scheduled', NOTICE_TEXT.announced),
     now,
+    queueAnswers(deps),
   );
-  return (await getMaintenances(store.db, { ids: [id] }))[0]!;
+  await afterCommit(deps, step);
+  return step.maintenance;
 }
 
-/** Moves maintenances whose time has come; returns the ids that changed. */
-export async function advanceMaintenances(store: Store, now = nowIso()): Promise<string[]> {
-  const open = await getMaintenances(store.db, { statuses: ['scheduled', 'in_progress', 'verifying'] });
-  const changed: string[] = [];
+async function existing(deps: MaintenanceDeps, id: string): Promise<Maintenance> {
+  const m = await getMaintenance(deps.store.db, id);
+  if (!m) throw new NotFoundError('maintenance', id);
+  return m;
+}
+
+const conflictIfOver = (m: Maintenance, doing: string) => {
+  if (m.cancelledAt) throw new StateConflictError(`maintenance is cancelled; it cannot be ${doing}`);
+  if (m.status === 'completed') throw new StateConflictError(`maintenance is completed; it cannot be ${doing}`);
+};
+
+const changedMeanwhile = () => new StateConflictError('maintenance changed meanwhile; look again');
+
+/**
+ * Title, message, window, components. Once it has started its start stays. A new window is announced (rescheduled)
+ * on its channels; other changes show on the page.
+ */
+export async function editMaintenance(
+  deps: MaintenanceDeps,
+  id: string,
+  body: unknown,
+  now = nowIso(),
+): Promise<Maintenance> {
+  const m = await existing(deps, id);
+  const started = m.status !== 'scheduled';
+  const patch = parseWith(patchMaintenanceSchema, body, now, started, m) as PatchMaintenanceInput;
+  conflictIfOver(m, 'edited');
+  if (started && patch.scheduledFor !== undefined && iso(patch.scheduledFor) !== m.scheduledFor)
+    throw new StateConflictError('maintenance has started; its start cannot move (change scheduledUntil instead)');
+  const fields = {
+    ...(patch.title !== undefined ? { title: patch.title } : {}),
+    ...(patch.message !== undefined ? { message: patch.message } : {}),
+    ...(patch.scheduledFor !== undefined ? { scheduledFor: iso(patch.scheduledFor) } : {}),
+    ...(patch.scheduledUntil !== undefined ? { scheduledUntil: iso(patch.scheduledUntil) } : {}),
+  };
+  const moved =
+    (fields.scheduledFor !== undefined && fields.scheduledFor !== m.scheduledFor) ||
+    (fields.scheduledUntil !== undefined && fields.scheduledUntil !== m.scheduledUntil);
+  const step = await storeMaintenanceStep(
+    deps.store,
+    id,
+    {
+      from: [m.status],
+      fields,
+      ...(patch.components ? { components: [...new Set(patch.components)] } : {}),
+    },
+    moved ? notice(deps, m.status, NOTICE_TEXT.rescheduled) : null,
+    now,
+    queueAnswers(deps),
+  );
+  if (!step) throw changedMeanwhile();
+  await afterCommit(deps, step);
+  return step.maintenance;
+}
+
+/** A commander's update, sent like an incident update; `completed` ends it (its components back in service). */
+export async function postMaintenanceUpdate(
+  deps: MaintenanceDeps,
+  id: string,
+  input: MaintenanceUpdateInput,
+  now = nowIso(),
+): Promise<StoredStep & { notice: NonNullable<StoredStep['notice']> }> {
+  const m = await existing(deps, id);
+  conflictIfOver(m, 'updated');
+  if (input.status && input.status !== 'completed' && m.status === 'scheduled')
+    throw new StateConflictError(
+      `maintenance has not started (it starts ${m.scheduledFor}); it cannot be ${input.status} yet`,
+    );
+  const status = input.status ?? m.status;
+  const step = await storeMaintenanceStep(
+    deps.store,
+    id,
+    { from: [m.status], status },
+    (after) => ({ status, message: input.message, channels: noticeChannels(deps, after).send }),
+    now,
+    queueAnswers(deps),
+  );
+  if (!step?.notice) throw changedMeanwhile();
+  await afterCommit(deps, step);
+  return step as StoredStep & { notice: NonNullable<StoredStep['notice']> };
+}
+
+/** Cancels it; the cancellation goes where its announcement went. */
+export async function cancelMaintenance(deps: MaintenanceDeps, id: string, now = nowIso()): Promise<Maintenance> {
+  const m = await existing(deps, id);
+  conflictIfOver(m, 'cancelled');
+  const announcement = m.updates[m.updates.length - 1];
+  const step = await storeMaintenanceStep(
+    deps.store,
+    id,
+    { from: [m.status], cancel: true },
+    announcement
+      ? (after) => ({ status: 'cancelled', message: NOTICE_TEXT.cancelled(after), channels: announcement.channels })
+      : null,
+    now,
+    queueAnswers(deps),
+  );
+  if (!step) throw changedMeanwhile();
+  await afterCommit(deps, step);
+  return step.maintenance;
+}
+
+export interface ClockResult {
+  reminded: string[];
+  started: string[];
+  completed: string[];
+}
+
+/**
+ * What is due at `now`: completions, starts and reminders (`leadMinutes` before the start, unless it was announced
+ * within that time). Each is claimed in the database: run twice at once, the second finds nothing left to do.
+ */
+export async function runMaintenanceClock(
+  deps: MaintenanceDeps,
+  now = nowIso(),
+  leadMinutes = 0,
+): Promise<ClockResult> {
+  const result: ClockResult = { reminded: [], started: [], completed: [] };
+  const open = await getMaintenances(deps.store.db, { statuses: ['scheduled', 'in_progress', 'verifying'] });
   for (const m of open) {
-    const next = maintenanceStatusAt(m, now);
-    if (next === m.status || (m.status === 'verifying' && next === 'in_progress')) continue;
-    await setMaintenanceStatus(store.db, m, next, now);
-    changed.push(m.id);
+    let step: StoredStep | null = null;
+    if (now >= m.scheduledUntil) {
+      step = await storeMaintenanceStep(
+        deps.store,
+        m.id,
+        { from: ['scheduled', 'in_progress', 'verifying'], status: 'completed' },
+        notice(deps, 'completed', NOTICE_TEXT.completed),
+        now,
+      );
+      if (step) result.completed.push(m.id);
+    } else if (now >= m.scheduledFor && m.status === 'scheduled') {
+      step = await storeMaintenanceStep(
+        deps.store,
+        m.id,
+        { from: ['scheduled'], status: 'in_progress' },
+        notice(deps, 'in_progress', NOTICE_TEXT.started),
+        now,
+      );
+      if (step) result.started.push(m.id);
+    } else if (m.status === 'scheduled' && leadMinutes > 0 && !m.remindedAt) {
+      const remindAt = new Date(Date.parse(m.scheduledFor) - leadMinutes * 60_000).toISOString();
+      // Announced after the reminder time: the announcement said it all.
+      if (now >= remindAt && m.createdAt < remindAt) {
+        step = await storeMaintenanceStep(
+          deps.store,
+          m.id,
+          { from: ['scheduled'], notReminded: true, remind: true },
+          notice(deps, 'scheduled', NOTICE_TEXT.reminder),
+          now,
+        );
+        if (step) result.reminded.push(m.id);
+      }
+    }
+    await afterCommit(deps, step);
   }
-  return changed;
+  return result;
+}
+
+export const MAINTENANCE_QUEUE = 'maintenance-clock';
+
+/** HERALD_MAINTENANCE_CHECK_SECONDS (default 15): how often maintenances are started, completed and reminded. */
+export function readMaintenanceCheckMs(vars: NodeJS.ProcessEnv): number {
+  const raw = vars.HERALD_MAINTENANCE_CHECK_SECONDS;
+  if (raw === undefined || raw === '') return 15_000;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0.2 || value > 3600)
+    throw new Error(`HERALD_MAINTENANCE_CHECK_SECONDS must be a number of seconds from 0.2 to 3600, got '${raw}'`);
+  return Math.round(value * 1000);
+}
+
+/** The clock as the engine's periodic job: one job per period across processes, each step claimed once. */
+export function maintenanceClockJob(
+  deps: MaintenanceDeps,
+  settings: { intervalMs: number; leadMinutes: number },
+): EngineJob<Record<string, never>, ClockResult> {
+  return {
+    queue: MAINTENANCE_QUEUE,
+    concurrency: 1,
+    every: { ms: settings.intervalMs, name: 'tick' },
+    process: async () => {
+      const result = await runMaintenanceClock(deps, nowIso(), settings.leadMinutes);
+      const moved = result.reminded.length + result.started.length + result.completed.length;
+      if (moved > 0) deps.logger.info(result, 'maintenances moved on');
+      return result;
+    },
+  };
 }

@@ -1,8 +1,5 @@
 import type { Channel, StateChange } from '../channels/channel.js';
 import type { Logger } from '../runtime/logger.js';
-import { PeriodicTask } from '../runtime/periodic.js';
-import type { Store } from '../store/store.js';
-import { advanceMaintenances } from './maintenance.js';
 
 /** Waits for the status page to show a change, but never holds a request longer than this. */
 const REFRESH_WAIT_MS = 2_000;
@@ -32,46 +29,4 @@ export async function refreshChannels(
         ),
       ),
   );
-}
-
-/**
- * Moves scheduled maintenances into progress and to completion on time (Statuspage's auto-transitions), then
- * refreshes the status page. Idempotent, so several processes may run it.
- */
-export class MaintenanceTicker {
-  private readonly periodic: PeriodicTask<void>;
-
-  constructor(
-    private readonly store: Store,
-    private readonly channels: ReadonlyArray<Channel>,
-    private readonly logger: Logger,
-    intervalMs = 30_000,
-  ) {
-    this.periodic = new PeriodicTask(
-      () => this.advance(),
-      intervalMs,
-      (err) => logger.warn({ err: (err as Error).message }, 'maintenance tick failed'),
-    );
-  }
-
-  start(): this {
-    this.periodic.start();
-    return this;
-  }
-
-  tick(): Promise<void> {
-    return this.periodic.runOnce();
-  }
-
-  stop(): Promise<void> {
-    return this.periodic.stop();
-  }
-
-  private async advance(): Promise<void> {
-    const changed = await advanceMaintenances(this.store);
-    if (changed.length > 0) {
-      this.logger.info({ maintenances: changed }, 'maintenance status advanced');
-      await refreshChannels(this.channels, { reason: 'maintenances', full: false }, this.logger);
-    }
-  }
 }

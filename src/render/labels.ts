@@ -1,11 +1,17 @@
-import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
+import type { ComponentStatus, IncidentImpact, UpdateStatus } from '../domain/enums.js';
 
-export const INCIDENT_STATUS_LABEL: Record<IncidentStatus, string> = {
+export const INCIDENT_STATUS_LABEL: Record<UpdateStatus, string> = {
   investigating: 'Investigating',
   identified: 'Identified',
   monitoring: 'Monitoring',
   resolved: 'Resolved',
   postmortem: 'Postmortem',
+  // A maintenance's notices.
+  scheduled: 'Scheduled maintenance',
+  in_progress: 'Maintenance in progress',
+  verifying: 'Maintenance verifying',
+  completed: 'Maintenance completed',
+  cancelled: 'Maintenance cancelled',
 };
 
 export const COMPONENT_STATUS_LABEL: Record<ComponentStatus, string> = {

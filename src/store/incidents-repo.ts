@@ -20,6 +20,7 @@ export function toIncident(row: Selectable<IncidentsTable>, components: Affected
     createdAt: row.created_at,
     updatedAt: row.updated_at,
     components,
+    ...(row.maintenance_id ? { maintenanceId: row.maintenance_id } : {}),
   };
 }
 
@@ -90,9 +91,10 @@ const incidentById = prepared((db, p: { id: string }) => incidentWithComponents(
 // Only the incident's row is locked: FOR UPDATE may not reach the nullable side of an outer join.
 const incidentForUpdate = prepared((db, p: { id: string }) => incidentWithComponents(db, p.id).forUpdate('i'));
 
+/** An incident with its updates; undefined for none, or for the row that threads a maintenance's notices. */
 export async function getIncidentWithUpdates(db: Executor, id: string): Promise<IncidentWithUpdates | undefined> {
   const incident = await getIncident(db, id);
-  if (!incident) return undefined;
+  if (!incident || incident.maintenanceId) return undefined;
   const updates = await db
     .selectFrom('incident_updates')
     .selectAll()
@@ -110,7 +112,12 @@ export interface IncidentListOptions {
 }
 
 export async function listIncidents(db: Executor, options: IncidentListOptions = {}): Promise<Incident[]> {
-  let query = db.selectFrom('incidents').selectAll().orderBy('started_at', 'desc').orderBy('id', 'desc');
+  let query = db
+    .selectFrom('incidents')
+    .selectAll()
+    .where('maintenance_id', 'is', null)
+    .orderBy('started_at', 'desc')
+    .orderBy('id', 'desc');
   if (options.unresolvedOnly) query = query.where('status', 'in', OPEN_STATUSES);
   if (options.before) query = query.where('started_at', '<', options.before);
   query = query.limit(options.limit ?? 100);

@@ -42,6 +42,7 @@ export async function statusPageSnapshot(
     db
       .selectFrom('incidents')
       .select('id')
+      .where('maintenance_id', 'is', null)
       .orderBy('started_at', 'desc')
       .orderBy('id', 'desc')
       .limit(options.recentLimit)
@@ -49,6 +50,7 @@ export async function statusPageSnapshot(
     db
       .selectFrom('incidents')
       .select('id')
+      .where('maintenance_id', 'is', null)
       .where((eb) =>
         eb.or([
           eb('started_at', '>=', options.since),
@@ -57,7 +59,7 @@ export async function statusPageSnapshot(
         ]),
       )
       .execute(),
-    db.selectFrom('incidents').select('started_at').execute(),
+    db.selectFrom('incidents').select('started_at').where('maintenance_id', 'is', null).execute(),
     statusChangesSince(db, options.since),
   ]);
   const ids = [...new Set([...latest, ...windowed].map((r) => r.id))];
@@ -133,17 +135,23 @@ export async function incidentStamps(db: Executor): Promise<Map<string, Incident
     .selectFrom('incidents as i')
     .leftJoin('incident_updates as u', 'u.incident_id', 'i.id')
     .select((eb) => ['i.id', 'i.updated_at', eb.fn.count<number | string | bigint>('u.id').as('updates')])
+    .where('i.maintenance_id', 'is', null)
     .groupBy(['i.id', 'i.updated_at'])
     .execute();
   return new Map(rows.map((r) => [r.id, { updatedAt: r.updated_at, updates: Number(r.updates) }]));
 }
 
 export async function allIncidentIds(db: Executor): Promise<string[]> {
-  return (await db.selectFrom('incidents').select('id').execute()).map((r) => r.id);
+  return (await db.selectFrom('incidents').select('id').where('maintenance_id', 'is', null).execute()).map((r) => r.id);
 }
 
 export async function incidentIdsInMonth(db: Executor, month: string): Promise<string[]> {
-  const rows = await db.selectFrom('incidents').select('id').where('started_at', 'like', `${month}%`).execute();
+  const rows = await db
+    .selectFrom('incidents')
+    .select('id')
+    .where('maintenance_id', 'is', null)
+    .where('started_at', 'like', `${month}%`)
+    .execute();
   return rows.map((r) => r.id);
 }
 

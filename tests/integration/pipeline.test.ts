@@ -1,3 +1,4 @@
+import { runMaintenanceClock } from '../../src/pipeline/maintenance.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RateLimitedError, RetryableError } from '../../src/channels/errors.js';
 import { eventually } from '../helpers/env.js';
@@ -236,11 +237,14 @@ describe('resolving and component state', () => {
       title: 'DB upgrade',
       message: 'Upgrading',
       components: [a],
-      scheduledFor: new Date(now - 60_000).toISOString(),
+      scheduledFor: new Date(now - 10_000).toISOString(),
       scheduledUntil: new Date(now + 3_600_000).toISOString(),
     });
     expect(m.status).toBe(201);
-    expect(m.body.status).toBe('in_progress');
+    // It starts on the engine's next check of the clock.
+    expect(m.body.status).toBe('scheduled');
+    expect((await runMaintenanceClock(h.herald)).started).toEqual([m.body.id]);
+    expect((await h.api('GET', `/api/v1/maintenances/${m.body.id}`)).body.status).toBe('in_progress');
     expect((await h.api('GET', '/api/v1/components')).body[0].status).toBe('under_maintenance');
   });
 });

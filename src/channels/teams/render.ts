@@ -31,6 +31,11 @@ const STATUS_STYLE = {
   monitoring: 'Warning',
   resolved: 'Good',
   postmortem: 'Default',
+  scheduled: 'Accent',
+  in_progress: 'Accent',
+  verifying: 'Accent',
+  completed: 'Good',
+  cancelled: 'Default',
 } as const;
 
 /** One Adaptive Card 1.4 per update: Teams incoming webhooks (and Workflows) can neither edit nor thread. */

@@ -3,7 +3,7 @@ import { InputError, NotFoundError } from '../../domain/errors.js';
 import {
   createComponentSchema,
   createIncidentSchema,
-  createMaintenanceSchema,
+  maintenanceUpdateSchema,
   createSubscriberSchema,
   createUpdateSchema,
   patchComponentSchema,
@@ -25,6 +25,14 @@ import type { HeraldEnv } from '../../config/env.js';
 import { type PublishDeps, openIncident, postUpdate, publishPostmortem } from '../../pipeline/publish.js';
 import type { Metrics } from '../../runtime/metrics.js';
 import { withTargetViews } from '../../channels/statuspage/target-view.js';
+import {
+  cancelMaintenance,
+  editMaintenance,
+  parseMaintenance,
+  postMaintenanceUpdate,
+} from '../../pipeline/maintenance.js';
+import type { MaintenanceStatus } from '../../domain/enums.js';
+import { getMaintenance, getMaintenances } from '../../store/maintenances-repo.js';
 import { listComponents } from '../../store/components-repo.js';
 import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
 import { getIncidentWithUpdates, getUpdate, listIncidents } from '../../store/incidents-repo.js';
@@ -37,6 +45,12 @@ import { pageLimit, parseInput } from '../errors.js';
 import { idempotent } from '../idempotency.js';
 
 type IdParams = { Params: { id: string } };
+
+const MAINTENANCE_STATES: Record<string, MaintenanceStatus[]> = {
+  upcoming: ['scheduled'],
+  active: ['in_progress', 'verifying'],
+  completed: ['completed'],
+};
 
 const SECRET_WITHHELD =
   "a webhook subscriber's secret is shown once, in the first answer; this repeated answer leaves it out. Lost it? Delete the subscriber and add it again for a new secret";
@@ -152,10 +166,37 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
 
   app.post('/maintenances', (request, reply) =>
     idempotent(store, request, reply, async () => {
-      const input = parseInput(createMaintenanceSchema, request.body);
+      const input = parseMaintenance(request.body);
       return { status: 201, body: await scheduleMaintenance(herald, input) };
     }),
   );
+  app.get<{ Querystring: { state?: string } }>('/maintenances', async (request) => {
+    const { state } = request.query;
+    const statuses =
+      state !== undefined && Object.hasOwn(MAINTENANCE_STATES, state) ? MAINTENANCE_STATES[state] : undefined;
+    if (state !== undefined && !statuses)
+      throw InputError.field('state', `must be one of ${Object.keys(MAINTENANCE_STATES).join(', ')}, got '${state}'`);
+    return (await getMaintenances(db, { statuses, includeCancelled: true })).reverse();
+  });
+  app.get<IdParams>('/maintenances/:id', async (request) => {
+    const maintenance = await getMaintenance(db, request.params.id);
+    if (!maintenance) throw new NotFoundError('maintenance', request.params.id);
+    return maintenance;
+  });
+  app.patch<IdParams>('/maintenances/:id', async (request) =>
+    editMaintenance(herald, request.params.id, request.body ?? undefined),
+  );
+  app.post<IdParams>('/maintenances/:id/updates', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(maintenanceUpdateSchema, request.body);
+      const { maintenance, notice } = await postMaintenanceUpdate(herald, request.params.id, input);
+      return { status: 201, body: { maintenance, update: notice.update } };
+    }),
+  );
+  app.delete<IdParams>('/maintenances/:id', async (request, reply) => {
+    await cancelMaintenance(herald, request.params.id);
+    return reply.status(204).send();
+  });
 
   app.post('/subscribers', (request, reply) =>
     idempotent(store, request, reply, async () => {
