@@ -3,6 +3,7 @@ import { ConfigError } from '../config/env.js';
 import { CliError } from './client.js';
 import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
+import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { registerStatusPageCommands } from './commands/statuspage-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
 import { registerUserCommands } from './commands/user-commands.js';
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
   registerLocalCommands(program);
   registerStatusPageCommands(program);
   registerClientCommands(program);
+  registerMaintenanceCommands(program);
   registerSubscriberImport(program);
   registerUserCommands(program);
   return program;

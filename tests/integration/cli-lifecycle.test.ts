@@ -64,4 +64,102 @@ describe('herald CLI: component and maintenance life', { timeout: 120_000 }, () 
     expect(gone.stderr).toMatch(/404: no component with id/);
     expect(JSON.parse((await herald(['component', 'list', '--json'])).stdout)).toHaveLength(1);
   });
+
+  it('runs a maintenance from the CLI: add (message on stdin), list, show, edit, update, cancel', async () => {
+    const c = JSON.parse((await herald(['component', 'add', 'Queue', '--json'])).stdout);
+    const from = new Date(Date.now() + 3600_000).toISOString();
+    const until = new Date(Date.now() + 7200_000).toISOString();
+    const added = await herald(
+      [
+        'maintenance',
+        'add',
+        '--title',
+        'Queue upgrade',
+        '--message-file',
+        '-',
+        '--from',
+        from,
+        '--until',
+        until,
+        '--component',
+        c.id,
+        '--json',
+      ],
+      'A **long** message\nover two lines.\n',
+    );
+    expect(added.code).toBe(0);
+    const m = JSON.parse(added.stdout);
+    expect(m).toMatchObject({
+      title: 'Queue upgrade',
+      message: 'A **long** message\nover two lines.',
+      status: 'scheduled',
+    });
+
+    const past = await herald([
+      'maintenance',
+      'add',
+      '--title',
+      'x',
+      '--message',
+      'y',
+      '--from',
+      '2020-01-01T00:00:00Z',
+      '--until',
+      'soon',
+      '--component',
+      c.id,
+    ]);
+    expect(past.code).toBe(1);
+    expect(past.stderr).toMatch(
+      /scheduledUntil: .*; scheduledFor: is in the past|scheduledFor: is in the past.*scheduledUntil/,
+    );
+
+    const list = await herald(['maintenance', 'list', '--state', 'upcoming']);
+    expect(list.stdout.split('\n')[0]).toMatch(/^ID\s+STATE\s+SCHEDULED FOR\s+SCHEDULED UNTIL\s+TITLE\s+COMPONENTS$/);
+    expect(list.stdout).toContain('Queue upgrade');
+
+    const edited = await herald([
+      'maintenance',
+      'edit',
+      m.id,
+      '--until',
+      new Date(Date.now() + 9000_000).toISOString(),
+    ]);
+    expect(edited.code).toBe(0);
+    expect(edited.stdout).toContain(`maintenance ${m.id} scheduled: Queue upgrade`);
+    const updated = await herald(['maintenance', 'update', m.id, '--message', 'Prepared.', '--json']);
+    expect(JSON.parse(updated.stdout).update).toMatchObject({ message: 'Prepared.', status: 'scheduled' });
+    const shown = await herald(['maintenance', 'show', m.id]);
+    expect(shown.stdout).toMatch(/CREATED AT\s+STATUS\s+ID\s+MESSAGE/);
+    expect(shown.stdout.match(/\bscheduled\b/g)?.length).toBeGreaterThanOrEqual(3);
+
+    expect((await herald(['maintenance', 'cancel', m.id])).stdout).toContain(`maintenance ${m.id} cancelled`);
+    const again = await herald(['maintenance', 'cancel', m.id]);
+    expect(again.code).toBe(1);
+    expect(again.stderr).toMatch(/409: maintenance is cancelled/);
+  });
+
+  it("publishes a postmortem from stdin and updates an incident's impact", async () => {
+    const opened = (await h.api('POST', '/api/v1/incidents', { title: 'Slow', message: 'Looking.' })).body;
+    const impact = await herald([
+      'incident',
+      'update',
+      opened.incident.id,
+      '--message',
+      'Worse.',
+      '--impact',
+      'major',
+      '--json',
+    ]);
+    expect(JSON.parse(impact.stdout).incident.impact).toBe('major');
+    await h.api('POST', `/api/v1/incidents/${opened.incident.id}/updates`, { message: 'Fixed.', status: 'resolved' });
+    const pm = await herald(
+      ['incident', 'postmortem', opened.incident.id, '--body-file', '-', '--json'],
+      '# What happened\n\nA disk filled.\n',
+    );
+    expect(pm.code).toBe(0);
+    expect(JSON.parse(pm.stdout).incident.postmortem).toContain('A disk filled.');
+    const missing = await herald(['incident', 'postmortem', opened.incident.id, '--body-file', '/nonexistent/pm.md']);
+    expect(missing.stderr).toMatch(/cannot read '\/nonexistent\/pm.md': ENOENT/);
+  });
 });

@@ -3,6 +3,7 @@ import type { Draft } from '../../domain/drafts.js';
 import type { Component, Incident, IncidentUpdate, Subscriber } from '../../domain/types.js';
 import { CliError } from '../client.js';
 import { channelList, cliContext, collect, parseComponentPairs, table } from '../context.js';
+import { textFrom } from '../text-input.js';
 import { type DeliveriesAnswer, waitForDeliveries } from '../wait.js';
 
 interface RecipientsAnswer {
@@ -113,6 +114,7 @@ export function registerClientCommands(program: Command) {
   const incident = program.command('incident').description('open, update and resolve incidents');
   incident
     .command('open')
+    .description('open an incident: its first update goes to every chosen channel')
     .requiredOption('--title <title>', 'incident title')
     .requiredOption('--message <markdown>', 'the first update, in Markdown')
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
@@ -156,8 +158,10 @@ export function registerClientCommands(program: Command) {
     );
   incident
     .command('update <id>')
+    .description('post an update to an open incident')
     .requiredOption('--message <markdown>', 'the update, in Markdown')
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
+    .option('--impact <impact>', 'none | minor | major | critical')
     .option('--component <id=status>', 'component and its new status (repeatable)', collect)
     .option('--channels <names>', 'comma-separated channel names (default: every enabled channel)')
     .option(
@@ -171,6 +175,7 @@ export function registerClientCommands(program: Command) {
         options: {
           message: string;
           status?: string;
+          impact?: string;
           component?: string[];
           channels?: string;
           socialText?: string;
@@ -184,6 +189,7 @@ export function registerClientCommands(program: Command) {
           {
             message: options.message,
             status: options.status,
+            impact: options.impact,
             components: parseComponentPairs(options.component),
             channels: channelList(options.channels),
             socialText: options.socialText,
@@ -194,6 +200,7 @@ export function registerClientCommands(program: Command) {
     );
   incident
     .command('resolve <id>')
+    .description('resolve an incident: its components return to operational unless named')
     .requiredOption('--message <markdown>', 'the resolving update, in Markdown')
     .option(
       '--component <id=status>',
@@ -227,7 +234,26 @@ export function registerClientCommands(program: Command) {
       },
     );
   incident
+    .command('postmortem <id>')
+    .description('publish the postmortem of a resolved incident (on the status page; everywhere with --notify)')
+    .requiredOption('--body-file <file>', "the postmortem in Markdown, from a file ('-' for stdin)")
+    .option('--notify', 'send it to every channel, not only the status page')
+    .action(async (id: string, options: { bodyFile: string; notify?: boolean }, command: Command) => {
+      const body = textFrom(undefined, options.bodyFile, '--body-file');
+      const ctx = cliContext(command);
+      const answer = await ctx.client.request<{ incident: Incident }>(
+        'POST',
+        `api/v1/incidents/${idSegment('ID', id)}/postmortem`,
+        { body, notify: options.notify },
+      );
+      ctx.print(
+        answer,
+        () => `incident ${answer.incident.id} postmortem published${options.notify ? ' and sent' : ''}`,
+      );
+    });
+  incident
     .command('list')
+    .description('incidents, newest first')
     .option('--unresolved', 'only incidents that are not resolved')
     .option('--drafts', 'only drafts: incidents proposed by alerts and not published')
     .action(async (options: { unresolved?: boolean; drafts?: boolean }, command: Command) => {
@@ -362,6 +388,7 @@ export function registerClientCommands(program: Command) {
   const subscriber = program.command('subscriber').description('email, SMS and webhook subscribers');
   subscriber
     .command('add')
+    .description('add an email, SMS or webhook subscriber')
     .option('--email <address>')
     .option('--phone <e164>', 'phone number in E.164 form, e.g. +14155550100')
     .option('--webhook <url>')
@@ -392,20 +419,23 @@ export function registerClientCommands(program: Command) {
         );
       },
     );
-  subscriber.command('list').action(async (_options, command: Command) => {
-    const ctx = cliContext(command);
-    const subscribers = await ctx.client.request<Subscriber[]>('GET', 'api/v1/subscribers');
-    ctx.print(subscribers, () =>
-      table(
-        subscribers.map((s) => ({
-          ...s,
-          address: s.email ?? s.phone ?? s.webhookUrl,
-          components: s.components.join(',') || 'all',
-        })),
-        ['id', 'kind', 'address', 'confirmed', 'components'],
-      ),
-    );
-  });
+  subscriber
+    .command('list')
+    .description('every subscriber')
+    .action(async (_options, command: Command) => {
+      const ctx = cliContext(command);
+      const subscribers = await ctx.client.request<Subscriber[]>('GET', 'api/v1/subscribers');
+      ctx.print(subscribers, () =>
+        table(
+          subscribers.map((s) => ({
+            ...s,
+            address: s.email ?? s.phone ?? s.webhookUrl,
+            components: s.components.join(',') || 'all',
+          })),
+          ['id', 'kind', 'address', 'confirmed', 'components'],
+        ),
+      );
+    });
 }
 
 async function publishAndReport(
