@@ -1,4 +1,5 @@
 import type { FastifyInstance } from 'fastify';
+import { markdownToSafeHtml } from '../render/markdown.js';
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import {
   createComponentSchema,
@@ -137,6 +138,7 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       forInput: m.scheduledFor.slice(0, 16),
       untilInput: m.scheduledUntil.slice(0, 16),
       componentIds: m.components.map((c) => c.id),
+      updates: m.updates.map((u) => ({ ...u, messageHtml: markdownToSafeHtml(u.message) })),
     });
     const maintenances = list.map(view);
     const components = await listComponents(db);

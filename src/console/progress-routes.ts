@@ -1,3 +1,4 @@
+import { markdownToSafeHtml } from '../render/markdown.js';
 import type { FastifyInstance } from 'fastify';
 import { SETTLED_DELIVERY_STATES } from '../domain/enums.js';
 import { NotFoundError, StateConflictError } from '../domain/errors.js';
@@ -66,6 +67,10 @@ export function progressRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     const progress = await progressModel(update.id, session.csrfToken, session.user.role === 'commander');
     return ctx.page(request, reply, 'progress', {
       title: `Delivery of update ${update.number}: ${incident.title}`,
+      nav: incident.maintenanceId ? 'maintenances' : 'incidents',
+      backUrl: incident.maintenanceId ? `${CONSOLE_PREFIX}/maintenances` : `${CONSOLE_PREFIX}/incidents/${incident.id}`,
+      backLabel: incident.maintenanceId ? 'Maintenance' : 'Incident timeline',
+      messageHtml: markdownToSafeHtml(update.message),
       incident,
       update,
       progress,
