@@ -69,4 +69,43 @@ describe('console: components and maintenances through their whole life, in Chro
     await page.getByRole('status').filter({ hasText: "Component 'Website' deleted." }).waitFor();
     expect(await names()).toEqual(['Public API']);
   }, 60_000);
+
+  it('schedules, updates and cancels a maintenance from its page; a window in the past is refused', async () => {
+    const [component] = (await h.api('GET', '/api/v1/components')).body;
+    const local = (minutes: number) => new Date(Date.now() + minutes * 60_000).toISOString().slice(0, 16);
+    await page.goto(`${base}/console/maintenances`);
+    await page.getByLabel('Title').fill('Queue upgrade');
+    await page.getByLabel('Message (Markdown)').fill('Writes pause for **5 minutes**.');
+    await page.getByLabel('Starts (UTC)').fill('2020-01-01T10:00');
+    await page.getByLabel('Ends (UTC)').fill('2020-01-01T11:00');
+    await page.getByLabel(component.name).check();
+    await page.getByRole('button', { name: 'Schedule and announce' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(
+      /scheduledFor: is in the past.*scheduledUntil: is in the past/,
+    );
+    expect((await h.api('GET', '/api/v1/maintenances')).body).toEqual([]);
+
+    await page.getByLabel('Starts (UTC)').fill(local(120));
+    await page.getByLabel('Ends (UTC)').fill(local(180));
+    await page.getByLabel(component.name).check();
+    await page.getByRole('button', { name: 'Schedule and announce' }).click();
+    await page
+      .getByRole('status')
+      .filter({ hasText: "Maintenance 'Queue upgrade' scheduled and announced." })
+      .waitFor();
+    // The announcement's Markdown is rendered, not shown raw.
+    expect(await page.locator('.m-msg strong', { hasText: '5 minutes' }).count()).toBe(1);
+
+    await page.getByText('Post an update').click();
+    await page.getByLabel('Message (Markdown)').first().fill('Backups done.');
+    await page.getByRole('button', { name: 'Send update on Queue upgrade' }).click();
+    await page.getByRole('status').filter({ hasText: "Update posted on 'Queue upgrade'." }).waitFor();
+
+    await page.getByRole('button', { name: 'Cancel Queue upgrade' }).click();
+    await page.getByRole('status').filter({ hasText: 'cancelled' }).waitFor();
+    const [m] = (await h.api('GET', '/api/v1/maintenances')).body;
+    expect(m.cancelledAt).not.toBeNull();
+    expect(m.updates.map((u: { status: string }) => u.status)).toEqual(['cancelled', 'scheduled', 'scheduled']);
+    expect(await page.locator('#m-past-h ~ .m-card', { hasText: 'Queue upgrade' }).count()).toBe(1);
+  }, 60_000);
 });
