@@ -41,6 +41,13 @@ describe.each([
     });
     await h.api('POST', '/api/v1/incidents', { title: 'Resolved one', message: 'y', status: 'resolved' });
     await h.api('POST', '/api/v1/subscribers', { email: 'known@example.com', confirmed: true });
+    await h.api('POST', '/api/v1/maintenances', {
+      title: 'Upcoming',
+      message: 'm',
+      scheduledFor: new Date(Date.now() + 86_400_000).toISOString(),
+      scheduledUntil: new Date(Date.now() + 90_000_000).toISOString(),
+      components: [component.id],
+    });
     known = await knownIds(h);
   });
   const tally = new Map<string, number>();

@@ -6,7 +6,9 @@ import {
   createMaintenanceSchema,
   createSubscriberSchema,
   createUpdateSchema,
+  maintenanceUpdateSchema,
   patchComponentSchema,
+  patchMaintenanceSchema,
   postmortemSchema,
 } from '../../src/domain/schemas.js';
 import { publicSubscribeSchema } from '../../src/subscribers/service.js';
@@ -25,7 +27,7 @@ import { TEST_TOKEN, type TestHerald } from './herald.js';
 // valid, mutated or not an object at all. Ids are chosen when the request runs (from what exists by then), so a
 // sequence can use the incident a previous request opened.
 
-export type IdKind = 'component' | 'incident' | 'update' | 'subscriber';
+export type IdKind = 'component' | 'incident' | 'update' | 'subscriber' | 'maintenance';
 export type IdChoice = { known: IdKind; index: number } | { unknown: string };
 
 export interface FuzzRequest {
@@ -46,6 +48,7 @@ export interface Known {
   incident: string[];
   update: string[];
   subscriber: string[];
+  maintenance: string[];
 }
 
 const unknownId: fc.Arbitrary<string> = fc.oneof(
@@ -229,6 +232,42 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     },
     { weight: 1, arbitrary: get('delete subscriber', '/api/v1/subscribers/{id}', 'subscriber', 'DELETE') },
     { weight: 1, arbitrary: get('list components', '/api/v1/components', undefined) },
+    { weight: 1, arbitrary: get('delete component', '/api/v1/components/{id}', 'component', 'DELETE') },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        route: fc.constant('patch maintenance'),
+        method: fc.constant('PATCH' as const),
+        path: fc.constant('/api/v1/maintenances/{id}'),
+        id: idChoice('maintenance'),
+        body: bodyFor(patchMaintenanceSchema, ctx),
+        auth: common.auth,
+      }),
+    },
+    {
+      weight: 2,
+      arbitrary: post(
+        'maintenance update',
+        '/api/v1/maintenances/{id}/updates',
+        maintenanceUpdateSchema,
+        'maintenance',
+      ),
+    },
+    { weight: 1, arbitrary: get('cancel maintenance', '/api/v1/maintenances/{id}', 'maintenance', 'DELETE') },
+    { weight: 1, arbitrary: get('get maintenance', '/api/v1/maintenances/{id}', 'maintenance') },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        route: fc.constant('list maintenances'),
+        method: fc.constant('GET' as const),
+        path: fc.constant('/api/v1/maintenances'),
+        query: fc.oneof(
+          fc.constantFrom('', '?state=upcoming', '?state=active', '?state=completed', '?state=constructor', '?state='),
+          fc.string({ maxLength: 20 }).map((s) => `?state=${encodeURIComponent(s)}`),
+        ),
+        auth: common.auth,
+      }),
+    },
   );
 }
 
@@ -268,13 +307,14 @@ export async function send(h: TestHerald, request: FuzzRequest, known: Known): P
 /** Ids of rows that exist now, for the next requests to pick from. */
 export async function knownIds(h: TestHerald): Promise<Known> {
   const db = h.herald.store.db;
-  const ids = async (table: 'components' | 'incidents' | 'incident_updates' | 'subscribers') =>
+  const ids = async (table: 'components' | 'incidents' | 'incident_updates' | 'subscribers' | 'maintenances') =>
     (await db.selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
   return {
     component: await ids('components'),
     incident: await ids('incidents'),
     update: await ids('incident_updates'),
     subscriber: await ids('subscribers'),
+    maintenance: await ids('maintenances'),
   };
 }
 
