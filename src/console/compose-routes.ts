@@ -36,66 +36,8 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
     return incident;
   };
 
-<<<<<<< HEAD
   const composePage = composePageFor(ctx);
   const preview = previewFor(ctx);
-=======
-  /** Every channel's preview; none when publishing would refuse the form for its size (nothing is kept then). */
-  const preview = async (
-    request: FastifyRequest,
-    values: ComposeValues,
-    incident: Incident | undefined,
-  ): Promise<ComposePreview> => {
-    const number = incident ? await nextUpdateNumber(db, incident.id) : 1;
-    const tooBig = overPublishLimits(values, incident !== undefined);
-    if (tooBig.length) return refusedPreview(tooBig, number);
-    return previewCompose(herald, values, incident, number, (html) =>
-      storeFrame(ctx, ctx.sessionOf(request).idHash, html),
-    );
-  };
-
-  async function composePage(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    values: ComposeValues,
-    incident: Incident | undefined,
-    extra: { issues?: FieldIssue[]; error?: string; status?: number } = {},
-  ) {
-    const components = await listComponents(db);
-    const issues = extra.issues ?? [];
-    return ctx.page(
-      request,
-      reply,
-      'compose',
-      {
-        title: incident ? `Update: ${incident.title}` : 'Open an incident',
-        // An update belongs to the incident's place in the navigation, not to "Open incident".
-        nav: incident ? 'incidents' : 'compose',
-        incident,
-        values,
-        formAction: incident ? `${CONSOLE_PREFIX}/incidents/${incident.id}/updates` : `${CONSOLE_PREFIX}/incidents`,
-        submission: randomToken(),
-        statuses: UPDATE_STATUSES.map((s) => ({ value: s, selected: s === values.status })),
-        impacts: INCIDENT_IMPACTS.map((i) => ({ value: i, selected: i === values.impact })),
-        components: components.map((c) => ({
-          ...c,
-          options: COMPONENT_STATUSES.map((s) => ({ value: s, selected: values.components[c.id] === s })),
-          affected: Boolean(values.components[c.id]),
-        })),
-        channels: herald.channels.map((c) => ({
-          name: c.name,
-          kind: c.kind,
-          checked: values.channels.includes(c.name),
-        })),
-        issues,
-        issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
-        error: extra.error,
-        preview: await preview(request, values, incident),
-      },
-      extra.status ?? (issues.length || extra.error ? 400 : 200),
-    );
-  }
->>>>>>> 30dad2b (Console: maintenance page with its whole life, components page by group with order and delete, delivery page renders the message and says once what failed, navigation marks Incidents on update and delivery pages, wider dashboard cards; screenshots of every page at 1280 and 390 px by scripts/console-screenshots.ts in docs/console.md)
 
   const allChannels = () => herald.channels.map((c) => c.name);
 
@@ -246,6 +188,8 @@ export function composePageFor(ctx: ConsoleContext) {
       'compose',
       {
         title: extra.heading ?? (incident ? `Update: ${incident.title}` : 'Open an incident'),
+        // An update belongs to the incident's place in the navigation, not to "Open incident".
+        nav: incident ? 'incidents' : 'compose',
         incident,
         values,
         formAction:
