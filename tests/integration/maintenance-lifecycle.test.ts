@@ -251,7 +251,12 @@ describe('a maintenance starts and completes by itself, its notices arriving onc
     const mails = await Promise.all(sink.messages.map((m) => simpleParser(m.raw)));
     const texts = mails.map((m) => m.text ?? '');
     expect(mails).toHaveLength(3);
-    expect(mails.every((m) => m.subject === '[Status] Database upgrade')).toBe(true);
+    // The subject carries each step's label (templates/email/subject.txt.hbs).
+    expect(mails.map((m) => m.subject).sort()).toEqual([
+      '[Maintenance completed] Database upgrade',
+      '[Maintenance in progress] Database upgrade',
+      '[Scheduled maintenance] Database upgrade',
+    ]);
     expect(texts.filter((t) => /Scheduled maintenance from .* UTC to/.test(t))).toHaveLength(1);
     expect(texts.filter((t) => t.includes('Maintenance has started.'))).toHaveLength(1);
     expect(texts.filter((t) => t.includes('Maintenance completed.'))).toHaveLength(1);
