@@ -20,10 +20,13 @@ function describe(m: Maintenance): string {
   ];
   if (m.remindedAt) lines.push(`  reminded    ${m.remindedAt}`);
   if (m.updates.length > 0) {
-    lines.push(
-      '',
-      table(m.updates as unknown as Array<Record<string, unknown>>, ['createdAt', 'status', 'id', 'message']),
-    );
+    // One line per notice: its first words, the whole text is in --json.
+    const oneLine = (text: string) => {
+      const line = text.replace(/\s+/g, ' ').trim();
+      return line.length > 72 ? `${line.slice(0, 71)}…` : line;
+    };
+    const rows = m.updates.map((u) => ({ ...u, message: oneLine(u.message) }));
+    lines.push('', table(rows, ['createdAt', 'status', 'id', 'message']));
   }
   return lines.join('\n');
 }
