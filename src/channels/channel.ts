@@ -59,6 +59,8 @@ export interface UpdateContext {
     url: string;
     /** `/i/<code>` on Herald's address, redirecting to `url`: for channels that count every character (SMS). */
     shortUrl: string;
+    /** Set when this is a scheduled maintenance's notice thread: `url` then points at the maintenance on the page. */
+    maintenanceId?: string;
     /** `previousStatus`: as the update before recorded it (operational when it was not affected then). */
     components: Array<{ id: string; name: string; status: ComponentStatus; previousStatus?: ComponentStatus }>;
   };

@@ -37,6 +37,7 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
       impact: row.impact as UpdateContext['incident']['impact'],
       startedAt: row.started_at,
       resolvedAt: row.resolved_at,
+      maintenanceId: row.maintenance_id ?? undefined,
     },
     { ...update, components, number: Number(row.number) },
   );
@@ -79,8 +80,29 @@ function toIncidentView(
     impact: UpdateContext['incident']['impact'];
     startedAt: string;
     resolvedAt: string | null;
+    maintenanceId?: string;
   },
 ) {
+  // A maintenance's notices are stored as a thread no incident page shows: they link to the maintenance itself.
+  if (incident.maintenanceId) {
+    const url = `${site.publicUrl.replace(/\/+$/, '')}/#maintenance-${incident.maintenanceId}`;
+    return { ...incidentFields(incident), url, shortUrl: url, maintenanceId: incident.maintenanceId };
+  }
+  return {
+    ...incidentFields(incident),
+    url: incidentUrl(site.publicUrl, incident.id),
+    shortUrl: shortIncidentUrl(appUrlOf(site), incident.id),
+  };
+}
+
+function incidentFields(incident: {
+  id: string;
+  title: string;
+  status: UpdateContext['incident']['status'];
+  impact: UpdateContext['incident']['impact'];
+  startedAt: string;
+  resolvedAt: string | null;
+}) {
   return {
     id: incident.id,
     title: incident.title,
@@ -88,7 +110,5 @@ function toIncidentView(
     impact: incident.impact,
     startedAt: incident.startedAt,
     resolvedAt: incident.resolvedAt,
-    url: incidentUrl(site.publicUrl, incident.id),
-    shortUrl: shortIncidentUrl(appUrlOf(site), incident.id),
   };
 }

@@ -4,7 +4,7 @@ import { prepared } from './prepared.js';
 import type { IncidentUpdatesTable, IncidentsTable } from './schema.js';
 
 export type UpdateWithIncidentRow = Selectable<IncidentUpdatesTable> &
-  Pick<Selectable<IncidentsTable>, 'title' | 'impact' | 'started_at' | 'resolved_at'>;
+  Pick<Selectable<IncidentsTable>, 'title' | 'impact' | 'started_at' | 'resolved_at' | 'maintenance_id'>;
 
 /** An update's row with the few incident columns a channel shows: one indexed join, a prepared statement. */
 export async function getUpdateWithIncident(
@@ -20,7 +20,7 @@ const updateWithIncident = prepared((db, p: { updateId: string }) =>
     .selectFrom('incident_updates as u')
     .innerJoin('incidents as i', 'i.id', 'u.incident_id')
     .selectAll('u')
-    .select(['i.title', 'i.impact', 'i.started_at', 'i.resolved_at'])
+    .select(['i.title', 'i.impact', 'i.started_at', 'i.resolved_at', 'i.maintenance_id'])
     .where('u.id', '=', p.updateId),
 );
 

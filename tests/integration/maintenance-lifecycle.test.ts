@@ -270,5 +270,12 @@ describe('a maintenance starts and completes by itself, its notices arriving onc
     const replies = chat.messages.filter((m) => m.thread_ts === top[0]!.ts);
     expect(replies).toHaveLength(2);
     expect(chat.messages).toHaveLength(3);
+    // Every notice links to the maintenance on the page, never to an incident page no one can open.
+    const link = `https://status.example.test/#maintenance-${id}`;
+    for (const text of texts) {
+      expect(text).toContain(link);
+      expect(text).not.toContain('/incidents/');
+    }
+    for (const m of chat.messages) expect(JSON.stringify(m.blocks) + m.text).not.toContain('/incidents/');
   }, 60_000);
 });

@@ -1,7 +1,14 @@
 import type { MessageView, UpdateContext } from '../channel.js';
 import { statuspageComponentBodies, statuspageIncidentBody } from './statuspage-body.js';
 
-export type WebhookEventType = 'incident.created' | 'incident.updated' | 'incident.resolved';
+export type WebhookEventType =
+  | 'incident.created'
+  | 'incident.updated'
+  | 'incident.resolved'
+  | 'maintenance.scheduled'
+  | 'maintenance.updated'
+  | 'maintenance.completed'
+  | 'maintenance.cancelled';
 
 export interface WebhookMessage {
   type: WebhookEventType;
@@ -14,27 +21,51 @@ export interface WebhookMessage {
   components: Array<{ componentId: string; body: string; statuspage: string }>;
 }
 
-/** Pure: `{type, timestamp, data: {incident, update}}`. */
+function eventType(ctx: UpdateContext): WebhookEventType {
+  const { isFirst } = ctx.update;
+  // A maintenance's notices carry its own states (completed, cancelled…) in the update's status.
+  const status: string = ctx.update.status;
+  if (ctx.incident.maintenanceId)
+    return isFirst
+      ? 'maintenance.scheduled'
+      : status === 'completed'
+        ? 'maintenance.completed'
+        : status === 'cancelled'
+          ? 'maintenance.cancelled'
+          : 'maintenance.updated';
+  return isFirst ? 'incident.created' : status === 'resolved' ? 'incident.resolved' : 'incident.updated';
+}
+
+/** Pure: `{type, timestamp, data: {incident, update}}`, or `data: {maintenance, update}` for a maintenance's notice. */
 export function renderWebhook(ctx: UpdateContext): WebhookMessage {
-  const type: WebhookEventType = ctx.update.isFirst
-    ? 'incident.created'
-    : ctx.update.status === 'resolved'
-      ? 'incident.resolved'
-      : 'incident.updated';
+  const type = eventType(ctx);
+  const maintenance = ctx.incident.maintenanceId;
   const body = JSON.stringify({
     type,
     timestamp: ctx.update.createdAt,
     data: {
-      incident: {
-        id: ctx.incident.id,
-        title: ctx.incident.title,
-        status: ctx.incident.status,
-        impact: ctx.incident.impact,
-        startedAt: ctx.incident.startedAt,
-        resolvedAt: ctx.incident.resolvedAt,
-        url: ctx.incident.url,
-        components: ctx.incident.components,
-      },
+      ...(maintenance
+        ? {
+            maintenance: {
+              id: maintenance,
+              title: ctx.incident.title,
+              status: ctx.incident.status,
+              url: ctx.incident.url,
+              components: ctx.incident.components,
+            },
+          }
+        : {
+            incident: {
+              id: ctx.incident.id,
+              title: ctx.incident.title,
+              status: ctx.incident.status,
+              impact: ctx.incident.impact,
+              startedAt: ctx.incident.startedAt,
+              resolvedAt: ctx.incident.resolvedAt,
+              url: ctx.incident.url,
+              components: ctx.incident.components,
+            },
+          }),
       update: {
         id: ctx.update.id,
         status: ctx.update.status,
