@@ -118,6 +118,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '008_webhook_format',
       '009_statuspage_targets',
       '010_component_status_changes',
+      '011_lifecycle',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')
