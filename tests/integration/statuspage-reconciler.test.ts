@@ -218,7 +218,7 @@ describe('the status page reconciler', () => {
     // s3rver stores an upload cut off by the breakage as a broken object (real S3 drops it); the reconciler rewrites it.
     await eventually(
       async () => (await s3.text('api/v2/components.json')).includes('"degraded_performance"'),
-      6_000,
+      15_000,
       100,
     );
 
@@ -234,6 +234,7 @@ describe('the status page reconciler', () => {
     h = await start();
     // Within 6 s, or 16 s when the rebuild the breakage interrupted left its site lock behind (taken over when stale).
     await eventually(() => mirrorText('api/v2/components.json').includes('"partial_outage"'), 16_000, 100);
-    await eventually(async () => (await s3.text('api/v2/components.json')).includes('"partial_outage"'), 6_000, 100);
+    // The bucket follows the mirror; a loaded machine (the whole suite at once) can take longer than a quiet one.
+    await eventually(async () => (await s3.text('api/v2/components.json')).includes('"partial_outage"'), 15_000, 100);
   }, 60_000);
 });
