@@ -6,12 +6,11 @@
 // Herald runs as `herald serve` (API and workers in one process, SQLite) from bin/herald.mjs, as bench/chat does.
 // Each alert is a new group (generic form, its own id): alert → draft → holding-statement job → publish → one
 // delivery job per channel → posted. One alert at a time; the next waits until every delivery is recorded.
-import { EventEmitter } from 'node:events';
 import { preciseNow } from '../tests/fakes/clock.js';
 import { startChatFleet } from '../tests/helpers/chat-fleet.js';
 import { REDIS_URL } from '../tests/helpers/env.js';
 import { heraldApi, startProviderBenchServe } from './lib/herald-process.js';
-import type { PostProbe } from './lib/posted-latency.js';
+import { chatFleetProbes, postsBeyond } from './lib/posted-latency.js';
 import { measureRawBullmq } from './lib/raw-bullmq.js';
 import { median, percentile, printTable, sleep } from './lib/stats.js';
 
@@ -28,36 +27,7 @@ const herald = await startProviderBenchServe('alerts', fleet.settings, {
 const { api } = herald;
 const alertApi = heraldApi(herald.base, ALERT_TOKEN);
 
-const accepted = new EventEmitter();
-function probe<T>(channel: string, list: T[], acceptedAt: (item: T) => number): PostProbe {
-  const push = list.push.bind(list);
-  list.push = (...items: T[]) => {
-    const length = push(...items);
-    accepted.emit('post');
-    return length;
-  };
-  return { channel, count: () => list.length, acceptedAt: (i) => acceptedAt(list[i]!) };
-}
-const probes: PostProbe[] = [
-  probe('slack', fleet.slack.messages, (m) => m.postedAt),
-  probe('slack-community', fleet.slackCommunity.messages, (m) => m.postedAt),
-  probe('teams', fleet.teams.cards, (c) => c.at),
-  probe('discord', fleet.discord.messages, (m) => m.at),
-  probe('mattermost', fleet.mattermost.posts, (p) => p.at),
-  probe('discourse', fleet.discourse.posts, (p) => p.createdAt),
-];
-const allPosted = (before: number[]) =>
-  new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error('no holding statement on every channel after 30 s')), 30_000);
-    const check = () => {
-      if (probes.some((p, k) => p.count() <= before[k]!)) return;
-      accepted.off('post', check);
-      clearTimeout(timer);
-      resolve();
-    };
-    accepted.on('post', check);
-    check();
-  });
+const { accepted, probes } = chatFleetProbes(fleet);
 
 await api('POST', '/api/v1/components', { name: 'Checkout API' });
 const answered: number[] = [];
@@ -75,7 +45,7 @@ for (let i = 0; i < ALERTS; i++) {
   });
   answered.push(preciseNow() - started);
   if (res.status !== 202) throw new Error(`alert refused: ${res.status} ${JSON.stringify(res.body)}`);
-  await allPosted(before);
+  await postsBeyond(accepted, probes, before, 30_000);
   probes.forEach((p, k) => perChannel.get(p.channel)!.push(p.acceptedAt(before[k]!) - started));
   posted.push(Math.max(...probes.map((p, k) => p.acceptedAt(before[k]!) - started)));
   // Every delivery recorded before the next alert, so no alert's jobs wait behind another's.

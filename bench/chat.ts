@@ -9,12 +9,11 @@
 // accepted the post; the next waits until every delivery is recorded, so no threaded job waits on its predecessor.
 // Two rounds: each update to all six channels (the six jobs share Herald's event loop, so the last post waits for
 // the other five channels' work), then each channel alone (the same updates sent to that channel only).
-import { EventEmitter } from 'node:events';
 import { startChatFleet } from '../tests/helpers/chat-fleet.js';
 import { REDIS_URL } from '../tests/helpers/env.js';
 import { startProviderBenchServe } from './lib/herald-process.js';
 import { measureRawBullmq, measureRawFanout } from './lib/raw-bullmq.js';
-import { type PostProbe, timeEachChannelAlone, timeUpdate } from './lib/posted-latency.js';
+import { chatFleetProbes, timeEachChannelAlone, timeUpdate } from './lib/posted-latency.js';
 import { median, percentile, printTable } from './lib/stats.js';
 
 const UPDATES = Number(process.env.BENCH_UPDATES ?? 100);
@@ -27,25 +26,7 @@ const fleet = await startChatFleet();
 const herald = await startProviderBenchServe('chat', fleet.settings);
 const { api } = herald;
 
-// Each fake keeps what it accepted in an array: its push wakes the benches' wait (see ./lib/posted-latency.ts).
-const accepted = new EventEmitter();
-function probe<T>(channel: string, list: T[], acceptedAt: (item: T) => number): PostProbe {
-  const push = list.push.bind(list);
-  list.push = (...items: T[]) => {
-    const length = push(...items);
-    accepted.emit('post');
-    return length;
-  };
-  return { channel, count: () => list.length, acceptedAt: (i) => acceptedAt(list[i]!) };
-}
-const probes: PostProbe[] = [
-  probe('slack', fleet.slack.messages, (m) => m.postedAt),
-  probe('slack-community', fleet.slackCommunity.messages, (m) => m.postedAt),
-  probe('teams', fleet.teams.cards, (c) => c.at),
-  probe('discord', fleet.discord.messages, (m) => m.at),
-  probe('mattermost', fleet.mattermost.posts, (p) => p.at),
-  probe('discourse', fleet.discourse.posts, (p) => p.createdAt),
-];
+const { accepted, probes } = chatFleetProbes(fleet);
 
 const component = await api('POST', '/api/v1/components', { name: 'Checkout API' });
 const STEPS = ['investigating', 'identified', 'monitoring', 'resolved'] as const;

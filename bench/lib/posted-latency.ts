@@ -1,7 +1,8 @@
 // The timing loop bench/social and bench/chat share: one update at a time through Herald's API, timed from the
 // request until each provider fake accepted its post, then until every delivery is recorded.
-import type { EventEmitter } from 'node:events';
+import { EventEmitter } from 'node:events';
 import { preciseNow } from '../../tests/fakes/clock.js';
+import type { ChatFleet } from '../../tests/helpers/chat-fleet.js';
 import type { ApiAnswer } from './herald-process.js';
 import { sleep } from './stats.js';
 
@@ -19,16 +20,54 @@ export interface PostProbe {
  * baseline is by its 'completed' listener: a timer polling every millisecond would take CPU from Herald on a
  * 2-core machine while it is being measured.
  */
-function postsBeyond(accepted: EventEmitter, probes: PostProbe[], before: number[]): Promise<void> {
-  return new Promise((resolve) => {
+export function postsBeyond(
+  accepted: EventEmitter,
+  probes: PostProbe[],
+  before: number[],
+  timeoutMs = Number.POSITIVE_INFINITY,
+): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const timer = Number.isFinite(timeoutMs)
+      ? setTimeout(() => {
+          accepted.off('post', check);
+          reject(new Error(`not every channel posted within ${timeoutMs} ms`));
+        }, timeoutMs)
+      : undefined;
     const check = () => {
       if (probes.some((p, k) => p.count() <= before[k]!)) return;
       accepted.off('post', check);
+      clearTimeout(timer);
       resolve();
     };
     accepted.on('post', check);
     check();
   });
+}
+
+/**
+ * The six chat fakes as probes: each fake keeps what it accepted in an array, and its push is wrapped to emit
+ * 'post' on `accepted`, which wakes the wait above.
+ */
+export function chatFleetProbes(fleet: ChatFleet): { accepted: EventEmitter; probes: PostProbe[] } {
+  const accepted = new EventEmitter();
+  function probe<T>(channel: string, list: T[], acceptedAt: (item: T) => number): PostProbe {
+    const push = list.push.bind(list);
+    list.push = (...items: T[]) => {
+      const length = push(...items);
+      accepted.emit('post');
+      return length;
+    };
+    return { channel, count: () => list.length, acceptedAt: (i) => acceptedAt(list[i]!) };
+  }
+  const probes = [
+    probe('slack', fleet.slack.messages, (m) => m.postedAt),
+    probe('slack-community', fleet.slackCommunity.messages, (m) => m.postedAt),
+    probe('teams', fleet.teams.cards, (c) => c.at),
+    probe('discord', fleet.discord.messages, (m) => m.at),
+    probe('mattermost', fleet.mattermost.posts, (p) => p.at),
+    probe('discourse', fleet.discourse.posts, (p) => p.createdAt),
+  ];
+  return { accepted, probes };
 }
 
 export interface UpdateTiming {
