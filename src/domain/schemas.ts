@@ -46,6 +46,34 @@ export const createIncidentSchema = z.strictObject({
 });
 export type CreateIncidentInput = z.infer<typeof createIncidentSchema>;
 
+/**
+ * POST /api/v1/incidents with a `template` (its id or name): the template fills title, message, impact, status and
+ * components where the request gives none, so title and message may be left out.
+ */
+export const openFromTemplateSchema = createIncidentSchema.extend({
+  title: text(255).optional(),
+  message: text(20_000).optional(),
+  template: text(100),
+});
+export type OpenFromTemplateInput = z.infer<typeof openFromTemplateSchema>;
+
+const templateFields = {
+  name: text(100),
+  title: text(255),
+  message: text(20_000),
+  impact: incidentImpactSchema.nullable().optional(),
+  status: incidentStatusSchema.nullable().optional(),
+  components: componentStatusMap.optional(),
+};
+
+/** An incident template; impact and status may be null (left to the request opening the incident). */
+export const createIncidentTemplateSchema = z.strictObject(templateFields);
+export type CreateIncidentTemplateInput = z.infer<typeof createIncidentTemplateSchema>;
+
+/** Any of a template's fields; `components` replaces the whole set. */
+export const patchIncidentTemplateSchema = z.strictObject(templateFields).partial();
+export type PatchIncidentTemplateInput = z.infer<typeof patchIncidentTemplateSchema>;
+
 export const createUpdateSchema = z.strictObject({
   message: text(20_000),
   status: incidentStatusSchema.optional(),

@@ -40,6 +40,22 @@ export interface Incident {
   maintenanceId?: string;
 }
 
+/** A saved incident a commander opens one from: its fields fill whatever the request leaves out. */
+export interface IncidentTemplate {
+  id: string;
+  name: string;
+  title: string;
+  message: string;
+  /** null: the request's impact, or the default (minor). */
+  impact: IncidentImpact | null;
+  /** The incident's initial status; null: the request's, or the default (investigating). */
+  status: IncidentStatus | null;
+  /** The components it affects (deleted ones are dropped), each with the status it gives them. */
+  components: AffectedComponent[];
+  createdAt: string;
+  updatedAt: string;
+}
+
 export interface IncidentUpdate {
   id: string;
   incidentId: string;

@@ -1,11 +1,11 @@
-import type { Selectable } from 'kysely';
+import type { Kysely, Selectable } from 'kysely';
 import type { ComponentStatus } from '../domain/enums.js';
 import { newId } from '../domain/ids.js';
 import type { CreateComponentInput, PatchComponentInput } from '../domain/schemas.js';
 import type { Component } from '../domain/types.js';
 import { prepared } from './prepared.js';
 import type { Executor } from './executor.js';
-import type { ComponentsTable } from './schema.js';
+import type { ComponentsTable, Database } from './schema.js';
 
 export const toComponent = (row: Omit<Selectable<ComponentsTable>, 'deleted_at'>): Component => ({
   id: row.id,
@@ -84,15 +84,22 @@ export async function sameNameInGroup(
   return row ? toComponent(row) : undefined;
 }
 
-/** Marks a component deleted; false when there is none (or it was deleted already). */
-export async function deleteComponent(db: Executor, id: string, now: string): Promise<boolean> {
-  const result = await db
-    .updateTable('components')
-    .set({ deleted_at: now, updated_at: now })
-    .where('id', '=', id)
-    .where('deleted_at', 'is', null)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
+/**
+ * Marks a component deleted; false when there is none (or it was deleted already). Incident templates drop it
+ * (their other fields stay): a template never opens an incident on a component that is gone.
+ */
+export async function deleteComponent(db: Kysely<Database>, id: string, now: string): Promise<boolean> {
+  return db.transaction().execute(async (tx) => {
+    const result = await tx
+      .updateTable('components')
+      .set({ deleted_at: now, updated_at: now })
+      .where('id', '=', id)
+      .where('deleted_at', 'is', null)
+      .executeTakeFirst();
+    if (Number(result.numUpdatedRows) === 0) return false;
+    await tx.deleteFrom('incident_template_components').where('component_id', '=', id).execute();
+    return true;
+  });
 }
 
 /**

@@ -263,6 +263,26 @@ export interface ComponentStatusChangesTable {
   at: string;
 }
 
+/** A saved incident: what a commander picks to open one (see migration 012). */
+export interface IncidentTemplatesTable {
+  id: string;
+  name: string;
+  /** The name trimmed and lower-cased: unique. */
+  name_key: string;
+  title: string;
+  message: string;
+  impact: string | null;
+  status: string | null;
+  created_at: string;
+  updated_at: string;
+}
+
+export interface IncidentTemplateComponentsTable {
+  template_id: string;
+  component_id: string;
+  status: string;
+}
+
 export interface Database {
   components: ComponentsTable;
   component_status_changes: ComponentStatusChangesTable;
@@ -286,4 +306,6 @@ export interface Database {
   incident_drafts: IncidentDraftsTable;
   alert_groups: AlertGroupsTable;
   statuspage_targets: StatuspageTargetsTable;
+  incident_templates: IncidentTemplatesTable;
+  incident_template_components: IncidentTemplateComponentsTable;
 }

@@ -150,7 +150,11 @@ describe.each(['sqlite', 'postgres'] as const)('component status history on %s',
         update('one', 2, 'resolved', '2026-05-01T12:00:00.000Z', [{ id: 'db', name: 'db', status: 'operational' }]),
       ])
       .execute();
-    expect(await migrateToLatest(opened.db)).toEqual(['010_component_status_changes', '011_lifecycle']);
+    expect(await migrateToLatest(opened.db)).toEqual([
+      '010_component_status_changes',
+      '011_lifecycle',
+      '012_incident_templates',
+    ]);
     expect(await history('db')).toEqual([
       '2026-04-01T00:00:00.000Z operational',
       '2026-05-01T10:00:00.000Z partial_outage',

@@ -119,6 +119,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '009_statuspage_targets',
       '010_component_status_changes',
       '011_lifecycle',
+      '012_incident_templates',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')

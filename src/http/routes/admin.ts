@@ -2,11 +2,12 @@ import type { FastifyInstance } from 'fastify';
 import { InputError, NotFoundError } from '../../domain/errors.js';
 import {
   createComponentSchema,
-  createIncidentSchema,
+  createIncidentTemplateSchema,
   maintenanceUpdateSchema,
   createSubscriberSchema,
   createUpdateSchema,
   patchComponentSchema,
+  patchIncidentTemplateSchema,
   postmortemSchema,
   publishDraftSchema,
 } from '../../domain/schemas.js';
@@ -32,6 +33,14 @@ import {
   postMaintenanceUpdate,
 } from '../../pipeline/maintenance.js';
 import type { MaintenanceStatus } from '../../domain/enums.js';
+import {
+  addIncidentTemplate,
+  changeIncidentTemplate,
+  incidentRequest,
+  removeIncidentTemplate,
+  showIncidentTemplate,
+} from '../../pipeline/incident-templates.js';
+import { listIncidentTemplates } from '../../store/incident-templates-repo.js';
 import { getMaintenance, getMaintenances } from '../../store/maintenances-repo.js';
 import { listComponents } from '../../store/components-repo.js';
 import { RECIPIENT_STATES, isRecipientState, listDeliveriesForUpdate } from '../../store/deliveries-repo.js';
@@ -87,9 +96,27 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
     return reply.status(204).send();
   });
 
+  app.post('/incident-templates', (request, reply) =>
+    idempotent(store, request, reply, async () => {
+      const input = parseInput(createIncidentTemplateSchema, request.body);
+      return { status: 201, body: await addIncidentTemplate(store, input) };
+    }),
+  );
+  app.get('/incident-templates', async () => listIncidentTemplates(db));
+  app.get<IdParams>('/incident-templates/:id', async (request) => showIncidentTemplate(store, request.params.id));
+  app.patch<IdParams>('/incident-templates/:id', async (request) => {
+    const input = parseInput(patchIncidentTemplateSchema, request.body);
+    return changeIncidentTemplate(store, request.params.id, input);
+  });
+  app.delete<IdParams>('/incident-templates/:id', async (request, reply) => {
+    await removeIncidentTemplate(store, request.params.id);
+    return reply.status(204).send();
+  });
+
   app.post('/incidents', (request, reply) =>
     idempotent(store, request, reply, async () => {
-      const input = parseInput(createIncidentSchema, request.body);
+      // With `template` (id or name), the template fills the fields the body leaves out.
+      const input = await incidentRequest(store, request.body);
       const { incident, update } = await openIncident(publishDeps, input);
       herald.metrics.published.inc();
       return { status: 201, body: { incident, update } };

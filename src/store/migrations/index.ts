@@ -10,6 +10,7 @@ import * as webhookFormat from './008_webhook_format.js';
 import * as statuspageTargets from './009_statuspage_targets.js';
 import * as componentStatusChanges from './010_component_status_changes.js';
 import * as lifecycle from './011_lifecycle.js';
+import * as incidentTemplates from './012_incident_templates.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -24,6 +25,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '009_statuspage_targets': statuspageTargets,
   '010_component_status_changes': componentStatusChanges,
   '011_lifecycle': lifecycle,
+  '012_incident_templates': incidentTemplates,
 };
 
 export const migrationProvider: MigrationProvider = {
