@@ -5,6 +5,7 @@ import { registerClientCommands } from './commands/client-commands.js';
 import { registerLocalCommands } from './commands/local-commands.js';
 import { registerMaintenanceCommands } from './commands/maintenance-commands.js';
 import { registerStatusPageCommands } from './commands/statuspage-commands.js';
+import { registerTemplateCommands } from './commands/template-commands.js';
 import { registerSubscriberImport } from './commands/subscriber-import.js';
 import { registerUserCommands } from './commands/user-commands.js';
 import { StartupError } from './startup-checks.js';
@@ -21,6 +22,7 @@ export function buildProgram(): Command {
   registerStatusPageCommands(program);
   registerClientCommands(program);
   registerMaintenanceCommands(program);
+  registerTemplateCommands(program);
   registerSubscriberImport(program);
   registerUserCommands(program);
   return program;

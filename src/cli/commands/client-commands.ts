@@ -115,8 +115,10 @@ export function registerClientCommands(program: Command) {
   incident
     .command('open')
     .description('open an incident: its first update goes to every chosen channel')
-    .requiredOption('--title <title>', 'incident title')
-    .requiredOption('--message <markdown>', 'the first update, in Markdown')
+    .option('--template <name>', 'start from this incident template (name or id); the options given override it')
+    .option('--title <title>', 'incident title (required without --template)')
+    .option('--message <markdown>', 'the first update, in Markdown (required without --template)')
+    .option('--message-file <file>', "the first update from a file ('-' for stdin)")
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
     .option('--impact <impact>', 'none | minor | major | critical')
     .option('--component <id=status>', 'affected component and its status (repeatable)', collect)
@@ -129,8 +131,10 @@ export function registerClientCommands(program: Command) {
     .action(
       async (
         options: {
-          title: string;
-          message: string;
+          template?: string;
+          title?: string;
+          message?: string;
+          messageFile?: string;
           status?: string;
           impact?: string;
           component?: string[];
@@ -140,12 +144,16 @@ export function registerClientCommands(program: Command) {
         },
         command: Command,
       ) => {
+        const message = textFrom(options.message, options.messageFile, '--message or --message-file');
+        if (options.template === undefined && (options.title === undefined || message === undefined))
+          throw new CliError('give --title and --message (or --message-file), or --template NAME');
         await publishAndReport(
           command,
           'api/v1/incidents',
           {
+            template: options.template,
             title: options.title,
-            message: options.message,
+            message,
             status: options.status,
             impact: options.impact,
             components: parseComponentPairs(options.component),
