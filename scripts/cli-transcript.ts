@@ -111,9 +111,35 @@ try {
   await run(['maintenance', 'list']);
   await run(['maintenance', 'show', m]);
   await run(['maintenance', 'cancel', m]);
+  const t = id(
+    await run(
+      [
+        'template',
+        'add',
+        'API errors',
+        '--title',
+        'Elevated API errors',
+        '--message-file',
+        '-',
+        '--impact',
+        'major',
+        '--component',
+        `${api}=partial_outage`,
+      ],
+      'We are investigating errors from the **Public API**.\n',
+    ),
+    'template',
+  );
+  await run(['template', 'add', 'api ERRORS', '--title', 'x', '--message', 'y']);
+  await run(['template', 'edit', t, '--status', 'identified']);
+  await run(['template', 'list']);
+  await run(['incident', 'open', '--template', 'API errors', '--title', 'Elevated API errors in eu-west']);
+  await run(['incident', 'open', '--template', 'Database down']);
+  await run(['template', 'delete', t]);
   await run(['component', 'delete', api]);
   await run(['--help']);
   await run(['maintenance', '--help']);
+  await run(['template', '--help']);
 } finally {
   writeFileSync(resolve(import.meta.dirname, '../docs/cli.md'), out.join('\n'));
   await h.close();

@@ -1,10 +1,11 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { COMPONENT_STATUSES, INCIDENT_IMPACTS, INCIDENT_STATUSES } from '../domain/enums.js';
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
-import type { Incident } from '../domain/types.js';
+import type { Incident, IncidentTemplate } from '../domain/types.js';
 import { openIncident, postUpdate } from '../pipeline/publish.js';
 import { QueueUnavailableError } from '../pipeline/queues.js';
 import { listComponents } from '../store/components-repo.js';
+import { findIncidentTemplate, listIncidentTemplates } from '../store/incident-templates-repo.js';
 import { getIncident, nextUpdateNumber } from '../store/incidents-repo.js';
 import {
   type ComposeValues,
@@ -41,22 +42,41 @@ export function composeRoutes(app: FastifyInstance, ctx: ConsoleContext) {
 
   const allChannels = () => herald.channels.map((c) => c.name);
 
-  app.get('/incidents/new', async (request, reply) =>
-    composePage(
+  // `?template=ID` (the picker on the page, or a template's "Use" link) fills the form from a saved template;
+  // everything stays editable, and what is published is what the form then holds.
+  app.get<{ Querystring: { template?: string } }>('/incidents/new', async (request, reply) => {
+    const values: ComposeValues = {
+      title: '',
+      message: '',
+      status: 'investigating',
+      impact: 'minor',
+      components: {},
+      channels: allChannels(),
+      socialText: '',
+    };
+    const wanted = first(request.query.template).trim();
+    if (!wanted) return composePage(request, reply, values, undefined);
+    const template = await findIncidentTemplate(db, wanted);
+    if (!template)
+      return composePage(request, reply, values, undefined, {
+        error: `There is no incident template '${wanted}' (any more?); pick one from the list.`,
+        status: 404,
+      });
+    return composePage(
       request,
       reply,
       {
-        title: '',
-        message: '',
-        status: 'investigating',
-        impact: 'minor',
-        components: {},
-        channels: allChannels(),
-        socialText: '',
+        ...values,
+        title: template.title,
+        message: template.message,
+        status: template.status ?? values.status,
+        impact: template.impact ?? values.impact,
+        components: Object.fromEntries(template.components.map((c) => [c.id, c.status])),
       },
       undefined,
-    ),
-  );
+      { template },
+    );
+  });
 
   app.get<IdParams & { Querystring: { status?: string } }>('/incidents/:id/update', async (request, reply) => {
     const incident = await loadIncident(request.params.id);
@@ -164,6 +184,8 @@ export interface ComposeExtra {
   status?: number;
   heading?: string;
   formAction?: string;
+  /** The template the form was filled from (picked in the template picker). */
+  template?: IncidentTemplate;
   data?: Record<string, unknown>;
 }
 
@@ -182,6 +204,8 @@ export function composePageFor(ctx: ConsoleContext) {
   ) {
     const components = await listComponents(db);
     const issues = extra.issues ?? [];
+    // The picker: only to open an incident (not for an update or a draft, which have their own content).
+    const templates = !incident && !extra.formAction ? await listIncidentTemplates(db) : [];
     return ctx.page(
       request,
       reply,
@@ -209,6 +233,8 @@ export function composePageFor(ctx: ConsoleContext) {
           kind: c.kind,
           checked: values.channels.includes(c.name),
         })),
+        templates: templates.map((t) => ({ id: t.id, name: t.name, selected: t.id === extra.template?.id })),
+        template: extra.template,
         issues,
         issueFor: Object.fromEntries(issues.map((i) => [i.field.split('.')[0], i.problem])),
         error: extra.error,

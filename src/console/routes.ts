@@ -10,6 +10,7 @@ import { draftRoutes } from './draft-routes.js';
 import { frameRoutes } from './frames.js';
 import { postGuard, sessionGuard } from './guard.js';
 import { incidentRoutes } from './incident-routes.js';
+import { incidentTemplatesRoutes } from './incident-templates-routes.js';
 import { progressRoutes } from './progress-routes.js';
 import { subscribersRoutes } from './subscribers-routes.js';
 import { templatesRoutes } from './templates-routes.js';
@@ -58,6 +59,7 @@ export async function consoleRoutes(app: FastifyInstance, options: { herald: Con
   progressRoutes(app, ctx);
   incidentRoutes(app, ctx);
   catalogRoutes(app, ctx);
+  incidentTemplatesRoutes(app, ctx);
   subscribersRoutes(app, ctx);
   templatesRoutes(app, ctx);
   frameRoutes(app, ctx);

@@ -15,6 +15,8 @@ export type ViewName =
   | 'components'
   | 'subscribers'
   | 'templates'
+  | 'incident-templates'
+  | 'incident-template'
   | 'error';
 
 /**

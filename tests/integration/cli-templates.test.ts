@@ -85,7 +85,7 @@ describe('herald CLI: incident templates', { timeout: 180_000 }, () => {
     expect(row).toContain('Database unavailable');
 
     const shown = await herald(['template', 'show', t.id]);
-    expect(shown.stdout).toContain(`template ${t.id}: Database outage`);
+    expect(shown.stdout).toContain(`template ${t.id} Database outage`);
     expect(shown.stdout).toMatch(/components\s+Database \(major_outage\)/);
     expect(shown.stdout).toContain('We are **looking** into it.');
 

@@ -14,7 +14,7 @@ const clearable = (value: string | undefined) => (value === undefined ? undefine
 
 function describe(t: IncidentTemplate): string {
   return [
-    `template ${t.id}: ${t.name}`,
+    `template ${t.id} ${t.name}`,
     `  title       ${t.title}`,
     `  impact      ${t.impact ?? '(the incident’s, or minor)'}`,
     `  status      ${t.status ?? '(the incident’s, or investigating)'}`,

@@ -91,8 +91,20 @@
     setInterval(tick, 1000);
   }
 
+  // A select marked data-autosubmit (the compose page's template picker) submits its form when changed: the form's
+  // button does the same without script.
+  function autosubmit() {
+    var selects = document.querySelectorAll('select[data-autosubmit]');
+    for (var i = 0; i < selects.length; i++) {
+      selects[i].addEventListener('change', function (event) {
+        if (event.target.form) event.target.form.submit();
+      });
+    }
+  }
+
   function start() {
     countdowns();
+    autosubmit();
     var forms = document.querySelectorAll('form[data-preview-url]');
     for (var i = 0; i < forms.length; i++) livePreview(forms[i]);
     var table = document.querySelector('table[data-live]');
