@@ -52,6 +52,22 @@ try {
     scheduledUntil: inMinutes(2 * 24 * 60 + 60),
     components: [api.id],
   });
+  const template = await post('/api/v1/incident-templates', {
+    name: 'Database outage',
+    title: 'Primary database unavailable',
+    message:
+      'We are investigating errors from the **primary database**. Writes may fail; reads are served from replicas.',
+    impact: 'major',
+    status: 'investigating',
+    components: { [db.id]: 'major_outage', [api.id]: 'degraded_performance' },
+  });
+  await post('/api/v1/incident-templates', {
+    name: 'Checkout slow',
+    title: 'Slow checkout',
+    message: 'Some customers see slow checkout pages. We are looking into it.',
+    impact: 'minor',
+    components: {},
+  });
   await new Promise((r) => setTimeout(r, 2_000));
   await runMaintenanceClock(h.herald);
   const deliveries = await h.api('GET', `/api/v1/incidents/${opened.incident.id}`);
@@ -71,6 +87,9 @@ try {
     ['postmortem', `/console/incidents/${resolved.incident.id}/postmortem`],
     ['maintenances', '/console/maintenances'],
     ['components', '/console/components'],
+    ['incident-templates', '/console/incident-templates'],
+    ['incident-template', `/console/incident-templates/${template.id}`],
+    ['compose-from-template', `/console/incidents/new?template=${template.id}`],
     ['subscribers', '/console/subscribers'],
     ['templates', '/console/templates'],
   ];

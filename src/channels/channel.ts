@@ -1,5 +1,5 @@
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
-import type { Maintenance, PostRef } from '../domain/types.js';
+import type { PostRef } from '../domain/types.js';
 import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/store.js';
@@ -232,12 +232,6 @@ export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
   /** Sends a double opt-in confirmation link (email, SMS, webhooks). Throws typed errors. */
   sendConfirmation?(recipient: Recipient, confirmUrl: string): Promise<void>;
   /**
-   * Channels that tell their subscribers of a scheduled maintenance before it starts (email): prepares how that
-   * notice renders, its templates compiled (throws when they do not compile: the reminders are then off). The
-   * console's reminder sends the rendered notice with `sendTo` to the affected subscribers.
-   */
-  maintenanceNotice?(): (notice: MaintenanceNotice) => Rendered;
-  /**
    * Sends a message to Herald's own people rather than to a subscriber (the commanders' page about a draft from
    * alerts): no unsubscribe link, no list headers. `address` is of the channel's `recipientKind`. Throws typed errors.
    */
@@ -249,12 +243,6 @@ export interface StaffNotice {
   subject: string;
   lines: string[];
   link: string;
-}
-
-/** A scheduled maintenance as its reminder tells it. */
-export interface MaintenanceNotice {
-  site: { name: string; url: string };
-  maintenance: Maintenance;
 }
 
 export function isAudienceChannel(channel: Channel): channel is AudienceChannel {

@@ -3,15 +3,7 @@ import { PermanentError } from '../errors.js';
 import { addressHash } from '../../domain/audience.js';
 import { manageUrl, unsubscribeUrl } from '../../domain/link-tokens.js';
 import { appUrlOf } from '../../lib/app-url.js';
-import {
-  type EmailMessage,
-  compileMaintenanceTemplates,
-  emailView,
-  personalise,
-  renderEmail,
-  renderMaintenanceNotice,
-  threadHeaders,
-} from './render.js';
+import { type EmailMessage, emailView, personalise, renderEmail, threadHeaders } from './render.js';
 import { type SmtpSettings, createPool, smtpError } from './send.js';
 
 export interface EmailChannelOptions {
@@ -142,10 +134,6 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
           } catch (error) {
             throw smtpError(error, () => addressHash(runtime.secret, 'email', address));
           }
-        },
-        maintenanceNotice() {
-          const maintenanceTemplates = compileMaintenanceTemplates(runtime.templates);
-          return (notice) => renderMaintenanceNotice(maintenanceTemplates, notice);
         },
         async close() {
           transport.close();

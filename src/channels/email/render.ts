@@ -1,9 +1,9 @@
-import type { MaintenanceNotice, MessageView, UpdateContext } from '../channel.js';
+import type { MessageView, UpdateContext } from '../channel.js';
 import type { ComponentStatus, IncidentStatus } from '../../domain/enums.js';
 import { toPlainText } from '../../render/dialects/plain.js';
 import { cutAtBoundary } from '../../render/fit.js';
 import { COMPONENT_STATUS_LABEL, INCIDENT_STATUS_LABEL } from '../../render/labels.js';
-import type { TemplateFn, Templates } from '../../render/templates.js';
+import type { TemplateFn } from '../../render/templates.js';
 
 /** Stand in for the per-recipient links in the rendered bodies; replaced in sendTo. */
 export const UNSUBSCRIBE_PLACEHOLDER = 'HERALD-UNSUBSCRIBE-URL-7f3a9c';
@@ -87,41 +87,6 @@ export function renderEmail(templates: EmailTemplates, ctx: UpdateContext): Emai
 
 const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-/** templates/email/maintenance-subject.txt.hbs, maintenance.html.hbs, maintenance.txt.hbs. */
-export function compileMaintenanceTemplates(templates: Templates): EmailTemplates {
-  return {
-    subject: templates.compile('email', 'maintenance-subject.txt.hbs'),
-    html: templates.compile('email', 'maintenance.html.hbs'),
-    text: templates.compile('email', 'maintenance.txt.hbs'),
-  };
-}
-
-/** The reminder of a scheduled maintenance, personalised per recipient like an update (its unsubscribe link). */
-export function renderMaintenanceNotice(templates: EmailTemplates, { site, maintenance: m }: MaintenanceNotice) {
-  const data = {
-    site,
-    maintenance: {
-      title: m.title,
-      message: m.message,
-      scheduledFor: m.scheduledFor,
-      scheduledUntil: m.scheduledUntil,
-      components: m.components,
-    },
-    unsubscribeUrl: UNSUBSCRIBE_PLACEHOLDER,
-    manageUrl: MANAGE_PLACEHOLDER,
-  };
-  // incidentId/updateId only name the Message-ID; `maintenance-` keeps it apart from incident threads.
-  const message: EmailMessage = {
-    subject: templates.subject(data).replace(/\s+/g, ' ').trim(),
-    html: templates.html(data),
-    text: `${templates.text(data).trim()}\n`,
-    incidentId: `maintenance-${m.id}`,
-    updateId: `maintenance-${m.id}`,
-    isFirst: true,
-  };
-  return message;
-}
 
 export function personalise(
   message: EmailMessage,
