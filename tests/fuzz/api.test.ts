@@ -21,7 +21,11 @@ describe.each([
 ] as const)('HTTP API fuzz (%s)', (database, share) => {
   let h: TestHerald;
   let known: Known;
-  const ctx: FuzzContext = { componentIds: () => known?.component ?? [], channels: CHANNELS };
+  const ctx: FuzzContext = {
+    componentIds: () => known?.component ?? [],
+    channels: CHANNELS,
+    templates: () => [...(known?.template ?? []), ...(known?.templateNames ?? [])],
+  };
   const runs = (n: number, perRequest = 1) => Math.max(5, Math.round(fuzzRuns(n, perRequest) * share));
 
   beforeAll(async () => {
@@ -47,6 +51,13 @@ describe.each([
       scheduledFor: new Date(Date.now() + 86_400_000).toISOString(),
       scheduledUntil: new Date(Date.now() + 90_000_000).toISOString(),
       components: [component.id],
+    });
+    await h.api('POST', '/api/v1/incident-templates', {
+      name: 'API down',
+      title: 'API unavailable',
+      message: 'Looking into it.',
+      impact: 'major',
+      components: { [component.id]: 'major_outage' },
     });
     known = await knownIds(h);
   });

@@ -49,7 +49,7 @@ const argText = fc
   )
   .filter((s) => !s.includes('\u0000'));
 
-type Known = { component: string[]; incident: string[]; update: string[] };
+type Known = { component: string[]; incident: string[]; update: string[]; template: string[] };
 type IdPick = { known: keyof Known; index: number } | { text: string };
 const idPick = (kind: keyof Known): fc.Arbitrary<IdPick> =>
   fc.oneof(
@@ -98,6 +98,7 @@ const COMMANDS: CommandShape[] = [
     words: ['incident', 'open'],
     required: [opt('--title', argText), opt('--message', argText)],
     optional: [
+      opt('--template', idPick('template')),
       opt('--status', status),
       opt('--impact', impact),
       opt('--component', componentPair),
@@ -131,6 +132,28 @@ const COMMANDS: CommandShape[] = [
     ],
   },
   { words: ['subscriber', 'list'], required: [], optional: [] },
+  {
+    words: ['template', 'add'],
+    positional: argText,
+    required: [opt('--title', argText), opt('--message', argText)],
+    optional: [opt('--impact', impact), opt('--status', status), opt('--component', componentPair)],
+  },
+  { words: ['template', 'list'], required: [], optional: [] },
+  { words: ['template', 'show'], positional: idPick('template'), required: [], optional: [] },
+  {
+    words: ['template', 'edit'],
+    positional: idPick('template'),
+    required: [],
+    optional: [
+      opt('--name', argText),
+      opt('--title', argText),
+      opt('--impact', fc.oneof(impact, fc.constant(''))),
+      opt('--status', fc.oneof(status, fc.constant(''))),
+      opt('--component', componentPair),
+      opt('--no-components'),
+    ],
+  },
+  { words: ['template', 'delete'], positional: idPick('template'), required: [], optional: [] },
 ];
 
 /** A whole argv: a command, its options (some required ones dropped, extra junk, any order) and global flags. */
@@ -213,7 +236,20 @@ describe('CLI argv fuzz (in-process buildProgram, fetch answered by the real app
         components: { [component.id]: 'major_outage' },
       })
     ).body;
-    known = { component: [component.id], incident: [opened.incident.id], update: [opened.update.id] };
+    const template = (
+      await h.api('POST', '/api/v1/incident-templates', {
+        name: 'API down',
+        title: 'API unavailable',
+        message: 'Looking.',
+        components: { [component.id]: 'major_outage' },
+      })
+    ).body;
+    known = {
+      component: [component.id],
+      incident: [opened.incident.id],
+      update: [opened.update.id],
+      template: [template.id, template.name],
+    };
     process.env.HERALD_URL = SERVER;
     process.env.HERALD_API_TOKEN = TEST_TOKEN;
     globalThis.fetch = (async (input: string | URL | Request, init?: RequestInit) => {
@@ -253,7 +289,10 @@ describe('CLI argv fuzz (in-process buildProgram, fetch answered by the real app
   const resolveToken = (t: Token): string => {
     if (typeof t === 'string') return t;
     if ('pair' in t) return `${resolveToken(t.pair)}=${t.status}`;
-    if ('known' in t) return known[t.known][t.index % known[t.known].length]!;
+    if ('known' in t) {
+      const pool = known[t.known];
+      return pool.length === 0 ? 'none-yet' : pool[t.index % pool.length]!;
+    }
     return t.text;
   };
 
@@ -325,10 +364,10 @@ describe('CLI argv fuzz (in-process buildProgram, fetch answered by the real app
             expect(requests, `${where}: usage error after a request`).toHaveLength(0);
           }
           for (const r of requests) {
-            expect(['GET', 'POST'], where).toContain(r.method);
+            expect(['GET', 'POST', 'PATCH', 'DELETE'], where).toContain(r.method);
             if (new URL(r.url).origin === SERVER)
               expect(new URL(r.url).pathname, where).toMatch(
-                /^\/api\/v1\/(components|incidents|subscribers|updates)(\/[^/]+(\/(updates|deliveries))?)?$/,
+                /^\/api\/v1\/(components|incidents|subscribers|updates|incident-templates)(\/[^/]+(\/(updates|deliveries))?)?$/,
               );
             if (r.body !== undefined) {
               expect(r.contentType, where).toBe('application/json');
@@ -341,9 +380,9 @@ describe('CLI argv fuzz (in-process buildProgram, fetch answered by the real app
             if (args.includes('--json'))
               expect(() => JSON.parse(stdout), `${where}: --json printed ${stdout.slice(0, 200)}`).not.toThrow();
           }
-          if (outcome.kind === 'ok' && requests.at(-1)?.method === 'POST') {
-            // An accepted publish names its incident and update in the output.
-            if (/^\/api\/v1\/incidents/.test(new URL(requests.at(-1)!.url).pathname))
+          if (outcome.kind === 'ok' && requests.at(-1)?.method !== 'GET') {
+            // An accepted publish names its incident and update in the output; templates come and go.
+            if (/^\/api\/v1\/(incidents|incident-templates)/.test(new URL(requests.at(-1)!.url).pathname))
               known = { ...known, ...(await refresh()) };
           }
         }),
@@ -359,6 +398,10 @@ describe('CLI argv fuzz (in-process buildProgram, fetch answered by the real app
       component: (await db.selectFrom('components').select('id').execute()).map((r) => r.id),
       incident: (await db.selectFrom('incidents').select('id').execute()).map((r) => r.id),
       update: (await db.selectFrom('incident_updates').select('id').execute()).map((r) => r.id),
+      template: (await db.selectFrom('incident_templates').select(['id', 'name']).execute()).flatMap((r) => [
+        r.id,
+        r.name,
+      ]),
     };
   }
 
@@ -425,8 +468,13 @@ describe('the real binary, a handful of cases (about 1 s each)', { timeout: 60_0
   it.each([
     [
       'missing required option',
-      ['incident', 'open', '--message', 'm'],
+      ['template', 'add', 'Name', '--message', 'm'],
       /^error: required option '--title <title>' not specified/,
+    ],
+    [
+      'incident open with neither a title nor a template',
+      ['incident', 'open', '--message', 'm'],
+      /^herald: give --title and --message \(or --message-file\), or --template NAME$/,
     ],
     [
       'bad --component pair',

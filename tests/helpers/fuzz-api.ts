@@ -3,11 +3,14 @@ import type { z } from 'zod';
 import {
   createComponentSchema,
   createIncidentSchema,
+  createIncidentTemplateSchema,
   createMaintenanceSchema,
   createSubscriberSchema,
   createUpdateSchema,
   maintenanceUpdateSchema,
+  openFromTemplateSchema,
   patchComponentSchema,
+  patchIncidentTemplateSchema,
   patchMaintenanceSchema,
   postmortemSchema,
 } from '../../src/domain/schemas.js';
@@ -27,7 +30,7 @@ import { TEST_TOKEN, type TestHerald } from './herald.js';
 // valid, mutated or not an object at all. Ids are chosen when the request runs (from what exists by then), so a
 // sequence can use the incident a previous request opened.
 
-export type IdKind = 'component' | 'incident' | 'update' | 'subscriber' | 'maintenance';
+export type IdKind = 'component' | 'incident' | 'update' | 'subscriber' | 'maintenance' | 'template';
 export type IdChoice = { known: IdKind; index: number } | { unknown: string };
 
 export interface FuzzRequest {
@@ -49,6 +52,9 @@ export interface Known {
   update: string[];
   subscriber: string[];
   maintenance: string[];
+  template: string[];
+  /** The templates' names, as a `template` field may give them. */
+  templateNames: string[];
 }
 
 const unknownId: fc.Arbitrary<string> = fc.oneof(
@@ -255,6 +261,22 @@ export function fuzzRequest(ctx: FuzzContext): fc.Arbitrary<FuzzRequest> {
     },
     { weight: 1, arbitrary: get('cancel maintenance', '/api/v1/maintenances/{id}', 'maintenance', 'DELETE') },
     { weight: 1, arbitrary: get('get maintenance', '/api/v1/maintenances/{id}', 'maintenance') },
+    { weight: 2, arbitrary: post('create template', '/api/v1/incident-templates', createIncidentTemplateSchema) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        route: fc.constant('patch template'),
+        method: fc.constant('PATCH' as const),
+        path: fc.constant('/api/v1/incident-templates/{id}'),
+        id: idChoice('template'),
+        body: bodyFor(patchIncidentTemplateSchema, ctx),
+        auth: common.auth,
+      }),
+    },
+    { weight: 1, arbitrary: get('get template', '/api/v1/incident-templates/{id}', 'template') },
+    { weight: 1, arbitrary: get('delete template', '/api/v1/incident-templates/{id}', 'template', 'DELETE') },
+    { weight: 1, arbitrary: get('list templates', '/api/v1/incident-templates', undefined) },
+    { weight: 3, arbitrary: post('open from template', '/api/v1/incidents', openFromTemplateSchema) },
     {
       weight: 1,
       arbitrary: fc.record({
@@ -307,14 +329,19 @@ export async function send(h: TestHerald, request: FuzzRequest, known: Known): P
 /** Ids of rows that exist now, for the next requests to pick from. */
 export async function knownIds(h: TestHerald): Promise<Known> {
   const db = h.herald.store.db;
-  const ids = async (table: 'components' | 'incidents' | 'incident_updates' | 'subscribers' | 'maintenances') =>
-    (await db.selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
+  const ids = async (
+    table: 'components' | 'incidents' | 'incident_updates' | 'subscribers' | 'maintenances' | 'incident_templates',
+  ) => (await db.selectFrom(table).select('id').orderBy('id').execute()).map((r) => r.id);
   return {
     component: await ids('components'),
     incident: await ids('incidents'),
     update: await ids('incident_updates'),
     subscriber: await ids('subscribers'),
     maintenance: await ids('maintenances'),
+    template: await ids('incident_templates'),
+    templateNames: (await db.selectFrom('incident_templates').select('name').orderBy('name').execute()).map(
+      (r) => r.name,
+    ),
   };
 }
 

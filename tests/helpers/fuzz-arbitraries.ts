@@ -17,6 +17,8 @@ export const fuzzTimeout = process.env.HERALD_FUZZ_RUNS ? 60 * 60_000 : 120_000;
 export interface FuzzContext {
   componentIds: () => string[];
   channels: string[];
+  /** Ids and names of the incident templates that exist: valid values of a `template` field. */
+  templates?: () => string[];
 }
 
 interface Def {
@@ -103,6 +105,11 @@ function validCore(schema: z.ZodType, ctx: FuzzContext, name: string): fc.Arbitr
       if (format === 'datetime') return isoTime;
       if (format === 'regex' && pattern) return fc.stringMatching(pattern);
       if (name === 'channels' && ctx.channels.length > 0) return fc.constantFrom(...ctx.channels);
+      if (name === 'template' && ctx.templates)
+        return fc.constant(null).chain(() => {
+          const known = ctx.templates!();
+          return known.length === 0 ? fc.constant('none-yet') : fc.constantFrom(...known);
+        });
       const hi = Math.min(max, 80);
       return fc
         .string({ unit: 'grapheme', minLength: Math.max(min, 1), maxLength: Math.max(hi, 1) })

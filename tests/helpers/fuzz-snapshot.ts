@@ -20,6 +20,8 @@ const ALL_TABLES = [
   'console_users',
   'console_sessions',
   'console_postmortem_drafts',
+  'incident_templates',
+  'incident_template_components',
 ] as const satisfies ReadonlyArray<keyof Database>;
 
 export type FullSnapshot = Record<(typeof ALL_TABLES)[number], string[]>;
