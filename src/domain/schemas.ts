@@ -191,3 +191,7 @@ export const publishDraftSchema = z.strictObject({
   socialText: socialText.optional(),
 });
 export type PublishDraftInput = z.infer<typeof publishDraftSchema>;
+
+/** POST /api/v1/incidents/:id/publish with a `template` (id or name): its fields come before the draft's. */
+export const publishDraftFromTemplateSchema = publishDraftSchema.extend({ template: text(100) });
+export type PublishDraftFromTemplateInput = z.infer<typeof publishDraftFromTemplateSchema>;

@@ -5,9 +5,13 @@ import {
   type CreateIncidentTemplateInput,
   type OpenFromTemplateInput,
   type PatchIncidentTemplateInput,
+  type PublishDraftFromTemplateInput,
+  type PublishDraftInput,
   createIncidentSchema,
   describeIssues,
   openFromTemplateSchema,
+  publishDraftFromTemplateSchema,
+  publishDraftSchema,
 } from '../domain/schemas.js';
 import type { IncidentTemplate } from '../domain/types.js';
 import {
@@ -60,10 +64,10 @@ export async function templateFor(store: Pick<Store, 'db'>, idOrName: string): P
 }
 
 /** What a template gives an incident opened from it, under what the request gives explicitly. */
-export function applyTemplate(
+export function applyTemplate<R extends Omit<OpenFromTemplateInput, 'template'>>(
   template: IncidentTemplate,
-  request: Omit<OpenFromTemplateInput, 'template'>,
-): CreateIncidentInput {
+  request: R,
+): R & { title: string; message: string } {
   const components =
     request.components ??
     (template.components.length > 0 ? Object.fromEntries(template.components.map((c) => [c.id, c.status])) : undefined);
@@ -79,18 +83,35 @@ export function applyTemplate(
   };
 }
 
+const isObject = (body: unknown): body is object =>
+  body !== undefined && body !== null && typeof body === 'object' && !Array.isArray(body);
+
 /**
  * POST /api/v1/incidents: the body as it is, or, with `template` (id or name), the template's fields under the
  * body's. Every field is checked first, then the template is looked up: a bad request changes nothing.
  */
 export async function incidentRequest(store: Pick<Store, 'db'>, body: unknown): Promise<CreateIncidentInput> {
-  if (body === undefined || body === null || typeof body !== 'object' || Array.isArray(body))
-    throw InputError.field('(body)', 'must be a JSON object');
+  if (!isObject(body)) throw InputError.field('(body)', 'must be a JSON object');
   const hasTemplate = Object.hasOwn(body, 'template');
   const schema = hasTemplate ? openFromTemplateSchema : createIncidentSchema;
   const parsed = schema.safeParse(body);
   if (!parsed.success) throw new InputError(describeIssues(parsed.error).details);
   if (!hasTemplate) return parsed.data as CreateIncidentInput;
   const { template: name, ...request } = parsed.data as OpenFromTemplateInput;
+  return applyTemplate(await templateFor(store, name), request);
+}
+
+/**
+ * POST /api/v1/incidents/:id/publish: the body as it is, or with `template` the template's fields under the body's
+ * (and the draft's own under both: a template without impact or status leaves the draft's).
+ */
+export async function draftPublishRequest(store: Pick<Store, 'db'>, body: unknown): Promise<PublishDraftInput> {
+  const given = body ?? {};
+  if (!isObject(given)) throw InputError.field('(body)', 'must be a JSON object');
+  const hasTemplate = Object.hasOwn(given, 'template');
+  const parsed = (hasTemplate ? publishDraftFromTemplateSchema : publishDraftSchema).safeParse(given);
+  if (!parsed.success) throw new InputError(describeIssues(parsed.error).details);
+  if (!hasTemplate) return parsed.data as PublishDraftInput;
+  const { template: name, ...request } = parsed.data as PublishDraftFromTemplateInput;
   return applyTemplate(await templateFor(store, name), request);
 }

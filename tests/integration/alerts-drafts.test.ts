@@ -253,6 +253,45 @@ describe.each(databases)('alerts become drafts (%s)', (database) => {
     expect((await h.api('POST', '/api/v1/incidents/nope/publish', {})).status).toBe(404);
   });
 
+  it('publish with a template: the body first, then the template, then the draft; an unknown one stores nothing', async () => {
+    const body = JSON.parse(fixture('generic-firing.json'));
+    body.id = `template-${database}`;
+    const { incidentId } = (await post('generic', JSON.stringify(body))).json();
+    const template = (
+      await h.api('POST', '/api/v1/incident-templates', {
+        name: `Checkout down ${database}`,
+        title: 'Checkout unavailable',
+        message: 'Checkout is failing; we are on it.',
+        impact: 'critical',
+        components: { [checkout.id]: 'major_outage' },
+      })
+    ).body;
+    const unknown = await h.api('POST', `/api/v1/incidents/${incidentId}/publish`, { template: 'no such template' });
+    expect(unknown.status).toBe(400);
+    expect(unknown.body.details).toEqual([
+      {
+        field: 'template',
+        problem: expect.stringContaining("no incident template with id or name 'no such template'"),
+      },
+    ]);
+    expect((await h.api('GET', `/api/v1/incidents/${incidentId}`)).body.state).toBe('draft');
+
+    const res = await h.api('POST', `/api/v1/incidents/${incidentId}/publish`, {
+      template: template.name.toUpperCase(),
+      title: 'Checkout errors',
+    });
+    expect(res.status).toBe(201);
+    // Title from the body, message, impact and components from the template, status from the draft.
+    expect(res.body.incident).toMatchObject({
+      id: incidentId,
+      title: 'Checkout errors',
+      impact: 'critical',
+      status: 'investigating',
+    });
+    expect(res.body.incident.components).toEqual([{ id: checkout.id, name: 'Checkout', status: 'major_outage' }]);
+    expect(res.body.update.message).toBe('Checkout is failing; we are on it.');
+  });
+
   it('a commander and the holding statement publishing one draft at the same moment: one publication', async () => {
     const body = JSON.parse(fixture('generic-firing.json'));
     body.id = `race-${database}`;

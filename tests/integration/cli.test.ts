@@ -197,6 +197,6 @@ describe('herald CLI against a running Herald', { timeout: 90_000 }, () => {
 
     const missing = await herald(['incident', 'open', '--title', 'x']);
     expect(missing.code).not.toBe(0);
-    expect(missing.stderr).toMatch(/required option '--message <markdown>' not specified/);
+    expect(missing.stderr).toMatch(/give --title and --message \(or --message-file\), or --template NAME/);
   });
 });

@@ -294,6 +294,7 @@ export function registerClientCommands(program: Command) {
   incident
     .command('publish <id>')
     .description('publish a draft, as it is or with any of these changed')
+    .option('--template <name>', "fill what these options leave out from this incident template, before the draft's")
     .option('--title <title>', 'incident title')
     .option('--message <markdown>', 'the first update, in Markdown')
     .option('--status <status>', 'investigating | identified | monitoring | resolved')
@@ -305,6 +306,7 @@ export function registerClientCommands(program: Command) {
       async (
         id: string,
         options: {
+          template?: string;
           title?: string;
           message?: string;
           status?: string;
@@ -319,6 +321,7 @@ export function registerClientCommands(program: Command) {
           command,
           `api/v1/incidents/${idSegment('ID', id)}/publish`,
           {
+            template: options.template,
             title: options.title,
             message: options.message,
             status: options.status,

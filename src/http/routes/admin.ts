@@ -9,7 +9,6 @@ import {
   patchComponentSchema,
   patchIncidentTemplateSchema,
   postmortemSchema,
-  publishDraftSchema,
 } from '../../domain/schemas.js';
 import { dismiss, publishDraft } from '../../alerts/drafts.js';
 import { getDraft, listDrafts } from '../../store/drafts-repo.js';
@@ -36,6 +35,7 @@ import type { MaintenanceStatus } from '../../domain/enums.js';
 import {
   addIncidentTemplate,
   changeIncidentTemplate,
+  draftPublishRequest,
   incidentRequest,
   removeIncidentTemplate,
   showIncidentTemplate,
@@ -140,7 +140,8 @@ export async function adminRoutes(app: FastifyInstance, { herald }: { herald: Ad
   });
   app.post<IdParams>('/incidents/:id/publish', (request, reply) =>
     idempotent(store, request, reply, async () => {
-      const input = parseInput(publishDraftSchema, request.body ?? {});
+      // With `template`, the template fills what the body leaves out, before the draft does.
+      const input = await draftPublishRequest(store, request.body);
       const { incident, update, draft } = await publishDraft(publishDeps, request.params.id, input);
       herald.metrics.published.inc();
       herald.alerts.metrics.published(draft, 'commander');
