@@ -84,6 +84,21 @@ describe.each(['sqlite', 'postgres'] as const)('incident templates (%s)', (datab
     ).toBe(201);
   });
 
+  it('the same name sent at once from several clients: one template, every other answer a 409 naming it', async () => {
+    h = await startTestHerald({ database, workers: false });
+    const answers = await Promise.all(
+      ['Queue stuck', 'queue STUCK', ' Queue stuck', 'QUEUE stuck', 'queue stuck '].map((name) =>
+        h!.api('POST', '/api/v1/incident-templates', { name, title: 't', message: 'm' }),
+      ),
+    );
+    const created = answers.filter((a) => a.status === 201);
+    expect(created).toHaveLength(1);
+    const others = answers.filter((a) => a.status !== 201);
+    expect(others.map((a) => a.status)).toEqual([409, 409, 409, 409]);
+    for (const a of others) expect(a.body.details).toEqual({ existingId: created[0]!.body.id });
+    expect(await templates()).toHaveLength(1);
+  });
+
   it('bad input gets one clear problem per field and changes nothing', async () => {
     h = await startTestHerald({ database, workers: false });
     const db = await component('Database');
