@@ -87,6 +87,8 @@ export interface Maintenance {
   cancelledAt: string | null;
   /** When its "starts soon" notice went out. */
   remindedAt: string | null;
+  /** How many times it changed after it was scheduled (edits, updates, start, end, cancellation). */
+  revision: number;
   /** Its notices, newest first: each went out like an incident update (GET /api/v1/updates/ID/deliveries). */
   updates: MaintenanceNotice[];
   createdAt: string;

@@ -1,4 +1,4 @@
-import type { Kysely, Selectable } from 'kysely';
+import { type Kysely, type Selectable, sql } from 'kysely';
 import type { ComponentStatus, IncidentStatus, MaintenanceStatus, NoticeStatus } from '../domain/enums.js';
 import { InputError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
@@ -21,6 +21,8 @@ export interface MaintenanceFilter {
   statuses?: MaintenanceStatus[];
   /** Cancelled maintenances are left out unless asked for (the page and its JSON never show them). */
   includeCancelled?: boolean;
+  /** Only those not over yet, or changed since this time (ISO). */
+  openOrChangedSince?: string;
 }
 
 export async function getMaintenances(db: Executor, filter: MaintenanceFilter = {}): Promise<Maintenance[]> {
@@ -28,6 +30,11 @@ export async function getMaintenances(db: Executor, filter: MaintenanceFilter = 
   if (filter.ids) query = query.where('id', 'in', filter.ids.length ? filter.ids : ['']);
   if (filter.statuses) query = query.where('status', 'in', filter.statuses);
   if (!filter.includeCancelled) query = query.where('cancelled_at', 'is', null);
+  const since = filter.openOrChangedSince;
+  if (since !== undefined)
+    query = query.where((eb) =>
+      eb.or([eb('status', 'in', ['scheduled', 'in_progress', 'verifying']), eb('updated_at', '>=', since)]),
+    );
   const rows = await query.execute();
   if (rows.length === 0) return [];
   const ids = rows.map((r) => r.id);
@@ -86,6 +93,7 @@ function toMaintenance(
     channels: row.channels_json ? (JSON.parse(row.channels_json) as string[]) : null,
     cancelledAt: row.cancelled_at ?? null,
     remindedAt: row.reminded_at ?? null,
+    revision: Number(row.revision ?? 0),
     updates,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
@@ -199,9 +207,11 @@ export async function storeMaintenanceStep(
     if (f.message !== undefined) set.message = f.message;
     if (f.scheduledFor !== undefined) set.scheduled_for = f.scheduledFor;
     if (f.scheduledUntil !== undefined) set.scheduled_until = f.scheduledUntil;
+    // Every step but the reminder changes what its calendar event says: the event's SEQUENCE goes up.
+    const revises = Boolean(change.status || change.cancel || change.fields || change.components);
     let claim = tx
       .updateTable('maintenances')
-      .set(set)
+      .set(revises ? { ...set, revision: sql<number>`revision + 1` } : set)
       .where('id', '=', id)
       .where('status', 'in', change.from)
       .where('cancelled_at', 'is', null);

@@ -65,6 +65,8 @@ export interface MaintenancesTable {
   reminded_at?: string | null;
   /** The incidents row its notices are threaded on. */
   thread_id?: string | null;
+  /** Changes since it was scheduled: the SEQUENCE of its event in maintenances.ics. */
+  revision?: number;
 }
 
 export interface MaintenanceComponentsTable {

@@ -120,6 +120,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '010_component_status_changes',
       '011_lifecycle',
       '012_incident_templates',
+      '013_maintenance_revision',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')

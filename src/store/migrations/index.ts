@@ -11,6 +11,7 @@ import * as statuspageTargets from './009_statuspage_targets.js';
 import * as componentStatusChanges from './010_component_status_changes.js';
 import * as lifecycle from './011_lifecycle.js';
 import * as incidentTemplates from './012_incident_templates.js';
+import * as maintenanceRevision from './013_maintenance_revision.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -26,6 +27,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '010_component_status_changes': componentStatusChanges,
   '011_lifecycle': lifecycle,
   '012_incident_templates': incidentTemplates,
+  '013_maintenance_revision': maintenanceRevision,
 };
 
 export const migrationProvider: MigrationProvider = {
