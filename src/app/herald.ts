@@ -17,6 +17,7 @@ import { type Logger, createLogger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
 import { statusPageReconcileJob } from '../pipeline/statuspage-reconciler.js';
 import { targetViews } from '../channels/statuspage/target-view.js';
+import { embedFrameAncestors } from '../statuspage/security-headers.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
 import type { SubscriberDeps } from '../subscribers/service.js';
@@ -57,6 +58,8 @@ export interface Herald {
   confirmations: ConfirmationQueue;
   channels: Channel[];
   siteName: string;
+  /** Who may frame the status widget (embed.html): `site.embedAncestors` as checked at start. */
+  embedAncestors?: readonly string[];
   metrics: Metrics;
   publishDeps: PublishDeps;
   /** What sign-ups, imports and unsubscribes use (the API, the public pages, the console). */
@@ -80,6 +83,11 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     logger.warn(`template reload failed: ${message}`),
   );
   const siteName = config.site?.name ?? 'Status';
+  try {
+    embedFrameAncestors(config.site?.embedAncestors);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const runtime: ChannelRuntime = {
     store,
     templates,
@@ -227,6 +235,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     confirmations,
     channels,
     siteName,
+    embedAncestors: config.site?.embedAncestors,
     metrics,
     publishDeps,
     subscriberDeps,

@@ -32,7 +32,18 @@ export interface AlertRule {
 
 export interface HeraldConfig {
   /** The public page's name and brand: logo and favicon are paths to SVG/PNG files, accentColor `#rrggbb`. */
-  site?: { name?: string; logo?: string; favicon?: string; accentColor?: string };
+  site?: {
+    name?: string;
+    logo?: string;
+    favicon?: string;
+    accentColor?: string;
+    /**
+     * Sites that may show embed.html (the status widget) in a frame: origins such as `https://www.example.com` or
+     * `https://*.example.com`, `'self'`, or `*` for any site (the default); `[]` for none. Every other page keeps
+     * `frame-ancestors 'none'`.
+     */
+    embedAncestors?: string[];
+  };
   /** Alerts → drafts. Without rules the default rule applies (docs/alerts.md). */
   alerts?: {
     rules?: AlertRule[];

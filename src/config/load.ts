@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import type { ChannelDefinition, ConfigExport, HeraldConfig } from './define.js';
+import { embedFrameAncestors } from '../statuspage/security-headers.js';
 import { ConfigError } from './env.js';
 
 const NAME = /^[a-z][a-z0-9-]{0,62}$/;
@@ -39,6 +40,11 @@ export function validateConfig(config: HeraldConfig, origin = 'config'): HeraldC
       );
     }
     seen.add(definition.name);
+  }
+  try {
+    embedFrameAncestors(config.site?.embedAncestors);
+  } catch (error) {
+    throw new ConfigError(`${origin}: ${(error as Error).message}`);
   }
   return config;
 }

@@ -29,6 +29,8 @@ export type WebDeps = AdminDeps &
   ConsoleHerald & {
     env: Pick<HeraldEnv, 'trustProxy' | 'statusPageDir' | 'appUrl'>;
     logger: Logger;
+    /** Who may frame embed.html (`site.embedAncestors`); default any site. */
+    embedAncestors?: readonly string[];
   };
 
 export interface AppOptions {
@@ -67,6 +69,7 @@ export async function buildApp(herald: WebDeps, options: AppOptions = {}): Promi
     dir: statusPage?.site.dir ?? herald.env.statusPageDir,
     build: statusPage ? () => rebuildStatusSite(herald) : undefined,
     appUrl: herald.env.appUrl,
+    embedAncestors: herald.embedAncestors,
   });
   for (const plugin of options.plugins ?? []) await plugin(app, herald);
   return app;

@@ -27,6 +27,8 @@ import { dataStamp, stampKey } from './stamps.js';
 import { createPurger } from './purge.js';
 import { DEFAULT_PUBLISH_TUNING, TargetPublisher, type TargetOutcome } from './publishing.js';
 import { dailyUptime } from './uptime.js';
+import { CALENDAR_KEEP_DAYS, maintenanceCalendar } from './ical.js';
+import { EMBED_PAGE } from './security-headers.js';
 import { createTarget } from './targets/index.js';
 import { BUILD_NOTE, type BuildNote, type BuiltSite, type PublishTargetImpl } from './targets/target.js';
 import { commitTree, currentVersion, hashOf, readManifest, readNote, type Manifest, withSiteLock } from './tree.js';
@@ -301,7 +303,8 @@ export class StatusSite {
     const { files, data, publishedAt } = await this.render(full, [
       ...new Set([...(request.incidentIds ?? []), ...outdated]),
     ]);
-    const stamp = dataStamp(stamps, [...data.components, ...data.maintenances]);
+    // The calendar holds cancelled maintenances too: a cancellation is a change the build shows.
+    const stamp = dataStamp(stamps, [...data.components, ...data.maintenances, ...data.calendar]);
     const manifest: Manifest = full ? {} : { ...previous };
     for (const id of Object.keys(pages.incidents)) {
       if (stamps.has(id)) continue;
@@ -348,7 +351,11 @@ export class StatusSite {
     const now = this.now();
     const since = new Date(now.getTime() - this.days * 86_400_000).toISOString();
     const [data, external] = await Promise.all([
-      statusPageSnapshot(db, { since, recentLimit: this.recentLimit }),
+      statusPageSnapshot(db, {
+        since,
+        recentLimit: this.recentLimit,
+        calendarSince: new Date(now.getTime() - CALENDAR_KEEP_DAYS * 86_400_000).toISOString(),
+      }),
       this.external.views(),
     ]);
     const pageIncidents = await incidentsWithUpdates(db, full ? await allIncidentIds(db) : [...new Set(changedIds)]);
@@ -357,7 +364,7 @@ export class StatusSite {
       [
         ...data.components.map((c) => c.updatedAt),
         ...data.recent.map((i) => i.updatedAt),
-        ...data.maintenances.map((m) => m.updatedAt),
+        ...data.calendar.map((m) => m.updatedAt),
       ].reduce<string | undefined>((max, t) => (max === undefined || t > max ? t : max), undefined) ??
       now.toISOString(); // an empty page: built now
     const publishedAt = now.toISOString();
@@ -367,10 +374,16 @@ export class StatusSite {
     const files = new Map<string, string | Uint8Array>();
 
     files.set(this.pages.css.path, this.pages.css.css);
+    files.set(this.pages.embedCss.path, this.pages.embedCss.css);
     files.set(localTimeScript.path, localTimeScript.js);
     for (const file of [this.brand.logo, this.brand.favicon]) if (file) files.set(file.path, file.content);
     const status = overallStatus(data.components, data.recent, data.maintenances);
     const groupId = (name: string) => shortId(`group:${name}`);
+    const active = data.recent.filter(isOpen);
+    const maintenance = {
+      active: activeMaintenances(data.maintenances),
+      upcoming: upcomingMaintenances(data.maintenances),
+    };
     const pastSince = new Date(
       Math.floor(now.getTime() / 86_400_000) * 86_400_000 - (PAST_DAYS - 1) * 86_400_000,
     ).toISOString();
@@ -378,17 +391,23 @@ export class StatusSite {
       'index.html',
       this.pages.renderIndex(site, {
         status,
-        active: data.recent.filter(isOpen),
+        active,
         past: data.recent.filter((i) => i.startedAt >= pastSince),
         today: now.toISOString().slice(0, 10),
         groups: groupComponents(data.components, groupId),
         uptime: dailyUptime(data.components, data.statusChanges, now, this.days),
         dayLinks: dayLinks(data.recent, new Set(data.months.map((m) => m.month)), now),
-        maintenance: {
-          active: activeMaintenances(data.maintenances),
-          upcoming: upcomingMaintenances(data.maintenances),
-        },
+        maintenance,
         external,
+      }),
+    );
+    files.set(EMBED_PAGE, this.pages.renderEmbed(site, { status, active, maintenance }));
+    files.set(
+      'maintenances.ics',
+      maintenanceCalendar({
+        name: `${statusTitle(this.deps.siteName)} - maintenance`,
+        publicUrl: base,
+        maintenances: data.calendar,
       }),
     );
     files.set('badge.svg', indicatorBadge(statusTitle(this.deps.siteName), status.description, status.indicator));

@@ -7,7 +7,7 @@ import Negotiator from 'negotiator';
 
 export type ContentCoding = 'br' | 'gzip';
 
-const COMPRESSIBLE = /\.(html|css|json|rss|atom|txt|xml|svg|js)$/;
+const COMPRESSIBLE = /\.(html|css|json|rss|atom|ics|txt|xml|svg|js)$/;
 /** Below this a coding saves too little to be worth its headers and CPU: such files go as they are. */
 export const MIN_COMPRESS_BYTES = 1_024;
 const PREFERENCE = ['br', 'gzip', 'identity'];

@@ -4,13 +4,13 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
-import { statusTitle } from '../render/labels.js';
+import { INCIDENT_STATUS_LABEL, statusTitle } from '../render/labels.js';
 import { type Brand, loadBrand } from './brand.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
 import type { ExternalGroupView } from './external.js';
 import type { ComponentGroup } from './model.js';
 import { dayLabel, formatUptime, groupUptime, type UptimeRow } from './uptime.js';
-import { withUtc } from './time.js';
+import { utcText, withUtc } from './time.js';
 
 /** Days of "Past incidents" on the index, today included (Statuspage shows 15). */
 export const PAST_DAYS = 15;
@@ -26,6 +26,10 @@ export const localTimeScript = {
 };
 
 const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
+const EMBED_CSS = readFileSync(join(import.meta.dirname, 'assets', 'embed.css'), 'utf8');
+
+/** How many incidents and maintenances the widget lists; the rest are counted ("2 more"). */
+export const EMBED_ITEMS = 3;
 const SUBSCRIBE_JS = readFileSync(join(import.meta.dirname, 'assets', 'subscribe.js'), 'utf8');
 
 /** subscribe.html's script, named by a hash of its content like the stylesheet. */
@@ -93,7 +97,10 @@ export class PageRenderer {
   private readonly subscribe: TemplateFn;
   private readonly notFound: TemplateFn;
   private readonly uptime: TemplateFn;
+  private readonly embed: TemplateFn;
   readonly css: { path: string; css: string };
+  /** embed.html's own small stylesheet (the brand's link colour included). */
+  readonly embedCss: { path: string; css: string };
 
   constructor(
     templates: Templates,
@@ -114,7 +121,13 @@ export class PageRenderer {
     this.subscribe = t('subscribe.html.hbs');
     this.notFound = t('404.html.hbs');
     this.uptime = t('uptime.html.hbs');
+    this.embed = t('embed.html.hbs');
     this.css = stylesheet(historyDays, sources.join('\0'), brand.css);
+    const embedCss = `${EMBED_CSS}${brand.css}\n`;
+    this.embedCss = {
+      path: `assets/embed.${createHash('sha256').update(embedCss).digest('hex').slice(0, 10)}.css`,
+      css: embedCss,
+    };
   }
 
   private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
@@ -178,6 +191,38 @@ export class PageRenderer {
       `${input.status.description}: current status of ${site.siteName}`,
       body,
     );
+  }
+
+  /**
+   * embed.html, the widget other sites frame: the overall status, then what is going on now (open incidents,
+   * maintenance in progress, then the next scheduled), each linking to the full page in the top window.
+   */
+  renderEmbed(site: PageSite, input: Pick<IndexInput, 'status' | 'active' | 'maintenance'>): string {
+    const items = [
+      ...input.active.map((i) => ({
+        title: i.title,
+        href: `incidents/${i.id}.html`,
+        label: `${INCIDENT_STATUS_LABEL[i.status]}`,
+      })),
+      ...input.maintenance.active.map((m) => ({
+        title: m.title,
+        href: `index.html#maintenance-${m.id}`,
+        label: 'Maintenance in progress',
+      })),
+      ...input.maintenance.upcoming.map((m) => ({
+        title: m.title,
+        href: `index.html#maintenance-${m.id}`,
+        label: `Scheduled ${utcText(m.scheduledFor)}`,
+      })),
+    ];
+    return this.embed({
+      ...withUtc(site, 'updatedAt'),
+      brand: statusTitle(site.siteName),
+      stylesheet: this.embedCss.path,
+      status: input.status,
+      items: items.slice(0, EMBED_ITEMS),
+      more: Math.max(0, items.length - EMBED_ITEMS),
+    });
   }
 
   private renderUptime(site: PageSite, row: UptimeRow | undefined, links: Map<string, string>): string {

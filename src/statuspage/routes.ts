@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { codingFor, mayCompress } from './compression.js';
 import { cacheControlOf, contentTypeOf } from './content-types.js';
 import { type Representation, SiteFileCache } from './file-cache.js';
-import { securityHeaders } from './security-headers.js';
+import { EMBED_PAGE, embedFrameAncestors, embedHeaders, securityHeaders } from './security-headers.js';
 
 /** Where the built site is, and how to build it when nothing is there yet (when a status page channel exists). */
 export interface StatusPageFiles {
@@ -10,16 +10,23 @@ export interface StatusPageFiles {
   build?: () => Promise<unknown>;
   /** Herald's own address (HERALD_APP_URL), which the subscribe form posts to and its script asks. */
   appUrl?: string;
+  /** Who may frame embed.html (`site.embedAncestors`); default anyone (DEFAULT_EMBED_ANCESTORS). */
+  embedAncestors?: readonly string[];
 }
 
 /**
  * `GET /`, the static site and `GET /api/v2/*.json`, read from the site's directory so a rebuild by any process
  * shows within milliseconds.
  */
-export async function statusPageRoutes(app: FastifyInstance, { dir, build, appUrl }: StatusPageFiles): Promise<void> {
+export async function statusPageRoutes(
+  app: FastifyInstance,
+  { dir, build, appUrl, embedAncestors }: StatusPageFiles,
+): Promise<void> {
   let firstBuild: Promise<unknown> | undefined;
   const files = new SiteFileCache(dir);
-  const headers = securityHeaders(appUrl);
+  const pageHeaders = securityHeaders(appUrl);
+  const widgetHeaders = embedHeaders(appUrl, embedFrameAncestors(embedAncestors));
+  const headersOf = (path: string) => (path === EMBED_PAGE ? widgetHeaders : pageHeaders);
 
   const serve = async (request: FastifyRequest, reply: FastifyReply, path: string) => {
     const relative = safePath(path);
@@ -37,16 +44,16 @@ export async function statusPageRoutes(app: FastifyInstance, { dir, build, appUr
     }
     if (file === null && !/\.[a-z0-9]+$/.test(relative)) {
       file = await find(`${relative}.html`);
-      if (file !== null) return send(request, reply, `${relative}.html`, file, headers);
+      if (file !== null) return send(request, reply, `${relative}.html`, file, headersOf(`${relative}.html`));
     }
     if (file === null) {
       // The site's own 404 page, as a static host configured with it as its error document serves it.
       const missing = wantsPage(request, relative) ? await find('404.html') : null;
       if (missing === null) return reply.callNotFound();
       reply.status(404);
-      return send(request, reply, '404.html', missing, headers);
+      return send(request, reply, '404.html', missing, pageHeaders);
     }
-    return send(request, reply, relative, file, headers);
+    return send(request, reply, relative, file, headersOf(relative));
   };
 
   app.get('/', (request, reply) => serve(request, reply, 'index.html'));
@@ -65,8 +72,8 @@ function send(
   reply.header('cache-control', cacheControlOf(path));
   reply.header('content-type', contentTypeOf(path));
   if (mayCompress(path)) reply.header('vary', 'accept-encoding');
-  if (path.startsWith('api/') || path.endsWith('.rss') || path.endsWith('.atom'))
-    reply.header('access-control-allow-origin', '*');
+  // Machine-readable files are read by other sites' scripts (dashboards, web calendars).
+  if (path.startsWith('api/') || /\.(rss|atom|ics)$/.test(path)) reply.header('access-control-allow-origin', '*');
   if (matches(request.headers['if-none-match'], file.etag)) return reply.status(304).send();
   if (file.coding !== null) reply.header('content-encoding', file.coding);
   return reply.send(file.body);

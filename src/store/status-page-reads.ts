@@ -20,6 +20,8 @@ export interface StatusPageSnapshot {
   /** Unresolved, started within the bar window, or among the most recent: enough for index, JSON and feeds. */
   recent: IncidentWithUpdates[];
   maintenances: Maintenance[];
+  /** maintenances.ics: those not over yet, and those over (cancelled too) that changed since `calendarSince`. */
+  calendar: Maintenance[];
   /** 'YYYY-MM' → number of incidents started that month, newest month first. */
   months: Array<{ month: string; count: number }>;
   /** Per component, its status changes since `since` (oldest first), led by the last one before it. */
@@ -34,11 +36,12 @@ export interface StatusChange {
 /** Components, maintenances, the recent incidents and the count per month: what the index, JSON and feeds show. */
 export async function statusPageSnapshot(
   db: Executor,
-  options: { since: string; recentLimit: number },
+  options: { since: string; recentLimit: number; calendarSince: string },
 ): Promise<StatusPageSnapshot> {
-  const [components, maintenances, latest, windowed, monthRows, statusChanges] = await Promise.all([
+  const [components, maintenances, calendar, latest, windowed, monthRows, statusChanges] = await Promise.all([
     listComponents(db),
     getMaintenances(db),
+    getMaintenances(db, { includeCancelled: true, openOrChangedSince: options.calendarSince }),
     db
       .selectFrom('incidents')
       .select('id')
@@ -69,7 +72,14 @@ export async function statusPageSnapshot(
     counts.set(month, (counts.get(month) ?? 0) + 1);
   }
   const months = [...counts].map(([month, count]) => ({ month, count })).sort((a, b) => (a.month < b.month ? 1 : -1));
-  return { components, maintenances, recent: await incidentsWithUpdates(db, ids), months, statusChanges };
+  return {
+    components,
+    maintenances,
+    calendar,
+    recent: await incidentsWithUpdates(db, ids),
+    months,
+    statusChanges,
+  };
 }
 
 /** Every component's status changes since `since`, each list led by the change in force at `since` (if any). */
