@@ -10,7 +10,7 @@ import type { TemplateFn, Templates } from '../render/templates.js';
 import type { ExternalGroupView } from './external.js';
 import type { ComponentGroup } from './model.js';
 import { dayLabel, formatUptime, groupUptime, type UptimeRow } from './uptime.js';
-import { utcText, withUtc } from './time.js';
+import { withUtc } from './time.js';
 
 /** Days of "Past incidents" on the index, today included (Statuspage shows 15). */
 export const PAST_DAYS = 15;
@@ -28,8 +28,12 @@ export const localTimeScript = {
 const BASE_CSS = readFileSync(join(import.meta.dirname, 'assets', 'style.css'), 'utf8');
 const EMBED_CSS = readFileSync(join(import.meta.dirname, 'assets', 'embed.css'), 'utf8');
 
-/** How many incidents and maintenances the widget lists; the rest are counted ("2 more"). */
-export const EMBED_ITEMS = 3;
+/** How many incidents and maintenances the widget lists (what fits 150 px); the rest are counted ("2 more"). */
+export const EMBED_ITEMS = 2;
+
+const SHORT_DAY = new Intl.DateTimeFormat('en-GB', { day: 'numeric', month: 'short', timeZone: 'UTC' });
+/** "20 May 10:00 UTC": a time short enough for the widget's one-line rows. */
+const shortUtc = (iso: string) => `${SHORT_DAY.format(new Date(iso))} ${iso.slice(11, 16)} UTC`;
 const SUBSCRIBE_JS = readFileSync(join(import.meta.dirname, 'assets', 'subscribe.js'), 'utf8');
 
 /** subscribe.html's script, named by a hash of its content like the stylesheet. */
@@ -202,7 +206,7 @@ export class PageRenderer {
       ...input.active.map((i) => ({
         title: i.title,
         href: `incidents/${i.id}.html`,
-        label: `${INCIDENT_STATUS_LABEL[i.status]}`,
+        label: INCIDENT_STATUS_LABEL[i.status],
       })),
       ...input.maintenance.active.map((m) => ({
         title: m.title,
@@ -212,11 +216,12 @@ export class PageRenderer {
       ...input.maintenance.upcoming.map((m) => ({
         title: m.title,
         href: `index.html#maintenance-${m.id}`,
-        label: `Scheduled ${utcText(m.scheduledFor)}`,
+        label: `Maintenance ${shortUtc(m.scheduledFor)}`,
       })),
     ];
     return this.embed({
-      ...withUtc(site, 'updatedAt'),
+      updatedAt: site.updatedAt,
+      updatedAtShort: shortUtc(new Date(site.updatedAt).toISOString()),
       brand: statusTitle(site.siteName),
       stylesheet: this.embedCss.path,
       status: input.status,

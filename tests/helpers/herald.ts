@@ -43,6 +43,8 @@ export async function startTestHerald(
     dataDir?: string;
     /** channels.config.ts's `alerts` (rules, flap window). */
     alerts?: HeraldConfig['alerts'];
+    /** channels.config.ts's `site` (name, brand, embedAncestors). */
+    site?: HeraldConfig['site'];
   } = {},
 ): Promise<TestHerald> {
   const dataDir = options.dataDir ?? tempDir();
@@ -59,7 +61,11 @@ export async function startTestHerald(
   });
   const herald = await startHerald({
     env,
-    config: { channels: options.channels ?? [], ...(options.alerts ? { alerts: options.alerts } : {}) },
+    config: {
+      channels: options.channels ?? [],
+      ...(options.alerts ? { alerts: options.alerts } : {}),
+      ...(options.site ? { site: options.site } : {}),
+    },
     logger: createLogger({ level: process.env.TEST_LOG_LEVEL ?? 'silent', secrets: [TEST_TOKEN] }),
     workers: options.workers,
     sweeper: options.sweeper ?? false,

@@ -147,6 +147,32 @@ async function main() {
       }
       await context.close();
     }
+  // The widget, framed at 400×150 by a page of another origin (embed.html's default frame-ancestors: any site).
+  const host = Fastify();
+  host.get('/', (_request, reply) =>
+    reply
+      .type('text/html')
+      .send(
+        `<!doctype html><html lang="en"><head><meta name="viewport" content="width=device-width,initial-scale=1">` +
+          `<meta name="color-scheme" content="light dark"><title>Example shop</title></head>` +
+          `<body style="font:16px system-ui,sans-serif;margin:1.5rem;max-width:40rem"><h1>Example shop</h1>` +
+          `<p>Orders, payments and the dashboard run on Acme. Their current status:</p>` +
+          `<iframe title="Acme status" src="${base}/embed.html" width="400" height="150" style="border:0;max-width:100%"></iframe>` +
+          `<p>Questions? Write to support.</p></body></html>`,
+      ),
+  );
+  const hostUrl = (await host.listen({ host: '127.0.0.1', port: 0 })).replace('127.0.0.1', 'localhost');
+  for (const width of [1280, 390])
+    for (const scheme of ['light', 'dark'] as const) {
+      const context = await browser.newContext({ viewport: { width, height: 360 }, colorScheme: scheme });
+      const page = await context.newPage();
+      await page.goto(hostUrl, { waitUntil: 'load' });
+      const file = join(OUT, `statuspage-embed-${width}-${scheme}.png`);
+      await page.screenshot({ path: file, clip: { x: 0, y: 0, width: Math.min(width, 720), height: 360 } });
+      console.log(file);
+      await context.close();
+    }
+  await host.close();
   await browser.close();
   await app.close();
   await store.close();
