@@ -5,6 +5,8 @@ import * as channel from './src/channels/registry.js';
 // here are the names in `channels` lists, deliveries and metrics. A second target of one kind gets a
 // name of its own, e.g. channel.slack({ name: 'slack-community', ... }).
 export default defineConfig((env) => ({
+  // The status widget (embed.html) may be framed by any site; to allow only yours:
+  // site: { name: …, embedAncestors: ['https://www.example.com'] } (docs/statuspage.md, "Status widget").
   site: { name: env.HERALD_SITE_NAME ?? 'Status' },
   channels: [
     // The public status page (static site + Statuspage-compatible JSON + feeds), written to STATUS_PAGE_DIR

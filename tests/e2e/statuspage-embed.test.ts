@@ -108,9 +108,9 @@ describe.skipIf(!existsSync(CHROMIUM))('embed.html in a frame on another site, i
     expect(refused).toEqual([]);
     expect(foreign).toEqual([]);
     const frame = page.frames().find((f) => f !== page.mainFrame())!;
-    const links = await frame.locator('a').evaluateAll((as) =>
-      as.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('target')]),
-    );
+    const links = await frame
+      .locator('a')
+      .evaluateAll((as) => as.map((a) => [a.textContent, a.getAttribute('href'), a.getAttribute('target')]));
     expect(links).toContainEqual(['Elevated API errors', expect.stringMatching(/^incidents\/.+\.html$/), '_top']);
     expect(links).toContainEqual(['Database upgrade', expect.stringMatching(/^index\.html#maintenance-/), '_top']);
     expect(links.every(([, , target]) => target === '_top')).toBe(true);
@@ -126,7 +126,13 @@ describe.skipIf(!existsSync(CHROMIUM))('embed.html in a frame on another site, i
     expect(other.refused.join('\n')).toMatch(/frame-ancestors/);
     await other.close();
     const index = await open(listed.frame(`${herald}/`));
-    expect(await index.page.frames()[1]?.locator('.overall').count().catch(() => 0)).toBe(0);
+    expect(
+      await index.page
+        .frames()[1]
+        ?.locator('.overall')
+        .count()
+        .catch(() => 0),
+    ).toBe(0);
     expect(index.refused.join('\n')).toMatch(/frame-ancestors 'none'/);
     await index.close();
   });
