@@ -5,6 +5,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rebuildStatusSite, statuspage } from '../../src/channels/statuspage/index.js';
+import { withBanner } from '../../src/statuspage/emergency.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -135,6 +136,13 @@ describe.skipIf(!existsSync(CHROMIUM))('embed.html in a frame on another site, i
     ).toBe(0);
     expect(index.refused.join('\n')).toMatch(/frame-ancestors 'none'/);
     await index.close();
+  });
+
+  it('carries the break-glass banner like every page (herald statuspage emergency)', async () => {
+    const page = (await h.app.inject({ url: '/embed.html' })).body;
+    expect(withBanner(page, { message: 'Our cloud region is down', at: new Date().toISOString() })).toMatch(
+      /<h1>.*<\/h1>\n<!--herald:emergency--><div class="emergency" role="alert"><p><strong>Our cloud region is down/,
+    );
   });
 
   it('sends its frame-ancestors as a header, without X-Frame-Options; the index keeps DENY', async () => {

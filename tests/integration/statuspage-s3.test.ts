@@ -72,6 +72,10 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
     const summary = await get('public/api/v2/summary.json');
     expect(summary.type).toBe('application/json; charset=utf-8');
     expect(JSON.parse(summary.body).incidents[0].name).toBe('Queue backlog');
+    const calendar = await get('public/maintenances.ics');
+    expect(calendar.type).toBe('text/calendar; charset=utf-8');
+    expect(calendar.body.startsWith('BEGIN:VCALENDAR\r\n')).toBe(true);
+    expect((await get('public/embed.html')).type).toBe('text/html; charset=utf-8');
     const css = uploaded.find((p) => p.endsWith('.css'))!;
     expect((await get(`public/${css}`)).cache).toContain('immutable');
 
