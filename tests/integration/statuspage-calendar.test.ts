@@ -1,10 +1,15 @@
 // maintenances.ics read back by a real iCalendar parser (Mozilla's ical.js), with Herald's API making the changes.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import ICAL from 'ical.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { rebuildStatusSite, statuspage } from '../../src/channels/statuspage/index.js';
 import { markdownToText } from '../../src/render/markdown.js';
 import { fold, text } from '../../src/statuspage/ical.js';
+import { openStore } from '../../src/store/store.js';
+import { tempDir } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { acmeSite, seedComponents, seedMaintenance } from '../unit/statuspage-seed.js';
 
 /** Whole seconds: iCalendar DATE-TIMEs have no fraction. */
 const inHours = (h: number) => `${new Date(Date.now() + h * 3_600_000).toISOString().slice(0, 19)}.000Z`;
@@ -201,6 +206,54 @@ describe.each(['sqlite', 'postgres'] as const)('maintenances.ics (%s)', (databas
     // The messages without Markdown come back as typed.
     expect(events[0]!.description.startsWith('Commas, semicolons; and a \\ backslash\n')).toBe(true);
     expect(events[3]!.description.startsWith('x'.repeat(5000))).toBe(true);
+  });
+});
+
+describe('which maintenances the calendar holds', () => {
+  it('upcoming and in progress; ended or cancelled ones for 7 days after their last change, then not', async () => {
+    const root = tempDir('herald-calendar-');
+    const store = await openStore(join(root, 'herald.db'));
+    try {
+      const now = new Date('2026-05-20T12:00:00.000Z');
+      const daysAgo = (d: number) => new Date(now.getTime() - d * 86_400_000).toISOString();
+      const [api] = await seedComponents(store, 1, { names: () => 'API' });
+      const seed = async (title: string, status: 'scheduled' | 'in_progress' | 'completed', changed: number) =>
+        seedMaintenance(store, {
+          title,
+          message: 'm',
+          status,
+          scheduledFor: daysAgo(changed + 1),
+          scheduledUntil: daysAgo(changed),
+          components: [api!.id],
+          at: daysAgo(changed),
+        });
+      await seed('upcoming', 'scheduled', -2);
+      await seed('running', 'in_progress', 0);
+      await seed('ended 6 days ago', 'completed', 6);
+      await seed('ended 8 days ago', 'completed', 8);
+      const cancelled = await seed('cancelled 2 days ago', 'completed', 2);
+      const old = await seed('cancelled 9 days ago', 'completed', 9);
+      for (const [id, d] of [
+        [cancelled, 2],
+        [old, 9],
+      ] as const)
+        await store.db
+          .updateTable('maintenances')
+          .set({ cancelled_at: daysAgo(d) })
+          .where('id', '=', id)
+          .execute();
+      const site = acmeSite(store, join(root, 'site'), { now: () => now });
+      await site.rebuild({ full: true });
+      const { events } = parse(readFileSync(join(site.currentBuild()!.dir, 'maintenances.ics'), 'utf8'));
+      expect(events.map((e) => [e.summary, e.status]).sort()).toEqual([
+        ['cancelled 2 days ago', 'CANCELLED'],
+        ['ended 6 days ago', 'CONFIRMED'],
+        ['running', 'CONFIRMED'],
+        ['upcoming', 'CONFIRMED'],
+      ]);
+    } finally {
+      await store.close();
+    }
   });
 });
 
