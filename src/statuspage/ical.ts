@@ -2,6 +2,7 @@
 // commander is TEXT-escaped, and each line is folded at 75 octets without splitting a character, so no title or
 // message can end a property or start another one.
 import type { Maintenance } from '../domain/types.js';
+import { formatUtc } from '../render/labels.js';
 import { markdownToText } from '../render/markdown.js';
 
 /**
@@ -43,7 +44,15 @@ export function maintenanceCalendar(input: CalendarInput): string {
 
 function event(m: Maintenance, host: string, publicUrl: string): string[] {
   const components = m.components.map((c) => c.name).join(', ');
-  const description = [markdownToText(m.message).trim(), components ? `Affected: ${components}` : '']
+  // The latest notice since it started (a commander's update, its start, end or cancellation): what made the
+  // SEQUENCE go up shows in the event too. Notices before it (announced, reminded, rescheduled) say what the
+  // message and the window already say.
+  const latest = m.updates.find((u) => u.status !== 'scheduled');
+  const description = [
+    markdownToText(m.message).trim(),
+    latest ? `Latest update, ${formatUtc(latest.createdAt)}: ${markdownToText(latest.message).trim()}` : '',
+    components ? `Affected: ${components}` : '',
+  ]
     .filter(Boolean)
     .join('\n\n');
   return [

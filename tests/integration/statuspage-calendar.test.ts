@@ -149,6 +149,10 @@ describe.each(['sqlite', 'postgres'] as const)('maintenances.ics (%s)', (databas
     expect(update.status).toBe(201);
     const completed = (await calendar()).events[0]!;
     expect(completed).toMatchObject({ uid: edited.uid, sequence: 2, status: 'CONFIRMED' });
+    // The update shows in the event: what made its SEQUENCE go up.
+    expect(completed.description).toMatch(
+      /^The dashboard is read-only during the upgrade\.\n\nLatest update, \w{3} \d{2} \w{3} \d{4} \d{2}:\d{2} UTC: Done early\.\n\nAffected: API, Database$/,
+    );
 
     // A second maintenance, cancelled: its event stays, CANCELLED, with a higher SEQUENCE.
     const other = (
