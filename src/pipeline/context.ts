@@ -25,7 +25,9 @@ export async function loadUpdateContext(db: Executor, site: SiteInfo, updateId: 
   const row = await getUpdateWithIncident(db, updateId);
   if (!row) throw new Error(`update ${updateId} not found`);
   const update = toUpdate(row);
-  const before = await componentsBeforeUpdate(db, row.incident_id, Number(row.number));
+  // Only the components this update names get a previous status: none named, nothing to look up.
+  const before =
+    update.components.length > 0 ? await componentsBeforeUpdate(db, row.incident_id, Number(row.number)) : [];
   const previous = new Map(before.map((c) => [c.id, c.status as ComponentStatus]));
   const components = update.components.map((c) => ({ ...c, previousStatus: previous.get(c.id) ?? 'operational' }));
   return buildUpdateContext(

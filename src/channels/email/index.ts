@@ -3,7 +3,8 @@ import { PermanentError } from '../errors.js';
 import { addressHash } from '../../domain/audience.js';
 import { manageUrl, unsubscribeUrl } from '../../domain/link-tokens.js';
 import { appUrlOf } from '../../lib/app-url.js';
-import { type EmailMessage, emailView, personalise, renderEmail, threadHeaders } from './render.js';
+import { personalisedParts } from './mime.js';
+import { type EmailMessage, emailView, renderEmail, threadHeaders } from './render.js';
 import { type SmtpSettings, createPool, smtpError } from './send.js';
 
 export interface EmailChannelOptions {
@@ -70,7 +71,7 @@ export function email(options: EmailChannelOptions): ChannelDefinition<AudienceC
         async sendTo(message, recipient) {
           const link = unsubscribeUrl(appUrlOf(runtime), runtime.secret, recipient.subscriberId);
           const manage = manageUrl(appUrlOf(runtime), runtime.secret, recipient.subscriberId);
-          const { html, text } = personalise(message, { unsubscribeUrl: link, manageUrl: manage });
+          const { html, text } = personalisedParts(message, { unsubscribeUrl: link, manageUrl: manage });
           const listUnsubscribe = [
             `<${link}>`,
             ...(options.unsubscribeMailto ? [`<mailto:${options.unsubscribeMailto}?subject=unsubscribe>`] : []),

@@ -85,7 +85,7 @@ export function renderEmail(templates: EmailTemplates, ctx: UpdateContext): Emai
   };
 }
 
-const escapeHtml = (s: string) =>
+export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
 export function personalise(
