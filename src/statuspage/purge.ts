@@ -4,7 +4,6 @@
 import http from 'node:http';
 import https from 'node:https';
 import { randomBytes } from 'node:crypto';
-import { CloudFrontClient, CreateInvalidationCommand } from '@aws-sdk/client-cloudfront';
 import { checkWebhookUrlForm, guardedLookup, resolveSafeAddresses } from '../lib/ssrf.js';
 
 /** Invalidates the changed paths in a CloudFront distribution in front of the target. */
@@ -61,16 +60,22 @@ export function invalidationPaths(paths: string[], prefix = ''): string[] {
 
 export function createPurger(option: PurgeOption): (request: PurgeRequest) => Promise<void> {
   if (option.type === 'cloudfront') {
-    const client = new CloudFrontClient({
-      region: 'us-east-1',
-      endpoint: option.endpoint,
-      credentials: option.credentials,
-      maxAttempts: 3,
+    // The AWS SDK is loaded at the first purge: a process that never purges does not carry it.
+    const cloudfront = lazy(async () => {
+      const sdk = await import('@aws-sdk/client-cloudfront');
+      const client = new sdk.CloudFrontClient({
+        region: 'us-east-1',
+        endpoint: option.endpoint,
+        credentials: option.credentials,
+        maxAttempts: 3,
+      });
+      return { sdk, client };
     });
     return async (request) => {
+      const { sdk, client } = await cloudfront();
       const items = invalidationPaths(request.paths, option.pathPrefix);
       await client.send(
-        new CreateInvalidationCommand({
+        new sdk.CreateInvalidationCommand({
           DistributionId: option.distributionId,
           InvalidationBatch: {
             // Unique per purge: the same reference with other paths is refused by CloudFront.
@@ -132,4 +137,16 @@ async function postGuarded(option: WebhookPurge, body: string): Promise<number> 
     request.on('error', reject);
     request.end(body);
   });
+}
+
+/** `make` run once, at the first call; a failed attempt is tried again at the next. */
+function lazy<T>(make: () => Promise<T>): () => Promise<T> {
+  let made: Promise<T> | undefined;
+  return () => {
+    made ??= make().catch((error: unknown) => {
+      made = undefined;
+      throw error;
+    });
+    return made;
+  };
 }

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { DeleteObjectsCommand, GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import type { S3Client } from '@aws-sdk/client-s3';
 import { cacheControlOf, contentTypeOf } from '../content-types.js';
 import type { S3Target } from '../options.js';
 import { MANIFEST, type Manifest } from '../tree.js';
@@ -21,21 +21,29 @@ const CONCURRENCY = 8;
  * publish cut short is repeated in full by the next one. The build's stamp goes last of all (see BUILD_NOTE).
  */
 export class S3Publisher implements PublishTargetImpl {
-  private readonly client: S3Client;
+  private s3?: Promise<{ client: S3Client; sdk: typeof import('@aws-sdk/client-s3') }>;
   private readonly prefix: string;
 
   constructor(
     private readonly target: S3Target,
     readonly name: string,
   ) {
-    this.client = new S3Client({
-      region: target.region ?? 'us-east-1',
-      endpoint: target.endpoint,
-      forcePathStyle: target.forcePathStyle,
-      credentials: target.credentials,
-      maxAttempts: 2,
-    });
     this.prefix = target.prefix ? target.prefix.replace(/^\/+/, '').replace(/\/*$/, '/') : '';
+  }
+
+  /** The AWS SDK is loaded when a bucket is first used: a process that never publishes to one does not carry it. */
+  private connect() {
+    this.s3 ??= import('@aws-sdk/client-s3').then((sdk) => ({
+      sdk,
+      client: new sdk.S3Client({
+        region: this.target.region ?? 'us-east-1',
+        endpoint: this.target.endpoint,
+        forcePathStyle: this.target.forcePathStyle,
+        credentials: this.target.credentials,
+        maxAttempts: 2,
+      }),
+    }));
+    return this.s3;
   }
 
   readBuild(signal?: AbortSignal): Promise<BuildNote | null> {
@@ -43,6 +51,8 @@ export class S3Publisher implements PublishTargetImpl {
   }
 
   async publish(site: BuiltSite, signal?: AbortSignal): Promise<TargetReport> {
+    const { client, sdk } = await this.connect();
+    const { DeleteObjectsCommand, PutObjectCommand } = sdk;
     const skipped = newerBuildAt(await this.readBuild(signal), site);
     if (skipped) return { name: this.name, uploaded: [], deleted: [], skipped };
     const remote = (await this.remoteJson<Manifest>(MANIFEST, signal)) ?? {};
@@ -57,7 +67,7 @@ export class S3Publisher implements PublishTargetImpl {
     await this.upload(site.dir, changed.filter(entry), signal);
     const removed = Object.keys(remote).filter((p) => !(p in site.manifest));
     for (let i = 0; i < removed.length; i += 1000) {
-      await this.client.send(
+      await client.send(
         new DeleteObjectsCommand({
           Bucket: this.target.bucket,
           Delete: { Objects: removed.slice(i, i + 1000).map((p) => ({ Key: this.prefix + p })), Quiet: true },
@@ -65,7 +75,7 @@ export class S3Publisher implements PublishTargetImpl {
         send,
       );
     }
-    await this.client.send(
+    await client.send(
       new PutObjectCommand({
         Bucket: this.target.bucket,
         Key: this.prefix + MANIFEST,
@@ -75,7 +85,7 @@ export class S3Publisher implements PublishTargetImpl {
       }),
       send,
     );
-    await this.client.send(
+    await client.send(
       new PutObjectCommand({
         Bucket: this.target.bucket,
         Key: this.prefix + BUILD_NOTE,
@@ -92,13 +102,14 @@ export class S3Publisher implements PublishTargetImpl {
   }
 
   private async upload(dir: string, paths: string[], signal?: AbortSignal) {
+    const { client, sdk } = await this.connect();
     let next = 0;
     await Promise.all(
       Array.from({ length: Math.min(CONCURRENCY, paths.length) }, async () => {
         while (next < paths.length) {
           const path = paths[next++]!;
-          await this.client.send(
-            new PutObjectCommand({
+          await client.send(
+            new sdk.PutObjectCommand({
               Bucket: this.target.bucket,
               Key: this.prefix + path,
               Body: await readFile(join(dir, path)),
@@ -114,9 +125,10 @@ export class S3Publisher implements PublishTargetImpl {
 
   /** One of Herald's own JSON objects in the bucket, or null when there is none yet. */
   private async remoteJson<T>(name: string, signal?: AbortSignal): Promise<T | null> {
+    const { client, sdk } = await this.connect();
     try {
-      const object = await this.client.send(
-        new GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }),
+      const object = await client.send(
+        new sdk.GetObjectCommand({ Bucket: this.target.bucket, Key: this.prefix + name }),
         { abortSignal: signal },
       );
       return JSON.parse((await object.Body?.transformToString()) ?? 'null') as T | null;
