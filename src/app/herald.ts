@@ -10,6 +10,7 @@ import { readReminderSettings } from '../console/reminders.js';
 import { type AnyEngineJob, DeliveryEngine, erasedJob } from '../pipeline/engine.js';
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
+import { componentEventsJob } from '../pipeline/component-events.js';
 import { maintenanceClockJob, readMaintenanceCheckMs } from '../pipeline/maintenance.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { Templates } from '../render/templates.js';
@@ -165,6 +166,9 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     const jobs: AnyEngineJob[] = [];
     const confirm = confirmationJob({ store, channels, appUrl: env.appUrl, secret: env.secret, logger });
     if (confirm) jobs.push(erasedJob(confirm));
+    // Component status changes made outside an update, to the webhook subscribers (see pipeline/component-events).
+    const events = componentEventsJob({ store, channels, site, logger, lockDurationMs: env.lockDurationMs ?? 30_000 });
+    if (events) jobs.push(erasedJob(events));
     const remind = reminderJob(
       { db: store.db, channels, siteName, publicUrl: env.publicUrl, appUrl: env.appUrl, logger },
       readReminderSettings(env.vars),

@@ -236,6 +236,27 @@ export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
    * alerts): no unsubscribe link, no list headers. `address` is of the channel's `recipientKind`. Throws typed errors.
    */
   sendStaffNotice?(address: string, notice: StaffNotice): Promise<void>;
+  /**
+   * Channels that tell their subscribers of a component's status changed outside an incident update (webhooks):
+   * sends `change` to one recipient, under an id stable across retries; 'skipped' when this recipient takes no
+   * such events. Throws typed errors.
+   */
+  sendComponentChange?(
+    change: ComponentChange,
+    recipient: Recipient,
+    signal?: AbortSignal,
+  ): Promise<'sent' | 'skipped'>;
+}
+
+/** A component's status changed outside an incident update (the admin API, the CLI, the console). */
+export interface ComponentChange {
+  /** The change's id (its component_status_changes row). */
+  id: string;
+  site: { name: string; url: string };
+  component: { id: string; name: string; status: ComponentStatus; previousStatus: ComponentStatus };
+  at: string;
+  /** Every component's status now, for the page's overall indicator. */
+  components: ReadonlyArray<{ status: ComponentStatus }>;
 }
 
 /** A message to the commanders: a subject, lines of plain text, and the link they act on. */

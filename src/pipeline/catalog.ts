@@ -9,7 +9,7 @@ import {
   deleteComponent,
   getComponent,
   moveComponent,
-  patchComponent,
+  patchComponentAtomically,
   sameNameInGroup,
 } from '../store/components-repo.js';
 import { listDeliveriesForUpdate, resetForRetry } from '../store/deliveries-repo.js';
@@ -55,7 +55,22 @@ export async function changeComponent(deps: CatalogDeps, id: string, patch: Patc
   if (!before) throw new NotFoundError('component', id);
   if (patch.name !== undefined || patch.group !== undefined)
     await refuseSameName(deps, patch.name ?? before.name, patch.group === undefined ? before.group : patch.group, id);
-  const component = (await patchComponent(deps.store.db, id, patch, nowIso()))!;
+  // The change and, for a new status, its event (the outbox of the component-events job) in one transaction.
+  const changed = await patchComponentAtomically(deps.store.db, id, patch, nowIso());
+  if (!changed) throw new NotFoundError('component', id);
+  const { component, statusChange } = changed;
+  if (statusChange) {
+    // One job per change, its id from the change: subscribers of component events hear of it once. A job not
+    // added now (Redis away) is added by the outbox sweeper.
+    await deps.queues
+      .enqueueComponentEvent(statusChange.id)
+      .catch((error: unknown) =>
+        deps.logger.warn(
+          { componentId: id, event: statusChange.id, err: (error as Error).message },
+          'component event stored but not enqueued; the sweeper will enqueue it',
+        ),
+      );
+  }
   // A new name or group shows on every incident page that lists the component.
   await refreshState(deps, 'components', patch.name !== undefined || patch.group !== undefined);
   return component;

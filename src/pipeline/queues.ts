@@ -19,6 +19,14 @@ export interface RefreshJobData {
 
 export type ChannelJobData = DeliveryJobData | RefreshJobData;
 
+/** A component's status changed outside an update: the event's id (its component_status_changes row). */
+export interface ComponentEventJobData {
+  eventId: string;
+}
+
+export const COMPONENT_EVENTS_QUEUE = 'component-events';
+export const componentEventJobId = (eventId: string) => `component-event-${eventId}`;
+
 export const isRefreshJob = (data: ChannelJobData): data is RefreshJobData => 'refresh' in data;
 
 const REFRESH_JOB_OPTIONS: JobsOptions = { removeOnComplete: true, removeOnFail: { age: 24 * 3600 } };
@@ -147,6 +155,43 @@ export class DeliveryQueues {
     this.lastAnsweredAt = Date.now();
   }
 
+  private eventsQueue?: Queue<ComponentEventJobData>;
+
+  /** The queue of component events (see ./component-events.ts). */
+  componentEvents(): Queue<ComponentEventJobData> {
+    if (!this.eventsQueue) {
+      this.eventsQueue = new Queue<ComponentEventJobData>(COMPONENT_EVENTS_QUEUE, {
+        connection: this.connection as ConnectionOptions,
+        prefix: this.prefix,
+      });
+      this.eventsQueue.on('error', () => undefined); // surfaced through enqueueComponentEvent()/the sweeper
+    }
+    return this.eventsQueue;
+  }
+
+  /**
+   * One job per component event, its id derived from the change: a retried request, a sweep or a second
+   * process adding it again adds nothing.
+   */
+  async enqueueComponentEvent(eventId: string, timeoutMs = 3_000): Promise<void> {
+    await withTimeout(
+      this.componentEvents().add(
+        'component-event',
+        { eventId },
+        {
+          jobId: componentEventJobId(eventId),
+          attempts: 12,
+          backoff: { type: 'exponential', delay: 2_000, jitter: 0.3 },
+          removeOnComplete: { age: 24 * 3600, count: 10_000 },
+          removeOnFail: { age: 14 * 24 * 3600 },
+        },
+      ),
+      timeoutMs,
+      'enqueue timed out',
+    );
+    this.lastAnsweredAt = Date.now();
+  }
+
   /** The job for a delivery row: its id derives from the row, so adding it twice is one job. */
   private jobFor(delivery: Pick<Delivery, 'id' | 'generation' | 'channel'>) {
     const capabilities = this.capabilities.get(delivery.channel);
@@ -207,10 +252,15 @@ export class DeliveryQueues {
 
   async close(): Promise<void> {
     await Promise.allSettled(
-      [...this.queues.values(), ...(this.flowProducer ? [this.flowProducer] : [])].map((q) => q.close()),
+      [
+        ...this.queues.values(),
+        ...(this.flowProducer ? [this.flowProducer] : []),
+        ...(this.eventsQueue ? [this.eventsQueue] : []),
+      ].map((q) => q.close()),
     );
     this.queues.clear();
     this.flowProducer = undefined;
+    this.eventsQueue = undefined;
   }
 }
 

@@ -1,9 +1,10 @@
 import { nowIso } from '../domain/ids.js';
 import type { Logger } from '../runtime/logger.js';
 import { PeriodicTask } from '../runtime/periodic.js';
+import { markComponentEventDone, unfinishedComponentEvents } from '../store/component-events-repo.js';
 import { listUnsettledBefore, recordOutcome } from '../store/deliveries-repo.js';
 import type { Store } from '../store/store.js';
-import { type DeliveryQueues, jobIdFor } from './queues.js';
+import { type DeliveryQueues, componentEventJobId, jobIdFor } from './queues.js';
 import { firstPostNotEdited } from './deliver.js';
 
 export interface SweepResult {
@@ -103,8 +104,26 @@ export class OutboxSweeper {
         result.enqueued++;
       }
     }
+    await this.sweepComponentEvents(staleBefore, result);
     if (result.enqueued + result.failed + result.delivered + result.skipped > 0)
       this.logger.info(result, 'outbox sweep repaired deliveries');
     return result;
+  }
+
+  /** Component events (changes made outside an update) whose job is missing, or failed for good. */
+  private async sweepComponentEvents(staleBefore: string, result: SweepResult): Promise<void> {
+    for (const eventId of await unfinishedComponentEvents(this.store.db, staleBefore)) {
+      result.checked++;
+      const job = await this.queues.componentEvents().getJob(componentEventJobId(eventId));
+      const state = job ? await job.getState() : 'missing';
+      if (state === 'missing' || state === 'unknown') {
+        await this.queues.enqueueComponentEvent(eventId);
+        result.enqueued++;
+      } else if (state === 'failed' || state === 'completed') {
+        // Its recipients keep what each attempt recorded; the event is over.
+        await markComponentEventDone(this.store.db, eventId, nowIso());
+        if (state === 'failed') result.failed++;
+      }
+    }
   }
 }

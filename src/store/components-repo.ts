@@ -131,12 +131,34 @@ export async function moveComponent(db: Executor, id: string, direction: 'up' | 
   return true;
 }
 
+/** A status change made outside an incident update: its component_status_changes id, from what, to what. */
+export interface StatusChange {
+  id: string;
+  from: ComponentStatus;
+  to: ComponentStatus;
+}
+
+/**
+ * Changes a component's fields. A new status is kept in its history and, as a change made outside any update, as
+ * a component event (the outbox the engine's component-events job sends from): run it in a transaction, so the
+ * change and its event are stored together. `statusChange` is absent when the status stayed as it was.
+ */
+/** patchComponent in a transaction of its own: the change and its event are stored together or not at all. */
+export function patchComponentAtomically(
+  db: Kysely<Database>,
+  id: string,
+  patch: PatchComponentInput,
+  now: string,
+): ReturnType<typeof patchComponent> {
+  return db.transaction().execute((tx) => patchComponent(tx, id, patch, now));
+}
+
 export async function patchComponent(
   db: Executor,
   id: string,
   patch: PatchComponentInput,
   now: string,
-): Promise<Component | undefined> {
+): Promise<{ component: Component; statusChange?: StatusChange } | undefined> {
   const values: Partial<ComponentsTable> = { updated_at: now };
   if (patch.name !== undefined) values.name = patch.name;
   if (patch.group !== undefined) values.group_name = patch.group;
@@ -145,9 +167,20 @@ export async function patchComponent(
   if (patch.position !== undefined) values.position = patch.position;
   const before = patch.status === undefined ? undefined : await getComponent(db, id);
   await db.updateTable('components').set(values).where('id', '=', id).execute();
-  if (before && patch.status !== undefined && before.status !== patch.status)
-    await recordStatusChange(db, { componentId: id, status: patch.status, at: now });
-  return getComponent(db, id);
+  let statusChange: StatusChange | undefined;
+  if (before && patch.status !== undefined && before.status !== patch.status) {
+    statusChange = {
+      id: await recordStatusChange(db, { componentId: id, status: patch.status, at: now }),
+      from: before.status,
+      to: patch.status,
+    };
+    await db
+      .insertInto('component_events')
+      .values({ id: statusChange.id, component_id: id, old_status: before.status, new_status: patch.status, at: now })
+      .execute();
+  }
+  const component = await getComponent(db, id);
+  return component ? { component, ...(statusChange ? { statusChange } : {}) } : undefined;
 }
 
 /** The ids among `ids` that name no component. */
@@ -175,8 +208,10 @@ export async function setComponentStatuses(
 }
 
 /** Kept beside every change of a component's status (same transaction): the history the daily bars are drawn from. */
-function recordStatusChange(db: Executor, change: { componentId: string; status: string; at: string }) {
-  return insertStatusChange(db, { id: newId(), ...change });
+async function recordStatusChange(db: Executor, change: { componentId: string; status: string; at: string }) {
+  const id = newId();
+  await insertStatusChange(db, { id, ...change });
+  return id;
 }
 const insertStatusChange = prepared((db, p: { id: string; componentId: string; status: string; at: string }) =>
   db

@@ -285,8 +285,29 @@ export interface IncidentTemplateComponentsTable {
   status: string;
 }
 
+export interface ComponentEventsTable {
+  id: string;
+  component_id: string;
+  old_status: string;
+  new_status: string;
+  at: string;
+  done_at: string | null;
+}
+
+export interface ComponentEventRecipientsTable {
+  event_id: string;
+  channel: string;
+  subscriber_id: string;
+  state: 'pending' | 'sending' | 'sent' | 'failed' | 'skipped';
+  attempts: number;
+  error: string | null;
+  updated_at: string;
+}
+
 export interface Database {
   components: ComponentsTable;
+  component_events: ComponentEventsTable;
+  component_event_recipients: ComponentEventRecipientsTable;
   component_status_changes: ComponentStatusChangesTable;
   incidents: IncidentsTable;
   incident_components: IncidentComponentsTable;

@@ -121,6 +121,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '011_lifecycle',
       '012_incident_templates',
       '013_maintenance_revision',
+      '014_component_events',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')

@@ -1,8 +1,8 @@
 import { Webhook } from 'standardwebhooks';
 import type { AudienceChannel, Recipient, ChannelDefinition } from '../channel.js';
 import { PermanentError } from '../errors.js';
-import { type WebhookMessage, renderWebhook, webhookView } from './payload.js';
-import { STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER } from './statuspage-body.js';
+import { type WebhookMessage, componentChangeBody, renderWebhook, webhookView } from './payload.js';
+import { STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER, statuspageComponentChangeBody } from './statuspage-body.js';
 import { appUrlOf } from '../../lib/app-url.js';
 import { unsubscribeUrl } from '../../domain/link-tokens.js';
 import { guardedPost, webhookStatusError } from './send.js';
@@ -20,9 +20,10 @@ export interface WebhooksChannelOptions {
   quarantineAfter?: number;
   sendConcurrency?: number;
   /**
-   * Also send Herald-format subscribers a `component.updated` event per component an update changes (default off:
-   * one event per update, as the contract promises). Subscribers with `format: "statuspage"` always get Statuspage's
-   * `component_update` bodies, as Statuspage sends them.
+   * Also send Herald-format subscribers a `component.updated` event per component an update changes, and one per
+   * status change made outside an update (admin API, CLI, console) (default off: one event per update, as the
+   * contract promises). Subscribers with `format: "statuspage"` always get Statuspage's `component_update` bodies,
+   * as Statuspage sends them.
    */
   componentEvents?: boolean;
 }
@@ -91,6 +92,16 @@ export function webhooks(options: WebhooksChannelOptions = {}): ChannelDefinitio
             await deliver(recipient, id, body, target.signal);
           }
           return {};
+        },
+        async sendComponentChange(change, recipient, signal) {
+          const statuspage = recipient.format === 'statuspage';
+          if (!statuspage && !options.componentEvents) return 'skipped';
+          const body = statuspage
+            ? forRecipient(JSON.stringify(statuspageComponentChangeBody(change)), recipient)
+            : componentChangeBody(change);
+          // One id per (change, subscriber), the same on every retry: receivers deduplicate on webhook-id.
+          await deliver(recipient, `msg_${change.id}_${recipient.subscriberId}`, body, signal);
+          return 'sent';
         },
         async sendConfirmation(recipient, confirmUrl) {
           // Public sign-up of a webhook: the endpoint receives its secret and the link its owner must open.

@@ -1,4 +1,4 @@
-import type { MessageView, UpdateContext } from '../channel.js';
+import type { ComponentChange, MessageView, UpdateContext } from '../channel.js';
 import { statuspageComponentBodies, statuspageIncidentBody } from './statuspage-body.js';
 
 export type WebhookEventType =
@@ -92,6 +92,26 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
       statuspage: statuspage.get(c.id)!,
     }));
   return { type, updateId: ctx.update.id, body, statuspage: JSON.stringify(statuspageIncidentBody(ctx)), components };
+}
+
+/**
+ * A component's status changed outside an incident update: `component.updated` as an update's component events
+ * are, with no `incident` or `update` in its data (none caused it).
+ */
+export function componentChangeBody(change: ComponentChange): string {
+  const { component } = change;
+  return JSON.stringify({
+    type: 'component.updated',
+    timestamp: change.at,
+    data: {
+      component: {
+        id: component.id,
+        name: component.name,
+        status: component.status,
+        previousStatus: component.previousStatus,
+      },
+    },
+  });
 }
 
 /** The JSON every endpoint receives (signed per recipient), shown indented; its size is what receivers must accept. */

@@ -1,4 +1,5 @@
-import type { UpdateContext } from '../channel.js';
+import type { ComponentChange, UpdateContext } from '../channel.js';
+import type { ComponentStatus, IncidentImpact } from '../../domain/enums.js';
 import {
   FROM_COMPONENT,
   INDICATOR_DESCRIPTION,
@@ -18,14 +19,19 @@ export const STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER = 'HERALD-WEBHOOK-UNSUBSCRIBE-9b
 const DOCUMENTATION = 'https://support.atlassian.com/statuspage/docs/enable-webhook-notifications/';
 
 function page(ctx: UpdateContext) {
+  const impact = isOpen({ status: ctx.update.status }) ? ctx.incident.impact : 'none';
+  return pageOf(ctx.site.url, ctx.incident.components, impact);
+}
+
+function pageOf(siteUrl: string, components: ReadonlyArray<{ status: ComponentStatus }>, impact: IncidentImpact) {
   let indicator: Indicator = 'none';
   const raise = (candidate: Indicator) => {
     if (INDICATOR_RANK[candidate] > INDICATOR_RANK[indicator]) indicator = candidate;
   };
-  for (const c of ctx.incident.components) raise(FROM_COMPONENT[c.status]);
-  if (isOpen({ status: ctx.update.status }) && ctx.incident.impact !== 'none') raise(ctx.incident.impact);
+  for (const c of components) raise(FROM_COMPONENT[c.status]);
+  if (impact !== 'none') raise(impact);
   return {
-    id: new URL(ctx.site.url).hostname,
+    id: new URL(siteUrl).hostname,
     status_indicator: indicator,
     status_description: INDICATOR_DESCRIPTION[indicator],
   };
@@ -109,4 +115,24 @@ export function statuspageComponentBodies(ctx: UpdateContext): Array<{ component
         component: { created_at: null, id: c.id, name: c.name, status: c.status },
       },
     }));
+}
+
+/**
+ * A component's status changed outside an incident update, as Statuspage sends a component update: the page's
+ * indicator from every component's status now.
+ */
+export function statuspageComponentChangeBody(change: ComponentChange): object {
+  const { component } = change;
+  return {
+    meta: meta(),
+    page: pageOf(change.site.url, change.components, 'none'),
+    component_update: {
+      created_at: change.at,
+      new_status: component.status,
+      old_status: component.previousStatus,
+      id: change.id,
+      component_id: component.id,
+    },
+    component: { created_at: null, id: component.id, name: component.name, status: component.status },
+  };
 }

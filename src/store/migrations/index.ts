@@ -12,6 +12,7 @@ import * as componentStatusChanges from './010_component_status_changes.js';
 import * as lifecycle from './011_lifecycle.js';
 import * as incidentTemplates from './012_incident_templates.js';
 import * as maintenanceRevision from './013_maintenance_revision.js';
+import * as componentEvents from './014_component_events.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -28,6 +29,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '011_lifecycle': lifecycle,
   '012_incident_templates': incidentTemplates,
   '013_maintenance_revision': maintenanceRevision,
+  '014_component_events': componentEvents,
 };
 
 export const migrationProvider: MigrationProvider = {

@@ -1,0 +1,278 @@
+import http from 'node:http';
+import type { ChildProcess } from 'node:child_process';
+import { Webhook } from 'standardwebhooks';
+import { afterEach, describe, expect, it } from 'vitest';
+import { webhooks } from '../../src/channels/webhooks/index.js';
+import { verifyToken } from '../../src/domain/link-tokens.js';
+import { componentEventRecipientStates } from '../../src/store/component-events-repo.js';
+import { kill, startScript } from '../helpers/child.js';
+import { REDIS_URL, eventually } from '../helpers/env.js';
+import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { randomSecret } from '../helpers/subscribers.js';
+
+// A component's status changed outside an incident update (PATCH /api/v1/components/:id, which the CLI's
+// `component edit` and the console's form also go through): one job on the engine sends the webhook subscribers
+// one component event each, whatever retries or crashes happen on the way.
+
+interface Received {
+  path: string;
+  id: string;
+  body: Record<string, any>;
+}
+
+/**
+ * A webhook receiver: verifies each request's Standard Webhooks signature with its path's secret. `fail(path, n)`:
+ * answers the next n requests to that path with 500; `hold(path)`: never answers the next one.
+ */
+async function receiver() {
+  const secrets = new Map<string, string>();
+  const received: Received[] = [];
+  const attempts: Received[] = [];
+  const failures = new Map<string, number>();
+  const holds = new Set<string>();
+  const held: http.ServerResponse[] = [];
+  let heldArrived: (() => void) | undefined;
+  const server = http.createServer((request, response) => {
+    let raw = '';
+    request.on('data', (c) => (raw += c));
+    request.on('end', () => {
+      const path = request.url ?? '';
+      let entry: Received;
+      try {
+        new Webhook(secrets.get(path)!).verify(raw, request.headers as Record<string, string>);
+        entry = { path, id: String(request.headers['webhook-id']), body: JSON.parse(raw) };
+      } catch {
+        response.statusCode = 401;
+        response.end();
+        return;
+      }
+      attempts.push(entry);
+      if (holds.delete(path)) {
+        held.push(response);
+        heldArrived?.();
+        return;
+      }
+      const failing = failures.get(path) ?? 0;
+      if (failing > 0) {
+        failures.set(path, failing - 1);
+        response.statusCode = 500;
+      } else {
+        received.push(entry);
+        response.statusCode = 204;
+      }
+      response.end();
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const port = (server.address() as { port: number }).port;
+  return {
+    secrets,
+    received,
+    attempts,
+    at: (path: string) => received.filter((r) => r.path === path),
+    fail: (path: string, times: number) => failures.set(path, times),
+    hold(path: string) {
+      holds.add(path);
+      return new Promise<void>((r) => (heldArrived = r));
+    },
+    url: (path: string) => `http://127.0.0.1:${port}${path}`,
+    close: () =>
+      new Promise<void>((r) => {
+        for (const response of held) response.destroy();
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
+}
+
+type Rx = Awaited<ReturnType<typeof receiver>>;
+
+async function subscribe(h: TestHerald, rx: Rx, path: string, extra: Record<string, unknown> = {}) {
+  const body = (await h.api('POST', '/api/v1/subscribers', { webhookUrl: rx.url(path), confirmed: true, ...extra }))
+    .body;
+  expect(body.secret).toMatch(/^whsec_/);
+  rx.secrets.set(path, body.secret);
+  return body as { id: string; secret: string };
+}
+
+const pause = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+const cleanups: Array<() => Promise<unknown>> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup().catch(() => undefined);
+});
+
+describe.each(['sqlite', 'postgres'] as const)('component changes outside an update, on %s', (database) => {
+  it('one signed event per subscriber in each format; the same status, a rename or a reorder send none', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const secret = randomSecret();
+    const h = await startTestHerald({
+      database,
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
+      env: { HERALD_SECRET: secret, HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const api = (await h.api('POST', '/api/v1/components', { name: 'Checkout API' })).body.id as string;
+    const search = (await h.api('POST', '/api/v1/components', { name: 'Search' })).body.id as string;
+    const herald = await subscribe(h, rx, '/herald');
+    const sp = await subscribe(h, rx, '/sp', { format: 'statuspage' });
+    // Follows only Search: hears nothing of Checkout API.
+    await subscribe(h, rx, '/search-only', { components: [search] });
+
+    const patched = await h.api('PATCH', `/api/v1/components/${api}`, { status: 'major_outage' });
+    expect(patched.status).toBe(200);
+    expect(patched.body.status).toBe('major_outage');
+    await eventually(async () => (rx.received.length >= 2 ? true : undefined), 20_000);
+
+    const [heraldEvent] = rx.at('/herald');
+    expect(heraldEvent!.body).toEqual({
+      type: 'component.updated',
+      timestamp: expect.any(String),
+      data: {
+        component: { id: api, name: 'Checkout API', status: 'major_outage', previousStatus: 'operational' },
+      },
+    });
+    expect(heraldEvent!.id).toMatch(new RegExp(`^msg_[0-9a-z]{26}_${herald.id}$`));
+
+    const [spEvent] = rx.at('/sp');
+    expect(Object.keys(spEvent!.body).sort()).toEqual(['component', 'component_update', 'meta', 'page']);
+    expect(spEvent!.body).toMatchObject({
+      meta: { documentation: expect.stringContaining('statuspage') },
+      page: { id: 'status.example.test', status_indicator: 'critical', status_description: 'Major System Outage' },
+      component_update: { old_status: 'operational', new_status: 'major_outage', component_id: api },
+      component: { id: api, name: 'Checkout API', status: 'major_outage' },
+    });
+    const token = new URL(spEvent!.body.meta.unsubscribe).searchParams.get('token');
+    expect(verifyToken(secret, 'unsubscribe', token)).toMatchObject({ ok: true, subscriberId: sp.id });
+
+    // The same status again, a rename, a new position: no status change, no event.
+    expect((await h.api('PATCH', `/api/v1/components/${api}`, { status: 'major_outage' })).status).toBe(200);
+    expect((await h.api('PATCH', `/api/v1/components/${api}`, { name: 'Checkout' })).status).toBe(200);
+    expect((await h.api('PATCH', `/api/v1/components/${api}`, { position: 7 })).status).toBe(200);
+    // Then a real change: it comes after anything the three above could have sent.
+    await h.api('PATCH', `/api/v1/components/${api}`, { status: 'operational' });
+    await eventually(async () => (rx.received.length >= 4 ? true : undefined), 20_000);
+    await pause(500);
+    expect(rx.at('/herald').map((r) => r.body.data.component)).toEqual([
+      { id: api, name: 'Checkout API', status: 'major_outage', previousStatus: 'operational' },
+      { id: api, name: 'Checkout', status: 'operational', previousStatus: 'major_outage' },
+    ]);
+    expect(rx.at('/sp').map((r) => r.body.component_update.new_status)).toEqual(['major_outage', 'operational']);
+    expect(rx.at('/sp')[1]!.body.page).toMatchObject({ status_indicator: 'none' });
+    expect(rx.at('/search-only')).toEqual([]);
+    expect(new Set(rx.received.map((r) => r.id)).size).toBe(4);
+
+    const events = await h.herald.store.db.selectFrom('component_events').selectAll().orderBy('id').execute();
+    expect(events.map((e) => [e.old_status, e.new_status, e.done_at !== null])).toEqual([
+      ['operational', 'major_outage', true],
+      ['major_outage', 'operational', true],
+    ]);
+    // Enqueued again (a retried request, a second process, the sweeper): the job is there, nothing is sent twice.
+    await h.herald.queues.enqueueComponentEvent(events[0]!.id);
+    await pause(800);
+    expect(rx.received).toHaveLength(4);
+  }, 60_000);
+});
+
+describe('component changes outside an update: which subscribers, retries, crashes', () => {
+  it('without componentEvents a Herald-format subscriber gets none; a statuspage one still gets component_update', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100 })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    const herald = await subscribe(h, rx, '/herald');
+    await subscribe(h, rx, '/sp', { format: 'statuspage' });
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'degraded_performance' });
+    await eventually(async () => (rx.received.length >= 1 ? true : undefined), 20_000);
+    await pause(800);
+    expect(rx.received.map((r) => r.path)).toEqual(['/sp']);
+    expect(rx.received[0]!.body.component_update).toMatchObject({
+      old_status: 'operational',
+      new_status: 'degraded_performance',
+    });
+    const event = (await h.herald.store.db.selectFrom('component_events').select('id').executeTakeFirstOrThrow()).id;
+    const states = await componentEventRecipientStates(h.herald.store.db, event);
+    expect(states.find((s) => s.subscriberId === herald.id)).toMatchObject({ state: 'skipped', attempts: 1 });
+  }, 60_000);
+
+  it('a job retried after one endpoint failed sends the others nothing again', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    await subscribe(h, rx, '/a');
+    await subscribe(h, rx, '/b');
+    await subscribe(h, rx, '/c', { format: 'statuspage' });
+    rx.fail('/b', 1);
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'partial_outage' });
+    await eventually(async () => (rx.received.length >= 3 ? true : undefined), 30_000);
+    await pause(800);
+    expect(rx.attempts.filter((r) => r.path === '/b')).toHaveLength(2);
+    for (const path of ['/a', '/b', '/c']) expect(rx.at(path), path).toHaveLength(1);
+    const [first, retried] = rx.attempts.filter((r) => r.path === '/b');
+    expect(retried!.id).toBe(first!.id);
+    const event = (await h.herald.store.db.selectFrom('component_events').select('id').executeTakeFirstOrThrow()).id;
+    const states = await componentEventRecipientStates(h.herald.store.db, event);
+    expect(states.map((s) => [s.state, s.attempts]).sort()).toEqual([
+      ['sent', 1],
+      ['sent', 1],
+      ['sent', 2],
+    ]);
+  }, 60_000);
+
+  it('a worker killed mid-event: the next worker sends only what was not answered, under the same webhook-id', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const secret = randomSecret();
+    const env = { HERALD_SECRET: secret, HERALD_ALLOW_PRIVATE_WEBHOOKS: '1', HERALD_LOCK_DURATION_MS: '1500' };
+    const h = await startTestHerald({
+      workers: false,
+      channels: [webhooks({ allowPrivate: true, componentEvents: true })],
+      env,
+    });
+    cleanups.push(() => h.close());
+    const childEnv = {
+      ...env,
+      DATABASE_URL: h.databaseUrl,
+      REDIS_URL,
+      HERALD_QUEUE_PREFIX: h.prefix,
+      HERALD_DATA_DIR: h.dataDir,
+      HERALD_PUBLIC_URL: 'https://status.example.test',
+      HERALD_API_TOKEN: 'test-token-0123456789',
+    };
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    // Rows are sent in subscriber order: /a answers, then the worker dies while /b holds its request.
+    await subscribe(h, rx, '/a');
+    await subscribe(h, rx, '/b');
+    const heldArrived = rx.hold('/b');
+
+    const first: ChildProcess = await startScript('tests/helpers/webhook-worker-process.ts', childEnv, 60_000);
+    cleanups.push(() => kill(first));
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
+    await heldArrived;
+    await kill(first, 'SIGKILL');
+    expect(rx.at('/a')).toHaveLength(1);
+
+    const second = await startScript('tests/helpers/webhook-worker-process.ts', childEnv, 60_000);
+    cleanups.push(() => kill(second));
+    await eventually(async () => (rx.at('/b').length >= 1 ? true : undefined), 40_000);
+    await pause(1_000);
+    expect(rx.at('/a')).toHaveLength(1);
+    expect(rx.at('/b')).toHaveLength(1);
+    // The request the dead worker made and the one after it: one event to the receiver (same webhook-id).
+    const toB = rx.attempts.filter((r) => r.path === '/b');
+    expect(toB).toHaveLength(2);
+    expect(new Set(toB.map((r) => r.id)).size).toBe(1);
+    const event = await h.herald.store.db.selectFrom('component_events').selectAll().executeTakeFirstOrThrow();
+    expect(event.done_at).not.toBeNull();
+  }, 120_000);
+});
