@@ -140,9 +140,15 @@ describe.each(['sqlite', 'postgres'] as const)('component changes outside an upd
     expect(spEvent!.body).toMatchObject({
       meta: { documentation: expect.stringContaining('statuspage') },
       page: { id: 'status.example.test', status_indicator: 'critical', status_description: 'Major System Outage' },
-      component_update: { old_status: 'operational', new_status: 'major_outage', component_id: api },
+      component_update: {
+        old_status: 'operational',
+        new_status: 'major_outage',
+        component_type: 'Component',
+        component_id: api,
+      },
       component: { id: api, name: 'Checkout API', status: 'major_outage' },
     });
+    expect(spEvent!.body.meta.generated_at).toBe(spEvent!.body.component_update.created_at);
     const token = new URL(spEvent!.body.meta.unsubscribe).searchParams.get('token');
     expect(verifyToken(secret, 'unsubscribe', token)).toMatchObject({ ok: true, subscriberId: sp.id });
 
@@ -198,6 +204,49 @@ describe('component changes outside an update: which subscribers, retries, crash
     const event = (await h.herald.store.db.selectFrom('component_events').select('id').executeTakeFirstOrThrow()).id;
     const states = await componentEventRecipientStates(h.herald.store.db, event);
     expect(states.find((s) => s.subscriberId === herald.id)).toMatchObject({ state: 'skipped', attempts: 1 });
+  }, 60_000);
+
+  it("a maintenance's start and end send component events with its notices, naming the maintenance", async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1', HERALD_MAINTENANCE_CHECK_SECONDS: '0.5' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'Database' })).body.id;
+    await subscribe(h, rx, '/herald');
+    await subscribe(h, rx, '/sp', { format: 'statuspage' });
+    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    const created = await h.api('POST', '/api/v1/maintenances', {
+      title: 'Database upgrade',
+      message: 'Upgrading the primary.',
+      scheduledFor: at(2),
+      scheduledUntil: at(4),
+      components: [id],
+    });
+    expect(created.status).toBe(201);
+    const maintenanceId = created.body.id;
+    await eventually(async () => (rx.at('/herald').length >= 5 ? true : undefined), 30_000);
+    await pause(800);
+    expect(rx.at('/herald').map((r) => r.body.type)).toEqual([
+      'maintenance.scheduled',
+      'maintenance.updated',
+      'component.updated',
+      'maintenance.completed',
+      'component.updated',
+    ]);
+    const components = rx.at('/herald').filter((r) => r.body.type === 'component.updated');
+    expect(components.map((r) => [r.body.data.component.previousStatus, r.body.data.component.status])).toEqual([
+      ['operational', 'under_maintenance'],
+      ['under_maintenance', 'operational'],
+    ]);
+    expect(components[0]!.body.data).toMatchObject({ maintenance: { id: maintenanceId, title: 'Database upgrade' } });
+    expect(components[0]!.body.data.incident).toBeUndefined();
+    const sp = rx.at('/sp').filter((r) => r.body.component_update);
+    expect(sp.map((r) => r.body.component_update.new_status)).toEqual(['under_maintenance', 'operational']);
+    // Those changes were carried by the notices: no component event of their own.
+    expect(await h.herald.store.db.selectFrom('component_events').selectAll().execute()).toEqual([]);
   }, 60_000);
 
   it('a job retried after one endpoint failed sends the others nothing again', async () => {

@@ -85,7 +85,10 @@ export function renderWebhook(ctx: UpdateContext): WebhookMessage {
         timestamp: ctx.update.createdAt,
         data: {
           component: { id: c.id, name: c.name, status: c.status, previousStatus: c.previousStatus },
-          incident: { id: ctx.incident.id, title: ctx.incident.title, url: ctx.incident.url },
+          // A maintenance's notice names the maintenance (its thread is no incident anyone sees).
+          ...(maintenance
+            ? { maintenance: { id: maintenance, title: ctx.incident.title, url: ctx.incident.url } }
+            : { incident: { id: ctx.incident.id, title: ctx.incident.title, url: ctx.incident.url } }),
           update: { id: ctx.update.id },
         },
       }),

@@ -37,7 +37,12 @@ function pageOf(siteUrl: string, components: ReadonlyArray<{ status: ComponentSt
   };
 }
 
-const meta = () => ({ unsubscribe: STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER, documentation: DOCUMENTATION });
+/** `generated_at`: when the change happened (the same on every retry of it). */
+const meta = (generatedAt: string) => ({
+  unsubscribe: STATUSPAGE_UNSUBSCRIBE_PLACEHOLDER,
+  documentation: DOCUMENTATION,
+  generated_at: generatedAt,
+});
 
 /**
  * The incident as Statuspage sends it. `incident_updates` holds this update (Herald renders from one update's
@@ -48,7 +53,7 @@ export function statuspageIncidentBody(ctx: UpdateContext): object {
   const pageInfo = page(ctx);
   const changed = incident.components.filter((c) => c.previousStatus !== undefined && c.previousStatus !== c.status);
   return {
-    meta: meta(),
+    meta: meta(update.createdAt),
     page: pageInfo,
     incident: {
       backfilled: false,
@@ -103,12 +108,13 @@ export function statuspageComponentBodies(ctx: UpdateContext): Array<{ component
     .map((c) => ({
       componentId: c.id,
       body: {
-        meta: meta(),
+        meta: meta(ctx.update.createdAt),
         page: page(ctx),
         component_update: {
           created_at: ctx.update.createdAt,
           new_status: c.status,
           old_status: c.previousStatus,
+          component_type: 'Component',
           id: `${ctx.update.id}-${c.id}`,
           component_id: c.id,
         },
@@ -124,12 +130,13 @@ export function statuspageComponentBodies(ctx: UpdateContext): Array<{ component
 export function statuspageComponentChangeBody(change: ComponentChange): object {
   const { component } = change;
   return {
-    meta: meta(),
+    meta: meta(change.at),
     page: pageOf(change.site.url, change.components, 'none'),
     component_update: {
       created_at: change.at,
       new_status: component.status,
       old_status: component.previousStatus,
+      component_type: 'Component',
       id: change.id,
       component_id: component.id,
     },
