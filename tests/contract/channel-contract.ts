@@ -182,6 +182,18 @@ export function channelContract<R>(name: string, setup: () => Promise<ContractFi
       expect(text.includes(ctx.incident.url) || text.includes(`${ctx.incident.shortUrl}\n`)).toBe(true);
     });
 
+    it('says in its preview where it cut a message too long for it, and only then', async () => {
+      const marker = 'End of the update 7f3c.';
+      const ctx = await contextFor({ message: `${'Long update with many words. '.repeat(1500)}${marker}` });
+      const rendered = fixture.channel.render(ctx);
+      const notes = fixture.channel.preview(rendered).flatMap((p) => ('cut' in p && p.cut ? [p.cut] : []));
+      if (wire(rendered).includes(marker)) expect(notes).toEqual([]);
+      else {
+        expect(notes.length).toBeGreaterThan(0);
+        for (const note of notes) expect(note).toMatch(/left out \(\d+ characters\)/);
+      }
+    });
+
     it('neutralises markup and mention injection', async () => {
       const title = '<b>Title</b> @everyone';
       const rendered = fixture.channel.render(await contextFor({ message: INJECTION_MESSAGE, title }));

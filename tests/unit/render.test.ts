@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { countGraphemes, fitText } from '../../src/render/fit.js';
+import { countGraphemes, fitText, graphemes } from '../../src/render/fit.js';
 import { markdownToSafeHtml, markdownToText } from '../../src/render/markdown.js';
 import { Templates } from '../../src/render/templates.js';
 import { TEMPLATES_DIR } from '../../src/app/herald.js';
@@ -149,5 +149,51 @@ describe('template files', () => {
     await new Promise((r) => setTimeout(r, 1_050));
     expect(render({ title: 'x' })).toBe('v2 x');
     expect(problems[0]).toMatch(/message.txt.hbs[\s\S]*keeping the previous version/);
+  });
+});
+
+describe('graphemes of long non-ASCII text', () => {
+  const whole = (s: string) =>
+    [...new Intl.Segmenter(undefined, { granularity: 'grapheme' }).segment(s)].map((g) => g.segment);
+  // Pieces whose clusters span several code points, so a window's edge falls inside them.
+  const piece = fc.constantFrom(
+    '決済',
+    '🇯🇵',
+    '🇫🇷🇩🇪',
+    '\u{1F1EF}',
+    '👨‍👩‍👧‍👦',
+    '👍🏽',
+    'e\u0301',
+    '\u0301',
+    '\u200D',
+    '각',
+    '\u1100\u1161\u11A8',
+    'क्षि',
+    'ab ',
+    '\n',
+    '\u0600\u0661',
+    '\uFE0F',
+  );
+
+  it('splits as Intl.Segmenter does on the whole text, whatever falls at a window edge', () => {
+    fc.assert(
+      fc.property(fc.array(piece, { minLength: 200, maxLength: 1500 }), (pieces) => {
+        const text = pieces.join('');
+        expect(graphemes(text)).toEqual(whole(text));
+      }),
+      { numRuns: 40 },
+    );
+  });
+
+  it('keeps a cluster longer than a window whole (a pile of combining marks)', () => {
+    const text = `決${'a\u0301'.repeat(3)}${'\u0301'.repeat(5000)}済${'🇯🇵'.repeat(700)}`;
+    expect(graphemes(text)).toEqual(whole(text));
+  });
+
+  it('takes linear time: 72,000 CJK characters in well under a second', () => {
+    const cjk = '決済サービスで障害が発生しています。'.repeat(4000);
+    const started = performance.now();
+    expect(graphemes(cjk)).toHaveLength(cjk.length);
+    expect(performance.now() - started).toBeLessThan(4_000);
   });
 });

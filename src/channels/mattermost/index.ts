@@ -1,6 +1,12 @@
 import type { Channel, ChannelDefinition } from '../channel.js';
 import { type HttpAnswer, callWebhook, hostOf } from '../http.js';
-import { MATTERMOST_TEXT_MAX, type MattermostMessage, mattermostView, renderMattermost } from './render.js';
+import {
+  MATTERMOST_TEXT_MAX,
+  type MattermostMessage,
+  mattermostPayload,
+  mattermostView,
+  renderMattermost,
+} from './render.js';
 
 export interface MattermostChannelOptions {
   name?: string;
@@ -42,7 +48,7 @@ export function mattermost(options: MattermostChannelOptions): ChannelDefinition
       async send(message, target) {
         await callWebhook({
           url: options.webhookUrl,
-          body: { ...message, ...(options.username ? { username: options.username } : {}) },
+          body: { ...mattermostPayload(message), ...(options.username ? { username: options.username } : {}) },
           signal: target.signal,
           timeoutMs: options.timeoutMs,
           what,

@@ -1,6 +1,6 @@
 import type { Channel, ChannelDefinition } from '../channel.js';
 import { callWebhook, hostOf } from '../http.js';
-import { TEAMS_TEXT_MAX, type TeamsMessage, renderTeams, teamsView } from './render.js';
+import { TEAMS_PAYLOAD_MAX, type TeamsMessage, renderTeams, teamsPayload, teamsView } from './render.js';
 
 export interface TeamsChannelOptions {
   /** Default `teams`; a second Teams target gets its own name. */
@@ -24,7 +24,7 @@ export function teams(options: TeamsChannelOptions): ChannelDefinition<Channel<T
       capabilities: {
         threads: false,
         audience: false,
-        maxLength: TEAMS_TEXT_MAX,
+        maxLength: TEAMS_PAYLOAD_MAX,
         rate: options.rate ?? { max: 4, perMs: 1_000 },
         concurrency: 1,
       },
@@ -33,7 +33,7 @@ export function teams(options: TeamsChannelOptions): ChannelDefinition<Channel<T
       async send(message, target) {
         await callWebhook({
           url: options.webhookUrl,
-          body: message,
+          body: teamsPayload(message),
           signal: target.signal,
           timeoutMs: options.timeoutMs,
           what,

@@ -1,11 +1,22 @@
 import type { MessageView, UpdateContext } from '../channel.js';
 import { COMPONENT_STATUS_LABEL } from '../../render/labels.js';
-import { fitText } from '../../render/fit.js';
-import { STATUS_EMOJI, impactLabel, statusLabel, updatedAt, utf16Length } from '../chat-common/text.js';
+import { type Cut, fitText, fitTextWithCut } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
+import { STATUS_EMOJI, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
 import { toTeamsText } from '../../render/dialects/teams.js';
 
-/** Longest body text Herald puts in a card, in UTF-16 units: Teams refuses messages over about 28 KB. */
-export const TEAMS_TEXT_MAX = 10_000;
+/**
+ * Teams refuses a message over about 28 KB (incoming webhooks and Workflows alike), counted on the JSON sent. The
+ * card's texts are fitted in those bytes, JSON-escaped: the update's text gets TEAMS_TEXT_MAX, its title and facts
+ * are bounded too, so a card stays under TEAMS_PAYLOAD_MAX whatever the script (CJK takes 3 bytes a character).
+ */
+export const TEAMS_PAYLOAD_MAX = 28_000;
+export const TEAMS_TEXT_MAX = 12_000;
+const TEAMS_TITLE_MAX = 1_000;
+const TEAMS_FACT_MAX = 300;
+
+/** What a text costs in the JSON sent: UTF-8 bytes once escaped, quotes excluded. */
+export const jsonBytes = (s: string) => Buffer.byteLength(JSON.stringify(s)) - 2;
 
 export interface TeamsMessage {
   type: 'message';
@@ -14,6 +25,8 @@ export interface TeamsMessage {
     contentUrl: null;
     content: AdaptiveCard;
   }>;
+  /** Where the update's text was cut to fit the card (null when it fit). */
+  cut?: Cut | null;
 }
 
 export interface AdaptiveCard {
@@ -42,7 +55,7 @@ const STATUS_STYLE = {
 export function renderTeams(ctx: UpdateContext): TeamsMessage {
   const { incident, update } = ctx;
   // The card's button opens the incident: the text does not repeat its address.
-  const body = fitText({ body: toTeamsText(update.message) }, TEAMS_TEXT_MAX, utf16Length);
+  const { text: body, cut } = fitTextWithCut({ body: toTeamsText(update.message) }, TEAMS_TEXT_MAX, jsonBytes);
   const card: AdaptiveCard = {
     $schema: 'http://adaptivecards.io/schemas/adaptive-card.json',
     type: 'AdaptiveCard',
@@ -51,7 +64,7 @@ export function renderTeams(ctx: UpdateContext): TeamsMessage {
     body: [
       {
         type: 'TextBlock',
-        text: fitText({ body: `${STATUS_EMOJI[update.status]} ${incident.title}` }, 300),
+        text: fitText({ body: `${STATUS_EMOJI[update.status]} ${incident.title}` }, TEAMS_TITLE_MAX, jsonBytes),
         weight: 'Bolder',
         size: 'Medium',
         wrap: true,
@@ -70,9 +83,10 @@ export function renderTeams(ctx: UpdateContext): TeamsMessage {
         ? [
             {
               type: 'FactSet',
-              facts: incident.components
-                .slice(0, 20)
-                .map((c) => ({ title: fitText({ body: c.name }, 100), value: COMPONENT_STATUS_LABEL[c.status] })),
+              facts: incident.components.slice(0, 20).map((c) => ({
+                title: fitText({ body: c.name }, TEAMS_FACT_MAX, jsonBytes),
+                value: COMPONENT_STATUS_LABEL[c.status],
+              })),
             },
           ]
         : []),
@@ -82,6 +96,7 @@ export function renderTeams(ctx: UpdateContext): TeamsMessage {
   return {
     type: 'message',
     attachments: [{ contentType: 'application/vnd.microsoft.card.adaptive', contentUrl: null, content: card }],
+    cut,
   };
 }
 
@@ -91,9 +106,13 @@ export const teamsTexts = (m: TeamsMessage) =>
     ...a.content.actions.map((x) => x.url),
   ]);
 
+/** The JSON posted: the card, without what Herald keeps beside it. */
+export const teamsPayload = ({ cut: _cut, ...payload }: TeamsMessage) => payload;
+
 export const teamsView: MessageView<TeamsMessage> = {
   preview: (message) =>
     message.attachments.map((a) => ({
+      ...(message.cut ? { cut: cutNote(message.cut) } : {}),
       label: 'Card',
       text: [
         ...a.content.body.flatMap((block) =>
@@ -108,15 +127,10 @@ export const teamsView: MessageView<TeamsMessage> = {
     })),
   measure: (message) => [
     {
-      label: 'Longest text',
-      value: Math.max(
-        0,
-        ...message.attachments.flatMap((a) =>
-          a.content.body.flatMap((block) => (typeof block.text === 'string' ? [utf16Length(block.text)] : [])),
-        ),
-      ),
-      limit: TEAMS_TEXT_MAX,
-      unit: 'characters',
+      label: 'Message size',
+      value: Buffer.byteLength(JSON.stringify(teamsPayload(message))),
+      limit: TEAMS_PAYLOAD_MAX,
+      unit: 'bytes',
     },
   ],
 };
