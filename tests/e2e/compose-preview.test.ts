@@ -111,4 +111,47 @@ describe('the compose preview of every registered channel in Chromium', () => {
       }
     }
   }, 120_000);
+
+  it('shows where Mattermost, Discourse and Teams cut a text (or a title) too long for them', async () => {
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.goto(`${base}/console/incidents/new`);
+    // A title as long as the form takes: with its date, past Discourse's topic title (255).
+    await page.getByLabel('Title').fill(`Card payments failing in every region ${'決済 🔥 '.repeat(60)}`.slice(0, 255));
+    const step = (i: number) =>
+      `- Step ${i}: see [the runbook](https://docs.example.test/runbooks/payments?part=${i}) 決済サービス 🔥\n  - check ${i}.a`;
+    // As long as the form takes (20,000): past Mattermost's 16,383 characters and, in UTF-8, Teams' 28 KB.
+    const long = Array.from({ length: 400 }, (_, i) => step(i))
+      .join('\n')
+      .slice(0, 20_000);
+    await page.getByLabel('Message (Markdown)').fill(long);
+    const note = (name: string) => page.locator(`#preview [data-channel="${name}"] p.cut`);
+    await expect.poll(() => note('mattermost').count(), { timeout: 20_000 }).toBeGreaterThan(0);
+    for (const name of ['mattermost', 'teams']) {
+      const text = (await note(name).first().textContent()) ?? '';
+      expect(text, name).toMatch(/^✂ Cut (at the end of a sentence|at the end of a clause|between words);/);
+      expect(text, name).toMatch(/left out \([\d,]+ characters\)/);
+    }
+    // Discourse takes the whole text (32,000); its title is what is cut.
+    expect(await note('discourse').allTextContents()).toEqual([
+      expect.stringMatching(/^✂ The title was shortened to fit Discourse's topic title \(cut between words; left out/),
+    ]);
+    // The preview's text ends on a whole item, then the link.
+    const post = (await page.locator('#preview [data-channel="mattermost"] .msg').first().textContent()) ?? '';
+    expect(post).toMatch(/…\s*View incident\s*$/);
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 1400 });
+      expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      for (const name of ['mattermost', 'discourse', 'teams']) {
+        const article = page.locator(`#preview [data-channel="${name}"]`);
+        await note(name).first().scrollIntoViewIfNeeded();
+        const box = (await note(name).first().boundingBox())!;
+        const top = Math.max(0, box.y - 300);
+        const articleBox = (await article.boundingBox())!;
+        await page.screenshot({
+          path: `${ARTIFACTS}/cut-${name}-${width}.png`,
+          clip: { x: articleBox.x, y: top, width: articleBox.width, height: Math.min(500, 1400 - top) },
+        });
+      }
+    }
+  }, 120_000);
 });
