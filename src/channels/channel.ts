@@ -248,6 +248,10 @@ export interface AudienceChannel<Rendered = unknown> extends Channel<Rendered> {
   ): Promise<'sent' | 'skipped'>;
 }
 
+/** Whether a channel sends component events (see AudienceChannel's sendComponentChange). */
+export const sendsComponentEvents = (channel: { sendComponentChange?: unknown }): boolean =>
+  typeof channel.sendComponentChange === 'function';
+
 /** A component's status changed outside an incident update (the admin API, the CLI, the console). */
 export interface ComponentChange {
   /** The change's id (its component_status_changes row). */

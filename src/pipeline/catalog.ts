@@ -17,6 +17,7 @@ import { getUpdate } from '../store/incidents-repo.js';
 import type { Store } from '../store/store.js';
 import { createMaintenance } from './maintenance.js';
 import type { DeliveryQueues } from './queues.js';
+import { enqueueComponentEvents } from './publish.js';
 import { refreshSoon } from './state-refresh.js';
 
 // Changes a commander makes outside an incident update, shared by the admin API and the console so both
@@ -59,18 +60,8 @@ export async function changeComponent(deps: CatalogDeps, id: string, patch: Patc
   const changed = await patchComponentAtomically(deps.store.db, id, patch, nowIso());
   if (!changed) throw new NotFoundError('component', id);
   const { component, statusChange } = changed;
-  if (statusChange) {
-    // One job per change, its id from the change: subscribers of component events hear of it once. A job not
-    // added now (Redis away) is added by the outbox sweeper.
-    await deps.queues
-      .enqueueComponentEvent(statusChange.id)
-      .catch((error: unknown) =>
-        deps.logger.warn(
-          { componentId: id, event: statusChange.id, err: (error as Error).message },
-          'component event stored but not enqueued; the sweeper will enqueue it',
-        ),
-      );
-  }
+  // One job per change, its id from the change: subscribers of component events hear of it once.
+  if (statusChange) await enqueueComponentEvents(deps, [statusChange.id]);
   // A new name or group shows on every incident page that lists the component.
   await refreshState(deps, 'components', patch.name !== undefined || patch.group !== undefined);
   return component;

@@ -1,4 +1,4 @@
-import type { Channel } from '../channels/channel.js';
+import { type Channel, sendsComponentEvents } from '../channels/channel.js';
 import type { MaintenanceStatus } from '../domain/enums.js';
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { newId, nowIso } from '../domain/ids.js';
@@ -16,6 +16,7 @@ import { formatUtc } from '../render/labels.js';
 import type { Logger } from '../runtime/logger.js';
 import {
   type NoticeToStore,
+  type StepChange,
   type StoredStep,
   getMaintenance,
   getMaintenances,
@@ -24,6 +25,7 @@ import {
 } from '../store/maintenances-repo.js';
 import type { Store } from '../store/store.js';
 import type { EngineJob } from './engine.js';
+import { enqueueComponentEvents } from './publish.js';
 import type { DeliveryQueues } from './queues.js';
 
 // A maintenance's whole life. Each step (announced, reminder, started, update, completed, cancelled) is stored with
@@ -35,7 +37,7 @@ import type { DeliveryQueues } from './queues.js';
 export interface MaintenanceDeps {
   store: Store;
   queues: DeliveryQueues;
-  channels: ReadonlyArray<Pick<Channel, 'name' | 'refresh'>>;
+  channels: ReadonlyArray<Pick<Channel, 'name' | 'refresh'> & { sendComponentChange?: unknown }>;
   logger: Logger;
 }
 
@@ -112,8 +114,23 @@ export const NOTICE_TEXT = {
   cancelled: (m: Maintenance) => `**Maintenance cancelled.** The work planned ${window(m)} will not take place.`,
 };
 
+/**
+ * A step, its status changes stored as component events of their own unless its notice goes to a channel that
+ * sends component events (then the notice carries them).
+ */
+function storeStep(
+  deps: MaintenanceDeps,
+  id: string,
+  change: StepChange,
+  ...rest: Parameters<typeof storeMaintenanceStep> extends [unknown, unknown, unknown, ...infer R] ? R : never
+) {
+  const componentEventChannels = deps.channels.filter(sendsComponentEvents).map((c) => c.name);
+  return storeMaintenanceStep(deps.store, id, { ...change, componentEventChannels }, ...rest);
+}
+
 async function afterCommit(deps: MaintenanceDeps, step: StoredStep | null): Promise<void> {
   if (!step) return;
+  await enqueueComponentEvents(deps, step.componentEvents ?? []);
   if (step.notice) {
     const notEnqueued = await deps.queues.enqueueAll(step.notice.deliveries);
     if (notEnqueued.length > 0)
@@ -200,8 +217,8 @@ export async function editMaintenance(
   const moved =
     (fields.scheduledFor !== undefined && fields.scheduledFor !== m.scheduledFor) ||
     (fields.scheduledUntil !== undefined && fields.scheduledUntil !== m.scheduledUntil);
-  const step = await storeMaintenanceStep(
-    deps.store,
+  const step = await storeStep(
+    deps,
     id,
     {
       from: [m.status],
@@ -231,8 +248,8 @@ export async function postMaintenanceUpdate(
       `maintenance has not started (it starts ${m.scheduledFor}); it cannot be ${input.status} yet`,
     );
   const status = input.status ?? m.status;
-  const step = await storeMaintenanceStep(
-    deps.store,
+  const step = await storeStep(
+    deps,
     id,
     { from: [m.status], status },
     (after) => ({ status, message: input.message, channels: noticeChannels(deps, after).send }),
@@ -249,8 +266,8 @@ export async function cancelMaintenance(deps: MaintenanceDeps, id: string, now =
   const m = await existing(deps, id);
   conflictIfOver(m, 'cancelled');
   const announcement = m.updates[m.updates.length - 1];
-  const step = await storeMaintenanceStep(
-    deps.store,
+  const step = await storeStep(
+    deps,
     id,
     { from: [m.status], cancel: true },
     announcement
@@ -284,8 +301,8 @@ export async function runMaintenanceClock(
   for (const m of open) {
     let step: StoredStep | null = null;
     if (now >= m.scheduledUntil) {
-      step = await storeMaintenanceStep(
-        deps.store,
+      step = await storeStep(
+        deps,
         m.id,
         { from: ['scheduled', 'in_progress', 'verifying'], status: 'completed' },
         notice(deps, 'completed', NOTICE_TEXT.completed),
@@ -293,8 +310,8 @@ export async function runMaintenanceClock(
       );
       if (step) result.completed.push(m.id);
     } else if (now >= m.scheduledFor && m.status === 'scheduled') {
-      step = await storeMaintenanceStep(
-        deps.store,
+      step = await storeStep(
+        deps,
         m.id,
         { from: ['scheduled'], status: 'in_progress' },
         notice(deps, 'in_progress', NOTICE_TEXT.started),
@@ -305,8 +322,8 @@ export async function runMaintenanceClock(
       const remindAt = new Date(Date.parse(m.scheduledFor) - leadMinutes * 60_000).toISOString();
       // Announced after the reminder time: the announcement said it all.
       if (now >= remindAt && m.createdAt < remindAt) {
-        step = await storeMaintenanceStep(
-          deps.store,
+        step = await storeStep(
+          deps,
           m.id,
           { from: ['scheduled'], notReminded: true, remind: true },
           notice(deps, 'scheduled', NOTICE_TEXT.reminder),

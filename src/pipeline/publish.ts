@@ -6,7 +6,7 @@ import type { Delivery, Incident, IncidentUpdate } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
 import { storePostmortem, storePublishedUpdate } from '../store/publish-repo.js';
 import type { Store } from '../store/store.js';
-import type { Channel } from '../channels/channel.js';
+import { type Channel, sendsComponentEvents } from '../channels/channel.js';
 import { incidentUrl } from './context.js';
 import type { DeliveryQueues } from './queues.js';
 
@@ -15,9 +15,11 @@ export interface PublishDeps {
   queues: DeliveryQueues;
   /**
    * Enabled channels in config order: name, kind, for social channels their check of a `socialText`, and for the
-   * status page its `refresh` of the current state.
+   * status page its `refresh` of the current state; webhooks, their `sendComponentChange`.
    */
-  channels: ReadonlyArray<Pick<Channel, 'name' | 'kind' | 'checkSocialText' | 'refresh'>>;
+  channels: ReadonlyArray<
+    Pick<Channel, 'name' | 'kind' | 'checkSocialText' | 'refresh'> & { sendComponentChange?: unknown }
+  >;
   /** HERALD_PUBLIC_URL: the incident links a `socialText` is checked with. */
   publicUrl: string;
   logger: Logger;
@@ -65,15 +67,50 @@ export async function publish(deps: PublishDeps, request: PublishRequest): Promi
   const now = (deps.now ?? nowIso)();
 
   const { draft, ...update } = request;
+  const componentEvents = leavesOutComponentEvents(deps, channels);
   const published = await storePublishedUpdate(
     deps.store,
-    { ...update, newIncidentId, channels, now, ...(draft ? { fromDraft: { by: draft.by } } : {}) },
+    {
+      ...update,
+      newIncidentId,
+      channels,
+      now,
+      ...(draft ? { fromDraft: { by: draft.by } } : {}),
+      ...(componentEvents ? { componentEvents } : {}),
+    },
     redisAnswers,
   );
 
   await enqueuePublished(deps, published);
+  await enqueueComponentEvents(deps, published.componentEvents ?? []);
   await showStateLeftOut(deps, channels, published.incident.id);
   return published;
+}
+
+/**
+ * An update not sent to the channels that send component events (webhooks) carries no component event there: the
+ * status changes it makes are then component events of their own, so their subscribers hear of every change once.
+ */
+function leavesOutComponentEvents(deps: Pick<PublishDeps, 'channels'>, targeted: string[]): boolean {
+  const senders = deps.channels.filter(sendsComponentEvents).map((c) => c.name);
+  return senders.length > 0 && !targeted.some((name) => senders.includes(name));
+}
+
+/** One job per component event, its id from the event; a job not added now is added by the outbox sweeper. */
+export async function enqueueComponentEvents(
+  deps: Pick<PublishDeps, 'queues' | 'logger'>,
+  eventIds: readonly string[],
+): Promise<void> {
+  for (const eventId of eventIds) {
+    await deps.queues
+      .enqueueComponentEvent(eventId)
+      .catch((error: unknown) =>
+        deps.logger.warn(
+          { event: eventId, err: (error as Error).message },
+          'component event stored but not enqueued; the sweeper will enqueue it',
+        ),
+      );
+  }
 }
 
 /**

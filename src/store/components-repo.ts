@@ -196,15 +196,60 @@ export async function unknownComponentIds(db: Executor, ids: readonly string[]):
   return ids.filter((id) => !known.has(id));
 }
 
+/** A status change an update or a maintenance step made: its history row, the component, from what, to what. */
+export interface ComponentChangeRow {
+  id: string;
+  componentId: string;
+  from: ComponentStatus;
+  to: ComponentStatus;
+}
+
+/**
+ * Sets the components' statuses, keeping each change in their history. With `track`, the statuses before are read
+ * first and the changes returned (for component events: see recordComponentEvents); without, nothing more is read.
+ */
 export async function setComponentStatuses(
   db: Executor,
   statuses: ReadonlyArray<{ id: string; status: ComponentStatus }>,
   now: string,
-) {
+  options: { track?: boolean } = {},
+): Promise<ComponentChangeRow[]> {
+  const before = new Map<string, ComponentStatus>();
+  if (options.track && statuses.length > 0) {
+    const rows = await db
+      .selectFrom('components')
+      .select(['id', 'status'])
+      .where(
+        'id',
+        'in',
+        statuses.map((s) => s.id),
+      )
+      .execute();
+    for (const row of rows) before.set(row.id, row.status as ComponentStatus);
+  }
+  const changes: ComponentChangeRow[] = [];
   for (const { id, status } of statuses) {
     const result = await setComponentStatus(db, { id, status, now });
-    if (Number(result.numAffectedRows ?? 0) > 0) await recordStatusChange(db, { componentId: id, status, at: now });
+    if (Number(result.numAffectedRows ?? 0) === 0) continue;
+    const changeId = await recordStatusChange(db, { componentId: id, status, at: now });
+    const from = before.get(id);
+    if (from !== undefined) changes.push({ id: changeId, componentId: id, from, to: status });
   }
+  return changes;
+}
+
+/**
+ * Stores status changes as component events of their own (the outbox of the component-events job): for changes
+ * whose update or maintenance step does not go to the channels that send component events.
+ */
+export async function recordComponentEvents(db: Executor, changes: readonly ComponentChangeRow[], now: string) {
+  if (changes.length === 0) return;
+  await db
+    .insertInto('component_events')
+    .values(
+      changes.map((c) => ({ id: c.id, component_id: c.componentId, old_status: c.from, new_status: c.to, at: now })),
+    )
+    .execute();
 }
 
 /** Kept beside every change of a component's status (same transaction): the history the daily bars are drawn from. */

@@ -4,7 +4,7 @@ import { InputError } from '../domain/errors.js';
 import { newId } from '../domain/ids.js';
 import { worstStatus } from '../domain/rules.js';
 import type { AffectedComponent, Delivery, IncidentUpdate, Maintenance, MaintenanceNotice } from '../domain/types.js';
-import { setComponentStatuses, unknownComponentIds } from './components-repo.js';
+import { recordComponentEvents, setComponentStatuses, unknownComponentIds } from './components-repo.js';
 import type { Dialect } from './db.js';
 import type { Executor } from './executor.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from './incidents-repo.js';
@@ -110,6 +110,8 @@ export interface NoticeToStore {
 export interface StoredStep {
   maintenance: Maintenance;
   notice?: { update: IncidentUpdate; deliveries: Delivery[] };
+  /** Component events stored for status changes no notice carries to their channels (see StepChange). */
+  componentEvents?: string[];
 }
 
 /**
@@ -171,6 +173,11 @@ export interface StepChange {
   remind?: boolean;
   fields?: Partial<{ title: string; message: string; scheduledFor: string; scheduledUntil: string }>;
   components?: string[];
+  /**
+   * The channels that send component events (webhooks): a status change this step makes is stored as a component
+   * event of its own unless its notice goes to one of them (and carries the change there).
+   */
+  componentEventChannels?: string[];
 }
 
 /**
@@ -237,12 +244,20 @@ export async function storeMaintenanceStep(
           .where('id', '=', thread.thread_id)
           .execute();
     }
-    await recomputeComponentStatuses(tx, [...touched], now);
+    const senders = change.componentEventChannels ?? [];
+    const changes = await recomputeComponentStatuses(tx, [...touched], now, senders.length > 0);
     const after = (await getMaintenance(tx, id))!;
     const toStore = notice?.(after) ?? null;
     const stored = toStore ? await storeNotice(tx, store.dialect, after, toStore, now) : undefined;
+    const carried = toStore?.channels.some((c) => senders.includes(c)) === true;
+    const events = senders.length > 0 && !carried ? changes : [];
+    await recordComponentEvents(tx, events, now);
     await beforeCommit();
-    return { maintenance: stored ? (await getMaintenance(tx, id))! : after, notice: stored };
+    return {
+      maintenance: stored ? (await getMaintenance(tx, id))! : after,
+      notice: stored,
+      componentEvents: events.map((e) => e.id),
+    };
   });
 }
 
@@ -295,11 +310,11 @@ async function storeNotice(
 }
 
 /** Recomputes the components from what affects them now: open incidents, and maintenances in progress. */
-async function recomputeComponentStatuses(tx: Executor, ids: string[], now: string) {
-  if (ids.length === 0) return;
+async function recomputeComponentStatuses(tx: Executor, ids: string[], now: string, track: boolean) {
+  if (ids.length === 0) return [];
   const incidents = await openIncidentStatuses(tx, ids, '');
   const maintained = await componentsUnderMaintenance(tx, ids);
-  await setComponentStatuses(
+  return setComponentStatuses(
     tx,
     ids.map((id) => ({
       id,
@@ -309,5 +324,6 @@ async function recomputeComponentStatuses(tx: Executor, ids: string[], now: stri
       ]),
     })),
     now,
+    { track },
   );
 }

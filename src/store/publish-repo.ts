@@ -3,7 +3,7 @@ import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/
 import { InputError, NotFoundError, StateConflictError } from '../domain/errors.js';
 import { assertCanPublishPostmortem, planUpdate, worstStatus } from '../domain/rules.js';
 import type { Delivery, Incident, IncidentUpdate } from '../domain/types.js';
-import { setComponentStatuses, unknownComponentIds } from './components-repo.js';
+import { recordComponentEvents, setComponentStatuses, unknownComponentIds } from './components-repo.js';
 import type { Dialect } from './db.js';
 import { claimDraftForPublish } from './drafts-repo.js';
 import { componentsUnderMaintenance, getIncident, openIncidentStatuses } from './incidents-repo.js';
@@ -23,6 +23,8 @@ export interface Publication {
   incident: Incident;
   update: IncidentUpdate;
   deliveries: Delivery[];
+  /** Component events stored for the status changes (see UpdateToStore's componentEvents). */
+  componentEvents?: string[];
 }
 
 export interface UpdateToStore {
@@ -40,6 +42,11 @@ export interface UpdateToStore {
   now: string;
   /** Publishes this draft (its id is `newIncidentId`): refused (409) when it is no longer a draft. */
   fromDraft?: { by: 'commander' | 'holding' };
+  /**
+   * The update does not go to the channels that send component events: each status change it makes is stored as a
+   * component event of its own (their ids come back in `componentEvents`).
+   */
+  componentEvents?: boolean;
 }
 
 /**
@@ -102,7 +109,11 @@ export async function storePublishedUpdate(
       if (Number(updated.numAffectedRows ?? 0) === 0)
         await insertIncidentComponent(tx, { incidentId, componentId: id, status });
     }
-    if (plan.affected.length > 0) await applyComponentStatuses(tx, incidentId, plan.affected, now);
+    const changes =
+      plan.affected.length > 0
+        ? await applyComponentStatuses(tx, incidentId, plan.affected, now, input.componentEvents === true)
+        : [];
+    if (input.componentEvents) await recordComponentEvents(tx, changes, now);
 
     // Without newly named components the incident's view follows from `before` and the plan: no re-read.
     const incident =
@@ -130,7 +141,7 @@ export async function storePublishedUpdate(
       namedComponents ? null : incidentState,
     );
     await beforeCommit();
-    return { incident, update, deliveries };
+    return { incident, update, deliveries, componentEvents: changes.map((c) => c.id) };
   });
 }
 
@@ -200,6 +211,7 @@ async function applyComponentStatuses(
   incidentId: string,
   affected: ReadonlyArray<{ id: string; status: ComponentStatus }>,
   now: string,
+  track: boolean,
 ) {
   const ids = affected.map((a) => a.id);
   const others = await openIncidentStatuses(tx, ids, incidentId);
@@ -212,5 +224,5 @@ async function applyComponentStatuses(
       ...(maintained.has(id) ? (['under_maintenance'] as const) : []),
     ]),
   }));
-  await setComponentStatuses(tx, next, now);
+  return setComponentStatuses(tx, next, now, { track });
 }

@@ -8,6 +8,7 @@ import { componentEventRecipientStates } from '../../src/store/component-events-
 import { kill, startScript } from '../helpers/child.js';
 import { REDIS_URL, eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { recordingChannel } from '../helpers/recording-channel.js';
 import { randomSecret } from '../helpers/subscribers.js';
 
 // A component's status changed outside an incident update (PATCH /api/v1/components/:id, which the CLI's
@@ -248,6 +249,83 @@ describe('component changes outside an update: which subscribers, retries, crash
     // Those changes were carried by the notices: no component event of their own.
     expect(await h.herald.store.db.selectFrom('component_events').selectAll().execute()).toEqual([]);
   }, 60_000);
+
+  it('an update or a maintenance not sent to the webhooks: their status changes are component events of their own', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      database: 'postgres',
+      channels: [
+        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true }),
+        recordingChannel('chat').definition,
+      ],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1', HERALD_MAINTENANCE_CHECK_SECONDS: '0.5' },
+    });
+    cleanups.push(() => h.close());
+    const api = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    const db = (await h.api('POST', '/api/v1/components', { name: 'Database' })).body.id;
+    await subscribe(h, rx, '/herald');
+    await subscribe(h, rx, '/sp', { format: 'statuspage' });
+
+    // To the chat only: the webhooks hear of the component's change, not of the incident.
+    const opened = await h.api('POST', '/api/v1/incidents', {
+      title: 'API errors',
+      message: 'Investigating.',
+      components: { [api]: 'partial_outage' },
+      channels: ['chat'],
+    });
+    expect(opened.status).toBe(201);
+    await eventually(async () => (rx.received.length >= 2 ? true : undefined), 20_000);
+    expect(rx.at('/herald').map((r) => r.body)).toEqual([
+      {
+        type: 'component.updated',
+        timestamp: expect.any(String),
+        data: { component: { id: api, name: 'API', status: 'partial_outage', previousStatus: 'operational' } },
+      },
+    ]);
+    expect(rx.at('/sp')[0]!.body.component_update).toMatchObject({
+      old_status: 'operational',
+      new_status: 'partial_outage',
+    });
+
+    // To every channel: the update carries its component event; none of its own.
+    await h.api('POST', `/api/v1/incidents/${opened.body.incident.id}/updates`, {
+      message: 'Fixed.',
+      status: 'resolved',
+    });
+    await eventually(async () => (rx.at('/herald').length >= 3 ? true : undefined), 20_000);
+
+    // A maintenance whose notices go to the chat only: its start and end are component events of their own.
+    const at = (s: number) => new Date(Date.now() + s * 1000).toISOString();
+    await h.api('POST', '/api/v1/maintenances', {
+      title: 'Database upgrade',
+      message: 'Upgrading.',
+      scheduledFor: at(1.5),
+      scheduledUntil: at(3.5),
+      components: [db],
+      channels: ['chat'],
+    });
+    await eventually(async () => (rx.at('/herald').length >= 5 ? true : undefined), 30_000);
+    await pause(1_000);
+    expect(
+      rx.at('/herald').map((r) => [r.body.type, r.body.data.component?.id, r.body.data.component?.status]),
+    ).toEqual([
+      ['component.updated', api, 'partial_outage'],
+      ['incident.resolved', undefined, undefined],
+      ['component.updated', api, 'operational'],
+      ['component.updated', db, 'under_maintenance'],
+      ['component.updated', db, 'operational'],
+    ]);
+    expect(rx.at('/herald')[2]!.body.data.incident).toMatchObject({ id: opened.body.incident.id });
+    expect(rx.at('/herald')[3]!.body.data.maintenance).toBeUndefined();
+    const events = await h.herald.store.db.selectFrom('component_events').selectAll().orderBy('id').execute();
+    expect(events.map((e) => [e.component_id, e.new_status, e.done_at !== null])).toEqual([
+      [api, 'partial_outage', true],
+      [db, 'under_maintenance', true],
+      [db, 'operational', true],
+    ]);
+    expect(new Set(rx.received.map((r) => r.id)).size).toBe(rx.received.length);
+  }, 90_000);
 
   it('a job retried after one endpoint failed sends the others nothing again', async () => {
     const rx = await receiver();
