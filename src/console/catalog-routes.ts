@@ -20,6 +20,7 @@ import {
   parseMaintenance,
   postMaintenanceUpdate,
 } from '../pipeline/maintenance.js';
+import { COMPONENT_STATUSES } from '../domain/enums.js';
 import { getComponent, listComponents } from '../store/components-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { type FormBody, all, first } from './compose-form.js';
@@ -37,6 +38,9 @@ function componentFields(body: FormBody, partial: boolean) {
   out.group = group ? group : null;
   const description = first(body.description).trim();
   out.description = description ? description : null;
+  // A status picked in the edit form; a change sends webhook component events (see pipeline/catalog.ts).
+  const status = first(body.status).trim();
+  if (status) out.status = status;
   const position = first(body.position).trim();
   if (position) out.position = /^\d+$/.test(position) ? Number(position) : position;
   return out;
@@ -64,7 +68,17 @@ export function catalogRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       request,
       reply,
       'components',
-      { title: 'Components', groups: groupComponents(await listComponents(db)), ...extra },
+      {
+        title: 'Components',
+        // Each row's edit form offers every status, its own selected.
+        groups: groupComponents(
+          (await listComponents(db)).map((c) => ({
+            ...c,
+            statusOptions: COMPONENT_STATUSES.map((value) => ({ value, selected: value === c.status })),
+          })),
+        ),
+        ...extra,
+      },
       status,
     );
 

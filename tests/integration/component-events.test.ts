@@ -9,6 +9,7 @@ import { kill, startScript } from '../helpers/child.js';
 import { REDIS_URL, eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
+import { addUser, formPost, signIn } from './console-helpers.js';
 import { randomSecret } from '../helpers/subscribers.js';
 
 // A component's status changed outside an incident update (PATCH /api/v1/components/:id, which the CLI's
@@ -326,6 +327,48 @@ describe('component changes outside an update: which subscribers, retries, crash
     ]);
     expect(new Set(rx.received.map((r) => r.id)).size).toBe(rx.received.length);
   }, 90_000);
+
+  it("the console's component form changes a status and sends the event; a rename sends none", async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    await subscribe(h, rx, '/herald');
+    await addUser(h, 'cmd', 'commander');
+    const { cookie, csrf } = await signIn(h, 'cmd');
+    const page = await h.app.inject({ method: 'GET', url: '/console/components', headers: { cookie } });
+    expect(page.body).toContain(`<select id="status-${id}" name="status">`);
+    expect(page.body).toMatch(/<option value="operational" selected>Operational<\/option>/);
+
+    const bad = await formPost(h, `/console/components/${id}`, cookie, { _csrf: csrf, name: 'API', status: 'on_fire' });
+    expect(bad.statusCode).toBe(400);
+    expect(bad.body).toMatch(/status/);
+    const saved = await formPost(h, `/console/components/${id}`, cookie, {
+      _csrf: csrf,
+      name: 'API',
+      status: 'degraded_performance',
+    });
+    expect(saved.statusCode).toBe(303);
+    await eventually(async () => (rx.received.length >= 1 ? true : undefined), 20_000);
+    // A new name, the status as it is: no event.
+    await formPost(h, `/console/components/${id}`, cookie, {
+      _csrf: csrf,
+      name: 'Public API',
+      status: 'degraded_performance',
+    });
+    await pause(800);
+    expect(rx.received.map((r) => r.body.data.component)).toEqual([
+      { id, name: 'API', status: 'degraded_performance', previousStatus: 'operational' },
+    ]);
+    expect((await h.api('GET', '/api/v1/components')).body[0]).toMatchObject({
+      name: 'Public API',
+      status: 'degraded_performance',
+    });
+  }, 60_000);
 
   it('a job retried after one endpoint failed sends the others nothing again', async () => {
     const rx = await receiver();
