@@ -4,6 +4,9 @@ import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
 import { webhooks } from '../../src/channels/webhooks/index.js';
 import { verifyToken } from '../../src/domain/link-tokens.js';
+import { componentEventJobId } from '../../src/pipeline/queues.js';
+import { OutboxSweeper } from '../../src/pipeline/sweeper.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { componentEventRecipientStates } from '../../src/store/component-events-repo.js';
 import { kill, startScript } from '../helpers/child.js';
 import { REDIS_URL, eventually } from '../helpers/env.js';
@@ -368,6 +371,30 @@ describe('component changes outside an update: which subscribers, retries, crash
       name: 'Public API',
       status: 'degraded_performance',
     });
+  }, 60_000);
+
+  it('a job lost (Redis flushed, a crash before the enqueue) is enqueued again by the sweeper, once', async () => {
+    const h = await startTestHerald({
+      workers: false,
+      channels: [webhooks({ allowPrivate: true, componentEvents: true })],
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
+    const event = (await h.herald.store.db.selectFrom('component_events').select('id').executeTakeFirstOrThrow()).id;
+    const queue = h.herald.queues.componentEvents();
+    expect(await queue.getJob(componentEventJobId(event))).toBeDefined();
+    await queue.remove(componentEventJobId(event));
+    expect(await queue.getJob(componentEventJobId(event))).toBeUndefined();
+
+    const sweeper = new OutboxSweeper(h.herald.store, h.herald.queues, createLogger({ level: 'silent' }), {
+      staleAfterMs: 0,
+    });
+    await pause(5);
+    expect(await sweeper.sweepOnce()).toMatchObject({ enqueued: 1 });
+    expect(await (await queue.getJob(componentEventJobId(event)))?.getState()).toBe('waiting');
+    // Its job there, a second sweep adds nothing.
+    expect(await sweeper.sweepOnce()).toMatchObject({ enqueued: 0 });
   }, 60_000);
 
   it('a job retried after one endpoint failed sends the others nothing again', async () => {
