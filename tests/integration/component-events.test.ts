@@ -1,4 +1,7 @@
+import { execFile } from 'node:child_process';
 import http from 'node:http';
+import { resolve } from 'node:path';
+import { promisify } from 'node:util';
 import type { ChildProcess } from 'node:child_process';
 import { Webhook } from 'standardwebhooks';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -10,7 +13,7 @@ import { createLogger } from '../../src/runtime/logger.js';
 import { componentEventRecipientStates } from '../../src/store/component-events-repo.js';
 import { kill, startScript } from '../helpers/child.js';
 import { REDIS_URL, eventually } from '../helpers/env.js';
-import { type TestHerald, startTestHerald } from '../helpers/herald.js';
+import { TEST_TOKEN, type TestHerald, startTestHerald } from '../helpers/herald.js';
 import { recordingChannel } from '../helpers/recording-channel.js';
 import { addUser, formPost, signIn } from './console-helpers.js';
 import { randomSecret } from '../helpers/subscribers.js';
@@ -372,6 +375,34 @@ describe('component changes outside an update: which subscribers, retries, crash
       status: 'degraded_performance',
     });
   }, 60_000);
+
+  it('herald component edit --status sends the event; the same status again sends none', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, componentEvents: true })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    await subscribe(h, rx, '/herald');
+    await h.app.listen({ port: 0, host: '127.0.0.1' });
+    const url = `http://127.0.0.1:${(h.app.server.address() as { port: number }).port}`;
+    const bin = resolve(import.meta.dirname, '../../bin/herald.mjs');
+    const cli = (args: string[]) =>
+      promisify(execFile)(process.execPath, [bin, ...args], {
+        env: { ...process.env, HERALD_URL: url, HERALD_API_TOKEN: TEST_TOKEN },
+        timeout: 60_000,
+      });
+    const edited = JSON.parse((await cli(['component', 'edit', id, '--status', 'major_outage', '--json'])).stdout);
+    expect(edited).toMatchObject({ id, status: 'major_outage' });
+    await cli(['component', 'edit', id, '--status', 'major_outage']);
+    await eventually(async () => (rx.received.length >= 1 ? true : undefined), 20_000);
+    await pause(800);
+    expect(rx.received.map((r) => r.body.data.component)).toEqual([
+      { id, name: 'API', status: 'major_outage', previousStatus: 'operational' },
+    ]);
+  }, 90_000);
 
   it('a job lost (Redis flushed, a crash before the enqueue) is enqueued again by the sweeper, once', async () => {
     const h = await startTestHerald({
