@@ -83,6 +83,12 @@ describe('status page channel through the real pipeline', () => {
     expect(await componentNames()).toContain('Billing');
     await h.api('PATCH', `/api/v1/components/${billing.body.id}`, { name: 'Billing & invoices' });
     expect(await componentNames()).toContain('Billing & invoices');
+    // A status set outside an update shows at once too.
+    await h.api('PATCH', `/api/v1/components/${billing.body.id}`, { status: 'degraded_performance' });
+    const billingShown = (await h.app.inject({ method: 'GET', url: '/api/v2/components.json' }))
+      .json()
+      .components.find((c: { id: string }) => c.id === billing.body.id);
+    expect(billingShown.status).toBe('degraded_performance');
     // Nothing is left for an explicit rebuild to do.
     const report = await rebuildStatusSite(h.herald, { full: true });
     expect(report?.changed).not.toContain('api/v2/components.json');
