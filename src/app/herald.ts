@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import type { Redis } from 'ioredis';
-import type { Channel, ChannelRuntime } from '../channels/channel.js';
+import { type Channel, type ChannelRuntime, signupKinds } from '../channels/channel.js';
 import type { HeraldConfig } from '../config/define.js';
 import { ConfigError, type HeraldEnv } from '../config/env.js';
 import { enabledDefinitions } from '../config/load.js';
@@ -99,8 +99,10 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     site: config.site,
     secret: env.secret,
     dataDir: env.dataDir,
+    // The status page's form offers what the audience channels built below can confirm.
+    signupKinds: () => signupKinds(channels),
   };
-  const channels = enabledDefinitions(config).map((definition) => definition.create(runtime));
+  const channels: Channel[] = enabledDefinitions(config).map((definition) => definition.create(runtime));
   try {
     checkRuleChannels(alertRules, channels);
   } catch (error) {

@@ -1,5 +1,5 @@
 import type { ComponentStatus, IncidentImpact, IncidentStatus } from '../domain/enums.js';
-import type { PostRef } from '../domain/types.js';
+import type { PostRef, SubscriberKind } from '../domain/types.js';
 import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Store } from '../store/store.js';
@@ -21,6 +21,11 @@ export interface ChannelRuntime {
   /** Key for HMAC tokens in links. */
   secret: string;
   dataDir: string;
+  /**
+   * The kinds of subscription the public sign-up offers (see signupKinds), known once every channel is built:
+   * call it when rendering, not while the channel is being created. Absent: none is offered.
+   */
+  signupKinds?: () => ReadonlyArray<SubscriberKind>;
 }
 
 /** One entry of channels.config.ts: a named channel of a kind, built when Herald starts. */
@@ -272,4 +277,13 @@ export interface StaffNotice {
 
 export function isAudienceChannel(channel: Channel): channel is AudienceChannel {
   return channel.capabilities.audience && typeof (channel as Partial<AudienceChannel>).sendTo === 'function';
+}
+
+/** The kinds anyone may sign up for: those with an audience channel configured that sends the opt-in message. */
+export const SIGNUP_KINDS: ReadonlyArray<SubscriberKind> = ['email', 'sms', 'webhook'];
+
+export function signupKinds(channels: ReadonlyArray<Channel>): SubscriberKind[] {
+  return SIGNUP_KINDS.filter((kind) =>
+    channels.some((c) => isAudienceChannel(c) && c.recipientKind === kind && typeof c.sendConfirmation === 'function'),
+  );
 }

@@ -1,7 +1,7 @@
 // The status site: renders pages, JSON and feeds from the database, commits them atomically to the site
 // directory and publishes the result to each target. Rebuilds after an update render only what it changed.
 import { resolve } from 'node:path';
-import type { IncidentWithUpdates } from '../domain/types.js';
+import type { IncidentWithUpdates, SubscriberKind } from '../domain/types.js';
 import type { Templates } from '../render/templates.js';
 import type { Logger } from '../runtime/logger.js';
 import {
@@ -44,6 +44,8 @@ export interface StatusSiteDeps {
   publicUrl: string;
   /** Where Herald answers: the subscribe form posts there. Default: publicUrl. */
   appUrl?: string;
+  /** The kinds of subscription subscribe.html offers (the configured audience channels); absent: none. */
+  signupKinds?: () => ReadonlyArray<SubscriberKind>;
   /** Where the site is written; resolved against the working directory. */
   dir: string;
   /** The status page channel's name, which its targets' recorded state is kept under; default `statuspage`. */
@@ -420,6 +422,7 @@ export class StatusSite {
       this.pages.renderSubscribe(site, data.components, {
         appUrl: this.deps.appUrl ?? base,
         follow: this.deps.options?.follow,
+        kinds: this.deps.signupKinds?.() ?? [],
       }),
     );
     files.set('history.html', this.pages.renderHistoryIndex(site, data.months));

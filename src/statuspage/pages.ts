@@ -3,7 +3,7 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { Component, IncidentWithUpdates, Maintenance } from '../domain/types.js';
+import type { Component, IncidentWithUpdates, Maintenance, SubscriberKind } from '../domain/types.js';
 import { INCIDENT_STATUS_LABEL, statusTitle } from '../render/labels.js';
 import { type Brand, loadBrand } from './brand.js';
 import type { TemplateFn, Templates } from '../render/templates.js';
@@ -134,11 +134,20 @@ export class PageRenderer {
     };
   }
 
-  private page(site: PageSite, root: string, title: string, description: string, body: string, script?: string) {
+  private page(
+    site: PageSite,
+    root: string,
+    title: string,
+    description: string,
+    body: string,
+    script?: string,
+    assetRoot = root,
+  ) {
     return this.layout({
       ...withUtc(site, 'updatedAt', 'publishedAt'),
       brand: statusTitle(site.siteName),
       root,
+      assetRoot,
       title,
       description,
       body,
@@ -311,23 +320,95 @@ export class PageRenderer {
     );
   }
 
-  /** The sign-up form, posting to Herald's own address (`appUrl`), and the ways to follow without signing up. */
-  renderSubscribe(site: PageSite, components: Component[], app: { appUrl: string; follow?: FollowLink[] }): string {
+  /**
+   * The sign-up form, posting to Herald's own address (`appUrl`), offering the configured kinds only, and the ways
+   * to follow without signing up. Herald shows the same form again, with the reader's entries and the problem,
+   * when a sign-up cannot be taken (`form.values`, `form.problem`, `at`: its links to the page and its own assets).
+   */
+  renderSubscribe(site: PageSite, components: Component[], form: SubscribeForm, at?: AnswerPlace): string {
+    const values = form.values ?? {};
+    const ticked = new Set(values.components ?? []);
+    const wholeGroups = new Set(values.groups ?? []);
+    const groups = new Map<string, Component[]>();
+    for (const c of components) groups.set(c.group ?? '', [...(groups.get(c.group ?? '') ?? []), c]);
+    const named = [...groups].filter(([name]) => name !== '');
+    const kinds = new Set(form.kinds);
+    const problem = form.problem;
+    const invalid = (field: string) => (problem?.field === field ? 'true' : undefined);
     const body = this.subscribe({
-      root: '',
-      appUrl: app.appUrl.replace(/\/+$/, ''),
-      follow: app.follow ?? [],
-      components: components.map((c) => ({ id: c.id, label: c.group ? `${c.group}: ${c.name}` : c.name })),
+      root: at?.root ?? '',
+      appUrl: form.appUrl.replace(/\/+$/, ''),
+      follow: form.follow ?? [],
+      offered: kinds.size > 0,
+      email: kinds.has('email') && { value: values.email, invalid: invalid('email') },
+      sms: kinds.has('sms') && { value: values.phone, invalid: invalid('phone'), first: !kinds.has('email') },
+      webhook: kinds.has('webhook') && {
+        value: values.webhookUrl,
+        invalid: invalid('webhookUrl'),
+        open: Boolean(values.webhookUrl) || kinds.size === 1,
+        first: kinds.size === 1,
+      },
+      problem: problem?.message,
+      groups: named.map(([name, list]) => ({
+        name,
+        whole: wholeGroups.has(name),
+        components: list.map((c) => ({ id: c.id, name: c.name, checked: ticked.has(c.id) })),
+      })),
+      others: (groups.get('') ?? []).map((c) => ({ id: c.id, name: c.name, checked: ticked.has(c.id) })),
+      othersLegend: named.length > 0 ? 'Other components' : 'Components',
+      anyComponents: components.length > 0,
     });
     return this.page(
       site,
-      '',
-      `Subscribe - ${statusTitle(site.siteName)}`,
+      at?.root ?? '',
+      `${problem ? 'Not subscribed' : 'Subscribe'} - ${statusTitle(site.siteName)}`,
       `Subscribe to ${statusTitle(site.siteName)} updates`,
       body,
       subscribeScript.path,
+      at?.assetRoot,
     );
   }
+
+  /** One of Herald's own answer pages (signed up, confirmed, unsubscribed, a link not valid), in the page's look. */
+  renderAnswer(site: PageSite, at: AnswerPlace, title: string, bodyHtml: string): string {
+    return this.page(
+      site,
+      at.root,
+      `${title} - ${statusTitle(site.siteName)}`,
+      `${title} - ${statusTitle(site.siteName)}`,
+      bodyHtml,
+      undefined,
+      at.assetRoot,
+    );
+  }
+
+  /** The files the pages load (stylesheet, scripts, brand images): Herald serves them beside its answer pages. */
+  assets(): Array<{ path: string; type: string; content: string | Uint8Array }> {
+    const files: Array<{ path: string; type: string; content: string | Uint8Array }> = [
+      { path: this.css.path, type: 'text/css; charset=utf-8', content: this.css.css },
+      { path: localTimeScript.path, type: 'text/javascript; charset=utf-8', content: localTimeScript.js },
+      { path: subscribeScript.path, type: 'text/javascript; charset=utf-8', content: subscribeScript.js },
+    ];
+    for (const file of [this.brand.logo, this.brand.favicon]) if (file) files.push(file);
+    return files;
+  }
+}
+
+/** What subscribe.html offers, and what a reader entered when Herald shows the form again. */
+export interface SubscribeForm {
+  appUrl: string;
+  follow?: FollowLink[];
+  /** The kinds of subscription offered (the configured audience channels); none: the page says so. */
+  kinds: ReadonlyArray<SubscriberKind>;
+  values?: { email?: string; phone?: string; webhookUrl?: string; components?: string[]; groups?: string[] };
+  /** Why the sign-up was not taken, and the field it is about (a form field's name). */
+  problem?: { field: string; message: string };
+}
+
+/** Where an answer page is served from: `root` links to the status page, `assetRoot` to the files it loads. */
+export interface AnswerPlace {
+  root: string;
+  assetRoot: string;
 }
 
 /** A row of day segments (oldest first) with its uptime; only days with something to tell carry a title. */

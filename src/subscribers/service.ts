@@ -6,7 +6,7 @@ import { nowIso } from '../domain/ids.js';
 import { describeIssues } from '../domain/schemas.js';
 import type { SubscriberKind, WebhookFormat } from '../domain/types.js';
 import type { Logger } from '../runtime/logger.js';
-import { unknownComponentIds } from '../store/components-repo.js';
+import { listComponents, unknownComponentIds } from '../store/components-repo.js';
 import type { Executor } from '../store/executor.js';
 import { isUniqueViolation } from '../store/db.js';
 import {
@@ -49,6 +49,8 @@ export const publicSubscribeSchema = z
       .optional(),
     webhookUrl: z.string().trim().max(2000, 'must be at most 2000 characters').optional(),
     components: z.array(componentId).max(200).optional(),
+    /** Whole component groups, by name (the form's "All of …" boxes): their components are added to `components`. */
+    groups: z.array(z.string().min(1).max(200)).max(200).optional(),
     website: z.string().optional(),
   })
   .refine((s) => [s.email, s.phone, s.webhookUrl].filter((v) => v !== undefined && v !== '').length === 1, {
@@ -250,13 +252,11 @@ export async function publicSubscribe(
   input: PublicSubscribeInput,
   options: SignupOptions,
 ): Promise<'created' | 'resent' | 'unchanged'> {
-  const { kind, address, components } = await normalise(deps, input);
-  if (!canConfirm(deps, kind)) {
-    throw InputError.field(
-      kind === 'sms' ? 'phone' : kind === 'webhook' ? 'webhookUrl' : 'email',
-      `${kind === 'sms' ? 'SMS' : kind} subscriptions are not enabled on this status page`,
-    );
-  }
+  // A kind that is not offered is refused before anything else is looked at (no DNS look-up for a webhook URL).
+  const asked: SubscriberKind = input.email ? 'email' : input.phone ? 'sms' : 'webhook';
+  if (!canConfirm(deps, asked)) throw notOffered(asked);
+  const withGroups = { ...input, components: await expandGroups(deps.db, input.components, input.groups) };
+  const { kind, address, components } = await normalise(deps, withGroups);
   const existing = await findSubscriber(deps.db, kind, address);
   if (!existing) {
     const secret = kind === 'webhook' ? newWebhookSecret() : null;
@@ -282,6 +282,28 @@ export async function publicSubscribe(
   if (!(await claimConfirmationResend(deps.db, claim))) return 'unchanged';
   void queueConfirmation(deps, existing.id, requestedAt);
   return 'resent';
+}
+
+/** The refusal of a kind of subscription whose channel is not configured, on the field that asked for it. */
+export function notOffered(kind: SubscriberKind): InputError {
+  return InputError.field(
+    kind === 'sms' ? 'phone' : kind === 'webhook' ? 'webhookUrl' : 'email',
+    `${kind === 'sms' ? 'SMS' : kind} subscriptions are not enabled on this status page`,
+  );
+}
+
+/** The ids ticked plus every component of each group named; an unknown group is an InputError naming it. */
+async function expandGroups(db: Executor, ids: string[] = [], groups: string[] = []): Promise<string[]> {
+  if (groups.length === 0) return ids;
+  const all = await listComponents(db);
+  const expanded = [...ids];
+  for (const group of new Set(groups)) {
+    const members = all.filter((c) => c.group === group);
+    if (members.length === 0)
+      throw InputError.field('groups', `no component group named '${group}'; reload the page and choose again`);
+    expanded.push(...members.map((c) => c.id));
+  }
+  return [...new Set(expanded)];
 }
 
 export type LinkOutcome = { ok: true; already?: boolean } | { ok: false; problem: string };

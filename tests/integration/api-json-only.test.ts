@@ -106,9 +106,19 @@ describe('the admin API takes JSON only (415 for other media types)', () => {
       headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'text/html' },
       payload: 'email=reader%40example.com',
     });
-    // Read as a form: the answer is about its field (no email channel here), not about its media type.
+    // Read as a form: the answer is about its field (no email channel here), not about its media type; a browser
+    // (Accept: text/html) gets it as a page, a script as JSON.
     expect(form.statusCode).toBe(400);
-    expect(form.json().message).toBe('email: email subscriptions are not enabled on this status page');
+    expect(form.headers['content-type']).toMatch(/^text\/html/);
+    expect(form.body).toContain('Email address: email subscriptions are not enabled on this status page');
+    const scripted = await h.app.inject({
+      method: 'POST',
+      url: '/subscribe',
+      headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+      payload: 'email=reader%40example.com',
+    });
+    expect(scripted.statusCode).toBe(400);
+    expect(scripted.json().message).toBe('email: email subscriptions are not enabled on this status page');
     const json = await h.app.inject({
       method: 'POST',
       url: '/subscribe',

@@ -48,14 +48,19 @@ describe('public pages: the status page CSP, Retry-After on 429, a token for /me
       expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(page.headers['x-frame-options']).toBe('DENY');
       expect(page.headers['x-content-type-options']).toBe('nosniff');
-      // Nothing the CSP would block: no inline style or script.
-      expect(page.body).not.toMatch(/<style|\sstyle=|<script/);
-      expect(page.body).toContain('<link rel="stylesheet" href="/subscribe/page.css">');
+      // Nothing the CSP would block: no inline style or script, only files from Herald's own address.
+      expect(page.body).not.toMatch(/<style|\sstyle=|<script(?![^>]*\ssrc="\/subscribe\/assets\/)/);
+      expect(page.body).toMatch(/<link rel="stylesheet" href="\/subscribe\/assets\/style\.\w+\.css">/);
     }
-    const css = await get('/subscribe/page.css');
-    expect(css.statusCode).toBe(200);
-    expect(css.headers['content-type']).toMatch(/^text\/css/);
-    expect(css.body).toContain('font-family');
+    // The status page's own stylesheet and scripts, served beside the pages.
+    const body = pages[0]!.body;
+    for (const [, path] of body.matchAll(/(?:href|src)="(\/subscribe\/assets\/[^"]+)"/g)) {
+      const file = await get(path!);
+      expect(file.statusCode, path).toBe(200);
+      expect(file.headers['content-type'], path).toMatch(/^(text\/css|text\/javascript|image\/svg)/);
+    }
+    const css = await get(/href="(\/subscribe\/assets\/style\.\w+\.css)"/.exec(body)![1]!);
+    expect(css.body).toContain('--bg');
   });
 
   it('gives every 429 a Retry-After within the window: sign-up, confirm and one-click unsubscribe', async () => {

@@ -94,7 +94,7 @@ describe('the preference page behind the Manage subscription link', () => {
     for (const bad of [forged, token.replace(/^manage\./, 'unsubscribe.'), 'nonsense']) {
       const answer = await h.app.inject({ method: 'GET', url: `/subscribe/manage?token=${encodeURIComponent(bad)}` });
       expect(answer.statusCode).toBe(400);
-      expect(answer.body).toMatch(/this link is not valid/);
+      expect(answer.body).toMatch(/This link is not valid/);
       expect(
         (await post(`/subscribe/manage?token=${encodeURIComponent(bad)}`, { scope: 'all', keep: 'on' })).statusCode,
       ).toBe(400);
@@ -105,12 +105,12 @@ describe('the preference page behind the Manage subscription link', () => {
     const none = await post(manage, { scope: 'some', keep: 'on' });
     expect(none.statusCode).toBe(400);
     expect(none.body).toContain('Not saved.');
-    expect(none.body).toContain('components: tick at least one component');
+    expect(none.body).toContain('Components: tick at least one component');
     const unknown = await post(manage, { scope: 'some', components: ['nope'], keep: 'on' }, 'application/json');
     expect(unknown.statusCode).toBe(400);
     expect(unknown.json()).toMatchObject({ details: [{ field: 'components' }] });
     const phone = await post(manage, { scope: 'all', keep: 'on', phone: '0151 555' });
-    expect(phone.body).toContain('phone: must be an E.164 number');
+    expect(phone.body).toContain('Phone: must be an E.164 number');
     const subscriber = (await h.api('GET', '/api/v1/subscribers')).body.find(
       (s: { email: string }) => s.email === READER,
     );

@@ -56,6 +56,7 @@ export function statuspage(
         brand: loadBrand(runtime.site),
         publicUrl: runtime.publicUrl,
         appUrl: runtime.appUrl,
+        signupKinds: runtime.signupKinds,
         dir: resolve(options.dir ?? join(runtime.dataDir, 'site')),
         channel: name,
         options,

@@ -6,18 +6,8 @@ import {
   loadPreferences,
   savePreferences,
 } from '../../subscribers/preferences.js';
-import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
-import {
-  type SubscribeDeps,
-  WindowLimiter,
-  answer,
-  escapeHtml,
-  normaliseBody,
-  page,
-  rateSetting,
-  tooMany,
-  wantsHtml,
-} from './subscribe.js';
+import { type SubscribeDeps, WindowLimiter, answer, normaliseBody, rateSetting, tooMany } from './subscribe.js';
+import { PublicPages, escapeHtml, sentence, wantsHtml } from './public-pages.js';
 
 type TokenQuery = { Querystring: { token?: string } };
 
@@ -29,11 +19,11 @@ function form(p: Preferences, token: string, note = ''): string {
   const components = p.components
     .map(
       (c) =>
-        `<label class="nested"><input type="checkbox" name="components" value="${escapeHtml(c.id)}"${all || following.has(c.id) ? ' checked' : ''}> ${escapeHtml(c.name)}${c.group ? ` <span class="hint">(${escapeHtml(c.group)})</span>` : ''}</label>`,
+        `<label class="nested"><input type="checkbox" name="components" value="${escapeHtml(c.id)}"${all || following.has(c.id) ? ' checked' : ''}> ${escapeHtml(c.name)}${c.group ? ` <span class="muted">(${escapeHtml(c.group)})</span>` : ''}</label>`,
     )
     .join('');
   const sms = p.canAddSms
-    ? `<label>Also by SMS to <input type="tel" name="phone" autocomplete="tel" placeholder="+14155550100" aria-label="Phone number for SMS updates"></label><p class="hint">We send a confirmation SMS first; reply STOP to any SMS to end them.</p>`
+    ? `<label>Also by SMS to <input type="tel" name="phone" autocomplete="tel" placeholder="+14155550100" aria-label="Phone number for SMS updates"></label><p class="muted">We send a confirmation SMS first; reply STOP to any SMS to end them.</p>`
     : '';
   const action = `/subscribe/manage?token=${encodeURIComponent(token)}`;
   return `${note}<p>Updates for <strong>${escapeHtml(p.address)}</strong>.</p>
@@ -60,26 +50,22 @@ export async function manageRoutes(app: FastifyInstance, { herald }: { herald: S
     [1, 10 * 60_000],
   );
 
+  const pages = PublicPages.of(herald);
   const show = (reply: FastifyReply, status: number, body: string) =>
-    reply
-      .headers(SECURITY_HEADERS)
-      .header('cache-control', 'no-store')
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(page(herald.siteName, 'Manage subscription', body));
+    pages.send(reply, status, pages.page('Manage subscription', body));
 
   const limited = (request: FastifyRequest, reply: FastifyReply) => {
     const wait = limiter.waitFor(request.ip);
     if (wait === 0) return undefined;
     tooMany(reply, wait);
-    return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+    return answer(request, reply, pages, 429, 'Too many requests', 'too many requests; wait a few minutes');
   };
 
   app.get<TokenQuery>('/subscribe/manage', async (request, reply) => {
     const refused = limited(request, reply);
     if (refused) return refused;
     const loaded = await loadPreferences(deps, request.query.token);
-    if (!loaded.ok) return answer(request, reply, herald, 400, 'Link not valid', loaded.problem);
+    if (!loaded.ok) return answer(request, reply, pages, 400, 'Link not valid', loaded.problem);
     return show(reply, 200, form(loaded.preferences, String(request.query.token)));
   });
 
@@ -95,7 +81,7 @@ export async function manageRoutes(app: FastifyInstance, { herald }: { herald: S
       // A choice that cannot be saved: the form again, saying what to change (a script gets the JSON error).
       const loaded = error instanceof InputError && wantsHtml(request) ? await loadPreferences(deps, token) : null;
       if (!loaded?.ok) throw error;
-      const problems = (error as InputError).details.map((d) => `${d.field}: ${d.problem}`).join('; ');
+      const problems = (error as InputError).details.map((d) => sentence(`${d.field}: ${d.problem}`)).join('. ');
       return show(
         reply,
         400,
@@ -106,7 +92,7 @@ export async function manageRoutes(app: FastifyInstance, { herald }: { herald: S
         ),
       );
     }
-    if (!saved.ok) return answer(request, reply, herald, 400, 'Link not valid', saved.problem);
+    if (!saved.ok) return answer(request, reply, pages, 400, 'Link not valid', saved.problem);
     const sms = saved.smsRequested ? ' A confirmation SMS is on its way: follow its link to start SMS updates.' : '';
     if (saved.unsubscribed)
       return show(
@@ -115,7 +101,7 @@ export async function manageRoutes(app: FastifyInstance, { herald }: { herald: S
         `<p>You will not get ${escapeHtml(herald.siteName)} status updates here any more.${escapeHtml(sms)}</p>`,
       );
     const loaded = await loadPreferences(deps, token);
-    if (!loaded.ok) return answer(request, reply, herald, 400, 'Link not valid', loaded.problem);
+    if (!loaded.ok) return answer(request, reply, pages, 400, 'Link not valid', loaded.problem);
     const note = `<p role="status"><strong>Saved.</strong> Your choices apply from the next update.${escapeHtml(sms)}</p>`;
     return show(reply, 200, form(loaded.preferences, String(token), note));
   });

@@ -15,9 +15,10 @@ import {
   unsubscribeAddress,
 } from '../../subscribers/service.js';
 import { type SmsInboundHandler, isSmsInboundHandler } from '../../channels/sms/inbound.js';
-import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
 import { appUrlOf } from '../../lib/app-url.js';
 import { manageUrl, verifyToken } from '../../domain/link-tokens.js';
+import type { Templates } from '../../render/templates.js';
+import { PublicPages, escapeHtml, sentence, wantsHtml } from './public-pages.js';
 
 // Public routes (no auth): sign-up with double opt-in, confirmation, one-click unsubscribe, inbound SMS STOP.
 
@@ -30,6 +31,8 @@ export interface SubscribeDeps {
   channels: ReadonlyArray<Channel>;
   logger: Logger;
   subscriberDeps: SubscriberDeps;
+  /** The status page's templates: Herald's answer pages share its layout. */
+  templates: Templates;
 }
 
 /** Fixed-window counter per key, bounded in size (one process; put a proxy limit in front for more). */
@@ -60,47 +63,29 @@ export function rateSetting(raw: string | undefined, fallback: [number, number])
 const ACCEPTED =
   'Thanks. If this address can receive updates, a confirmation message is on its way: follow its link to start getting updates.';
 
-export const wantsHtml = (request: FastifyRequest) =>
-  !/json/.test(String(request.headers['content-type'] ?? '')) &&
-  /text\/html/.test(String(request.headers.accept ?? ''));
-
-export const escapeHtml = (s: string) =>
-  s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
-
-// The pages' own stylesheet: with the status page's CSP (no inline style) it is a file of its own.
-const PAGE_CSS_PATH = '/subscribe/page.css';
-const PAGE_CSS =
-  'body{font-family:-apple-system,Segoe UI,Helvetica,Arial,sans-serif;max-width:32rem;margin:4rem auto;padding:0 1rem;color:#1f2328}button{font:inherit;padding:.6rem 1rem;border-radius:6px;border:1px solid #1f6feb;background:#1f6feb;color:#fff;cursor:pointer}' +
-  'p,label{overflow-wrap:anywhere}fieldset{min-width:0;border:1px solid #d0d7de;border-radius:6px;margin:0 0 1rem;padding:.6rem 1rem}legend{font-weight:600;padding:0 .3rem}label{display:block;margin:.35rem 0}.nested{margin-left:1.6rem}input[type=tel]{font:inherit;padding:.3rem .5rem;border:1px solid #d0d7de;border-radius:6px;max-width:100%}.hint{color:#57606a;font-size:.9rem}\n';
-
-export function page(siteName: string, title: string, body: string): string {
-  return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width"><meta name="referrer" content="no-referrer"><title>${escapeHtml(title)} · ${escapeHtml(siteName)}</title>
-<link rel="stylesheet" href="${PAGE_CSS_PATH}"></head>
-<body><h1>${escapeHtml(title)}</h1>${body}</body></html>`;
-}
+export { escapeHtml, wantsHtml } from './public-pages.js';
 
 /** A 429 with how long to wait, in whole seconds (at least 1). */
 export function tooMany(reply: FastifyReply, waitMs: number) {
   reply.header('retry-after', String(Math.max(1, Math.ceil(waitMs / 1000))));
 }
 
+/**
+ * One answer, as a page in the status page's look for a browser (and for every GET: a link opened from a
+ * message), as `{error, message}` or `{status, message}` for a script. On a page the message is a sentence.
+ */
 export function answer(
   request: FastifyRequest,
   reply: FastifyReply,
-  herald: Pick<SubscribeDeps, 'siteName' | 'env'>,
+  pages: PublicPages,
   status: number,
   title: string,
   message: string,
   extraHtml = '',
 ) {
   reply.header('cache-control', 'no-store');
-  if (wantsHtml(request) || request.method === 'GET') {
-    return reply
-      .headers(SECURITY_HEADERS)
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(page(herald.siteName, title, `<p>${escapeHtml(message)}</p>${extraHtml}${backToPage(herald)}`));
-  }
+  if (wantsHtml(request) || request.method === 'GET')
+    return pages.send(reply, status, pages.page(title, `<p>${escapeHtml(sentence(message))}</p>${extraHtml}`));
   return reply
     .status(status)
     .send(
@@ -109,10 +94,6 @@ export function answer(
         : { status: title.toLowerCase().replace(/\s+/g, '_'), message },
     );
 }
-
-/** The way back to the status page, which may live elsewhere (HERALD_PUBLIC_URL) than Herald (HERALD_APP_URL). */
-const backToPage = (herald: Pick<SubscribeDeps, 'siteName' | 'env'>) =>
-  `<p><a href="${escapeHtml(herald.env.publicUrl)}/">Back to the ${escapeHtml(herald.siteName)} status page</a></p>`;
 
 /** Form bodies spell lists `components[]=a&components[]=b` or `components=a`; JSON sends an array. */
 export function normaliseBody(body: unknown): unknown {
@@ -123,6 +104,11 @@ export function normaliseBody(body: unknown): unknown {
     delete input['components[]'];
   }
   if (typeof input.components === 'string') input.components = input.components === '' ? [] : [input.components];
+  if ('groups[]' in input) {
+    input.groups = input['groups[]'];
+    delete input['groups[]'];
+  }
+  if (typeof input.groups === 'string') input.groups = [input.groups];
   for (const key of ['email', 'phone', 'webhookUrl']) if (input[key] === '') delete input[key];
   return input;
 }
@@ -138,13 +124,8 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   const perIp = new WindowLimiter(ipMax, ipWindow);
   const linkLimiter = new WindowLimiter(ipMax * 6, ipWindow);
 
-  app.get(PAGE_CSS_PATH, async (_request, reply) =>
-    reply
-      .headers(SECURITY_HEADERS)
-      .header('cache-control', 'public, max-age=3600')
-      .type('text/css; charset=utf-8')
-      .send(PAGE_CSS),
-  );
+  const pages = PublicPages.of(herald);
+  pages.register(app);
 
   app.post('/subscribe', async (request, reply) => {
     const wait = perIp.waitFor(request.ip);
@@ -153,34 +134,57 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
       return answer(
         request,
         reply,
-        herald,
+        pages,
         429,
         'Too many sign-ups',
         'too many sign-ups from your address; wait a few minutes and try again',
       );
     }
     const body = normaliseBody(request.body);
-    if (!body || typeof body !== 'object' || Array.isArray(body))
-      throw InputError.field('(body)', 'must be a form or a JSON object with email, phone or webhookUrl');
-    const parsed = publicSubscribeSchema.safeParse(body);
-    if (!parsed.success) throw new InputError(describeIssues(parsed.error).details);
-    // The honeypot: answered like any sign-up, nothing stored, nothing sent.
-    if (!parsed.data.website) await publicSubscribe(deps, parsed.data, { resendAfterMs });
-    return answer(request, reply, herald, 202, 'Check your inbox', ACCEPTED);
+    const html = wantsHtml(request);
+    try {
+      if (!body || typeof body !== 'object' || Array.isArray(body))
+        throw InputError.field('(body)', 'must be a form or a JSON object with email, phone or webhookUrl');
+      const parsed = publicSubscribeSchema.safeParse(body);
+      if (!parsed.success) throw new InputError(describeIssues(parsed.error).details);
+      // The honeypot: answered like any sign-up, nothing stored, nothing sent.
+      if (!parsed.data.website) await publicSubscribe(deps, parsed.data, { resendAfterMs });
+      if (!html) return answer(request, reply, pages, 202, 'Check your inbox', ACCEPTED);
+      return pages.send(reply.header('cache-control', 'no-store'), 202, sentPage(pages, parsed.data));
+    } catch (error) {
+      if (!(html && error instanceof InputError)) throw error;
+      // The form again, the reader's entries kept (escaped by the template), the problem named.
+      const first = error.details[0] ?? { field: '(body)', problem: error.message };
+      const entries = (body && typeof body === 'object' ? body : {}) as Record<string, unknown>;
+      const text = (key: string) => (typeof entries[key] === 'string' ? (entries[key] as string) : undefined);
+      const list = (key: string) =>
+        Array.isArray(entries[key]) ? (entries[key] as unknown[]).filter((v) => typeof v === 'string') : undefined;
+      const form = await pages.form(deps.db, {
+        values: {
+          email: text('email'),
+          phone: text('phone'),
+          webhookUrl: text('webhookUrl'),
+          components: list('components') as string[] | undefined,
+          groups: list('groups') as string[] | undefined,
+        },
+        problem: { field: first.field, message: problemText(error) },
+      });
+      return pages.send(reply, 400, form);
+    }
   });
 
   app.get<TokenQuery>('/subscribe/confirm', async (request, reply) => {
     const wait = linkLimiter.waitFor(request.ip);
     if (wait > 0) {
       tooMany(reply, wait);
-      return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+      return answer(request, reply, pages, 429, 'Too many requests', 'too many requests; wait a few minutes');
     }
     const outcome = await confirmSubscription(deps, request.query.token);
-    if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
+    if (!outcome.ok) return answer(request, reply, pages, 400, 'Link not valid', outcome.problem);
     return answer(
       request,
       reply,
-      herald,
+      pages,
       200,
       'Subscription confirmed',
       outcome.already
@@ -192,20 +196,20 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   // A GET never unsubscribes (mail scanners follow links): it shows a button that POSTs.
   app.get<TokenQuery>('/unsubscribe', async (request, reply) => {
     const outcome = checkUnsubscribeToken(deps, request.query.token);
-    if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
+    if (!outcome.ok) return answer(request, reply, pages, 400, 'Link not valid', outcome.problem);
     const action = `/unsubscribe?token=${encodeURIComponent(String(request.query.token))}`;
     const check = verifyToken(deps.secret, 'unsubscribe', request.query.token);
     const manage = check.ok ? manageUrl(appUrlOf(herald.env), deps.secret, check.subscriberId) : '';
     return answer(
       request,
       reply,
-      herald,
+      pages,
       200,
       'Unsubscribe',
       `Stop getting ${statusTitle(herald.siteName)} updates?`,
       `<form method="post" action="${escapeHtml(action)}"><input type="hidden" name="List-Unsubscribe" value="One-Click"><button type="submit">Unsubscribe</button></form>` +
         (manage
-          ? `<p class="hint">Or <a href="${escapeHtml(manage)}">manage your subscription</a>: choose the components and channels you get updates for.</p>`
+          ? `<p class="muted">Or <a href="${escapeHtml(manage)}">manage your subscription</a>: choose the components and channels you get updates for.</p>`
           : ''),
     );
   });
@@ -215,15 +219,15 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
     const wait = linkLimiter.waitFor(request.ip);
     if (wait > 0) {
       tooMany(reply, wait);
-      return answer(request, reply, herald, 429, 'Too many requests', 'too many requests; wait a few minutes');
+      return answer(request, reply, pages, 429, 'Too many requests', 'too many requests; wait a few minutes');
     }
     const bodyToken = (request.body as { token?: unknown } | undefined)?.token;
     const outcome = await unsubscribe(deps, request.query.token ?? bodyToken);
-    if (!outcome.ok) return answer(request, reply, herald, 400, 'Link not valid', outcome.problem);
+    if (!outcome.ok) return answer(request, reply, pages, 400, 'Link not valid', outcome.problem);
     return answer(
       request,
       reply,
-      herald,
+      pages,
       200,
       'Unsubscribed',
       `You will not get ${statusTitle(herald.siteName)} updates any more.`,
@@ -254,4 +258,53 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
     }
     return reply.type('text/xml').send('<?xml version="1.0" encoding="UTF-8"?><Response></Response>');
   });
+}
+
+const FIELD_LABEL: Record<string, string> = {
+  email: 'Email address',
+  phone: 'Mobile number',
+  webhookUrl: 'Webhook URL',
+  components: 'Components',
+  groups: 'Component groups',
+};
+
+/** Each problem as a sentence naming the form field by its label ("Email address: must be …"). */
+function problemText(error: InputError): string {
+  const details = error.details.length > 0 ? error.details : [{ field: '', problem: error.message }];
+  return details
+    .map((d) => {
+      const label = FIELD_LABEL[d.field];
+      return label
+        ? `${label}: ${d.problem}`
+        : sentence(d.field && d.field !== '(body)' ? `${d.field}: ${d.problem}` : d.problem);
+    })
+    .join('. ');
+}
+
+/** The page after a sign-up from the form: where to look, and what happens next. Same whatever the address's state. */
+function sentPage(pages: PublicPages, input: { email?: string; phone?: string; webhookUrl?: string }): string {
+  const [title, where, look] = input.email
+    ? [
+        'Check your inbox',
+        escapeHtml(input.email),
+        'Look for an email from us; if it is not there in a few minutes, look in your spam folder.',
+      ]
+    : input.phone
+      ? ['Check your phone', escapeHtml(input.phone), 'Look for a text message from us.']
+      : [
+          'Check your endpoint',
+          escapeHtml(input.webhookUrl ?? ''),
+          'Your endpoint receives a signed <code>subscription.confirm</code> event; its <code>data.confirmUrl</code> is the link to follow.',
+        ];
+  return pages.page(
+    title,
+    `<p>If <strong>${where}</strong> can receive updates, a confirmation message is on its way to it.</p>
+<h2>What happens next</h2>
+<ol>
+<li>${look}</li>
+<li>Follow the link in it within 48 hours to confirm. Until then, nothing else is sent.</li>
+<li>From then on you get a message when an incident is opened, updated or resolved. Every message has a link to unsubscribe.</li>
+</ol>
+<p class="muted">Nothing arrived? Sign up again in ten minutes: we send at most one confirmation per address in that time.</p>`,
+  );
 }

@@ -34,3 +34,24 @@
     });
   });
 })();
+// A group's "All of …" box and its components' boxes follow each other (without this script the server expands a
+// ticked group to its components, so the form means the same either way).
+(() => {
+  for (const set of document.querySelectorAll('fieldset.pick')) {
+    const whole = set.querySelector('label.whole input');
+    const parts = [...set.querySelectorAll('label.nested input')];
+    if (!whole || parts.length === 0) continue;
+    const sync = () => {
+      const ticked = parts.filter((p) => p.checked).length;
+      whole.checked = ticked === parts.length;
+      whole.indeterminate = ticked > 0 && ticked < parts.length;
+    };
+    whole.addEventListener('change', () => {
+      for (const p of parts) p.checked = whole.checked;
+      whole.indeterminate = false;
+    });
+    for (const p of parts) p.addEventListener('change', sync);
+    if (whole.checked) for (const p of parts) p.checked = true;
+    else sync();
+  }
+})();
