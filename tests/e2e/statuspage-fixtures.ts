@@ -103,6 +103,7 @@ export async function startFixture(): Promise<Fixture> {
     siteName: `Acme ${XSS[4]}`,
     publicUrl: 'https://status.acme.test',
     dir,
+    signupKinds: () => ['email', 'sms'],
     options: {
       now: () => NOW,
       externalGroups: [

@@ -86,6 +86,7 @@ describe.skipIf(!existsSync(CHROMIUM))('the status page reads as written, in Chr
       brand: loadBrand({ logo, accentColor: '#ffcc00' }),
       publicUrl: 'https://status.example.test',
       dir,
+      signupKinds: () => ['email', 'sms'],
       options: { now: () => NOW },
     }).rebuild({ full: true });
     app = Fastify();

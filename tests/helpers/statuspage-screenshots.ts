@@ -1,14 +1,25 @@
 // Screenshots of the status page for docs/statuspage.md: index, an incident, a history month and the subscribe
-// page, at 1280 and 390 px, light and dark, from a demo site seeded like a real one.
+// page, then Herald's answers to the subscribe form (the form again with a problem, sent, a link not valid) and the
+// subscribe page of a Herald without email, SMS or webhooks, at 1280 and 390 px, light and dark, from a demo site
+// seeded like a real one.
 // node --import tsx tests/helpers/statuspage-screenshots.ts [outDir]
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import Fastify from 'fastify';
 import { chromium } from 'playwright-core';
+import formbody from '@fastify/formbody';
+import { email as emailChannel } from '../../src/channels/email/index.js';
+import { sms } from '../../src/channels/sms/index.js';
+import { webhooks as webhooksChannel } from '../../src/channels/webhooks/index.js';
+import type { ChannelRuntime } from '../../src/channels/channel.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
+import { subscribeRoutes } from '../../src/http/routes/subscribe.js';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
 import { statusPageRoutes } from '../../src/statuspage/routes.js';
 import { openStore } from '../../src/store/store.js';
 import { acmeSite, seedComponents, seedIncident, seedMaintenance } from '../unit/statuspage-seed.js';
-import { tempDir } from './env.js';
+import { freePort, tempDir } from './env.js';
 
 const NOW = new Date('2026-05-20T12:00:00.000Z');
 const OUT = resolve(process.argv[2] ?? 'docs/img');
@@ -112,8 +123,19 @@ async function main() {
     components: [dashboard!.id],
     at: ago(1),
   });
+  // Herald's sign-up answers beside the site, as `herald serve` has them (the opt-in messages are not sent here).
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
   const dir = join(root, 'site');
-  await acmeSite(store, dir, { now: () => NOW }).rebuild({ full: true });
+  await acmeSite(
+    store,
+    dir,
+    { now: () => NOW },
+    { appUrl: base, signupKinds: () => ['email', 'sms', 'webhook'] },
+  ).rebuild({ full: true });
+  // The same site from a Herald with no audience channel: nothing to sign up for.
+  const bareDir = join(root, 'bare');
+  await acmeSite(store, bareDir, { now: () => NOW }, { signupKinds: () => [] }).rebuild({ full: true });
   const postmortemId = (
     await store.db
       .selectFrom('incidents')
@@ -121,9 +143,48 @@ async function main() {
       .where('title', '=', 'Elevated API error rates')
       .executeTakeFirstOrThrow()
   ).id;
+  const logger = createLogger({ level: 'silent' });
+  const templates = new Templates(TEMPLATES_DIR);
+  const runtime: ChannelRuntime = {
+    store,
+    templates,
+    logger,
+    publicUrl: base,
+    appUrl: base,
+    siteName: 'Acme',
+    secret: 'screenshots',
+    dataDir: root,
+  };
+  const channels = [
+    emailChannel({ smtpUrl: 'smtp://127.0.0.1:9', from: 'Acme Status <status@acme.test>' }),
+    sms({ apiUrl: 'http://127.0.0.1:9', accountSid: 'AC0', authToken: 'x', from: '+15005550006' }),
+    webhooksChannel({}),
+  ].map((c) => c.create(runtime));
   const app = Fastify();
-  await statusPageRoutes(app, { dir });
-  const base = await app.listen({ host: '127.0.0.1', port: 0 });
+  await app.register(formbody);
+  await app.register(subscribeRoutes, {
+    herald: {
+      env: { vars: {}, publicUrl: base, appUrl: base },
+      siteName: 'Acme',
+      channels,
+      logger,
+      templates,
+      subscriberDeps: {
+        db: store.db,
+        secret: 'screenshots',
+        appUrl: base,
+        allowPrivateWebhooks: false,
+        channels,
+        logger,
+        confirmations: { enqueue: async () => undefined },
+      },
+    },
+  });
+  await statusPageRoutes(app, { dir, appUrl: base });
+  await app.listen({ host: '127.0.0.1', port });
+  const bare = Fastify();
+  await statusPageRoutes(bare, { dir: bareDir });
+  const bareBase = await bare.listen({ host: '127.0.0.1', port: 0 });
   const browser = await chromium.launch({
     executablePath: '/usr/bin/chromium',
     args: ['--no-sandbox', '--disable-gpu'],
@@ -145,6 +206,24 @@ async function main() {
         await page.screenshot({ path: file, fullPage: true });
         console.log(file);
       }
+      const shot = async (name: string) => {
+        const file = join(OUT, `statuspage-${name}-${width}-${scheme}.png`);
+        await page.screenshot({ path: file, fullPage: true });
+        console.log(file);
+      };
+      await page.goto(`${bareBase}/subscribe.html`);
+      await shot('subscribe-none');
+      // The form as a reader fills it: an address the browser takes and Herald does not, one whole group ticked.
+      await page.goto(`${base}/subscribe.html`);
+      await page.fill('#email', 'reader@acme');
+      await page.getByLabel('All of API').check();
+      await Promise.all([page.waitForURL(`${base}/subscribe`), page.click('button[type=submit]')]);
+      await shot('subscribe-problem');
+      await page.fill('#email', 'reader@acme.test');
+      await Promise.all([page.waitForURL(`${base}/subscribe`), page.click('button[type=submit]')]);
+      await shot('subscribe-sent');
+      await page.goto(`${base}/subscribe/confirm?token=expired-or-cut`);
+      await shot('link-not-valid');
       await context.close();
     }
   // The widget, framed at 400×150 by a page of another origin (embed.html's default frame-ancestors: any site).
@@ -175,6 +254,7 @@ async function main() {
   await host.close();
   await browser.close();
   await app.close();
+  await bare.close();
   await store.close();
 }
 

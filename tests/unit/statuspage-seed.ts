@@ -5,12 +5,17 @@ import { newId } from '../../src/domain/ids.js';
 import { Templates } from '../../src/render/templates.js';
 import { TEMPLATES_DIR } from '../../src/app/herald.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { StatusSite } from '../../src/statuspage/build.js';
+import { StatusSite, type StatusSiteDeps } from '../../src/statuspage/build.js';
 import type { StatusPageOptions } from '../../src/statuspage/options.js';
 import type { Store } from '../../src/store/store.js';
 
 /** The test suites' status site: "Acme" at https://status.acme.test, built into `dir`, logging nothing. */
-export function acmeSite(store: Store, dir: string, options?: StatusPageOptions): StatusSite {
+export function acmeSite(
+  store: Store,
+  dir: string,
+  options?: StatusPageOptions,
+  deps: Partial<StatusSiteDeps> = {},
+): StatusSite {
   return new StatusSite({
     store,
     templates: new Templates(TEMPLATES_DIR),
@@ -19,6 +24,7 @@ export function acmeSite(store: Store, dir: string, options?: StatusPageOptions)
     publicUrl: 'https://status.acme.test',
     dir,
     options,
+    ...deps,
   });
 }
 

@@ -81,7 +81,7 @@ export async function manageRoutes(app: FastifyInstance, { herald }: { herald: S
       // A choice that cannot be saved: the form again, saying what to change (a script gets the JSON error).
       const loaded = error instanceof InputError && wantsHtml(request) ? await loadPreferences(deps, token) : null;
       if (!loaded?.ok) throw error;
-      const problems = (error as InputError).details.map((d) => sentence(`${d.field}: ${d.problem}`)).join('. ');
+      const problems = (error as InputError).details.map((d) => sentence(`${d.field}: ${d.problem}`)).join(' ');
       return show(
         reply,
         400,

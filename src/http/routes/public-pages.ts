@@ -25,8 +25,11 @@ export interface PublicPagesDeps {
 export const escapeHtml = (s: string) =>
   s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 
-/** A problem as a person reads it on a page: a sentence, so it starts with a capital letter. */
-export const sentence = (s: string) => s.charAt(0).toUpperCase() + s.slice(1);
+/** A problem as a person reads it on a page: a sentence, with a capital letter and a full stop. */
+export const sentence = (s: string) => {
+  const text = s.charAt(0).toUpperCase() + s.slice(1);
+  return /[.!?]$/.test(text) ? text : `${text}.`;
+};
 
 /** The weight an Accept header gives a media type: -1 when it does not name it. */
 function quality(accept: string, type: string): number {

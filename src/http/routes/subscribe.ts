@@ -274,11 +274,10 @@ function problemText(error: InputError): string {
   return details
     .map((d) => {
       const label = FIELD_LABEL[d.field];
-      return label
-        ? `${label}: ${d.problem}`
-        : sentence(d.field && d.field !== '(body)' ? `${d.field}: ${d.problem}` : d.problem);
+      const field = label ?? (d.field && d.field !== '(body)' ? d.field : '');
+      return sentence(field ? `${field}: ${d.problem}` : d.problem);
     })
-    .join('. ');
+    .join(' ');
 }
 
 /** The page after a sign-up from the form: where to look, and what happens next. Same whatever the address's state. */
