@@ -19,6 +19,8 @@ export interface Preferences {
   components: Component[];
   /** SMS can be added from this page (an SMS channel with opt-in is enabled and this is not already SMS). */
   canAddSms: boolean;
+  /** This subscription's own kind has its channel configured (else nothing is sent to it for now). */
+  kindOffered: boolean;
 }
 
 export type PreferencesOutcome = { ok: true; preferences: Preferences } | { ok: false; problem: string };
@@ -46,6 +48,7 @@ export async function loadPreferences(deps: SubscriberDeps, token: unknown): Pro
       following: subscriber.components,
       components: await listComponents(deps.db),
       canAddSms: subscriber.kind !== 'sms' && canConfirm(deps, 'sms'),
+      kindOffered: canConfirm(deps, subscriber.kind),
     },
   };
 }

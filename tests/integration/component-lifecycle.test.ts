@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { statuspage } from '../../src/channels/registry.js';
+import { statuspage, webhooks } from '../../src/channels/registry.js';
 import { eventually } from '../helpers/env.js';
 import { type TestHerald, startTestHerald } from '../helpers/herald.js';
 
@@ -34,7 +34,8 @@ describe.each(['sqlite', 'postgres'] as const)('component edit, delete and order
   });
 
   it('a deleted component leaves the page, the JSON and the choices; past incidents keep its name', async () => {
-    h = await startTestHerald({ database, channels: [statuspage()] });
+    // Webhooks: an audience channel, so subscribe.html has a form with the component choices.
+    h = await startTestHerald({ database, channels: [statuspage(), webhooks()] });
     const db = (await h.api('POST', '/api/v1/components', { name: 'Primary database', group: 'Data' })).body;
     const web = (await h.api('POST', '/api/v1/components', { name: 'Website', group: 'Data' })).body;
     const opened = await h.api('POST', '/api/v1/incidents', {

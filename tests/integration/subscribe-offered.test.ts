@@ -21,17 +21,17 @@ const ACCEPTED = {
 };
 
 describe('sign-up offers only the configured kinds', () => {
-  let h: TestHerald | undefined;
+  const running: TestHerald[] = [];
   afterEach(async () => {
-    await h?.close();
-    h = undefined;
+    for (const h of running.splice(0)) await h.close();
   });
   const start = async (channels: ChannelDefinition[]) => {
-    h = await startTestHerald({
+    const h = await startTestHerald({
       channels: [statuspage(), ...channels],
       workers: false,
       env: { HERALD_SUBSCRIBE_RATE_PER_IP: '1000/60', HERALD_ALLOW_PRIVATE_WEBHOOKS: '1', HERALD_SECRET: secret },
     });
+    running.push(h);
     return h;
   };
   const secret = randomSecret();
@@ -108,6 +108,14 @@ describe('sign-up offers only the configured kinds', () => {
     expect(sneaked.statusCode).toBe(400);
     expect(sneaked.json().message).toBe('phone: SMS updates are not offered on this status page');
     expect(await tableCounts(h.herald.store.db)).toEqual(before);
+
+    // An email subscriber when only SMS is configured: the page says nothing goes to the address for now.
+    const smsOnly = await start([SMS()]);
+    const kept = (await smsOnly.api('POST', '/api/v1/subscribers', { email: 'k@example.test', confirmed: true })).body;
+    const link = new URL(manageUrl('https://status.example.test', secret, kept.id));
+    const smsPage = (await smsOnly.app.inject({ method: 'GET', url: link.pathname + link.search })).body;
+    expect(smsPage).toContain('name="phone"');
+    expect(smsPage).toContain("none sent at the moment: this status page's email channel is off");
   });
 
   it('answers by Accept, then by the body: a browser form gets a page, a script JSON', async () => {

@@ -27,6 +27,8 @@ export interface StatusPageChannel extends Channel<StatusPageMessage> {
   catchUp(): Promise<CatchUpReport>;
   /** How often the reconciler runs for this page. */
   readonly reconcileIntervalMs: number;
+  /** The other ways to follow listed on subscribe.html (Herald's own sign-up pages list them too). */
+  readonly follow: ReadonlyArray<{ label: string; url: string }>;
 }
 
 /** A target's part in a delivery, as its record shows it: files uploaded, kept, or behind since when. */
@@ -120,6 +122,7 @@ export function statuspage(
         catchUp: () => site.catchUp(),
         close: () => site.close(),
         reconcileIntervalMs: options.publishing?.reconcileIntervalMs ?? 15_000,
+        follow: options.follow ?? [],
       };
     },
   };

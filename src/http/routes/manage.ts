@@ -34,7 +34,7 @@ function form(p: Preferences, token: string, note = ''): string {
 ${components}
 </fieldset>
 <fieldset><legend>Channels</legend>
-<label><input type="checkbox" name="keep" value="on" checked> ${KIND_LABEL[p.kind]} to ${escapeHtml(p.address)}</label>
+<label><input type="checkbox" name="keep" value="on" checked> ${KIND_LABEL[p.kind]} to ${escapeHtml(p.address)}${p.kindOffered ? '' : ` <span class="muted">(none sent at the moment: this status page's ${KIND_LABEL[p.kind].toLowerCase()} channel is off)</span>`}</label>
 ${sms}</fieldset>
 <button type="submit">Save preferences</button>
 </form>`;

@@ -5,7 +5,13 @@ import type { Channel } from '../../channels/channel.js';
 import type { HeraldEnv } from '../../config/env.js';
 import type { Templates } from '../../render/templates.js';
 import { loadBrand } from '../../statuspage/brand.js';
-import { type AnswerPlace, PageRenderer, type PageSite, type SubscribeForm } from '../../statuspage/pages.js';
+import {
+  type AnswerPlace,
+  type FollowLink,
+  PageRenderer,
+  type PageSite,
+  type SubscribeForm,
+} from '../../statuspage/pages.js';
 import { SECURITY_HEADERS } from '../../statuspage/security-headers.js';
 import { listComponents } from '../../store/components-repo.js';
 import type { Executor } from '../../store/executor.js';
@@ -71,10 +77,12 @@ export class PublicPages {
   readonly renderer: PageRenderer;
   readonly place: AnswerPlace;
   private readonly site: PageSite;
+  private readonly follow: FollowLink[];
 
   private constructor(private readonly deps: PublicPagesDeps) {
     const statusPage = deps.channels.find(isStatusPageChannel);
     this.renderer = statusPage?.site.renderer ?? new PageRenderer(deps.templates, 90, loadBrand());
+    this.follow = [...(statusPage?.follow ?? [])];
     const appPath = new URL(deps.env.appUrl).pathname.replace(/\/+$/, '');
     this.place = { root: `${deps.env.publicUrl.replace(/\/+$/, '')}/`, assetRoot: `${appPath}${ASSETS_PREFIX}` };
     this.site = { siteName: deps.siteName, updatedAt: '', historyDays: 90 };
@@ -100,11 +108,11 @@ export class PublicPages {
   }
 
   /** The sign-up form again, with what the reader entered and the problem named. */
-  async form(db: Executor, form: Omit<SubscribeForm, 'appUrl' | 'kinds'>): Promise<string> {
+  async form(db: Executor, form: Omit<SubscribeForm, 'appUrl' | 'kinds' | 'follow'>): Promise<string> {
     return this.renderer.renderSubscribe(
       this.site,
       await listComponents(db),
-      { ...form, appUrl: this.deps.env.appUrl, kinds: signupKinds(this.deps.channels) },
+      { ...form, appUrl: this.deps.env.appUrl, kinds: signupKinds(this.deps.channels), follow: this.follow },
       this.place,
     );
   }
