@@ -48,6 +48,7 @@ describe('public pages: the status page CSP, Retry-After on 429, a token for /me
       expect(page.headers['content-security-policy']).toContain("frame-ancestors 'none'");
       expect(page.headers['x-frame-options']).toBe('DENY');
       expect(page.headers['x-content-type-options']).toBe('nosniff');
+      expect(page.headers['referrer-policy']).toBe('no-referrer'); // link tokens in their addresses
       // Nothing the CSP would block: no inline style or script, only files from Herald's own address.
       expect(page.body).not.toMatch(/<style|\sstyle=|<script(?![^>]*\ssrc="\/subscribe\/assets\/)/);
       expect(page.body).toMatch(/<link rel="stylesheet" href="\/subscribe\/assets\/style\.\w+\.css">/);

@@ -118,11 +118,15 @@ export class PublicPages {
   }
 
   send(reply: FastifyReply, status: number, html: string) {
-    return reply
-      .headers(SECURITY_HEADERS)
-      .header('cache-control', 'no-store')
-      .status(status)
-      .type('text/html; charset=utf-8')
-      .send(html);
+    return (
+      reply
+        .headers(SECURITY_HEADERS)
+        // Their addresses carry link tokens: no Referer from them, not even to Herald's own files.
+        .header('referrer-policy', 'no-referrer')
+        .header('cache-control', 'no-store')
+        .status(status)
+        .type('text/html; charset=utf-8')
+        .send(html)
+    );
   }
 }
