@@ -173,11 +173,19 @@ describe('sign-up offers only the configured kinds', () => {
     expect(res.body).toContain('action="https://status.example.test/subscribe"');
     expect(await tableCounts(h.herald.store.db)).toEqual(before);
 
+    // Nothing entered, or two at once: said with the form's own fields.
+    const empty = await post(h, `components%5B%5D=${web}`, { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(empty.statusCode).toBe(400);
+    expect(empty.body).toContain('Enter one of these: an email address or a mobile number.');
+    expect(empty.body).toContain(`value="${web}" checked> Website`);
+
     // A kind that is off, from a stale page or a script: named, nothing stored.
     const off = await start([EMAIL()]);
     const refused = await post(off, 'phone=%2B14155550100', { 'content-type': 'application/x-www-form-urlencoded' });
     expect(refused.statusCode).toBe(400);
-    expect(refused.body).toContain('Mobile number: SMS subscriptions are not enabled on this status page');
+    expect(refused.body).toContain('Mobile number: SMS subscriptions are not enabled on this status page.');
+    const nothing = await post(off, '', { 'content-type': 'application/x-www-form-urlencoded' });
+    expect(nothing.body).toContain('Enter an email address.');
 
     // A whole group stands for its components; an unknown group is named.
     const group = await post(h, `email=g%40example.test&groups%5B%5D=Core&components%5B%5D=${web}`, {

@@ -2,7 +2,7 @@ import { statusTitle } from '../../render/labels.js';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { InputError } from '../../domain/errors.js';
 import { describeIssues } from '../../domain/schemas.js';
-import type { Channel } from '../../channels/channel.js';
+import { type Channel, signupKinds } from '../../channels/channel.js';
 import type { HeraldEnv } from '../../config/env.js';
 import type { Logger } from '../../runtime/logger.js';
 import {
@@ -18,6 +18,7 @@ import { type SmsInboundHandler, isSmsInboundHandler } from '../../channels/sms/
 import { appUrlOf } from '../../lib/app-url.js';
 import { manageUrl, verifyToken } from '../../domain/link-tokens.js';
 import type { Templates } from '../../render/templates.js';
+import type { SubscriberKind } from '../../domain/types.js';
 import { PublicPages, escapeHtml, sentence, wantsHtml } from './public-pages.js';
 
 // Public routes (no auth): sign-up with double opt-in, confirmation, one-click unsubscribe, inbound SMS STOP.
@@ -167,7 +168,7 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
           components: list('components') as string[] | undefined,
           groups: list('groups') as string[] | undefined,
         },
-        problem: { field: first.field, message: problemText(error) },
+        problem: { field: first.field, message: problemText(error, signupKinds(herald.channels)) },
       });
       return pages.send(reply, 400, form);
     }
@@ -260,6 +261,13 @@ export async function subscribeRoutes(app: FastifyInstance, { herald }: { herald
   });
 }
 
+const EXACTLY_ONE = 'give exactly one of email, phone or webhookUrl';
+const ENTER: Record<SubscriberKind, string> = {
+  email: 'an email address',
+  sms: 'a mobile number',
+  webhook: 'a webhook URL',
+};
+
 const FIELD_LABEL: Record<string, string> = {
   email: 'Email address',
   phone: 'Mobile number',
@@ -269,10 +277,19 @@ const FIELD_LABEL: Record<string, string> = {
 };
 
 /** Each problem as a sentence naming the form field by its label ("Email address: must be …"). */
-function problemText(error: InputError): string {
+function problemText(error: InputError, offered: ReadonlyArray<SubscriberKind>): string {
   const details = error.details.length > 0 ? error.details : [{ field: '', problem: error.message }];
   return details
     .map((d) => {
+      // Nothing given, or two kinds at once: said with the labels of the fields this form has.
+      if (d.problem === EXACTLY_ONE && offered.length > 0) {
+        const fields = offered.map((k) => ENTER[k]);
+        return sentence(
+          fields.length === 1
+            ? `enter ${fields[0]}`
+            : `enter one of these: ${fields.slice(0, -1).join(', ')} or ${fields.at(-1)}`,
+        );
+      }
       const label = FIELD_LABEL[d.field];
       const field = label ?? (d.field && d.field !== '(body)' ? d.field : '');
       return sentence(field ? `${field}: ${d.problem}` : d.problem);
