@@ -81,10 +81,10 @@ describe('the preference page behind the Manage subscription link', () => {
     expect(page.statusCode).toBe(200);
     expect(page.headers['cache-control']).toBe('no-store');
     expect(page.body).toContain(`Updates for <strong>${READER}</strong>`);
-    expect(page.body).toContain(`<input type="checkbox" name="components" value="${api}" checked> API`);
-    expect(page.body).toContain(`<input type="checkbox" name="components" value="${web}"> Website`);
+    expect(page.body).toContain(`<input type="checkbox" name="components" value="${api}" checked> <span>API</span>`);
+    expect(page.body).toContain(`<input type="checkbox" name="components" value="${web}"> <span>Website`);
     expect(page.body).toContain('<input type="radio" name="scope" value="some" checked>');
-    expect(page.body).toContain(`<input type="checkbox" name="keep" value="on" checked> Email to ${READER}`);
+    expect(page.body).toContain(`<input type="checkbox" name="keep" value="on" checked> <span>Email to ${READER}`);
     expect(page.body).toContain('name="phone"');
   });
 

@@ -19,11 +19,11 @@ function form(p: Preferences, token: string, note = ''): string {
   const components = p.components
     .map(
       (c) =>
-        `<label class="nested"><input type="checkbox" name="components" value="${escapeHtml(c.id)}"${all || following.has(c.id) ? ' checked' : ''}> ${escapeHtml(c.name)}${c.group ? ` <span class="muted">(${escapeHtml(c.group)})</span>` : ''}</label>`,
+        `<label class="nested"><input type="checkbox" name="components" value="${escapeHtml(c.id)}"${all || following.has(c.id) ? ' checked' : ''}> <span>${escapeHtml(c.name)}${c.group ? ` <span class="muted">(${escapeHtml(c.group)})</span>` : ''}</span></label>`,
     )
     .join('');
   const sms = p.canAddSms
-    ? `<label>Also by SMS to <input type="tel" name="phone" autocomplete="tel" placeholder="+14155550100" aria-label="Phone number for SMS updates"></label><p class="muted">We send a confirmation SMS first; reply STOP to any SMS to end them.</p>`
+    ? `<label for="sms-phone">Also by SMS, to this mobile number:</label><input id="sms-phone" type="tel" name="phone" autocomplete="tel" placeholder="+14155550100" aria-describedby="sms-hint"><p class="muted" id="sms-hint">International format. We send a confirmation SMS first; reply STOP to any SMS to end them.</p>`
     : '';
   const action = `/subscribe/manage?token=${encodeURIComponent(token)}`;
   return `${note}<p>Updates for <strong>${escapeHtml(p.address)}</strong>.</p>
@@ -34,7 +34,7 @@ function form(p: Preferences, token: string, note = ''): string {
 ${components}
 </fieldset>
 <fieldset><legend>Channels</legend>
-<label><input type="checkbox" name="keep" value="on" checked> ${KIND_LABEL[p.kind]} to ${escapeHtml(p.address)}${p.kindOffered ? '' : ` <span class="muted">(none sent at the moment: this status page's ${KIND_LABEL[p.kind].toLowerCase()} channel is off)</span>`}</label>
+<label><input type="checkbox" name="keep" value="on" checked> <span>${KIND_LABEL[p.kind]} to ${escapeHtml(p.address)}${p.kindOffered ? '' : ` <span class="muted">(none sent at the moment: this status page's ${KIND_LABEL[p.kind].toLowerCase()} channel is off)</span>`}</span></label>
 ${sms}</fieldset>
 <button type="submit">Save preferences</button>
 </form>`;
