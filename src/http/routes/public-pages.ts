@@ -3,6 +3,7 @@ import { isStatusPageChannel } from '../../channels/statuspage/index.js';
 import { signupKinds } from '../../channels/channel.js';
 import type { Channel } from '../../channels/channel.js';
 import type { HeraldEnv } from '../../config/env.js';
+import { statusTitle } from '../../render/labels.js';
 import type { Templates } from '../../render/templates.js';
 import { loadBrand } from '../../statuspage/brand.js';
 import {
@@ -103,7 +104,7 @@ export class PublicPages {
 
   /** A page titled `title` around `bodyHtml` (already escaped), with the way back to the status page. */
   page(title: string, bodyHtml: string): string {
-    const back = `<p><a href="${escapeHtml(this.place.root)}">Back to the ${escapeHtml(this.deps.siteName)} status page</a></p>`;
+    const back = `<p><a href="${escapeHtml(this.place.root)}">Back to the ${escapeHtml(statusTitle(this.deps.siteName))} page</a></p>`;
     return this.renderer.renderAnswer(this.site, this.place, title, `<h1>${escapeHtml(title)}</h1>${bodyHtml}${back}`);
   }
 
