@@ -11,6 +11,7 @@ import { type SmtpSink, startSmtpSink } from '../fakes/smtp-sink.js';
 import { type TwilioFake, startTwilioFake } from '../fakes/twilio-fake.js';
 
 const ARTIFACTS = resolve(import.meta.dirname, '../../test-artifacts/manage-page');
+const AXE = resolve('node_modules/axe-core/axe.min.js');
 
 // The preference page as a subscriber opens it from an email, in Chromium on a desktop and a phone.
 describe('the preference page in Chromium', () => {
@@ -59,12 +60,20 @@ describe('the preference page in Chromium', () => {
 
   it('shows the choices, saves them, and fits a phone screen', async () => {
     for (const width of [1280, 390]) {
-      const page = await (await browser.newContext({ viewport: { width, height: 800 } })).newPage();
+      // axe's script is injected inline: the CSP is bypassed for it (the page's own CSP is tested in integration).
+      const page = await (await browser.newContext({ viewport: { width, height: 800 }, bypassCSP: true })).newPage();
       await page.goto(`${base}${path}`);
       expect(await page.getByRole('heading', { name: 'Manage subscription' }).isVisible()).toBe(true);
       expect(await page.getByLabel('Checkout API').isChecked()).toBe(true);
       expect(await page.getByLabel('Dashboard').isChecked()).toBe(false);
       expect(await page.evaluate('document.documentElement.scrollWidth')).toBeLessThanOrEqual(width);
+      await page.addScriptTag({ path: AXE });
+      const violations = await page.evaluate(async () => {
+        const g = globalThis as any;
+        const result = await g.axe.run(g.document, { resultTypes: ['violations'] });
+        return result.violations.map((v: any) => ({ id: v.id, nodes: v.nodes.slice(0, 3).map((n: any) => n.target) }));
+      });
+      expect(violations, `manage page ${width}`).toEqual([]);
       await page.screenshot({ path: `${ARTIFACTS}/manage-${width}.png`, fullPage: true });
       if (width === 390) {
         await page.getByLabel('Dashboard').check();
