@@ -26,6 +26,13 @@ export interface ChannelPreview {
 export interface ComposePreview {
   channels: ChannelPreview[];
   warnings: string[];
+  /** Remarks that are no problem (an incident may affect no component): shown quietly, not as a warning. */
+  notes: string[];
+  /**
+   * What to write first, when the form has nothing to preview yet (no title or message): no channel is rendered,
+   * as publishing would refuse the form as it is.
+   */
+  blank?: string;
   reach: Reach;
   reachLine: string;
   updateNumber: number;
@@ -41,12 +48,15 @@ export function refusedPreview(
   return {
     channels: [],
     warnings: issues.map((i) => `${i.field}: ${i.problem}; publishing would refuse it, so nothing is previewed`),
-    reach: { email: 0, sms: 0, webhook: 0 },
+    notes: [],
+    reach: EMPTY_REACH,
     reachLine: '',
     updateNumber,
     refused: true,
   };
 }
+
+const EMPTY_REACH: Reach = { email: 0, sms: 0, webhook: 0 };
 
 const VALID_STATUSES: readonly string[] = ['investigating', 'identified', 'monitoring', 'resolved'];
 const VALID_IMPACTS: readonly string[] = ['none', 'minor', 'major', 'critical'];
@@ -64,7 +74,25 @@ export async function previewCompose(
   nextNumber: number,
   storeHtml: (html: string) => Promise<string>,
 ): Promise<ComposePreview> {
+  const missing = incident
+    ? values.message.trim()
+      ? undefined
+      : 'Write a message to see how each channel shows it.'
+    : values.title.trim() || values.message.trim()
+      ? undefined
+      : 'Write a title and message to see how each channel shows it.';
+  if (missing)
+    return {
+      channels: [],
+      warnings: [],
+      notes: [],
+      blank: missing,
+      reach: EMPTY_REACH,
+      reachLine: '',
+      updateNumber: nextNumber,
+    };
   const warnings: string[] = [];
+  const notes: string[] = [];
   const components = await listComponents(herald.store.db);
   const byId = new Map(components.map((c) => [c.id, c]));
   const named = Object.fromEntries(
@@ -81,7 +109,7 @@ export async function previewCompose(
     affected = Object.entries(named).map(([id, s]) => ({ id, status: s }));
   }
   if (!incident && affected.length === 0)
-    warnings.push('no component selected: the status page will show no affected component');
+    notes.push('No component selected: the status page will list no affected component.');
 
   const ctx = contextFor(herald, values, incident, nextNumber, status, affected, byId);
   const reach = await countReach(
@@ -112,7 +140,7 @@ export async function previewCompose(
       warnings.push(`${preview.name}: the social text does not fit (${socialProblem}); publishing would be refused`);
     warnings.push(...channelWarnings);
   }
-  return { channels, warnings, reach, reachLine: reachLine(reach), updateNumber: ctx.update.number };
+  return { channels, warnings, notes, reach, reachLine: reachLine(reach), updateNumber: ctx.update.number };
 }
 
 async function previewChannel(

@@ -56,10 +56,12 @@ describe('the compose preview of every registered channel in Chromium', () => {
 
   it('previews every channel, the status page as its card and page, with no standing warning', async () => {
     await page.goto(`${base}/console/incidents/new`);
-    // The compose page as it opens previews every channel; its one warning is about the empty form.
-    expect(await page.locator('#preview .warnings li').allTextContents()).toEqual([
-      'no component selected: the status page will show no affected component',
-    ]);
+    // The compose page as it opens: nothing written yet, so the preview says what to write, renders no empty
+    // post and raises no warning.
+    expect(await page.locator('#preview [data-testid="preview-blank"]').textContent()).toBe(
+      'Write a title and message to see how each channel shows it.',
+    );
+    expect(await page.locator('#preview article.channel, #preview .warnings').count()).toBe(0);
     await page.getByLabel('Title').fill('Card payments failing');
     await page.getByLabel('Impact').selectOption('major');
     await page.getByLabel('Checkout API (Payments)').selectOption('major_outage');

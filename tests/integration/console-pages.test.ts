@@ -103,14 +103,41 @@ describe.each(['sqlite', 'postgres'] as const)('console pages and previews on %s
     expect((await h.app.inject({ method: 'GET', url: frame!, headers: { cookie: bob.cookie } })).statusCode).toBe(404);
   });
 
-  it('warns before publish: over the limit, no component, nothing selected', async () => {
+  it('on a blank form says what to write, renders no post and warns of nothing', async () => {
+    const res = await formPost(h, '/console/preview', s.cookie, { _csrf: s.csrf, title: ' ', message: '' });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toContain('Write a title and message to see how each channel shows it.');
+    expect(res.body).not.toContain('data-channel=');
+    expect(res.body).not.toContain('Before you publish');
+    expect(res.body).not.toContain('No component selected');
+    // A title alone previews (a half-filled form still shows each channel).
+    const titled = await formPost(h, '/console/preview', s.cookie, { _csrf: s.csrf, title: 'API down', message: '' });
+    expect(titled.body).toContain('data-channel="twitter"');
+    expect(titled.body).not.toContain('Write a title and message');
+    // An update's form has its incident's title: it waits for the message alone.
+    const opened = await h.api('POST', '/api/v1/incidents', { title: 'Queue backlog', message: 'Looking.' });
+    const update = await formPost(h, '/console/preview', s.cookie, {
+      _csrf: s.csrf,
+      incident: opened.body.incident.id,
+      message: '  ',
+    });
+    expect(update.body).toContain('Write a message to see how each channel shows it.');
+    expect(update.body).not.toContain('data-channel=');
+  });
+
+  it('warns before publish: over the limit, nothing selected; no component is a note, not a warning', async () => {
     const res = await formPost(h, '/console/preview', s.cookie, {
       _csrf: s.csrf,
       title: 'Long',
       message: 'word '.repeat(80),
       channels: ['twitter'],
     });
-    expect(res.body).toContain('no component selected');
+    const warnings = res.body.slice(res.body.indexOf('class="warnings"'), res.body.indexOf('</div>'));
+    expect(warnings).toContain('Weighted length');
+    expect(warnings).not.toContain('component');
+    expect(res.body).toMatch(
+      /class="muted note"[^>]*>No component selected: the status page will list no affected component\.</,
+    );
     expect(res.body).toMatch(
       /twitter: Weighted length is \d+ weighted characters; the limit is 280 weighted characters/,
     );

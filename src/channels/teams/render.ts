@@ -111,9 +111,11 @@ export const teamsPayload = ({ cut: _cut, ...payload }: TeamsMessage) => payload
 
 export const teamsView: MessageView<TeamsMessage> = {
   preview: (message) =>
+    // Teams draws a card's TextBlocks from a Markdown subset (bold, italic, links, lists): shown drawn, not as source.
     message.attachments.map((a) => ({
       ...(message.cut ? { cut: cutNote(message.cut) } : {}),
       label: 'Card',
+      format: 'markdown' as const,
       text: [
         ...a.content.body.flatMap((block) =>
           typeof block.text === 'string'
@@ -122,7 +124,7 @@ export const teamsView: MessageView<TeamsMessage> = {
               ? (block.facts as Array<{ title: string; value: string }>).map((f) => `${f.title}: ${f.value}`)
               : [],
         ),
-        ...a.content.actions.map((x) => `[${x.title}] ${x.url}`),
+        ...a.content.actions.map((x) => `[${x.title}](${x.url})`),
       ].join('\n\n'),
     })),
   measure: (message) => [
