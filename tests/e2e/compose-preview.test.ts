@@ -78,7 +78,7 @@ describe('the compose preview of every registered channel in Chromium', () => {
     for (const name of names) {
       const article = page.locator(`#preview [data-channel="${name}"]`);
       expect(await article.locator('.alert').count(), name).toBe(0);
-      expect(await article.locator('pre.msg, iframe.frame').count(), name).toBeGreaterThan(0);
+      expect(await article.locator('pre.msg, div.msg, iframe.frame').count(), name).toBeGreaterThan(0);
     }
     expect(await page.locator('#preview .warnings').count()).toBe(0);
 
