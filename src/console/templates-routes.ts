@@ -168,7 +168,7 @@ export function templatesRoutes(app: FastifyInstance, ctx: ConsoleContext) {
       reply,
       'templates',
       {
-        title: 'Templates',
+        title: 'Message templates',
         channels,
         sampleMessage: sample.update.message,
         reloadNotice: TEMPLATE_RELOAD_NOTICE,

@@ -4,7 +4,7 @@ import { type Cut, fitText, fitTextWithCut } from '../../render/fit.js';
 import { cutNote } from '../../render/cut-note.js';
 import { STATUS_EMOJI, componentsLine, impactLabel, statusLabel, updatedAt } from '../chat-common/text.js';
 import { toPlainText } from '../../render/dialects/plain.js';
-import { escapeSlack, slackLink, toSlackMrkdwn } from '../../render/dialects/slack-mrkdwn.js';
+import { escapeSlack, mrkdwnAsMarkdown, slackLink, toSlackMrkdwn } from '../../render/dialects/slack-mrkdwn.js';
 
 /** Slack's limit for one section/context text, in characters; the `text` fallback is fitted to it as well. */
 export const SLACK_BLOCK_MAX = 3000;
@@ -102,31 +102,28 @@ function blockTexts(block: KnownBlock): string[] {
   return [];
 }
 
-/** A post's blocks as Slack shows them: links as their label and address, Slack's escapes undone. */
+/** A post's blocks as Slack draws them (bold, links…), as Markdown the console renders; one paragraph a block. */
 function slackShown(post: SlackPost): string {
-  return post.blocks
-    .flatMap(blockTexts)
-    .map((t) =>
-      t
-        .replace(/<([^|>]+)\|([^>]*)>/g, (_m, url: string, label: string) => `${label} (${url.replace(/&amp;/g, '&')})`)
-        .replace(/&lt;/g, '<')
-        .replace(/&gt;/g, '>')
-        .replace(/&amp;/g, '&'),
-    )
-    .join('\n\n');
+  return post.blocks.flatMap(blockTexts).map(mrkdwnAsMarkdown).join('\n\n');
 }
 
 export const slackView: MessageView<SlackMessage> = {
   preview(message) {
     const top: PreviewPart = {
       label: message.isFirst ? 'Message in the channel' : 'Top message, edited to',
+      format: 'markdown',
       text: slackShown(message.summary),
       ...(message.cut ? { cut: cutNote(message.cut) } : {}),
     };
     if (message.isFirst) return [top];
     const where = message.broadcast ? 'Reply in the thread, also sent to the channel' : 'Reply in the thread';
     return [
-      { label: where, text: slackShown(message.reply), ...(message.cut ? { cut: cutNote(message.cut) } : {}) },
+      {
+        label: where,
+        format: 'markdown',
+        text: slackShown(message.reply),
+        ...(message.cut ? { cut: cutNote(message.cut) } : {}),
+      },
       top,
     ];
   },

@@ -119,7 +119,7 @@ export const teamsView: MessageView<TeamsMessage> = {
       text: [
         ...a.content.body.flatMap((block) =>
           typeof block.text === 'string'
-            ? [block.text]
+            ? [block.weight === 'Bolder' ? `**${block.text}**` : block.text]
             : Array.isArray(block.facts)
               ? (block.facts as Array<{ title: string; value: string }>).map((f) => `${f.title}: ${f.value}`)
               : [],

@@ -36,3 +36,52 @@ export const slackDialect: Dialect = {
 };
 
 export const toSlackMrkdwn = dialectRenderer(slackDialect);
+
+const unescapeSlack = (s: string) => s.replace(/&lt;/g, '<').replace(/&gt;/g, '>').replace(/&amp;/g, '&');
+/** Literal text in CommonMark: its own markers escaped (a sentence's full stop needs none). */
+const literal = (s: string) => unescapeSlack(s).replace(/[\\`*_[\]<>~|]/g, '\\$&');
+const INLINE =
+  /`([^`\n]+)`|<([^|>\s]+)\|([^>]*)>|<([^|>\s]+)>|(?<![\w*])\*(?=\S)([^*\n]+?)(?<=\S)\*(?![\w*])|(?<![\w_])_(?=\S)([^_\n]+?)(?<=\S)_(?![\w_])|(?<![\w~])~(?=\S)([^~\n]+?)(?<=\S)~(?![\w~])/g;
+
+function inlineAsMarkdown(text: string): string {
+  let out = '';
+  let at = 0;
+  for (const m of text.matchAll(INLINE)) {
+    out += literal(text.slice(at, m.index));
+    at = m.index + m[0].length;
+    const [, code, url, label, bare, bold, italic, strike] = m;
+    if (code !== undefined) out += `\`${unescapeSlack(code)}\``;
+    else if (url !== undefined) out += `[${inlineAsMarkdown(label ?? '') || literal(url)}](<${unescapeSlack(url)}>)`;
+    else if (bare !== undefined) out += `<${unescapeSlack(bare)}>`;
+    else if (bold !== undefined) out += `**${inlineAsMarkdown(bold)}**`;
+    else if (italic !== undefined) out += `*${inlineAsMarkdown(italic)}*`;
+    else if (strike !== undefined) out += `~~${inlineAsMarkdown(strike)}~~`;
+  }
+  return out + literal(text.slice(at));
+}
+
+function lineAsMarkdown(line: string): string {
+  const quote = line.startsWith('>') ? '> ' : '';
+  const rest = quote ? line.slice(1) : line;
+  const indent = /^ */.exec(rest)![0];
+  // What would start a Markdown heading, list or rule at a line's start is text in Slack.
+  const body = inlineAsMarkdown(rest.slice(indent.length))
+    .replace(/^[#+\-=]/, '\\$&')
+    .replace(/^(\d+)([.)])/, '$1\\$2');
+  return `${quote}${'\u00a0'.repeat(indent.length)}${body}`;
+}
+
+/**
+ * Slack mrkdwn (as `toSlackMrkdwn` writes it) as CommonMark, to show a message as Slack draws it: its markers as
+ * Markdown's, everything else literal, each line break kept.
+ */
+export function mrkdwnAsMarkdown(mrkdwn: string): string {
+  return mrkdwn
+    .split(/```([\s\S]*?)```/)
+    .map((part, i) =>
+      i % 2
+        ? `\n\`\`\`\n${unescapeSlack(part).replace(/^\n|\n$/g, '')}\n\`\`\`\n`
+        : part.split('\n').map(lineAsMarkdown).join('  \n'),
+    )
+    .join('');
+}
