@@ -17,7 +17,8 @@ const COPY = join(REPO, 'test-artifacts', uniqueName('new-channel-'));
 const PAGER_CHANNEL = `import type { Channel, Measure } from '../channel.js';
 import type { ChannelDefinition } from '../../config/define.js';
 import { errorForHttpStatus, noAnswerError, retryAfterToMs } from '../errors.js';
-import { countGraphemes, fitText } from '../../render/fit.js';
+import { cutNote } from '../../render/cut-note.js';
+import { type Cut, countGraphemes, fitTextWithCut } from '../../render/fit.js';
 
 export interface PagerOptions {
   name?: string;
@@ -29,6 +30,8 @@ export interface PagerOptions {
 
 export interface Page {
   text: string;
+  /** Where the message was cut to fit (null when it fit whole): the console shows it under the preview. */
+  cut: Cut | null;
 }
 
 const PAGE_MAX = 160;
@@ -51,8 +54,8 @@ export function pager(options: PagerOptions): ChannelDefinition<Channel<Page>> {
         name,
         kind: 'pager',
         capabilities: { threads: false, audience: false, maxLength: PAGE_MAX },
-        render: (ctx) => ({ text: fitText({ body: template(ctx).trim(), tail: ctx.incident.url }, PAGE_MAX) }),
-        preview: (page) => [{ label: 'Page', text: page.text }],
+        render: (ctx) => fitTextWithCut({ body: template(ctx).trim(), tail: ctx.incident.url }, PAGE_MAX),
+        preview: (page) => [{ label: 'Page', text: page.text, ...(page.cut ? { cut: cutNote(page.cut) } : {}) }],
         measure: (page) => [pageLength(page.text)],
         templates: { folder: 'pager', measureText: (text) => [pageLength(text)] },
         async send(page, target) {
