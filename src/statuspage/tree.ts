@@ -3,8 +3,8 @@
 // so a reader sees the old site or the new one, never a mix. Unchanged files are hard links to the
 // previous version's, so an incremental publish writes only what changed.
 import { createHash, randomBytes } from 'node:crypto';
-import { lstatSync, readFileSync, readlinkSync } from 'node:fs';
-import { copyFile, link, mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
+import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
 
@@ -113,24 +113,22 @@ export async function commitTree(
   try {
     await mkdir(versionDir);
     made.add(versionDir);
-    const paths = Object.keys(manifest);
-    await inBatches(paths, 32, async (path) => {
+    // Unchanged files (most of them after an incremental build) are hard-linked in one synchronous pass: a link is
+    // a few microseconds of kernel time, while an fs promise per file cost several times that on the main thread
+    // and as much again on the thread pool (1,000 incident pages make every commit link 1,000 files).
+    const toWrite: string[] = [];
+    for (const path of Object.keys(manifest)) {
       assertSafePath(path);
+      if (
+        !current ||
+        previous[path] !== manifest[path] ||
+        !linkSyncOrCopy(join(current, path), join(versionDir, path), made)
+      )
+        toWrite.push(path);
+    }
+    await inBatches(toWrite, 32, async (path) => {
       const target = join(versionDir, path);
       await ensureDir(target);
-      if (current && previous[path] === manifest[path]) {
-        try {
-          await link(join(current, path), target);
-          return;
-        } catch {
-          try {
-            await copyFile(join(current, path), target);
-            return;
-          } catch {
-            // the previous file is gone: write it afresh below
-          }
-        }
-      }
       if (previous[path] !== manifest[path]) changed.push(path);
       await writeFile(target, await contentOf(path));
     });
@@ -199,6 +197,26 @@ export function pinVersion(versionDir: string): () => void {
     if (left > 0) pinned.set(dir, left);
     else pinned.delete(dir);
   };
+}
+
+/** Links `from` at `to` (copies it where links fail); false when `from` is gone. Creates `to`'s directory once. */
+function linkSyncOrCopy(from: string, to: string, made: Set<string>): boolean {
+  const d = dirname(to);
+  if (!made.has(d)) {
+    mkdirSync(d, { recursive: true });
+    made.add(d);
+  }
+  try {
+    linkSync(from, to);
+    return true;
+  } catch {
+    try {
+      copyFileSync(from, to);
+      return true;
+    } catch {
+      return false;
+    }
+  }
 }
 
 function assertSafePath(path: string) {
