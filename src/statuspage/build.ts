@@ -295,16 +295,23 @@ export class StatusSite {
     const previousPages = readNote<RenderedPages>(current, RENDERED_PAGES);
     const stamps = await incidentStamps(this.deps.store.db);
     // Without a record of what the current version rendered (made before there was one), render it all once.
-    const full = Boolean(request.full) || !(this.pages.css.path in previous) || previousPages === null;
-    const pages: RenderedPages = full ? { incidents: {} } : { incidents: { ...previousPages.incidents } };
+    const full =
+      Boolean(request.full) ||
+      !(this.pages.css.path in previous) ||
+      previousPages === null ||
+      previousPages.keys === undefined;
+    const keys: Record<string, string> = {};
+    const pages: RenderedPages = { incidents: full ? {} : { ...previousPages.incidents }, keys };
     // Pages another machine's build brought up to date, or that nobody rendered here yet, are rendered too: each
     // machine builds its own copy of the site and publishes it to the shared targets.
     const outdated = full
       ? []
       : [...stamps].filter(([id, stamp]) => pages.incidents[id] !== stampKey(stamp)).map(([id]) => id);
-    const { files, data, publishedAt } = await this.render(full, [
-      ...new Set([...(request.incidentIds ?? []), ...outdated]),
-    ]);
+    const { files, data, publishedAt } = await this.render(
+      full,
+      [...new Set([...(request.incidentIds ?? []), ...outdated])],
+      { keys: full ? {} : (previousPages?.keys ?? {}), manifest: previous, next: keys },
+    );
     // The calendar holds cancelled maintenances too: a cancellation is a change the build shows.
     const stamp = dataStamp(stamps, [...data.components, ...data.maintenances, ...data.calendar]);
     const manifest: Manifest = full ? {} : { ...previous };
@@ -313,6 +320,8 @@ export class StatusSite {
       delete pages.incidents[id];
       delete manifest[incidentPage(id)];
     }
+    // A keyed file this build no longer makes (a deleted component's badge) goes.
+    for (const path of Object.keys(previousPages?.keys ?? {})) if (!(path in keys)) delete manifest[path];
     for (const [path, content] of files) manifest[path] = hashOf(content);
     for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
     let committed: Awaited<ReturnType<typeof commitTree>>;
@@ -348,6 +357,7 @@ export class StatusSite {
   private async render(
     full: boolean,
     changedIds: string[],
+    prior: { keys: Record<string, string>; manifest: Manifest; next: Record<string, string> },
   ): Promise<{ files: Map<string, string | Uint8Array>; data: StatusPageSnapshot; publishedAt: string }> {
     const { db } = this.deps.store;
     const now = this.now();
@@ -374,11 +384,19 @@ export class StatusSite {
     const base = this.deps.publicUrl.replace(/\/+$/, '');
     const incidentUrl = (id: string) => `${base}/incidents/${id}.html`;
     const files = new Map<string, string | Uint8Array>();
+    /**
+     * A file whose content follows from `key` alone (its inputs, cheaply put): rendered only when the key differs
+     * from the one the current version's copy was rendered with (see RenderedPages.keys).
+     */
+    const keyed = (path: string, key: string, content: () => string | Uint8Array) => {
+      prior.next[path] = key;
+      if (prior.keys[path] !== key || !(path in prior.manifest)) files.set(path, content());
+    };
 
-    files.set(this.pages.css.path, this.pages.css.css);
-    files.set(this.pages.embedCss.path, this.pages.embedCss.css);
-    files.set(localTimeScript.path, localTimeScript.js);
-    for (const file of [this.brand.logo, this.brand.favicon]) if (file) files.set(file.path, file.content);
+    // Named by a hash of their content: the name is their key.
+    for (const file of [this.pages.css, this.pages.embedCss]) keyed(file.path, file.path, () => file.css);
+    for (const file of [localTimeScript, subscribeScript]) keyed(file.path, file.path, () => file.js);
+    for (const file of [this.brand.logo, this.brand.favicon]) if (file) keyed(file.path, file.path, () => file.content);
     const status = overallStatus(data.components, data.recent, data.maintenances);
     const groupId = (name: string) => shortId(`group:${name}`);
     const active = data.recent.filter(isOpen);
@@ -404,18 +422,18 @@ export class StatusSite {
       }),
     );
     files.set(EMBED_PAGE, this.pages.renderEmbed(site, { status, active, maintenance }));
-    files.set(
-      'maintenances.ics',
-      maintenanceCalendar({
-        name: `${statusTitle(this.deps.siteName)} - maintenance`,
-        publicUrl: base,
-        maintenances: data.calendar,
-      }),
+    const calendarName = `${statusTitle(this.deps.siteName)} - maintenance`;
+    keyed('maintenances.ics', JSON.stringify([calendarName, base, data.calendar]), () =>
+      maintenanceCalendar({ name: calendarName, publicUrl: base, maintenances: data.calendar }),
     );
-    files.set('badge.svg', indicatorBadge(statusTitle(this.deps.siteName), status.description, status.indicator));
+    const title = statusTitle(this.deps.siteName);
+    keyed('badge.svg', JSON.stringify([title, status.description, status.indicator]), () =>
+      indicatorBadge(title, status.description, status.indicator),
+    );
     for (const c of data.components)
-      files.set(`components/${c.id}/badge.svg`, componentBadge(c.name, COMPONENT_STATUS_LABEL[c.status], c.status));
-    files.set(subscribeScript.path, subscribeScript.js);
+      keyed(`components/${c.id}/badge.svg`, JSON.stringify([c.name, c.status]), () =>
+        componentBadge(c.name, COMPONENT_STATUS_LABEL[c.status], c.status),
+      );
     files.set('404.html', this.pages.renderNotFound(site, base));
     files.set(
       'subscribe.html',
@@ -433,8 +451,15 @@ export class StatusSite {
         this.pages.renderIncident({ ...site, updatedAt: incident.updatedAt }, incident),
       );
     }
+    // A month's page shows its incidents and links to the months beside it: rendered when one of its incidents
+    // changed, or when its neighbours did (a first incident in a new month).
     const months = data.months.map((m) => m.month);
-    for (const month of this.monthsToRender(full, months, pageIncidents)) {
+    const changedMonths = new Set(pageIncidents.map((i) => i.startedAt.slice(0, 7)));
+    for (const [at, month] of months.entries()) {
+      const path = `history/${month}.html`;
+      const key = `${months[at - 1] ?? ''}|${months[at + 1] ?? ''}`;
+      prior.next[path] = key;
+      if (!full && !changedMonths.has(month) && prior.keys[path] === key && path in prior.manifest) continue;
       const incidents = full
         ? pageIncidents.filter((i) => i.startedAt.startsWith(month))
         : await incidentsWithUpdates(db, await incidentIdsInMonth(db, month));
@@ -442,10 +467,7 @@ export class StatusSite {
         (max, i) => (i.updatedAt > max ? i.updatedAt : max),
         `${month}-01T00:00:00.000Z`,
       );
-      files.set(
-        `history/${month}.html`,
-        this.pages.renderHistoryMonth({ ...site, updatedAt }, month, incidents, months),
-      );
+      files.set(path, this.pages.renderHistoryMonth({ ...site, updatedAt }, month, incidents, months));
     }
 
     const recent = data.recent.slice(0, this.recentLimit);
@@ -475,18 +497,6 @@ export class StatusSite {
     files.set('history.rss', feeds.rss);
     files.set('history.atom', feeds.atom);
     return { files, data, publishedAt };
-  }
-
-  /** Full: every month. Otherwise the months of the changed incidents and their neighbours (their pager links). */
-  private monthsToRender(full: boolean, months: string[], changed: IncidentWithUpdates[]): string[] {
-    if (full) return months;
-    const wanted = new Set<string>();
-    for (const incident of changed) {
-      const at = months.indexOf(incident.startedAt.slice(0, 7));
-      if (at < 0) continue;
-      for (const m of [months[at - 1], months[at], months[at + 1]]) if (m) wanted.add(m);
-    }
-    return [...wanted];
   }
 }
 
@@ -526,9 +536,15 @@ function dayLinks(incidents: IncidentWithUpdates[], months: Set<string>, now: Da
   return links;
 }
 
-/** What a version's incident pages show: incident id → its stamp when rendered (stampKey). */
+/** What a version's pages were rendered from. */
 interface RenderedPages {
+  /** Incident page: incident id → its stamp when rendered (stampKey). */
   incidents: Record<string, string>;
+  /**
+   * Files that change only with a few inputs (assets, badges, the calendar, history months): path → those inputs
+   * when rendered. Absent in versions from before it: the next build renders everything once.
+   */
+  keys?: Record<string, string>;
 }
 const RENDERED_PAGES = '.herald-rendered.json';
 const incidentPage = (id: string) => `incidents/${id}.html`;
