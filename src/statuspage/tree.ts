@@ -3,7 +3,7 @@
 // so a reader sees the old site or the new one, never a mix. Unchanged files are hard links to the
 // previous version's, so an incremental publish writes only what changed.
 import { createHash, randomBytes } from 'node:crypto';
-import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync } from 'node:fs';
+import { copyFileSync, linkSync, lstatSync, mkdirSync, readFileSync, readlinkSync, rmSync } from 'node:fs';
 import { mkdir, readdir, rename, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, resolve } from 'node:path';
 import lockfile from 'proper-lockfile';
@@ -165,16 +165,16 @@ async function prune(parent: string, name: string, keep: string, previous: strin
   const pattern = new RegExp(`^\\.${name.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}-([0-9a-z]+)-[0-9a-f]{6}$`);
   const cutoff = Date.now() - PRUNE_AFTER_MS;
   const entries = await readdir(parent);
-  await Promise.all(
-    entries
-      .filter((e) => {
-        const m = pattern.exec(e);
-        return m !== null && parseInt(m[1]!, 36) < cutoff;
-      })
-      .map((e) => join(parent, e))
-      .filter((p) => p !== keep && p !== previous && !pinned.has(p))
-      .map((p) => rm(p, { recursive: true, force: true })),
-  );
+  // Synchronously: a version holds a link per file of the site, and an fs promise per unlink cost several
+  // times the unlink itself.
+  for (const path of entries
+    .filter((e) => {
+      const m = pattern.exec(e);
+      return m !== null && parseInt(m[1]!, 36) < cutoff;
+    })
+    .map((e) => join(parent, e))
+    .filter((p) => p !== keep && p !== previous && !pinned.has(p)))
+    rmSync(path, { recursive: true, force: true });
 }
 
 const PRUNE_AFTER_MS = 10_000;
