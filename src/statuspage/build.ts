@@ -338,6 +338,7 @@ export class StatusSite {
           [RENDERED_PAGES]: JSON.stringify(pages),
           [BUILD_NOTE]: JSON.stringify({ stamp, publishedAt } satisfies BuildNote),
         },
+        { current, manifest: previous },
       );
     } catch (error) {
       if (!(error instanceof MissingFileError) || full) throw error;

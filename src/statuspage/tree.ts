@@ -93,13 +93,15 @@ export async function commitTree(
   contentOf: (path: string) => Promise<string | Uint8Array> | string | Uint8Array,
   /** Files about the version rather than of the site (dot-named, never served nor published), e.g. what it rendered. */
   notes: Record<string, string> = {},
+  /** The current version and its manifest, when the caller read them under the same lock (saves reading again). */
+  known?: { current: string | null; manifest: Manifest },
 ): Promise<CommitResult> {
   dir = resolve(dir);
   const parent = dirname(dir);
   const name = basename(dir);
   await mkdir(parent, { recursive: true });
-  const current = currentVersion(dir);
-  const previous = readManifest(current);
+  const current = known ? known.current : currentVersion(dir);
+  const previous = known ? known.manifest : readManifest(current);
   const stamp = `${Date.now().toString(36)}-${randomBytes(3).toString('hex')}`;
   const versionDir = join(parent, `.${name}-${stamp}`);
   const changed: string[] = [];
@@ -122,7 +124,8 @@ export async function commitTree(
       if (
         !current ||
         previous[path] !== manifest[path] ||
-        !linkSyncOrCopy(join(current, path), join(versionDir, path), made)
+        // Plain concatenation: assertSafePath vouched for `path`, and path.join's normalising showed in profiles.
+        !linkSyncOrCopy(`${current}/${path}`, `${versionDir}/${path}`, made)
       )
         toWrite.push(path);
     }
@@ -201,7 +204,7 @@ export function pinVersion(versionDir: string): () => void {
 
 /** Links `from` at `to` (copies it where links fail); false when `from` is gone. Creates `to`'s directory once. */
 function linkSyncOrCopy(from: string, to: string, made: Set<string>): boolean {
-  const d = dirname(to);
+  const d = to.slice(0, to.lastIndexOf('/'));
   if (!made.has(d)) {
     mkdirSync(d, { recursive: true });
     made.add(d);
