@@ -320,8 +320,9 @@ export class StatusSite {
       delete pages.incidents[id];
       delete manifest[incidentPage(id)];
     }
-    // A keyed file this build no longer makes (a deleted component's badge) goes.
-    for (const path of Object.keys(previousPages?.keys ?? {})) if (!(path in keys)) delete manifest[path];
+    // A deleted component's badge goes. (Assets stay: pages not rendered again may still name an older logo.)
+    for (const path of Object.keys(previousPages?.keys ?? {}))
+      if (!(path in keys) && path.startsWith('components/')) delete manifest[path];
     for (const [path, content] of files) manifest[path] = hashOf(content);
     for (const [id, stamp] of stamps) if (files.has(incidentPage(id))) pages.incidents[id] = stampKey(stamp);
     let committed: Awaited<ReturnType<typeof commitTree>>;

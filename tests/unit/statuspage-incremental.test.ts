@@ -3,7 +3,11 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { StatusSite } from '../../src/statuspage/build.js';
+import { TEMPLATES_DIR } from '../../src/app/herald.js';
+import { Templates } from '../../src/render/templates.js';
+import { createLogger } from '../../src/runtime/logger.js';
+import { loadBrand } from '../../src/statuspage/brand.js';
+import { StatusSite } from '../../src/statuspage/build.js';
 import { createComponent, deleteComponent, patchComponentAtomically } from '../../src/store/components-repo.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
@@ -157,5 +161,28 @@ describe('incremental rebuilds of the status site', () => {
     expect(idle.changed).toEqual([]);
     expect(idle.rendered).toBeLessThanOrEqual(20);
     await expectSameAsFullBuild();
+  });
+
+  it('a new favicon (same colours) is added, and the old one stays for the pages not rendered again', async () => {
+    const before = tree(join(root, 'site'));
+    const old = loadBrand().favicon.path;
+    expect(before.has(old)).toBe(true);
+    const favicon = { path: 'assets/favicon.0123456789.svg', content: Buffer.from('<svg/>'), type: 'image/svg+xml' };
+    const rebranded = new StatusSite({
+      store,
+      templates: new Templates(TEMPLATES_DIR),
+      logger: createLogger({ level: 'silent' }),
+      siteName: 'Acme',
+      publicUrl: 'https://status.acme.test',
+      dir: join(root, 'site'),
+      brand: { ...loadBrand(), favicon },
+      options: { now: () => NOW },
+    });
+    const report = await rebranded.rebuild({});
+    expect(report.full).toBe(false);
+    const after = tree(join(root, 'site'));
+    expect(after.get(favicon.path)?.toString()).toBe('<svg/>');
+    expect(after.get(old)).toEqual(before.get(old));
+    expect(after.get(`incidents/${active}.html`)?.toString()).toContain(old);
   });
 });
