@@ -68,4 +68,14 @@ describe('email bodies encoded once per update', () => {
       { numRuns: 150 },
     );
   });
+
+  it('keeps a line within 76 when the last line before a link is full (found by the property above)', async () => {
+    const text = `\u00a0\u0800\u00a0\u0800\u0800\u{10000}U\u0308\u0304\u{10000}${UNSUBSCRIBE_PLACEHOLDER}`;
+    const { fast, fastMail, plainMail } = await both(message(' ', text), {
+      unsubscribeUrl: 'http://a.aa',
+      manageUrl: 'http://a.aa',
+    });
+    expect(fastMail.text).toBe(plainMail.text);
+    for (const line of fast.toString('latin1').split(/\r?\n/)) expect(line.length).toBeLessThanOrEqual(76);
+  });
 });

@@ -10,7 +10,7 @@ import { type EmailMessage, MANAGE_PLACEHOLDER, UNSUBSCRIBE_PLACEHOLDER, escapeH
 interface EncodedBody {
   /** The part's MIME headers and the blank line after them. */
   head: string;
-  /** Quoted-printable pieces, each wrapped at 76; `links[i]` goes between `pieces[i]` and `pieces[i + 1]`. */
+  /** Quoted-printable pieces, each wrapped at 75; `links[i]` goes between `pieces[i]` and `pieces[i + 1]`. */
   pieces: string[];
   links: Array<'unsubscribeUrl' | 'manageUrl'>;
 }
@@ -26,7 +26,9 @@ function encodeBody(body: string, contentType: string): EncodedBody {
   };
 }
 
-const qp = (text: string) => qpWrap(qpEncode(text), 76);
+// Wrapped at 75, not 76: a piece's last line is followed by the soft break (`=`) that joins it to the next piece,
+// and RFC 2045 allows 76 characters with it.
+const qp = (text: string) => qpWrap(qpEncode(text), 75);
 
 /** Pieces joined by soft line breaks (`=` at a line's end), so no line passes 76 characters. */
 function fill(body: EncodedBody, links: { unsubscribeUrl: string; manageUrl: string }, encode: (s: string) => string) {
