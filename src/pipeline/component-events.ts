@@ -10,6 +10,7 @@ import {
   claimComponentEventRecipient,
   getComponentEvent,
   markComponentEventDone,
+  markComponentEventRecipientsListed,
   recordComponentEventOutcome,
   unsentComponentEventRecipients,
 } from '../store/component-events-repo.js';
@@ -21,10 +22,11 @@ import { classifyFailure, failJob, jobAttempts } from './failure.js';
 import { COMPONENT_EVENTS_QUEUE, type ComponentEventJobData, workerLimiter } from './queues.js';
 
 // A component's status changed outside an incident update (admin API, CLI, console): patchComponent stored the
-// change and its event in one transaction, and the caller enqueued one job, its id derived from the change. The
-// job writes one row per recipient (UNIQUE (event, channel, subscriber)) of each channel that sends such events
-// (webhooks), sends to the rows not yet sent and records each outcome there; ./failure.ts decides what a failed
-// send does. A retried or taken-over job finds the rows sent before and sends only the rest.
+// change and its event in one transaction (with the component's name and every component's status then, so the
+// event describes the change as it happened), and the caller enqueued one job, its id derived from the change. The
+// job's first run writes one row per recipient (UNIQUE (event, channel, subscriber)) of each channel that sends
+// such events (webhooks), once; every run sends to the rows not yet sent and records each outcome there;
+// ./failure.ts decides what a failed send does. A retried or taken-over job finds the rows sent before and sends only the rest.
 
 const SCAN_SIZE = 1000;
 
@@ -65,19 +67,28 @@ async function sendComponentEvent(
   const event = await getComponentEvent(db, job.data.eventId);
   if (!event) return { outcome: 'noop', reason: 'no such component event (its component was removed)' };
   if (event.doneAt) return { outcome: 'noop', reason: 'sent before' };
+  // The change as it happened: the name and every component's status kept with the event when it was written (an
+  // event stored before migration 015 has neither: the name and statuses now).
   const change = {
     id: event.id,
     site: { name: options.site.name, url: options.site.publicUrl },
     component: { ...event.component, status: event.newStatus, previousStatus: event.oldStatus },
     at: event.at,
-    components: await listComponents(db),
+    components: event.pageStatuses?.map((status) => ({ status })) ?? (await listComponents(db)),
   };
   const log = options.logger.child({ componentEvent: event.id, jobId: job.id });
   const attempts = jobAttempts(job);
+  const channels = options.channels.filter(sendsComponentEvents);
+  // The recipients are listed once, by the first run to get this far: a retry sends to those rows only, so a
+  // subscriber who signed up since the change gets none. A run that died while listing lists again (the rows are
+  // unique, and nothing was sent yet).
+  if (!event.recipientsListedAt) {
+    for (const channel of channels) await planRecipients(options, channel, event);
+    await markComponentEventRecipientsListed(db, event.id, nowIso());
+  }
   let sent = 0;
   let retry: { error: unknown; failure: ReturnType<typeof classifyFailure> } | undefined;
-  for (const channel of options.channels.filter(sendsComponentEvents)) {
-    await planRecipients(options, channel, event);
+  for (const channel of channels) {
     const staleBefore = new Date(Date.now() - options.lockDurationMs).toISOString();
     for (const row of await unsentComponentEventRecipients(db, event.id, channel.name)) {
       const key = { eventId: event.id, channel: channel.name, subscriberId: row.subscriberId };

@@ -13,6 +13,10 @@ export interface ComponentEvent {
   oldStatus: ComponentStatus;
   newStatus: ComponentStatus;
   at: string;
+  /** Every component's status right after the change (each once); null for an event stored before migration 015. */
+  pageStatuses: ComponentStatus[] | null;
+  /** When its recipients were listed: a retry sends to those only. */
+  recipientsListedAt: string | null;
   doneAt: string | null;
 }
 
@@ -20,18 +24,42 @@ export async function getComponentEvent(db: Executor, id: string): Promise<Compo
   const row = await db
     .selectFrom('component_events as e')
     .innerJoin('components as c', 'c.id', 'e.component_id')
-    .select(['e.id', 'e.component_id', 'c.name', 'e.old_status', 'e.new_status', 'e.at', 'e.done_at'])
+    .select([
+      'e.id',
+      'e.component_id',
+      'e.component_name',
+      'c.name',
+      'e.old_status',
+      'e.new_status',
+      'e.at',
+      'e.page_statuses',
+      'e.recipients_listed_at',
+      'e.done_at',
+    ])
     .where('e.id', '=', id)
     .executeTakeFirst();
   if (!row) return undefined;
   return {
     id: row.id,
-    component: { id: row.component_id, name: row.name },
+    // The name at the change; an event stored before migration 015 has only the name now.
+    component: { id: row.component_id, name: row.component_name ?? row.name },
     oldStatus: row.old_status as ComponentStatus,
     newStatus: row.new_status as ComponentStatus,
     at: row.at,
+    pageStatuses: row.page_statuses === null ? null : (JSON.parse(row.page_statuses) as ComponentStatus[]),
+    recipientsListedAt: row.recipients_listed_at,
     doneAt: row.done_at,
   };
+}
+
+/** The event's recipients are listed: from now on its job sends to those rows only. */
+export async function markComponentEventRecipientsListed(db: Executor, id: string, now: string): Promise<void> {
+  await db
+    .updateTable('component_events')
+    .set({ recipients_listed_at: now })
+    .where('id', '=', id)
+    .where('recipients_listed_at', 'is', null)
+    .execute();
 }
 
 /** Events not sent to the end and older than `before`: the sweeper checks each has its job. */

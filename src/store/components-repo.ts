@@ -174,12 +174,10 @@ export async function patchComponent(
       from: before.status,
       to: patch.status,
     };
-    await db
-      .insertInto('component_events')
-      .values({ id: statusChange.id, component_id: id, old_status: before.status, new_status: patch.status, at: now })
-      .execute();
   }
   const component = await getComponent(db, id);
+  if (statusChange && component)
+    await insertComponentEvents(db, [{ ...statusChange, componentId: id, name: component.name }], now);
   return component ? { component, ...(statusChange ? { statusChange } : {}) } : undefined;
 }
 
@@ -244,10 +242,58 @@ export async function setComponentStatuses(
  */
 export async function recordComponentEvents(db: Executor, changes: readonly ComponentChangeRow[], now: string) {
   if (changes.length === 0) return;
+  const names = await db
+    .selectFrom('components')
+    .select(['id', 'name'])
+    .where(
+      'id',
+      'in',
+      changes.map((c) => c.componentId),
+    )
+    .execute();
+  const nameOf = new Map(names.map((r) => [r.id, r.name]));
+  await insertComponentEvents(
+    db,
+    changes.map((c) => ({ ...c, name: nameOf.get(c.componentId) ?? null })),
+    now,
+  );
+}
+
+/**
+ * Component events as the changes happened: each keeps its component's name and every component's status right
+ * after the changes (read in the caller's transaction), so an event sent later still describes its change.
+ */
+async function insertComponentEvents(
+  db: Executor,
+  changes: ReadonlyArray<{
+    id: string;
+    componentId: string;
+    from: ComponentStatus;
+    to: ComponentStatus;
+    name: string | null;
+  }>,
+  now: string,
+) {
+  const statuses = await db
+    .selectFrom('components')
+    .select('status')
+    .distinct()
+    .where('deleted_at', 'is', null)
+    .orderBy('status')
+    .execute();
+  const pageStatuses = JSON.stringify(statuses.map((r) => r.status));
   await db
     .insertInto('component_events')
     .values(
-      changes.map((c) => ({ id: c.id, component_id: c.componentId, old_status: c.from, new_status: c.to, at: now })),
+      changes.map((c) => ({
+        id: c.id,
+        component_id: c.componentId,
+        old_status: c.from,
+        new_status: c.to,
+        at: now,
+        component_name: c.name,
+        page_statuses: pageStatuses,
+      })),
     )
     .execute();
 }

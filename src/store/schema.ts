@@ -292,6 +292,12 @@ export interface ComponentEventsTable {
   new_status: string;
   at: string;
   done_at: string | null;
+  /** 015: the component's name at the change (null on rows written before). */
+  component_name: string | null;
+  /** 015: every component's status right after the change, a JSON array of each status once (null before). */
+  page_statuses: string | null;
+  /** 015: when the recipients were listed (once: a retry sends to those rows only). */
+  recipients_listed_at: string | null;
 }
 
 export interface ComponentEventRecipientsTable {

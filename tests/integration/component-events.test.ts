@@ -457,6 +457,83 @@ describe('component changes outside an update: which subscribers, retries, crash
     ]);
   }, 60_000);
 
+  it('an event sent later describes the change as it happened: the name and the page then', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [
+        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 1_500, componentEvents: true }),
+      ],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const api = (await h.api('POST', '/api/v1/components', { name: 'Checkout API' })).body.id;
+    const search = (await h.api('POST', '/api/v1/components', { name: 'Search' })).body.id;
+    // Rows are sent in subscriber order: /herald answers, /sp keeps its first request until the send times out.
+    await subscribe(h, rx, '/herald');
+    await subscribe(h, rx, '/sp', { format: 'statuspage' });
+    const held = rx.hold('/sp');
+    await h.api('PATCH', `/api/v1/components/${api}`, { status: 'partial_outage' });
+    await held;
+    // While the event waits for its retry: a rename, and another component's outage.
+    await h.api('PATCH', `/api/v1/components/${api}`, { name: 'Checkout' });
+    await h.api('PATCH', `/api/v1/components/${search}`, { status: 'major_outage' });
+    const ofApi = (r: Received) => r.body.component_update?.component_id === api;
+    await eventually(async () => (rx.at('/sp').some(ofApi) ? true : undefined), 30_000);
+    const retried = rx.at('/sp').find(ofApi)!;
+    expect(retried.body.component).toMatchObject({ id: api, name: 'Checkout API', status: 'partial_outage' });
+    // The page as it was right after the change (a partial outage), not with Search's later major outage.
+    expect(retried.body.page).toMatchObject({ status_indicator: 'major', status_description: 'Partial System Outage' });
+    expect(retried.body.meta.generated_at).toBe(retried.body.component_update.created_at);
+    // The first attempt (before the rename) and the retry: the same event (the unsubscribe link's token is signed
+    // when sent).
+    const withoutLink = (b: Record<string, any>) => ({ ...b, meta: { ...b.meta, unsubscribe: undefined } });
+    const sentToSp = rx.attempts.filter((r) => r.path === '/sp' && ofApi(r)).map((r) => withoutLink(r.body));
+    expect(sentToSp).toEqual([withoutLink(retried.body), withoutLink(retried.body)]);
+    expect(rx.at('/herald').find((r) => r.body.data.component.id === api)!.body.data.component).toEqual({
+      id: api,
+      name: 'Checkout API',
+      status: 'partial_outage',
+      previousStatus: 'operational',
+    });
+    // The event after it: Search's own, named as it is, the page at its worst.
+    const ofSearch = (r: Received) => r.body.component_update?.component_id === search;
+    await eventually(async () => (rx.at('/sp').some(ofSearch) ? true : undefined), 30_000);
+    expect(rx.at('/sp').find(ofSearch)!.body.page).toMatchObject({ status_indicator: 'critical' });
+  }, 60_000);
+
+  it('the recipients are listed once: a subscriber who signs up while a send is retried gets none of it', async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      channels: [
+        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 1_500, componentEvents: true }),
+      ],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    const early = await subscribe(h, rx, '/early');
+    const held = rx.hold('/early');
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
+    await held;
+    const late = await subscribe(h, rx, '/late');
+    await eventually(async () => (rx.at('/early').length >= 1 ? true : undefined), 30_000);
+    await pause(800);
+    expect(rx.attempts.filter((r) => r.path === '/early')).toHaveLength(2);
+    expect(rx.at('/late')).toEqual([]);
+    const event = await h.herald.store.db.selectFrom('component_events').selectAll().executeTakeFirstOrThrow();
+    expect(event.done_at).not.toBeNull();
+    expect(event.recipients_listed_at).not.toBeNull();
+    const states = await componentEventRecipientStates(h.herald.store.db, event.id);
+    expect(states.map((s) => [s.subscriberId, s.state, s.attempts])).toEqual([[early.id, 'sent', 2]]);
+    // The next change is listed anew: the late subscriber hears of it.
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'operational' });
+    await eventually(async () => (rx.at('/late').length >= 1 ? true : undefined), 20_000);
+    expect(rx.at('/late')[0]!.body.data.component).toMatchObject({ id, status: 'operational' });
+    expect(late.id).not.toBe(early.id);
+  }, 60_000);
+
   it('a worker killed mid-event: the next worker sends only what was not answered, under the same webhook-id', async () => {
     const rx = await receiver();
     cleanups.push(rx.close);

@@ -156,6 +156,7 @@ describe.each(['sqlite', 'postgres'] as const)('component status history on %s',
       '012_incident_templates',
       '013_maintenance_revision',
       '014_component_events',
+      '015_component_event_snapshot',
     ]);
     expect(await history('db')).toEqual([
       '2026-04-01T00:00:00.000Z operational',

@@ -122,6 +122,7 @@ describe.each(['sqlite', 'postgres'] as const)('threadSoFar on %s', (kind) => {
       '012_incident_templates',
       '013_maintenance_revision',
       '014_component_events',
+      '015_component_event_snapshot',
     ]);
     const rows = await opened.db
       .selectFrom('deliveries as d')

@@ -13,6 +13,7 @@ import * as lifecycle from './011_lifecycle.js';
 import * as incidentTemplates from './012_incident_templates.js';
 import * as maintenanceRevision from './013_maintenance_revision.js';
 import * as componentEvents from './014_component_events.js';
+import * as componentEventSnapshot from './015_component_event_snapshot.js';
 
 /** Migrations in code, in order: adding one is a file here and a line below. */
 const MIGRATIONS: Record<string, Migration> = {
@@ -30,6 +31,7 @@ const MIGRATIONS: Record<string, Migration> = {
   '012_incident_templates': incidentTemplates,
   '013_maintenance_revision': maintenanceRevision,
   '014_component_events': componentEvents,
+  '015_component_event_snapshot': componentEventSnapshot,
 };
 
 export const migrationProvider: MigrationProvider = {
