@@ -12,6 +12,7 @@ import {
   markComponentEventDone,
   markComponentEventRecipientsListed,
   recordComponentEventOutcome,
+  recordComponentEventSend,
   unsentComponentEventRecipients,
 } from '../store/component-events-repo.js';
 import { listComponents } from '../store/components-repo.js';
@@ -25,8 +26,9 @@ import { COMPONENT_EVENTS_QUEUE, type ComponentEventJobData, workerLimiter } fro
 // change and its event in one transaction (with the component's name and every component's status then, so the
 // event describes the change as it happened), and the caller enqueued one job, its id derived from the change. The
 // job's first run writes one row per recipient (UNIQUE (event, channel, subscriber)) of each channel that sends
-// such events (webhooks), once; every run sends to the rows not yet sent and records each outcome there;
-// ./failure.ts decides what a failed send does. A retried or taken-over job finds the rows sent before and sends only the rest.
+// such events (webhooks), once; every run sends to the rows not yet sent and records each outcome there, counting
+// failures toward a webhook endpoint's quarantine as an incident's fan-out does; ./failure.ts decides what a failed
+// send does. A retried or taken-over job finds the rows sent before and sends only the rest.
 
 const SCAN_SIZE = 1000;
 
@@ -89,6 +91,7 @@ async function sendComponentEvent(
   let sent = 0;
   let retry: { error: unknown; failure: ReturnType<typeof classifyFailure> } | undefined;
   for (const channel of channels) {
+    const quarantineAfter = channel.fanout?.quarantineAfter;
     const staleBefore = new Date(Date.now() - options.lockDurationMs).toISOString();
     for (const row of await unsentComponentEventRecipients(db, event.id, channel.name)) {
       const key = { eventId: event.id, channel: channel.name, subscriberId: row.subscriberId };
@@ -113,17 +116,35 @@ async function sendComponentEvent(
       };
       try {
         const result = await channel.sendComponentChange!(change, recipient);
-        await recordComponentEventOutcome(db, key, { state: result }, nowIso());
+        await recordComponentEventSend(db, key, { kind: result }, nowIso(), quarantineAfter);
         if (result === 'sent') sent++;
       } catch (error) {
         const failure = classifyFailure(error, attempts);
-        const state = failure.action === 'fail' ? 'failed' : 'pending';
-        await recordComponentEventOutcome(db, key, { state, error: failure.message }, nowIso());
-        if (failure.action !== 'fail' && (!retry || failure.action === 'wait')) retry = { error, failure };
+        // Counted toward the endpoint's quarantine as an incident's fan-out counts it (recipient-outcomes.ts).
+        const recorded = await recordComponentEventSend(
+          db,
+          key,
+          failure.action === 'fail'
+            ? { kind: 'failed', error: failure.message, rejected: failure.rejected }
+            : { kind: 'retry', error: failure.message },
+          nowIso(),
+          quarantineAfter,
+        );
+        if (recorded.state === 'pending' && (!retry || failure.action === 'wait')) retry = { error, failure };
         log.warn(
-          { subscriberId: row.subscriberId, err: failure.message, final: state === 'failed' },
+          { subscriberId: row.subscriberId, err: failure.message, final: recorded.state === 'failed' },
           'component event not sent',
         );
+        if (recorded.quarantined)
+          log.warn(
+            { subscriberId: row.subscriberId, failures: recorded.quarantined.failures, lastError: failure.message },
+            'webhook endpoint quarantined after repeated failures; it gets no more deliveries until its owner fixes it and an admin re-adds it',
+          );
+        if (recorded.refused)
+          log.warn(
+            { subscriberId: row.subscriberId, state: recorded.refused, reason: failure.message },
+            `subscriber ${recorded.refused}: later updates skip it`,
+          );
       }
     }
   }

@@ -1,4 +1,5 @@
 import type { ComponentStatus } from '../domain/enums.js';
+import { type Rejection, applyRejection, countFailure, resetFailureCounts } from './audience-repo.js';
 import type { Executor } from './executor.js';
 import type { ComponentEventRecipientsTable } from './schema.js';
 
@@ -199,6 +200,63 @@ export async function recordComponentEventOutcome(
     .where('channel', '=', key.channel)
     .where('subscriber_id', '=', key.subscriberId)
     .execute();
+}
+
+/** What one send to a recipient of an event came to, as ../pipeline/failure.ts classified it. */
+export type ComponentEventSendOutcome =
+  | { kind: 'sent' }
+  | { kind: 'skipped'; error?: string }
+  | { kind: 'retry'; error: string }
+  | { kind: 'failed'; error: string; rejected?: Rejection };
+
+export interface RecordedComponentEventSend {
+  /** The row's state now ('pending': the job tries it again). */
+  state: 'pending' | 'sent' | 'failed' | 'skipped';
+  /** The endpoint was quarantined by this failure, after this many consecutive ones. */
+  quarantined?: { failures: number };
+  /** The provider refused the subscriber for good: the state it moved to. */
+  refused?: 'suppressed' | 'disabled';
+}
+
+/**
+ * Records one send's outcome on its recipient row, and on the subscriber as an incident's fan-out does
+ * (recipient-outcomes.ts): with `quarantineAfter` (webhooks) every failed attempt counts toward the endpoint's run
+ * of failures, a send resets it, and a retry for an endpoint that is (or just became) quarantined is a failure; a
+ * refusal for good suppresses or disables the subscriber. One transaction.
+ */
+export async function recordComponentEventSend(
+  db: Executor,
+  key: { eventId: string; channel: string; subscriberId: string },
+  outcome: ComponentEventSendOutcome,
+  now: string,
+  quarantineAfter?: number,
+): Promise<RecordedComponentEventSend> {
+  return db.transaction().execute(async (tx) => {
+    const recorded: RecordedComponentEventSend = { state: 'pending' };
+    let error: string | undefined;
+    if (outcome.kind === 'sent') {
+      recorded.state = 'sent';
+      if (quarantineAfter) await resetFailureCounts(tx, [key.subscriberId]);
+    } else if (outcome.kind === 'skipped') {
+      recorded.state = 'skipped';
+      error = outcome.error;
+    } else {
+      recorded.state = outcome.kind === 'failed' ? 'failed' : 'pending';
+      error = outcome.error;
+      if (quarantineAfter) {
+        const after = await countFailure(tx, key.subscriberId, outcome.error, quarantineAfter, now);
+        if (after?.quarantinedNow) recorded.quarantined = { failures: after.failures };
+        if (after && outcome.kind === 'retry' && (after.state === 'quarantined' || after.failures >= quarantineAfter)) {
+          recorded.state = 'failed';
+          error = `endpoint quarantined after repeated failures (last: ${outcome.error})`;
+        }
+      }
+      if (outcome.kind === 'failed' && outcome.rejected)
+        recorded.refused = await applyRejection(tx, key.subscriberId, outcome.rejected, now);
+    }
+    await recordComponentEventOutcome(tx, key, { state: recorded.state, error: error?.slice(0, 1000) }, now);
+    return recorded;
+  });
 }
 
 /** Each recipient's state, for the admin views and tests. */

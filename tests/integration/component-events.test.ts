@@ -534,6 +534,59 @@ describe('component changes outside an update: which subscribers, retries, crash
     expect(late.id).not.toBe(early.id);
   }, 60_000);
 
+  it("an endpoint that keeps failing is quarantined as an incident's fan-out does it; one that answers is reset", async () => {
+    const rx = await receiver();
+    cleanups.push(rx.close);
+    const h = await startTestHerald({
+      database: 'postgres',
+      channels: [webhooks({ allowPrivate: true, quarantineAfter: 2, componentEvents: true })],
+      env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
+    });
+    cleanups.push(() => h.close());
+    const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    const bad = await subscribe(h, rx, '/bad');
+    const good = await subscribe(h, rx, '/good');
+    rx.fail('/bad', 100);
+    // A failure left from before: the good endpoint's send ends its run.
+    await h.herald.store.db.updateTable('subscribers').set({ failure_count: 1 }).where('id', '=', good.id).execute();
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
+    const event = (await h.herald.store.db.selectFrom('component_events').select('id').executeTakeFirstOrThrow()).id;
+    await eventually(async () => {
+      const row = await h.herald.store.db
+        .selectFrom('component_events')
+        .select('done_at')
+        .where('id', '=', event)
+        .executeTakeFirst();
+      return row?.done_at ? true : undefined;
+    }, 30_000);
+    const subscriber = (sid: string) =>
+      h.herald.store.db
+        .selectFrom('subscribers')
+        .select(['state', 'failure_count', 'last_error'])
+        .where('id', '=', sid)
+        .executeTakeFirstOrThrow();
+    // Two failed attempts, the quarantine after the second: the job tries it no more (it has twelve attempts).
+    expect(rx.attempts.filter((r) => r.path === '/bad')).toHaveLength(2);
+    expect(await subscriber(bad.id)).toMatchObject({
+      state: 'quarantined',
+      failure_count: 2,
+      last_error: 'endpoint answered HTTP 500',
+    });
+    expect(await subscriber(good.id)).toMatchObject({ state: 'active', failure_count: 0 });
+    const states = await componentEventRecipientStates(h.herald.store.db, event);
+    expect(states.find((s) => s.subscriberId === bad.id)).toMatchObject({
+      state: 'failed',
+      attempts: 2,
+      error: expect.stringMatching(/^endpoint quarantined after repeated failures/),
+    });
+    expect(states.find((s) => s.subscriberId === good.id)).toMatchObject({ state: 'sent', attempts: 1 });
+    // Quarantined: the next change does not list it.
+    await h.api('PATCH', `/api/v1/components/${id}`, { status: 'operational' });
+    await eventually(async () => (rx.at('/good').length >= 2 ? true : undefined), 20_000);
+    await pause(500);
+    expect(rx.attempts.filter((r) => r.path === '/bad')).toHaveLength(2);
+  }, 60_000);
+
   it('a worker killed mid-event: the next worker sends only what was not answered, under the same webhook-id', async () => {
     const rx = await receiver();
     cleanups.push(rx.close);
