@@ -29,14 +29,15 @@ interface Received {
 }
 
 /**
- * A webhook receiver: verifies each request's Standard Webhooks signature with its path's secret. `fail(path, n)`:
- * answers the next n requests to that path with 500; `hold(path)`: never answers the next one.
+ * A webhook receiver: verifies each request's Standard Webhooks signature with its path's secret. `fail(path, n,
+ * status)`: answers the next n requests to that path with status (500); `hold(path)`: never answers the next one.
  */
 async function receiver() {
   const secrets = new Map<string, string>();
   const received: Received[] = [];
   const attempts: Received[] = [];
   const failures = new Map<string, number>();
+  const failStatus = new Map<string, number>();
   const holds = new Set<string>();
   const held: http.ServerResponse[] = [];
   let heldArrived: (() => void) | undefined;
@@ -63,7 +64,7 @@ async function receiver() {
       const failing = failures.get(path) ?? 0;
       if (failing > 0) {
         failures.set(path, failing - 1);
-        response.statusCode = 500;
+        response.statusCode = failStatus.get(path) ?? 500;
       } else {
         received.push(entry);
         response.statusCode = 204;
@@ -78,7 +79,10 @@ async function receiver() {
     received,
     attempts,
     at: (path: string) => received.filter((r) => r.path === path),
-    fail: (path: string, times: number) => failures.set(path, times),
+    fail(path: string, times: number, status = 500) {
+      failures.set(path, times);
+      failStatus.set(path, status);
+    },
     hold(path: string) {
       holds.add(path);
       return new Promise<void>((r) => (heldArrived = r));
@@ -546,7 +550,9 @@ describe('component changes outside an update: which subscribers, retries, crash
     const id = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
     const bad = await subscribe(h, rx, '/bad');
     const good = await subscribe(h, rx, '/good');
+    const gone = await subscribe(h, rx, '/gone');
     rx.fail('/bad', 100);
+    rx.fail('/gone', 100, 410);
     // A failure left from before: the good endpoint's send ends its run.
     await h.herald.store.db.updateTable('subscribers').set({ failure_count: 1 }).where('id', '=', good.id).execute();
     await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
@@ -580,11 +586,16 @@ describe('component changes outside an update: which subscribers, retries, crash
       error: expect.stringMatching(/^endpoint quarantined after repeated failures/),
     });
     expect(states.find((s) => s.subscriberId === good.id)).toMatchObject({ state: 'sent', attempts: 1 });
+    // 410 Gone: refused for good at once, as an incident's delivery disables it.
+    expect(rx.attempts.filter((r) => r.path === '/gone')).toHaveLength(1);
+    expect(await subscriber(gone.id)).toMatchObject({ state: 'disabled', failure_count: 1 });
+    expect(states.find((s) => s.subscriberId === gone.id)).toMatchObject({ state: 'failed', attempts: 1 });
     // Quarantined: the next change does not list it.
     await h.api('PATCH', `/api/v1/components/${id}`, { status: 'operational' });
     await eventually(async () => (rx.at('/good').length >= 2 ? true : undefined), 20_000);
     await pause(500);
     expect(rx.attempts.filter((r) => r.path === '/bad')).toHaveLength(2);
+    expect(rx.attempts.filter((r) => r.path === '/gone')).toHaveLength(1);
   }, 60_000);
 
   it('a worker killed mid-event: the next worker sends only what was not answered, under the same webhook-id', async () => {
