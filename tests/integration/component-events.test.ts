@@ -10,7 +10,7 @@ import { verifyToken } from '../../src/domain/link-tokens.js';
 import { componentEventJobId } from '../../src/pipeline/queues.js';
 import { OutboxSweeper } from '../../src/pipeline/sweeper.js';
 import { createLogger } from '../../src/runtime/logger.js';
-import { componentEventRecipientStates } from '../../src/store/component-events-repo.js';
+import { componentEventRecipientStates, getComponentEvent } from '../../src/store/component-events-repo.js';
 import { kill, startScript } from '../helpers/child.js';
 import { REDIS_URL, eventually } from '../helpers/env.js';
 import { TEST_TOKEN, type TestHerald, startTestHerald } from '../helpers/herald.js';
@@ -430,6 +430,45 @@ describe('component changes outside an update: which subscribers, retries, crash
     expect(await (await queue.getJob(componentEventJobId(event)))?.getState()).toBe('waiting');
     // Its job there, a second sweep adds nothing.
     expect(await sweeper.sweepOnce()).toMatchObject({ enqueued: 0 });
+  }, 60_000);
+
+  it('an event keeps its name and page when written; one stored before migration 015 reads them as they are now', async () => {
+    const h = await startTestHerald({
+      database: 'postgres',
+      workers: false,
+      channels: [webhooks({ allowPrivate: true, componentEvents: true })],
+    });
+    cleanups.push(() => h.close());
+    const api = (await h.api('POST', '/api/v1/components', { name: 'API' })).body.id;
+    const search = (await h.api('POST', '/api/v1/components', { name: 'Search' })).body.id;
+    await h.api('PATCH', `/api/v1/components/${search}`, { status: 'degraded_performance' });
+    // A rename in the same request as the change: the event carries the new name.
+    await h.api('PATCH', `/api/v1/components/${api}`, { status: 'major_outage', name: 'Public API' });
+    await h.api('PATCH', `/api/v1/components/${api}`, { name: 'Renamed later' });
+    await h.api('PATCH', `/api/v1/components/${search}`, { status: 'operational' });
+    const { db } = h.herald.store;
+    const rows = await db.selectFrom('component_events').selectAll().orderBy('id').execute();
+    expect(rows.map((r) => [r.component_id, r.component_name, JSON.parse(r.page_statuses!)])).toEqual([
+      [search, 'Search', ['degraded_performance', 'operational']],
+      [api, 'Public API', ['degraded_performance', 'major_outage']],
+      [search, 'Search', ['major_outage', 'operational']],
+    ]);
+    expect(await getComponentEvent(db, rows[1]!.id)).toMatchObject({
+      component: { id: api, name: 'Public API' },
+      oldStatus: 'operational',
+      newStatus: 'major_outage',
+      pageStatuses: ['degraded_performance', 'major_outage'],
+      recipientsListedAt: null,
+    });
+    await db
+      .updateTable('component_events')
+      .set({ component_name: null, page_statuses: null })
+      .where('id', '=', rows[1]!.id)
+      .execute();
+    expect(await getComponentEvent(db, rows[1]!.id)).toMatchObject({
+      component: { id: api, name: 'Renamed later' },
+      pageStatuses: null,
+    });
   }, 60_000);
 
   it('a job retried after one endpoint failed sends the others nothing again', async () => {
