@@ -87,6 +87,13 @@ async function receiver() {
       holds.add(path);
       return new Promise<void>((r) => (heldArrived = r));
     },
+    /** Answers the held requests now, with `status`: the test decides when the first attempt ends. */
+    release(status: number) {
+      for (const response of held.splice(0)) {
+        response.statusCode = status;
+        response.end();
+      }
+    },
     url: (path: string) => `http://127.0.0.1:${port}${path}`,
     close: () =>
       new Promise<void>((r) => {
@@ -505,22 +512,23 @@ describe('component changes outside an update: which subscribers, retries, crash
     cleanups.push(rx.close);
     const h = await startTestHerald({
       channels: [
-        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 1_500, componentEvents: true }),
+        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 20_000, componentEvents: true }),
       ],
       env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
     });
     cleanups.push(() => h.close());
     const api = (await h.api('POST', '/api/v1/components', { name: 'Checkout API' })).body.id;
     const search = (await h.api('POST', '/api/v1/components', { name: 'Search' })).body.id;
-    // Rows are sent in subscriber order: /herald answers, /sp keeps its first request until the send times out.
+    // Rows are sent in subscriber order: /herald answers, /sp keeps its first request until the test answers it.
     await subscribe(h, rx, '/herald');
     await subscribe(h, rx, '/sp', { format: 'statuspage' });
     const held = rx.hold('/sp');
     await h.api('PATCH', `/api/v1/components/${api}`, { status: 'partial_outage' });
     await held;
-    // While the event waits for its retry: a rename, and another component's outage.
+    // While the first attempt waits: a rename, and another component's outage; then the attempt fails (503).
     await h.api('PATCH', `/api/v1/components/${api}`, { name: 'Checkout' });
     await h.api('PATCH', `/api/v1/components/${search}`, { status: 'major_outage' });
+    rx.release(503);
     const ofApi = (r: Received) => r.body.component_update?.component_id === api;
     await eventually(async () => (rx.at('/sp').some(ofApi) ? true : undefined), 30_000);
     const retried = rx.at('/sp').find(ofApi)!;
@@ -550,7 +558,7 @@ describe('component changes outside an update: which subscribers, retries, crash
     cleanups.push(rx.close);
     const h = await startTestHerald({
       channels: [
-        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 1_500, componentEvents: true }),
+        webhooks({ allowPrivate: true, attempts: 3, backoffMs: 100, timeoutMs: 20_000, componentEvents: true }),
       ],
       env: { HERALD_ALLOW_PRIVATE_WEBHOOKS: '1' },
     });
@@ -561,6 +569,7 @@ describe('component changes outside an update: which subscribers, retries, crash
     await h.api('PATCH', `/api/v1/components/${id}`, { status: 'major_outage' });
     await held;
     const late = await subscribe(h, rx, '/late');
+    rx.release(503);
     await eventually(async () => (rx.at('/early').length >= 1 ? true : undefined), 30_000);
     await pause(800);
     expect(rx.attempts.filter((r) => r.path === '/early')).toHaveLength(2);
