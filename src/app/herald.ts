@@ -18,6 +18,7 @@ import { type Logger, createLogger } from '../runtime/logger.js';
 import { Metrics } from '../runtime/metrics.js';
 import { statusPageReconcileJob } from '../pipeline/statuspage-reconciler.js';
 import { targetViews } from '../channels/statuspage/target-view.js';
+import { type Brand, loadBrand } from '../statuspage/brand.js';
 import { embedFrameAncestors } from '../statuspage/security-headers.js';
 import { openStore, type Store } from '../store/store.js';
 import { ConfirmationQueue, confirmationJob } from '../subscribers/confirmations.js';
@@ -59,6 +60,8 @@ export interface Herald {
   confirmations: ConfirmationQueue;
   channels: Channel[];
   siteName: string;
+  /** channels.config.ts `site` brand (logo, favicon, accent colour), loaded and checked at start. */
+  brand: Brand;
   /** Who may frame the status widget (embed.html): `site.embedAncestors` as checked at start. */
   embedAncestors?: readonly string[];
   metrics: Metrics;
@@ -79,16 +82,20 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
   const logger =
     options.logger ?? createLogger({ secrets: [env.apiToken, env.secret, ...secretLookingValues(env.vars)] });
   const alertRules = new AlertRules(config.alerts?.rules, env.alertAutopublishMinutes);
+  // The site's settings are checked before anything opens: a mistake there leaves nothing to close.
+  const siteName = config.site?.name ?? 'Status';
+  let brand: Brand;
+  try {
+    embedFrameAncestors(config.site?.embedAncestors);
+    // Herald's own answer pages wear it even without a status page channel.
+    brand = loadBrand(config.site);
+  } catch (error) {
+    throw new ConfigError((error as Error).message);
+  }
   const store = await openStore(env.databaseUrl);
   const templates = new Templates(options.templatesDir ?? TEMPLATES_DIR, (message) =>
     logger.warn(`template reload failed: ${message}`),
   );
-  const siteName = config.site?.name ?? 'Status';
-  try {
-    embedFrameAncestors(config.site?.embedAncestors);
-  } catch (error) {
-    throw new ConfigError((error as Error).message);
-  }
   const runtime: ChannelRuntime = {
     store,
     templates,
@@ -241,6 +248,7 @@ export async function startHerald(options: HeraldOptions): Promise<Herald> {
     confirmations,
     channels,
     siteName,
+    brand,
     embedAncestors: config.site?.embedAncestors,
     metrics,
     publishDeps,

@@ -17,6 +17,7 @@ import { subscribeRoutes } from '../../src/http/routes/subscribe.js';
 import { Templates } from '../../src/render/templates.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { statusPageRoutes } from '../../src/statuspage/routes.js';
+import { loadBrand } from '../../src/statuspage/brand.js';
 import { openStore } from '../../src/store/store.js';
 import { acmeSite, seedComponents, seedIncident, seedMaintenance } from '../unit/statuspage-seed.js';
 import { freePort, tempDir } from './env.js';
@@ -166,6 +167,7 @@ async function main() {
     herald: {
       env: { vars: {}, publicUrl: base, appUrl: base },
       siteName: 'Acme',
+      brand: loadBrand(),
       channels,
       logger,
       templates,

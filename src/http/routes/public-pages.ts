@@ -5,7 +5,7 @@ import type { Channel } from '../../channels/channel.js';
 import type { HeraldEnv } from '../../config/env.js';
 import { statusTitle } from '../../render/labels.js';
 import type { Templates } from '../../render/templates.js';
-import { loadBrand } from '../../statuspage/brand.js';
+import type { Brand } from '../../statuspage/brand.js';
 import {
   type AnswerPlace,
   type FollowLink,
@@ -19,12 +19,15 @@ import type { Executor } from '../../store/executor.js';
 
 // Herald's own public answer pages (signed up, confirmed, unsubscribed, the preference page, a link not valid) in
 // the status page's look: its layout and stylesheet, rendered by the status page channel's renderer when there is
-// one. The files they load are served beside them, under /subscribe/assets/, so they never depend on the site.
+// one, else by one of their own wearing the same `site` brand. The files they load are served beside them, under
+// /subscribe/assets/, so they never depend on the site.
 
 /** What the answer pages use of a running Herald. */
 export interface PublicPagesDeps {
   env: Pick<HeraldEnv, 'publicUrl' | 'appUrl'>;
   siteName: string;
+  /** channels.config.ts `site` as loaded at start: the pages wear it with or without a status page channel. */
+  brand: Brand;
   channels: ReadonlyArray<Channel>;
   templates: Templates;
 }
@@ -82,7 +85,7 @@ export class PublicPages {
 
   private constructor(private readonly deps: PublicPagesDeps) {
     const statusPage = deps.channels.find(isStatusPageChannel);
-    this.renderer = statusPage?.site.renderer ?? new PageRenderer(deps.templates, 90, loadBrand());
+    this.renderer = statusPage?.site.renderer ?? new PageRenderer(deps.templates, 90, deps.brand);
     this.follow = [...(statusPage?.follow ?? [])];
     const appPath = new URL(deps.env.appUrl).pathname.replace(/\/+$/, '');
     this.place = { root: `${deps.env.publicUrl.replace(/\/+$/, '')}/`, assetRoot: `${appPath}${ASSETS_PREFIX}` };

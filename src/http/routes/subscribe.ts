@@ -18,6 +18,7 @@ import { type SmsInboundHandler, isSmsInboundHandler } from '../../channels/sms/
 import { appUrlOf } from '../../lib/app-url.js';
 import { manageUrl, verifyToken } from '../../domain/link-tokens.js';
 import type { Templates } from '../../render/templates.js';
+import type { Brand } from '../../statuspage/brand.js';
 import type { SubscriberKind } from '../../domain/types.js';
 import { PublicPages, escapeHtml, sentence, wantsHtml } from './public-pages.js';
 
@@ -29,6 +30,8 @@ type TokenQuery = { Querystring: { token?: string } };
 export interface SubscribeDeps {
   env: Pick<HeraldEnv, 'vars' | 'publicUrl' | 'appUrl'>;
   siteName: string;
+  /** channels.config.ts `site` as loaded at start (logo, favicon, accent colour). */
+  brand: Brand;
   channels: ReadonlyArray<Channel>;
   logger: Logger;
   subscriberDeps: SubscriberDeps;
