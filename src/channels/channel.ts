@@ -115,7 +115,15 @@ export type PreviewPart =
       /** Where the channel cut the message to fit, and what it left out (see render/cut-note.ts). */
       cut?: string;
     }
-  | { label: string; html: string; height?: number };
+  | {
+      label: string;
+      html: string;
+      /**
+       * The frame's height in CSS px (a sandboxed frame cannot size itself), or that height for a frame so many CSS
+       * px wide: the console asks for the widths it may show the frame at.
+       */
+      height?: number | ((frameWidth: number) => number);
+    };
 
 /** A rendered message measured in the channel's own unit, against its limit when it has one. */
 export interface Measure {

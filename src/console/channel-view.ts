@@ -3,7 +3,7 @@ import { markdownToSafeHtml } from '../render/markdown.js';
 
 /**
  * A part as a page shows it: text (monospaced when it is code), Markdown rendered to safe HTML, or a whole document
- * in a sandboxed frame at `frameUrl`, `height` pixels tall.
+ * in a sandboxed frame at `frameUrl`, `height` pixels tall (or, with `heights`, as tall as the frame's width asks).
  */
 export interface ShownPart {
   label: string;
@@ -12,6 +12,11 @@ export interface ShownPart {
   safeHtml?: string;
   frameUrl?: string;
   height?: number;
+  /**
+   * "width:height …", widest last: the frame's height from that width up, when the channel estimates it per width.
+   * The console's script picks the one for the frame's width; without it `height` (the narrowest's) applies.
+   */
+  heights?: string;
   /** Where the channel cut the message, and what it left out. */
   cut?: string;
 }
@@ -25,6 +30,20 @@ export interface ShownMeasure {
 }
 
 const FRAME_HEIGHT = 320;
+/** The frame's border (the console's boxes are border-box): the channel's height is its content's. */
+const FRAME_BORDER = 2;
+/** The frame widths the console may show (a phone's panel to a wide one), every 40 CSS px. */
+export const FRAME_WIDTHS = Array.from({ length: 18 }, (_, i) => 280 + i * 40);
+
+/** A part's frame height, fixed or per width. */
+export function frameHeights(height: number | ((frameWidth: number) => number) | undefined): {
+  height: number;
+  heights?: string;
+} {
+  if (typeof height !== 'function') return { height: (height ?? FRAME_HEIGHT) + FRAME_BORDER };
+  const pairs = FRAME_WIDTHS.map((width) => [width, Math.ceil(height(width)) + FRAME_BORDER] as const);
+  return { height: pairs[0]![1], heights: pairs.map(([w, h]) => `${w}:${h}`).join(' ') };
+}
 
 export interface ShownMessage {
   parts: ShownPart[];
@@ -73,8 +92,7 @@ export async function showDescribed(
 ): Promise<ShownMessage> {
   const parts = await Promise.all(
     described.parts.map(async (part): Promise<ShownPart> => {
-      if ('html' in part)
-        return { label: part.label, frameUrl: await frame(part.html), height: part.height ?? FRAME_HEIGHT };
+      if ('html' in part) return { label: part.label, frameUrl: await frame(part.html), ...frameHeights(part.height) };
       const cut = part.cut ? { cut: part.cut } : {};
       if (part.format === 'markdown') return { label: part.label, safeHtml: markdownToSafeHtml(part.text), ...cut };
       return { label: part.label, text: part.text, ...(part.format === 'code' ? { code: true } : {}), ...cut };

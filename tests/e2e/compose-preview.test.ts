@@ -95,6 +95,60 @@ describe('the compose preview of every registered channel in Chromium', () => {
 
     // What the commander sees: the page at each width, then each channel's part of the panel (scrolled into view
     // in the panel, which scrolls on its own beside the form on a wide screen).
+    // The card's frame (sandboxed, no script: it cannot size itself) is as tall as the channel estimates for its
+    // width: its last line shows, with little room left below it.
+    const cardFrame = status.locator('iframe.frame').first();
+    expect(await cardFrame.getAttribute('sandbox')).toBe('');
+    expect(await cardFrame.getAttribute('data-heights')).toMatch(/^\d+:\d+( \d+:\d+)+$/);
+    const frameUrl = (await cardFrame.getAttribute('src'))!;
+    expect(await status.locator('a', { hasText: 'Open full size' }).first().getAttribute('href')).toBe(frameUrl);
+    const framed = await page.request.get(`${base}${frameUrl}`);
+    expect(framed.headers()['content-security-policy']).toMatch(/default-src 'none'.*sandbox/);
+    expect(await framed.text()).not.toMatch(/<script/i);
+    // Boxes in the console page's coordinates: the frame, the card in it, the card's last line.
+    const fits = async () => {
+      const fit = {} as Record<number, { frame: number; lastLine: number; below: number }>;
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        await expect
+          .poll(async () => {
+            const frame = (await cardFrame.boundingBox())!;
+            const cardBox = (await card.locator('article.card').boundingBox())!;
+            const last = (await card.locator('article.card p.meta').last().boundingBox())!;
+            const frameBottom = frame.y + frame.height - 1; // its border
+            fit[width] = {
+              frame: Math.round(frame.height),
+              lastLine: Math.round(last.y + last.height - frame.y),
+              below: Math.round(frameBottom - (cardBox.y + cardBox.height)),
+            };
+            // The last line shows whole, the card's bottom margin too, and less than three lines are left empty.
+            return last.y + last.height <= frameBottom && fit[width]!.below >= 8 && fit[width]!.below < 72;
+          })
+          .toBe(true);
+      }
+      return fit;
+    };
+    const short = await fits();
+    // A longer update, with a list, a heading and a link: the estimate follows the text.
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page
+      .getByLabel('Message (Markdown)')
+      .fill(
+        'Some card payments fail at checkout with **error 502**. We are rolling back the latest deploy.\n\n' +
+          '## What we know\n\n- Visa and Mastercard payments in Europe are affected since 14:05 UTC\n' +
+          '- Retries succeed for about half of the customers; see [the status of our payment provider](https://status.example.test/provider)\n\n' +
+          'We will update within 30 minutes, or sooner when the rollback is done.',
+      );
+    await expect.poll(() => card.locator('article.card .msg li').count()).toBe(2);
+    const long = await fits();
+    console.log(`card frame fit: short ${JSON.stringify(short)}, long ${JSON.stringify(long)}`);
+    await page
+      .getByLabel('Message (Markdown)')
+      .fill(
+        'Some card payments fail at checkout with **error 502**. We are rolling back the latest deploy and will update within 30 minutes.',
+      );
+    await expect.poll(() => card.locator('article.card .msg li').count()).toBe(0);
+
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: 900 });
       await page.evaluate('window.scrollTo(0, 0)');

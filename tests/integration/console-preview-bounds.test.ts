@@ -22,7 +22,8 @@ function htmlChannel(name: string, times: number): ChannelDefinition<Channel<{ h
   };
 }
 
-const frameUrls = (html: string) => [...html.matchAll(/\/console\/frames\/[A-Za-z0-9_-]+/g)].map((m) => m[0]);
+const frameUrls = (html: string) =>
+  [...html.matchAll(/<iframe[^>]* src="(\/console\/frames\/[A-Za-z0-9_-]+)"/g)].map((m) => m[1]!);
 
 describe('console previews: the publish limits, and a bound on what a session keeps in Redis', () => {
   let h: TestHerald;

@@ -36,6 +36,7 @@
           target.removeAttribute('aria-busy');
           if (result.ok || result.status === 400) {
             target.innerHTML = result.text;
+            fitFrames(target);
           } else {
             target.setAttribute('data-preview-error', String(result.status));
           }
@@ -54,6 +55,23 @@
         event.preventDefault();
         run();
       });
+    }
+  }
+
+  // A preview frame is sandboxed without scripts, so it cannot size itself: its channel estimates its height for
+  // each width ("width:height …", widest last) and the frame takes the one for its own width. Without this script
+  // the frame keeps its height attribute (the narrowest width's, the tallest).
+  function fitFrames(root) {
+    var frames = root.querySelectorAll('iframe.frame[data-heights]');
+    for (var i = 0; i < frames.length; i++) {
+      var pairs = frames[i].getAttribute('data-heights').split(' ');
+      var width = frames[i].clientWidth;
+      var height = 0;
+      for (var j = 0; j < pairs.length; j++) {
+        var pair = pairs[j].split(':');
+        if (j === 0 || Number(pair[0]) <= width) height = Number(pair[1]);
+      }
+      if (height > 0) frames[i].style.height = height + 'px';
     }
   }
 
@@ -103,6 +121,8 @@
   }
 
   function start() {
+    fitFrames(document);
+    window.addEventListener('resize', debounce(function () { fitFrames(document); }, 150));
     countdowns();
     autosubmit();
     var forms = document.querySelectorAll('form[data-preview-url]');
