@@ -134,19 +134,23 @@ export class PageRenderer {
     };
   }
 
+  /** `root` null: no status page to link to (Herald's answer pages without one): no links to its pages. */
   private page(
     site: PageSite,
-    root: string,
+    root: string | null,
     title: string,
     description: string,
     body: string,
     script?: string,
-    assetRoot = root,
+    assetRoot = root ?? '',
   ) {
     return this.layout({
       ...withUtc(site, 'updatedAt', 'publishedAt'),
       brand: statusTitle(site.siteName),
-      root,
+      root: root ?? '',
+      linked: root !== null,
+      // Nothing to say in it (an answer page without a status page): no footer, not an empty band.
+      footer: root !== null || Boolean(site.updatedAt || site.publishedAt),
       assetRoot,
       title,
       description,
@@ -335,8 +339,11 @@ export class PageRenderer {
     const kinds = new Set(form.kinds);
     const problem = form.problem;
     const invalid = (field: string) => (problem?.field === field ? 'true' : undefined);
+    const linked = at?.root !== null;
     const body = this.subscribe({
       root: at?.root ?? '',
+      linked,
+      followable: linked || (form.follow ?? []).length > 0,
       appUrl: form.appUrl.replace(/\/+$/, ''),
       follow: form.follow ?? [],
       offered: kinds.size > 0,
@@ -360,7 +367,7 @@ export class PageRenderer {
     });
     return this.page(
       site,
-      at?.root ?? '',
+      at ? at.root : '',
       `${problem ? 'Not subscribed' : 'Subscribe'} - ${statusTitle(site.siteName)}`,
       `Subscribe to ${statusTitle(site.siteName)} updates`,
       body,
@@ -407,7 +414,8 @@ export interface SubscribeForm {
 
 /** Where an answer page is served from: `root` links to the status page, `assetRoot` to the files it loads. */
 export interface AnswerPlace {
-  root: string;
+  /** The status page's address (ending in /), or null when there is none: the pages then link to none of its pages. */
+  root: string | null;
   assetRoot: string;
 }
 

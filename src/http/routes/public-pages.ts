@@ -88,7 +88,11 @@ export class PublicPages {
     this.renderer = statusPage?.site.renderer ?? new PageRenderer(deps.templates, 90, deps.brand);
     this.follow = [...(statusPage?.follow ?? [])];
     const appPath = new URL(deps.env.appUrl).pathname.replace(/\/+$/, '');
-    this.place = { root: `${deps.env.publicUrl.replace(/\/+$/, '')}/`, assetRoot: `${appPath}${ASSETS_PREFIX}` };
+    // The status page's pages are at its own address (HERALD_PUBLIC_URL, not Herald's); without one there are none.
+    this.place = {
+      root: statusPage ? `${deps.env.publicUrl.replace(/\/+$/, '')}/` : null,
+      assetRoot: `${appPath}${ASSETS_PREFIX}`,
+    };
     this.site = { siteName: deps.siteName, updatedAt: '', historyDays: 90 };
   }
 
@@ -105,9 +109,12 @@ export class PublicPages {
     }
   }
 
-  /** A page titled `title` around `bodyHtml` (already escaped), with the way back to the status page. */
+  /** A page titled `title` around `bodyHtml` (already escaped), with the way back to the status page if there is one. */
   page(title: string, bodyHtml: string): string {
-    const back = `<p><a href="${escapeHtml(this.place.root)}">Back to the ${escapeHtml(statusTitle(this.deps.siteName))} page</a></p>`;
+    const back =
+      this.place.root === null
+        ? ''
+        : `<p><a href="${escapeHtml(this.place.root)}">Back to the ${escapeHtml(statusTitle(this.deps.siteName))} page</a></p>`;
     return this.renderer.renderAnswer(this.site, this.place, title, `<h1>${escapeHtml(title)}</h1>${bodyHtml}${back}`);
   }
 
