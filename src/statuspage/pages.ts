@@ -109,7 +109,8 @@ export class PageRenderer {
   constructor(
     templates: Templates,
     historyDays: number,
-    private readonly brand: Brand = loadBrand(),
+    /** The site's brand (its logo takes room in the header: the console's preview estimates the page's height). */
+    readonly brand: Brand = loadBrand(),
   ) {
     const sources: string[] = [];
     const t = (file: string) => {

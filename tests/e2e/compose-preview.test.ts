@@ -128,7 +128,38 @@ describe('the compose preview of every registered channel in Chromium', () => {
       }
       return fit;
     };
+    // The incident page's frame likewise: its footer's last line shows whole, at the narrow and the wide width.
+    const pageFrame = status.locator('iframe.frame').nth(1);
+    expect(await pageFrame.getAttribute('data-heights')).toMatch(/^\d+:\d+( \d+:\d+)+$/);
+    const pageFits = async (label: string) => {
+      const fit = {} as Record<number, { frame: number; footerEnd: number }>;
+      for (const width of [1280, 390]) {
+        await page.setViewportSize({ width, height: 900 });
+        // The console gives the frame the height the channel estimates for its width (its content box).
+        await expect
+          .poll(async () => {
+            const frame = (await pageFrame.boundingBox())!;
+            const pairs = (await pageFrame.getAttribute('data-heights'))!
+              .split(' ')
+              .map((p) => p.split(':').map(Number));
+            const estimate = pairs.filter(([w], i) => i === 0 || w! <= frame.width - 2).at(-1)![1]!;
+            return Math.round(frame.height) === estimate;
+          })
+          .toBe(true);
+        // A viewport taller than the frame, so that all of it is drawn for the picture; then the footer's last line
+        // is measured in the frame as drawn: it shows whole.
+        await page.setViewportSize({ width, height: 1600 });
+        await pageFrame.scrollIntoViewIfNeeded();
+        await pageFrame.screenshot({ path: `${ARTIFACTS}/statuspage-incident-page-${label}-${width}.png` });
+        const frame = (await pageFrame.boundingBox())!;
+        const last = (await incidentPage.locator('footer p').last().boundingBox())!;
+        fit[width] = { frame: Math.round(frame.height), footerEnd: Math.round(last.y + last.height - frame.y) };
+        expect(last.y + last.height, `${label} at ${width}`).toBeLessThanOrEqual(frame.y + frame.height - 1);
+      }
+      return fit;
+    };
     const short = await fits();
+    const shortPage = await pageFits('short');
     // A longer update, with a list, a heading and a link: the estimate follows the text.
     await page.setViewportSize({ width: 1280, height: 900 });
     await page
@@ -140,8 +171,13 @@ describe('the compose preview of every registered channel in Chromium', () => {
           'We will update within 30 minutes, or sooner when the rollback is done.',
       );
     await expect.poll(() => card.locator('article.card .msg li').count()).toBe(2);
+    await expect.poll(() => incidentPage.locator('.msg li').count()).toBe(2);
     const long = await fits();
+    const longPage = await pageFits('long');
     console.log(`card frame fit: short ${JSON.stringify(short)}, long ${JSON.stringify(long)}`);
+    console.log(`incident page frame fit: short ${JSON.stringify(shortPage)}, long ${JSON.stringify(longPage)}`);
+    // The frame follows the text: the longer update's page gets a taller frame at each width.
+    for (const width of [1280, 390]) expect(longPage[width]!.frame).toBeGreaterThan(shortPage[width]!.frame);
     await page
       .getByLabel('Message (Markdown)')
       .fill(

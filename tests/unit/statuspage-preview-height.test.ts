@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { cardHeight } from '../../src/channels/statuspage/preview.js';
+import { cardHeight, incidentPageHeight } from '../../src/channels/statuspage/preview.js';
 import { FRAME_WIDTHS, frameHeights } from '../../src/console/channel-view.js';
 import type { IncidentWithUpdates } from '../../src/domain/types.js';
 
@@ -67,5 +67,33 @@ describe("the console's frame heights", () => {
     expect(pairs.map(([w]) => w)).toEqual(FRAME_WIDTHS);
     for (const [w, h] of pairs) expect(h).toBe(Math.ceil(100_000 / w!) + 2);
     expect(sampled.height).toBe(pairs[0]![1]);
+  });
+});
+
+describe('the incident page height estimate', () => {
+  const site = { siteName: 'Acme' };
+  const short = incident('We are looking into it.');
+  const long = incident(`${'Some card payments fail at checkout with **error 502**. '.repeat(6)}\n\n- one\n- two`);
+
+  it('is taller in a narrower frame and for a longer text, and makes room for a logo and components', () => {
+    for (const width of [320, 560, 900]) {
+      expect(incidentPageHeight(long, width, site)).toBeGreaterThan(incidentPageHeight(short, width, site));
+      expect(incidentPageHeight(short, width, { ...site, logo: true })).toBeGreaterThanOrEqual(
+        incidentPageHeight(short, width, site),
+      );
+      const withComponents = {
+        ...short,
+        components: [{ id: 'c1', name: 'Checkout API', group: null, status: 'major_outage' as const }],
+      } as unknown as IncidentWithUpdates;
+      expect(incidentPageHeight(withComponents, width, site)).toBeGreaterThan(incidentPageHeight(short, width, site));
+    }
+    expect(incidentPageHeight(long, 320, site)).toBeGreaterThan(incidentPageHeight(long, 560, site));
+    expect(incidentPageHeight(long, 2000, site)).toBe(incidentPageHeight(long, 896, site));
+  });
+
+  it('counts a title in capitals wider than one in small letters', () => {
+    expect(incidentPageHeight(incident('x', 'W'.repeat(40)), 390, site)).toBeGreaterThan(
+      incidentPageHeight(incident('x', 'w'.repeat(40)), 390, site),
+    );
   });
 });
