@@ -1,7 +1,6 @@
 import { type AddressInfo, isIP } from 'node:net';
 import { readEnv } from '../../config/env.js';
 import { loadConfigFile } from '../../config/load.js';
-import { buildApp } from '../../http/app.js';
 import { type Herald, startHerald } from '../../app/herald.js';
 import { createLogger, maskUrlPassword } from '../../runtime/logger.js';
 import { ensureRedis } from '../local-redis.js';
@@ -26,7 +25,8 @@ export async function runProcess(vars: NodeJS.ProcessEnv, mode: { http: boolean;
     await redis.stop();
     throw error;
   }
-  const app = mode.http ? await buildApp(herald) : undefined;
+  // The HTTP side (fastify, the routes, the console's views) loads only in `herald serve`: a worker never uses it.
+  const app = mode.http ? await (await import('../../http/app.js')).buildApp(herald) : undefined;
   let port = env.port;
   if (app) {
     try {
