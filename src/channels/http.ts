@@ -1,5 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { Agent, type Dispatcher, interceptors, request as undiciRequest } from 'undici';
+import { createRequire } from 'node:module';
+import type { Agent, Dispatcher } from 'undici';
 import {
   PermanentError,
   RateLimitedError,
@@ -37,14 +38,23 @@ export interface HttpRequest {
 }
 
 /**
- * The keep-alive pool every provider call goes through. Herald's own, not undici's global dispatcher: on Node 20
- * the first undici to be loaded takes the global slot, and Node's bundled one (undici 6) is loaded by merely
- * building a Response (the pg driver does at import). Its dispatch refuses undici 7's interceptors ("invalid
- * onError method"), which broke every redirect-following look-up under `herald serve`.
+ * undici, loaded at the first provider call: a process whose channels make none (an email-only worker) does not
+ * carry it (about 19 MB of RSS and 5 MB of heap).
  */
-const pool = new Agent();
+let undiciModule: typeof import('undici') | undefined;
+const undici = () => (undiciModule ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+
+/**
+ * The keep-alive pool every provider call goes through, made at the first call. Herald's own, not undici's global
+ * dispatcher: on Node 20 the first undici to be loaded takes the global slot, and Node's bundled one (undici 6) is
+ * loaded by merely building a Response (the pg driver does at import). Its dispatch refuses undici 7's
+ * interceptors ("invalid onError method"), which broke every redirect-following look-up under `herald serve`.
+ */
+let agent: Agent | undefined;
+const pool = () => (agent ??= new (undici().Agent)());
 let following: Dispatcher | undefined;
-const redirectingDispatcher = () => (following ??= pool.compose(interceptors.redirect({ maxRedirections: 5 })));
+const redirectingDispatcher = () =>
+  (following ??= pool().compose(undici().interceptors.redirect({ maxRedirections: 5 })));
 
 /**
  * One HTTP call for the channels that speak to a provider's REST API or webhook themselves (chat, forum,
@@ -68,12 +78,12 @@ export async function httpCall(request: HttpRequest): Promise<HttpAnswer> {
     headers['content-type'] = 'application/json';
   }
   try {
-    const response = await undiciRequest(request.url, {
+    const response = await undici().request(request.url, {
       method: request.method ?? 'POST',
       headers,
       body,
       signal: request.signal ? AbortSignal.any([request.signal, timeout]) : timeout,
-      dispatcher: request.followRedirects ? redirectingDispatcher() : pool,
+      dispatcher: request.followRedirects ? redirectingDispatcher() : pool(),
     });
     const text = await response.body.text();
     let json: unknown;
@@ -119,12 +129,12 @@ export async function lightFetch(input: string | URL | Request, init: RequestIni
   if (body !== undefined && body !== null && typeof body !== 'string' && !(body instanceof Uint8Array))
     return fetch(input, init);
   const method = (init.method ?? 'GET').toUpperCase();
-  const response = await undiciRequest(input, {
+  const response = await undici().request(input, {
     method: method as Dispatcher.HttpMethod,
     headers,
     body: body ?? undefined,
     signal: init.signal ?? undefined,
-    dispatcher: pool,
+    dispatcher: pool(),
   });
   const payload = Buffer.from(await response.body.arrayBuffer());
   const nullBody = response.statusCode === 204 || response.statusCode === 304 || method === 'HEAD';
