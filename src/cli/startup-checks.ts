@@ -1,6 +1,5 @@
 import { dirname } from 'node:path';
-import pg from 'pg';
-import { openDatabase } from '../store/db.js';
+import { openDatabase, pgDriver } from '../store/db.js';
 
 /** A start-up failure the operator fixes: `herald` prints its message as one line, without a stack. */
 export class StartupError extends Error {
@@ -32,7 +31,7 @@ export async function checkDatabase(url: string): Promise<void> {
 }
 
 async function checkPostgres(url: string): Promise<void> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
+  const client = new (pgDriver().Client)({ connectionString: url, connectionTimeoutMillis: PG_CONNECT_TIMEOUT_MS });
   client.on('error', () => undefined);
   try {
     await client.connect();
