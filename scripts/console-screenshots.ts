@@ -15,7 +15,7 @@ import { sms } from '../src/channels/sms/index.js';
 import { statuspage } from '../src/channels/statuspage/index.js';
 import { teams } from '../src/channels/teams/index.js';
 import { webhooks } from '../src/channels/webhooks/index.js';
-import { runMaintenanceClock } from '../src/pipeline/maintenance.js';
+import { runMaintenanceClock } from '../src/pipeline/maintenance-clock.js';
 import { SLACK_FAKE_CHANNEL, startSlackFake } from '../tests/fakes/slack-fake.js';
 import { startSmtpSink } from '../tests/fakes/smtp-sink.js';
 import { startTwilioFake } from '../tests/fakes/twilio-fake.js';

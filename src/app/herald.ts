@@ -11,7 +11,7 @@ import { type AnyEngineJob, DeliveryEngine, erasedJob } from '../pipeline/engine
 import type { PublishDeps } from '../pipeline/publish.js';
 import { DeliveryQueues, producerConnection } from '../pipeline/queues.js';
 import { componentEventsJob } from '../pipeline/component-events.js';
-import { maintenanceClockJob, readMaintenanceCheckMs } from '../pipeline/maintenance.js';
+import { maintenanceClockJob, readMaintenanceCheckMs } from '../pipeline/maintenance-clock.js';
 import { OutboxSweeper } from '../pipeline/sweeper.js';
 import { Templates } from '../render/templates.js';
 import { type Logger, createLogger } from '../runtime/logger.js';

@@ -6,7 +6,7 @@ import { recentDeliveries } from '../store/delivery-reports.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
 import { getMaintenances } from '../store/maintenances-repo.js';
 import { countSubscribers } from '../store/subscribers-repo.js';
-import { maintenanceStatusAt } from '../pipeline/maintenance.js';
+import { maintenanceStatusAt } from '../pipeline/maintenance-clock.js';
 import { nowIso } from '../domain/ids.js';
 import { nextUpdateDue } from './cadence.js';
 import type { ConsoleContext } from './console-context.js';

@@ -4,7 +4,7 @@ import { type Herald, startHerald } from '../../src/app/herald.js';
 import { email } from '../../src/channels/email/index.js';
 import { slack } from '../../src/channels/slack/index.js';
 import { readEnv } from '../../src/config/env.js';
-import { runMaintenanceClock } from '../../src/pipeline/maintenance.js';
+import { runMaintenanceClock } from '../../src/pipeline/maintenance-clock.js';
 import { createLogger } from '../../src/runtime/logger.js';
 import { type SlackFake, startSlackFake } from '../fakes/slack-fake.js';
 import { type SmtpSink, startSmtpSink } from '../fakes/smtp-sink.js';

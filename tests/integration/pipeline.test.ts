@@ -1,4 +1,4 @@
-import { runMaintenanceClock } from '../../src/pipeline/maintenance.js';
+import { runMaintenanceClock } from '../../src/pipeline/maintenance-clock.js';
 import { afterEach, describe, expect, it } from 'vitest';
 import { PermanentError, RateLimitedError, RetryableError } from '../../src/channels/errors.js';
 import { eventually } from '../helpers/env.js';
