@@ -1,6 +1,6 @@
 import { STATUS_CODES } from 'node:http';
-import { createRequire } from 'node:module';
 import type { Agent, Dispatcher } from 'undici';
+import { lazyRequire } from '../lib/lazy-require.js';
 import {
   PermanentError,
   RateLimitedError,
@@ -41,8 +41,7 @@ export interface HttpRequest {
  * undici, loaded at the first provider call: a process whose channels make none (an email-only worker) does not
  * carry it (about 19 MB of RSS and 5 MB of heap).
  */
-let undiciModule: typeof import('undici') | undefined;
-const undici = () => (undiciModule ??= createRequire(import.meta.url)('undici') as typeof import('undici'));
+const undici = lazyRequire<typeof import('undici')>('undici');
 
 /**
  * The keep-alive pool every provider call goes through, made at the first call. Herald's own, not undici's global

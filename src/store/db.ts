@@ -1,10 +1,10 @@
 import { mkdirSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import SQLite from 'better-sqlite3';
 import { Kysely, Migrator, PostgresDialect, sql } from 'kysely';
 import type pg from 'pg';
+import { lazyRequire } from '../lib/lazy-require.js';
 import { makePrivateFile } from '../lib/private-files.js';
 import type { Executor } from './executor.js';
 import { migrationProvider } from './migrations/index.js';
@@ -28,9 +28,7 @@ export interface OpenedDatabase {
  * The PostgreSQL driver, loaded when a PostgreSQL database is first opened: a process on SQLite does not carry it
  * (about 14 MB of RSS and 3 MB of heap).
  */
-export function pgDriver(): typeof pg {
-  return createRequire(import.meta.url)('pg') as typeof pg;
-}
+export const pgDriver = lazyRequire<typeof pg>('pg');
 
 /** `postgres://…` → PostgreSQL; a path or `file:` URL → SQLite (WAL, foreign keys on). */
 export function openDatabase(url: string): OpenedDatabase {

@@ -1,5 +1,5 @@
-import { Agent, XRPCError } from '@atproto/api';
-import { getPdsEndpoint, isValidDidDoc } from '@atproto/common-web';
+import type { Agent } from '@atproto/api';
+import { lazyRequire } from '../../lib/lazy-require.js';
 import type { PostRef, SentRef } from '../channel.js';
 import { lightFetch } from '../http.js';
 import {
@@ -39,6 +39,10 @@ interface Session {
  * full fetch() (streams and all, about a millisecond of CPU a post against a local PDS) where the agent's plain
  * `(url, init)` calls go through the channels' undici pool (lightFetch).
  */
+/** The AT Protocol SDK (about 40 MB of RSS and 10 MB of heap) loads when a Bluesky channel is set up. */
+const atproto = lazyRequire<typeof import('@atproto/api')>('@atproto/api');
+const atprotoCommon = lazyRequire<typeof import('@atproto/common-web')>('@atproto/common-web');
+
 export class BlueskyClient {
   /** Calls made with the session's access token. */
   private readonly agent: Agent;
@@ -59,6 +63,7 @@ export class BlueskyClient {
       const limit = AbortSignal.timeout(timeoutMs);
       return lightFetch(input, { ...init, signal: init.signal ? AbortSignal.any([init.signal, limit]) : limit });
     };
+    const { Agent } = atproto();
     this.anonymous = new Agent({ service: credentials.service, fetch: fetchWithTimeout });
     this.agent = new Agent({
       did: undefined,
@@ -143,7 +148,9 @@ export class BlueskyClient {
     return answer.then(
       (session) => {
         this.accessJwt = session.accessJwt;
-        this.pdsUrl = (isValidDidDoc(session.didDoc) && getPdsEndpoint(session.didDoc)) || this.credentials.service;
+        this.pdsUrl =
+          (atprotoCommon().isValidDidDoc(session.didDoc) && atprotoCommon().getPdsEndpoint(session.didDoc)) ||
+          this.credentials.service;
         return session;
       },
       (error: unknown) => {
@@ -157,7 +164,8 @@ export class BlueskyClient {
 /** The PDS no longer takes the access token: 401, or 400 ExpiredToken. */
 function sessionRefused(error: unknown): boolean {
   return (
-    error instanceof XRPCError && (error.status === 401 || (error.status === 400 && error.error === 'ExpiredToken'))
+    error instanceof atproto().XRPCError &&
+    (error.status === 401 || (error.status === 400 && error.error === 'ExpiredToken'))
   );
 }
 
@@ -179,7 +187,7 @@ export function toRef(ref: StrongRef): SentRef {
 export function mapError(error: unknown, what: string, now = Date.now()): ChannelError {
   if (error instanceof PermanentError || error instanceof RetryableError || error instanceof RateLimitedError)
     return error;
-  if (error instanceof XRPCError) {
+  if (error instanceof atproto().XRPCError) {
     const detail = `${error.error || 'error'}: ${error.message}`.slice(0, 200);
     if (error.status === 429) {
       const reset = Number(error.headers?.['ratelimit-reset']);

@@ -1,4 +1,5 @@
-import { ErrorCode, type WebAPIHTTPError, type WebAPIPlatformError, type WebAPIRateLimitedError } from '@slack/web-api';
+import type { WebAPIHTTPError, WebAPIPlatformError, WebAPIRateLimitedError } from '@slack/web-api';
+import { slackSdk } from './sdk.js';
 import {
   type ChannelError,
   PermanentError,
@@ -28,6 +29,7 @@ const TRANSIENT = new Set([
 
 /** Maps what @slack/web-api throws to the channel's typed errors, with a message that says what to fix. */
 export function slackError(error: unknown, method: string, channel: string, now = Date.now()): ChannelError {
+  const { ErrorCode } = slackSdk();
   const code = (error as { code?: string }).code;
   if (code === ErrorCode.RateLimitedError) {
     const seconds = (error as WebAPIRateLimitedError).retryAfter;

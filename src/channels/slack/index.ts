@@ -1,12 +1,7 @@
-import {
-  LogLevel,
-  WebClient,
-  type ChatPostMessageArguments,
-  type ChatPostMessageResponse,
-  type ConversationsRepliesResponse,
-} from '@slack/web-api';
+import type { ChatPostMessageArguments, ChatPostMessageResponse, ConversationsRepliesResponse } from '@slack/web-api';
 import type { Channel, PostRef, SendTarget, SentRef, ChannelDefinition } from '../channel.js';
 import { slackError } from './errors.js';
+import { slackSdk } from './sdk.js';
 import { lightFetch } from '../http.js';
 import { SLACK_BLOCK_MAX, type SlackMessage, type SlackPost, renderSlack, slackView } from './render.js';
 
@@ -36,6 +31,7 @@ export function slack(options: SlackChannelOptions): ChannelDefinition<Channel<S
     name,
     kind: 'slack',
     create(runtime) {
+      const { LogLevel, WebClient } = slackSdk();
       const client = new WebClient(options.token, {
         slackApiUrl: options.apiUrl ?? 'https://slack.com/api/',
         // Never let the client retry on its own: a silent retry after a lost answer posts twice.

@@ -1,6 +1,7 @@
 import { Agent as HttpAgent } from 'node:http';
 import { Agent as HttpsAgent } from 'node:https';
-import { ApiPartialResponseError, ApiRequestError, ApiResponseError, TwitterApi } from 'twitter-api-v2';
+import type { TwitterApi } from 'twitter-api-v2';
+import { lazyRequire } from '../../lib/lazy-require.js';
 import type { PostRef, SentRef } from '../channel.js';
 import {
   type ChannelError,
@@ -28,6 +29,9 @@ interface PostedTweet {
 }
 
 /** X API v2 through twitter-api-v2 with OAuth 1.0a user context, at any base URL (a local fake in tests). */
+/** The X SDK loads when an X channel is set up. */
+const xSdk = lazyRequire<typeof import('twitter-api-v2')>('twitter-api-v2');
+
 export class TwitterClient {
   private readonly api: TwitterApi;
   private readonly prefix: string;
@@ -45,7 +49,7 @@ export class TwitterClient {
     // twitter-api-v2 sends through https.request; an http:// endpoint works only with an http.Agent.
     const httpAgent =
       url.protocol === 'http:' ? new HttpAgent({ keepAlive: true }) : new HttpsAgent({ keepAlive: true });
-    this.api = new TwitterApi({ ...credentials }, { httpAgent });
+    this.api = new (xSdk().TwitterApi)({ ...credentials }, { httpAgent });
   }
 
   async post(text: string, inReplyTo?: string): Promise<SentRef> {
@@ -89,6 +93,7 @@ export class TwitterClient {
   }
 
   private mapError(error: unknown, what: string): ChannelError {
+    const { ApiPartialResponseError, ApiRequestError, ApiResponseError } = xSdk();
     if (error instanceof ApiResponseError) return errorForXResponse(error.code, error.data, error.headers, what);
     if (error instanceof ApiRequestError) {
       return noAnswerError(

@@ -1,8 +1,12 @@
-import twitterText from 'twitter-text';
+import type twitterTextModule from 'twitter-text';
 import type { Measure, MessageView, UpdateContext } from '../channel.js';
 import { type Cut, fitTextWithCut, joinFitParts } from '../../render/fit.js';
 import { cutNote } from '../../render/cut-note.js';
 import type { TemplateFn } from '../../render/templates.js';
+import { lazyRequire } from '../../lib/lazy-require.js';
+
+/** X's own counter, loaded when a post is first measured (only X, Bluesky and Mastodon posts are). */
+const twitterText = lazyRequire<typeof twitterTextModule>('twitter-text');
 
 export const TWEET_MAX_WEIGHT = 280;
 
@@ -29,7 +33,7 @@ export interface PostTemplates {
  */
 const TOO_LONG = 4_000;
 export const tweetWeight = (text: string) =>
-  text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText.parseTweet(text).weightedLength;
+  text.length > TOO_LONG ? Number.POSITIVE_INFINITY : twitterText().parseTweet(text).weightedLength;
 
 /** A post's weighted length against X's limit, by the counter fitting uses. */
 export function tweetMeasure(text: string): Measure {
