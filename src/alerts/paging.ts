@@ -78,7 +78,11 @@ export class Pager {
     let sent = 0;
     if (this.deps.webhookUrl) {
       try {
-        await this.postChat(text.lines.map((l, i) => (i === 0 ? `*${slackEscape(l)}*` : slackEscape(l))).join('\n'));
+        await postToCommandersChat(
+          this.deps.webhookUrl,
+          this.deps.timeoutMs,
+          text.lines.map((l, i) => (i === 0 ? `*${slackEscape(l)}*` : slackEscape(l))).join('\n'),
+        );
         sent++;
       } catch (error) {
         errors.push(error);
@@ -103,20 +107,6 @@ export class Pager {
     return { outcome: 'paged', sent };
   }
 
-  private async postChat(text: string) {
-    await callWebhook({
-      url: this.deps.webhookUrl!,
-      body: { text },
-      timeoutMs: this.deps.timeoutMs ?? 10_000,
-      what: "the commanders' chat webhook",
-      fix: {
-        auth: 'check HERALD_REMINDER_WEBHOOK_URL',
-        gone: 'check HERALD_REMINDER_WEBHOOK_URL (the incoming webhook may have been removed)',
-        rejected: 'check HERALD_REMINDER_WEBHOOK_URL',
-      },
-    });
-  }
-
   private async commanderAddresses(): Promise<Array<{ id: string; address: string }>> {
     if (!staffMailer(this.deps.channels)) return [];
     const users = await listUsersByName(this.deps.db);
@@ -132,4 +122,22 @@ export class Pager {
       link: text.link,
     });
   }
+}
+
+/**
+ * POSTs `{text}` to the commanders' chat (HERALD_REMINDER_WEBHOOK_URL: Slack-compatible incoming webhook), for
+ * pages and cadence reminders alike. Errors never carry the URL (its path is the secret).
+ */
+export async function postToCommandersChat(url: string, timeoutMs: number | undefined, text: string): Promise<void> {
+  await callWebhook({
+    url,
+    body: { text },
+    timeoutMs: timeoutMs ?? 10_000,
+    what: "the commanders' chat webhook",
+    fix: {
+      auth: 'check HERALD_REMINDER_WEBHOOK_URL',
+      gone: 'check HERALD_REMINDER_WEBHOOK_URL (the incoming webhook may have been removed)',
+      rejected: 'check HERALD_REMINDER_WEBHOOK_URL',
+    },
+  });
 }

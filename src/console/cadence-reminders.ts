@@ -1,12 +1,11 @@
 import type { IncidentWithUpdates } from '../domain/types.js';
 import { IMPACT_LABEL, INCIDENT_STATUS_LABEL, formatUtc } from '../render/labels.js';
-import { callWebhook } from '../channels/http.js';
 import { classifyFailure } from '../pipeline/failure.js';
 import type { Logger } from '../runtime/logger.js';
 import type { Executor } from '../store/executor.js';
 import { listIncidentsWithUpdates } from '../store/incidents-repo.js';
 import { claimDraftReminder, listDrafts } from '../store/drafts-repo.js';
-import { pageLines } from '../alerts/paging.js';
+import { pageLines, postToCommandersChat } from '../alerts/paging.js';
 import { type ReminderState, claimCadenceReminder, recordCadenceReminder } from '../store/reminders-repo.js';
 import { type CadenceSettings, nextUpdateDue } from './cadence.js';
 import { REMINDER_ATTEMPTS, type ReminderCheck } from './reminders.js';
@@ -113,17 +112,7 @@ export class CadenceReminders implements ReminderCheck {
    */
   private async post(text: string, attempt: number): Promise<Outcome> {
     try {
-      await callWebhook({
-        url: this.deps.webhookUrl,
-        body: { text },
-        timeoutMs: this.deps.timeoutMs ?? 10_000,
-        what: "the commanders' chat webhook",
-        fix: {
-          auth: 'check HERALD_REMINDER_WEBHOOK_URL',
-          gone: 'check HERALD_REMINDER_WEBHOOK_URL (the incoming webhook may have been removed)',
-          rejected: 'check HERALD_REMINDER_WEBHOOK_URL',
-        },
-      });
+      await postToCommandersChat(this.deps.webhookUrl, this.deps.timeoutMs, text);
       return { state: 'sent', error: null };
     } catch (error) {
       const failure = classifyFailure(
