@@ -5,7 +5,6 @@
 // incident). Prints median and worst per copy.
 //   node --import tsx bench/statuspage-freshness.ts
 import { mkdirSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { statuspage } from '../src/channels/statuspage/index.js';
@@ -15,24 +14,16 @@ import { startHerald } from '../src/app/herald.js';
 import { createLogger } from '../src/runtime/logger.js';
 import { dropRedisPrefix, REDIS_URL, tempDir, uniqueName } from '../tests/helpers/env.js';
 import { startStaticServer } from '../tests/helpers/static-server.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../tests/helpers/s3rver.js';
 
 const RUNS = 20;
 const TOKEN = 'bench-token-0123456789';
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 
 const root = tempDir('herald-bench-fresh-');
 mkdirSync(join(root, 'www'));
-const { default: S3rver } = (await import('s3rver' as string)) as {
-  default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-};
-const s3 = new S3rver({
-  address: '127.0.0.1',
-  port: 0,
-  silent: true,
-  directory: join(root, 's3'),
-  configureBuckets: [{ name: 'status' }],
-});
-const endpoint = `http://127.0.0.1:${(await s3.run()).port}`;
+const s3 = await startS3rver(root);
+const { endpoint } = s3;
 const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
 const web = await startStaticServer(join(root, 'www'));
 const prefix = uniqueName('hbench');

@@ -1,17 +1,17 @@
 import { execFile } from 'node:child_process';
 import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore, type Store } from '../../src/store/store.js';
 import { freePort, tempDir } from '../helpers/env.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
 import { acmeSite, seedComponents, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
 
 const run = promisify(execFile);
 const REPO = resolve(import.meta.dirname, '../..');
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 
 // `herald statuspage emergency` with the database and Redis out of reach (their URLs point at closed ports): the
 // banner reaches every target from the targets alone, `--clear` gives back the pages as built, and the next normal
@@ -40,17 +40,8 @@ describe('herald statuspage emergency', () => {
 
   beforeAll(async () => {
     root = tempDir('herald-emergency-');
-    const { default: S3rver } = (await import('s3rver' as string)) as {
-      default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-    };
-    const server = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(root, 's3'),
-      configureBuckets: [{ name: 'status' }],
-    });
-    endpoint = `http://127.0.0.1:${(await server.run()).port}`;
+    const server = await startS3rver(root);
+    endpoint = server.endpoint;
     s3 = server;
     client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
     store = await openStore(join(root, 'herald.db'));

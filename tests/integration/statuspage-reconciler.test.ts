@@ -1,5 +1,4 @@
 import { readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { afterEach, describe, expect, it } from 'vitest';
@@ -8,6 +7,7 @@ import type { PublishingOptions } from '../../src/statuspage/options.js';
 import { eventually, tempDir } from '../helpers/env.js';
 import { deliveredEverywhere, startTestHerald, type TestHerald } from '../helpers/herald.js';
 import { startOutageProxy } from '../fakes/outage-proxy.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
 
 // Every target converges by itself: the reconciler (a job of the delivery engine) against a real S3-compatible
 // server (s3rver) behind a proxy that takes it away, and a directory mirror.
@@ -26,21 +26,11 @@ const COMPRESSED: PublishingOptions = {
 };
 const OUTAGE_MS = 30_000;
 const CATCH_UP_MS = 6_000;
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 
 async function startS3(root: string) {
-  const { default: S3rver } = (await import('s3rver' as string)) as {
-    default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-  };
-  const s3 = new S3rver({
-    address: '127.0.0.1',
-    port: 0,
-    silent: true,
-    directory: join(root, 's3'),
-    configureBuckets: [{ name: 'status' }],
-  });
-  const address = await s3.run();
-  const endpoint = `http://127.0.0.1:${address.port}`;
+  const s3 = await startS3rver(root);
+  const { endpoint } = s3;
   const client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
   return {
     endpoint,

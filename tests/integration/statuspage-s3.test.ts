@@ -1,4 +1,3 @@
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { GetObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,9 +5,10 @@ import { createTarget } from '../../src/statuspage/targets/index.js';
 import { openStore, type Store } from '../../src/store/store.js';
 import { tempDir } from '../helpers/env.js';
 import { acmeSite, seedComponents, seedHistory, seedIncident, seedUpdate } from '../unit/statuspage-seed.js';
+import { S3RVER_CREDENTIALS, startS3rver } from '../helpers/s3rver.js';
 
 const NOW = new Date('2026-05-20T12:00:00Z');
-const credentials = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' };
+const credentials = S3RVER_CREDENTIALS;
 
 describe('publishing the status site to S3-compatible storage (s3rver)', () => {
   let server: { close(): Promise<void> };
@@ -18,19 +18,9 @@ describe('publishing the status site to S3-compatible storage (s3rver)', () => {
 
   beforeAll(async () => {
     const root = tempDir('herald-sp-s3-');
-    const { default: S3rver } = (await import('s3rver' as string)) as {
-      default: new (o: object) => { run(): Promise<AddressInfo>; close(): Promise<void> };
-    };
-    const s3 = new S3rver({
-      address: '127.0.0.1',
-      port: 0,
-      silent: true,
-      directory: join(root, 's3'),
-      configureBuckets: [{ name: 'status' }],
-    });
-    const address = await s3.run();
+    const s3 = await startS3rver(root);
     server = s3;
-    endpoint = `http://127.0.0.1:${address.port}`;
+    endpoint = s3.endpoint;
     client = new S3Client({ region: 'us-east-1', endpoint, forcePathStyle: true, credentials });
     store = await openStore(join(root, 'herald.db'));
   });
