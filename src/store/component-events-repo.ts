@@ -1,6 +1,7 @@
 import type { ComponentStatus } from '../domain/enums.js';
 import { type Rejection, applyRejection, countFailure, resetFailureCounts } from './audience-repo.js';
 import type { Executor } from './executor.js';
+import { RECIPIENT_SUBSCRIBER_COLUMNS } from './fanout-repo.js';
 import type { ComponentEventRecipientsTable } from './schema.js';
 
 // Component events: a component's status changed outside an incident update (see components-repo's
@@ -129,19 +130,7 @@ export async function unsentComponentEventRecipients(
   const rows = await db
     .selectFrom('component_event_recipients as r')
     .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
-    .select([
-      'r.subscriber_id',
-      'r.state',
-      'r.attempts',
-      'r.updated_at',
-      's.id as sid',
-      's.kind',
-      's.address',
-      's.secret',
-      's.webhook_format',
-      's.state as sstate',
-      's.confirmed_at',
-    ])
+    .select(['r.subscriber_id', 'r.state', 'r.attempts', 'r.updated_at', ...RECIPIENT_SUBSCRIBER_COLUMNS])
     .where('r.event_id', '=', eventId)
     .where('r.channel', '=', channel)
     .where('r.state', 'in', ['pending', 'sending'])

@@ -175,6 +175,20 @@ export async function failRestOfPage(db: Executor, key: PageKey, error: string, 
   });
 }
 
+/**
+ * What a fan-out needs of a recipient's subscriber, joined as `s` beside its recipient row (null fields once the
+ * subscriber was deleted): the incident fan-out's pages and component events read the same.
+ */
+export const RECIPIENT_SUBSCRIBER_COLUMNS = [
+  's.id as sid',
+  's.kind',
+  's.address',
+  's.secret',
+  's.webhook_format',
+  's.state as sstate',
+  's.confirmed_at',
+] as const;
+
 /** One recipient of a page as the page job sees it: its row, and its subscriber (null fields once deleted). */
 export interface PageRecipient {
   subscriber_id: string;
@@ -195,19 +209,7 @@ export function unsentRecipients(db: Executor, deliveryId: string, page: FanoutP
   return db
     .selectFrom('recipient_deliveries as r')
     .leftJoin('subscribers as s', 's.id', 'r.subscriber_id')
-    .select([
-      'r.subscriber_id',
-      'r.state',
-      'r.updated_at',
-      'r.attempts',
-      's.id as sid',
-      's.kind',
-      's.address',
-      's.secret',
-      's.webhook_format',
-      's.state as sstate',
-      's.confirmed_at',
-    ])
+    .select(['r.subscriber_id', 'r.state', 'r.updated_at', 'r.attempts', ...RECIPIENT_SUBSCRIBER_COLUMNS])
     .where('r.delivery_id', '=', deliveryId)
     .where('r.subscriber_id', '>', page.after_id)
     .where('r.subscriber_id', '<=', page.last_id)
